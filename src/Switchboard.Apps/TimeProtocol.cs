@@ -1,0 +1,22 @@
+using System.Text;
+using Switchboard.Protocols;
+
+namespace Switchboard.Apps;
+
+/// <summary>Sends the time on connect and then at every tick of its <see cref="TimeApp"/>.</summary>
+internal sealed class TimeProtocol(TimeApp app) : Protocol
+{
+    public override void OnConnected()
+    {
+        SendTime();
+        Connection.Every(app.Interval, SendTime);
+    }
+
+    private void SendTime()
+    {
+        Span<byte> line = stackalloc byte[64];
+        int n = Encoding.ASCII.GetBytes(app.Now(), line);
+        line[n++] = (byte)'\n';
+        Connection.Send(line[..n]);
+    }
+}

@@ -1,0 +1,14 @@
+namespace Switchboard.Cli;
+
+/// <summary>The exit codes of <c>switchboard</c>.</summary>
+internal static class ExitCodes
+{
+    /// <summary>Success, including a graceful shutdown on Ctrl-C or SIGTERM.</summary>
+    public const int Ok = 0;
+
+    /// <summary>The command was understood but failed, e.g. the port is in use.</summary>
+    public const int Failure = 1;
+
+    /// <summary>The command line was wrong: unknown app or engine, bad port.</summary>
+    public const int Usage = 2;
+}

@@ -1,0 +1,21 @@
+using System.CommandLine;
+using Switchboard.Cli;
+
+var root = new RootCommand(
+    "Switchboard: concurrent TCP servers. One protocol API, interchangeable engines (iterative, threading, async), " +
+    "and the apps time, echo and print.")
+{
+    ServeCommand.Create(),
+    EnginesCommand.Create(),
+};
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    // One line, no usage dump: the user asked for something we can name.
+    string command = parse.CommandResult.Command == root ? "switchboard" : $"switchboard {parse.CommandResult.Command.Name}";
+    return Cli.Fail(ExitCodes.Usage, $"{parse.Errors[0].Message} (see '{command} --help')");
+}
+
+// Ctrl-C and SIGTERM are handled by `serve` itself (graceful shutdown), not by System.CommandLine.
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -1,0 +1,246 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Switchboard.Apps;
+using Switchboard.Engines;
+using Switchboard.Protocols;
+
+namespace Switchboard.Cli;
+
+/// <summary><c>switchboard serve APP</c>: runs an app on an engine until Ctrl-C or SIGTERM.</summary>
+internal static partial class ServeCommand
+{
+    private static readonly ServerOptions Defaults = new();
+
+    private static readonly Argument<string> AppArgument = new("app")
+    {
+        Description = "The app to serve: " + string.Join("; ", AppCatalog.All.Select(a => $"{a.Name} ({a.Summary})")),
+    };
+
+    private static readonly Option<string> EngineOption = new("--engine", "-e")
+    {
+        Description = "How connections are served: " + string.Join(", ", EngineCatalog.All.Select(e => e.Name)) +
+                      ". See 'switchboard engines'.",
+        DefaultValueFactory = _ => EngineCatalog.Default.Name,
+        HelpName = "name",
+    };
+
+    private static readonly Option<string> HostOption = new("--host")
+    {
+        Description = "Address to listen on. Serving the network is a deliberate 0.0.0.0 or ::",
+        DefaultValueFactory = _ => "127.0.0.1",
+        HelpName = "addr",
+    };
+
+    private static readonly Option<int?> PortOption = new("--port", "-p")
+    {
+        Description = $"Port to listen on; 0 picks a free one [default: {TimeApp.DefaultPort} for time, {AppCatalog.DefaultPort} for the others]",
+        HelpName = "n",
+    };
+
+    private static readonly Option<int> MaxConnectionsOption = new("--max-connections")
+    {
+        Description = "Connections served at once; a client over the limit is told so and closed",
+        DefaultValueFactory = _ => Defaults.MaxConnections,
+        HelpName = "n",
+    };
+
+    private static readonly Option<long> MaxPendingOption = new("--max-pending")
+    {
+        Description = "Bytes of unsent output a client may have queued before it is disconnected as too slow",
+        DefaultValueFactory = _ => Defaults.MaxPendingBytes,
+        HelpName = "bytes",
+    };
+
+    private static readonly Option<int> MaxLineOption = new("--max-line")
+    {
+        Description = "Longest line, in bytes, a line-based app (print) accepts; longer gets an error and a close",
+        DefaultValueFactory = _ => Defaults.MaxLineLength,
+        HelpName = "bytes",
+    };
+
+    private static readonly Option<double> IdleTimeoutOption = new("--idle-timeout")
+    {
+        Description = "Disconnect a client after this many seconds with nothing sent or received; 0 never",
+        DefaultValueFactory = _ => 0,
+        HelpName = "seconds",
+    };
+
+    private static readonly Option<int> BacklogOption = new("--backlog")
+    {
+        Description = "Connections the kernel may queue before they are accepted",
+        DefaultValueFactory = _ => Defaults.Backlog,
+        HelpName = "n",
+    };
+
+    private static readonly Option<double> ShutdownTimeoutOption = new("--shutdown-timeout")
+    {
+        Description = "Seconds a graceful shutdown may take before remaining clients are cut off",
+        DefaultValueFactory = _ => Defaults.ShutdownTimeout.TotalSeconds,
+        HelpName = "seconds",
+    };
+
+    private static readonly Option<double> IntervalOption = new("--interval")
+    {
+        Description = "time: seconds between lines",
+        DefaultValueFactory = _ => 5,
+        HelpName = "seconds",
+    };
+
+    private static readonly Option<bool> UtcOption = new("--utc")
+    {
+        Description = "time: send UTC instead of local time",
+    };
+
+    private static readonly Option<LogLevel> LogLevelOption = new("--log-level")
+    {
+        Description = "Least important log lines shown on stderr: Trace, Debug, Information, Warning, Error, None",
+        DefaultValueFactory = _ => LogLevel.Information,
+        HelpName = "level",
+    };
+
+    public static Command Create()
+    {
+        var command = new Command(
+            "serve",
+            "Serve an app until Ctrl-C or SIGTERM. Prints 'listening on IP:PORT (APP, ENGINE)' on stdout when ready; logs go to stderr.")
+        {
+            AppArgument, EngineOption, HostOption, PortOption, MaxConnectionsOption, MaxPendingOption, MaxLineOption,
+            IdleTimeoutOption, BacklogOption, ShutdownTimeoutOption, IntervalOption, UtcOption, LogLevelOption,
+        };
+        command.SetAction((parse, _) => RunAsync(parse));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse)
+    {
+        string app = parse.GetRequiredValue(AppArgument).ToLowerInvariant();
+        if (!AppCatalog.All.Any(a => a.Name == app))
+            return Cli.Fail(ExitCodes.Usage, $"unknown app '{app}' (choose from: {string.Join(", ", AppCatalog.All.Select(a => a.Name))})");
+        if (!EngineCatalog.TryGet(parse.GetRequiredValue(EngineOption), out var engine))
+            return Cli.Fail(ExitCodes.Usage, $"unknown engine '{parse.GetValue(EngineOption)}' (choose from: {string.Join(", ", EngineCatalog.All.Select(e => e.Name))})");
+        if (!engine.Support.IsSupported)
+            return Cli.Fail(ExitCodes.Failure, $"engine '{engine.Name}' cannot run here: {engine.Support.Reason}");
+
+        int port = parse.GetValue(PortOption) ?? AppCatalog.DefaultPortOf(app);
+        if (port is < 0 or > 65535)
+            return Cli.Fail(ExitCodes.Usage, $"bad port {port}: must be 0-65535");
+        if (!TryResolveHost(parse.GetRequiredValue(HostOption), out var address, out string? hostError))
+            return Cli.Fail(ExitCodes.Usage, hostError);
+        double interval = parse.GetValue(IntervalOption);
+        if (!(interval > 0))
+            return Cli.Fail(ExitCodes.Usage, $"bad interval {interval.ToString(CultureInfo.InvariantCulture)}: must be more than 0 seconds");
+
+        ServerOptions options;
+        try
+        {
+            options = new ServerOptions
+            {
+                EndPoint = new IPEndPoint(address, port),
+                Backlog = parse.GetValue(BacklogOption),
+                MaxConnections = parse.GetValue(MaxConnectionsOption),
+                MaxPendingBytes = parse.GetValue(MaxPendingOption),
+                MaxLineLength = parse.GetValue(MaxLineOption),
+                IdleTimeout = TimeSpan.FromSeconds(parse.GetValue(IdleTimeoutOption)),
+                ShutdownTimeout = TimeSpan.FromSeconds(parse.GetValue(ShutdownTimeoutOption)),
+            };
+            options.Validate();
+        }
+        catch (Exception e) when (e is ArgumentException or OverflowException)
+        {
+            return Cli.Fail(ExitCodes.Usage, e.Message);
+        }
+
+        using var loggerFactory = CreateLoggerFactory(parse.GetValue(LogLevelOption));
+        var factory = CreateProtocolFactory(app, TimeSpan.FromSeconds(interval), parse.GetValue(UtcOption), loggerFactory);
+        var server = new Server(engine, options, factory, loggerFactory);
+        try
+        {
+            server.Start();
+        }
+        catch (ServerStartException e)
+        {
+            return Cli.Fail(ExitCodes.Failure, e.Message);
+        }
+
+        Console.Out.WriteLine($"listening on {server.LocalEndPoint} ({app}, {engine.Name})");
+        Console.Out.Flush();
+
+        var logger = loggerFactory.CreateLogger("Switchboard.Cli");
+        string signal = await WaitForShutdownSignalAsync().ConfigureAwait(false);
+        Log.Stopping(logger, signal);
+        await server.StopAsync().ConfigureAwait(false);
+        Log.Stopped(logger);
+        return ExitCodes.Ok;
+    }
+
+    private static Func<Protocol> CreateProtocolFactory(string app, TimeSpan interval, bool utc, ILoggerFactory loggerFactory)
+    {
+        switch (app)
+        {
+            case "time":
+                var time = new TimeApp(interval, utc);
+                return time.CreateProtocol;
+            case "echo":
+                return static () => new EchoProtocol();
+            default:
+                var printLogger = loggerFactory.CreateLogger("Switchboard.Apps.Print");
+                return () => new PrintProtocol(printLogger);
+        }
+    }
+
+    private static bool TryResolveHost(string host, out IPAddress address, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
+    {
+        error = null;
+        if (IPAddress.TryParse(host.Trim('[', ']'), out address!))
+            return true;
+        try
+        {
+            var addresses = Dns.GetHostAddresses(host);
+            address = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.First();
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or InvalidOperationException or ArgumentException)
+        {
+            error = $"cannot resolve host '{host}'";
+            return false;
+        }
+    }
+
+    private static ILoggerFactory CreateLoggerFactory(LogLevel level) =>
+        LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(level)
+            .AddConsole(o =>
+            {
+                o.FormatterName = CompactConsoleFormatter.FormatterName;
+                o.LogToStandardErrorThreshold = LogLevel.Trace;
+            })
+            .AddConsoleFormatter<CompactConsoleFormatter, ConsoleFormatterOptions>());
+
+    /// <summary>Waits for SIGINT (Ctrl-C) or SIGTERM. A second signal kills the process the usual way.</summary>
+    private static async Task<string> WaitForShutdownSignalAsync()
+    {
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Handle(PosixSignalContext context)
+        {
+            context.Cancel = received.TrySetResult(context.Signal == PosixSignal.SIGINT ? "SIGINT" : "SIGTERM");
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
+        return await received.Task.ConfigureAwait(false);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "{Signal} received: shutting down")]
+        public static partial void Stopping(ILogger logger, string signal);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Stopped")]
+        public static partial void Stopped(ILogger logger);
+    }
+}

@@ -1,0 +1,40 @@
+using System.Net.Sockets;
+
+namespace Switchboard.Engines.Async;
+
+/// <summary>Accepts with <c>AcceptAsync</c> and runs each connection's async receive loop.</summary>
+internal sealed class AsyncAcceptor(ServerRuntime runtime) : Acceptor(runtime)
+{
+    private Task _loop = Task.CompletedTask;
+
+    public override Task Stopped => _loop;
+
+    public override void Start(Socket listener) => _loop = Task.Run(() => RunAsync(listener));
+
+    private async Task RunAsync(Socket listener)
+    {
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                if (Runtime.IsStopping)
+                    return;
+                Runtime.OnAcceptFailed(e);
+                await Task.Delay(ServerRuntime.AcceptRetryDelay).ConfigureAwait(false);
+                continue;
+            }
+
+            if (Runtime.Admit(socket) is { } connection)
+                _ = connection.RunAsync();
+        }
+    }
+}

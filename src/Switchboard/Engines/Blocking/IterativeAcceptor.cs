@@ -1,0 +1,14 @@
+using Switchboard.Engines.Sockets;
+
+namespace Switchboard.Engines.Blocking;
+
+/// <summary>Serves each connection to its end on the accept thread before accepting the next.</summary>
+internal sealed class IterativeAcceptor(ServerRuntime runtime) : BlockingAcceptor(runtime)
+{
+    protected override void Dispatch(SocketConnection connection)
+    {
+        connection.RunBlocking();
+        // Reading may end before the connection does (output still flushing after the peer's FIN).
+        connection.Completion.Wait();
+    }
+}

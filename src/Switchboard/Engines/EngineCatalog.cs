@@ -1,0 +1,37 @@
+using System.Diagnostics.CodeAnalysis;
+using Switchboard.Engines.Async;
+using Switchboard.Engines.Blocking;
+
+namespace Switchboard.Engines;
+
+/// <summary>Every engine Switchboard has, by name.</summary>
+public static class EngineCatalog
+{
+    /// <summary>All engines, in the order <c>switchboard engines</c> lists them.</summary>
+    public static IReadOnlyList<Engine> All { get; } =
+    [
+        new IterativeEngine(),
+        new ThreadingEngine(),
+        new AsyncEngine(),
+    ];
+
+    /// <summary>The engine the CLI uses when none is named.</summary>
+    public static Engine Default => Get("async");
+
+    /// <summary>Finds an engine by name (case-insensitive).</summary>
+    /// <param name="name">The engine's name.</param>
+    /// <param name="engine">The engine, when found.</param>
+    public static bool TryGet(string name, [NotNullWhen(true)] out Engine? engine)
+    {
+        engine = All.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase));
+        return engine is not null;
+    }
+
+    /// <summary>Finds an engine by name, or throws <see cref="ArgumentException"/> listing the known ones.</summary>
+    /// <param name="name">The engine's name.</param>
+    /// <exception cref="ArgumentException">No engine has that name.</exception>
+    public static Engine Get(string name) =>
+        TryGet(name, out var engine)
+            ? engine
+            : throw new ArgumentException($"unknown engine '{name}' (choose from: {string.Join(", ", All.Select(e => e.Name))})", nameof(name));
+}

@@ -1,0 +1,17 @@
+using Microsoft.Extensions.Logging;
+using Switchboard.Engines.Timers;
+
+namespace Switchboard.Engines;
+
+/// <summary>What a connection needs from the server that owns it.</summary>
+internal interface IConnectionHost
+{
+    ServerOptions Options { get; }
+
+    ILogger Logger { get; }
+
+    ITimerScheduler Timers { get; }
+
+    /// <summary>Called once per connection, after <c>OnDisconnected</c> has run.</summary>
+    void OnConnectionClosed(ConnectionBase connection);
+}

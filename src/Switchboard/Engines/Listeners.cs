@@ -1,0 +1,40 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Switchboard.Engines;
+
+/// <summary>Creates listening sockets, turning bind failures into one readable line.</summary>
+internal static class Listeners
+{
+    public static Socket Bind(ServerOptions options)
+    {
+        var endPoint = options.EndPoint;
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && endPoint.Address.Equals(IPAddress.IPv6Any))
+                socket.DualMode = true;
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(endPoint);
+            socket.Listen(options.Backlog);
+            return socket;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new ServerStartException($"cannot listen on {Format(endPoint)}: {Describe(e.SocketErrorCode, e.Message)}", e);
+        }
+    }
+
+    /// <summary>"127.0.0.1:1234" or "[::1]:1234".</summary>
+    public static string Format(EndPoint endPoint) => endPoint.ToString() ?? "?";
+
+    private static string Describe(SocketError error, string fallback) => error switch
+    {
+        SocketError.AddressAlreadyInUse => "address already in use",
+        SocketError.AddressNotAvailable => "address not available on this machine",
+        SocketError.AccessDenied => "permission denied (ports below 1024 need privileges)",
+        SocketError.AddressFamilyNotSupported => "address family not supported",
+        _ => fallback.ToLowerInvariant(),
+    };
+}

@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Switchboard.Engines.Sockets;
+using Switchboard.Engines.Timers;
+using Switchboard.Protocols;
+
+namespace Switchboard.Engines;
+
+/// <summary>
+/// What every engine shares at run time: admission (ids, the connection limit), the registry of
+/// live connections, the timer thread, and graceful shutdown.
+/// </summary>
+internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
+{
+    public static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
+
+    private readonly Func<Protocol> _protocolFactory;
+    private readonly ConcurrentDictionary<long, ConnectionBase> _connections = new();
+    private readonly TimerThread _timers;
+    private long _lastId;
+    private int _count;
+    private volatile bool _stopping;
+
+    public ServerRuntime(ServerOptions options, Func<Protocol> protocolFactory, ILogger logger)
+    {
+        Options = options;
+        Logger = logger;
+        _protocolFactory = protocolFactory;
+        _timers = new TimerThread("switchboard-timers");
+    }
+
+    public ServerOptions Options { get; }
+
+    public ILogger Logger { get; }
+
+    public ITimerScheduler Timers => _timers;
+
+    public bool IsStopping => _stopping;
+
+    public int ConnectionCount => Volatile.Read(ref _count);
+
+    /// <summary>Takes an accepted socket: a connection to drive, or null if it was refused (and closed).</summary>
+    public SocketConnection? Admit(Socket socket)
+    {
+        if (_stopping)
+        {
+            socket.Dispose();
+            return null;
+        }
+
+        if (Interlocked.Increment(ref _count) > Options.MaxConnections)
+        {
+            Interlocked.Decrement(ref _count);
+            Refuse(socket);
+            return null;
+        }
+
+        SocketConnection connection;
+        try
+        {
+            connection = new SocketConnection(Interlocked.Increment(ref _lastId), socket, _protocolFactory(), this);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The peer left between accept and now (its address is no longer readable).
+            Interlocked.Decrement(ref _count);
+            socket.Dispose();
+            return null;
+        }
+
+        _connections[connection.Id] = connection;
+        return connection;
+    }
+
+    public void OnConnectionClosed(ConnectionBase connection)
+    {
+        if (_connections.TryRemove(connection.Id, out _))
+            Interlocked.Decrement(ref _count);
+    }
+
+    public void OnAcceptFailed(SocketException e) => Log.AcceptFailed(Logger, e.Message);
+
+    /// <summary>
+    /// Graceful shutdown, after the listener is closed: every connection's protocol gets
+    /// <c>OnShutdown</c>, output is flushed, and connections still open after
+    /// <see cref="ServerOptions.ShutdownTimeout"/> are closed regardless.
+    /// </summary>
+    public async Task ShutdownConnectionsAsync()
+    {
+        _stopping = true;
+        var open = _connections.Values.ToArray();
+        if (open.Length > 0)
+            Log.ShuttingDown(Logger, open.Length);
+        foreach (var connection in open)
+            connection.BeginShutdown();
+
+        var all = Task.WhenAll(open.Select(c => c.Completion));
+        try
+        {
+            await all.WaitAsync(Options.ShutdownTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            foreach (var connection in open)
+                connection.Disconnect(DisconnectReason.ServerShutdown);
+            await all.ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose() => _timers.Dispose();
+
+    private void Refuse(Socket socket)
+    {
+        EndPoint? remote = null;
+        try
+        {
+            remote = socket.RemoteEndPoint;
+            socket.Blocking = false;
+            socket.Send(Encoding.ASCII.GetBytes($"error: server full ({Options.MaxConnections} connections); try again later\n"));
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (SocketException)
+        {
+            // Best effort: the client may already be gone, or its window full.
+        }
+        finally
+        {
+            socket.Dispose();
+        }
+
+        Log.Refused(Logger, remote?.ToString() ?? "a client", Options.MaxConnections);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Remote}: server full ({Limit} connections)")]
+        public static partial void Refused(ILogger logger, string remote, int limit);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "accept failed: {Error}; retrying")]
+        public static partial void AcceptFailed(ILogger logger, string error);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: saying goodbye to {Count} connections")]
+        public static partial void ShuttingDown(ILogger logger, int count);
+    }
+}

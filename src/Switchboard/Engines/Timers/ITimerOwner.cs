@@ -1,0 +1,10 @@
+namespace Switchboard.Engines.Timers;
+
+/// <summary>What a timer fires into: a connection, which serialises it with its other callbacks.</summary>
+internal interface ITimerOwner
+{
+    /// <summary>False once the owner is closed; periodic timers then stop.</summary>
+    bool IsAlive { get; }
+
+    void RunTimer(ConnectionTimer timer);
+}

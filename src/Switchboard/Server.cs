@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Switchboard.Engines;
+using Switchboard.Protocols;
+
+namespace Switchboard;
+
+/// <summary>
+/// A TCP server: listens on <see cref="ServerOptions.EndPoint"/> and serves every connection with
+/// a fresh <see cref="Protocol"/> from the factory, on the chosen <see cref="Engine"/>.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var server = new Server(EngineCatalog.Get("threading"), new ServerOptions(), () => new MyProtocol());
+/// server.Start();
+/// Console.WriteLine($"listening on {server.LocalEndPoint}");
+/// </code>
+/// </example>
+public sealed class Server : IAsyncDisposable
+{
+    private readonly ServerRuntime _runtime;
+    private readonly Lock _lock = new();
+    private Socket? _listener;
+    private Acceptor? _acceptor;
+    private Task? _stopTask;
+
+    /// <summary>Creates a server; nothing happens until <see cref="Start"/>.</summary>
+    /// <param name="engine">How connections get CPU time.</param>
+    /// <param name="options">Endpoint and limits; validated here.</param>
+    /// <param name="protocolFactory">Makes one protocol per connection. Called concurrently on some engines.</param>
+    /// <param name="loggerFactory">Where connection logs go; none by default.</param>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public Server(Engine engine, ServerOptions options, Func<Protocol> protocolFactory, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(protocolFactory);
+        options.Validate();
+        Engine = engine;
+        Options = options;
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Switchboard.Server");
+        _runtime = new ServerRuntime(options, protocolFactory, logger);
+    }
+
+    /// <summary>The engine serving connections.</summary>
+    public Engine Engine { get; }
+
+    /// <summary>The options the server was created with.</summary>
+    public ServerOptions Options { get; }
+
+    /// <summary>The address and port actually listened on (the real port when 0 was asked for).</summary>
+    /// <exception cref="InvalidOperationException">The server has not started.</exception>
+    public IPEndPoint LocalEndPoint =>
+        (IPEndPoint?)_listener?.LocalEndPoint ?? throw new InvalidOperationException("The server has not started.");
+
+    /// <summary>Connections being served now.</summary>
+    public int ConnectionCount => _runtime.ConnectionCount;
+
+    /// <summary>Binds, listens and starts accepting. Returns once the port is open.</summary>
+    /// <exception cref="ServerStartException">The engine cannot run here, or the endpoint cannot be bound.</exception>
+    /// <exception cref="InvalidOperationException">The server was already started.</exception>
+    public void Start()
+    {
+        lock (_lock)
+        {
+            if (_listener is not null || _stopTask is not null)
+                throw new InvalidOperationException("A server starts once.");
+            if (!Engine.Support.IsSupported)
+                throw new ServerStartException($"engine '{Engine.Name}' cannot run here: {Engine.Support.Reason}");
+            _listener = Listeners.Bind(Options);
+            _acceptor = Engine.CreateAcceptor(_runtime);
+            _acceptor.Start(_listener);
+        }
+    }
+
+    /// <summary>
+    /// Graceful shutdown: stops accepting, lets every protocol say goodbye
+    /// (<see cref="Protocol.OnShutdown"/>), flushes, and closes; connections still open after
+    /// <see cref="ServerOptions.ShutdownTimeout"/> are closed regardless. Safe to call more than once.
+    /// </summary>
+    public Task StopAsync()
+    {
+        lock (_lock)
+            return _stopTask ??= StopCoreAsync();
+    }
+
+    /// <summary>Stops the server (see <see cref="StopAsync"/>).</summary>
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private async Task StopCoreAsync()
+    {
+        _listener?.Dispose();
+        await _runtime.ShutdownConnectionsAsync().ConfigureAwait(false);
+        if (_acceptor is not null)
+            await _acceptor.Stopped.WaitAsync(Options.ShutdownTimeout).ConfigureAwait(false);
+        _runtime.Dispose();
+    }
+}

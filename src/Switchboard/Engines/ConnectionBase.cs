@@ -62,6 +62,16 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
 
     bool ITimerOwner.IsAlive => State != ConnectionState.Closed;
 
+    /// <summary>Why the connection closed; null while it is not closed.</summary>
+    public DisconnectReason? Reason
+    {
+        get
+        {
+            lock (_outputLock)
+                return _state == ConnectionState.Closed ? _reason : null;
+        }
+    }
+
     /// <summary>Completes after <c>OnDisconnected</c> has run.</summary>
     public Task Completion => _completion.Task;
 

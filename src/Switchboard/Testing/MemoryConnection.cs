@@ -1,0 +1,45 @@
+using System.Net;
+using Switchboard.Engines;
+using Switchboard.Protocols;
+
+namespace Switchboard.Testing;
+
+/// <summary>A connection with no socket: output is "written" at once into a buffer the test reads.</summary>
+internal sealed class MemoryConnection(Protocol protocol, IConnectionHost host)
+    : ConnectionBase(1, new IPEndPoint(IPAddress.Loopback, 40000), new IPEndPoint(IPAddress.Loopback, 1234), protocol, host)
+{
+    private readonly List<byte> _written = [];
+
+    public bool TransportClosed { get; private set; }
+
+    public byte[] TakeWritten()
+    {
+        lock (OutputLock)
+        {
+            byte[] bytes = [.. _written];
+            _written.Clear();
+            return bytes;
+        }
+    }
+
+    public void Feed(ReadOnlySpan<byte> data) => DeliverReceived(data);
+
+    public void PeerClosed() => OnRemoteClosed();
+
+    protected override void OnOutputQueued()
+    {
+        lock (OutputLock)
+        {
+            while (!Output.IsEmpty)
+            {
+                var chunk = Output.Peek();
+                _written.AddRange(chunk.Span);
+                Output.Consume(chunk.Length);
+            }
+        }
+
+        OnOutputDrained();
+    }
+
+    protected override void CloseTransport(bool graceful) => TransportClosed = true;
+}

@@ -1,0 +1,6 @@
+namespace Switchboard.Tests.Engines;
+
+public sealed class AsyncEngineTests : ConcurrentEngineConformanceTests
+{
+    protected override string EngineName => "async";
+}

@@ -1,0 +1,98 @@
+using Switchboard.Apps;
+using Switchboard.Protocols;
+using Switchboard.Tests.Support;
+
+namespace Switchboard.Tests.Engines;
+
+/// <summary>The contract's clauses about many clients at once, for engines that serve them.</summary>
+public abstract class ConcurrentEngineConformanceTests : EngineConformanceTests
+{
+    [Fact]
+    public async Task Serves_200_clients_at_once()
+    {
+        const int Clients = 200;
+        var server = Start(() => new ScriptedProtocol(Probe));
+        var clients = await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => TestClient.ConnectAsync(server.LocalEndPoint)));
+        try
+        {
+            await Task.WhenAll(clients.Select(c => ReadHelloAsync(c)));
+            Assert.Equal(Clients, server.ConnectionCount);
+
+            var answers = await Task.WhenAll(clients.Select(async (c, i) =>
+            {
+                await c.SendAsync($"echo client {i}\n");
+                return await c.ReadLineAsync();
+            }));
+
+            Assert.Equal(Enumerable.Range(0, Clients).Select(i => $"client {i}"), answers);
+            Assert.Equal(Clients, Probe.MaxActiveConnections);
+        }
+        finally
+        {
+            foreach (var client in clients)
+                client.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_client_over_max_connections_is_told_and_closed_while_others_are_served()
+    {
+        var server = Start(() => new ScriptedProtocol(Probe), new ServerOptions { MaxConnections = 2 });
+        using var first = await TestClient.ConnectAsync(server.LocalEndPoint);
+        long firstId = await ReadHelloAsync(first);
+        using var second = await TestClient.ConnectAsync(server.LocalEndPoint);
+        await ReadHelloAsync(second);
+
+        using var third = await TestClient.ConnectAsync(server.LocalEndPoint);
+        string? refusal = await third.ReadLineAsync();
+
+        Assert.Equal("error: server full (2 connections); try again later", refusal);
+        Assert.Null(await third.ReadLineAsync());
+        await second.SendAsync("echo served\n");
+        Assert.Equal("served", await second.ReadLineAsync());
+
+        first.Dispose();
+        await Probe.WaitForDisconnectAsync(firstId, DisconnectReason.RemoteClosed);
+        using var fourth = await TestClient.ConnectAsync(server.LocalEndPoint);
+        await ReadHelloAsync(fourth);
+    }
+
+    [Fact]
+    public async Task A_slow_consumer_does_not_hold_up_other_clients()
+    {
+        var server = Start(() => new ScriptedProtocol(Probe), new ServerOptions { MaxPendingBytes = 256 * 1024 });
+        using var other = await TestClient.ConnectAsync(server.LocalEndPoint);
+        await ReadHelloAsync(other);
+        using var slow = await TestClient.ConnectAsync(server.LocalEndPoint, receiveBufferSize: 4096);
+        long slowId = await ReadHelloAsync(slow);
+
+        await slow.SendAsync("flood\n");
+        var dropped = Probe.WaitForDisconnectAsync(slowId, DisconnectReason.SlowConsumer);
+        for (int i = 0; !dropped.IsCompleted || i < 5; i++)
+        {
+            await other.SendAsync($"echo {i}\n");
+            Assert.Equal($"{i}", await other.ReadLineAsync());
+        }
+
+        await dropped;
+    }
+
+    [Fact]
+    public async Task Graceful_shutdown_says_goodbye_to_every_client()
+    {
+        var server = Start(() => new ScriptedProtocol(Probe));
+        var clients = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => TestClient.ConnectAsync(server.LocalEndPoint)));
+        await Task.WhenAll(clients.Select(c => ReadHelloAsync(c)));
+
+        await server.StopAsync().WaitAsync(Timeouts.Patient);
+
+        foreach (var client in clients)
+        {
+            Assert.Equal("bye", await client.ReadLineAsync());
+            Assert.Null(await client.ReadLineAsync());
+            client.Dispose();
+        }
+
+        Assert.Equal(5, Probe.Events.Snapshot().Count(e => e.EndsWith(" ServerShutdown", StringComparison.Ordinal)));
+    }
+}

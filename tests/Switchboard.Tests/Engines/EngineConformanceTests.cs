@@ -1,0 +1,256 @@
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Switchboard.Apps;
+using Switchboard.Engines;
+using Switchboard.Protocols;
+using Switchboard.Tests.Support;
+
+namespace Switchboard.Tests.Engines;
+
+/// <summary>
+/// The contract of DESIGN.md, checked over real loopback sockets. Each engine runs it through a
+/// small subclass; engines that serve many clients at once add <see cref="ConcurrentEngineConformanceTests"/>.
+/// </summary>
+public abstract class EngineConformanceTests : IAsyncLifetime
+{
+    private readonly List<Server> _servers = [];
+
+    protected abstract string EngineName { get; }
+
+    protected Engine Engine => EngineCatalog.Get(EngineName);
+
+    protected ServerProbe Probe { get; } = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var server in _servers)
+            await server.StopAsync().WaitAsync(Timeouts.Patient);
+    }
+
+    [Fact]
+    public async Task Echo_returns_megabytes_of_random_data_intact_whatever_the_chunking()
+    {
+        var server = Start(() => new EchoProtocol(), new ServerOptions { MaxPendingBytes = 16 * 1024 * 1024 });
+        using var client = await TestClient.ConnectAsync(server.LocalEndPoint);
+        var data = new byte[(4 * 1024 * 1024) + 13];
+        new Random(2026).NextBytes(data);
+        int[] chunks = [1, 7, 1021, 4096, 65537, 3, 333, 12289];
+
+        var sending = Task.Run(async () =>
+        {
+            for (int offset = 0, i = 0; offset < data.Length; i++)
+            {
+                int n = Math.Min(chunks[i % chunks.Length], data.Length - offset);
+                await client.SendAsync(data.AsMemory(offset, n));
+                offset += n;
+            }
+        });
+        byte[] echoed = await client.ReadExactlyAsync(data.Length);
+        await sending;
+
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(echoed));
+    }
+
+    [Fact]
+    public async Task Callbacks_of_one_connection_never_overlap()
+    {
+        var received = new EventLog<int>();
+        var server = Start(() => new OverlapProtocol(Probe, received));
+        using var client = await TestClient.ConnectAsync(server.LocalEndPoint);
+
+        const int Messages = 300;
+        for (int i = 0; i < Messages; i++)
+            await client.SendAsync("ping"u8.ToArray());
+        await received.WaitUntilAsync(r => r.Sum() == Messages * 4, what: "all pings received");
+        await client.ReadExactlyAsync(200); // the other thread's sends arrived
+        client.Dispose();
+        await server.StopAsync().WaitAsync(Timeouts.Patient);
+
+        Assert.Equal(0, Probe.Overlaps);
+    }
+
+    [Fact]
+    public async Task Send_works_from_another_thread_and_keeps_order()
+    {
+        var server = Start(() => new ScriptedProtocol(Probe));
+        using var client = await TestClient.ConnectAsync(server.LocalEndPoint);
+        await client.ReadLineAsync();
+
+        await client.SendAsync("thread-send 1000\n");
+
+        for (int i = 0; i < 1000; i++)
+            Assert.Equal(i.ToString(System.Globalization.CultureInfo.InvariantCulture), await client.ReadLineAsync());
+    }
+
+    [Fact]
+    public async Task A_client_that_never_reads_is_disconnected_as_slow_and_memory_stays_bounded()
+    {
+        const long Limit = 256 * 1024;
+        var server = Start(() => new ScriptedProtocol(Probe), new ServerOptions { MaxPendingBytes = Limit });
+        using var slow = await TestClient.ConnectAsync(server.LocalEndPoint, receiveBufferSize: 4096);
+        long id = await ReadHelloAsync(slow);
+
+        await slow.SendAsync("flood\n");
+        await Probe.WaitForDisconnectAsync(id, DisconnectReason.SlowConsumer);
+
+        Assert.InRange(Probe.MaxPendingSeen, 1, Limit);
+        using var next = await TestClient.ConnectAsync(server.LocalEndPoint);
+        await ReadHelloAsync(next);
+        await next.SendAsync("echo still serving\n");
+        Assert.Equal("still serving", await next.ReadLineAsync());
+    }
+
+    [Fact]
+    public async Task An_overlong_line_gets_an_error_and_a_close()
+    {
+        var server = Start(() => new ScriptedProtocol(Probe), new ServerOptions { MaxLineLength = 100 });
+        using var client = await TestClient.ConnectAsync(server.LocalEndPoint);
+        long id = await ReadHelloAsync(client);
+
+        await client.SendAsync("echo fine\n" + new string('x', 300) + "\necho never\n");
+
+        Assert.Equal("fine", await client.ReadLineAsync());
+        Assert.Equal("error: line too long (max 100 bytes)", await client.ReadLineAsync());
+        Assert.Null(await client.ReadLineAsync());
+        await Probe.WaitForDisconnectAsync(id, DisconnectReason.LocalClosed);
+    }
+
+    [Fact]
+    public async Task Close_flushes_pending_output_before_closing()
+    {
+        const int Size = 1_000_000;
+        var server = Start(() => new ScriptedProtocol(Probe), new ServerOptions { MaxPendingBytes = 2 * Size });
+        using var client = await TestClient.ConnectAsync(server.LocalEndPoint);
+        long id = await ReadHelloAsync(client);
+
+        await client.SendAsync($"send-close {Size}\n");
+
+        Assert.Equal(ScriptedProtocol.Pattern(Size), await client.ReadToEndAsync());
+        await Probe.WaitForDisconnectAsync(id, DisconnectReason.LocalClosed);
+    }
+
+    [Fact]
+    public async Task Timers_fire_in_order_of_due_time()
+    {
+        var server = Start(() => new ScriptedProtocol(Probe));
+        using var client = await TestClient.ConnectAsync(server.LocalEndPoint);
+        await ReadHelloAsync(client);
+
+        await client.SendAsync("timers\n");
+
+        var fired = new List<string?>();
+        for (int i = 0; i < 5; i++)
+            fired.Add(await client.ReadLineAsync());
+        Assert.Equal(["t10", "t20", "t30", "t40", "t50"], fired);
+    }
+
+    [Fact]
+    public async Task Periodic_timers_stop_at_disconnect()
+    {
+        var server = Start(() => new ScriptedProtocol(Probe));
+        var client = await TestClient.ConnectAsync(server.LocalEndPoint);
+        long id = await ReadHelloAsync(client);
+        await client.SendAsync("tick 5\n");
+        for (int i = 0; i < 3; i++)
+            Assert.Equal("tick", await client.ReadLineAsync());
+
+        client.Dispose();
+        await Probe.WaitForDisconnectAsync(id, DisconnectReason.RemoteClosed);
+        await Task.Delay(100); // twenty periods in which a stray tick would show
+
+        Assert.Equal(0, Probe.LateTimerRuns);
+    }
+
+    [Theory]
+    [InlineData("close", DisconnectReason.LocalClosed)]
+    [InlineData("abort", DisconnectReason.Aborted)]
+    [InlineData("throw", DisconnectReason.ProtocolError)]
+    public async Task OnDisconnected_runs_once_with_the_reason_for_a_server_side_end(string command, DisconnectReason expected)
+    {
+        var server = Start(() => new ScriptedProtocol(Probe));
+        using var client = await TestClient.ConnectAsync(server.LocalEndPoint);
+        long id = await ReadHelloAsync(client);
+
+        await client.SendAsync(command + "\n");
+
+        Assert.True(await client.WaitForCloseAsync());
+        await Probe.WaitForDisconnectAsync(id, expected);
+        await server.StopAsync().WaitAsync(Timeouts.Patient);
+        Assert.Equal(1, Probe.DisconnectCount(id));
+    }
+
+    [Fact]
+    public async Task OnDisconnected_reports_a_remote_close()
+    {
+        var server = Start(() => new ScriptedProtocol(Probe));
+        var client = await TestClient.ConnectAsync(server.LocalEndPoint);
+        long id = await ReadHelloAsync(client);
+
+        client.Dispose();
+
+        await Probe.WaitForDisconnectAsync(id, DisconnectReason.RemoteClosed);
+        await server.StopAsync().WaitAsync(Timeouts.Patient);
+        Assert.Equal(1, Probe.DisconnectCount(id));
+    }
+
+    [Fact]
+    public async Task OnDisconnected_reports_a_reset_as_an_error()
+    {
+        var server = Start(() => new ScriptedProtocol(Probe));
+        var client = await TestClient.ConnectAsync(server.LocalEndPoint);
+        long id = await ReadHelloAsync(client);
+
+        client.Reset();
+
+        await Probe.WaitForDisconnectAsync(id, DisconnectReason.Error);
+        await server.StopAsync().WaitAsync(Timeouts.Patient);
+        Assert.Equal(1, Probe.DisconnectCount(id));
+    }
+
+    [Fact]
+    public async Task An_idle_connection_is_closed_after_the_idle_timeout()
+    {
+        var server = Start(() => new ScriptedProtocol(Probe), new ServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(300) });
+        using var client = await TestClient.ConnectAsync(server.LocalEndPoint);
+        long id = await ReadHelloAsync(client);
+
+        Assert.True(await client.WaitForCloseAsync());
+        await Probe.WaitForDisconnectAsync(id, DisconnectReason.IdleTimeout);
+    }
+
+    [Fact]
+    public async Task Graceful_shutdown_lets_protocols_say_goodbye_then_closes_and_stops_listening()
+    {
+        var server = Start(() => new ScriptedProtocol(Probe));
+        using var client = await TestClient.ConnectAsync(server.LocalEndPoint);
+        long id = await ReadHelloAsync(client);
+        var endPoint = server.LocalEndPoint;
+
+        await server.StopAsync().WaitAsync(Timeouts.Patient);
+
+        Assert.Equal("bye", await client.ReadLineAsync());
+        Assert.Null(await client.ReadLineAsync());
+        Assert.Equal(1, Probe.DisconnectCount(id));
+        await Probe.WaitForDisconnectAsync(id, DisconnectReason.ServerShutdown);
+        await Assert.ThrowsAnyAsync<SocketException>(() => TestClient.ConnectAsync(endPoint));
+    }
+
+    protected Server Start(Func<Protocol> factory, ServerOptions? options = null)
+    {
+        var server = new Server(Engine, options ?? new ServerOptions(), factory);
+        server.Start();
+        _servers.Add(server);
+        return server;
+    }
+
+    /// <summary>Reads the "hello ID" greeting of <see cref="ScriptedProtocol"/>; returns the id.</summary>
+    protected static async Task<long> ReadHelloAsync(TestClient client)
+    {
+        string? line = await client.ReadLineAsync();
+        Assert.NotNull(line);
+        Assert.StartsWith("hello ", line, StringComparison.Ordinal);
+        return long.Parse(line["hello ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

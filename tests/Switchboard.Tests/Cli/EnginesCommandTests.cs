@@ -1,0 +1,29 @@
+using Switchboard.Tests.Support;
+
+namespace Switchboard.Tests.Cli;
+
+public sealed class EnginesCommandTests
+{
+    [Fact]
+    public async Task Lists_every_engine_and_whether_it_runs_here()
+    {
+        var (code, stdout, _) = await CliProcess.RunAsync("engines");
+
+        Assert.Equal(0, code);
+        string[] lines = stdout.TrimEnd().Split('\n');
+        Assert.Equal(3, lines.Length);
+        Assert.Matches(@"^iterative\s+yes\s+one connection at a time", lines[0]);
+        Assert.Matches(@"^threading\s+yes\s+a thread per connection", lines[1]);
+        Assert.Matches(@"^async\s+yes\s+.*\(default\)$", lines[2]);
+    }
+
+    [Fact]
+    public async Task Help_explains_the_commands()
+    {
+        var (code, stdout, _) = await CliProcess.RunAsync("serve", "--help");
+
+        Assert.Equal(0, code);
+        foreach (string option in new[] { "--engine", "--host", "--port", "--max-connections", "--max-pending", "--max-line", "--idle-timeout", "--interval", "--utc" })
+            Assert.Contains(option, stdout, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,119 @@
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Switchboard.Tests.Support;
+
+namespace Switchboard.Tests.Cli;
+
+public sealed partial class ServeCommandTests
+{
+    [Theory]
+    [InlineData("iterative")]
+    [InlineData("threading")]
+    [InlineData("async")]
+    public async Task Serve_time_prints_the_listening_line_then_sends_asctime_lines_and_stops_on_sigterm(string engine)
+    {
+        using var cli = CliProcess.Start("serve", "time", "--port", "0", "--interval", "0.2", "--utc", "--engine", engine);
+        var (endPoint, line) = await cli.ReadListeningLineAsync();
+        Assert.Equal($"listening on {endPoint} (time, {engine})", line);
+        Assert.Equal("127.0.0.1", endPoint.Address.ToString());
+
+        using (var client = await TestClient.ConnectAsync(endPoint))
+        {
+            Assert.Matches(AsctimeLine(), await client.ReadLineAsync());
+            Assert.Matches(AsctimeLine(), await client.ReadLineAsync());
+        }
+
+        await cli.StderrLines.WaitUntilAsync(l => l.Any(x => x.Contains("disconnected (remote closed)", StringComparison.Ordinal)));
+        cli.Terminate();
+        Assert.Equal(0, await cli.WaitForExitAsync());
+        Assert.Contains("Got connection from 127.0.0.1:", cli.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_echo_echoes_and_shuts_down_gracefully_with_clients_connected()
+    {
+        using var cli = CliProcess.Start("serve", "echo", "--port", "0");
+        var (endPoint, line) = await cli.ReadListeningLineAsync();
+        Assert.EndsWith("(echo, async)", line, StringComparison.Ordinal);
+        using var client = await TestClient.ConnectAsync(endPoint);
+        await client.SendAsync("ping\n");
+        Assert.Equal("ping", await client.ReadLineAsync());
+
+        cli.Terminate();
+
+        Assert.Null(await client.ReadLineAsync());
+        Assert.Equal(0, await cli.WaitForExitAsync());
+        Assert.Contains("disconnected (server shutdown)", cli.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_print_logs_each_line_with_the_clients_address()
+    {
+        using var cli = CliProcess.Start("serve", "print", "--port", "0", "--engine", "threading");
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        using (var client = await TestClient.ConnectAsync(endPoint))
+        {
+            await client.SendAsync("hello there\n");
+            string address = client.Socket.LocalEndPoint!.ToString()!;
+            await cli.StderrLines.WaitUntilAsync(l => l.Any(x => x.EndsWith($"{address}: hello there", StringComparison.Ordinal)));
+        }
+
+        await cli.StderrLines.WaitUntilAsync(l => l.Any(x => x.Contains("disconnected", StringComparison.Ordinal)));
+        cli.Terminate();
+        Assert.Equal(0, await cli.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task A_port_in_use_is_one_clear_line_and_exit_code_1()
+    {
+        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        taken.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        taken.Listen();
+        int port = ((System.Net.IPEndPoint)taken.LocalEndPoint!).Port;
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync("serve", "echo", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout);
+        Assert.Equal($"switchboard: cannot listen on 127.0.0.1:{port}: address already in use\n", stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task A_host_that_cannot_be_bound_is_one_clear_line_and_exit_code_1()
+    {
+        var (code, _, stderr) = await CliProcess.RunAsync("serve", "echo", "--host", "192.0.2.1", "--port", "0");
+
+        Assert.Equal(1, code);
+        Assert.Equal("switchboard: cannot listen on 192.0.2.1:0: address not available on this machine\n", stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Theory]
+    [InlineData("switchboard: unknown engine 'warp' (choose from: iterative, threading, async)", "serve", "echo", "--engine", "warp")]
+    [InlineData("switchboard: unknown app 'chess' (choose from: time, echo, print)", "serve", "chess")]
+    [InlineData("switchboard: bad port 70000: must be 0-65535", "serve", "echo", "--port", "70000")]
+    [InlineData("switchboard: bad port -1: must be 0-65535", "serve", "echo", "--port", "-1")]
+    [InlineData("switchboard: cannot resolve host 'no-such-host.invalid'", "serve", "echo", "--host", "no-such-host.invalid")]
+    [InlineData("switchboard: max connections must be at least 1 (got 0)", "serve", "echo", "--max-connections", "0")]
+    public async Task Bad_input_is_one_clear_line_and_exit_code_2(string expected, params string[] args)
+    {
+        var (code, stdout, stderr) = await CliProcess.RunAsync(args);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Equal(expected + "\n", stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task A_port_that_is_not_a_number_is_one_line_without_a_stack_trace()
+    {
+        var (code, _, stderr) = await CliProcess.RunAsync("serve", "echo", "--port", "http");
+
+        Assert.Equal(2, code);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+        Assert.StartsWith("switchboard: ", stderr, StringComparison.Ordinal);
+        Assert.Contains("http", stderr, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 123]\d \d\d:\d\d:\d\d \d{4}$")]
+    private static partial Regex AsctimeLine();
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Switchboard.Tests.Support;
+
+/// <summary>The real <c>switchboard</c> executable, run as a child process with its output captured.</summary>
+public sealed partial class CliProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stderr = new();
+    private readonly EventLog<string> _stderrLines = new();
+
+    private CliProcess(Process process)
+    {
+        _process = process;
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+                return;
+            lock (_stderr)
+                _stderr.AppendLine(e.Data);
+            _stderrLines.Add(e.Data);
+        };
+        _process.BeginErrorReadLine();
+    }
+
+    public string Stderr
+    {
+        get
+        {
+            lock (_stderr)
+                return _stderr.ToString();
+        }
+    }
+
+    public EventLog<string> StderrLines => _stderrLines;
+
+    public static CliProcess Start(params string[] args)
+    {
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "switchboard.dll"));
+        foreach (string arg in args)
+            start.ArgumentList.Add(arg);
+        return new CliProcess(Process.Start(start)!);
+    }
+
+    /// <summary>Runs to completion; returns exit code, stdout and stderr.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        using var cli = Start(args);
+        string stdout = await cli._process.StandardOutput.ReadToEndAsync().WaitAsync(Timeouts.Patient);
+        int code = await cli.WaitForExitAsync();
+        return (code, stdout, cli.Stderr);
+    }
+
+    /// <summary>Reads the first stdout line, which must be the "listening on" line; returns the endpoint.</summary>
+    public async Task<(IPEndPoint EndPoint, string Line)> ReadListeningLineAsync()
+    {
+        string? line = await _process.StandardOutput.ReadLineAsync().WaitAsync(Timeouts.Patient);
+        Assert.True(line is not null, $"no output; stderr: {Stderr}");
+        var match = ListeningLine().Match(line);
+        Assert.True(match.Success, $"unexpected first line: {line}");
+        return (IPEndPoint.Parse(match.Groups["endpoint"].Value), line);
+    }
+
+    public void Terminate() => Assert.Equal(0, Kill(_process.Id, SigTerm));
+
+    public async Task<int> WaitForExitAsync()
+    {
+        await _process.WaitForExitAsync().WaitAsync(Timeouts.Patient);
+        _process.WaitForExit(); // flushes the redirected stderr
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+    }
+
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    [GeneratedRegex(@"^listening on (?<endpoint>\S+) \((?<app>\w+), (?<engine>\w+)\)$")]
+    private static partial Regex ListeningLine();
+}

@@ -9,9 +9,9 @@ public static class AppCatalog
     /// <summary>App names with one line on each, in the order help lists them.</summary>
     public static IReadOnlyList<(string Name, string Summary)> All { get; } =
     [
-        ("time", "sends the time every --interval seconds (the seed's delay server)"),
+        ("time", "the seed's delay server: sends the time now and every --interval seconds"),
         ("echo", "sends back every byte it receives"),
-        ("print", "logs every line a client sends (the seed's select server)"),
+        ("print", "the seed's select server: logs every line a client sends"),
     ];
 
     /// <summary>The port an app listens on unless told otherwise.</summary>

@@ -12,9 +12,9 @@ var root = new RootCommand(
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
-    // One line, no usage dump: the user asked for something we can name.
+    // One line, no usage dump: name the first thing that is wrong and where help is.
     string command = parse.CommandResult.Command == root ? "switchboard" : $"switchboard {parse.CommandResult.Command.Name}";
-    return Cli.Fail(ExitCodes.Usage, $"{parse.Errors[0].Message} (see '{command} --help')");
+    return Cli.Fail(ExitCodes.Usage, $"{ParseErrors.Describe(parse.Errors)} (see '{command} --help')");
 }
 
 // Ctrl-C and SIGTERM are handled by `serve` itself (graceful shutdown), not by System.CommandLine.

@@ -18,7 +18,7 @@ internal static partial class ServeCommand
 
     private static readonly Argument<string> AppArgument = new("app")
     {
-        Description = "The app to serve: " + string.Join("; ", AppCatalog.All.Select(a => $"{a.Name} ({a.Summary})")),
+        Description = "The app to serve. " + string.Join("; ", AppCatalog.All.Select(a => $"{a.Name}: {a.Summary}")),
     };
 
     private static readonly Option<string> EngineOption = new("--engine", "-e")

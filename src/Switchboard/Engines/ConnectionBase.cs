@@ -15,6 +15,7 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
 {
     private readonly Protocol _protocol;
     private readonly IConnectionHost _host;
+    private readonly ITimerScheduler _timers;
 
     // Serialises protocol callbacks and timers. Monitor is re-entrant, so a callback that closes
     // its own connection re-enters here; _inCallback defers OnDisconnected until it returns.
@@ -31,14 +32,15 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
     private long _lastActivity;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    protected ConnectionBase(long id, EndPoint remote, EndPoint local, Protocol protocol, IConnectionHost host)
+    protected ConnectionBase(long id, EndPoint remote, EndPoint local, Protocol protocol, IConnectionHost host, ITimerScheduler timers)
     {
         Id = id;
         RemoteEndPoint = remote;
         LocalEndPoint = local;
         _protocol = protocol;
         _host = host;
-        _lastActivity = host.Timers.Now;
+        _timers = timers;
+        _lastActivity = timers.Now;
     }
 
     public long Id { get; }
@@ -217,7 +219,7 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
     protected void OnRemoteClosed() => BeginClose(DisconnectReason.RemoteClosed);
 
     /// <summary>Records traffic for the idle timeout.</summary>
-    protected void MarkActivity() => Volatile.Write(ref _lastActivity, _host.Timers.Now);
+    protected void MarkActivity() => Volatile.Write(ref _lastActivity, _timers.Now);
 
     /// <summary>The transport calls this when the output buffer has become empty.</summary>
     protected void OnOutputDrained()
@@ -283,8 +285,8 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
             return timer;
         }
 
-        timer.DueTicks = _host.Timers.Now + Clock.ToTicks(delay);
-        _host.Timers.Add(timer);
+        timer.DueTicks = _timers.Now + Clock.ToTicks(delay);
+        _timers.Add(timer);
         return timer;
     }
 
@@ -304,7 +306,7 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
     {
         if (State != ConnectionState.Open)
             return;
-        long idleFor = _host.Timers.Now - Volatile.Read(ref _lastActivity);
+        long idleFor = _timers.Now - Volatile.Read(ref _lastActivity);
         long limit = Clock.ToTicks(Options.IdleTimeout);
         if (idleFor >= limit)
             Disconnect(DisconnectReason.IdleTimeout);

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Switchboard.Engines.Timers;
 
 namespace Switchboard.Engines;
 
@@ -9,8 +8,6 @@ internal interface IConnectionHost
     ServerOptions Options { get; }
 
     ILogger Logger { get; }
-
-    ITimerScheduler Timers { get; }
 
     /// <summary>Called once per connection, after <c>OnDisconnected</c> has run.</summary>
     void OnConnectionClosed(ConnectionBase connection);

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Switchboard.Engines.Sockets;
 using Switchboard.Engines.Timers;
 using Switchboard.Protocols;
 
@@ -19,7 +18,7 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
 
     private readonly Func<Protocol> _protocolFactory;
     private readonly ConcurrentDictionary<long, ConnectionBase> _connections = new();
-    private readonly TimerThread _timers;
+    private readonly Lazy<TimerThread> _timerThread = new(() => new TimerThread("switchboard-timers"));
     private long _lastId;
     private int _count;
     private volatile bool _stopping;
@@ -29,21 +28,25 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         Options = options;
         Logger = logger;
         _protocolFactory = protocolFactory;
-        _timers = new TimerThread("switchboard-timers");
     }
 
     public ServerOptions Options { get; }
 
     public ILogger Logger { get; }
 
-    public ITimerScheduler Timers => _timers;
+    /// <summary>The timer thread of engines without a loop of their own; started on first use.</summary>
+    public TimerThread TimerThread => _timerThread.Value;
 
     public bool IsStopping => _stopping;
 
     public int ConnectionCount => Volatile.Read(ref _count);
 
-    /// <summary>Takes an accepted socket: a connection to drive, or null if it was refused (and closed).</summary>
-    public SocketConnection? Admit(Socket socket)
+    /// <summary>
+    /// Takes an accepted socket: a connection made by <paramref name="create"/> and registered, or
+    /// null if the socket was refused (and closed).
+    /// </summary>
+    public T? Admit<T>(Socket socket, Func<long, Socket, Protocol, T> create)
+        where T : ConnectionBase
     {
         if (_stopping)
         {
@@ -58,10 +61,10 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             return null;
         }
 
-        SocketConnection connection;
+        T connection;
         try
         {
-            connection = new SocketConnection(Interlocked.Increment(ref _lastId), socket, _protocolFactory(), this);
+            connection = create(Interlocked.Increment(ref _lastId), socket, _protocolFactory());
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -110,7 +113,11 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         }
     }
 
-    public void Dispose() => _timers.Dispose();
+    public void Dispose()
+    {
+        if (_timerThread.IsValueCreated)
+            _timerThread.Value.Dispose();
+    }
 
     private void Refuse(Socket socket)
     {

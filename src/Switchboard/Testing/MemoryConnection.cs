@@ -1,12 +1,13 @@
 using System.Net;
 using Switchboard.Engines;
+using Switchboard.Engines.Timers;
 using Switchboard.Protocols;
 
 namespace Switchboard.Testing;
 
 /// <summary>A connection with no socket: output is "written" at once into a buffer the test reads.</summary>
-internal sealed class MemoryConnection(Protocol protocol, IConnectionHost host)
-    : ConnectionBase(1, new IPEndPoint(IPAddress.Loopback, 40000), new IPEndPoint(IPAddress.Loopback, 1234), protocol, host)
+internal sealed class MemoryConnection(Protocol protocol, IConnectionHost host, ITimerScheduler timers)
+    : ConnectionBase(1, new IPEndPoint(IPAddress.Loopback, 40000), new IPEndPoint(IPAddress.Loopback, 1234), protocol, host, timers)
 {
     private readonly List<byte> _written = [];
 

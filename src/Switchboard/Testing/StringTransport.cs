@@ -2,7 +2,6 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Switchboard.Engines;
-using Switchboard.Engines.Timers;
 using Switchboard.Protocols;
 
 namespace Switchboard.Testing;
@@ -24,7 +23,7 @@ public sealed class StringTransport : IConnectionHost
     {
         ArgumentNullException.ThrowIfNull(protocol);
         Options = options ?? new ServerOptions();
-        _connection = new MemoryConnection(protocol, this);
+        _connection = new MemoryConnection(protocol, this, _clock);
         _connection.Start();
     }
 
@@ -38,8 +37,6 @@ public sealed class StringTransport : IConnectionHost
     public DisconnectReason? DisconnectReason { get; private set; }
 
     ILogger IConnectionHost.Logger => NullLogger.Instance;
-
-    ITimerScheduler IConnectionHost.Timers => _clock;
 
     /// <summary>Delivers <paramref name="data"/> to the protocol as one read.</summary>
     /// <param name="data">The bytes the peer sent.</param>

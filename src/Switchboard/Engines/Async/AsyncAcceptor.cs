@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using Switchboard.Engines.Sockets;
+using Switchboard.Protocols;
 
 namespace Switchboard.Engines.Async;
 
@@ -33,8 +35,11 @@ internal sealed class AsyncAcceptor(ServerRuntime runtime) : Acceptor(runtime)
                 continue;
             }
 
-            if (Runtime.Admit(socket) is { } connection)
+            if (Runtime.Admit(socket, CreateConnection) is { } connection)
                 _ = connection.RunAsync();
         }
     }
+
+    private SocketConnection CreateConnection(long id, Socket socket, Protocol protocol) =>
+        new(id, socket, protocol, Runtime, Runtime.TimerThread);
 }

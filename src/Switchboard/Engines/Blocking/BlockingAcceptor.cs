@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Switchboard.Engines.Sockets;
+using Switchboard.Protocols;
 
 namespace Switchboard.Engines.Blocking;
 
@@ -52,7 +53,7 @@ internal abstract class BlockingAcceptor : Acceptor
                     continue;
                 }
 
-                if (Runtime.Admit(socket) is { } connection)
+                if (Runtime.Admit(socket, CreateConnection) is { } connection)
                     Dispatch(connection);
             }
         }
@@ -61,4 +62,7 @@ internal abstract class BlockingAcceptor : Acceptor
             _stopped.TrySetResult();
         }
     }
+
+    private SocketConnection CreateConnection(long id, Socket socket, Protocol protocol) =>
+        new(id, socket, protocol, Runtime, Runtime.TimerThread);
 }

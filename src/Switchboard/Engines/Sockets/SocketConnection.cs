@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using Switchboard.Engines.Timers;
 using Switchboard.Protocols;
 
 namespace Switchboard.Engines.Sockets;
@@ -24,8 +25,8 @@ internal sealed class SocketConnection : ConnectionBase
     private volatile bool _endOfStream;
     private int _disposed;
 
-    public SocketConnection(long id, Socket socket, Protocol protocol, IConnectionHost host)
-        : base(id, socket.RemoteEndPoint!, socket.LocalEndPoint!, protocol, host)
+    public SocketConnection(long id, Socket socket, Protocol protocol, IConnectionHost host, ITimerScheduler timers)
+        : base(id, socket.RemoteEndPoint!, socket.LocalEndPoint!, protocol, host, timers)
     {
         _socket = socket;
         _socket.NoDelay = true;

@@ -23,6 +23,7 @@ public sealed class Server : IAsyncDisposable
     private readonly ServerRuntime _runtime;
     private readonly Lock _lock = new();
     private Socket? _listener;
+    private IPEndPoint? _localEndPoint;
     private Acceptor? _acceptor;
     private Task? _stopTask;
 
@@ -53,7 +54,7 @@ public sealed class Server : IAsyncDisposable
     /// <summary>The address and port actually listened on (the real port when 0 was asked for).</summary>
     /// <exception cref="InvalidOperationException">The server has not started.</exception>
     public IPEndPoint LocalEndPoint =>
-        (IPEndPoint?)_listener?.LocalEndPoint ?? throw new InvalidOperationException("The server has not started.");
+        _localEndPoint ?? throw new InvalidOperationException("The server has not started.");
 
     /// <summary>Connections being served now.</summary>
     public int ConnectionCount => _runtime.ConnectionCount;
@@ -70,6 +71,7 @@ public sealed class Server : IAsyncDisposable
             if (!Engine.Support.IsSupported)
                 throw new ServerStartException($"engine '{Engine.Name}' cannot run here: {Engine.Support.Reason}");
             _listener = Listeners.Bind(Options);
+            _localEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
             _acceptor = Engine.CreateAcceptor(_runtime);
             _acceptor.Start(_listener);
         }
@@ -91,10 +93,14 @@ public sealed class Server : IAsyncDisposable
 
     private async Task StopCoreAsync()
     {
-        _listener?.Dispose();
+        _acceptor?.StopAccepting();
         await _runtime.ShutdownConnectionsAsync().ConfigureAwait(false);
         if (_acceptor is not null)
+        {
             await _acceptor.Stopped.WaitAsync(Options.ShutdownTimeout).ConfigureAwait(false);
+            _acceptor.Dispose();
+        }
+
         _runtime.Dispose();
     }
 }

@@ -35,6 +35,9 @@ public sealed record ServerOptions
     /// </summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Event loops for engines that run several (epoll); 0 (the default) means one per core.</summary>
+    public int Loops { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     /// <exception cref="ArgumentException">A setting is out of range.</exception>
     public void Validate()
@@ -49,6 +52,8 @@ public sealed record ServerOptions
             throw new ArgumentException($"idle timeout must not be negative (got {IdleTimeout})");
         if (MaxLineLength < 1)
             throw new ArgumentException($"max line length must be at least 1 (got {MaxLineLength})");
+        if (Loops < 0)
+            throw new ArgumentException($"loops must not be negative (got {Loops})");
         if (ShutdownTimeout < TimeSpan.Zero)
             throw new ArgumentException($"shutdown timeout must not be negative (got {ShutdownTimeout})");
     }

@@ -149,7 +149,7 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
     }
 
     /// <summary>Server shutdown: lets the protocol say goodbye, then flushes and closes.</summary>
-    public void BeginShutdown()
+    public virtual void BeginShutdown()
     {
         if (State != ConnectionState.Open)
             return;

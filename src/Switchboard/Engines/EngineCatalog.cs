@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Switchboard.Engines.Async;
 using Switchboard.Engines.Blocking;
+using Switchboard.Engines.Readiness;
 
 namespace Switchboard.Engines;
 
@@ -13,6 +14,9 @@ public static class EngineCatalog
         new IterativeEngine(),
         new ThreadingEngine(),
         new AsyncEngine(),
+        new SelectEngine(),
+        new PollEngine(),
+        new EpollEngine(),
     ];
 
     /// <summary>The engine the CLI uses when none is named.</summary>

@@ -57,7 +57,7 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         if (Interlocked.Increment(ref _count) > Options.MaxConnections)
         {
             Interlocked.Decrement(ref _count);
-            Refuse(socket);
+            Refuse(socket, $"server full ({Options.MaxConnections} connections)");
             return null;
         }
 
@@ -119,14 +119,15 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             _timerThread.Value.Dispose();
     }
 
-    private void Refuse(Socket socket)
+    /// <summary>Tells a client it cannot be served (one line: <c>error: WHY; try again later</c>), closes it, and logs.</summary>
+    public void Refuse(Socket socket, string why)
     {
         EndPoint? remote = null;
         try
         {
             remote = socket.RemoteEndPoint;
             socket.Blocking = false;
-            socket.Send(Encoding.ASCII.GetBytes($"error: server full ({Options.MaxConnections} connections); try again later\n"));
+            socket.Send(Encoding.ASCII.GetBytes($"error: {why}; try again later\n"));
             socket.Shutdown(SocketShutdown.Send);
         }
         catch (SocketException)
@@ -138,13 +139,13 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             socket.Dispose();
         }
 
-        Log.Refused(Logger, remote?.ToString() ?? "a client", Options.MaxConnections);
+        Log.Refused(Logger, remote?.ToString() ?? "a client", why);
     }
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Remote}: server full ({Limit} connections)")]
-        public static partial void Refused(ILogger logger, string remote, int limit);
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Remote}: {Why}")]
+        public static partial void Refused(ILogger logger, string remote, string why);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "accept failed: {Error}; retrying")]
         public static partial void AcceptFailed(ILogger logger, string error);

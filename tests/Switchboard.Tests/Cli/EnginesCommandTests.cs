@@ -11,10 +11,13 @@ public sealed class EnginesCommandTests
 
         Assert.Equal(0, code);
         string[] lines = stdout.TrimEnd().Split('\n');
-        Assert.Equal(3, lines.Length);
+        Assert.Equal(6, lines.Length);
         Assert.Matches(@"^iterative\s+yes\s+one connection at a time", lines[0]);
         Assert.Matches(@"^threading\s+yes\s+a thread per connection", lines[1]);
         Assert.Matches(@"^async\s+yes\s+.*\(default\)$", lines[2]);
+        Assert.Matches(@"^select\s+yes\s+one loop thread, Socket.Select", lines[3]);
+        Assert.Matches(@"^poll\s+yes\s+one loop thread, poll\(2\)", lines[4]);
+        Assert.Matches(@"^epoll\s+yes\s+a loop thread per core", lines[5]);
     }
 
     [Fact]

@@ -11,7 +11,15 @@ internal sealed class AsyncAcceptor(ServerRuntime runtime) : Acceptor(runtime)
 
     public override Task Stopped => _loop;
 
-    public override void Start(Socket listener) => _loop = Task.Run(() => RunAsync(listener));
+    private Socket? _listener;
+
+    public override void StopAccepting() => _listener?.Dispose();
+
+    public override void Start(Socket listener)
+    {
+        _listener = listener;
+        _loop = Task.Run(() => RunAsync(listener));
+    }
 
     private async Task RunAsync(Socket listener)
     {

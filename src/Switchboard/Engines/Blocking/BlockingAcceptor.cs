@@ -20,8 +20,13 @@ internal abstract class BlockingAcceptor : Acceptor
 
     public override Task Stopped => _stopped.Task;
 
+    private Socket? _listener;
+
+    public override void StopAccepting() => _listener?.Dispose();
+
     public override void Start(Socket listener)
     {
+        _listener = listener;
         var thread = new Thread(() => Run(listener)) { IsBackground = true, Name = "switchboard-accept" };
         thread.Start();
     }

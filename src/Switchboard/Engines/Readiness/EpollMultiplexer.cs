@@ -1,0 +1,70 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using static Switchboard.Interop.Interop;
+using static Switchboard.Interop.Interop.Epoll;
+
+namespace Switchboard.Engines.Readiness;
+
+/// <summary>
+/// <c>epoll(7)</c>, level-triggered: the kernel keeps the interest set, so a wait costs
+/// O(ready sockets), not O(connections). The token rides in the event's data field.
+/// </summary>
+internal sealed class EpollMultiplexer : IMultiplexer
+{
+    private const int MaxEventsPerWait = 256;
+
+    private readonly int _epoll;
+    private readonly EpollEvent[] _events = new EpollEvent[MaxEventsPerWait];
+
+    public EpollMultiplexer()
+    {
+        _epoll = Create(EPOLL_CLOEXEC);
+        if (_epoll < 0)
+            throw LastError("epoll_create1");
+    }
+
+    public void Add(Socket socket, int token, Interest interest) => Control(EPOLL_CTL_ADD, socket, token, interest, "epoll_ctl(ADD)");
+
+    public void Modify(Socket socket, int token, Interest interest) => Control(EPOLL_CTL_MOD, socket, token, interest, "epoll_ctl(MOD)");
+
+    public unsafe void Remove(Socket socket, int token)
+    {
+        // Failure is harmless here: closing the descriptor removes it from the set anyway.
+        var ignored = default(EpollEvent);
+        _ = Epoll.Control(_epoll, EPOLL_CTL_DEL, (int)socket.Handle, &ignored);
+    }
+
+    public unsafe void Wait(int timeoutMilliseconds, List<ReadyEvent> ready)
+    {
+        ready.Clear();
+        int n;
+        fixed (EpollEvent* events = _events)
+            n = Epoll.Wait(_epoll, events, _events.Length, timeoutMilliseconds);
+        if (n < 0)
+        {
+            if (Marshal.GetLastPInvokeError() == Errno.EINTR)
+                return;
+            throw LastError("epoll_wait");
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            uint events = _events[i].Events;
+            var interest = ((events & EPOLLIN) != 0 ? Interest.Read : Interest.None) | ((events & EPOLLOUT) != 0 ? Interest.Write : Interest.None);
+            ready.Add(new ReadyEvent((int)_events[i].Data, interest, (events & (EPOLLERR | EPOLLHUP)) != 0));
+        }
+    }
+
+    public void Dispose() => Close(_epoll);
+
+    private unsafe void Control(int op, Socket socket, int token, Interest interest, string call)
+    {
+        var ev = new EpollEvent
+        {
+            Events = ((interest & Interest.Read) != 0 ? EPOLLIN : 0) | ((interest & Interest.Write) != 0 ? EPOLLOUT : 0),
+            Data = (ulong)token,
+        };
+        if (Epoll.Control(_epoll, op, (int)socket.Handle, &ev) != 0)
+            throw LastError(call);
+    }
+}

@@ -1,0 +1,180 @@
+using System.Net.Sockets;
+using Switchboard.Protocols;
+
+namespace Switchboard.Engines.Readiness;
+
+/// <summary>
+/// A connection owned by a <see cref="ReadinessLoop"/>: a non-blocking socket read until it would
+/// block when readable, and written from the output buffer, with interest in writability only
+/// while output is pending. Everything here but <see cref="OnOutputQueued"/> and
+/// <see cref="CloseTransport"/> (which hop onto the loop) runs on the loop thread.
+/// </summary>
+internal sealed class LoopConnection : ConnectionBase
+{
+    // Read at most this much per readiness event before letting other sockets have a turn.
+    private const int MaxBytesPerRead = 256 * 1024;
+
+    // After a graceful close, how long to keep reading out what the peer still sends.
+    private static readonly TimeSpan LingerTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly ReadinessLoop _loop;
+    private Interest _interest = Interest.Read;
+    private bool _endOfStream;
+    private bool _transportClosed;
+    private int _flushRequested;
+
+    public LoopConnection(long id, Socket socket, Protocol protocol, IConnectionHost host, ReadinessLoop loop)
+        : base(id, socket.RemoteEndPoint!, socket.LocalEndPoint!, protocol, host, loop)
+    {
+        Socket = socket;
+        _loop = loop;
+    }
+
+    public Socket Socket { get; }
+
+    public int Token { get; set; }
+
+    public override void BeginShutdown() => _loop.Execute(base.BeginShutdown);
+
+    public void OnReady(ReadyEvent ready, byte[] buffer)
+    {
+        if ((ready.Ready & Interest.Read) != 0 || (ready.Failed && !_endOfStream))
+            Read(buffer);
+        if (!_transportClosed && ((ready.Ready & Interest.Write) != 0 || ready.Failed))
+            Flush();
+    }
+
+    /// <summary>Writes pending output until done or the socket would block.</summary>
+    public void Flush()
+    {
+        Volatile.Write(ref _flushRequested, 0);
+        if (_transportClosed)
+            return;
+        while (true)
+        {
+            ReadOnlyMemory<byte> chunk;
+            lock (OutputLock)
+                chunk = Output.Peek();
+            if (chunk.IsEmpty)
+            {
+                SetWriteInterest(false);
+                OnOutputDrained();
+                return;
+            }
+
+            int sent = Socket.Send(chunk.Span, SocketFlags.None, out var error);
+            if (error == SocketError.WouldBlock)
+            {
+                SetWriteInterest(true);
+                return;
+            }
+
+            if (error != SocketError.Success)
+            {
+                Disconnect(DisconnectReason.Error, new SocketException((int)error));
+                return;
+            }
+
+            lock (OutputLock)
+                Output.Consume(sent);
+            MarkActivity();
+        }
+    }
+
+    protected override void OnOutputQueued()
+    {
+        if (Interlocked.Exchange(ref _flushRequested, 1) == 0)
+            _loop.RequestFlush(this);
+    }
+
+    protected override void CloseTransport(bool graceful) => _loop.Execute(() => CloseOnLoop(graceful));
+
+    private void Read(byte[] buffer)
+    {
+        for (int total = 0; total < MaxBytesPerRead;)
+        {
+            int n = Socket.Receive(buffer, SocketFlags.None, out var error);
+            if (error == SocketError.WouldBlock)
+                return;
+            if (error != SocketError.Success)
+            {
+                if (State == ConnectionState.Closed)
+                    CloseSocket();
+                else
+                    Disconnect(DisconnectReason.Error, new SocketException((int)error));
+                return;
+            }
+
+            if (n == 0)
+            {
+                OnEndOfStream();
+                return;
+            }
+
+            total += n;
+            DeliverReceived(buffer.AsSpan(0, n));
+            if (_transportClosed)
+                return;
+        }
+    }
+
+    private void OnEndOfStream()
+    {
+        _endOfStream = true;
+        if (State == ConnectionState.Closed)
+        {
+            CloseSocket();
+            return;
+        }
+
+        // Level-triggered: a socket at end of stream stays readable, so stop asking.
+        _interest &= ~Interest.Read;
+        _loop.SetInterest(this, _interest);
+        OnRemoteClosed();
+    }
+
+    private void CloseOnLoop(bool graceful)
+    {
+        if (_transportClosed)
+            return;
+        lock (OutputLock)
+            Output.Clear();
+        if (!graceful || _endOfStream)
+        {
+            CloseSocket();
+            return;
+        }
+
+        // Lingering close (see SocketConnection): FIN now, read out the rest, close on EOF or deadline.
+        try
+        {
+            Socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (SocketException)
+        {
+            CloseSocket();
+            return;
+        }
+
+        _interest = Interest.Read;
+        _loop.SetInterest(this, _interest);
+        ScheduleInternal(LingerTimeout, CloseSocket);
+    }
+
+    private void CloseSocket()
+    {
+        if (_transportClosed)
+            return;
+        _transportClosed = true;
+        _loop.Forget(this);
+    }
+
+    private void SetWriteInterest(bool wanted)
+    {
+        var interest = wanted ? _interest | Interest.Write : _interest & ~Interest.Write;
+        if (interest == _interest || _transportClosed)
+            return;
+        _interest = interest;
+        _loop.SetInterest(this, interest);
+    }
+}

@@ -1,0 +1,71 @@
+using System.Net.Sockets;
+using Switchboard.Protocols;
+
+namespace Switchboard.Engines.Readiness;
+
+/// <summary>
+/// Runs an engine's readiness loops. The first loop also accepts, and hands each connection to
+/// the loops in turn (round robin). One acceptor rather than an SO_REUSEPORT listener per loop:
+/// the kernel's hash spreads connections unevenly over a few loops, a listener per loop makes
+/// port 0 and the connection limit harder to keep exact, and accepting costs little next to
+/// serving; the benchmark is where this choice gets measured.
+/// </summary>
+internal sealed class ReadinessAcceptor : Acceptor
+{
+    private readonly ReadinessLoop[] _loops;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _next;
+
+    public ReadinessAcceptor(ServerRuntime runtime, ReadinessEngine engine, int loopCount)
+        : base(runtime)
+    {
+        _loops = new ReadinessLoop[loopCount];
+        for (int i = 0; i < loopCount; i++)
+            _loops[i] = new ReadinessLoop($"switchboard-{engine.Name}-{i}", engine.CreateMultiplexer());
+    }
+
+    public override Task Stopped => _stopped.Task;
+
+    public override void Start(Socket listener)
+    {
+        _loops[0].Listen(listener, OnAccepted, OnAcceptFailed);
+        foreach (var loop in _loops)
+            loop.Start();
+    }
+
+    public override void StopAccepting() => _loops[0].Execute(() =>
+    {
+        _loops[0].StopListening();
+        _stopped.TrySetResult();
+    });
+
+    public override void Dispose()
+    {
+        foreach (var loop in _loops)
+            loop.Stop();
+        foreach (var loop in _loops)
+            loop.Dispose();
+        _stopped.TrySetResult();
+        base.Dispose();
+    }
+
+    // On the first loop's thread.
+    private void OnAccepted(Socket socket)
+    {
+        var loop = _loops[_next];
+        _next = (_next + 1) % _loops.Length;
+        var connection = Runtime.Admit(socket, (id, s, protocol) => CreateConnection(id, s, protocol, loop));
+        if (connection is not null)
+            loop.Execute(() => loop.Adopt(connection));
+    }
+
+    private LoopConnection CreateConnection(long id, Socket socket, Protocol protocol, ReadinessLoop loop) =>
+        new(id, socket, protocol, Runtime, loop);
+
+    private void OnAcceptFailed(Socket? socket, SocketException error)
+    {
+        Runtime.OnAcceptFailed(error);
+        if (socket is not null)
+            Runtime.Refuse(socket, "server out of file descriptors");
+    }
+}

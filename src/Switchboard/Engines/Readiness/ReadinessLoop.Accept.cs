@@ -1,0 +1,97 @@
+using System.Net.Sockets;
+using Microsoft.Win32.SafeHandles;
+
+namespace Switchboard.Engines.Readiness;
+
+internal sealed partial class ReadinessLoop
+{
+    private const int MaxAcceptsPerWake = 64;
+
+    private Socket? _listener;
+    private Action<Socket>? _onAccepted;
+    private Action<Socket?, SocketException>? _onAcceptFailed;
+
+    // A descriptor held in reserve: when accept fails for lack of descriptors, closing it lets us
+    // accept the waiting client and tell it so, instead of leaving it in the backlog while the
+    // level-triggered listener wakes the loop over and over.
+    private SafeFileHandle? _spare;
+
+    /// <summary>Makes this loop accept from <paramref name="listener"/>. Call before <see cref="Start"/>.</summary>
+    public void Listen(Socket listener, Action<Socket> onAccepted, Action<Socket?, SocketException> onAcceptFailed)
+    {
+        listener.Blocking = false;
+        _listener = listener;
+        _onAccepted = onAccepted;
+        _onAcceptFailed = onAcceptFailed;
+        _spare = OpenSpare();
+        _multiplexer.Add(listener, ListenerToken, Interest.Read);
+    }
+
+    /// <summary>Stops accepting and closes the listener. Loop thread only.</summary>
+    public void StopListening()
+    {
+        if (_listener is null)
+            return;
+        _multiplexer.Remove(_listener, ListenerToken);
+        _listener.Dispose();
+        _listener = null;
+        _spare?.Dispose();
+    }
+
+    private void AcceptReady()
+    {
+        for (int i = 0; i < MaxAcceptsPerWake && _listener is not null; i++)
+        {
+            Socket socket;
+            try
+            {
+                socket = _listener.Accept();
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+            {
+                return;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TooManyOpenSockets)
+            {
+                AcceptWithSpareDescriptor(e);
+                return;
+            }
+            catch (SocketException e)
+            {
+                _onAcceptFailed!(null, e);
+                return;
+            }
+
+            _onAccepted!(socket);
+        }
+    }
+
+    private void AcceptWithSpareDescriptor(SocketException error)
+    {
+        _spare?.Dispose();
+        Socket? socket = null;
+        try
+        {
+            socket = _listener!.Accept();
+        }
+        catch (SocketException)
+        {
+            // Someone else took the descriptor; the client stays in the backlog for now.
+        }
+
+        _onAcceptFailed!(socket, error);
+        _spare = OpenSpare();
+    }
+
+    private static SafeFileHandle? OpenSpare()
+    {
+        try
+        {
+            return File.OpenHandle("/dev/null");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+}

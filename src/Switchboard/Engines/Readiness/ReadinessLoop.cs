@@ -1,0 +1,213 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Switchboard.Engines.Timers;
+
+namespace Switchboard.Engines.Readiness;
+
+/// <summary>
+/// One thread serving many sockets by asking an <see cref="IMultiplexer"/> which are ready (the
+/// seeds' select/poll servers, asyncore, Twisted's reactor). The loop owns its connections, its
+/// timers (a heap; the wait's timeout is the next deadline) and a wake-up socket pair, so that a
+/// <c>Send</c> from another thread, or a timer added from one, wakes it.
+/// </summary>
+internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
+{
+    private const int WakerToken = 0;
+    private const int ListenerToken = 1;
+    private const int FirstConnectionToken = 2;
+    private const int ReceiveBufferSize = 64 * 1024;
+
+    private readonly IMultiplexer _multiplexer;
+    private readonly Socket _wakeReader;
+    private readonly Socket _wakeWriter;
+    private readonly Thread _thread;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Touched by other threads: work posted to the loop, and whether a wake-up byte is in flight.
+    private readonly ConcurrentQueue<Action> _posted = new();
+    private int _wakePending;
+    private volatile bool _stopping;
+
+    // Loop thread only.
+    private readonly TimerHeap _timers = new();
+    private readonly Dictionary<int, LoopConnection> _connections = [];
+    private readonly List<LoopConnection> _flushes = [];
+    private readonly List<ReadyEvent> _ready = [];
+    private readonly byte[] _receiveBuffer = new byte[ReceiveBufferSize];
+    private readonly byte[] _wakeBuffer = new byte[64];
+    private int _nextToken = FirstConnectionToken;
+
+    public ReadinessLoop(string name, IMultiplexer multiplexer)
+    {
+        _multiplexer = multiplexer;
+        (_wakeReader, _wakeWriter) = Interop.Interop.SocketPair.Create();
+        _multiplexer.Add(_wakeReader, WakerToken, Interest.Read);
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
+    }
+
+    public long Now => Clock.Now;
+
+    /// <summary>Completes when the loop thread has ended.</summary>
+    public Task Stopped => _stopped.Task;
+
+    public bool IsLoopThread => Thread.CurrentThread == _thread;
+
+    public void Start() => _thread.Start();
+
+    /// <summary>Runs <paramref name="action"/> on the loop thread: now if called there, else soon.</summary>
+    public void Execute(Action action)
+    {
+        if (IsLoopThread)
+        {
+            action();
+            return;
+        }
+
+        _posted.Enqueue(action);
+        Wake();
+    }
+
+    public void Add(ConnectionTimer timer)
+    {
+        if (IsLoopThread)
+            _timers.Add(timer);
+        else
+            Execute(() => _timers.Add(timer));
+    }
+
+    /// <summary>Asks for <paramref name="connection"/>'s output to be written; batched to the end of the loop's iteration.</summary>
+    public void RequestFlush(LoopConnection connection)
+    {
+        if (IsLoopThread)
+            _flushes.Add(connection);
+        else
+            Execute(() => _flushes.Add(connection));
+    }
+
+    /// <summary>Registers an accepted socket and starts its connection. Loop thread only.</summary>
+    public void Adopt(LoopConnection connection)
+    {
+        int token = _nextToken++;
+        if (_nextToken == int.MaxValue)
+            _nextToken = FirstConnectionToken;
+        connection.Socket.Blocking = false;
+        connection.Socket.NoDelay = true;
+        connection.Token = token;
+        _connections.Add(token, connection);
+        _multiplexer.Add(connection.Socket, token, Interest.Read);
+        connection.Start();
+    }
+
+    public void SetInterest(LoopConnection connection, Interest interest) =>
+        _multiplexer.Modify(connection.Socket, connection.Token, interest);
+
+    /// <summary>Unregisters and closes a connection's socket. Loop thread only.</summary>
+    public void Forget(LoopConnection connection)
+    {
+        if (_connections.Remove(connection.Token))
+            _multiplexer.Remove(connection.Socket, connection.Token);
+        connection.Socket.Dispose();
+    }
+
+    /// <summary>Ends the loop after its current iteration and closes what it still holds.</summary>
+    public void Stop()
+    {
+        _stopping = true;
+        Wake();
+    }
+
+    public void Dispose()
+    {
+        if (_thread.ThreadState != ThreadState.Unstarted && !IsLoopThread)
+            _thread.Join();
+        _multiplexer.Dispose();
+        _wakeReader.Dispose();
+        _wakeWriter.Dispose();
+    }
+
+    private void Wake()
+    {
+        // One byte in flight is enough to wake the loop; it resets the flag before draining posts.
+        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+            _wakeWriter.Send([1], SocketFlags.None, out _);
+    }
+
+    private void Run()
+    {
+        try
+        {
+            while (!_stopping)
+            {
+                _multiplexer.Wait(WaitTimeout(), _ready);
+                foreach (var ready in _ready)
+                    Dispatch(ready);
+                RunPosted();
+                FireDueTimers();
+                FlushRequested();
+            }
+        }
+        finally
+        {
+            foreach (var connection in _connections.Values.ToArray())
+                connection.Socket.Dispose();
+            _connections.Clear();
+            StopListening();
+            _stopped.TrySetResult();
+        }
+    }
+
+    private void Dispatch(ReadyEvent ready)
+    {
+        switch (ready.Token)
+        {
+            case WakerToken:
+                Volatile.Write(ref _wakePending, 0);
+                while (_wakeReader.Receive(_wakeBuffer, SocketFlags.None, out var error) > 0 && error == SocketError.Success)
+                {
+                }
+
+                break;
+            case ListenerToken:
+                AcceptReady();
+                break;
+            default:
+                if (_connections.TryGetValue(ready.Token, out var connection))
+                    connection.OnReady(ready, _receiveBuffer);
+                break;
+        }
+    }
+
+    private void RunPosted()
+    {
+        while (_posted.TryDequeue(out var action))
+            action();
+    }
+
+    private void FireDueTimers()
+    {
+        long now = Clock.Now;
+        while (_timers.TryTakeDue(now, out var timer))
+        {
+            if (timer.Fire(now))
+                _timers.Add(timer);
+        }
+    }
+
+    private void FlushRequested()
+    {
+        // A flush can queue more (a protocol that sends from OnDisconnected, say): index, not foreach.
+        for (int i = 0; i < _flushes.Count; i++)
+            _flushes[i].Flush();
+        _flushes.Clear();
+    }
+
+    private int WaitTimeout()
+    {
+        if (!_posted.IsEmpty || _flushes.Count > 0)
+            return 0;
+        if (_timers.NextDue is not { } due)
+            return -1;
+        long ticks = due - Clock.Now;
+        return ticks <= 0 ? 0 : (int)Math.Min(int.MaxValue, Math.Ceiling(Clock.ToTimeSpan(ticks).TotalMilliseconds));
+    }
+}

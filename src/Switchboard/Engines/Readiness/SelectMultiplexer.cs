@@ -1,0 +1,73 @@
+using System.Net.Sockets;
+
+namespace Switchboard.Engines.Readiness;
+
+/// <summary>
+/// <c>Socket.Select</c>: the seed's <c>select()</c>. On Linux .NET implements it with
+/// <c>poll()</c> (dotnet/runtime <c>SocketPal.Unix.cs</c>), so unlike C's <c>select</c> it is not
+/// capped at FD_SETSIZE (1,024) descriptors; each list may hold up to 65,536 sockets. Its cost is
+/// the lists: rebuilt and scanned on every wait, O(connections) per wake-up.
+/// </summary>
+internal sealed class SelectMultiplexer : IMultiplexer
+{
+    private readonly Dictionary<int, (Socket Socket, Interest Interest)> _registered = [];
+    private readonly Dictionary<Socket, int> _tokens = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<int, ReadyEvent> _merged = [];
+    private readonly List<Socket> _read = [];
+    private readonly List<Socket> _write = [];
+    private readonly List<Socket> _error = [];
+
+    public void Add(Socket socket, int token, Interest interest)
+    {
+        _registered.Add(token, (socket, interest));
+        _tokens.Add(socket, token);
+    }
+
+    public void Modify(Socket socket, int token, Interest interest) => _registered[token] = (socket, interest);
+
+    public void Remove(Socket socket, int token)
+    {
+        _registered.Remove(token);
+        _tokens.Remove(socket);
+    }
+
+    public void Wait(int timeoutMilliseconds, List<ReadyEvent> ready)
+    {
+        ready.Clear();
+        _read.Clear();
+        _write.Clear();
+        _error.Clear();
+        foreach (var (socket, interest) in _registered.Values)
+        {
+            if ((interest & Interest.Read) != 0)
+                _read.Add(socket);
+            if ((interest & Interest.Write) != 0)
+                _write.Add(socket);
+            _error.Add(socket);
+        }
+
+        int micros = timeoutMilliseconds < 0 ? -1 : (int)Math.Min(int.MaxValue, timeoutMilliseconds * 1000L);
+        Socket.Select(_read, _write, _error, micros);
+
+        _merged.Clear();
+        foreach (var socket in _read)
+            Merge(socket, Interest.Read, failed: false);
+        foreach (var socket in _write)
+            Merge(socket, Interest.Write, failed: false);
+        foreach (var socket in _error)
+            Merge(socket, Interest.None, failed: true);
+        ready.AddRange(_merged.Values);
+    }
+
+    public void Dispose()
+    {
+    }
+
+    private void Merge(Socket socket, Interest interest, bool failed)
+    {
+        int token = _tokens[socket];
+        _merged[token] = _merged.TryGetValue(token, out var seen)
+            ? seen with { Ready = seen.Ready | interest, Failed = seen.Failed || failed }
+            : new ReadyEvent(token, interest, failed);
+    }
+}

@@ -1,0 +1,6 @@
+namespace Switchboard.Tests.Engines;
+
+public sealed class SelectEngineTests : ConcurrentEngineConformanceTests
+{
+    protected override string EngineName => "select";
+}

@@ -2,10 +2,11 @@ using System.CommandLine;
 using Switchboard.Cli;
 
 var root = new RootCommand(
-    "Switchboard: concurrent TCP servers. One protocol API, interchangeable engines (iterative, threading, async), " +
-    "and the apps time, echo and print.")
+    "Switchboard: concurrent TCP servers. One protocol API, interchangeable engines (iterative, threading, async, select, poll, epoll), " +
+    "the apps time, echo and print, and a non-blocking client.")
 {
     ServeCommand.Create(),
+    ConnectCommand.Create(),
     EnginesCommand.Create(),
 };
 

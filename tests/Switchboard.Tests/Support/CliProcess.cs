@@ -72,6 +72,20 @@ public sealed partial class CliProcess : IDisposable
         return (IPEndPoint.Parse(match.Groups["endpoint"].Value), line);
     }
 
+    public async Task<string?> ReadLineAsync() =>
+        await _process.StandardOutput.ReadLineAsync().WaitAsync(Timeouts.Patient);
+
+    public async Task<string> ReadToEndAsync() =>
+        await _process.StandardOutput.ReadToEndAsync().WaitAsync(Timeouts.Patient);
+
+    public async Task WriteInputAsync(string text)
+    {
+        await _process.StandardInput.WriteAsync(text);
+        await _process.StandardInput.FlushAsync();
+    }
+
+    public void CloseInput() => _process.StandardInput.Close();
+
     public void Terminate() => Assert.Equal(0, Kill(_process.Id, SigTerm));
 
     public async Task<int> WaitForExitAsync()

@@ -161,11 +161,13 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
         switch (ready.Token)
         {
             case WakerToken:
-                Volatile.Write(ref _wakePending, 0);
                 while (_wakeReader.Receive(_wakeBuffer, SocketFlags.None, out var error) > 0 && error == SocketError.Success)
                 {
                 }
 
+                // Only now, with the bytes drained and the posted work not yet run: a Wake() that
+                // saw the flag still set enqueued its work before, so RunPosted will find it.
+                Volatile.Write(ref _wakePending, 0);
                 break;
             case ListenerToken:
                 AcceptReady();

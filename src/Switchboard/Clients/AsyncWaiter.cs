@@ -1,0 +1,44 @@
+using System.Net.Sockets;
+
+namespace Switchboard.Clients;
+
+/// <summary>A pending .NET async receive, raced against the tick and stdin.</summary>
+internal sealed class AsyncWaiter(Socket socket, StdinReader? stdin) : IClientWaiter
+{
+    private readonly byte[] _buffer = new byte[4096];
+    private Task<int>? _receive;
+    private Task<bool>? _input;
+
+    public async ValueTask WaitAsync(TimeSpan tick, List<ClientEvent> events, CancellationToken cancellation)
+    {
+        _receive ??= socket.ReceiveAsync(_buffer.AsMemory(), SocketFlags.None, CancellationToken.None).AsTask();
+        if (stdin is not null)
+            _input ??= stdin.Chunks.WaitToReadAsync(cancellation).AsTask();
+        var delay = Task.Delay(tick, cancellation);
+        await Task.WhenAny(_input is null ? [_receive, delay] : [_receive, delay, _input]).ConfigureAwait(false);
+
+        if (_input is { IsCompleted: true })
+        {
+            _input = null;
+            stdin!.Drain(events);
+        }
+
+        if (!_receive.IsCompleted)
+            return;
+        var receive = _receive;
+        _receive = null;
+        try
+        {
+            int n = await receive.ConfigureAwait(false);
+            events.Add(n == 0 ? new ClientEvent(ClientEventKind.RemoteClosed) : new ClientEvent(ClientEventKind.Received, _buffer.AsMemory(0, n)));
+        }
+        catch (SocketException e)
+        {
+            events.Add(new ClientEvent(ClientEventKind.Failed, Reason: ReadyReceive.Describe(e.SocketErrorCode)));
+        }
+    }
+
+    public void Dispose()
+    {
+    }
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Switchboard.Tests.Support;
+
+namespace Switchboard.Tests.Cli;
+
+public sealed partial class ConnectCommandTests
+{
+    [Theory]
+    [InlineData("poll")]
+    [InlineData("select")]
+    [InlineData("async")]
+    public async Task Prints_what_a_time_server_sends_and_exits_0_when_it_closes(string wait)
+    {
+        using var server = CliProcess.Start("serve", "time", "--port", "0", "--interval", "0.1", "--utc");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+        using var client = CliProcess.Start("connect", "127.0.0.1", Port(endPoint), "--wait", wait);
+
+        for (int i = 0; i < 3; i++)
+            Assert.Matches(ReceivedTime(), await client.ReadLineAsync());
+        server.Terminate();
+
+        string rest = await client.ReadToEndAsync();
+        Assert.Equal(0, await client.WaitForExitAsync());
+        Assert.EndsWith("Remote end closed connection; exiting.\n", rest.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.DoesNotContain('\r', rest);
+        Assert.DoesNotContain('|', rest); // no spinner: stdout is not a terminal
+    }
+
+    [Theory]
+    [InlineData("poll")]
+    [InlineData("select")]
+    [InlineData("async")]
+    public async Task Sends_lines_typed_on_stdin_and_keeps_receiving_after_stdin_ends(string wait)
+    {
+        using var server = CliProcess.Start("serve", "echo", "--port", "0");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+        using var client = CliProcess.Start("connect", "127.0.0.1", Port(endPoint), "--wait", wait);
+
+        await client.WriteInputAsync("hello\n");
+        Assert.Equal("Received: hello", await client.ReadLineAsync());
+        await client.WriteInputAsync("ünïcödé line\n");
+        client.CloseInput();
+        Assert.Equal("Received: ünïcödé line", await client.ReadLineAsync());
+
+        server.Terminate(); // the client was still connected after stdin ended
+        Assert.Equal("Remote end closed connection; exiting.", await client.ReadLineAsync());
+        Assert.Equal(0, await client.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task A_reset_connection_is_a_problem_and_exit_code_1()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        using var client = CliProcess.Start("connect", "127.0.0.1", Port((IPEndPoint)listener.LocalEndPoint!));
+        using (var accepted = await listener.AcceptAsync().WaitAsync(Timeouts.Patient))
+        {
+            accepted.Send("hello\n"u8);
+            Assert.Equal("Received: hello", await client.ReadLineAsync()); // connected for sure
+            accepted.LingerState = new LingerOption(true, 0);
+        }
+
+        string output = (await client.ReadToEndAsync()).ReplaceLineEndings("\n");
+        Assert.True(1 == await client.WaitForExitAsync(), $"stdout: {output}; stderr: {client.Stderr}");
+        Assert.EndsWith("Problem occurred; exiting. (connection reset by peer)\n", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refused_connection_is_one_line_and_exit_code_2()
+    {
+        using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        closed.Bind(new IPEndPoint(IPAddress.Loopback, 0)); // bound, not listening: connecting is refused
+        string port = Port((IPEndPoint)closed.LocalEndPoint!);
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync("connect", "127.0.0.1", port);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Equal($"switchboard: cannot connect to 127.0.0.1:{port}: connection refused\n", stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task An_unknown_host_is_one_line_and_exit_code_2()
+    {
+        var (code, _, stderr) = await CliProcess.RunAsync("connect", "no-such-host.invalid", "4242");
+
+        Assert.Equal(2, code);
+        Assert.Equal("switchboard: cannot connect to no-such-host.invalid:4242: unknown host\n", stderr.ReplaceLineEndings("\n"));
+    }
+
+    private static string Port(IPEndPoint endPoint) => endPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"^Received: \w{3} \w{3} [ 123]\d \d\d:\d\d:\d\d \d{4}$")]
+    private static partial Regex ReceivedTime();
+}

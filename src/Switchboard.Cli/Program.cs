@@ -18,5 +18,14 @@ if (parse.Errors.Count > 0)
     return Cli.Fail(ExitCodes.Usage, $"{ParseErrors.Describe(parse.Errors)} (see '{command} --help')");
 }
 
-// Ctrl-C and SIGTERM are handled by `serve` itself (graceful shutdown), not by System.CommandLine.
-return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+try
+{
+    // Ctrl-C and SIGTERM are handled by the commands themselves (graceful shutdown), not by System.CommandLine.
+    return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
+}
+#pragma warning disable CA1031 // The last line of defence: one readable line instead of a stack trace.
+catch (Exception e)
+#pragma warning restore CA1031
+{
+    return Cli.Fail(ExitCodes.Failure, $"unexpected error: {e.Message}");
+}

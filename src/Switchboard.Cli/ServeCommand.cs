@@ -84,6 +84,13 @@ internal static partial class ServeCommand
         HelpName = "seconds",
     };
 
+    private static readonly Option<int> LoopsOption = new("--loops")
+    {
+        Description = "epoll: event loops (threads) to spread connections over; 0 means one per core",
+        DefaultValueFactory = _ => 0,
+        HelpName = "n",
+    };
+
     private static readonly Option<double> IntervalOption = new("--interval")
     {
         Description = "time: seconds between lines",
@@ -110,7 +117,7 @@ internal static partial class ServeCommand
             "Serve an app until Ctrl-C or SIGTERM. Prints 'listening on IP:PORT (APP, ENGINE)' on stdout when ready; logs go to stderr.")
         {
             AppArgument, EngineOption, HostOption, PortOption, MaxConnectionsOption, MaxPendingOption, MaxLineOption,
-            IdleTimeoutOption, BacklogOption, ShutdownTimeoutOption, IntervalOption, UtcOption, LogLevelOption,
+            IdleTimeoutOption, BacklogOption, ShutdownTimeoutOption, LoopsOption, IntervalOption, UtcOption, LogLevelOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -147,6 +154,7 @@ internal static partial class ServeCommand
                 MaxLineLength = parse.GetValue(MaxLineOption),
                 IdleTimeout = TimeSpan.FromSeconds(parse.GetValue(IdleTimeoutOption)),
                 ShutdownTimeout = TimeSpan.FromSeconds(parse.GetValue(ShutdownTimeoutOption)),
+                Loops = parse.GetValue(LoopsOption),
             };
             options.Validate();
         }
@@ -156,6 +164,8 @@ internal static partial class ServeCommand
         }
 
         using var loggerFactory = CreateLoggerFactory(parse.GetValue(LogLevelOption));
+        var logger = loggerFactory.CreateLogger("Switchboard.Cli");
+        RaiseDescriptorLimit(logger);
         var factory = CreateProtocolFactory(app, TimeSpan.FromSeconds(interval), parse.GetValue(UtcOption), loggerFactory);
         var server = new Server(engine, options, factory, loggerFactory);
         try
@@ -170,12 +180,26 @@ internal static partial class ServeCommand
         Console.Out.WriteLine($"listening on {server.LocalEndPoint} ({app}, {engine.Name})");
         Console.Out.Flush();
 
-        var logger = loggerFactory.CreateLogger("Switchboard.Cli");
         string signal = await WaitForShutdownSignalAsync().ConfigureAwait(false);
         Log.Stopping(logger, signal);
         await server.StopAsync().ConfigureAwait(false);
         Log.Stopped(logger);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Every connection is a descriptor: take all the kernel allows (the soft limit is often 1,024).</summary>
+    private static void RaiseDescriptorLimit(ILogger logger)
+    {
+        try
+        {
+            var (before, after) = DescriptorLimit.RaiseToHardLimit();
+            if (after > before)
+                Log.RaisedDescriptorLimit(logger, before, after);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            Log.DescriptorLimitUnchanged(logger, e.Message);
+        }
     }
 
     private static Func<Protocol> CreateProtocolFactory(string app, TimeSpan interval, bool utc, ILoggerFactory loggerFactory)
@@ -239,6 +263,12 @@ internal static partial class ServeCommand
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "{Signal} received: shutting down")]
         public static partial void Stopping(ILogger logger, string signal);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Raised the open-files limit from {Before} to {After} (the hard limit)")]
+        public static partial void RaisedDescriptorLimit(ILogger logger, ulong before, ulong after);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Could not raise the open-files limit: {Error}")]
+        public static partial void DescriptorLimitUnchanged(ILogger logger, string error);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Stopped")]
         public static partial void Stopped(ILogger logger);

@@ -237,6 +237,58 @@ public abstract class EngineConformanceTests : IAsyncLifetime
         await Assert.ThrowsAnyAsync<SocketException>(() => TestClient.ConnectAsync(endPoint));
     }
 
+    [Fact]
+    public async Task A_half_closed_client_still_gets_its_reply()
+    {
+        var server = Start(() => new ScriptedProtocol(Probe));
+        using var client = await TestClient.ConnectAsync(server.LocalEndPoint);
+        long id = await ReadHelloAsync(client);
+
+        await client.SendAsync("echo before my FIN\n");
+        client.Socket.Shutdown(SocketShutdown.Send);
+
+        Assert.Equal("before my FIN", await client.ReadLineAsync());
+        Assert.Null(await client.ReadLineAsync());
+        await Probe.WaitForDisconnectAsync(id, DisconnectReason.RemoteClosed);
+    }
+
+    [Fact]
+    public async Task A_reset_in_the_middle_of_a_flood_ends_only_that_connection()
+    {
+        var server = Start(() => new ScriptedProtocol(Probe));
+        var flooded = await TestClient.ConnectAsync(server.LocalEndPoint);
+        long id = await ReadHelloAsync(flooded);
+        await flooded.SendAsync("flood\n");
+        await flooded.ReadExactlyAsync(100_000);
+
+        flooded.Reset();
+
+        await Probe.WaitForDisconnectAsync(id, DisconnectReason.Error);
+        using var next = await TestClient.ConnectAsync(server.LocalEndPoint);
+        await ReadHelloAsync(next);
+        await next.SendAsync("echo unharmed\n");
+        Assert.Equal("unharmed", await next.ReadLineAsync());
+    }
+
+    [Fact]
+    public async Task A_burst_of_connects_and_immediate_closes_harms_no_one()
+    {
+        var server = Start(() => new ScriptedProtocol(Probe));
+        for (int batch = 0; batch < 10; batch++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 100).Select(async _ =>
+            {
+                using var client = await TestClient.ConnectAsync(server.LocalEndPoint);
+            }));
+        }
+
+        await Probe.Events.WaitUntilAsync(e => e.Count(x => x.StartsWith("disconnected", StringComparison.Ordinal)) == 1000, Timeouts.Patient, "1000 disconnects");
+        using var next = await TestClient.ConnectAsync(server.LocalEndPoint);
+        await ReadHelloAsync(next);
+        await next.SendAsync("echo still fine\n");
+        Assert.Equal("still fine", await next.ReadLineAsync());
+    }
+
     protected Server Start(Func<Protocol> factory, ServerOptions? options = null)
     {
         var server = new Server(Engine, options ?? new ServerOptions(), factory);

@@ -38,15 +38,28 @@ public sealed partial class CliProcess : IDisposable
 
     public EventLog<string> StderrLines => _stderrLines;
 
-    public static CliProcess Start(params string[] args)
+    public static CliProcess Start(params string[] args) => Start(null, args);
+
+    /// <summary>Runs the executable from a shell after <paramref name="shellSetup"/> (e.g. "ulimit -n 160").</summary>
+    public static CliProcess StartUnder(string shellSetup, params string[] args) => Start(shellSetup, args);
+
+    private static CliProcess Start(string? shellSetup, string[] args)
     {
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(shellSetup is null ? DotnetHost() : "/bin/sh")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (shellSetup is not null)
+        {
+            // sh -c 'SETUP && exec "$0" "$@"' DOTNET switchboard.dll ARGS...
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add($"{shellSetup} && exec \"$0\" \"$@\"");
+            start.ArgumentList.Add(DotnetHost());
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "switchboard.dll"));
         foreach (string arg in args)
             start.ArgumentList.Add(arg);

@@ -21,7 +21,7 @@ internal sealed class ReadinessAcceptor : Acceptor
     {
         _loops = new ReadinessLoop[loopCount];
         for (int i = 0; i < loopCount; i++)
-            _loops[i] = new ReadinessLoop($"switchboard-{engine.Name}-{i}", engine.CreateMultiplexer());
+            _loops[i] = new ReadinessLoop($"switchboard-{engine.Name}-{i}", engine.CreateMultiplexer(), runtime.Logger);
     }
 
     public override Task Stopped => _stopped.Task;

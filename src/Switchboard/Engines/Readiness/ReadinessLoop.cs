@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Switchboard.Engines.Timers;
 
 namespace Switchboard.Engines.Readiness;
@@ -18,6 +19,7 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
     private const int ReceiveBufferSize = 64 * 1024;
 
     private readonly IMultiplexer _multiplexer;
+    private readonly ILogger _logger;
     private readonly Socket _wakeReader;
     private readonly Socket _wakeWriter;
     private readonly Thread _thread;
@@ -37,9 +39,10 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
     private readonly byte[] _wakeBuffer = new byte[64];
     private int _nextToken = FirstConnectionToken;
 
-    public ReadinessLoop(string name, IMultiplexer multiplexer)
+    public ReadinessLoop(string name, IMultiplexer multiplexer, ILogger logger)
     {
         _multiplexer = multiplexer;
+        _logger = logger;
         (_wakeReader, _wakeWriter) = Interop.Interop.SocketPair.Create();
         _multiplexer.Add(_wakeReader, WakerToken, Interest.Read);
         _thread = new Thread(Run) { IsBackground = true, Name = name };
@@ -138,7 +141,8 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
         {
             while (!_stopping)
             {
-                _multiplexer.Wait(WaitTimeout(), _ready);
+                if (!TryWait())
+                    continue;
                 foreach (var ready in _ready)
                     Dispatch(ready);
                 RunPosted();
@@ -153,6 +157,27 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
             _connections.Clear();
             StopListening();
             _stopped.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Waits for readiness. Should the multiplexer itself fail, the loop cannot tell which socket
+    /// is at fault: it logs, drops its connections (which frees what ran out) and carries on,
+    /// rather than let the exception end the process.
+    /// </summary>
+    private bool TryWait()
+    {
+        try
+        {
+            _multiplexer.Wait(WaitTimeout(), _ready);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or System.ComponentModel.Win32Exception)
+        {
+            Log.WaitFailed(_logger, _thread.Name!, e.Message, _connections.Count);
+            foreach (var connection in _connections.Values.ToArray())
+                connection.Disconnect(Protocols.DisconnectReason.Error, e);
+            return false;
         }
     }
 
@@ -211,5 +236,11 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
             return -1;
         long ticks = due - Clock.Now;
         return ticks <= 0 ? 0 : (int)Math.Min(int.MaxValue, Math.Ceiling(Clock.ToTimeSpan(ticks).TotalMilliseconds));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Error, Message = "{Loop}: waiting for readiness failed ({Error}); dropping its {Count} connections")]
+        public static partial void WaitFailed(ILogger logger, string loop, string error, int count);
     }
 }

@@ -15,7 +15,6 @@ internal sealed class SelectMultiplexer : IMultiplexer
     private readonly Dictionary<int, ReadyEvent> _merged = [];
     private readonly List<Socket> _read = [];
     private readonly List<Socket> _write = [];
-    private readonly List<Socket> _error = [];
 
     public void Add(Socket socket, int token, Interest interest)
     {
@@ -36,26 +35,24 @@ internal sealed class SelectMultiplexer : IMultiplexer
         ready.Clear();
         _read.Clear();
         _write.Clear();
-        _error.Clear();
         foreach (var (socket, interest) in _registered.Values)
         {
             if ((interest & Interest.Read) != 0)
                 _read.Add(socket);
             if ((interest & Interest.Write) != 0)
                 _write.Add(socket);
-            _error.Add(socket);
         }
 
         int micros = timeoutMilliseconds < 0 ? -1 : (int)Math.Min(int.MaxValue, timeoutMilliseconds * 1000L);
-        Socket.Select(_read, _write, _error, micros);
+        // No error list: .NET passes each list entry to poll() as its own descriptor, and poll()
+        // refuses more entries than RLIMIT_NOFILE. Errors surface anyway, through the read.
+        Socket.Select(_read, _write.Count > 0 ? _write : null, null, micros);
 
         _merged.Clear();
         foreach (var socket in _read)
-            Merge(socket, Interest.Read, failed: false);
+            Merge(socket, Interest.Read);
         foreach (var socket in _write)
-            Merge(socket, Interest.Write, failed: false);
-        foreach (var socket in _error)
-            Merge(socket, Interest.None, failed: true);
+            Merge(socket, Interest.Write);
         ready.AddRange(_merged.Values);
     }
 
@@ -63,11 +60,11 @@ internal sealed class SelectMultiplexer : IMultiplexer
     {
     }
 
-    private void Merge(Socket socket, Interest interest, bool failed)
+    private void Merge(Socket socket, Interest interest)
     {
         int token = _tokens[socket];
         _merged[token] = _merged.TryGetValue(token, out var seen)
-            ? seen with { Ready = seen.Ready | interest, Failed = seen.Failed || failed }
-            : new ReadyEvent(token, interest, failed);
+            ? seen with { Ready = seen.Ready | interest }
+            : new ReadyEvent(token, interest, Failed: false);
     }
 }

@@ -358,21 +358,45 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
 
     private void DeliverDisconnected()
     {
-        lock (_gate)
+        // Never wait here for another thread's callback: a Send from connection A's callback can
+        // disconnect a slow B while B's callback, holding B's gate, sends to A. Waiting for B's
+        // gate from A's would deadlock; a pool thread can wait instead.
+        if (!Monitor.TryEnter(_gate))
         {
-            if (_inCallback || _disconnectDelivered)
-                return;
-            _disconnectDelivered = true;
-            try
-            {
-                _protocol.OnDisconnected(_reason);
-            }
+            ThreadPool.UnsafeQueueUserWorkItem(static c => c.DeliverDisconnectedWhenFree(), this, preferLocal: false);
+            return;
+        }
+
+        try
+        {
+            DeliverDisconnectedInGate();
+        }
+        finally
+        {
+            Monitor.Exit(_gate);
+        }
+    }
+
+    private void DeliverDisconnectedWhenFree()
+    {
+        lock (_gate)
+            DeliverDisconnectedInGate();
+    }
+
+    private void DeliverDisconnectedInGate()
+    {
+        if (_inCallback || _disconnectDelivered)
+            return;
+        _disconnectDelivered = true;
+        try
+        {
+            _protocol.OnDisconnected(_reason);
+        }
 #pragma warning disable CA1031 // Nothing is left to abort; log and carry on.
-            catch (Exception e)
+        catch (Exception e)
 #pragma warning restore CA1031
-            {
-                Log.ProtocolFault(Logger, RemoteEndPoint, e);
-            }
+        {
+            Log.ProtocolFault(Logger, RemoteEndPoint, e);
         }
 
         _host.OnConnectionClosed(this);

@@ -12,6 +12,7 @@ public static class AppCatalog
         ("time", "the seed's delay server: sends the time now and every --interval seconds"),
         ("echo", "sends back every byte it receives"),
         ("print", "the seed's select server: logs every line a client sends"),
+        ("chat", "a chat room: nicknames, rooms, private messages, history, flood control"),
     ];
 
     /// <summary>The port an app listens on unless told otherwise.</summary>

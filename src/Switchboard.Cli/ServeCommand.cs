@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Switchboard.Apps;
+using Switchboard.Apps.Chat;
 using Switchboard.Engines;
 using Switchboard.Protocols;
 
@@ -56,10 +57,10 @@ internal static partial class ServeCommand
         HelpName = "bytes",
     };
 
-    private static readonly Option<int> MaxLineOption = new("--max-line")
+    private static readonly Option<int?> MaxLineOption = new("--max-line")
     {
-        Description = "Longest line, in bytes, a line-based app (print) accepts; longer gets an error and a close",
-        DefaultValueFactory = _ => Defaults.MaxLineLength,
+        Description = $"Longest line, in bytes, a line-based app accepts [default: {ChatOptions.DefaultMaxLineLength} for chat, " +
+                      $"{Defaults.MaxLineLength} for print]. print answers a longer line with an error and closes; chat drops it",
         HelpName = "bytes",
     };
 
@@ -103,6 +104,20 @@ internal static partial class ServeCommand
         Description = "time: send UTC instead of local time",
     };
 
+    private static readonly Option<int> HistoryOption = new("--history")
+    {
+        Description = "chat: lines each room replays to newcomers",
+        DefaultValueFactory = _ => new ChatOptions().History,
+        HelpName = "n",
+    };
+
+    private static readonly Option<double> RateOption = new("--rate")
+    {
+        Description = "chat: lines per second one client may send (twice that in a burst); over it: '! slow down'",
+        DefaultValueFactory = _ => new ChatOptions().Rate,
+        HelpName = "n",
+    };
+
     private static readonly Option<LogLevel> LogLevelOption = new("--log-level")
     {
         Description = "Least important log lines shown on stderr: Trace, Debug, Information, Warning, Error, None",
@@ -117,7 +132,8 @@ internal static partial class ServeCommand
             "Serve an app until Ctrl-C or SIGTERM. Prints 'listening on IP:PORT (APP, ENGINE)' on stdout when ready; logs go to stderr.")
         {
             AppArgument, EngineOption, HostOption, PortOption, MaxConnectionsOption, MaxPendingOption, MaxLineOption,
-            IdleTimeoutOption, BacklogOption, ShutdownTimeoutOption, LoopsOption, IntervalOption, UtcOption, LogLevelOption,
+            IdleTimeoutOption, BacklogOption, ShutdownTimeoutOption, LoopsOption, IntervalOption, UtcOption, HistoryOption, RateOption,
+            LogLevelOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -138,6 +154,12 @@ internal static partial class ServeCommand
             return Cli.Fail(ExitCodes.Usage, $"bad port {port}: must be 0-65535");
         if (!TryResolveHost(parse.GetRequiredValue(HostOption), out var address, out string? hostError))
             return Cli.Fail(ExitCodes.Usage, hostError);
+        int history = parse.GetValue(HistoryOption);
+        if (history < 0)
+            return Cli.Fail(ExitCodes.Usage, $"bad history {history}: must be 0 or more");
+        double rate = parse.GetValue(RateOption);
+        if (!(rate > 0))
+            return Cli.Fail(ExitCodes.Usage, $"bad rate {rate.ToString(CultureInfo.InvariantCulture)}: must be more than 0 lines a second");
         double interval = parse.GetValue(IntervalOption);
         if (!(interval > 0))
             return Cli.Fail(ExitCodes.Usage, $"bad interval {interval.ToString(CultureInfo.InvariantCulture)}: must be more than 0 seconds");
@@ -151,7 +173,7 @@ internal static partial class ServeCommand
                 Backlog = parse.GetValue(BacklogOption),
                 MaxConnections = parse.GetValue(MaxConnectionsOption),
                 MaxPendingBytes = parse.GetValue(MaxPendingOption),
-                MaxLineLength = parse.GetValue(MaxLineOption),
+                MaxLineLength = parse.GetValue(MaxLineOption) ?? (app == "chat" ? ChatOptions.DefaultMaxLineLength : Defaults.MaxLineLength),
                 IdleTimeout = TimeSpan.FromSeconds(parse.GetValue(IdleTimeoutOption)),
                 ShutdownTimeout = TimeSpan.FromSeconds(parse.GetValue(ShutdownTimeoutOption)),
                 Loops = parse.GetValue(LoopsOption),
@@ -166,7 +188,8 @@ internal static partial class ServeCommand
         using var loggerFactory = CreateLoggerFactory(parse.GetValue(LogLevelOption));
         var logger = loggerFactory.CreateLogger("Switchboard.Cli");
         RaiseDescriptorLimit(logger);
-        var factory = CreateProtocolFactory(app, TimeSpan.FromSeconds(interval), parse.GetValue(UtcOption), loggerFactory);
+        var chat = new ChatOptions { History = history, Rate = rate, Burst = Math.Max(1, (int)Math.Ceiling(rate * 2)) };
+        var factory = CreateProtocolFactory(app, TimeSpan.FromSeconds(interval), parse.GetValue(UtcOption), chat, loggerFactory);
         var server = new Server(engine, options, factory, loggerFactory);
         try
         {
@@ -202,10 +225,13 @@ internal static partial class ServeCommand
         }
     }
 
-    private static Func<Protocol> CreateProtocolFactory(string app, TimeSpan interval, bool utc, ILoggerFactory loggerFactory)
+    private static Func<Protocol> CreateProtocolFactory(string app, TimeSpan interval, bool utc, ChatOptions chat, ILoggerFactory loggerFactory)
     {
         switch (app)
         {
+            case "chat":
+                var hub = new ChatHub(chat.History);
+                return () => new ChatProtocol(hub, chat);
             case "time":
                 var time = new TimeApp(interval, utc);
                 return time.CreateProtocol;

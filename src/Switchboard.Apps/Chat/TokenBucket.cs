@@ -1,0 +1,19 @@
+namespace Switchboard.Apps.Chat;
+
+/// <summary>Flood control: <c>rate</c> tokens a second, at most <c>burst</c> saved up; each line takes one.</summary>
+internal sealed class TokenBucket(double rate, int burst, TimeProvider clock)
+{
+    private double _tokens = burst;
+    private long _last = clock.GetTimestamp();
+
+    public bool TryTake()
+    {
+        long now = clock.GetTimestamp();
+        _tokens = Math.Min(burst, _tokens + (clock.GetElapsedTime(_last, now).TotalSeconds * rate));
+        _last = now;
+        if (_tokens < 1)
+            return false;
+        _tokens -= 1;
+        return true;
+    }
+}

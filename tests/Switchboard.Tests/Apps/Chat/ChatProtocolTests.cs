@@ -1,0 +1,275 @@
+using Switchboard.Apps.Chat;
+using Switchboard.Protocols;
+
+namespace Switchboard.Tests.Apps.Chat;
+
+/// <summary>The chat's commands and formats (docs/chat-protocol.md), on in-memory connections sharing one hub.</summary>
+public sealed class ChatProtocolTests
+{
+    private readonly ChatHub _hub = new(historySize: 3);
+
+    [Fact]
+    public void Greets_and_asks_for_a_name_before_anything_is_said()
+    {
+        var user = new ChatUser(_hub);
+        Assert.Single(user.Read(), l => l.StartsWith("* welcome", StringComparison.Ordinal) && l.Contains("/nick", StringComparison.Ordinal));
+
+        user.Type("hello?");
+
+        Assert.Equal(["! choose a name first: /nick NAME"], user.Read());
+    }
+
+    [Fact]
+    public void A_name_puts_you_in_the_lobby_and_the_lobby_is_told()
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = new ChatUser(_hub);
+        bob.Read();
+
+        bob.Type("/nick bob");
+
+        Assert.Equal(["* bob joined #lobby (2 here)", "* you are bob, in #lobby"], bob.Read());
+        Assert.Equal(["* bob joined #lobby (2 here)"], alice.Read());
+    }
+
+    [Fact]
+    public void Plain_lines_go_to_the_room_but_not_back_to_the_sender()
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = ChatUser.Named(_hub, "bob");
+        alice.Read();
+
+        alice.Type("hi bob");
+
+        Assert.Equal(["<alice> hi bob"], bob.Read());
+        Assert.Empty(alice.Read());
+    }
+
+    [Fact]
+    public void Me_msg_who_and_rooms()
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = ChatUser.Named(_hub, "bob");
+        var carol = ChatUser.Named(_hub, "carol");
+        carol.Type("/join den");
+        alice.Read();
+        bob.Read();
+
+        bob.Type("/me waves");
+        Assert.Equal(["* bob waves"], alice.Read());
+
+        bob.Type("/msg ALICE just you");
+        Assert.Equal(["*bob* just you"], alice.Read());
+        Assert.DoesNotContain(carol.Read(), l => l.Contains("just you", StringComparison.Ordinal));
+
+        alice.Type("/who");
+        Assert.Equal(["* in #lobby: alice, bob"], alice.Read());
+
+        alice.Type("/rooms");
+        Assert.Equal(["* rooms: #den (1), #lobby (2)"], alice.Read());
+    }
+
+    [Fact]
+    public void A_name_change_is_announced_to_the_room()
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = ChatUser.Named(_hub, "bob");
+        alice.Read();
+
+        bob.Type("/nick robert");
+
+        Assert.Equal(["* bob is now known as robert"], alice.Read());
+        alice.Type("/msg robert hello");
+        Assert.Contains("*alice* hello", bob.Read());
+    }
+
+    [Fact]
+    public void Joining_replays_the_rooms_last_lines_and_leaving_tells_the_room()
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        alice.Type("/join den");
+        foreach (string line in new[] { "one", "two", "three", "four" })
+            alice.Type(line);
+        var bob = ChatUser.Named(_hub, "bob");
+        alice.Read();
+
+        bob.Type("/join #den");
+
+        Assert.Equal(["<alice> two", "<alice> three", "<alice> four", "* bob joined #den (2 here)"], bob.Read());
+        bob.Type("/join lobby");
+        Assert.Equal(["* bob joined #den (2 here)", "* bob left #den"], alice.Read());
+    }
+
+    [Fact]
+    public void Quit_tells_the_room_with_the_message_and_closes()
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = ChatUser.Named(_hub, "bob");
+        alice.Read();
+
+        bob.Type("/quit gone fishing");
+
+        Assert.Equal(["* bye"], bob.Read());
+        Assert.Equal(DisconnectReason.LocalClosed, bob.Transport.DisconnectReason);
+        Assert.Equal(["* bob quit (gone fishing)"], alice.Read());
+        alice.Type("/who");
+        Assert.Equal(["* in #lobby: alice"], alice.Read());
+    }
+
+    [Fact]
+    public void Dropping_tells_the_room_and_frees_the_name()
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = ChatUser.Named(_hub, "bob");
+        alice.Read();
+
+        bob.Transport.CloseFromPeer();
+
+        Assert.Equal(["* bob quit (connection closed)"], alice.Read());
+        var newBob = ChatUser.Named(_hub, "BOB");
+        Assert.DoesNotContain(newBob.Read(), l => l.StartsWith('!'));
+    }
+
+    [Fact]
+    public void A_slow_consumer_is_announced_as_too_slow()
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = new ChatUser(_hub, server: new ServerOptions { MaxPendingBytes = 128, MaxLineLength = 512 });
+        bob.Type("/nick bob");
+        alice.Read();
+
+        alice.Type(new string('x', 200)); // a string transport writes at once: one line over 128 bytes is "too slow"
+
+        Assert.Equal(DisconnectReason.SlowConsumer, bob.Transport.DisconnectReason);
+        Assert.Equal(["* bob left (too slow)"], alice.Read());
+    }
+
+    [Theory]
+    [InlineData("/nick", "! usage: /nick NAME")]
+    [InlineData("/nick two words", "! bad name 'two words': use 1-20 letters, digits, _ or -")]
+    [InlineData("/nick 🙂", "! bad name '🙂': use 1-20 letters, digits, _ or -")]
+    [InlineData("/nick abcdefghijklmnopqrstu", "! bad name 'abcdefghijklmnopqrstu': use 1-20 letters, digits, _ or -")]
+    [InlineData("/join", "! usage: /join ROOM")]
+    [InlineData("/join no#way", "! bad room name 'no#way': use 1-20 letters, digits, _ or -")]
+    [InlineData("/", "! a command needs a name; try /help")]
+    [InlineData("/dance", "! unknown command /dance; try /help")]
+    [InlineData("/msg", "! usage: /msg NAME TEXT")]
+    [InlineData("/msg bob", "! usage: /msg NAME TEXT")]
+    [InlineData("/msg nobody hello", "! no one is called nobody")]
+    [InlineData("/me", "! usage: /me TEXT")]
+    [InlineData("", "! empty line; type something, or /help")]
+    [InlineData("    ", "! empty line; type something, or /help")]
+    [InlineData("/join lobby", "! you are already in #lobby")]
+    public void Bad_input_gets_a_clear_error_and_no_one_else_notices(string line, string error)
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = ChatUser.Named(_hub, "bob");
+        alice.Read();
+
+        bob.Type(line);
+
+        Assert.Equal([error], bob.Read());
+        Assert.Empty(alice.Read());
+        Assert.Null(bob.Transport.DisconnectReason);
+    }
+
+    [Fact]
+    public void A_taken_name_is_refused_ignoring_case()
+    {
+        ChatUser.Named(_hub, "alice");
+        var other = new ChatUser(_hub);
+        other.Read();
+
+        other.Type("/nick ALICE");
+
+        Assert.Equal(["! the name ALICE is taken"], other.Read());
+    }
+
+    [Fact]
+    public void Control_characters_are_removed_so_no_one_can_drive_another_terminal()
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = ChatUser.Named(_hub, "bob");
+        alice.Read();
+
+        bob.Type("\u001b[2J\u001b[31mred\u0007\u009b tab\there\u007f");
+
+        Assert.Equal(["<bob> [2J[31mred tab\there"], alice.Read());
+    }
+
+    [Fact]
+    public void Invalid_utf8_is_replaced_not_fatal()
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = ChatUser.Named(_hub, "bob");
+        alice.Read();
+
+        bob.Transport.Receive([(byte)'o', 0xff, (byte)'k', (byte)'\n']);
+
+        Assert.Equal(["<bob> o\uFFFDk"], alice.Read());
+    }
+
+    [Fact]
+    public void An_overlong_line_is_dropped_with_an_error_and_the_client_stays()
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = ChatUser.Named(_hub, "bob");
+        alice.Read();
+
+        bob.Type(new string('x', 513));
+        bob.Type("short");
+
+        Assert.Equal(["! line too long (max 512 bytes)"], bob.Read());
+        Assert.Equal(["<bob> short"], alice.Read());
+    }
+
+    [Fact]
+    public void A_mebibyte_without_a_newline_costs_one_error_and_no_memory()
+    {
+        var bob = ChatUser.Named(_hub, "bob");
+
+        for (int i = 0; i < 256; i++)
+            bob.Transport.Receive(new string('x', 4096));
+
+        Assert.Equal(["! line too long (max 512 bytes)"], bob.Read());
+        Assert.Null(bob.Transport.DisconnectReason);
+    }
+
+    [Fact]
+    public void Flooding_gets_slow_down_then_a_disconnect_and_the_rate_recovers()
+    {
+        var clock = new ManualTimeProvider();
+        var options = new ChatOptions { Rate = 1, Burst = 3, StrikesBeforeDisconnect = 5 };
+        var alice = ChatUser.Named(_hub, "alice", options, clock);
+        var bob = ChatUser.Named(_hub, "bob", options, clock);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        alice.Read();
+
+        for (int i = 0; i < 4; i++)
+            bob.Type($"line {i}");
+        Assert.Equal(["! slow down"], bob.Read());
+        Assert.Equal(["<bob> line 0", "<bob> line 1", "<bob> line 2"], alice.Read());
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        bob.Type("after a pause");
+        Assert.Equal(["<bob> after a pause"], alice.Read());
+
+        for (int i = 0; i < 5; i++)
+            bob.Type("spam");
+        Assert.Equal(DisconnectReason.LocalClosed, bob.Transport.DisconnectReason);
+        Assert.Equal("! too many dropped lines; goodbye", bob.Read()[^1]);
+    }
+
+    [Fact]
+    public void Help_lists_every_command()
+    {
+        var user = new ChatUser(_hub);
+        user.Read();
+
+        user.Type("/help");
+
+        string help = string.Join("\n", user.Read());
+        foreach (string command in new[] { "/nick", "/join", "/rooms", "/who", "/me", "/msg", "/quit", "/help" })
+            Assert.Contains(command, help, StringComparison.Ordinal);
+    }
+}

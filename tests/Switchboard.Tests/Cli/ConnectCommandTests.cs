@@ -50,6 +50,42 @@ public sealed partial class ConnectCommandTests
     }
 
     [Fact]
+    public async Task Two_connect_clients_chat_through_serve_chat()
+    {
+        using var server = CliProcess.Start("serve", "chat", "--port", "0", "--engine", "epoll");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+        using var alice = CliProcess.Start("connect", "127.0.0.1", Port(endPoint));
+        using var bob = CliProcess.Start("connect", "127.0.0.1", Port(endPoint), "--wait", "select");
+        await ReadUntilAsync(alice, "Received: * welcome");
+        await ReadUntilAsync(bob, "Received: * welcome");
+
+        await alice.WriteInputAsync("/nick alice\n");
+        await ReadUntilAsync(alice, "Received: * you are alice, in #lobby");
+        await bob.WriteInputAsync("/nick bob\n");
+        await ReadUntilAsync(alice, "Received: * bob joined #lobby (2 here)");
+        await bob.WriteInputAsync("hello from bob\n");
+        await ReadUntilAsync(alice, "Received: <bob> hello from bob");
+        await alice.WriteInputAsync("/quit later\n");
+        await ReadUntilAsync(bob, "Received: * alice quit (later)");
+
+        await ReadUntilAsync(alice, "Remote end closed connection; exiting.");
+        Assert.Equal(0, await alice.WaitForExitAsync());
+    }
+
+    private static async Task ReadUntilAsync(CliProcess client, string prefix)
+    {
+        var seen = new List<string>();
+        while (true)
+        {
+            string? line = await client.ReadLineAsync();
+            Assert.True(line is not null, $"output ended before '{prefix}'; saw: {string.Join(" | ", seen)}");
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+                return;
+            seen.Add(line);
+        }
+    }
+
+    [Fact]
     public async Task A_reset_connection_is_a_problem_and_exit_code_1()
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

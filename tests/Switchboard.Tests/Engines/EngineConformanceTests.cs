@@ -255,7 +255,8 @@ public abstract class EngineConformanceTests : IAsyncLifetime
     [Fact]
     public async Task A_reset_in_the_middle_of_a_flood_ends_only_that_connection()
     {
-        var server = Start(() => new ScriptedProtocol(Probe));
+        // Room for seconds of flood, so that the reset, not the pending limit, ends the connection.
+        var server = Start(() => new ScriptedProtocol(Probe), new ServerOptions { MaxPendingBytes = 64 * 1024 * 1024 });
         var flooded = await TestClient.ConnectAsync(server.LocalEndPoint);
         long id = await ReadHelloAsync(flooded);
         await flooded.SendAsync("flood\n");

@@ -9,6 +9,10 @@ internal sealed class CompactConsoleFormatter() : ConsoleFormatter(FormatterName
 {
     public const string FormatterName = "switchboard";
 
+    // A forking server's workers log to the same stderr as the parent: say which one speaks.
+    private static readonly string? WorkerPrefix =
+        Switchboard.Engines.Forking.ForkingWorker.IsCurrentProcess ? $"[worker {Environment.ProcessId}] " : null;
+
     public override void Write<TState>(in LogEntry<TState> logEntry, Microsoft.Extensions.Logging.IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {
         string message = logEntry.Formatter(logEntry.State, logEntry.Exception);
@@ -18,6 +22,8 @@ internal sealed class CompactConsoleFormatter() : ConsoleFormatter(FormatterName
         textWriter.Write(' ');
         textWriter.Write(Label(logEntry.LogLevel));
         textWriter.Write(' ');
+        if (WorkerPrefix is { } prefix)
+            textWriter.Write(prefix);
         textWriter.Write(message);
         if (logEntry.Exception is not null)
         {

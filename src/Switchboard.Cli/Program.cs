@@ -1,5 +1,16 @@
 using System.CommandLine;
 using Switchboard.Cli;
+using Switchboard.Engines.Forking;
+
+// A forking server's workers are this program again, with the same arguments (see ForkingWorker).
+try
+{
+    ForkingWorker.Initialize();
+}
+catch (InvalidOperationException e)
+{
+    return Cli.Fail(ExitCodes.Failure, e.Message);
+}
 
 var root = new RootCommand(
     "Switchboard: concurrent TCP servers. One protocol API, interchangeable engines (iterative, threading, async, select, poll, epoll), " +

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging.Console;
 using Switchboard.Apps;
 using Switchboard.Apps.Chat;
 using Switchboard.Engines;
+using Switchboard.Engines.Forking;
 using Switchboard.Protocols;
 
 namespace Switchboard.Cli;
@@ -92,6 +93,21 @@ internal static partial class ServeCommand
         HelpName = "n",
     };
 
+    private static readonly Option<string> WorkersOption = new("--workers")
+    {
+        Description = "forking: MIN..MAX, idle workers kept ready and the most workers (so connections served at once); " +
+                      "more connections wait their turn",
+        DefaultValueFactory = _ => $"{Defaults.Workers.MinSpare}..{Defaults.Workers.Max}",
+        HelpName = "min..max",
+    };
+
+    private static readonly Option<int> ConnectionsPerWorkerOption = new("--connections-per-worker")
+    {
+        Description = "forking: replace a worker after it has served this many connections; 0 never",
+        DefaultValueFactory = _ => 0,
+        HelpName = "n",
+    };
+
     private static readonly Option<double> IntervalOption = new("--interval")
     {
         Description = "time: seconds between lines",
@@ -132,7 +148,7 @@ internal static partial class ServeCommand
             "Serve an app until Ctrl-C or SIGTERM. Prints 'listening on IP:PORT (APP, ENGINE)' on stdout when ready; logs go to stderr.")
         {
             AppArgument, EngineOption, HostOption, PortOption, MaxConnectionsOption, MaxPendingOption, MaxLineOption,
-            IdleTimeoutOption, BacklogOption, ShutdownTimeoutOption, LoopsOption, IntervalOption, UtcOption, HistoryOption, RateOption,
+            IdleTimeoutOption, BacklogOption, ShutdownTimeoutOption, LoopsOption, WorkersOption, ConnectionsPerWorkerOption, IntervalOption, UtcOption, HistoryOption, RateOption,
             LogLevelOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
@@ -164,6 +180,9 @@ internal static partial class ServeCommand
         if (!(interval > 0))
             return Cli.Fail(ExitCodes.Usage, $"bad interval {interval.ToString(CultureInfo.InvariantCulture)}: must be more than 0 seconds");
 
+        if (!TryParseRange(parse.GetRequiredValue(WorkersOption), out int minWorkers, out int maxWorkers))
+            return Cli.Fail(ExitCodes.Usage, $"bad --workers '{parse.GetValue(WorkersOption)}': write MIN..MAX, e.g. 2..32");
+
         ServerOptions options;
         try
         {
@@ -177,6 +196,12 @@ internal static partial class ServeCommand
                 IdleTimeout = TimeSpan.FromSeconds(parse.GetValue(IdleTimeoutOption)),
                 ShutdownTimeout = TimeSpan.FromSeconds(parse.GetValue(ShutdownTimeoutOption)),
                 Loops = parse.GetValue(LoopsOption),
+                Workers = new WorkerPoolOptions
+                {
+                    MinSpare = minWorkers,
+                    Max = maxWorkers,
+                    ConnectionsPerWorker = parse.GetValue(ConnectionsPerWorkerOption),
+                },
             };
             options.Validate();
         }
@@ -200,11 +225,19 @@ internal static partial class ServeCommand
             return Cli.Fail(ExitCodes.Failure, e.Message);
         }
 
-        Console.Out.WriteLine($"listening on {server.LocalEndPoint} ({app}, {engine.Name})");
-        Console.Out.Flush();
+        // A forking worker shares the parent's stdout: only the parent says where it listens.
+        if (!ForkingWorker.IsCurrentProcess)
+        {
+            Console.Out.WriteLine($"listening on {server.LocalEndPoint} ({app}, {engine.Name})");
+            Console.Out.Flush();
+        }
 
-        string signal = await WaitForShutdownSignalAsync().ConfigureAwait(false);
-        Log.Stopping(logger, signal);
+        var signal = WaitForShutdownSignalAsync();
+        if (await Task.WhenAny(signal, server.AcceptingEnded).ConfigureAwait(false) == signal)
+        {
+            string name = await signal.ConfigureAwait(false);
+            Log.Stopping(logger, name);
+        }
         await server.StopAsync().ConfigureAwait(false);
         Log.Stopped(logger);
         return ExitCodes.Ok;
@@ -241,6 +274,15 @@ internal static partial class ServeCommand
                 var printLogger = loggerFactory.CreateLogger("Switchboard.Apps.Print");
                 return () => new PrintProtocol(printLogger);
         }
+    }
+
+    private static bool TryParseRange(string text, out int min, out int max)
+    {
+        max = 0;
+        string[] parts = text.Split("..");
+        return int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out min)
+               && parts.Length == 2
+               && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out max);
     }
 
     private static bool TryResolveHost(string host, out IPAddress address, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)

@@ -59,6 +59,13 @@ public sealed class Server : IAsyncDisposable
     /// <summary>Connections being served now.</summary>
     public int ConnectionCount => _runtime.ConnectionCount;
 
+    /// <summary>
+    /// Completes when the server has stopped accepting: after <see cref="StopAsync"/>, or on its
+    /// own when the engine says so (a forking worker that has served its quota of connections).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server has not started.</exception>
+    public Task AcceptingEnded => _acceptor?.Stopped ?? throw new InvalidOperationException("The server has not started.");
+
     /// <summary>Binds, listens and starts accepting. Returns once the port is open.</summary>
     /// <exception cref="ServerStartException">The engine cannot run here, or the endpoint cannot be bound.</exception>
     /// <exception cref="InvalidOperationException">The server was already started.</exception>
@@ -70,7 +77,7 @@ public sealed class Server : IAsyncDisposable
                 throw new InvalidOperationException("A server starts once.");
             if (!Engine.Support.IsSupported)
                 throw new ServerStartException($"engine '{Engine.Name}' cannot run here: {Engine.Support.Reason}");
-            _listener = Listeners.Bind(Options);
+            _listener = Engine.OpenListener(Options);
             _localEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
             _acceptor = Engine.CreateAcceptor(_runtime);
             _acceptor.Start(_listener);

@@ -38,6 +38,9 @@ public sealed record ServerOptions
     /// <summary>Event loops for engines that run several (epoll); 0 (the default) means one per core.</summary>
     public int Loops { get; init; }
 
+    /// <summary>The forking engine's pool of worker processes.</summary>
+    public WorkerPoolOptions Workers { get; init; } = new();
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     /// <exception cref="ArgumentException">A setting is out of range.</exception>
     public void Validate()
@@ -54,6 +57,7 @@ public sealed record ServerOptions
             throw new ArgumentException($"max line length must be at least 1 (got {MaxLineLength})");
         if (Loops < 0)
             throw new ArgumentException($"loops must not be negative (got {Loops})");
+        Workers.Validate();
         if (ShutdownTimeout < TimeSpan.Zero)
             throw new ArgumentException($"shutdown timeout must not be negative (got {ShutdownTimeout})");
     }

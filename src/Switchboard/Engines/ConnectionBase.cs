@@ -74,6 +74,9 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
         }
     }
 
+    /// <summary>When bytes last moved, in <see cref="ITimerScheduler.Now"/> ticks.</summary>
+    public long LastActivity => Volatile.Read(ref _lastActivity);
+
     /// <summary>Completes after <c>OnDisconnected</c> has run.</summary>
     public Task Completion => _completion.Task;
 

@@ -25,6 +25,9 @@ public abstract class Engine
     /// <inheritdoc />
     public override string ToString() => Name;
 
+    /// <summary>Opens the listening socket: bound here, unless the engine gets it some other way (a forking worker inherits it).</summary>
+    internal virtual System.Net.Sockets.Socket OpenListener(ServerOptions options) => Listeners.Bind(options);
+
     /// <summary>Creates the part that accepts connections and drives them.</summary>
     internal abstract Acceptor CreateAcceptor(ServerRuntime runtime);
 }

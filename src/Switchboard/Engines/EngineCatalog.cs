@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Switchboard.Engines.Async;
 using Switchboard.Engines.Blocking;
+using Switchboard.Engines.Forking;
 using Switchboard.Engines.Readiness;
 
 namespace Switchboard.Engines;
@@ -13,6 +14,7 @@ public static class EngineCatalog
     [
         new IterativeEngine(),
         new ThreadingEngine(),
+        new ForkingEngine(),
         new AsyncEngine(),
         new SelectEngine(),
         new PollEngine(),

@@ -1,0 +1,57 @@
+using System.Globalization;
+using static Switchboard.Interop.Interop;
+
+namespace Switchboard.Engines.Forking;
+
+/// <summary>
+/// Worker mode of the forking engine. A forking server's workers are the same program, started
+/// again with the same arguments and an environment variable naming the descriptors they inherit
+/// (like Python multiprocessing's "spawn"). Call <see cref="Initialize"/> first thing in
+/// <c>Main</c>; in a worker it returns true, and the program should then skip what only the
+/// parent does (printing where it listens, say) and start the same <see cref="Server"/> as the
+/// parent would: in a worker, <see cref="Server.Start"/> serves connections from the parent's
+/// listening socket instead of binding one. A worker ends when <see cref="Server.AcceptingEnded"/>
+/// completes (its quota served) or on SIGTERM from the parent.
+/// </summary>
+public static class ForkingWorker
+{
+    /// <summary>The environment variable that marks a worker: "LISTENER_FD,CONTROL_FD,PARENT_PID".</summary>
+    public const string EnvironmentVariable = "SWITCHBOARD_FORKING_WORKER";
+
+    private static readonly Lazy<WorkerDescriptors?> Descriptors = new(Parse);
+
+    /// <summary>True in a worker process of the forking engine.</summary>
+    public static bool IsCurrentProcess => Descriptors.Value is not null;
+
+    /// <summary>
+    /// In a worker: arranges to be sent SIGTERM should the parent die (so no worker is ever
+    /// orphaned), and returns true. Elsewhere: does nothing and returns false.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The parent is already gone.</exception>
+    public static bool Initialize()
+    {
+        if (Descriptors.Value is not { } descriptors)
+            return false;
+        ProcessControl.SignalMeWhenParentDies(ProcessControl.SIGTERM);
+        if (ProcessControl.GetParentProcessId() != descriptors.ParentPid)
+            throw new InvalidOperationException("the forking server that started this worker has already exited");
+        return true;
+    }
+
+    internal static WorkerDescriptors? Current => Descriptors.Value;
+
+    private static WorkerDescriptors? Parse()
+    {
+        string? value = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (string.IsNullOrEmpty(value))
+            return null;
+        string[] parts = value.Split(',');
+        return new WorkerDescriptors(
+            int.Parse(parts[0], CultureInfo.InvariantCulture),
+            int.Parse(parts[1], CultureInfo.InvariantCulture),
+            int.Parse(parts[2], CultureInfo.InvariantCulture));
+    }
+}
+
+/// <summary>What a worker inherits: the listening socket, its end of the control channel, and who its parent is.</summary>
+internal sealed record WorkerDescriptors(int ListenerFd, int ControlFd, int ParentPid);

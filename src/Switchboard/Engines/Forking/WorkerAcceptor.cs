@@ -1,0 +1,138 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Switchboard.Engines.Sockets;
+using Switchboard.Engines.Timers;
+using Switchboard.Protocols;
+
+namespace Switchboard.Engines.Forking;
+
+/// <summary>
+/// A worker's side of the forking engine: takes turns with the other workers accepting from the
+/// inherited listening socket, serves one connection at a time, and tells the parent when it is
+/// busy and idle. It never closes the inherited listener: closing it could shut it down for the
+/// parent and every other worker; the descriptor goes when the process does.
+/// </summary>
+internal sealed partial class WorkerAcceptor : Acceptor
+{
+    // The listener's non-blocking flag is shared by every worker (one open file), so workers poll
+    // it and may lose the race for a connection to another worker: that is EAGAIN, not an error.
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    private readonly Socket _control;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _stopping;
+    private volatile SocketConnection? _current;
+    private Timer? _watchdog;
+
+    public WorkerAcceptor(ServerRuntime runtime, WorkerDescriptors descriptors)
+        : base(runtime)
+    {
+        _control = new Socket(new SafeSocketHandle(descriptors.ControlFd, ownsHandle: true)) { Blocking = false };
+    }
+
+    public override Task Stopped => _stopped.Task;
+
+    public override void Start(Socket listener)
+    {
+        listener.Blocking = false;
+        if (Runtime.Options.IdleTimeout > TimeSpan.Zero)
+            _watchdog = new Timer(_ => CheckHung(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        var thread = new Thread(() => Run(listener)) { IsBackground = true, Name = "switchboard-worker" };
+        thread.Start();
+    }
+
+    public override void StopAccepting() => _stopping = true;
+
+    public override void Dispose()
+    {
+        _watchdog?.Dispose();
+        _control.Dispose();
+        base.Dispose();
+    }
+
+    private void Run(Socket listener)
+    {
+        int served = 0;
+        int quota = Runtime.Options.Workers.ConnectionsPerWorker;
+        try
+        {
+            while (!_stopping)
+            {
+                if (!listener.Poll(PollInterval, SelectMode.SelectRead) || _stopping)
+                    continue;
+                Socket socket;
+                try
+                {
+                    socket = listener.Accept();
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+                {
+                    continue;
+                }
+                catch (SocketException e)
+                {
+                    Runtime.OnAcceptFailed(e);
+                    Thread.Sleep(ServerRuntime.AcceptRetryDelay);
+                    continue;
+                }
+
+                Serve(socket);
+                if (quota > 0 && ++served >= quota)
+                {
+                    Log.QuotaServed(Runtime.Logger, served);
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            _stopped.TrySetResult();
+        }
+    }
+
+    private void Serve(Socket socket)
+    {
+        socket.Blocking = true;
+        Tell(WorkerMessage.Busy);
+        if (Runtime.Admit(socket, CreateConnection) is { } connection)
+        {
+            _current = connection;
+            connection.RunBlocking();
+            connection.Completion.Wait();
+            _current = null;
+        }
+
+        Tell(WorkerMessage.Idle);
+    }
+
+    private SocketConnection CreateConnection(long id, Socket socket, Protocol protocol) =>
+        new(id, socket, protocol, Runtime, Runtime.TimerThread);
+
+    private void Tell(byte message) => _control.Send([message], SocketFlags.None, out _);
+
+    /// <summary>
+    /// A connection's own idle timer closes it when nothing moves. If it is still open well past
+    /// that, a callback is stuck (an app that blocks or loops): only ending the process frees the
+    /// worker, and the parent replaces it.
+    /// </summary>
+    private void CheckHung()
+    {
+        if (_current is not { } connection)
+            return;
+        long quiet = Clock.Now - connection.LastActivity;
+        if (quiet > Clock.ToTicks(Runtime.Options.IdleTimeout + TimeSpan.FromSeconds(2)))
+        {
+            Log.Hung(Runtime.Logger, connection.RemoteEndPoint.ToString() ?? "?", Clock.ToTimeSpan(quiet).TotalSeconds);
+            Environment.Exit(70);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Served {Count} connections; retiring so a fresh worker takes over")]
+        public static partial void QuotaServed(ILogger logger, int count);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Stuck serving {Remote}: nothing moved for {Seconds:F0} s, past the idle timeout; exiting")]
+        public static partial void Hung(ILogger logger, string remote, double seconds);
+    }
+}

@@ -1,0 +1,178 @@
+using System.ComponentModel;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using static Switchboard.Interop.Interop;
+
+namespace Switchboard.Engines.Forking;
+
+/// <summary>
+/// The parent's side of the forking engine, a prefork pool: keeps <see cref="WorkerPoolOptions.MinSpare"/>
+/// idle workers ready, never more than <see cref="WorkerPoolOptions.Max"/> in all, replaces workers
+/// that exit or die, and at shutdown lets them say goodbye before it stops them. The parent never
+/// accepts: idle workers take turns accepting from the listening socket they inherit, so a
+/// connection that finds every worker busy waits in the kernel's backlog, not dropped. That was
+/// chosen over the parent accepting and handing descriptors over (SCM_RIGHTS): no descriptor
+/// passing, and no accepted socket waits in the parent while the pool is full.
+/// </summary>
+internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runtime)
+{
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _lock = new();
+    private readonly List<WorkerProcess> _workers = [];
+    private readonly TaskCompletionSource _allExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Socket? _listener;
+    private bool _stopping;
+    private bool _retryScheduled;
+
+    private WorkerPoolOptions Pool => Runtime.Options.Workers;
+
+    public override Task Stopped => _stopped.Task;
+
+    public override void Start(Socket listener)
+    {
+        _listener = listener;
+        Fcntl.SetCloseOnExec((int)listener.Handle, false); // every worker inherits it
+        lock (_lock)
+            Replenish();
+    }
+
+    public override void StopAccepting()
+    {
+        lock (_lock)
+        {
+            if (_stopping)
+                return;
+            _stopping = true;
+            foreach (var worker in _workers)
+                worker.Terminate();
+            if (_workers.Count == 0)
+                _allExited.TrySetResult();
+        }
+
+        _ = FinishAsync();
+    }
+
+    private async Task FinishAsync()
+    {
+        try
+        {
+            await _allExited.Task.WaitAsync(Runtime.Options.ShutdownTimeout + TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            lock (_lock)
+            {
+                foreach (var worker in _workers)
+                {
+                    Log.Killing(Runtime.Logger, worker.Pid);
+                    worker.Kill();
+                }
+            }
+
+            await _allExited.Task.ConfigureAwait(false);
+        }
+
+        // Only now: no worker is left to need the listening socket.
+        _listener?.Dispose();
+        _stopped.TrySetResult();
+    }
+
+    /// <summary>Starts workers until enough are idle, within the ceiling. Holding <see cref="_lock"/>.</summary>
+    private void Replenish()
+    {
+        while (!_stopping && _workers.Count(w => !w.IsBusy) < Pool.MinSpare && _workers.Count < Pool.Max)
+        {
+            WorkerProcess worker;
+            try
+            {
+                worker = WorkerProcess.Start(_listener!);
+            }
+            catch (Exception e) when (e is Win32Exception or InvalidOperationException or IOException)
+            {
+                Log.CannotStart(Runtime.Logger, e.Message, RetryDelay.TotalSeconds);
+                ScheduleRetry();
+                return;
+            }
+
+            _workers.Add(worker);
+            Log.Started(Runtime.Logger, worker.Pid, _workers.Count);
+            _ = WatchAsync(worker);
+        }
+    }
+
+    private void ScheduleRetry()
+    {
+        if (_retryScheduled)
+            return;
+        _retryScheduled = true;
+        _ = Task.Delay(RetryDelay).ContinueWith(
+            _ =>
+            {
+                lock (_lock)
+                {
+                    _retryScheduled = false;
+                    Replenish();
+                }
+            },
+            TaskScheduler.Default);
+    }
+
+    /// <summary>Follows one worker's status until its control channel closes, then reaps it.</summary>
+    private async Task WatchAsync(WorkerProcess worker)
+    {
+        var buffer = new byte[64];
+        try
+        {
+            while (true)
+            {
+                int n = await worker.Control.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+                if (n == 0)
+                    break;
+                lock (_lock)
+                {
+                    worker.IsBusy = buffer[n - 1] == WorkerMessage.Busy;
+                    Replenish();
+                }
+            }
+        }
+        catch (SocketException)
+        {
+            // The worker died; its end closed abruptly.
+        }
+
+        await worker.Process.WaitForExitAsync().ConfigureAwait(false); // reaps it: no zombie
+        int code = worker.Process.ExitCode;
+        lock (_lock)
+        {
+            _workers.Remove(worker);
+            if (code == 0 || _stopping)
+                Log.Exited(Runtime.Logger, worker.Pid, code);
+            else
+                Log.Died(Runtime.Logger, worker.Pid, code > 128 ? $"killed by signal {code - 128}" : $"exit code {code}", worker.IsBusy);
+            worker.Dispose();
+            if (_stopping && _workers.Count == 0)
+                _allExited.TrySetResult();
+            Replenish();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Started worker {Pid} ({Count} in the pool)")]
+        public static partial void Started(ILogger logger, int pid, int count);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Pid} exited (code {Code})")]
+        public static partial void Exited(ILogger logger, int pid, int code);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Pid} died ({How}); busy: {Busy}. Only its own connection is lost; replacing it")]
+        public static partial void Died(ILogger logger, int pid, string how, bool busy);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Cannot start a worker: {Error}; retrying in {Seconds} s")]
+        public static partial void CannotStart(ILogger logger, string error, double seconds);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Pid} did not finish in time; killing it")]
+        public static partial void Killing(ILogger logger, int pid);
+    }
+}

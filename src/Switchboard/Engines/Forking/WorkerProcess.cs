@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using static Switchboard.Interop.Interop;
+
+namespace Switchboard.Engines.Forking;
+
+/// <summary>The parent's handle on one worker: its process, its end of the control channel, and whether it is busy.</summary>
+internal sealed class WorkerProcess : IDisposable
+{
+    // Spawns happen one at a time: while one worker's end of its control channel is inheritable,
+    // no other worker may be started, or it would inherit that descriptor too.
+    private static readonly Lock SpawnLock = new();
+
+    private WorkerProcess(Process process, Socket control)
+    {
+        Process = process;
+        Control = control;
+    }
+
+    public Process Process { get; }
+
+    public int Pid => Process.Id;
+
+    /// <summary>The parent's end of the control channel.</summary>
+    public Socket Control { get; }
+
+    public bool IsBusy { get; set; }
+
+    /// <summary>Starts this program again in worker mode, inheriting the listener and one end of a fresh control channel.</summary>
+    public static WorkerProcess Start(Socket listener)
+    {
+        var (parentEnd, childEnd) = SocketPair.Create();
+        try
+        {
+            int listenerFd = (int)listener.Handle;
+            int childFd = (int)childEnd.Handle;
+            var start = SameProgram();
+            start.Environment[ForkingWorker.EnvironmentVariable] = $"{listenerFd},{childFd},{Environment.ProcessId}";
+            Process process;
+            lock (SpawnLock)
+            {
+                Fcntl.SetCloseOnExec(childFd, false);
+                process = Process.Start(start) ?? throw new InvalidOperationException("the worker process did not start");
+            }
+
+            return new WorkerProcess(process, parentEnd);
+        }
+        catch
+        {
+            parentEnd.Dispose();
+            throw;
+        }
+        finally
+        {
+            childEnd.Dispose(); // the worker has its own copy now
+        }
+    }
+
+    /// <summary>Asks the worker to finish its connection's goodbyes and exit.</summary>
+    public void Terminate() => ProcessControl.Signal(Pid, ProcessControl.SIGTERM);
+
+    public void Kill() => ProcessControl.Signal(Pid, ProcessControl.SIGKILL);
+
+    public void Dispose()
+    {
+        Control.Dispose();
+        Process.Dispose();
+    }
+
+    /// <summary>How this process was started: the apphost, or <c>dotnet program.dll</c>, with the same arguments.</summary>
+    private static ProcessStartInfo SameProgram()
+    {
+        string host = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which program this is");
+        string[] args = Environment.GetCommandLineArgs();
+        var start = new ProcessStartInfo(host) { UseShellExecute = false };
+        if (string.Equals(Path.GetFileNameWithoutExtension(host), "dotnet", StringComparison.Ordinal))
+            start.ArgumentList.Add(args[0]);
+        foreach (string arg in args.Skip(1))
+            start.ArgumentList.Add(arg);
+        return start;
+    }
+}

@@ -1,0 +1,28 @@
+using System.Runtime.InteropServices;
+
+namespace Switchboard.Interop;
+
+internal static partial class Interop
+{
+    /// <summary>fcntl(2), for the close-on-exec flag that decides what a started worker inherits.</summary>
+    internal static partial class Fcntl
+    {
+        private const int F_GETFD = 1;
+        private const int F_SETFD = 2;
+        private const int FD_CLOEXEC = 1;
+
+        [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+        private static partial int Call(int fd, int command, int argument);
+
+        /// <summary>Sets or clears FD_CLOEXEC on <paramref name="fd"/>.</summary>
+        public static void SetCloseOnExec(int fd, bool closeOnExec)
+        {
+            int flags = Call(fd, F_GETFD, 0);
+            if (flags < 0)
+                throw LastError("fcntl(F_GETFD)");
+            int wanted = closeOnExec ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
+            if (wanted != flags && Call(fd, F_SETFD, wanted) < 0)
+                throw LastError("fcntl(F_SETFD)");
+        }
+    }
+}

@@ -88,7 +88,7 @@ public sealed partial class ServeCommandTests
     }
 
     [Theory]
-    [InlineData("switchboard: unknown engine 'warp' (choose from: iterative, threading, async, select, poll, epoll)", "serve", "echo", "--engine", "warp")]
+    [InlineData("switchboard: unknown engine 'warp' (choose from: iterative, threading, forking, async, select, poll, epoll)", "serve", "echo", "--engine", "warp")]
     [InlineData("switchboard: unknown app 'chess' (choose from: time, echo, print, chat)", "serve", "chess")]
     [InlineData("switchboard: bad port 70000: must be 0-65535", "serve", "echo", "--port", "70000")]
     [InlineData("switchboard: bad port -1: must be 0-65535", "serve", "echo", "--port", "-1")]

@@ -6,7 +6,7 @@ namespace Switchboard.Tests.Engines;
 [Collection(NonParallel.Name)]
 public sealed class DescriptorTests
 {
-    public static TheoryData<string> AllEngines => new(EngineCatalog.All.Select(e => e.Name));
+    public static TheoryData<string> AllEngines => new(TestEngines.InProcess.Select(e => e.Name));
 
     public static TheoryData<string> ManyClientEngines => new("threading", "async", "select", "poll", "epoll");
 

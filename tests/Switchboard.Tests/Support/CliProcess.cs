@@ -99,7 +99,12 @@ public sealed partial class CliProcess : IDisposable
 
     public void CloseInput() => _process.StandardInput.Close();
 
+    public int Pid => _process.Id;
+
     public void Terminate() => Assert.Equal(0, Kill(_process.Id, SigTerm));
+
+    /// <summary>Sends <paramref name="signal"/> to any process; false if it is gone.</summary>
+    public static bool Signal(int pid, int signal) => Kill(pid, signal) == 0;
 
     public async Task<int> WaitForExitAsync()
     {

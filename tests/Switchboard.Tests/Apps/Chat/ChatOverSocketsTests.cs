@@ -10,7 +10,7 @@ public sealed class ChatOverSocketsTests : IAsyncLifetime
     private readonly List<Server> _servers = [];
     private readonly List<TestClient> _clients = [];
 
-    public static TheoryData<string> ConcurrentEngines => new(EngineCatalog.All.Where(e => e.ServesConcurrently).Select(e => e.Name));
+    public static TheoryData<string> ConcurrentEngines => new(TestEngines.InProcess.Where(e => e.ServesConcurrently).Select(e => e.Name));
 
     public Task InitializeAsync() => Task.CompletedTask;
 

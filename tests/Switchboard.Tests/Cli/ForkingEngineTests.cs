@@ -1,0 +1,170 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Switchboard.Tests.Engines;
+using Switchboard.Tests.Support;
+
+namespace Switchboard.Tests.Cli;
+
+/// <summary>
+/// The forking engine, through the real executable: its workers are that program started again,
+/// so tests run the apps (echo, time, print) rather than the in-process conformance protocols.
+/// </summary>
+[Collection(NonParallel.Name)]
+public sealed partial class ForkingEngineTests
+{
+    private const int SigKill = 9;
+
+    [Fact]
+    public async Task Echo_through_workers_keeps_every_byte()
+    {
+        using var server = CliProcess.Start("serve", "echo", "--port", "0", "--engine", "forking", "--workers", "2..4", "--max-pending", "16777216");
+        var (endPoint, line) = await server.ReadListeningLineAsync();
+        Assert.EndsWith("(echo, forking)", line, StringComparison.Ordinal);
+        using var client = await TestClient.ConnectAsync(endPoint);
+        var data = new byte[2 * 1024 * 1024];
+        new Random(4).NextBytes(data);
+
+        var sending = client.SendAsync(data);
+        byte[] echoed = await client.ReadExactlyAsync(data.Length);
+        await sending;
+
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(echoed));
+        await StopAsync(server);
+    }
+
+    [Fact]
+    public async Task A_killed_worker_ends_only_its_own_connection_and_is_replaced()
+    {
+        using var server = CliProcess.Start("serve", "echo", "--port", "0", "--engine", "forking", "--workers", "2..4");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+        using var victim = await TestClient.ConnectAsync(endPoint);
+        using var survivor = await TestClient.ConnectAsync(endPoint);
+        await Echo(victim, "first");
+        await Echo(survivor, "second");
+        int victimWorker = await WorkerServingAsync(server, victim);
+
+        Assert.True(CliProcess.Signal(victimWorker, SigKill));
+
+        Assert.True(await victim.WaitForCloseAsync());
+        await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.Contains($"Worker {victimWorker} died (killed by signal 9)", StringComparison.Ordinal)));
+        await Echo(survivor, "still here");
+        using var next = await TestClient.ConnectAsync(endPoint);
+        await Echo(next, "a new client is served");
+        await StopAsync(server);
+    }
+
+    [Fact]
+    public async Task With_every_worker_busy_the_next_connection_waits_its_turn()
+    {
+        using var server = CliProcess.Start("serve", "echo", "--port", "0", "--engine", "forking", "--workers", "1..2");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+        var first = await TestClient.ConnectAsync(endPoint);
+        using var second = await TestClient.ConnectAsync(endPoint);
+        await Echo(first, "one");
+        await Echo(second, "two");
+
+        using var third = await TestClient.ConnectAsync(endPoint); // accepted by the kernel, waiting in the backlog
+        await third.SendAsync("three\n");
+        first.Dispose();
+
+        Assert.Equal("three", await third.ReadLineAsync());
+        await StopAsync(server);
+    }
+
+    [Fact]
+    public async Task Workers_are_recycled_after_their_quota_of_connections()
+    {
+        using var server = CliProcess.Start("serve", "echo", "--port", "0", "--engine", "forking", "--workers", "1..2", "--connections-per-worker", "1");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+        var workers = new List<int>();
+        for (int i = 0; i < 3; i++)
+        {
+            using var client = await TestClient.ConnectAsync(endPoint);
+            await Echo(client, $"client {i}");
+            workers.Add(await WorkerServingAsync(server, client));
+        }
+
+        Assert.Equal(3, workers.Distinct().Count());
+        await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.Contains("Served 1 connections; retiring", StringComparison.Ordinal)));
+        await StopAsync(server);
+    }
+
+    [Fact]
+    public async Task Shutdown_lets_workers_say_goodbye_and_leaves_no_process_behind()
+    {
+        using var server = CliProcess.Start("serve", "time", "--port", "0", "--engine", "forking", "--interval", "0.1", "--workers", "2..3");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+        using var client = await TestClient.ConnectAsync(endPoint);
+        Assert.NotNull(await client.ReadLineAsync());
+        var workers = await WorkerPidsAsync(server, atLeast: 2);
+
+        await StopAsync(server);
+
+        Assert.True(await client.WaitForCloseAsync());
+        Assert.All(workers, pid => Assert.False(IsAlive(pid), $"worker {pid} outlived its server"));
+    }
+
+    [Fact]
+    public async Task Workers_do_not_outlive_a_killed_parent()
+    {
+        using var server = CliProcess.Start("serve", "echo", "--port", "0", "--engine", "forking", "--workers", "2..3");
+        await server.ReadListeningLineAsync();
+        var workers = await WorkerPidsAsync(server, atLeast: 2);
+
+        Assert.True(CliProcess.Signal(server.Pid, SigKill));
+
+        var deadline = DateTime.UtcNow + Timeouts.Quick;
+        while (workers.Any(IsAlive) && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        Assert.All(workers, pid => Assert.False(IsAlive(pid), $"worker {pid} was orphaned"));
+    }
+
+    [Fact]
+    public async Task Print_logs_lines_with_the_workers_pid()
+    {
+        using var server = CliProcess.Start("serve", "print", "--port", "0", "--engine", "forking");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+        using var client = await TestClient.ConnectAsync(endPoint);
+
+        await client.SendAsync("from a worker\n");
+
+        await server.StderrLines.WaitUntilAsync(l => l.Any(x => WorkerLine().IsMatch(x) && x.EndsWith(": from a worker", StringComparison.Ordinal)));
+        await StopAsync(server);
+    }
+
+    private static async Task Echo(TestClient client, string text)
+    {
+        await client.SendAsync(text + "\n");
+        Assert.Equal(text, await client.ReadLineAsync());
+    }
+
+    private static async Task StopAsync(CliProcess server)
+    {
+        server.Terminate();
+        Assert.Equal(0, await server.WaitForExitAsync());
+    }
+
+    /// <summary>The pid of the worker that logged taking <paramref name="client"/>'s connection.</summary>
+    private static async Task<int> WorkerServingAsync(CliProcess server, TestClient client)
+    {
+        string address = client.Socket.LocalEndPoint!.ToString()!;
+        var lines = await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.EndsWith($"Got connection from {address}", StringComparison.Ordinal)));
+        var match = WorkerLine().Match(lines.Last(x => x.EndsWith($"Got connection from {address}", StringComparison.Ordinal)));
+        return int.Parse(match.Groups["pid"].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<IReadOnlyList<int>> WorkerPidsAsync(CliProcess server, int atLeast)
+    {
+        var lines = await server.StderrLines.WaitUntilAsync(l => l.Count(x => StartedLine().IsMatch(x)) >= atLeast);
+        return [.. lines.Select(x => StartedLine().Match(x)).Where(m => m.Success).Select(m => int.Parse(m.Groups["pid"].Value, System.Globalization.CultureInfo.InvariantCulture))];
+    }
+
+    private static bool IsAlive(int pid) =>
+        File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2].Equals("Z", StringComparison.Ordinal);
+
+    [GeneratedRegex(@"\[worker (?<pid>\d+)\] ")]
+    private static partial Regex WorkerLine();
+
+    [GeneratedRegex(@"Started worker (?<pid>\d+) ")]
+    private static partial Regex StartedLine();
+}

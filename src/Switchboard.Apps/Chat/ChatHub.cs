@@ -4,14 +4,16 @@ namespace Switchboard.Apps.Chat;
 
 /// <summary>
 /// The in-process <see cref="IChatHub"/>: one lock over names and rooms (the seed's warning about
-/// threads and shared memory). Each line is encoded once and the same bytes are queued to every
-/// member; sending only copies into each connection's buffer, so it is done under the lock,
-/// which keeps every member's view of a room in one order.
+/// threads and shared memory). Each line for a room is encoded once and the same bytes are queued
+/// to every member; queuing only copies into each connection's buffer, so it is done under the
+/// lock, which gives every member of a room the same order of lines.
 /// </summary>
 public sealed class ChatHub : IChatHub
 {
     /// <summary>The room everyone starts in.</summary>
     public const string Lobby = "lobby";
+
+    private const string NameFirst = "! choose a name first: /nick NAME";
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, ChatMember> _members = new(StringComparer.OrdinalIgnoreCase);
@@ -27,97 +29,141 @@ public sealed class ChatHub : IChatHub
     }
 
     /// <inheritdoc />
-    public string? SetNick(ChatMember member, string nick)
+    public void Nick(ChatMember member, string nick)
     {
         ArgumentNullException.ThrowIfNull(member);
         lock (_lock)
         {
             if (_members.TryGetValue(nick, out var holder) && !ReferenceEquals(holder, member))
-                return $"! the name {nick} is taken";
+            {
+                Tell(member, $"! the name {nick} is taken");
+                return;
+            }
+
             string? old = member.Nick;
             if (old is not null)
                 _members.Remove(old);
             _members[nick] = member;
             member.Nick = nick;
             if (old is null)
-                return JoinLocked(member, Lobby);
-            var room = _rooms[member.Room!];
-            Fanout(room, Encode($"* {old} is now known as {nick}"), except: null);
-            return null;
+            {
+                JoinLocked(member, Lobby);
+                Tell(member, $"* you are {nick}, in #{member.Room}");
+            }
+            else
+            {
+                Fanout(_rooms[member.Room!], Encode($"* {old} is now known as {nick}"), except: null);
+            }
         }
     }
 
     /// <inheritdoc />
-    public string? Join(ChatMember member, string room)
+    public void Join(ChatMember member, string room)
     {
         ArgumentNullException.ThrowIfNull(member);
         lock (_lock)
         {
-            if (string.Equals(member.Room, room, StringComparison.OrdinalIgnoreCase))
-                return $"! you are already in #{member.Room}";
-            LeaveRoomLocked(member, $"* {member.Nick} left #{member.Room}");
-            return JoinLocked(member, room);
+            if (member.Nick is null)
+                Tell(member, NameFirst);
+            else if (string.Equals(member.Room, room, StringComparison.OrdinalIgnoreCase))
+                Tell(member, $"! you are already in #{member.Room}");
+            else
+            {
+                LeaveRoomLocked(member, $"* {member.Nick} left #{member.Room}");
+                JoinLocked(member, room);
+            }
         }
     }
 
     /// <inheritdoc />
-    public void Broadcast(ChatMember member, string line)
+    public void Say(ChatMember member, string text) => ToRoom(member, nick => $"<{nick}> {text}");
+
+    /// <inheritdoc />
+    public void Act(ChatMember member, string text) => ToRoom(member, nick => $"* {nick} {text}");
+
+    /// <inheritdoc />
+    public void Whisper(ChatMember member, string nick, string text)
     {
         ArgumentNullException.ThrowIfNull(member);
-        byte[] bytes = Encode(line);
         lock (_lock)
         {
-            if (member.Room is null || !_rooms.TryGetValue(member.Room, out var room))
+            if (member.Nick is null)
+                Tell(member, NameFirst);
+            else if (!_members.TryGetValue(nick, out var target))
+                Tell(member, $"! no one is called {nick}");
+            else
+                Tell(target, $"*{member.Nick}* {text}");
+        }
+    }
+
+    /// <inheritdoc />
+    public void ListRooms(ChatMember member)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        lock (_lock)
+        {
+            var rooms = _rooms.Values.OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase).Select(r => $"#{r.Name} ({r.Members.Length})");
+            Tell(member, "* rooms: " + string.Join(", ", rooms));
+        }
+    }
+
+    /// <inheritdoc />
+    public void ListWho(ChatMember member)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        lock (_lock)
+        {
+            if (member.Nick is null)
+            {
+                Tell(member, NameFirst);
                 return;
-            room.Remember(bytes);
-            Fanout(room, bytes, except: member);
+            }
+
+            var names = _rooms[member.Room!].Members.Select(m => m.Nick!).Order(StringComparer.OrdinalIgnoreCase);
+            Tell(member, $"* in #{member.Room}: " + string.Join(", ", names));
         }
     }
 
     /// <inheritdoc />
-    public string? SendTo(string nick, string line)
-    {
-        byte[] bytes = Encode(line);
-        lock (_lock)
-        {
-            if (!_members.TryGetValue(nick, out var target))
-                return $"! no one is called {nick}";
-            target.Deliver(bytes);
-            return null;
-        }
-    }
-
-    /// <inheritdoc />
-    public void Leave(ChatMember member, string? farewell)
+    public void Leave(ChatMember member, Farewell how, string message = "")
     {
         ArgumentNullException.ThrowIfNull(member);
         lock (_lock)
         {
-            LeaveRoomLocked(member, farewell);
-            if (member.Nick is not null && _members.TryGetValue(member.Nick, out var holder) && ReferenceEquals(holder, member))
-                _members.Remove(member.Nick);
+            if (member.Nick is not { } nick)
+                return;
+            LeaveRoomLocked(member, how switch
+            {
+                Farewell.Quit => message.Length > 0 ? $"* {nick} quit ({message})" : $"* {nick} quit",
+                Farewell.TooSlow => $"* {nick} left (too slow)",
+                Farewell.Dropped => $"* {nick} quit (connection closed)",
+                _ => null,
+            });
+            if (_members.TryGetValue(nick, out var holder) && ReferenceEquals(holder, member))
+                _members.Remove(nick);
+            member.Nick = null;
         }
     }
 
-    /// <inheritdoc />
-    public IReadOnlyList<(string Room, int Members)> Rooms()
+    private void ToRoom(ChatMember member, Func<string, string> format)
     {
-        lock (_lock)
-            return [.. _rooms.Values.Select(r => (r.Name, r.Members.Length)).OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase)];
-    }
-
-    /// <inheritdoc />
-    public IReadOnlyList<string> Who(string room)
-    {
+        ArgumentNullException.ThrowIfNull(member);
         lock (_lock)
         {
-            return _rooms.TryGetValue(room, out var r)
-                ? [.. r.Members.Select(m => m.Nick!).Order(StringComparer.OrdinalIgnoreCase)]
-                : [];
+            if (member.Nick is null || member.Room is null)
+            {
+                Tell(member, NameFirst);
+                return;
+            }
+
+            var room = _rooms[member.Room];
+            byte[] line = Encode(format(member.Nick));
+            room.Remember(line);
+            Fanout(room, line, except: member);
         }
     }
 
-    private string? JoinLocked(ChatMember member, string roomName)
+    private void JoinLocked(ChatMember member, string roomName)
     {
         if (!_rooms.TryGetValue(roomName, out var room))
         {
@@ -130,7 +176,6 @@ public sealed class ChatHub : IChatHub
         room.Add(member);
         member.Room = room.Name;
         Fanout(room, Encode($"* {member.Nick} joined #{room.Name} ({room.Members.Length} here)"), except: null);
-        return null;
     }
 
     private void LeaveRoomLocked(ChatMember member, string? farewell)
@@ -153,6 +198,8 @@ public sealed class ChatHub : IChatHub
                 member.Deliver(line);
         }
     }
+
+    private static void Tell(ChatMember member, string line) => member.Deliver(Encode(line));
 
     private static byte[] Encode(string line) => Encoding.UTF8.GetBytes(line + "\n");
 }

@@ -3,25 +3,30 @@ using Switchboard.Protocols;
 namespace Switchboard.Apps.Chat;
 
 /// <summary>
-/// One person in the chat, as the <see cref="IChatHub"/> sees them: a name, a room, and a way to
-/// deliver bytes to their connection. Created by the chat protocol; the hub sets
-/// <see cref="Nick"/> and <see cref="Room"/>.
+/// One person in the chat, as the <see cref="IChatHub"/> sees them: a name and a room (kept by
+/// the hub), and a way to deliver lines to them. By default lines go to a connection; a hub that
+/// serves members elsewhere (in a forking server's workers) overrides <see cref="Deliver"/>.
 /// </summary>
-public sealed class ChatMember
+public class ChatMember
 {
-    private readonly IConnection _connection;
+    private readonly IConnection? _connection;
 
-    /// <summary>Creates a member for a connection.</summary>
+    /// <summary>Creates a member whose lines go to <paramref name="connection"/>.</summary>
     /// <param name="connection">Where their lines go.</param>
     public ChatMember(IConnection connection) => _connection = connection;
 
-    /// <summary>Their name, once chosen with <c>/nick</c>.</summary>
+    /// <summary>For subclasses that deliver elsewhere.</summary>
+    protected ChatMember()
+    {
+    }
+
+    /// <summary>Their name, once chosen with <c>/nick</c>. Set by the hub.</summary>
     public string? Nick { get; internal set; }
 
-    /// <summary>The room they are in, once they have a name.</summary>
+    /// <summary>The room they are in, once they have a name. Set by the hub.</summary>
     public string? Room { get; internal set; }
 
-    /// <summary>Queues encoded lines to this member; never blocks (see <see cref="IConnection.Send"/>).</summary>
-    /// <param name="line">UTF-8 bytes ending in <c>\n</c>; the same array may go to many members.</param>
-    public void Deliver(ReadOnlySpan<byte> line) => _connection.Send(line);
+    /// <summary>Queues one encoded line to this member; never blocks.</summary>
+    /// <param name="line">UTF-8 bytes ending in <c>\n</c>; the same bytes may go to many members.</param>
+    public virtual void Deliver(ReadOnlySpan<byte> line) => _connection?.Send(line);
 }

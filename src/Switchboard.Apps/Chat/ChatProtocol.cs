@@ -50,15 +50,12 @@ public sealed class ChatProtocol : LineProtocol
     public override void OnShutdown()
     {
         SendLine("* the server is shutting down; goodbye");
-        Leave(null);
+        Leave(Farewell.Silent);
     }
 
     /// <inheritdoc />
-    public override void OnDisconnected(DisconnectReason reason)
-    {
-        if (_member?.Nick is { } nick)
-            Leave(reason == DisconnectReason.SlowConsumer ? $"* {nick} left (too slow)" : $"* {nick} quit (connection closed)");
-    }
+    public override void OnDisconnected(DisconnectReason reason) =>
+        Leave(reason == DisconnectReason.SlowConsumer ? Farewell.TooSlow : Farewell.Dropped);
 
     /// <inheritdoc />
     protected override void OnLineTooLong()
@@ -83,10 +80,8 @@ public sealed class ChatProtocol : LineProtocol
             SendLine("! empty line; type something, or /help");
         else if (line[0] == '/')
             Command(line);
-        else if (Member.Nick is null)
-            SendLine("! choose a name first: /nick NAME");
         else
-            _hub.Broadcast(Member, $"<{Member.Nick}> {line}");
+            _hub.Say(Member, line);
     }
 
     private void Command(string line)
@@ -96,39 +91,44 @@ public sealed class ChatProtocol : LineProtocol
         string rest = space < 0 ? "" : line[(space + 1)..].Trim();
         switch (name)
         {
+            case "nick" when ChatText.IsValidName(rest):
+                _hub.Nick(Member, rest);
+                break;
             case "nick":
-                Nick(rest);
+                SendLine(rest.Length == 0 ? "! usage: /nick NAME" : $"! bad name '{rest}': use 1-20 letters, digits, _ or -");
+                break;
+            case "join" when ChatText.IsValidName(rest.TrimStart('#')):
+                _hub.Join(Member, rest.TrimStart('#'));
+                break;
+            case "join":
+                SendLine(rest.Length == 0 ? "! usage: /join ROOM" : $"! bad room name '{rest}': use 1-20 letters, digits, _ or -");
+                break;
+            case "rooms":
+                _hub.ListRooms(Member);
+                break;
+            case "who":
+                _hub.ListWho(Member);
+                break;
+            case "me" when rest.Length > 0:
+                _hub.Act(Member, rest);
+                break;
+            case "me":
+                SendLine("! usage: /me TEXT");
+                break;
+            case "msg":
+                PrivateMessage(rest);
+                break;
+            case "quit":
+                SendLine("* bye");
+                Leave(Farewell.Quit, rest);
+                Connection.Close();
                 break;
             case "help":
                 foreach (string help in HelpLines)
                     SendLine(help);
                 break;
-            case "rooms":
-                SendLine("* rooms: " + string.Join(", ", _hub.Rooms().Select(r => $"#{r.Room} ({r.Members})")));
-                break;
-            case "quit":
-                Quit(rest);
-                break;
             case "":
                 SendLine("! a command needs a name; try /help");
-                break;
-            case "join" or "who" or "me" or "msg" when Member.Nick is null:
-                SendLine("! choose a name first: /nick NAME");
-                break;
-            case "join":
-                JoinRoom(rest.TrimStart('#'));
-                break;
-            case "who":
-                SendLine($"* in #{Member.Room}: " + string.Join(", ", _hub.Who(Member.Room!)));
-                break;
-            case "me" when rest.Length == 0:
-                SendLine("! usage: /me TEXT");
-                break;
-            case "me":
-                _hub.Broadcast(Member, $"* {Member.Nick} {rest}");
-                break;
-            case "msg":
-                PrivateMessage(rest);
                 break;
             default:
                 SendLine($"! unknown command /{name}; try /help");
@@ -136,61 +136,22 @@ public sealed class ChatProtocol : LineProtocol
         }
     }
 
-    private void Nick(string nick)
-    {
-        if (!ChatText.IsValidName(nick))
-        {
-            SendLine(nick.Length == 0 ? "! usage: /nick NAME" : $"! bad name '{nick}': use 1-20 letters, digits, _ or -");
-            return;
-        }
-
-        bool first = Member.Nick is null;
-        if (_hub.SetNick(Member, nick) is { } error)
-            SendLine(error);
-        else if (first)
-            SendLine($"* you are {nick}, in #{Member.Room}");
-    }
-
-    private void JoinRoom(string room)
-    {
-        if (!ChatText.IsValidName(room))
-        {
-            SendLine(room.Length == 0 ? "! usage: /join ROOM" : $"! bad room name '{room}': use 1-20 letters, digits, _ or -");
-            return;
-        }
-
-        if (_hub.Join(Member, room) is { } error)
-            SendLine(error);
-    }
-
     private void PrivateMessage(string rest)
     {
         int space = rest.IndexOf(' ', StringComparison.Ordinal);
-        if (space < 0 || rest[(space + 1)..].Trim().Length == 0)
-        {
+        string text = space < 0 ? "" : rest[(space + 1)..].Trim();
+        if (text.Length == 0)
             SendLine("! usage: /msg NAME TEXT");
-            return;
-        }
-
-        string to = rest[..space];
-        if (_hub.SendTo(to, $"*{Member.Nick}* {rest[(space + 1)..].Trim()}") is { } error)
-            SendLine(error);
+        else
+            _hub.Whisper(Member, rest[..space], text);
     }
 
-    private void Quit(string message)
-    {
-        SendLine("* bye");
-        if (Member.Nick is { } nick)
-            Leave(message.Length > 0 ? $"* {nick} quit ({message})" : $"* {nick} quit");
-        Connection.Close();
-    }
-
-    private void Leave(string? farewell)
+    private void Leave(Farewell how, string message = "")
     {
         if (_left || _member is null)
             return;
         _left = true;
-        _hub.Leave(_member, _member.Nick is null ? null : farewell);
+        _hub.Leave(_member, how, message);
     }
 
     private void Strike()

@@ -12,6 +12,12 @@ public sealed record WorkerPoolOptions
     /// <summary>Connections a worker serves before it is replaced by a fresh one; 0 (the default) never recycles.</summary>
     public int ConnectionsPerWorker { get; init; }
 
+    /// <summary>
+    /// The parent's end of the shared-state channel: what workers send with
+    /// <see cref="Engines.Forking.ParentLink.Send"/> arrives here. None by default.
+    /// </summary>
+    public Engines.Forking.IWorkerMessageHandler? MessageHandler { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     /// <exception cref="ArgumentException">A setting is out of range.</exception>
     public void Validate()

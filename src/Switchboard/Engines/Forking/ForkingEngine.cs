@@ -25,5 +25,5 @@ internal sealed class ForkingEngine : Engine
             : base.OpenListener(options);
 
     internal override Acceptor CreateAcceptor(ServerRuntime runtime) =>
-        ForkingWorker.Current is { } worker ? new WorkerAcceptor(runtime, worker) : new WorkerPool(runtime);
+        ForkingWorker.IsCurrentProcess ? new WorkerAcceptor(runtime) : new WorkerPool(runtime);
 }

@@ -19,6 +19,10 @@ public static class ForkingWorker
     public const string EnvironmentVariable = "SWITCHBOARD_FORKING_WORKER";
 
     private static readonly Lazy<WorkerDescriptors?> Descriptors = new(Parse);
+    private static readonly Lazy<ParentLink?> Link = new(() => Descriptors.Value is { } d ? new ParentLink(d.ControlFd) : null);
+
+    /// <summary>In a worker, the channel to the parent, where state shared between connections lives; null elsewhere.</summary>
+    public static ParentLink? Parent => Link.Value;
 
     /// <summary>True in a worker process of the forking engine.</summary>
     public static bool IsCurrentProcess => Descriptors.Value is not null;

@@ -18,16 +18,16 @@ internal sealed partial class WorkerAcceptor : Acceptor
     // it and may lose the race for a connection to another worker: that is EAGAIN, not an error.
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
-    private readonly Socket _control;
+    private readonly ParentLink _parent;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
     private volatile SocketConnection? _current;
     private Timer? _watchdog;
 
-    public WorkerAcceptor(ServerRuntime runtime, WorkerDescriptors descriptors)
+    public WorkerAcceptor(ServerRuntime runtime)
         : base(runtime)
     {
-        _control = new Socket(new SafeSocketHandle(descriptors.ControlFd, ownsHandle: true)) { Blocking = false };
+        _parent = ForkingWorker.Parent!;
     }
 
     public override Task Stopped => _stopped.Task;
@@ -46,7 +46,6 @@ internal sealed partial class WorkerAcceptor : Acceptor
     public override void Dispose()
     {
         _watchdog?.Dispose();
-        _control.Dispose();
         base.Dispose();
     }
 
@@ -108,7 +107,7 @@ internal sealed partial class WorkerAcceptor : Acceptor
     private SocketConnection CreateConnection(long id, Socket socket, Protocol protocol) =>
         new(id, socket, protocol, Runtime, Runtime.TimerThread);
 
-    private void Tell(byte message) => _control.Send([message], SocketFlags.None, out _);
+    private void Tell(byte status) => _parent.SendStatus(status);
 
     /// <summary>
     /// A connection's own idle timer closes it when nothing moves. If it is still open well past

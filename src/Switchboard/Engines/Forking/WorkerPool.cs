@@ -122,28 +122,32 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
     /// <summary>Follows one worker's status until its control channel closes, then reaps it.</summary>
     private async Task WatchAsync(WorkerProcess worker)
     {
-        var buffer = new byte[64];
+        var handler = Pool.MessageHandler;
         try
         {
-            while (true)
+            while (await Frames.ReadAsync(worker.Control).ConfigureAwait(false) is { } frame)
             {
-                int n = await worker.Control.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
-                if (n == 0)
-                    break;
+                if (frame[0] == Frames.Message)
+                {
+                    Deliver(handler, worker, frame);
+                    continue;
+                }
+
                 lock (_lock)
                 {
-                    worker.IsBusy = buffer[n - 1] == WorkerMessage.Busy;
+                    worker.IsBusy = frame[^1] == WorkerMessage.Busy;
                     Replenish();
                 }
             }
         }
-        catch (SocketException)
+        catch (Exception e) when (e is SocketException or InvalidDataException)
         {
-            // The worker died; its end closed abruptly.
+            // The worker died, its end closed abruptly, or it sent garbage: it is done either way.
         }
 
         await worker.Process.WaitForExitAsync().ConfigureAwait(false); // reaps it: no zombie
         int code = worker.Process.ExitCode;
+        handler?.OnWorkerExited(worker.Link);
         lock (_lock)
         {
             _workers.Remove(worker);
@@ -158,8 +162,27 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
         }
     }
 
+    private void Deliver(IWorkerMessageHandler? handler, WorkerProcess worker, byte[] frame)
+    {
+        if (handler is null)
+            return;
+        try
+        {
+            handler.OnMessage(worker.Link, frame.AsSpan(1));
+        }
+#pragma warning disable CA1031 // A bad message must not take the pool down.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Log.HandlerFailed(Runtime.Logger, worker.Pid, e);
+        }
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(Level = LogLevel.Error, Message = "The shared-state handler failed on a message from worker {Pid}")]
+        public static partial void HandlerFailed(ILogger logger, int pid, Exception exception);
+
         [LoggerMessage(Level = LogLevel.Information, Message = "Started worker {Pid} ({Count} in the pool)")]
         public static partial void Started(ILogger logger, int pid, int count);
 

@@ -15,6 +15,7 @@ internal sealed class WorkerProcess : IDisposable
     {
         Process = process;
         Control = control;
+        Link = new WorkerLink(process.Id, control);
     }
 
     public Process Process { get; }
@@ -23,6 +24,9 @@ internal sealed class WorkerProcess : IDisposable
 
     /// <summary>The parent's end of the control channel.</summary>
     public Socket Control { get; }
+
+    /// <summary>The shared-state channel to this worker, over <see cref="Control"/>.</summary>
+    public WorkerLink Link { get; }
 
     public bool IsBusy { get; set; }
 
@@ -63,6 +67,7 @@ internal sealed class WorkerProcess : IDisposable
 
     public void Dispose()
     {
+        Link.Complete();
         Control.Dispose();
         Process.Dispose();
     }

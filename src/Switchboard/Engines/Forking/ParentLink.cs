@@ -1,0 +1,82 @@
+using System.Net.Sockets;
+
+namespace Switchboard.Engines.Forking;
+
+/// <summary>
+/// In a forking server's worker: the channel to the parent, where state shared between
+/// connections lives (a forking server cannot share memory). Messages are opaque bytes; what they
+/// mean is between the app's code in the workers and its <see cref="IWorkerMessageHandler"/> in
+/// the parent. Get it from <see cref="ForkingWorker.Parent"/>.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "One per worker process, for its whole life; the descriptor closes with the process.")]
+public sealed class ParentLink
+{
+    private readonly Socket _socket;
+    private readonly Lock _sendLock = new();
+    private MessageHandler? _received;
+    private Thread? _reader;
+
+    internal ParentLink(int fd)
+    {
+        _socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true)) { Blocking = true };
+    }
+
+    /// <summary>
+    /// Messages from the parent, delivered one at a time, in order, on the channel's own thread.
+    /// Setting it starts reading.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A handler was already set.</exception>
+    public MessageHandler? Received
+    {
+        get => _received;
+        set
+        {
+            lock (_sendLock)
+            {
+                if (_received is not null)
+                    throw new InvalidOperationException("The parent channel has one reader.");
+                _received = value;
+                _reader = new Thread(Read) { IsBackground = true, Name = "switchboard-parent-link" };
+                _reader.Start();
+            }
+        }
+    }
+
+    /// <summary>Sends <paramref name="message"/> to the parent. Safe from any thread; messages from one thread arrive in order.</summary>
+    /// <param name="message">The bytes; copied before the call returns.</param>
+    public void Send(ReadOnlySpan<byte> message) => Write(Frames.Message, message);
+
+    internal void SendStatus(byte status) => Write(Frames.Status, [status]);
+
+    private void Write(byte kind, ReadOnlySpan<byte> payload)
+    {
+        byte[] frame = Frames.Build(kind, payload);
+        lock (_sendLock)
+        {
+            try
+            {
+                _socket.Send(frame);
+            }
+            catch (SocketException)
+            {
+                // The parent is gone; PR_SET_PDEATHSIG is about to end this worker too.
+            }
+        }
+    }
+
+    private void Read()
+    {
+        try
+        {
+            while (Frames.Read(_socket) is { } frame)
+            {
+                if (frame[0] == Frames.Message)
+                    _received!(frame.AsSpan(1));
+            }
+        }
+        catch (SocketException)
+        {
+            // The parent is gone.
+        }
+    }
+}

@@ -201,6 +201,10 @@ internal static partial class ServeCommand
                     MinSpare = minWorkers,
                     Max = maxWorkers,
                     ConnectionsPerWorker = parse.GetValue(ConnectionsPerWorkerOption),
+                    // The chat's rooms live in the forking server's parent; workers reach them over the channel.
+                    MessageHandler = app == "chat" && engine.Name == "forking" && !ForkingWorker.IsCurrentProcess
+                        ? new ChatHubHost(new ChatHub(history))
+                        : null,
                 },
             };
             options.Validate();
@@ -263,7 +267,7 @@ internal static partial class ServeCommand
         switch (app)
         {
             case "chat":
-                var hub = new ChatHub(chat.History);
+                IChatHub hub = ForkingWorker.Parent is { } parent ? new RemoteChatHub(parent) : new ChatHub(chat.History);
                 return () => new ChatProtocol(hub, chat);
             case "time":
                 var time = new TimeApp(interval, utc);

@@ -18,7 +18,9 @@ public sealed class ParentLink
 
     internal ParentLink(int fd)
     {
-        _socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true)) { Blocking = true };
+        // The parent made the pair non-blocking; this end is read by a thread of its own, blocking.
+        Interop.Interop.Fcntl.SetNonBlocking(fd, false);
+        _socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
     }
 
     /// <summary>

@@ -1,0 +1,104 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using Switchboard.Engines.Forking;
+
+namespace Switchboard.Apps.Chat;
+
+/// <summary>
+/// In a forking server's parent: applies the calls of every worker's <see cref="RemoteChatHub"/>
+/// to one real hub, with a stand-in <see cref="ChatMember"/> per remote member whose lines travel
+/// back to its worker. A worker that dies takes its members with it (their rooms are told).
+/// </summary>
+/// <param name="hub">The one real hub, e.g. a <see cref="ChatHub"/>.</param>
+public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(int Pid, long Id), RemoteMember> _members = [];
+
+    /// <inheritdoc />
+    public void OnMessage(WorkerLink worker, ReadOnlySpan<byte> message)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        using var reader = new BinaryReader(new MemoryStream(message.ToArray()));
+        var op = (RemoteChatOp)reader.ReadByte();
+        long id = reader.ReadInt64();
+        string first = reader.ReadString();
+        string second = reader.ReadString();
+        var member = MemberOf(worker, id, forget: op == RemoteChatOp.Leave);
+        switch (op)
+        {
+            case RemoteChatOp.Nick:
+                hub.Nick(member, first);
+                break;
+            case RemoteChatOp.Join:
+                hub.Join(member, first);
+                break;
+            case RemoteChatOp.Say:
+                hub.Say(member, first);
+                break;
+            case RemoteChatOp.Act:
+                hub.Act(member, first);
+                break;
+            case RemoteChatOp.Whisper:
+                hub.Whisper(member, first, second);
+                break;
+            case RemoteChatOp.ListRooms:
+                hub.ListRooms(member);
+                break;
+            case RemoteChatOp.ListWho:
+                hub.ListWho(member);
+                break;
+            case RemoteChatOp.Leave:
+                hub.Leave(member, (Farewell)int.Parse(first, CultureInfo.InvariantCulture), second);
+                break;
+            default:
+                throw new InvalidDataException($"unknown chat operation {op}");
+        }
+    }
+
+    /// <inheritdoc />
+    public void OnWorkerExited(WorkerLink worker)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        RemoteMember[] gone;
+        lock (_lock)
+        {
+            gone = [.. _members.Where(m => m.Key.Pid == worker.Pid).Select(m => m.Value)];
+            foreach (var member in gone)
+                _members.Remove((worker.Pid, member.Id));
+        }
+
+        foreach (var member in gone)
+            hub.Leave(member, Farewell.Dropped);
+    }
+
+    private RemoteMember MemberOf(WorkerLink worker, long id, bool forget)
+    {
+        lock (_lock)
+        {
+            if (!_members.TryGetValue((worker.Pid, id), out var member))
+            {
+                member = new RemoteMember(worker, id);
+                _members.Add((worker.Pid, id), member);
+            }
+
+            if (forget)
+                _members.Remove((worker.Pid, id));
+            return member;
+        }
+    }
+
+    /// <summary>A member served by a worker: its lines go back over that worker's channel.</summary>
+    private sealed class RemoteMember(WorkerLink worker, long id) : ChatMember
+    {
+        public long Id { get; } = id;
+
+        public override void Deliver(ReadOnlySpan<byte> line)
+        {
+            Span<byte> message = line.Length <= 1024 ? stackalloc byte[sizeof(long) + line.Length] : new byte[sizeof(long) + line.Length];
+            BinaryPrimitives.WriteInt64LittleEndian(message, Id);
+            line.CopyTo(message[sizeof(long)..]);
+            worker.Send(message);
+        }
+    }
+}

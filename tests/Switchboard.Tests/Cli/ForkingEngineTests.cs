@@ -120,6 +120,48 @@ public sealed partial class ForkingEngineTests
     }
 
     [Fact]
+    public async Task Clients_that_leave_at_once_and_recycled_workers_leak_no_descriptors_or_processes()
+    {
+        using var server = CliProcess.Start("serve", "echo", "--port", "0", "--engine", "forking", "--workers", "2..4", "--connections-per-worker", "5");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+        await WorkerPidsAsync(server, atLeast: 2);
+        using (var warm = await TestClient.ConnectAsync(endPoint))
+            await Echo(warm, "warm up");
+        int descriptorsBefore = Directory.GetFiles($"/proc/{server.Pid}/fd").Length;
+
+        for (int i = 0; i < 60; i++)
+        {
+            using var client = await TestClient.ConnectAsync(endPoint); // gone before a worker may take it
+            if (i % 2 == 0)
+                client.Reset();
+        }
+
+        using (var last = await TestClient.ConnectAsync(endPoint))
+            await Echo(last, "still served");
+        await server.StderrLines.WaitUntilAsync(l => l.Count(x => x.Contains("retiring", StringComparison.Ordinal)) >= 10);
+        int descriptorsAfter = Directory.GetFiles($"/proc/{server.Pid}/fd").Length;
+        int workers = Directory.GetDirectories("/proc").Count(d => int.TryParse(Path.GetFileName(d), out _) && IsChildOf(d, server.Pid));
+
+        Assert.True(descriptorsAfter <= descriptorsBefore + 2, $"parent descriptors: {descriptorsBefore} before, {descriptorsAfter} after");
+        Assert.InRange(workers, 1, 4);
+        await StopAsync(server);
+    }
+
+    private static bool IsChildOf(string procDirectory, int parent)
+    {
+        try
+        {
+            string stat = File.ReadAllText(Path.Combine(procDirectory, "stat"));
+            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields[1] == parent.ToString(System.Globalization.CultureInfo.InvariantCulture) && fields[0] != "Z";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // gone meanwhile
+        }
+    }
+
+    [Fact]
     public async Task Chat_rooms_live_in_the_parent_and_span_workers()
     {
         using var server = CliProcess.Start("serve", "chat", "--port", "0", "--engine", "forking", "--workers", "2..4");

@@ -19,6 +19,7 @@ var root = new RootCommand(
     ServeCommand.Create(),
     ConnectCommand.Create(),
     EnginesCommand.Create(),
+    BenchCommand.Create(),
 };
 
 var parse = root.Parse(args);

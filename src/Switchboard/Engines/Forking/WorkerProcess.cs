@@ -38,7 +38,7 @@ internal sealed class WorkerProcess : IDisposable
         {
             int listenerFd = (int)listener.Handle;
             int childFd = (int)childEnd.Handle;
-            var start = SameProgram();
+            var start = ThisProgram.SameArguments();
             start.Environment[ForkingWorker.EnvironmentVariable] = $"{listenerFd},{childFd},{Environment.ProcessId}";
             Process process;
             lock (SpawnLock)
@@ -70,18 +70,5 @@ internal sealed class WorkerProcess : IDisposable
         Link.Complete();
         Control.Dispose();
         Process.Dispose();
-    }
-
-    /// <summary>How this process was started: the apphost, or <c>dotnet program.dll</c>, with the same arguments.</summary>
-    private static ProcessStartInfo SameProgram()
-    {
-        string host = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which program this is");
-        string[] args = Environment.GetCommandLineArgs();
-        var start = new ProcessStartInfo(host) { UseShellExecute = false };
-        if (string.Equals(Path.GetFileNameWithoutExtension(host), "dotnet", StringComparison.Ordinal))
-            start.ArgumentList.Add(args[0]);
-        foreach (string arg in args.Skip(1))
-            start.ArgumentList.Add(arg);
-        return start;
     }
 }

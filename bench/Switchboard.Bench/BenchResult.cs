@@ -1,0 +1,44 @@
+namespace Switchboard.Bench;
+
+/// <summary>One engine's figures for one scenario. Fields a scenario does not measure stay null.</summary>
+public sealed record BenchResult
+{
+    public required string Scenario { get; init; }
+
+    public required string Engine { get; init; }
+
+    public double Seconds { get; init; }
+
+    public long Messages { get; init; }
+
+    public double MessagesPerSecond { get; init; }
+
+    public double MebibytesPerSecond { get; init; }
+
+    /// <summary>Server user+system CPU (all its processes) per message, in nanoseconds.</summary>
+    public double? ServerCpuNanosPerMessage { get; init; }
+
+    /// <summary>Server CPU over the run, as a fraction of one core.</summary>
+    public double? ServerCpuCores { get; init; }
+
+    /// <summary>The load generator's own CPU over the run, as a fraction of one core: near 1.0 means it may be the limit.</summary>
+    public double LoadGeneratorCpuCores { get; init; }
+
+    public double? LatencyP50Micros { get; init; }
+
+    public double? LatencyP99Micros { get; init; }
+
+    public double? LatencyP999Micros { get; init; }
+
+    public double? AcceptsPerSecond { get; init; }
+
+    /// <summary>Server resident memory added per idle connection, in bytes.</summary>
+    public double? RssBytesPerConnection { get; init; }
+
+    /// <summary>Connections that answered at the end (connections).</summary>
+    public int? Answered { get; init; }
+
+    public long? ServerPeakRssBytes { get; init; }
+
+    public long Errors { get; init; }
+}

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace Switchboard.Bench;
+
+/// <summary>
+/// Runs one scenario against each engine in turn: starts <c>switchboard serve echo</c> on it as a
+/// separate process, waits for its listening line, applies the load, stops it, and reads the
+/// server's CPU time and memory from /proc. Or loads an external target instead.
+/// </summary>
+public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>, ProcessStartInfo> program, IAnsiConsole console)
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>Runs everything; returns one result per engine (or one for the target).</summary>
+    public async Task<IReadOnlyList<BenchResult>> RunAsync()
+    {
+        DescriptorLimit.RaiseToHardLimit();
+        bool pin = settings.Pin && Environment.ProcessorCount >= 2;
+        if (pin)
+            Process.GetCurrentProcess().ProcessorAffinity = 1 << 1; // the load generator on core 1, servers on core 0
+
+        var results = new List<BenchResult>();
+        var targets = settings.Target is null ? settings.Engines : ["target"];
+        await console.Progress().AutoClear(false).StartAsync(async progress =>
+        {
+            foreach (string engine in targets)
+            {
+                var task = progress.AddTask($"{settings.Scenario} on {engine}");
+                task.IsIndeterminate = true;
+                results.Add(await RunOneAsync(engine, pin).ConfigureAwait(false));
+                task.Value = task.MaxValue;
+                task.StopTask();
+            }
+        }).ConfigureAwait(false);
+
+        if (settings.OutDirectory is { } dir)
+        {
+            Directory.CreateDirectory(dir);
+            await File.WriteAllTextAsync(
+                Path.Combine(dir, $"{settings.Scenario}.json"),
+                JsonSerializer.Serialize(results, Json)).ConfigureAwait(false);
+        }
+
+        console.Write(ResultTable.Render(settings.Scenario, results));
+        return results;
+    }
+
+    private async Task<BenchResult> RunOneAsync(string engine, bool pin)
+    {
+        if (settings.Target is { } target)
+            return await MeasureAsync(engine, target, server: null).ConfigureAwait(false);
+
+        string[] arguments =
+        [
+            "serve", "echo", "--port", "0", "--engine", engine, "--log-level", "Warning",
+            "--max-pending", "67108864", "--max-connections", "100000", "--workers", "4..128",
+        ];
+        using var server = await ServerProcess.StartAsync(program, arguments, pin ? 1 : null).ConfigureAwait(false);
+        if (engine == "forking")
+            await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false); // let the spare workers start
+        try
+        {
+            return await MeasureAsync(engine, server.EndPoint, server).ConfigureAwait(false);
+        }
+        finally
+        {
+            await server.StopAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<BenchResult> MeasureAsync(string engine, System.Net.IPEndPoint target, ServerProcess? server)
+    {
+        double serverCpuBefore = server?.CpuSeconds() ?? 0;
+        var loadCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var result = settings.Scenario switch
+        {
+            "echo" => await EchoAsync(engine, target).ConfigureAwait(false),
+            "latency" => await LatencyAsync(engine, target).ConfigureAwait(false),
+            "connections" => await ConnectionsAsync(engine, target, server).ConfigureAwait(false),
+            "churn" => Basic(engine, await ChurnLoad.RunAsync(target, settings.Clients, settings.Duration).ConfigureAwait(false)),
+            _ => throw new ArgumentException($"unknown scenario '{settings.Scenario}' (choose from: echo, latency, connections, churn)"),
+        };
+        double loadCpu = (Process.GetCurrentProcess().TotalProcessorTime - loadCpuBefore).TotalSeconds;
+        result = result with { LoadGeneratorCpuCores = loadCpu / result.Seconds };
+        if (server is null)
+            return result;
+        double serverCpu = server.CpuSeconds() - serverCpuBefore;
+        return result with
+        {
+            ServerCpuCores = serverCpu / result.Seconds,
+            ServerCpuNanosPerMessage = result.Messages > 0 ? serverCpu * 1e9 / result.Messages : null,
+            ServerPeakRssBytes = server.Memory().Peak,
+        };
+    }
+
+    private async Task<BenchResult> EchoAsync(string engine, System.Net.IPEndPoint target)
+    {
+        var stats = await EchoLoad.RunAsync(target, settings.Clients, settings.InFlight, settings.Size, settings.Duration).ConfigureAwait(false);
+        return Basic(engine, stats);
+    }
+
+    private async Task<BenchResult> LatencyAsync(string engine, System.Net.IPEndPoint target)
+    {
+        var (stats, histogram) = await LatencyLoad.RunAsync(target, settings.Clients, settings.Size, settings.Duration).ConfigureAwait(false);
+        double Micros(double percentile) => histogram.GetValueAtPercentile(percentile) * 1e6 / Stopwatch.Frequency;
+        return Basic(engine, stats) with
+        {
+            LatencyP50Micros = Micros(50),
+            LatencyP99Micros = Micros(99),
+            LatencyP999Micros = Micros(99.9),
+        };
+    }
+
+    private async Task<BenchResult> ConnectionsAsync(string engine, System.Net.IPEndPoint target, ServerProcess? server)
+    {
+        long rssBefore = server?.Memory().Rss ?? 0;
+        var (seconds, _, sockets) = await ConnectionsLoad.OpenAsync(target, settings.Connections).ConfigureAwait(false);
+        try
+        {
+            long rssAfter = server?.Memory().Rss ?? 0;
+            int answered = await ConnectionsLoad.CountAnsweringAsync(sockets).ConfigureAwait(false);
+            return new BenchResult
+            {
+                Scenario = settings.Scenario,
+                Engine = engine,
+                Seconds = seconds,
+                Messages = sockets.Count,
+                AcceptsPerSecond = sockets.Count / seconds,
+                RssBytesPerConnection = server is null ? null : (double)(rssAfter - rssBefore) / sockets.Count,
+                Answered = answered,
+                Errors = sockets.Count - answered,
+            };
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+                socket.Dispose();
+        }
+    }
+
+    private BenchResult Basic(string engine, LoadStats stats) => new()
+    {
+        Scenario = settings.Scenario,
+        Engine = engine,
+        Seconds = stats.Seconds,
+        Messages = stats.Messages,
+        MessagesPerSecond = stats.Messages / stats.Seconds,
+        MebibytesPerSecond = stats.Bytes / stats.Seconds / (1024 * 1024),
+        Errors = stats.Errors,
+    };
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using HdrHistogram;
+
+namespace Switchboard.Bench;
+
+/// <summary>C clients, one message in flight each (ping-pong); round trips recorded in an HdrHistogram.</summary>
+internal static class LatencyLoad
+{
+    public static async Task<(LoadStats Stats, HistogramBase Histogram)> RunAsync(IPEndPoint target, int clients, int size, TimeSpan duration)
+    {
+        var sockets = await Connections.OpenAsync(target, clients).ConfigureAwait(false);
+        try
+        {
+            using var stop = new CancellationTokenSource(duration);
+            var clock = Stopwatch.StartNew();
+            var histograms = await Task.WhenAll(sockets.Select(s => Task.Run(() => ClientAsync(s, size, stop.Token)))).ConfigureAwait(false);
+            double seconds = clock.Elapsed.TotalSeconds;
+            var total = new LongHistogram(TimeStamp.Seconds(10), 3);
+            long errors = 0;
+            foreach (var (histogram, failed) in histograms)
+            {
+                total.Add(histogram);
+                errors += failed ? 1 : 0;
+            }
+
+            return (new LoadStats(total.TotalCount, total.TotalCount * size, errors, seconds), total);
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+                socket.Dispose();
+        }
+    }
+
+    private static async Task<(LongHistogram Histogram, bool Failed)> ClientAsync(Socket socket, int size, CancellationToken stop)
+    {
+        var histogram = new LongHistogram(TimeStamp.Seconds(10), 3);
+        var message = new byte[size];
+        var buffer = new byte[size];
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                long start = Stopwatch.GetTimestamp();
+                await socket.SendAsync(message, SocketFlags.None, stop).ConfigureAwait(false);
+                for (int got = 0; got < size;)
+                {
+                    int n = await socket.ReceiveAsync(buffer.AsMemory(got), SocketFlags.None, stop).ConfigureAwait(false);
+                    if (n == 0)
+                        return (histogram, true);
+                    got += n;
+                }
+
+                histogram.RecordValue(Stopwatch.GetTimestamp() - start);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (SocketException)
+        {
+            return (histogram, true);
+        }
+
+        return (histogram, false);
+    }
+}

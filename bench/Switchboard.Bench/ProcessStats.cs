@@ -1,0 +1,60 @@
+using System.Globalization;
+
+namespace Switchboard.Bench;
+
+/// <summary>CPU time and memory of a process and its children, from /proc (Linux).</summary>
+internal static class ProcessStats
+{
+    private const double TicksPerSecond = 100; // sysconf(_SC_CLK_TCK) on Linux
+
+    /// <summary>User plus system CPU seconds of <paramref name="pid"/> and its live children (a forking server's workers).</summary>
+    public static double CpuSeconds(int pid)
+    {
+        double total = 0;
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int candidate))
+                continue;
+            if (ReadStat(candidate) is not { } stat)
+                continue;
+            if (candidate == pid || stat.ParentPid == pid)
+                total += stat.CpuTicks / TicksPerSecond;
+        }
+
+        return total;
+    }
+
+    /// <summary>Resident memory now, and at its peak, in bytes.</summary>
+    public static (long Rss, long Peak) Memory(int pid)
+    {
+        long rss = 0, peak = 0;
+        foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                rss = Kilobytes(line) * 1024;
+            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                peak = Kilobytes(line) * 1024;
+        }
+
+        return (rss, peak);
+    }
+
+    private static long Kilobytes(string line) =>
+        long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+
+    private static (int ParentPid, long CpuTicks)? ReadStat(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // After the command: state(0) ppid(1) ... utime(11) stime(12)
+            return (int.Parse(fields[1], CultureInfo.InvariantCulture),
+                    long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}

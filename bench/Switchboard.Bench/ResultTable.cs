@@ -1,0 +1,46 @@
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Switchboard.Bench;
+
+/// <summary>The results of one scenario as a terminal table.</summary>
+internal static class ResultTable
+{
+    private sealed record Column(string Name, Func<BenchResult, double?> Value, string Format);
+
+    public static IRenderable Render(string scenario, IReadOnlyList<BenchResult> results)
+    {
+        var table = new Table().Title($"[bold]{scenario}[/]").AddColumn("engine");
+        var columns = scenario switch
+        {
+            "latency" => new Column[]
+            {
+                new("msg/s", r => r.MessagesPerSecond, "N0"), new("p50 µs", r => r.LatencyP50Micros, "N0"), new("p99 µs", r => r.LatencyP99Micros, "N0"),
+                new("p99.9 µs", r => r.LatencyP999Micros, "N0"), new("server CPU ns/msg", r => r.ServerCpuNanosPerMessage, "N0"),
+                new("server cores", r => r.ServerCpuCores, "F2"), new("loadgen cores", r => r.LoadGeneratorCpuCores, "F2"), new("errors", r => r.Errors, "N0"),
+            },
+            "connections" => new Column[]
+            {
+                new("connections", r => r.Messages, "N0"), new("accepts/s", r => r.AcceptsPerSecond, "N0"), new("RSS B/conn", r => r.RssBytesPerConnection, "N0"),
+                new("answered", r => r.Answered, "N0"), new("server peak RSS MiB", r => r.ServerPeakRssBytes / 1048576.0, "N0"), new("errors", r => r.Errors, "N0"),
+            },
+            "churn" => new Column[]
+            {
+                new("connections/s", r => r.MessagesPerSecond, "N0"), new("server CPU ns/conn", r => r.ServerCpuNanosPerMessage, "N0"),
+                new("server cores", r => r.ServerCpuCores, "F2"), new("loadgen cores", r => r.LoadGeneratorCpuCores, "F2"), new("errors", r => r.Errors, "N0"),
+            },
+            _ => new Column[]
+            {
+                new("msg/s", r => r.MessagesPerSecond, "N0"), new("MiB/s", r => r.MebibytesPerSecond, "N1"), new("server CPU ns/msg", r => r.ServerCpuNanosPerMessage, "N0"),
+                new("server cores", r => r.ServerCpuCores, "F2"), new("loadgen cores", r => r.LoadGeneratorCpuCores, "F2"),
+                new("server peak RSS MiB", r => r.ServerPeakRssBytes / 1048576.0, "N0"), new("errors", r => r.Errors, "N0"),
+            },
+        };
+        foreach (var column in columns)
+            table.AddColumn(new TableColumn(column.Name).RightAligned());
+        foreach (var result in results)
+            table.AddRow([result.Engine, .. columns.Select(c => c.Value(result) is { } v ? v.ToString(c.Format, CultureInfo.InvariantCulture) : "-")]);
+        return table;
+    }
+}

@@ -130,7 +130,10 @@ internal static class BenchCommand
             Connections = Math.Max(1, parse.GetValue(ConnectionsOption)),
             Pin = !parse.GetValue(NoPinOption),
         };
-        await new BenchRunner(settings, ThisProgram.StartInfo, AnsiConsole.Console).RunAsync().ConfigureAwait(false);
+        var console = AnsiConsole.Console;
+        if (Console.IsOutputRedirected)
+            console.Profile.Width = 160; // a file or pipe has no width; keep the table's columns readable
+        await new BenchRunner(settings, ThisProgram.StartInfo, console).RunAsync().ConfigureAwait(false);
         return ExitCodes.Ok;
     }
 

@@ -56,33 +56,20 @@ public sealed partial class ConnectCommandTests
         var (endPoint, _) = await server.ReadListeningLineAsync();
         using var alice = CliProcess.Start("connect", "127.0.0.1", Port(endPoint));
         using var bob = CliProcess.Start("connect", "127.0.0.1", Port(endPoint), "--wait", "select");
-        await ReadUntilAsync(alice, "Received: * welcome");
-        await ReadUntilAsync(bob, "Received: * welcome");
+        await alice.ReadUntilAsync("Received: * welcome");
+        await bob.ReadUntilAsync("Received: * welcome");
 
         await alice.WriteInputAsync("/nick alice\n");
-        await ReadUntilAsync(alice, "Received: * you are alice, in #lobby");
+        await alice.ReadUntilAsync("Received: * you are alice, in #lobby");
         await bob.WriteInputAsync("/nick bob\n");
-        await ReadUntilAsync(alice, "Received: * bob joined #lobby (2 here)");
+        await alice.ReadUntilAsync("Received: * bob joined #lobby (2 here)");
         await bob.WriteInputAsync("hello from bob\n");
-        await ReadUntilAsync(alice, "Received: <bob> hello from bob");
+        await alice.ReadUntilAsync("Received: <bob> hello from bob");
         await alice.WriteInputAsync("/quit later\n");
-        await ReadUntilAsync(bob, "Received: * alice quit (later)");
+        await bob.ReadUntilAsync("Received: * alice quit (later)");
 
-        await ReadUntilAsync(alice, "Remote end closed connection; exiting.");
+        await alice.ReadUntilAsync("Remote end closed connection; exiting.");
         Assert.Equal(0, await alice.WaitForExitAsync());
-    }
-
-    private static async Task ReadUntilAsync(CliProcess client, string prefix)
-    {
-        var seen = new List<string>();
-        while (true)
-        {
-            string? line = await client.ReadLineAsync();
-            Assert.True(line is not null, $"output ended before '{prefix}'; saw: {string.Join(" | ", seen)}");
-            if (line.StartsWith(prefix, StringComparison.Ordinal))
-                return;
-            seen.Add(line);
-        }
     }
 
     [Fact]

@@ -169,33 +169,20 @@ public sealed partial class ForkingEngineTests
         using var alice = await TestClient.ConnectAsync(endPoint);
         using var bob = await TestClient.ConnectAsync(endPoint);
         await alice.SendAsync("/nick alice\n");
-        await ExpectAsync(alice, "* you are alice, in #lobby");
+        await alice.ReadUntilAsync("* you are alice, in #lobby");
         await bob.SendAsync("/nick bob\n");
-        await ExpectAsync(bob, "* you are bob, in #lobby");
+        await bob.ReadUntilAsync("* you are bob, in #lobby");
         Assert.NotEqual(await WorkerServingAsync(server, alice), await WorkerServingAsync(server, bob));
 
         await bob.SendAsync("hello from another process\n/msg alice psst\n");
-        await ExpectAsync(alice, "<bob> hello from another process");
-        await ExpectAsync(alice, "*bob* psst");
+        await alice.ReadUntilAsync("<bob> hello from another process");
+        await alice.ReadUntilAsync("*bob* psst");
         await alice.SendAsync("/who\n");
-        await ExpectAsync(alice, "* in #lobby: alice, bob");
+        await alice.ReadUntilAsync("* in #lobby: alice, bob");
 
         Assert.True(CliProcess.Signal(await WorkerServingAsync(server, bob), SigKill));
-        await ExpectAsync(alice, "* bob quit (connection closed)");
+        await alice.ReadUntilAsync("* bob quit (connection closed)");
         await StopAsync(server);
-    }
-
-    private static async Task ExpectAsync(TestClient client, string expected)
-    {
-        var seen = new List<string>();
-        while (await client.ReadLineAsync() is { } line)
-        {
-            if (line == expected)
-                return;
-            seen.Add(line);
-        }
-
-        Assert.Fail($"connection closed before '{expected}'; saw: {string.Join(" | ", seen)}");
     }
 
     [Fact]

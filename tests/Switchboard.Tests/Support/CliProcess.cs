@@ -88,6 +88,20 @@ public sealed partial class CliProcess : IDisposable
     public async Task<string?> ReadLineAsync() =>
         await _process.StandardOutput.ReadLineAsync().WaitAsync(Timeouts.Patient);
 
+    /// <summary>Reads stdout lines until one starts with <paramref name="prefix"/>; fails if output ends first.</summary>
+    public async Task ReadUntilAsync(string prefix)
+    {
+        var seen = new List<string>();
+        while (await ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+                return;
+            seen.Add(line);
+        }
+
+        Assert.Fail($"output ended before '{prefix}'; saw: {string.Join(" | ", seen)}");
+    }
+
     public async Task<string> ReadToEndAsync() =>
         await _process.StandardOutput.ReadToEndAsync().WaitAsync(Timeouts.Patient);
 

@@ -59,6 +59,20 @@ public sealed class TestClient : IDisposable
         }
     }
 
+    /// <summary>Reads lines until one equals <paramref name="expected"/> (or starts with it); fails on end of stream or timeout.</summary>
+    public async Task ReadUntilAsync(string expected, bool prefix = false)
+    {
+        var seen = new List<string>();
+        while (await ReadLineAsync(Timeouts.Patient) is { } line)
+        {
+            if (prefix ? line.StartsWith(expected, StringComparison.Ordinal) : line == expected)
+                return;
+            seen.Add(line);
+        }
+
+        Assert.Fail($"connection closed before '{expected}'; saw: {string.Join(" | ", seen)}");
+    }
+
     /// <summary>Reads exactly <paramref name="count"/> bytes; throws at end of stream.</summary>
     public async Task<byte[]> ReadExactlyAsync(int count, TimeSpan? timeout = null)
     {

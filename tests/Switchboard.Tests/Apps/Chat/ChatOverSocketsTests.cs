@@ -29,29 +29,29 @@ public sealed class ChatOverSocketsTests : IAsyncLifetime
         var server = Start(engine);
         var alice = await JoinAsync(server, "alice");
         var bob = await JoinAsync(server, "bob");
-        await ExpectAsync(alice, "* bob joined #lobby (2 here)");
+        await alice.ReadUntilAsync("* bob joined #lobby (2 here)");
 
         await bob.SendAsync("hi alice\n");
-        await ExpectAsync(alice, "<bob> hi alice");
+        await alice.ReadUntilAsync("<bob> hi alice");
         await alice.SendAsync("/me waves\n/msg bob psst\n/who\n");
-        await ExpectAsync(bob, "* alice waves");
-        await ExpectAsync(bob, "*alice* psst");
-        await ExpectAsync(alice, "* in #lobby: alice, bob");
+        await bob.ReadUntilAsync("* alice waves");
+        await bob.ReadUntilAsync("*alice* psst");
+        await alice.ReadUntilAsync("* in #lobby: alice, bob");
 
         var carol = await JoinAsync(server, "carol");
-        await ExpectAsync(alice, "* carol joined #lobby (3 here)");
-        await ExpectAsync(bob, "* carol joined #lobby (3 here)");
+        await alice.ReadUntilAsync("* carol joined #lobby (3 here)");
+        await bob.ReadUntilAsync("* carol joined #lobby (3 here)");
         await carol.SendAsync("/nick caroline\n");
-        await ExpectAsync(bob, "* carol is now known as caroline");
+        await bob.ReadUntilAsync("* carol is now known as caroline");
         await bob.SendAsync("/join den\n");
-        await ExpectAsync(alice, "* bob left #lobby");
-        await ExpectAsync(bob, "* bob joined #den (1 here)");
+        await alice.ReadUntilAsync("* bob left #lobby");
+        await bob.ReadUntilAsync("* bob joined #den (1 here)");
         await alice.SendAsync("/rooms\n");
-        await ExpectAsync(alice, "* rooms: #den (1), #lobby (2)");
+        await alice.ReadUntilAsync("* rooms: #den (1), #lobby (2)");
         await carol.SendAsync("/quit see you\n");
-        await ExpectAsync(carol, "* bye");
+        await carol.ReadUntilAsync("* bye");
         Assert.Null(await carol.ReadLineAsync());
-        await ExpectAsync(alice, "* caroline quit (see you)");
+        await alice.ReadUntilAsync("* caroline quit (see you)");
     }
 
     [Theory]
@@ -61,13 +61,13 @@ public sealed class ChatOverSocketsTests : IAsyncLifetime
         var server = Start(engine);
         var alice = await JoinAsync(server, "alice");
         await alice.SendAsync("one\ntwo\n/who\n");
-        await ExpectAsync(alice, "* in #lobby: alice"); // both lines were handled before /who
+        await alice.ReadUntilAsync("* in #lobby: alice"); // both lines were handled before /who
 
         var bob = await JoinAsync(server, "bob", expectJoined: false);
 
-        await ExpectAsync(bob, "<alice> one");
-        await ExpectAsync(bob, "<alice> two");
-        await ExpectAsync(bob, "* bob joined #lobby (2 here)");
+        await bob.ReadUntilAsync("<alice> one");
+        await bob.ReadUntilAsync("<alice> two");
+        await bob.ReadUntilAsync("* bob joined #lobby (2 here)");
     }
 
     [Theory]
@@ -82,7 +82,7 @@ public sealed class ChatOverSocketsTests : IAsyncLifetime
         for (int s = 0; s < Senders; s++)
         {
             senders.Add(await JoinAsync(server, $"s{s}"));
-            await ExpectAsync(listener, $"* s{s} joined #lobby ({s + 2} here)");
+            await listener.ReadUntilAsync($"* s{s} joined #lobby ({s + 2} here)");
         }
 
         await Task.WhenAll(senders.Select((c, s) => c.SendAsync(string.Concat(Enumerable.Range(0, Lines).Select(i => $"{s}:{i}\n")))));
@@ -110,10 +110,10 @@ public sealed class ChatOverSocketsTests : IAsyncLifetime
         var sleeper = await TestClient.ConnectAsync(server.LocalEndPoint, receiveBufferSize: 4096);
         _clients.Add(sleeper);
         await sleeper.SendAsync("/nick sleeper\n");
-        await ExpectAsync(talker, "* sleeper joined #lobby (2 here)");
+        await talker.ReadUntilAsync("* sleeper joined #lobby (2 here)");
 
         string line = new('x', 400);
-        var dropped = ExpectAsync(talker, "* sleeper left (too slow)");
+        var dropped = talker.ReadUntilAsync("* sleeper left (too slow)");
         while (!dropped.IsCompleted)
             await talker.SendAsync(string.Concat(Enumerable.Repeat(line + "\n", 50)));
 
@@ -127,13 +127,13 @@ public sealed class ChatOverSocketsTests : IAsyncLifetime
         var server = Start(engine);
         var alice = await JoinAsync(server, "alice");
         var mallory = await JoinAsync(server, "mallory");
-        await ExpectAsync(alice, "* mallory joined #lobby (2 here)");
+        await alice.ReadUntilAsync("* mallory joined #lobby (2 here)");
 
         await mallory.SendAsync(new string('z', 1024 * 1024));
         await mallory.SendAsync("\nstill here\n");
 
-        await ExpectAsync(mallory, "! line too long (max 512 bytes)");
-        await ExpectAsync(alice, "<mallory> still here");
+        await mallory.ReadUntilAsync("! line too long (max 512 bytes)");
+        await alice.ReadUntilAsync("<mallory> still here");
     }
 
     [Theory]
@@ -146,8 +146,8 @@ public sealed class ChatOverSocketsTests : IAsyncLifetime
 
         await server.StopAsync().WaitAsync(Timeouts.Patient);
 
-        await ExpectAsync(alice, "* the server is shutting down; goodbye");
-        await ExpectAsync(bob, "* the server is shutting down; goodbye");
+        await alice.ReadUntilAsync("* the server is shutting down; goodbye");
+        await bob.ReadUntilAsync("* the server is shutting down; goodbye");
         Assert.Null(await bob.ReadLineAsync());
     }
 
@@ -159,7 +159,7 @@ public sealed class ChatOverSocketsTests : IAsyncLifetime
 
         await alice.SendAsync("/who\n");
 
-        await ExpectAsync(alice, "* in #lobby: alice");
+        await alice.ReadUntilAsync("* in #lobby: alice");
     }
 
     private Server Start(string engine, ChatOptions? chat = null, ServerOptions? options = null)
@@ -176,24 +176,10 @@ public sealed class ChatOverSocketsTests : IAsyncLifetime
     {
         var client = await TestClient.ConnectAsync(server.LocalEndPoint);
         _clients.Add(client);
-        await ExpectAsync(client, "* welcome", prefix: true);
+        await client.ReadUntilAsync("* welcome", prefix: true);
         await client.SendAsync($"/nick {nick}\n");
         if (expectJoined)
-            await ExpectAsync(client, $"* you are {nick}, in #lobby");
+            await client.ReadUntilAsync($"* you are {nick}, in #lobby");
         return client;
-    }
-
-    /// <summary>Reads lines until <paramref name="expected"/> arrives; fails on end of stream or timeout.</summary>
-    private static async Task ExpectAsync(TestClient client, string expected, bool prefix = false)
-    {
-        var seen = new List<string>();
-        while (true)
-        {
-            string? line = await client.ReadLineAsync(Timeouts.Patient);
-            Assert.True(line is not null, $"connection closed before '{expected}'; saw: {string.Join(" | ", seen)}");
-            if (prefix ? line.StartsWith(expected, StringComparison.Ordinal) : line == expected)
-                return;
-            seen.Add(line);
-        }
     }
 }

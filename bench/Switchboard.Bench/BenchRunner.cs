@@ -41,6 +41,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             await File.WriteAllTextAsync(
                 Path.Combine(dir, $"{settings.Scenario}.json"),
                 JsonSerializer.Serialize(results, Json)).ConfigureAwait(false);
+            ResultPlots.Write(dir, settings.Scenario, results);
         }
 
         console.Write(ResultTable.Render(settings.Scenario, results));

@@ -31,6 +31,8 @@ public sealed class BenchCommandTests : IDisposable
             Assert.True(r.GetProperty("ServerPeakRssBytes").GetInt64() > 0 || scenario == "connections");
         });
         Assert.Contains("epoll", stdout, StringComparison.Ordinal);
+        Assert.NotEmpty(Directory.GetFiles(_out, $"{scenario}-*.png"));
+        Assert.NotEmpty(Directory.GetFiles(_out, $"{scenario}-*.svg"));
     }
 
     [Fact]

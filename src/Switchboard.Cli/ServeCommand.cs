@@ -253,7 +253,7 @@ internal static partial class ServeCommand
         try
         {
             var (before, after) = DescriptorLimit.RaiseToHardLimit();
-            if (after > before)
+            if (after > before && !ForkingWorker.IsCurrentProcess) // workers inherit the raised limit; the parent said it once
                 Log.RaisedDescriptorLimit(logger, before, after);
         }
         catch (System.ComponentModel.Win32Exception e)

@@ -58,7 +58,10 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             "serve", "echo", "--port", "0", "--engine", engine, "--log-level", "Warning",
             "--max-pending", "67108864", "--max-connections", "100000", "--workers", "4..128",
         ];
-        using var server = await ServerProcess.StartAsync(program, arguments, pin ? 1 : null).ConfigureAwait(false);
+        var start = engine == KestrelPeer.Name
+            ? KestrelPeer.StartInfo(KestrelPeer.Locate() ?? throw new InvalidOperationException("the Kestrel peer is not built: dotnet build -c Release bench/Switchboard.KestrelEcho"))
+            : program(arguments);
+        using var server = await ServerProcess.StartAsync(start, pin ? 1 : null).ConfigureAwait(false);
         if (engine == "forking")
             await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false); // let the spare workers start
         try

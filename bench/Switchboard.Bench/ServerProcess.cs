@@ -20,9 +20,8 @@ internal sealed class ServerProcess : IDisposable
     public int Pid => _process.Id;
 
     /// <summary>Starts the server and waits for its <c>listening on</c> line.</summary>
-    public static async Task<ServerProcess> StartAsync(Func<IEnumerable<string>, ProcessStartInfo> program, IEnumerable<string> arguments, nint? affinity)
+    public static async Task<ServerProcess> StartAsync(ProcessStartInfo start, nint? affinity)
     {
-        var start = program(arguments);
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         var process = Process.Start(start) ?? throw new InvalidOperationException("the server did not start");

@@ -22,7 +22,8 @@ internal static class BenchCommand
 
     private static readonly Option<string> EnginesOption = new("--engines")
     {
-        Description = "Engines to compare, comma-separated, or 'all' (those that run here)",
+        Description = "Engines to compare, comma-separated, or 'all' (those that run here); 'kestrel' is the reference peer, " +
+                      "an echo server on ASP.NET Core's Kestrel (bench/Switchboard.KestrelEcho)",
         DefaultValueFactory = _ => "all",
         HelpName = "list",
     };
@@ -110,11 +111,25 @@ internal static class BenchCommand
 
         var engines = new List<string>();
         string list = parse.GetRequiredValue(EnginesOption);
-        foreach (string name in list == "all" ? EngineCatalog.All.Where(e => e.Support.IsSupported).Select(e => e.Name) : list.Split(','))
+        var names = list == "all"
+            ? EngineCatalog.All.Where(e => e.Support.IsSupported).Select(e => e.Name).Append(KestrelPeer.Name)
+            : list.Split(',').Select(n => n.Trim());
+        foreach (string name in names)
         {
-            if (!EngineCatalog.TryGet(name.Trim(), out var engine))
-                return Cli.Fail(ExitCodes.Usage, $"unknown engine '{name}' (choose from: {string.Join(", ", EngineCatalog.All.Select(e => e.Name))})");
-            engines.Add(engine.Name);
+            if (name == KestrelPeer.Name)
+            {
+                if (KestrelPeer.Locate() is null)
+                    return Cli.Fail(ExitCodes.Failure, "the Kestrel reference peer is not built: run 'dotnet build -c Release bench/Switchboard.KestrelEcho'");
+                engines.Add(name);
+            }
+            else if (EngineCatalog.TryGet(name, out var engine))
+            {
+                engines.Add(engine.Name);
+            }
+            else
+            {
+                return Cli.Fail(ExitCodes.Usage, $"unknown engine '{name}' (choose from: {string.Join(", ", EngineCatalog.All.Select(e => e.Name))}, {KestrelPeer.Name})");
+            }
         }
 
         var settings = new BenchSettings

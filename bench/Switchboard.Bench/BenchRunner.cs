@@ -13,6 +13,9 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
+    /// <summary>The time app's interval in the time scenario.</summary>
+    private static readonly TimeSpan TimeInterval = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Runs everything; returns one result per engine (or one for the target).</summary>
     public async Task<IReadOnlyList<BenchResult>> RunAsync()
     {
@@ -53,9 +56,15 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         if (settings.Target is { } target)
             return await MeasureAsync(engine, target, server: null).ConfigureAwait(false);
 
+        string[] app = settings.Scenario switch
+        {
+            "chat" => ["chat", "--rate", "100000", "--history", "0"],
+            "time" => ["time", "--interval", TimeInterval.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            _ => ["echo"],
+        };
         string[] arguments =
         [
-            "serve", "echo", "--port", "0", "--engine", engine, "--log-level", "Warning",
+            "serve", .. app, "--port", "0", "--engine", engine, "--log-level", "Warning",
             "--max-pending", "67108864", "--max-connections", "100000", "--workers", "4..128",
         ];
         var start = engine == KestrelPeer.Name
@@ -84,7 +93,9 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             "latency" => await LatencyAsync(engine, target).ConfigureAwait(false),
             "connections" => await ConnectionsAsync(engine, target, server).ConfigureAwait(false),
             "churn" => Basic(engine, await ChurnLoad.RunAsync(target, settings.Clients, settings.Duration).ConfigureAwait(false)),
-            _ => throw new ArgumentException($"unknown scenario '{settings.Scenario}' (choose from: echo, latency, connections, churn)"),
+            "chat" => await ChatAsync(engine, target).ConfigureAwait(false),
+            "time" => await TimeAsync(engine, target).ConfigureAwait(false),
+            _ => throw new ArgumentException($"unknown scenario '{settings.Scenario}' (choose from: echo, latency, connections, churn, chat, time)"),
         };
         double loadCpu = (Process.GetCurrentProcess().TotalProcessorTime - loadCpuBefore).TotalSeconds;
         result = result with { LoadGeneratorCpuCores = loadCpu / result.Seconds };
@@ -108,13 +119,25 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
     private async Task<BenchResult> LatencyAsync(string engine, System.Net.IPEndPoint target)
     {
         var (stats, histogram) = await LatencyLoad.RunAsync(target, settings.Clients, settings.Size, settings.Duration).ConfigureAwait(false);
-        double Micros(double percentile) => histogram.GetValueAtPercentile(percentile) * 1e6 / Stopwatch.Frequency;
-        return Basic(engine, stats) with
-        {
-            LatencyP50Micros = Micros(50),
-            LatencyP99Micros = Micros(99),
-            LatencyP999Micros = Micros(99.9),
-        };
+        return WithPercentiles(Basic(engine, stats), histogram);
+    }
+
+    private async Task<BenchResult> ChatAsync(string engine, System.Net.IPEndPoint target)
+    {
+        var (stats, histogram) = await ChatLoad.RunAsync(target, settings.Clients, settings.Senders, settings.Duration).ConfigureAwait(false);
+        return WithPercentiles(Basic(engine, stats), histogram);
+    }
+
+    private async Task<BenchResult> TimeAsync(string engine, System.Net.IPEndPoint target)
+    {
+        var (stats, histogram) = await TimeLoad.RunAsync(target, settings.Clients, TimeInterval, settings.Duration).ConfigureAwait(false);
+        return WithPercentiles(Basic(engine, stats), histogram);
+    }
+
+    private static BenchResult WithPercentiles(BenchResult result, HdrHistogram.HistogramBase histogram)
+    {
+        double Micros(double percentile) => histogram.TotalCount == 0 ? 0 : histogram.GetValueAtPercentile(percentile) * 1e6 / Stopwatch.Frequency;
+        return result with { LatencyP50Micros = Micros(50), LatencyP99Micros = Micros(99), LatencyP999Micros = Micros(99.9) };
     }
 
     private async Task<BenchResult> ConnectionsAsync(string engine, System.Net.IPEndPoint target, ServerProcess? server)

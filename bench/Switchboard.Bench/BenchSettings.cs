@@ -17,6 +17,9 @@ public sealed record BenchSettings
     /// <summary>Concurrent clients (echo, latency).</summary>
     public int Clients { get; init; } = 100;
 
+    /// <summary>Clients that talk (chat); the others only listen.</summary>
+    public int Senders { get; init; } = 10;
+
     /// <summary>Messages each echo client keeps in flight.</summary>
     public int InFlight { get; init; } = 1000;
 

@@ -19,6 +19,8 @@ internal static class ResultPlots
             },
             "connections" => [("accepts", "accepts per second", r => r.AcceptsPerSecond), ("rss", "server RSS per idle connection (bytes)", r => r.RssBytesPerConnection)],
             "churn" => [("rate", "connections per second", r => r.MessagesPerSecond), ("cpu", "server CPU per connection (ns)", r => r.ServerCpuNanosPerMessage)],
+            "chat" => [("rate", "deliveries per second", r => r.MessagesPerSecond), ("p99", "delivery latency p99 (µs)", r => r.LatencyP99Micros)],
+            "time" => [("p99", "tick lateness p99 (µs)", r => r.LatencyP99Micros)],
             _ => [("rate", "messages per second", r => r.MessagesPerSecond), ("cpu", "server CPU per message (ns)", r => r.ServerCpuNanosPerMessage)],
         };
 

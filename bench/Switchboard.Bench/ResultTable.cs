@@ -25,6 +25,17 @@ internal static class ResultTable
                 new("connections", r => r.Messages, "N0"), new("accepts/s", r => r.AcceptsPerSecond, "N0"), new("RSS B/conn", r => r.RssBytesPerConnection, "N0"),
                 new("answered", r => r.Answered, "N0"), new("server peak RSS MiB", r => r.ServerPeakRssBytes / 1048576.0, "N0"), new("errors", r => r.Errors, "N0"),
             },
+            "chat" => new Column[]
+            {
+                new("deliveries/s", r => r.MessagesPerSecond, "N0"), new("p50 µs", r => r.LatencyP50Micros, "N0"), new("p99 µs", r => r.LatencyP99Micros, "N0"),
+                new("server CPU ns/delivery", r => r.ServerCpuNanosPerMessage, "N0"), new("server cores", r => r.ServerCpuCores, "F2"),
+                new("loadgen cores", r => r.LoadGeneratorCpuCores, "F2"),
+            },
+            "time" => new Column[]
+            {
+                new("ticks/s", r => r.MessagesPerSecond, "N0"), new("late p50 µs", r => r.LatencyP50Micros, "N0"), new("late p99 µs", r => r.LatencyP99Micros, "N0"),
+                new("late p99.9 µs", r => r.LatencyP999Micros, "N0"), new("server cores", r => r.ServerCpuCores, "F2"), new("loadgen cores", r => r.LoadGeneratorCpuCores, "F2"),
+            },
             "churn" => new Column[]
             {
                 new("connections/s", r => r.MessagesPerSecond, "N0"), new("server CPU ns/conn", r => r.ServerCpuNanosPerMessage, "N0"),

@@ -10,14 +10,16 @@ namespace Switchboard.Cli;
 /// <summary><c>switchboard bench SCENARIO</c>: the engines side by side under the same load.</summary>
 internal static class BenchCommand
 {
-    private static readonly string[] Scenarios = ["echo", "latency", "connections", "churn"];
+    private static readonly string[] Scenarios = ["echo", "latency", "connections", "churn", "chat", "time"];
 
     private static readonly Argument<string> ScenarioArgument = new("scenario")
     {
         Description = "echo: clients keep messages in flight (throughput, server CPU per message); " +
                       "latency: one message in flight per client (round-trip percentiles); " +
                       "connections: open many idle connections (accept rate, memory per connection); " +
-                      "churn: clients connect, make one round trip and close, over and over (connections/s)",
+                      "churn: clients connect, make one round trip and close, over and over (connections/s); " +
+                      "chat: clients in one room, --senders of them saying a line every 10 ms (deliveries/s, delivery latency); " +
+                      "time: clients of the time app ticking every 100 ms (how late ticks arrive)",
     };
 
     private static readonly Option<string> EnginesOption = new("--engines")
@@ -43,8 +45,15 @@ internal static class BenchCommand
 
     private static readonly Option<int> ClientsOption = new("--clients", "-c")
     {
-        Description = "Concurrent clients (echo, latency, churn)",
+        Description = "Concurrent clients (echo, latency, churn, chat, time)",
         DefaultValueFactory = _ => 100,
+        HelpName = "n",
+    };
+
+    private static readonly Option<int> SendersOption = new("--senders")
+    {
+        Description = "chat: clients that talk; the others listen",
+        DefaultValueFactory = _ => 10,
         HelpName = "n",
     };
 
@@ -88,7 +97,7 @@ internal static class BenchCommand
             "Run a load against each engine in turn (each a separate 'switchboard serve echo' process) and compare: " +
             "a table on the terminal and JSON in --out.")
         {
-            ScenarioArgument, EnginesOption, TargetOption, OutOption, ClientsOption, InFlightOption, SizeOption, DurationOption,
+            ScenarioArgument, EnginesOption, TargetOption, OutOption, ClientsOption, SendersOption, InFlightOption, SizeOption, DurationOption,
             ConnectionsOption, NoPinOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
@@ -139,6 +148,7 @@ internal static class BenchCommand
             Target = target,
             OutDirectory = parse.GetValue(OutOption),
             Clients = Math.Max(1, parse.GetValue(ClientsOption)),
+            Senders = Math.Max(1, parse.GetValue(SendersOption)),
             InFlight = scenario == "latency" ? 1 : Math.Max(1, parse.GetValue(InFlightOption)),
             Size = Math.Max(1, parse.GetValue(SizeOption)),
             Duration = duration,

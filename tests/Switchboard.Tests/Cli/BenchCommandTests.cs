@@ -14,6 +14,8 @@ public sealed class BenchCommandTests : IDisposable
     [InlineData("latency", "latencyP99Micros")]
     [InlineData("connections", "acceptsPerSecond")]
     [InlineData("churn", "messagesPerSecond")]
+    [InlineData("chat", "latencyP99Micros")]
+    [InlineData("time", "messagesPerSecond")]
     public async Task Runs_a_scenario_on_each_engine_and_writes_json(string scenario, string figure)
     {
         var (code, stdout, stderr) = await CliProcess.RunAsync(
@@ -41,7 +43,7 @@ public sealed class BenchCommandTests : IDisposable
         var (code, _, stderr) = await CliProcess.RunAsync("bench", "juggling");
 
         Assert.Equal(2, code);
-        Assert.Equal("switchboard: unknown scenario 'juggling' (choose from: echo, latency, connections, churn)\n", stderr.ReplaceLineEndings("\n"));
+        Assert.Equal("switchboard: unknown scenario 'juggling' (choose from: echo, latency, connections, churn, chat, time)\n", stderr.ReplaceLineEndings("\n"));
     }
 
     public void Dispose()

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using HdrHistogram;
+
+namespace Switchboard.Bench;
+
+/// <summary>
+/// N clients in one chat room, K of them each saying a line every 10 ms, stamped with when it was
+/// sent: deliveries per second across all members, and delivery latency.
+/// </summary>
+internal static class ChatLoad
+{
+    private static readonly TimeSpan SendEvery = TimeSpan.FromMilliseconds(10);
+
+    public static async Task<(LoadStats Stats, HistogramBase Latency)> RunAsync(IPEndPoint target, int clients, int senders, TimeSpan duration)
+    {
+        var sockets = await Connections.OpenAsync(target, clients).ConfigureAwait(false);
+        try
+        {
+            var readers = sockets.Select(s => new LineReader(s)).ToArray();
+            for (int i = 0; i < sockets.Count; i++)
+            {
+                await sockets[i].SendAsync(Encoding.ASCII.GetBytes($"/nick c{i}\n"), SocketFlags.None).ConfigureAwait(false);
+                while (await readers[i].ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line && !line.StartsWith("* you are", StringComparison.Ordinal))
+                {
+                }
+            }
+
+            using var stop = new CancellationTokenSource(duration);
+            var clock = Stopwatch.StartNew();
+            var sending = Enumerable.Range(0, Math.Min(senders, sockets.Count)).Select(i => Task.Run(() => SendAsync(sockets[i], stop.Token))).ToArray();
+            var receiving = readers.Select(r => Task.Run(() => ReceiveAsync(r, stop.Token))).ToArray();
+            await Task.WhenAll(sending).ConfigureAwait(false);
+            var histograms = await Task.WhenAll(receiving).ConfigureAwait(false);
+            double seconds = clock.Elapsed.TotalSeconds;
+            var total = new LongHistogram(TimeStamp.Seconds(10), 3);
+            foreach (var histogram in histograms)
+                total.Add(histogram);
+            return (new LoadStats(total.TotalCount, 0, 0, seconds), total);
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+                socket.Dispose();
+        }
+    }
+
+    private static async Task SendAsync(Socket socket, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(SendEvery);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                byte[] line = Encoding.ASCII.GetBytes($"t={Stopwatch.GetTimestamp().ToString(CultureInfo.InvariantCulture)}\n");
+                await socket.SendAsync(line, SocketFlags.None, stop).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static async Task<LongHistogram> ReceiveAsync(LineReader reader, CancellationToken stop)
+    {
+        var histogram = new LongHistogram(TimeStamp.Seconds(10), 3);
+        try
+        {
+            while (await reader.ReadLineAsync(stop).ConfigureAwait(false) is { } line)
+            {
+                int stamp = line.IndexOf("> t=", StringComparison.Ordinal);
+                if (stamp >= 0 && long.TryParse(line.AsSpan(stamp + 4), NumberStyles.None, CultureInfo.InvariantCulture, out long sent))
+                    histogram.RecordValue(Math.Max(0, Stopwatch.GetTimestamp() - sent));
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException)
+        {
+        }
+
+        return histogram;
+    }
+}

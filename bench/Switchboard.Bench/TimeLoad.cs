@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Net;
+using HdrHistogram;
+
+namespace Switchboard.Bench;
+
+/// <summary>
+/// N clients of the time app: how late each tick arrives, measured as how much longer than the
+/// interval the gap between a client's consecutive lines is.
+/// </summary>
+internal static class TimeLoad
+{
+    public static async Task<(LoadStats Stats, HistogramBase Lateness)> RunAsync(IPEndPoint target, int clients, TimeSpan interval, TimeSpan duration)
+    {
+        var sockets = await Connections.OpenAsync(target, clients).ConfigureAwait(false);
+        try
+        {
+            using var stop = new CancellationTokenSource(duration);
+            var clock = Stopwatch.StartNew();
+            long intervalTicks = (long)(interval.TotalSeconds * Stopwatch.Frequency);
+            var histograms = await Task.WhenAll(sockets.Select(s => Task.Run(() => ClientAsync(new LineReader(s), intervalTicks, stop.Token)))).ConfigureAwait(false);
+            double seconds = clock.Elapsed.TotalSeconds;
+            var total = new LongHistogram(TimeStamp.Seconds(10), 3);
+            foreach (var histogram in histograms)
+                total.Add(histogram);
+            return (new LoadStats(total.TotalCount, 0, 0, seconds), total);
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+                socket.Dispose();
+        }
+    }
+
+    private static async Task<LongHistogram> ClientAsync(LineReader reader, long intervalTicks, CancellationToken stop)
+    {
+        var histogram = new LongHistogram(TimeStamp.Seconds(10), 3);
+        long? last = null;
+        try
+        {
+            while (await reader.ReadLineAsync(stop).ConfigureAwait(false) is not null)
+            {
+                long now = Stopwatch.GetTimestamp();
+                if (last is { } previous)
+                    histogram.RecordValue(Math.Max(0, now - previous - intervalTicks));
+                last = now;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or System.Net.Sockets.SocketException)
+        {
+        }
+
+        return histogram;
+    }
+}

@@ -85,16 +85,24 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
 
     private async Task<BenchResult> MeasureAsync(string engine, System.Net.IPEndPoint target, ServerProcess? server)
     {
-        double serverCpuBefore = server?.CpuSeconds() ?? 0;
-        var loadCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        // CPU counts from when the load starts, after its connections are open (Started).
+        double serverCpuBefore = 0;
+        var loadCpuBefore = TimeSpan.Zero;
+        void Started()
+        {
+            serverCpuBefore = server?.CpuSeconds() ?? 0;
+            loadCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        }
+
+        Started(); // the connections scenario measures its opening
         var result = settings.Scenario switch
         {
-            "echo" => await EchoAsync(engine, target).ConfigureAwait(false),
-            "latency" => await LatencyAsync(engine, target).ConfigureAwait(false),
+            "echo" => await EchoAsync(engine, target, Started).ConfigureAwait(false),
+            "latency" => await LatencyAsync(engine, target, Started).ConfigureAwait(false),
             "connections" => await ConnectionsAsync(engine, target, server).ConfigureAwait(false),
-            "churn" => Basic(engine, await ChurnLoad.RunAsync(target, settings.Clients, settings.Duration).ConfigureAwait(false)),
-            "chat" => await ChatAsync(engine, target).ConfigureAwait(false),
-            "time" => await TimeAsync(engine, target).ConfigureAwait(false),
+            "churn" => Basic(engine, await ChurnLoad.RunAsync(target, settings.Clients, settings.Duration, Started).ConfigureAwait(false)),
+            "chat" => await ChatAsync(engine, target, Started).ConfigureAwait(false),
+            "time" => await TimeAsync(engine, target, Started).ConfigureAwait(false),
             _ => throw new ArgumentException($"unknown scenario '{settings.Scenario}' (choose from: echo, latency, connections, churn, chat, time)"),
         };
         double loadCpu = (Process.GetCurrentProcess().TotalProcessorTime - loadCpuBefore).TotalSeconds;
@@ -110,27 +118,27 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         };
     }
 
-    private async Task<BenchResult> EchoAsync(string engine, System.Net.IPEndPoint target)
+    private async Task<BenchResult> EchoAsync(string engine, System.Net.IPEndPoint target, Action started)
     {
-        var stats = await EchoLoad.RunAsync(target, settings.Clients, settings.InFlight, settings.Size, settings.Duration).ConfigureAwait(false);
+        var stats = await EchoLoad.RunAsync(target, settings.Clients, settings.InFlight, settings.Size, settings.Duration, started).ConfigureAwait(false);
         return Basic(engine, stats);
     }
 
-    private async Task<BenchResult> LatencyAsync(string engine, System.Net.IPEndPoint target)
+    private async Task<BenchResult> LatencyAsync(string engine, System.Net.IPEndPoint target, Action started)
     {
-        var (stats, histogram) = await LatencyLoad.RunAsync(target, settings.Clients, settings.Size, settings.Duration).ConfigureAwait(false);
+        var (stats, histogram) = await LatencyLoad.RunAsync(target, settings.Clients, settings.Size, settings.Duration, started).ConfigureAwait(false);
         return WithPercentiles(Basic(engine, stats), histogram);
     }
 
-    private async Task<BenchResult> ChatAsync(string engine, System.Net.IPEndPoint target)
+    private async Task<BenchResult> ChatAsync(string engine, System.Net.IPEndPoint target, Action started)
     {
-        var (stats, histogram) = await ChatLoad.RunAsync(target, settings.Clients, settings.Senders, settings.Duration).ConfigureAwait(false);
+        var (stats, histogram) = await ChatLoad.RunAsync(target, settings.Clients, settings.Senders, settings.Duration, started).ConfigureAwait(false);
         return WithPercentiles(Basic(engine, stats), histogram);
     }
 
-    private async Task<BenchResult> TimeAsync(string engine, System.Net.IPEndPoint target)
+    private async Task<BenchResult> TimeAsync(string engine, System.Net.IPEndPoint target, Action started)
     {
-        var (stats, histogram) = await TimeLoad.RunAsync(target, settings.Clients, TimeInterval, settings.Duration).ConfigureAwait(false);
+        var (stats, histogram) = await TimeLoad.RunAsync(target, settings.Clients, TimeInterval, settings.Duration, started).ConfigureAwait(false);
         return WithPercentiles(Basic(engine, stats), histogram);
     }
 

@@ -15,7 +15,7 @@ internal static class ChatLoad
 {
     private static readonly TimeSpan SendEvery = TimeSpan.FromMilliseconds(10);
 
-    public static async Task<(LoadStats Stats, HistogramBase Latency)> RunAsync(IPEndPoint target, int clients, int senders, TimeSpan duration)
+    public static async Task<(LoadStats Stats, HistogramBase Latency)> RunAsync(IPEndPoint target, int clients, int senders, TimeSpan duration, Action started)
     {
         var sockets = await Connections.OpenAsync(target, clients).ConfigureAwait(false);
         try
@@ -29,6 +29,7 @@ internal static class ChatLoad
                 }
             }
 
+            started(); // connections are open: measure from here
             using var stop = new CancellationTokenSource(duration);
             var clock = Stopwatch.StartNew();
             var sending = Enumerable.Range(0, Math.Min(senders, sockets.Count)).Select(i => Task.Run(() => SendAsync(sockets[i], stop.Token))).ToArray();

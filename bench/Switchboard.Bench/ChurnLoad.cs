@@ -7,8 +7,9 @@ namespace Switchboard.Bench;
 /// <summary>Short-lived connections: each client loops connect, one small round trip, close. Counts connections served.</summary>
 internal static class ChurnLoad
 {
-    public static async Task<LoadStats> RunAsync(IPEndPoint target, int clients, TimeSpan duration)
+    public static async Task<LoadStats> RunAsync(IPEndPoint target, int clients, TimeSpan duration, Action started)
     {
+        started();
         using var stop = new CancellationTokenSource(duration);
         var clock = Stopwatch.StartNew();
         var counts = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(() => ClientAsync(target, stop.Token)))).ConfigureAwait(false);

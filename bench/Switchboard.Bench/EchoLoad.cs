@@ -10,11 +10,12 @@ namespace Switchboard.Bench;
 /// </summary>
 internal static class EchoLoad
 {
-    public static async Task<LoadStats> RunAsync(IPEndPoint target, int clients, int inFlight, int size, TimeSpan duration)
+    public static async Task<LoadStats> RunAsync(IPEndPoint target, int clients, int inFlight, int size, TimeSpan duration, Action started)
     {
         var sockets = await Connections.OpenAsync(target, clients).ConfigureAwait(false);
         try
         {
+            started(); // connections are open: measure from here
             using var stop = new CancellationTokenSource(duration);
             var clock = Stopwatch.StartNew();
             var counts = await Task.WhenAll(sockets.Select(s => Task.Run(() => ClientAsync(s, inFlight, size, stop.Token)))).ConfigureAwait(false);

@@ -10,11 +10,12 @@ namespace Switchboard.Bench;
 /// </summary>
 internal static class TimeLoad
 {
-    public static async Task<(LoadStats Stats, HistogramBase Lateness)> RunAsync(IPEndPoint target, int clients, TimeSpan interval, TimeSpan duration)
+    public static async Task<(LoadStats Stats, HistogramBase Lateness)> RunAsync(IPEndPoint target, int clients, TimeSpan interval, TimeSpan duration, Action started)
     {
         var sockets = await Connections.OpenAsync(target, clients).ConfigureAwait(false);
         try
         {
+            started(); // connections are open: measure from here
             using var stop = new CancellationTokenSource(duration);
             var clock = Stopwatch.StartNew();
             long intervalTicks = (long)(interval.TotalSeconds * Stopwatch.Frequency);

@@ -13,6 +13,9 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
+    private const int ServerCore = 0;
+    private const int LoadGeneratorCore = 1;
+
     /// <summary>The time app's interval in the time scenario.</summary>
     private static readonly TimeSpan TimeInterval = TimeSpan.FromMilliseconds(100);
 
@@ -22,7 +25,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         DescriptorLimit.RaiseToHardLimit();
         bool pin = settings.Pin && Environment.ProcessorCount >= 2;
         if (pin)
-            Process.GetCurrentProcess().ProcessorAffinity = 1 << 1; // the load generator on core 1, servers on core 0
+            CorePinning.PinThisProcess(LoadGeneratorCore);
 
         var results = new List<BenchResult>();
         var targets = settings.Target is null ? settings.Engines : ["target"];
@@ -70,7 +73,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         var start = engine == KestrelPeer.Name
             ? KestrelPeer.StartInfo(KestrelPeer.Locate() ?? throw new InvalidOperationException("the Kestrel peer is not built: dotnet build -c Release bench/Switchboard.KestrelEcho"))
             : program(arguments);
-        using var server = await ServerProcess.StartAsync(start, pin ? 1 : null).ConfigureAwait(false);
+        using var server = await ServerProcess.StartAsync(pin ? CorePinning.Pinned(start, ServerCore) : start).ConfigureAwait(false);
         if (engine == "forking")
             await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false); // let the spare workers start
         try

@@ -20,13 +20,11 @@ internal sealed class ServerProcess : IDisposable
     public int Pid => _process.Id;
 
     /// <summary>Starts the server and waits for its <c>listening on</c> line.</summary>
-    public static async Task<ServerProcess> StartAsync(ProcessStartInfo start, nint? affinity)
+    public static async Task<ServerProcess> StartAsync(ProcessStartInfo start)
     {
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         var process = Process.Start(start) ?? throw new InvalidOperationException("the server did not start");
-        if (affinity is { } mask)
-            process.ProcessorAffinity = mask; // early, so that a forking server's workers inherit it
         process.ErrorDataReceived += (_, _) => { };
         process.BeginErrorReadLine();
         string? line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);

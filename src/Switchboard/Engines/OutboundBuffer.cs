@@ -14,6 +14,10 @@ internal sealed class OutboundBuffer
     private readonly Queue<Segment> _segments = new();
     private Segment? _tail;
 
+    // One drained segment object kept for reuse (its array goes back to the pool), so that a
+    // connection whose output drains after every message allocates nothing per message.
+    private Segment? _spare;
+
     /// <summary>Bytes queued and not yet consumed.</summary>
     public long Length { get; private set; }
 
@@ -25,7 +29,9 @@ internal sealed class OutboundBuffer
         {
             if (_tail is null || _tail.End == _tail.Array.Length)
             {
-                _tail = new Segment(ArrayPool<byte>.Shared.Rent(SegmentSize));
+                _tail = _spare ?? new Segment();
+                _spare = null;
+                _tail.Array = ArrayPool<byte>.Shared.Rent(SegmentSize);
                 _segments.Enqueue(_tail);
             }
 
@@ -74,11 +80,14 @@ internal sealed class OutboundBuffer
         if (ReferenceEquals(head, _tail))
             _tail = null;
         ArrayPool<byte>.Shared.Return(head.Array);
+        head.Array = [];
+        head.Start = head.End = 0;
+        _spare = head;
     }
 
-    private sealed class Segment(byte[] array)
+    private sealed class Segment
     {
-        public byte[] Array { get; } = array;
+        public byte[] Array { get; set; } = [];
 
         public int Start { get; set; }
 

@@ -75,7 +75,7 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
         if (IsLoopThread)
             _timers.Add(timer);
         else
-            Execute(() => _timers.Add(timer));
+            AddFromElsewhere(timer);
     }
 
     /// <summary>Asks for <paramref name="connection"/>'s output to be written; batched to the end of the loop's iteration.</summary>
@@ -84,8 +84,14 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
         if (IsLoopThread)
             _flushes.Add(connection);
         else
-            Execute(() => _flushes.Add(connection));
+            RequestFlushFromElsewhere(connection);
     }
+
+    // The lambdas live in methods of their own: a closure is allocated on entry to the method
+    // that declares it, taken branch or not, and the loop-thread paths above run per message.
+    private void AddFromElsewhere(ConnectionTimer timer) => Execute(() => _timers.Add(timer));
+
+    private void RequestFlushFromElsewhere(LoopConnection connection) => Execute(() => _flushes.Add(connection));
 
     /// <summary>Registers an accepted socket and starts its connection. Loop thread only.</summary>
     public void Adopt(LoopConnection connection)

@@ -155,7 +155,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
     {
         long rssBefore = server?.Memory().Rss ?? 0;
         var (seconds, _, sockets) = await ConnectionsLoad.OpenAsync(target, settings.Connections).ConfigureAwait(false);
-        try
+        using (sockets)
         {
             long rssAfter = server?.Memory().Rss ?? 0;
             int answered = await ConnectionsLoad.CountAnsweringAsync(sockets).ConfigureAwait(false);
@@ -170,11 +170,6 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
                 Answered = answered,
                 Errors = sockets.Count - answered,
             };
-        }
-        finally
-        {
-            foreach (var socket in sockets)
-                socket.Dispose();
         }
     }
 

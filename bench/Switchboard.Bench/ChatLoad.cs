@@ -17,36 +17,26 @@ internal static class ChatLoad
 
     public static async Task<(LoadStats Stats, HistogramBase Latency)> RunAsync(IPEndPoint target, int clients, int senders, TimeSpan duration, Action started)
     {
-        var sockets = await Connections.OpenAsync(target, clients).ConfigureAwait(false);
-        try
+        using var sockets = await Connections.OpenAsync(target, clients).ConfigureAwait(false);
+        var readers = sockets.Select(s => new LineReader(s)).ToArray();
+        for (int i = 0; i < sockets.Count; i++)
         {
-            var readers = sockets.Select(s => new LineReader(s)).ToArray();
-            for (int i = 0; i < sockets.Count; i++)
+            await sockets[i].SendAsync(Encoding.ASCII.GetBytes($"/nick c{i}\n"), SocketFlags.None).ConfigureAwait(false);
+            while (await readers[i].ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line && !line.StartsWith("* you are", StringComparison.Ordinal))
             {
-                await sockets[i].SendAsync(Encoding.ASCII.GetBytes($"/nick c{i}\n"), SocketFlags.None).ConfigureAwait(false);
-                while (await readers[i].ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line && !line.StartsWith("* you are", StringComparison.Ordinal))
-                {
-                }
             }
+        }
 
-            started(); // connections are open: measure from here
-            using var stop = new CancellationTokenSource(duration);
-            var clock = Stopwatch.StartNew();
-            var sending = Enumerable.Range(0, Math.Min(senders, sockets.Count)).Select(i => Task.Run(() => SendAsync(sockets[i], stop.Token))).ToArray();
-            var receiving = readers.Select(r => Task.Run(() => ReceiveAsync(r, stop.Token))).ToArray();
-            await Task.WhenAll(sending).ConfigureAwait(false);
-            var histograms = await Task.WhenAll(receiving).ConfigureAwait(false);
-            double seconds = clock.Elapsed.TotalSeconds;
-            var total = new LongHistogram(TimeStamp.Seconds(10), 3);
-            foreach (var histogram in histograms)
-                total.Add(histogram);
-            return (new LoadStats(total.TotalCount, 0, 0, seconds), total);
-        }
-        finally
-        {
-            foreach (var socket in sockets)
-                socket.Dispose();
-        }
+        started(); // connections are open: measure from here
+        using var stop = new CancellationTokenSource(duration);
+        var clock = Stopwatch.StartNew();
+        var sending = Enumerable.Range(0, Math.Min(senders, sockets.Count)).Select(i => Task.Run(() => SendAsync(sockets[i], stop.Token))).ToArray();
+        var receiving = readers.Select(r => Task.Run(() => ReceiveAsync(r, stop.Token))).ToArray();
+        await Task.WhenAll(sending).ConfigureAwait(false);
+        var histograms = await Task.WhenAll(receiving).ConfigureAwait(false);
+        double seconds = clock.Elapsed.TotalSeconds;
+        var total = Histograms.Merge(histograms);
+        return (new LoadStats(total.TotalCount, 0, 0, seconds), total);
     }
 
     private static async Task SendAsync(Socket socket, CancellationToken stop)
@@ -67,7 +57,7 @@ internal static class ChatLoad
 
     private static async Task<LongHistogram> ReceiveAsync(LineReader reader, CancellationToken stop)
     {
-        var histogram = new LongHistogram(TimeStamp.Seconds(10), 3);
+        var histogram = Histograms.Create();
         try
         {
             while (await reader.ReadLineAsync(stop).ConfigureAwait(false) is { } line)

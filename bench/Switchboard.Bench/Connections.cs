@@ -9,9 +9,10 @@ internal static class Connections
     private const int PerSourceAddress = 20_000;
     private const int Concurrency = 100;
 
-    public static async Task<List<Socket>> OpenAsync(IPEndPoint target, int count)
+    /// <summary>Opens <paramref name="count"/> connections; disposing the result closes them all.</summary>
+    public static async Task<OpenConnections> OpenAsync(IPEndPoint target, int count)
     {
-        var sockets = new List<Socket>(count);
+        var sockets = new OpenConnections(count);
         for (int start = 0; start < count; start += Concurrency)
         {
             var batch = Enumerable.Range(start, Math.Min(Concurrency, count - start)).Select(i => OpenOneAsync(target, i));
@@ -36,5 +37,15 @@ internal static class Connections
             socket.Dispose();
             throw;
         }
+    }
+}
+
+/// <summary>Client sockets that close together.</summary>
+internal sealed class OpenConnections(int capacity) : List<Socket>(capacity), IDisposable
+{
+    public void Dispose()
+    {
+        foreach (var socket in this)
+            socket.Dispose();
     }
 }

@@ -7,14 +7,14 @@ namespace Switchboard.Bench;
 /// <summary>Opens N idle connections, then checks that every one still answers (one byte echoed).</summary>
 internal static class ConnectionsLoad
 {
-    public static async Task<(double Seconds, int Answered, List<Socket> Sockets)> OpenAsync(IPEndPoint target, int count)
+    public static async Task<(double Seconds, int Answered, OpenConnections Sockets)> OpenAsync(IPEndPoint target, int count)
     {
         var clock = Stopwatch.StartNew();
         var sockets = await Connections.OpenAsync(target, count).ConfigureAwait(false);
         return (clock.Elapsed.TotalSeconds, 0, sockets);
     }
 
-    public static async Task<int> CountAnsweringAsync(List<Socket> sockets)
+    public static async Task<int> CountAnsweringAsync(OpenConnections sockets)
     {
         int answered = 0;
         foreach (var chunk in sockets.Chunk(500))

@@ -12,22 +12,14 @@ internal static class EchoLoad
 {
     public static async Task<LoadStats> RunAsync(IPEndPoint target, int clients, int inFlight, int size, TimeSpan duration, Action started)
     {
-        var sockets = await Connections.OpenAsync(target, clients).ConfigureAwait(false);
-        try
-        {
-            started(); // connections are open: measure from here
-            using var stop = new CancellationTokenSource(duration);
-            var clock = Stopwatch.StartNew();
-            var counts = await Task.WhenAll(sockets.Select(s => Task.Run(() => ClientAsync(s, inFlight, size, stop.Token)))).ConfigureAwait(false);
-            double seconds = clock.Elapsed.TotalSeconds;
-            long bytes = counts.Sum(c => c.Bytes);
-            return new LoadStats(bytes / size, bytes, counts.Sum(c => c.Errors), seconds);
-        }
-        finally
-        {
-            foreach (var socket in sockets)
-                socket.Dispose();
-        }
+        using var sockets = await Connections.OpenAsync(target, clients).ConfigureAwait(false);
+        started(); // connections are open: measure from here
+        using var stop = new CancellationTokenSource(duration);
+        var clock = Stopwatch.StartNew();
+        var counts = await Task.WhenAll(sockets.Select(s => Task.Run(() => ClientAsync(s, inFlight, size, stop.Token)))).ConfigureAwait(false);
+        double seconds = clock.Elapsed.TotalSeconds;
+        long bytes = counts.Sum(c => c.Bytes);
+        return new LoadStats(bytes / size, bytes, counts.Sum(c => c.Errors), seconds);
     }
 
     private static async Task<(long Bytes, long Errors)> ClientAsync(Socket socket, int inFlight, int size, CancellationToken stop)

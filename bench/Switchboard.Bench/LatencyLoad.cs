@@ -10,34 +10,21 @@ internal static class LatencyLoad
 {
     public static async Task<(LoadStats Stats, HistogramBase Histogram)> RunAsync(IPEndPoint target, int clients, int size, TimeSpan duration, Action started)
     {
-        var sockets = await Connections.OpenAsync(target, clients).ConfigureAwait(false);
-        try
-        {
-            started(); // connections are open: measure from here
-            using var stop = new CancellationTokenSource(duration);
-            var clock = Stopwatch.StartNew();
-            var histograms = await Task.WhenAll(sockets.Select(s => Task.Run(() => ClientAsync(s, size, stop.Token)))).ConfigureAwait(false);
-            double seconds = clock.Elapsed.TotalSeconds;
-            var total = new LongHistogram(TimeStamp.Seconds(10), 3);
-            long errors = 0;
-            foreach (var (histogram, failed) in histograms)
-            {
-                total.Add(histogram);
-                errors += failed ? 1 : 0;
-            }
+        using var sockets = await Connections.OpenAsync(target, clients).ConfigureAwait(false);
+        started(); // connections are open: measure from here
+        using var stop = new CancellationTokenSource(duration);
+        var clock = Stopwatch.StartNew();
+        var histograms = await Task.WhenAll(sockets.Select(s => Task.Run(() => ClientAsync(s, size, stop.Token)))).ConfigureAwait(false);
+        double seconds = clock.Elapsed.TotalSeconds;
+        var total = Histograms.Merge(histograms.Select(h => h.Histogram));
+        long errors = histograms.Count(h => h.Failed);
 
-            return (new LoadStats(total.TotalCount, total.TotalCount * size, errors, seconds), total);
-        }
-        finally
-        {
-            foreach (var socket in sockets)
-                socket.Dispose();
-        }
+        return (new LoadStats(total.TotalCount, total.TotalCount * size, errors, seconds), total);
     }
 
     private static async Task<(LongHistogram Histogram, bool Failed)> ClientAsync(Socket socket, int size, CancellationToken stop)
     {
-        var histogram = new LongHistogram(TimeStamp.Seconds(10), 3);
+        var histogram = Histograms.Create();
         var message = new byte[size];
         var buffer = new byte[size];
         try

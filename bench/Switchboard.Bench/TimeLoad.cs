@@ -12,30 +12,20 @@ internal static class TimeLoad
 {
     public static async Task<(LoadStats Stats, HistogramBase Lateness)> RunAsync(IPEndPoint target, int clients, TimeSpan interval, TimeSpan duration, Action started)
     {
-        var sockets = await Connections.OpenAsync(target, clients).ConfigureAwait(false);
-        try
-        {
-            started(); // connections are open: measure from here
-            using var stop = new CancellationTokenSource(duration);
-            var clock = Stopwatch.StartNew();
-            long intervalTicks = (long)(interval.TotalSeconds * Stopwatch.Frequency);
-            var histograms = await Task.WhenAll(sockets.Select(s => Task.Run(() => ClientAsync(new LineReader(s), intervalTicks, stop.Token)))).ConfigureAwait(false);
-            double seconds = clock.Elapsed.TotalSeconds;
-            var total = new LongHistogram(TimeStamp.Seconds(10), 3);
-            foreach (var histogram in histograms)
-                total.Add(histogram);
-            return (new LoadStats(total.TotalCount, 0, 0, seconds), total);
-        }
-        finally
-        {
-            foreach (var socket in sockets)
-                socket.Dispose();
-        }
+        using var sockets = await Connections.OpenAsync(target, clients).ConfigureAwait(false);
+        started(); // connections are open: measure from here
+        using var stop = new CancellationTokenSource(duration);
+        var clock = Stopwatch.StartNew();
+        long intervalTicks = (long)(interval.TotalSeconds * Stopwatch.Frequency);
+        var histograms = await Task.WhenAll(sockets.Select(s => Task.Run(() => ClientAsync(new LineReader(s), intervalTicks, stop.Token)))).ConfigureAwait(false);
+        double seconds = clock.Elapsed.TotalSeconds;
+        var total = Histograms.Merge(histograms);
+        return (new LoadStats(total.TotalCount, 0, 0, seconds), total);
     }
 
     private static async Task<LongHistogram> ClientAsync(LineReader reader, long intervalTicks, CancellationToken stop)
     {
-        var histogram = new LongHistogram(TimeStamp.Seconds(10), 3);
+        var histogram = Histograms.Create();
         long? last = null;
         try
         {

@@ -120,8 +120,9 @@ internal static class BenchCommand
 
         var engines = new List<string>();
         string list = parse.GetRequiredValue(EnginesOption);
+        // 'all' takes the Kestrel peer along when it is built (in a source tree), and goes without it otherwise.
         var names = list == "all"
-            ? EngineCatalog.All.Where(e => e.Support.IsSupported).Select(e => e.Name).Append(KestrelPeer.Name)
+            ? EngineCatalog.All.Where(e => e.Support.IsSupported).Select(e => e.Name).Concat(KestrelPeer.Locate() is null ? [] : [KestrelPeer.Name])
             : list.Split(',').Select(n => n.Trim());
         foreach (string name in names)
         {

@@ -32,7 +32,10 @@ public sealed record BenchResult
 
     public double? AcceptsPerSecond { get; init; }
 
-    /// <summary>Server resident memory added per idle connection, in bytes.</summary>
+    /// <summary>Server CPU spent while the connections opened, per connection, in microseconds: what one accept costs the server.</summary>
+    public double? ServerCpuMicrosPerAccept { get; init; }
+
+    /// <summary>Server resident memory added per idle connection, in bytes: the growth over the second half of the connections, per connection.</summary>
     public double? RssBytesPerConnection { get; init; }
 
     /// <summary>Connections that answered at the end (connections).</summary>

@@ -16,9 +16,6 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
     private const int ServerCore = 0;
     private const int LoadGeneratorCore = 1;
 
-    /// <summary>The time app's interval in the time scenario.</summary>
-    private static readonly TimeSpan TimeInterval = TimeSpan.FromMilliseconds(100);
-
     /// <summary>Runs everything; returns one result per engine (or one for the target).</summary>
     public async Task<IReadOnlyList<BenchResult>> RunAsync()
     {
@@ -62,7 +59,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         string[] app = settings.Scenario switch
         {
             "chat" => ["chat", "--rate", "100000", "--history", "0"],
-            "time" => ["time", "--interval", TimeInterval.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            "time" => ["time", "--interval", settings.TickInterval.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)],
             _ => ["echo"],
         };
         string[] arguments =
@@ -141,7 +138,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
 
     private async Task<BenchResult> TimeAsync(string engine, System.Net.IPEndPoint target, Action started)
     {
-        var (stats, histogram) = await TimeLoad.RunAsync(target, settings.Clients, TimeInterval, settings.Duration, started).ConfigureAwait(false);
+        var (stats, histogram) = await TimeLoad.RunAsync(target, settings.Clients, settings.TickInterval, settings.Duration, started).ConfigureAwait(false);
         return WithPercentiles(Basic(engine, stats), histogram);
     }
 
@@ -153,11 +150,15 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
 
     private async Task<BenchResult> ConnectionsAsync(string engine, System.Net.IPEndPoint target, ServerProcess? server)
     {
-        long rssBefore = server?.Memory().Rss ?? 0;
-        var (seconds, _, sockets) = await ConnectionsLoad.OpenAsync(target, settings.Connections).ConfigureAwait(false);
+        double cpuBefore = server?.CpuSeconds() ?? 0;
+        long rssHalfway = 0;
+        void Halfway() => rssHalfway = server?.Memory().Rss ?? 0;
+        var (seconds, sockets) = await ConnectionsLoad.OpenAsync(target, settings.Connections, Halfway).ConfigureAwait(false);
         using (sockets)
         {
+            double cpuOpening = (server?.CpuSeconds() ?? 0) - cpuBefore;
             long rssAfter = server?.Memory().Rss ?? 0;
+            int secondHalf = sockets.Count - (sockets.Count / 2);
             int answered = await ConnectionsLoad.CountAnsweringAsync(sockets).ConfigureAwait(false);
             return new BenchResult
             {
@@ -166,7 +167,8 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
                 Seconds = seconds,
                 Messages = sockets.Count,
                 AcceptsPerSecond = sockets.Count / seconds,
-                RssBytesPerConnection = server is null ? null : (double)(rssAfter - rssBefore) / sockets.Count,
+                ServerCpuMicrosPerAccept = server is null ? null : cpuOpening * 1e6 / sockets.Count,
+                RssBytesPerConnection = server is null ? null : (double)(rssAfter - rssHalfway) / secondHalf,
                 Answered = answered,
                 Errors = sockets.Count - answered,
             };

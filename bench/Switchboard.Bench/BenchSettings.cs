@@ -5,7 +5,7 @@ namespace Switchboard.Bench;
 /// <summary>What to measure and how hard.</summary>
 public sealed record BenchSettings
 {
-    /// <summary>echo, latency or connections.</summary>
+    /// <summary>echo, latency, connections, churn, chat or time.</summary>
     public required string Scenario { get; init; }
 
     /// <summary>Engines to start servers with; ignored with <see cref="Target"/>.</summary>
@@ -28,6 +28,9 @@ public sealed record BenchSettings
 
     /// <summary>How long each load runs.</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The time app's interval (time).</summary>
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Idle connections to open (connections).</summary>
     public int Connections { get; init; } = 10_000;

@@ -7,19 +7,48 @@ namespace Switchboard.Bench;
 internal static class Connections
 {
     private const int PerSourceAddress = 20_000;
+
+    // Connects in flight at once. A sliding window, not batches: a batch waits for its slowest
+    // connect, which left the generator idle and understated the server's accept rate.
     private const int Concurrency = 100;
 
     /// <summary>Opens <paramref name="count"/> connections; disposing the result closes them all.</summary>
     public static async Task<OpenConnections> OpenAsync(IPEndPoint target, int count)
     {
         var sockets = new OpenConnections(count);
-        for (int start = 0; start < count; start += Concurrency)
+        try
         {
-            var batch = Enumerable.Range(start, Math.Min(Concurrency, count - start)).Select(i => OpenOneAsync(target, i));
-            sockets.AddRange(await Task.WhenAll(batch).ConfigureAwait(false));
+            await OpenMoreAsync(sockets, target, count).ConfigureAwait(false);
+            return sockets;
+        }
+        catch
+        {
+            sockets.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens connections into <paramref name="sockets"/> until it holds <paramref name="total"/>.</summary>
+    public static async Task OpenMoreAsync(OpenConnections sockets, IPEndPoint target, int total)
+    {
+        int first = sockets.Count;
+        var opened = new Socket?[total - first];
+        int next = first - 1;
+        async Task OpenInTurnAsync()
+        {
+            for (int index = Interlocked.Increment(ref next); index < total; index = Interlocked.Increment(ref next))
+                opened[index - first] = await OpenOneAsync(target, index).ConfigureAwait(false);
         }
 
-        return sockets;
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, Math.Min(Concurrency, opened.Length)).Select(_ => OpenInTurnAsync())).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Keep what opened, even when a connect failed, so the caller's Dispose closes it.
+            sockets.AddRange(opened.OfType<Socket>());
+        }
     }
 
     private static async Task<Socket> OpenOneAsync(IPEndPoint target, int index)

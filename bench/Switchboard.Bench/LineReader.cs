@@ -4,9 +4,9 @@ using System.Text;
 namespace Switchboard.Bench;
 
 /// <summary>Reads lines from a socket for the line-based scenarios (chat, time).</summary>
-internal sealed class LineReader(Socket socket)
+internal sealed class LineReader(Socket socket, int bufferSize = 64 * 1024)
 {
-    private readonly byte[] _buffer = new byte[64 * 1024];
+    private readonly byte[] _buffer = new byte[bufferSize];
     private int _start;
     private int _end;
 

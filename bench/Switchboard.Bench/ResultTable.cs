@@ -22,7 +22,8 @@ internal static class ResultTable
             },
             "connections" => new Column[]
             {
-                new("connections", r => r.Messages, "N0"), new("accepts/s", r => r.AcceptsPerSecond, "N0"), new("RSS B/conn", r => r.RssBytesPerConnection, "N0"),
+                new("connections", r => r.Messages, "N0"), new("accepts/s", r => r.AcceptsPerSecond, "N0"),
+                new("server CPU µs/accept", r => r.ServerCpuMicrosPerAccept, "F1"), new("RSS B/conn", r => r.RssBytesPerConnection, "N0"),
                 new("answered", r => r.Answered, "N0"), new("server peak RSS MiB", r => r.ServerPeakRssBytes / 1048576.0, "N0"), new("errors", r => r.Errors, "N0"),
             },
             "chat" => new Column[]

@@ -19,7 +19,7 @@ internal static class BenchCommand
                       "connections: open many idle connections (accept rate, memory per connection); " +
                       "churn: clients connect, make one round trip and close, over and over (connections/s); " +
                       "chat: clients in one room, --senders of them saying a line every 10 ms (deliveries/s, delivery latency); " +
-                      "time: clients of the time app ticking every 100 ms (how late ticks arrive)",
+                      "time: clients of the time app ticking every --interval (how late ticks arrive)",
     };
 
     private static readonly Option<string> EnginesOption = new("--engines")
@@ -85,6 +85,13 @@ internal static class BenchCommand
         HelpName = "n",
     };
 
+    private static readonly Option<string> IntervalOption = new("--interval")
+    {
+        Description = "time: how often the time app ticks: 100ms, 1s, or seconds",
+        DefaultValueFactory = _ => "100ms",
+        HelpName = "time",
+    };
+
     private static readonly Option<bool> NoPinOption = new("--no-pin")
     {
         Description = "Do not pin the server and the load generator to different cores",
@@ -98,7 +105,7 @@ internal static class BenchCommand
             "a table on the terminal and JSON in --out.")
         {
             ScenarioArgument, EnginesOption, TargetOption, OutOption, ClientsOption, SendersOption, InFlightOption, SizeOption, DurationOption,
-            ConnectionsOption, NoPinOption,
+            ConnectionsOption, IntervalOption, NoPinOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -113,6 +120,8 @@ internal static class BenchCommand
             return Cli.Fail(ExitCodes.Usage, $"unknown scenario '{scenario}' (choose from: {string.Join(", ", Scenarios)})");
         if (!TryParseDuration(parse.GetRequiredValue(DurationOption), out var duration))
             return Cli.Fail(ExitCodes.Usage, $"bad duration '{parse.GetValue(DurationOption)}': write e.g. 10s, 500ms or 2.5");
+        if (!TryParseDuration(parse.GetRequiredValue(IntervalOption), out var interval))
+            return Cli.Fail(ExitCodes.Usage, $"bad interval '{parse.GetValue(IntervalOption)}': write e.g. 100ms, 1s or 0.5");
 
         IPEndPoint? target = null;
         if (parse.GetValue(TargetOption) is { } text && !IPEndPoint.TryParse(text, out target))
@@ -154,6 +163,7 @@ internal static class BenchCommand
             Size = Math.Max(1, parse.GetValue(SizeOption)),
             Duration = duration,
             Connections = Math.Max(1, parse.GetValue(ConnectionsOption)),
+            TickInterval = interval,
             Pin = !parse.GetValue(NoPinOption),
         };
         var console = AnsiConsole.Console;

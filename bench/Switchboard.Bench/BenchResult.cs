@@ -44,4 +44,7 @@ public sealed record BenchResult
     public long? ServerPeakRssBytes { get; init; }
 
     public long Errors { get; init; }
+
+    /// <summary>Why this run failed or was cut short (figures then partial); null if it went well.</summary>
+    public string? Failure { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using System.Text.Json;
 using Spectre.Console;
 
@@ -16,8 +17,13 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
     private const int ServerCore = 0;
     private const int LoadGeneratorCore = 1;
 
-    /// <summary>Runs everything; returns one result per engine (or one for the target).</summary>
-    public async Task<IReadOnlyList<BenchResult>> RunAsync()
+    /// <summary>
+    /// Runs everything; returns one result per engine (or one for the target). An engine whose run
+    /// fails, or is cut short by <paramref name="cancel"/> (Ctrl-C, SIGTERM), gets a result with
+    /// its <see cref="BenchResult.Failure"/> set and whatever was measured; the rest still run
+    /// (unless cancelled), and the results are written all the same.
+    /// </summary>
+    public async Task<IReadOnlyList<BenchResult>> RunAsync(CancellationToken cancel = default)
     {
         DescriptorLimit.RaiseToHardLimit();
         bool pin = settings.Pin && Environment.ProcessorCount >= 2;
@@ -30,9 +36,16 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         {
             foreach (string engine in targets)
             {
+                if (cancel.IsCancellationRequested)
+                {
+                    results.Add(Failed(engine, "not run: interrupted"));
+                    continue;
+                }
+
                 var task = progress.AddTask($"{settings.Scenario} on {engine}");
                 task.IsIndeterminate = true;
-                results.Add(await RunOneAsync(engine, pin).ConfigureAwait(false));
+                results.Add(await RunOneGuardedAsync(engine, pin, cancel).ConfigureAwait(false));
+                task.IsIndeterminate = false;
                 task.Value = task.MaxValue;
                 task.StopTask();
             }
@@ -41,20 +54,40 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         if (settings.OutDirectory is { } dir)
         {
             Directory.CreateDirectory(dir);
-            await File.WriteAllTextAsync(
-                Path.Combine(dir, $"{settings.Scenario}.json"),
-                JsonSerializer.Serialize(results, Json)).ConfigureAwait(false);
-            ResultPlots.Write(dir, settings.Scenario, results);
+            var report = new BenchReport(MachineInfo.Describe(), settings, results);
+            await File.WriteAllTextAsync(Path.Combine(dir, $"{settings.Scenario}.json"), JsonSerializer.Serialize(report, Json), CancellationToken.None).ConfigureAwait(false);
+            ResultPlots.Write(dir, settings.Scenario, results.Where(r => r.Failure is null).ToList());
         }
 
         console.Write(ResultTable.Render(settings.Scenario, results));
         return results;
     }
 
-    private async Task<BenchResult> RunOneAsync(string engine, bool pin)
+    /// <summary>One engine's run, never throwing: a failure becomes a result that says what went wrong.</summary>
+    private async Task<BenchResult> RunOneGuardedAsync(string engine, bool pin, CancellationToken cancel)
+    {
+        try
+        {
+            return await RunOneAsync(engine, pin, cancel).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            return Failed(engine, "interrupted");
+        }
+        catch (Exception e) when (e is BenchException or SocketException or IOException or InvalidOperationException or TimeoutException)
+        {
+            return Failed(engine, e.Message);
+        }
+    }
+
+    private string ServedApp => settings.Scenario is "chat" or "time" ? settings.Scenario : "echo";
+
+    private BenchResult Failed(string engine, string why) => new() { Scenario = settings.Scenario, Engine = engine, Failure = why };
+
+    private async Task<BenchResult> RunOneAsync(string engine, bool pin, CancellationToken cancel)
     {
         if (settings.Target is { } target)
-            return await MeasureAsync(engine, target, server: null).ConfigureAwait(false);
+            return await MeasureAsync(engine, target, server: null).WaitAsync(cancel).ConfigureAwait(false);
 
         string[] app = settings.Scenario switch
         {
@@ -68,19 +101,27 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             "--max-pending", "67108864", "--max-connections", "100000", "--workers", "4..128",
         ];
         var start = engine == KestrelPeer.Name
-            ? KestrelPeer.StartInfo(KestrelPeer.Locate() ?? throw new InvalidOperationException("the Kestrel peer is not built: dotnet build -c Release bench/Switchboard.KestrelEcho"))
+            ? KestrelPeer.StartInfo(KestrelPeer.Locate() ?? throw new BenchException("the Kestrel peer is not built: dotnet build -c Release bench/Switchboard.KestrelEcho"))
             : program(arguments);
-        using var server = await ServerProcess.StartAsync(pin ? CorePinning.Pinned(start, ServerCore) : start).ConfigureAwait(false);
+        using var server = await ServerProcess.StartAsync(pin ? CorePinning.Pinned(start, ServerCore) : start).WaitAsync(cancel).ConfigureAwait(false);
         if (engine == "forking")
-            await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false); // let the spare workers start
+            await Task.Delay(TimeSpan.FromSeconds(2), cancel).ConfigureAwait(false); // let the spare workers start
+        BenchResult result;
         try
         {
-            return await MeasureAsync(engine, server.EndPoint, server).ConfigureAwait(false);
+            // A cancelled wait leaves the load running on its own; stopping the server ends it.
+            result = await MeasureAsync(engine, server.EndPoint, server).WaitAsync(cancel).ConfigureAwait(false);
         }
         finally
         {
             await server.StopAsync().ConfigureAwait(false);
         }
+
+        if (server.Exited)
+            return result with { Failure = $"the server exited during the run ({server.ExitDescription})" };
+        if (server.WasKilled)
+            return result with { Failure = "the server did not stop within 15 s of SIGTERM and was killed" };
+        return result;
     }
 
     private async Task<BenchResult> MeasureAsync(string engine, System.Net.IPEndPoint target, ServerProcess? server)
@@ -105,10 +146,14 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             "time" => await TimeAsync(engine, target, Started).ConfigureAwait(false),
             _ => throw new ArgumentException($"unknown scenario '{settings.Scenario}' (choose from: echo, latency, connections, churn, chat, time)"),
         };
+        if (result.Messages == 0)
+            result = result with { Failure = $"nothing was measured ({result.Errors} errors): is the server the {ServedApp} app?" };
         double loadCpu = (Process.GetCurrentProcess().TotalProcessorTime - loadCpuBefore).TotalSeconds;
         result = result with { LoadGeneratorCpuCores = loadCpu / result.Seconds };
         if (server is null)
             return result;
+        if (server.Exited)
+            return result; // nothing left in /proc to read; RunOneAsync marks the result
         double serverCpu = server.CpuSeconds() - serverCpuBefore;
         return result with
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Serialization;
 
 namespace Switchboard.Bench;
 
@@ -12,7 +13,11 @@ public sealed record BenchSettings
     public IReadOnlyList<string> Engines { get; init; } = [];
 
     /// <summary>An external server to load instead of starting ours.</summary>
+    [JsonIgnore]
     public IPEndPoint? Target { get; init; }
+
+    /// <summary><see cref="Target"/> as text, for the JSON report.</summary>
+    public string? TargetAddress => Target?.ToString();
 
     /// <summary>Concurrent clients (echo, latency).</summary>
     public int Clients { get; init; } = 100;

@@ -14,18 +14,13 @@ namespace Switchboard.Bench;
 internal static class ChatLoad
 {
     private static readonly TimeSpan SendEvery = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(10);
 
     public static async Task<(LoadStats Stats, HistogramBase Latency)> RunAsync(IPEndPoint target, int clients, int senders, TimeSpan duration, Action started)
     {
         using var sockets = await Connections.OpenAsync(target, clients).ConfigureAwait(false);
         var readers = sockets.Select(s => new LineReader(s)).ToArray();
-        for (int i = 0; i < sockets.Count; i++)
-        {
-            await sockets[i].SendAsync(Encoding.ASCII.GetBytes($"/nick c{i}\n"), SocketFlags.None).ConfigureAwait(false);
-            while (await readers[i].ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line && !line.StartsWith("* you are", StringComparison.Ordinal))
-            {
-            }
-        }
+        await JoinAsync(sockets, readers).ConfigureAwait(false);
 
         started(); // connections are open: measure from here
         using var stop = new CancellationTokenSource(duration);
@@ -39,6 +34,30 @@ internal static class ChatLoad
         return (new LoadStats(total.TotalCount, 0, 0, seconds), total);
     }
 
+    /// <summary>Names every client; the room must answer each within <see cref="JoinTimeout"/>.</summary>
+    private static async Task JoinAsync(OpenConnections sockets, LineReader[] readers)
+    {
+        for (int i = 0; i < sockets.Count; i++)
+        {
+            using var timeout = new CancellationTokenSource(JoinTimeout);
+            try
+            {
+                await sockets[i].SendAsync(Encoding.ASCII.GetBytes($"/nick c{i}\n"), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                while (true)
+                {
+                    string line = await readers[i].ReadLineAsync(timeout.Token).ConfigureAwait(false)
+                        ?? throw new BenchException("the server closed the connection instead of answering /nick: is it the chat app?");
+                    if (line.StartsWith("* you are", StringComparison.Ordinal))
+                        break;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                throw new BenchException($"no answer to /nick within {JoinTimeout.TotalSeconds:0} s: is the server the chat app?");
+            }
+        }
+    }
+
     private static async Task SendAsync(Socket socket, CancellationToken stop)
     {
         using var timer = new PeriodicTimer(SendEvery);
@@ -50,8 +69,9 @@ internal static class ChatLoad
                 await socket.SendAsync(line, SocketFlags.None, stop).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or SocketException)
         {
+            // the run ended, or the server went: the receivers count what arrived
         }
     }
 

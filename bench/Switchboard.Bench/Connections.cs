@@ -8,6 +8,9 @@ internal static class Connections
 {
     private const int PerSourceAddress = 20_000;
 
+    // A connect that neither completes nor fails (a full backlog drops SYNs) ends the run this soon.
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
     // Connects in flight at once. A sliding window, not batches: a batch waits for its slowest
     // connect, which left the generator idle and understated the server's accept rate.
     private const int Concurrency = 100;
@@ -57,14 +60,20 @@ internal static class Connections
         try
         {
             if (IPAddress.IsLoopback(target.Address) && target.AddressFamily == AddressFamily.InterNetwork && index >= PerSourceAddress)
-                socket.Bind(new IPEndPoint(new IPAddress([127, 0, 0, (byte)(2 + (index / PerSourceAddress))]), 0));
-            await socket.ConnectAsync(target).ConfigureAwait(false);
+                socket.Bind(new IPEndPoint(new IPAddress([127, 0, 0, (byte)(1 + (index / PerSourceAddress))]), 0));
+            using var timeout = new CancellationTokenSource(ConnectTimeout);
+            await socket.ConnectAsync(target, timeout.Token).ConfigureAwait(false);
             return socket;
         }
-        catch
+        catch (OperationCanceledException)
         {
             socket.Dispose();
-            throw;
+            throw new BenchException($"cannot connect to {target}: no answer within {ConnectTimeout.TotalSeconds:0} s");
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new BenchException($"cannot connect to {target}: {e.Message}", e);
         }
     }
 }

@@ -24,16 +24,23 @@ internal static class ProcessStats
         return total;
     }
 
-    /// <summary>Resident memory now, and at its peak, in bytes.</summary>
+    /// <summary>Resident memory now, and at its peak, in bytes; zeros if the process is gone.</summary>
     public static (long Rss, long Peak) Memory(int pid)
     {
         long rss = 0, peak = 0;
-        foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+        try
         {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                rss = Kilobytes(line) * 1024;
-            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                peak = Kilobytes(line) * 1024;
+            foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                    rss = Kilobytes(line) * 1024;
+                else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    peak = Kilobytes(line) * 1024;
+            }
+        }
+        catch (IOException)
+        {
+            // it ended: nothing to read
         }
 
         return (rss, peak);

@@ -24,7 +24,8 @@ internal static class ResultTable
             {
                 new("connections", r => r.Messages, "N0"), new("accepts/s", r => r.AcceptsPerSecond, "N0"),
                 new("server CPU µs/accept", r => r.ServerCpuMicrosPerAccept, "F1"), new("RSS B/conn", r => r.RssBytesPerConnection, "N0"),
-                new("answered", r => r.Answered, "N0"), new("server peak RSS MiB", r => r.ServerPeakRssBytes / 1048576.0, "N0"), new("errors", r => r.Errors, "N0"),
+                new("answered", r => r.Answered, "N0"), new("server peak RSS MiB", r => r.ServerPeakRssBytes / 1048576.0, "N0"),
+                new("loadgen cores", r => r.LoadGeneratorCpuCores, "F2"), new("errors", r => r.Errors, "N0"),
             },
             "chat" => new Column[]
             {
@@ -51,8 +52,15 @@ internal static class ResultTable
         };
         foreach (var column in columns)
             table.AddColumn(new TableColumn(column.Name).RightAligned());
+        bool anyFailed = results.Any(r => r.Failure is not null);
+        if (anyFailed)
+            table.AddColumn("failed");
         foreach (var result in results)
-            table.AddRow([result.Engine, .. columns.Select(c => c.Value(result) is { } v ? v.ToString(c.Format, CultureInfo.InvariantCulture) : "-")]);
+        {
+            string[] cells = [result.Engine, .. columns.Select(c => c.Value(result) is { } v ? v.ToString(c.Format, CultureInfo.InvariantCulture) : "-")];
+            table.AddRow(anyFailed ? [.. cells.Select(Markup.Escape), Markup.Escape(result.Failure ?? "")] : [.. cells.Select(Markup.Escape)]);
+        }
+
         return table;
     }
 }

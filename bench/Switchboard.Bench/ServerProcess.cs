@@ -5,37 +5,87 @@ using System.Runtime.InteropServices;
 namespace Switchboard.Bench;
 
 /// <summary>A <c>switchboard serve</c> child process under test: started, pinned, measured, stopped.</summary>
-internal sealed class ServerProcess : IDisposable
+internal sealed partial class ServerProcess : IDisposable
 {
-    private readonly Process _process;
+    private static readonly TimeSpan ListenTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
+    private const int StderrLinesKept = 5;
 
-    private ServerProcess(Process process, IPEndPoint endPoint)
+    private readonly Process _process;
+    private readonly Queue<string> _stderrTail;
+
+    private ServerProcess(Process process, Queue<string> stderrTail)
     {
         _process = process;
-        EndPoint = endPoint;
+        _stderrTail = stderrTail;
     }
 
-    public IPEndPoint EndPoint { get; }
+    /// <summary>Where it listens, read from its <c>listening on</c> line.</summary>
+    public IPEndPoint EndPoint { get; private set; } = new(IPAddress.None, 0);
 
     public int Pid => _process.Id;
+
+    /// <summary>Whether the server has ended (by itself, or stopped).</summary>
+    public bool Exited => _process.HasExited && !Stopping;
+
+    /// <summary>Whether <see cref="StopAsync"/> had to kill it.</summary>
+    public bool WasKilled { get; private set; }
+
+    /// <summary>How the server ended, with the last thing it logged.</summary>
+    public string ExitDescription
+    {
+        get
+        {
+            string code = _process.HasExited ? $"exit code {_process.ExitCode}" : "still running";
+            return StderrTail() is { Length: > 0 } tail ? $"{code}: {tail}" : code;
+        }
+    }
+
+    private bool Stopping { get; set; }
 
     /// <summary>Starts the server and waits for its <c>listening on</c> line.</summary>
     public static async Task<ServerProcess> StartAsync(ProcessStartInfo start)
     {
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
-        var process = Process.Start(start) ?? throw new InvalidOperationException("the server did not start");
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        string? line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-        if (line is null || !line.StartsWith("listening on ", StringComparison.Ordinal))
+        var process = Process.Start(start) ?? throw new BenchException($"cannot start {start.FileName}");
+        var stderrTail = new Queue<string>();
+        process.ErrorDataReceived += (_, e) =>
         {
-            process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"the server did not start listening: {line ?? "no output"}");
+            if (e.Data is null)
+                return;
+            lock (stderrTail)
+            {
+                stderrTail.Enqueue(e.Data);
+                if (stderrTail.Count > StderrLinesKept)
+                    stderrTail.Dequeue();
+            }
+        };
+        process.BeginErrorReadLine();
+        var server = new ServerProcess(process, stderrTail);
+        string? line;
+        try
+        {
+            line = await process.StandardOutput.ReadLineAsync().WaitAsync(ListenTimeout).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            server.Dispose();
+            if (e is TimeoutException)
+                throw new BenchException($"the server did not say 'listening on' within {ListenTimeout.TotalSeconds:0} s: {server.StderrTail()}");
+            throw;
         }
 
-        var endPoint = IPEndPoint.Parse(line.Split(' ')[2]);
-        return new ServerProcess(process, endPoint);
+        if (line is null || !line.StartsWith("listening on ", StringComparison.Ordinal))
+        {
+            process.WaitForExit(TimeSpan.FromSeconds(1)); // for its last words on stderr
+            string said = server.StderrTail() is { Length: > 0 } tail ? tail : line ?? "no output";
+            server.Dispose();
+            throw new BenchException($"the server did not start: {said}");
+        }
+
+        server.EndPoint = IPEndPoint.Parse(line.Split(' ')[2]);
+        return server;
     }
 
     public double CpuSeconds() => ProcessStats.CpuSeconds(Pid);
@@ -45,24 +95,42 @@ internal sealed class ServerProcess : IDisposable
     /// <summary>Graceful stop (SIGTERM), then a kill if it lingers.</summary>
     public async Task StopAsync()
     {
+        if (_process.HasExited)
+            return;
+        Stopping = true;
         _ = Kill(Pid, 15);
         try
         {
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+            await _process.WaitForExitAsync().WaitAsync(StopTimeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
+            WasKilled = true;
             _process.Kill(entireProcessTree: true);
         }
     }
 
     public void Dispose()
     {
-        if (!_process.HasExited)
-            _process.Kill(entireProcessTree: true);
+        try
+        {
+            if (!_process.HasExited)
+                _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // it ended meanwhile
+        }
+
         _process.Dispose();
     }
 
-    [DllImport("libc", EntryPoint = "kill")]
-    private static extern int Kill(int pid, int signal);
+    private string StderrTail()
+    {
+        lock (_stderrTail)
+            return string.Join(" | ", _stderrTail);
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using Spectre.Console;
 using Switchboard.Bench;
 using Switchboard.Engines;
@@ -32,13 +34,13 @@ internal static class BenchCommand
 
     private static readonly Option<string?> TargetOption = new("--target")
     {
-        Description = "Load an external echo server at HOST:PORT instead of starting our own",
+        Description = "Load an external server at HOST:PORT instead of starting our own (an echo server; for chat and time, that app)",
         HelpName = "host:port",
     };
 
     private static readonly Option<string> OutOption = new("--out")
     {
-        Description = "Directory for the results as JSON",
+        Description = "Directory for the results: SCENARIO.json (machine, settings, results) and bar charts (PNG, SVG)",
         DefaultValueFactory = _ => "bench-results",
         HelpName = "dir",
     };
@@ -92,20 +94,29 @@ internal static class BenchCommand
         HelpName = "time",
     };
 
+    private static readonly Option<bool> PinOption = new("--pin")
+    {
+        Description = "Pin the server to core 0 and the load generator to core 1, so they never take turns on one core (on by default with two or more cores; --pin false or --no-pin to turn off)",
+        DefaultValueFactory = _ => true,
+    };
+
     private static readonly Option<bool> NoPinOption = new("--no-pin")
     {
         Description = "Do not pin the server and the load generator to different cores",
     };
 
+    // Descriptors the load generator needs beyond one per connection (runtime, pipes, /proc reads).
+    private const int DescriptorMargin = 64;
+
     public static Command Create()
     {
         var command = new Command(
             "bench",
-            "Run a load against each engine in turn (each a separate 'switchboard serve echo' process) and compare: " +
-            "a table on the terminal and JSON in --out.")
+            "Run a load against each engine in turn, each a separate 'switchboard serve' process (echo; chat or time for those scenarios), " +
+            "and compare: a table on the terminal, JSON and bar charts in --out. Exit code 1 if any engine's run failed (its row says why).")
         {
             ScenarioArgument, EnginesOption, TargetOption, OutOption, ClientsOption, SendersOption, InFlightOption, SizeOption, DurationOption,
-            ConnectionsOption, IntervalOption, NoPinOption,
+            ConnectionsOption, IntervalOption, PinOption, NoPinOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -124,19 +135,33 @@ internal static class BenchCommand
             return Cli.Fail(ExitCodes.Usage, $"bad interval '{parse.GetValue(IntervalOption)}': write e.g. 100ms, 1s or 0.5");
 
         IPEndPoint? target = null;
-        if (parse.GetValue(TargetOption) is { } text && !IPEndPoint.TryParse(text, out target))
-            return Cli.Fail(ExitCodes.Usage, $"bad target '{text}': write IP:PORT");
+        if (parse.GetValue(TargetOption) is { } text)
+        {
+            (target, string? error) = await ResolveTargetAsync(text).ConfigureAwait(false);
+            if (target is null)
+                return Cli.Fail(ExitCodes.Usage, error!);
+        }
+
+        foreach (var option in new[] { ClientsOption, SendersOption, InFlightOption, SizeOption, ConnectionsOption })
+        {
+            if (parse.GetValue(option) < 1)
+                return Cli.Fail(ExitCodes.Usage, $"{option.Name} must be at least 1");
+        }
 
         var engines = new List<string>();
         string list = parse.GetRequiredValue(EnginesOption);
         // 'all' takes the Kestrel peer along when it is built (in a source tree), and goes without it otherwise.
+        // The peer is an echo server: it has no chat or time app to run.
+        bool peerFits = scenario is not ("chat" or "time");
         var names = list == "all"
-            ? EngineCatalog.All.Where(e => e.Support.IsSupported).Select(e => e.Name).Concat(KestrelPeer.Locate() is null ? [] : [KestrelPeer.Name])
+            ? EngineCatalog.All.Where(e => e.Support.IsSupported).Select(e => e.Name).Concat(KestrelPeer.Locate() is null || !peerFits ? [] : [KestrelPeer.Name])
             : list.Split(',').Select(n => n.Trim());
         foreach (string name in names)
         {
             if (name == KestrelPeer.Name)
             {
+                if (!peerFits)
+                    return Cli.Fail(ExitCodes.Usage, $"the Kestrel peer is an echo server: it runs echo, latency, connections and churn, not {scenario}");
                 if (KestrelPeer.Locate() is null)
                     return Cli.Fail(ExitCodes.Failure, "the Kestrel reference peer is not built: run 'dotnet build -c Release bench/Switchboard.KestrelEcho'");
                 engines.Add(name);
@@ -157,20 +182,78 @@ internal static class BenchCommand
             Engines = engines,
             Target = target,
             OutDirectory = parse.GetValue(OutOption),
-            Clients = Math.Max(1, parse.GetValue(ClientsOption)),
-            Senders = Math.Max(1, parse.GetValue(SendersOption)),
-            InFlight = scenario == "latency" ? 1 : Math.Max(1, parse.GetValue(InFlightOption)),
-            Size = Math.Max(1, parse.GetValue(SizeOption)),
+            Clients = parse.GetValue(ClientsOption),
+            Senders = parse.GetValue(SendersOption),
+            InFlight = scenario == "latency" ? 1 : parse.GetValue(InFlightOption),
+            Size = parse.GetValue(SizeOption),
             Duration = duration,
-            Connections = Math.Max(1, parse.GetValue(ConnectionsOption)),
+            Connections = parse.GetValue(ConnectionsOption),
             TickInterval = interval,
-            Pin = !parse.GetValue(NoPinOption),
+            Pin = parse.GetValue(PinOption) && !parse.GetValue(NoPinOption),
         };
+
+        if (DescriptorsWanted(settings) is var wanted && DescriptorLimit.RaiseToHardLimit().After is var limit && (ulong)wanted > limit)
+        {
+            return Cli.Fail(ExitCodes.Usage,
+                $"{scenario} with {wanted - DescriptorMargin:N0} connections needs about {wanted:N0} open files, and this process may have {limit:N0} " +
+                "(the hard limit, ulimit -Hn): ask for fewer, or raise the limit");
+        }
+
         var console = AnsiConsole.Console;
         if (Console.IsOutputRedirected)
             console.Profile.Width = 160; // a file or pipe has no width; keep the table's columns readable
-        await new BenchRunner(settings, ThisProgram.StartInfo, console).RunAsync().ConfigureAwait(false);
-        return ExitCodes.Ok;
+
+        // Ctrl-C or SIGTERM: stop the server under test, keep what was measured, write it out.
+        using var interrupted = new CancellationTokenSource();
+        void Interrupt(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            interrupted.Cancel();
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+        var results = await new BenchRunner(settings, ThisProgram.StartInfo, console).RunAsync(interrupted.Token).ConfigureAwait(false);
+        return ReportFailures(results);
+    }
+
+    /// <summary>One line on stderr per engine whose run failed; the exit code for the whole run.</summary>
+    [SupportedOSPlatform("linux")]
+    private static int ReportFailures(IReadOnlyList<BenchResult> results)
+    {
+        int code = ExitCodes.Ok;
+        foreach (var result in results)
+        {
+            if (result.Failure is { } failure)
+                code = Cli.Fail(ExitCodes.Failure, $"{result.Scenario} on {result.Engine}: {failure}");
+        }
+
+        return code;
+    }
+
+    /// <summary>Open files the load generator will hold at once: one per connection, and a margin.</summary>
+    [SupportedOSPlatform("linux")]
+    private static int DescriptorsWanted(BenchSettings settings) =>
+        (settings.Scenario == "connections" ? settings.Connections : settings.Clients) + DescriptorMargin;
+
+    private static async Task<(IPEndPoint? Target, string? Error)> ResolveTargetAsync(string text)
+    {
+        int colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
+            return (null, $"bad target '{text}': write HOST:PORT, e.g. 127.0.0.1:1234 or localhost:1234");
+        string host = text[..colon].Trim('[', ']');
+        if (IPAddress.TryParse(host, out var address))
+            return (new IPEndPoint(address, port), null);
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(host).ConfigureAwait(false);
+            var chosen = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? addresses.FirstOrDefault();
+            return chosen is null ? (null, $"cannot resolve '{host}': no address") : (new IPEndPoint(chosen, port), null);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            return (null, $"cannot resolve '{host}': {e.Message}");
+        }
     }
 
     private static bool TryParseDuration(string text, out TimeSpan duration)

@@ -24,11 +24,14 @@ public sealed class BenchCommandTests : IDisposable
 
         Assert.True(code == 0, $"exit {code}; stdout: {stdout}; stderr: {stderr}");
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out, $"{scenario}.json")));
-        var results = json.RootElement.EnumerateArray().ToList();
+        Assert.True(json.RootElement.GetProperty("Machine").GetProperty("Cores").GetInt32() >= 1);
+        Assert.Equal(scenario, json.RootElement.GetProperty("Settings").GetProperty("Scenario").GetString());
+        var results = json.RootElement.GetProperty("Results").EnumerateArray().ToList();
         Assert.Equal(["threading", "epoll"], results.Select(r => r.GetProperty("Engine").GetString()));
         Assert.All(results, r =>
         {
             Assert.Equal(0, r.GetProperty("Errors").GetInt64());
+            Assert.Equal(JsonValueKind.Null, r.GetProperty("Failure").ValueKind);
             Assert.True(r.GetProperty(char.ToUpperInvariant(figure[0]) + figure[1..]).GetDouble() > 0);
             Assert.True(r.GetProperty("ServerPeakRssBytes").GetInt64() > 0 || scenario == "connections");
         });
@@ -44,6 +47,36 @@ public sealed class BenchCommandTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.Equal("switchboard: unknown scenario 'juggling' (choose from: echo, latency, connections, churn, chat, time)\n", stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task A_target_that_refuses_is_a_failed_row_kept_in_the_results_and_exit_code_1()
+    {
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        } // closed: nothing listens there now
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync(
+            "bench", "latency", "--target", $"127.0.0.1:{port}", "--duration", "300ms", "--clients", "2", "--out", _out);
+
+        Assert.True(code == 1, $"exit {code}; stdout: {stdout}; stderr: {stderr}");
+        Assert.Equal($"switchboard: latency on target: cannot connect to 127.0.0.1:{port}: Connection refused\n", stderr.ReplaceLineEndings("\n"));
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out, "latency.json")));
+        var result = Assert.Single(json.RootElement.GetProperty("Results").EnumerateArray());
+        Assert.Contains("Connection refused", result.GetProperty("Failure").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task More_connections_than_the_descriptor_limit_allows_is_refused_up_front()
+    {
+        var (code, _, stderr) = await CliProcess.RunAsync("bench", "connections", "--engines", "epoll", "--connections", "10000000");
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("switchboard: connections with 10,000,000 connections needs about", stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
     }
 
     public void Dispose()

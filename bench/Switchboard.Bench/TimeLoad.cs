@@ -19,7 +19,8 @@ internal static class TimeLoad
         long intervalTicks = (long)(interval.TotalSeconds * Stopwatch.Frequency);
         // One histogram for all, under a lock: one per client would take 10,000 × ~190 KB.
         var lateness = Histograms.Create();
-        await Task.WhenAll(sockets.Select(s => Task.Run(() => ClientAsync(new LineReader(s, TimeLineBuffer), lateness, intervalTicks, stop.Token)))).ConfigureAwait(false);
+        long warmUpEnds = Stopwatch.GetTimestamp() + intervalTicks;
+        await Task.WhenAll(sockets.Select(s => Task.Run(() => ClientAsync(new LineReader(s, TimeLineBuffer), lateness, intervalTicks, warmUpEnds, stop.Token)))).ConfigureAwait(false);
         double seconds = clock.Elapsed.TotalSeconds;
         return (new LoadStats(lateness.TotalCount, 0, 0, seconds), lateness);
     }
@@ -27,7 +28,11 @@ internal static class TimeLoad
     // A time line is 25 bytes; a small buffer keeps 10,000 clients lean.
     private const int TimeLineBuffer = 1024;
 
-    private static async Task ClientAsync(LineReader reader, LongHistogram lateness, long intervalTicks, CancellationToken stop)
+    /// <summary>
+    /// Records each gap between lines past the interval. Lines read before <paramref name="warmUpEnds"/>
+    /// are not measured: they queued up while the other connections opened and arrive in a clump.
+    /// </summary>
+    private static async Task ClientAsync(LineReader reader, LongHistogram lateness, long intervalTicks, long warmUpEnds, CancellationToken stop)
     {
         long? last = null;
         try
@@ -35,6 +40,8 @@ internal static class TimeLoad
             while (await reader.ReadLineAsync(stop).ConfigureAwait(false) is not null)
             {
                 long now = Stopwatch.GetTimestamp();
+                if (now < warmUpEnds)
+                    continue;
                 if (last is { } previous)
                 {
                     lock (lateness)

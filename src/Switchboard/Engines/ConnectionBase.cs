@@ -23,14 +23,17 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
     private bool _inCallback;
     private bool _disconnectDelivered;
 
-    // Guards _state, _closingReason and the output buffer.
-    private readonly object _outputLock = new();
+    // Guards _state, _closingReason, _completion and the output buffer. The buffer is internal and
+    // never locked by anyone else, so it serves as the lock: one object fewer per connection.
+    private readonly OutboundBuffer _output = new();
     private ConnectionState _state = ConnectionState.Open;
     private DisconnectReason _closingReason;
     private DisconnectReason _reason;
 
     private long _lastActivity;
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Made only when someone waits (a graceful shutdown): an idle connection should cost little.
+    private TaskCompletionSource? _completion;
+    private bool _completed;
 
     protected ConnectionBase(long id, EndPoint remote, EndPoint local, Protocol protocol, IConnectionHost host, ITimerScheduler timers)
     {
@@ -55,7 +58,7 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
     {
         get
         {
-            lock (_outputLock)
+            lock (_output)
                 return Output.Length;
         }
     }
@@ -69,7 +72,7 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
     {
         get
         {
-            lock (_outputLock)
+            lock (_output)
                 return _state == ConnectionState.Closed ? _reason : null;
         }
     }
@@ -78,7 +81,19 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
     public long LastActivity => Volatile.Read(ref _lastActivity);
 
     /// <summary>Completes after <c>OnDisconnected</c> has run.</summary>
-    public Task Completion => _completion.Task;
+    public Task Completion
+    {
+        get
+        {
+            lock (_output)
+            {
+                if (_completed)
+                    return Task.CompletedTask;
+                _completion ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                return _completion.Task;
+            }
+        }
+    }
 
     protected ILogger Logger => _host.Logger;
 
@@ -86,15 +101,15 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
     {
         get
         {
-            lock (_outputLock)
+            lock (_output)
                 return _state;
         }
     }
 
     /// <summary>Queued output. Touch only while holding <see cref="OutputLock"/>.</summary>
-    protected OutboundBuffer Output { get; } = new();
+    protected OutboundBuffer Output => _output;
 
-    protected object OutputLock => _outputLock;
+    protected object OutputLock => _output;
 
     /// <summary>Attaches the protocol, logs the connection and runs <c>OnConnected</c>. Call once, before reading.</summary>
     public void Start()
@@ -110,7 +125,7 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
     {
         bool tooSlow = false;
         long pending;
-        lock (_outputLock)
+        lock (_output)
         {
             if (_state != ConnectionState.Open)
                 return false;
@@ -164,7 +179,7 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
     public void Disconnect(DisconnectReason reason, Exception? error = null)
     {
         bool graceful;
-        lock (_outputLock)
+        lock (_output)
         {
             if (_state == ConnectionState.Closed)
                 return;
@@ -228,7 +243,7 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
     protected void OnOutputDrained()
     {
         DisconnectReason reason;
-        lock (_outputLock)
+        lock (_output)
         {
             if (_state != ConnectionState.Closing || !Output.IsEmpty)
                 return;
@@ -255,7 +270,7 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
     private void BeginClose(DisconnectReason reason)
     {
         bool drained;
-        lock (_outputLock)
+        lock (_output)
         {
             if (_state != ConnectionState.Open)
                 return;
@@ -403,6 +418,13 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
         }
 
         _host.OnConnectionClosed(this);
-        _completion.TrySetResult();
+        TaskCompletionSource? waiting;
+        lock (_output)
+        {
+            _completed = true;
+            waiting = _completion;
+        }
+
+        waiting?.TrySetResult();
     }
 }

@@ -11,7 +11,8 @@ internal sealed class OutboundBuffer
 {
     internal const int SegmentSize = 16 * 1024;
 
-    private readonly Queue<Segment> _segments = new();
+    // A singly linked chain, oldest first: no queue object or array per connection.
+    private Segment? _head;
     private Segment? _tail;
 
     // One drained segment object kept for reuse (its array goes back to the pool), so that a
@@ -29,10 +30,14 @@ internal sealed class OutboundBuffer
         {
             if (_tail is null || _tail.End == _tail.Array.Length)
             {
-                _tail = _spare ?? new Segment();
+                var segment = _spare ?? new Segment();
                 _spare = null;
-                _tail.Array = ArrayPool<byte>.Shared.Rent(SegmentSize);
-                _segments.Enqueue(_tail);
+                segment.Array = ArrayPool<byte>.Shared.Rent(SegmentSize);
+                if (_tail is null)
+                    _head = segment;
+                else
+                    _tail.Next = segment;
+                _tail = segment;
             }
 
             int n = Math.Min(data.Length, _tail.Array.Length - _tail.End);
@@ -46,7 +51,8 @@ internal sealed class OutboundBuffer
     /// <summary>The oldest contiguous run of unsent bytes (empty if none).</summary>
     public ReadOnlyMemory<byte> Peek()
     {
-        if (!_segments.TryPeek(out var head))
+        var head = _head;
+        if (head is null)
             return ReadOnlyMemory<byte>.Empty;
         return head.Array.AsMemory(head.Start, head.End - head.Start);
     }
@@ -56,7 +62,7 @@ internal sealed class OutboundBuffer
     {
         while (count > 0)
         {
-            var head = _segments.Peek();
+            var head = _head!;
             int n = Math.Min(count, head.End - head.Start);
             head.Start += n;
             Length -= n;
@@ -69,14 +75,15 @@ internal sealed class OutboundBuffer
     /// <summary>Discards everything and returns the segments to the pool.</summary>
     public void Clear()
     {
-        while (_segments.TryPeek(out var head))
+        while (_head is { } head)
             ReleaseHead(head);
         Length = 0;
     }
 
     private void ReleaseHead(Segment head)
     {
-        _segments.Dequeue();
+        _head = head.Next;
+        head.Next = null;
         if (ReferenceEquals(head, _tail))
             _tail = null;
         ArrayPool<byte>.Shared.Return(head.Array);
@@ -92,5 +99,7 @@ internal sealed class OutboundBuffer
         public int Start { get; set; }
 
         public int End { get; set; }
+
+        public Segment? Next { get; set; }
     }
 }

@@ -126,8 +126,19 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         try
         {
             remote = socket.RemoteEndPoint;
-            socket.Blocking = false;
-            socket.Send(Encoding.ASCII.GetBytes($"error: {why}; try again later\n"));
+            byte[] line = Encoding.ASCII.GetBytes($"error: {why}; try again later\n");
+            if (OperatingSystem.IsLinux())
+            {
+                // Never blocks, and needs nothing loaded: at the descriptor limit the runtime cannot
+                // open the assembly files a first .NET Socket.Send would load (seen: a crash).
+                Interop.Interop.SocketIo.Send(socket, line, out _);
+            }
+            else
+            {
+                socket.Blocking = false;
+                socket.Send(line);
+            }
+
             socket.Shutdown(SocketShutdown.Send);
         }
         catch (SocketException)

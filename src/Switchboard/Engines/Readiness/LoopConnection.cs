@@ -1,5 +1,7 @@
+using System.Net;
 using System.Net.Sockets;
 using Switchboard.Protocols;
+using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Engines.Readiness;
 
@@ -23,8 +25,8 @@ internal sealed class LoopConnection : ConnectionBase
     private bool _transportClosed;
     private int _flushRequested;
 
-    public LoopConnection(long id, Socket socket, Protocol protocol, IConnectionHost host, ReadinessLoop loop)
-        : base(id, socket.RemoteEndPoint!, socket.LocalEndPoint!, protocol, host, loop)
+    public LoopConnection(long id, Socket socket, EndPoint localEndPoint, Protocol protocol, IConnectionHost host, ReadinessLoop loop)
+        : base(id, socket.RemoteEndPoint!, localEndPoint, protocol, host, loop)
     {
         Socket = socket;
         _loop = loop;
@@ -62,7 +64,7 @@ internal sealed class LoopConnection : ConnectionBase
                 return;
             }
 
-            int sent = Socket.Send(chunk.Span, SocketFlags.None, out var error);
+            int sent = SocketIo.Send(Socket, chunk.Span, out var error);
             if (error == SocketError.WouldBlock)
             {
                 SetWriteInterest(true);
@@ -93,7 +95,7 @@ internal sealed class LoopConnection : ConnectionBase
     {
         for (int total = 0; total < MaxBytesPerRead;)
         {
-            int n = Socket.Receive(buffer, SocketFlags.None, out var error);
+            int n = SocketIo.Receive(Socket, buffer, out var error);
             if (error == SocketError.WouldBlock)
                 return;
             if (error != SocketError.Success)

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using Switchboard.Protocols;
 
@@ -16,6 +17,10 @@ internal sealed class ReadinessAcceptor : Acceptor
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _next;
 
+    // Every connection's local end when the listener is bound to one address: shared, rather than
+    // a copy per connection. Null for a wildcard listener, whose connections' local ends differ.
+    private EndPoint? _sharedLocalEndPoint;
+
     public ReadinessAcceptor(ServerRuntime runtime, ReadinessEngine engine, int loopCount)
         : base(runtime)
     {
@@ -28,6 +33,8 @@ internal sealed class ReadinessAcceptor : Acceptor
 
     public override void Start(Socket listener)
     {
+        if (listener.LocalEndPoint is IPEndPoint local && !local.Address.Equals(IPAddress.Any) && !local.Address.Equals(IPAddress.IPv6Any))
+            _sharedLocalEndPoint = local;
         _loops[0].Listen(listener, OnAccepted, OnAcceptFailed);
         foreach (var loop in _loops)
             loop.Start();
@@ -60,7 +67,7 @@ internal sealed class ReadinessAcceptor : Acceptor
     }
 
     private LoopConnection CreateConnection(long id, Socket socket, Protocol protocol, ReadinessLoop loop) =>
-        new(id, socket, protocol, Runtime, loop);
+        new(id, socket, _sharedLocalEndPoint ?? socket.LocalEndPoint!, protocol, Runtime, loop);
 
     private void OnAcceptFailed(Socket? socket, SocketException error)
     {

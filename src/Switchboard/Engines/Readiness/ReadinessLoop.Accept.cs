@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
+using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Engines.Readiness;
 
@@ -42,43 +43,29 @@ internal sealed partial class ReadinessLoop
     {
         for (int i = 0; i < MaxAcceptsPerWake && _listener is not null; i++)
         {
-            Socket socket;
-            try
+            var socket = SocketIo.Accept(_listener, out var error);
+            switch (error)
             {
-                socket = _listener.Accept();
+                case SocketError.Success:
+                    _onAccepted!(socket!);
+                    break;
+                case SocketError.WouldBlock:
+                    return;
+                case SocketError.TooManyOpenSockets:
+                    AcceptWithSpareDescriptor(new SocketException((int)error));
+                    return;
+                default:
+                    _onAcceptFailed!(null, new SocketException((int)error));
+                    return;
             }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
-            {
-                return;
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.TooManyOpenSockets)
-            {
-                AcceptWithSpareDescriptor(e);
-                return;
-            }
-            catch (SocketException e)
-            {
-                _onAcceptFailed!(null, e);
-                return;
-            }
-
-            _onAccepted!(socket);
         }
     }
 
     private void AcceptWithSpareDescriptor(SocketException error)
     {
         _spare?.Dispose();
-        Socket? socket = null;
-        try
-        {
-            socket = _listener!.Accept();
-        }
-        catch (SocketException)
-        {
-            // Someone else took the descriptor; the client stays in the backlog for now.
-        }
-
+        // May fail if someone else took the descriptor: the client stays in the backlog for now.
+        var socket = SocketIo.Accept(_listener!, out _);
         _onAcceptFailed!(socket, error);
         _spare = OpenSpare();
     }

@@ -99,7 +99,7 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
         int token = _nextToken++;
         if (_nextToken == int.MaxValue)
             _nextToken = FirstConnectionToken;
-        connection.Socket.Blocking = false;
+        // Already non-blocking in the kernel (SocketIo.Accept); .NET is not told, see SocketIo.
         connection.Socket.NoDelay = true;
         connection.Token = token;
         _connections.Add(token, connection);

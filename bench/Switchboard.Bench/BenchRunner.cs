@@ -80,6 +80,10 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         }
     }
 
+    private string NothingMeasured(long errors) => settings.Scenario == "time"
+        ? $"no two ticks arrived after the first interval: is the server the time app, and is --duration over twice --interval? ({errors} errors)"
+        : $"nothing was measured ({errors} errors): is the server the {ServedApp} app?";
+
     private string ServedApp => settings.Scenario is "chat" or "time" ? settings.Scenario : "echo";
 
     private BenchResult Failed(string engine, string why) => new() { Scenario = settings.Scenario, Engine = engine, Failure = why };
@@ -147,9 +151,10 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             _ => throw new ArgumentException($"unknown scenario '{settings.Scenario}' (choose from: echo, latency, connections, churn, chat, time)"),
         };
         if (result.Messages == 0)
-            result = result with { Failure = $"nothing was measured ({result.Errors} errors): is the server the {ServedApp} app?" };
+            result = result with { Failure = NothingMeasured(result.Errors) };
         double loadCpu = (Process.GetCurrentProcess().TotalProcessorTime - loadCpuBefore).TotalSeconds;
-        result = result with { LoadGeneratorCpuCores = loadCpu / result.Seconds };
+        if (result.LoadGeneratorCpuCores == 0) // connections measures its own, over the opening only
+            result = result with { LoadGeneratorCpuCores = loadCpu / result.Seconds };
         if (server is null)
             return result;
         if (server.Exited)
@@ -196,12 +201,14 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
     private async Task<BenchResult> ConnectionsAsync(string engine, System.Net.IPEndPoint target, ServerProcess? server)
     {
         double cpuBefore = server?.CpuSeconds() ?? 0;
+        var loadCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         long rssHalfway = 0;
         void Halfway() => rssHalfway = server?.Memory().Rss ?? 0;
         var (seconds, sockets) = await ConnectionsLoad.OpenAsync(target, settings.Connections, Halfway).ConfigureAwait(false);
         using (sockets)
         {
             double cpuOpening = (server?.CpuSeconds() ?? 0) - cpuBefore;
+            double loadCpuOpening = (Process.GetCurrentProcess().TotalProcessorTime - loadCpuBefore).TotalSeconds;
             long rssAfter = server?.Memory().Rss ?? 0;
             int secondHalf = sockets.Count - (sockets.Count / 2);
             int answered = await ConnectionsLoad.CountAnsweringAsync(sockets).ConfigureAwait(false);
@@ -212,6 +219,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
                 Seconds = seconds,
                 Messages = sockets.Count,
                 AcceptsPerSecond = sockets.Count / seconds,
+                LoadGeneratorCpuCores = loadCpuOpening / seconds,
                 ServerCpuMicrosPerAccept = server is null ? null : cpuOpening * 1e6 / sockets.Count,
                 RssBytesPerConnection = server is null ? null : (double)(rssAfter - rssHalfway) / secondHalf,
                 Answered = answered,

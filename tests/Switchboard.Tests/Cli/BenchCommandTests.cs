@@ -20,7 +20,7 @@ public sealed class BenchCommandTests : IDisposable
     {
         var (code, stdout, stderr) = await CliProcess.RunAsync(
             "bench", scenario, "--engines", "threading,epoll", "--duration", "300ms", "--clients", "4", "--in-flight", "10",
-            "--connections", "200", "--out", _out);
+            "--connections", "200", "--interval", "50ms", "--out", _out);
 
         Assert.True(code == 0, $"exit {code}; stdout: {stdout}; stderr: {stderr}");
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out, $"{scenario}.json")));

@@ -7,10 +7,6 @@ namespace Switchboard.Engines.Forking;
 /// <summary>The parent's handle on one worker: its process, its end of the control channel, and whether it is busy.</summary>
 internal sealed class WorkerProcess : IDisposable
 {
-    // Spawns happen one at a time: while one worker's end of its control channel is inheritable,
-    // no other worker may be started, or it would inherit that descriptor too.
-    private static readonly Lock SpawnLock = new();
-
     private WorkerProcess(Process process, Socket control)
     {
         Process = process;
@@ -40,12 +36,14 @@ internal sealed class WorkerProcess : IDisposable
             int childFd = (int)childEnd.Handle;
             var start = ThisProgram.SameArguments();
             start.Environment[ForkingWorker.EnvironmentVariable] = $"{listenerFd},{childFd},{Environment.ProcessId}";
-            Process process;
-            lock (SpawnLock)
+            // On the spawn thread, which also makes spawns one at a time: while one worker's end of
+            // its control channel is inheritable, no other worker may be started, or it would
+            // inherit that descriptor too.
+            Process process = SpawnThread.Run(() =>
             {
                 Fcntl.SetCloseOnExec(childFd, false);
-                process = Process.Start(start) ?? throw new InvalidOperationException("the worker process did not start");
-            }
+                return Process.Start(start) ?? throw new InvalidOperationException("the worker process did not start");
+            });
 
             return new WorkerProcess(process, parentEnd);
         }

@@ -35,6 +35,8 @@ internal sealed partial class WorkerAcceptor : Acceptor
     public override void Start(Socket listener)
     {
         listener.Blocking = false;
+        // Lets the parent tell this exit from a signal with the same status (see WorkerExit).
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Tell(WorkerMessage.Exiting);
         if (Runtime.Options.IdleTimeout > TimeSpan.Zero)
             _watchdog = new Timer(_ => CheckHung(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         var thread = new Thread(() => Run(listener)) { IsBackground = true, Name = "switchboard-worker" };
@@ -55,6 +57,7 @@ internal sealed partial class WorkerAcceptor : Acceptor
         int quota = Runtime.Options.Workers.ConnectionsPerWorker;
         try
         {
+            Tell(WorkerMessage.Ready);
             while (!_stopping)
             {
                 if (!listener.Poll(PollInterval, SelectMode.SelectRead) || _stopping)

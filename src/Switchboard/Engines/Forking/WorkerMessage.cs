@@ -3,9 +3,15 @@ namespace Switchboard.Engines.Forking;
 /// <summary>One-byte status messages a worker sends its parent over the control channel.</summary>
 internal static class WorkerMessage
 {
+    /// <summary>The worker is up and waiting for connections: until then, its death is a failed start.</summary>
+    public const byte Ready = (byte)'R';
+
     /// <summary>The worker took a connection.</summary>
     public const byte Busy = (byte)'B';
 
     /// <summary>The worker finished a connection and is free again.</summary>
     public const byte Idle = (byte)'I';
+
+    /// <summary>The worker is exiting on its own, so its exit status is an exit code, not a signal.</summary>
+    public const byte Exiting = (byte)'X';
 }

@@ -16,12 +16,11 @@ namespace Switchboard.Engines.Forking;
 /// </summary>
 internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runtime)
 {
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
-
     private readonly Lock _lock = new();
     private readonly List<WorkerProcess> _workers = [];
     private readonly TaskCompletionSource _allExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly StartBackOff _backOff = new();
     private Socket? _listener;
     private bool _stopping;
     private bool _retryScheduled;
@@ -84,6 +83,12 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
     {
         while (!_stopping && _workers.Count(w => !w.IsBusy) < Pool.MinSpare && _workers.Count < Pool.Max)
         {
+            if (_backOff.Remaining is { } wait && wait > TimeSpan.Zero)
+            {
+                ScheduleRetry(wait);
+                return;
+            }
+
             WorkerProcess worker;
             try
             {
@@ -91,8 +96,9 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
             }
             catch (Exception e) when (e is Win32Exception or InvalidOperationException or IOException)
             {
-                Log.CannotStart(Runtime.Logger, e.Message, RetryDelay.TotalSeconds);
-                ScheduleRetry();
+                var delay = _backOff.Failed();
+                Log.CannotStart(Runtime.Logger, e.Message, delay.TotalSeconds);
+                ScheduleRetry(delay);
                 return;
             }
 
@@ -102,12 +108,12 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
         }
     }
 
-    private void ScheduleRetry()
+    private void ScheduleRetry(TimeSpan delay)
     {
         if (_retryScheduled)
             return;
         _retryScheduled = true;
-        _ = Task.Delay(RetryDelay).ContinueWith(
+        _ = Task.Delay(delay).ContinueWith(
             _ =>
             {
                 lock (_lock)
@@ -134,10 +140,7 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
                 }
 
                 lock (_lock)
-                {
-                    worker.IsBusy = frame[^1] == WorkerMessage.Busy;
-                    Replenish();
-                }
+                    OnStatus(worker, frame[^1]);
             }
         }
         catch (Exception e) when (e is SocketException or InvalidDataException)
@@ -151,15 +154,38 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
         lock (_lock)
         {
             _workers.Remove(worker);
-            if (code == 0 || _stopping)
-                Log.Exited(Runtime.Logger, worker.Pid, code);
+            string how = WorkerExit.Describe(code, worker.SaidGoodbye, worker.CameUp);
+            if (!worker.CameUp && !_stopping)
+                Log.FailedStart(Runtime.Logger, worker.Pid, how, _backOff.Failed().TotalSeconds);
+            else if (code == 0 || _stopping)
+                Log.Exited(Runtime.Logger, worker.Pid, how);
             else
-                Log.Died(Runtime.Logger, worker.Pid, code > 128 ? $"killed by signal {code - 128}" : $"exit code {code}", worker.IsBusy);
+                Log.Died(Runtime.Logger, worker.Pid, how, worker.IsBusy);
             worker.Dispose();
             if (_stopping && _workers.Count == 0)
                 _allExited.TrySetResult();
             Replenish();
         }
+    }
+
+    /// <summary>A worker's status message. Holding <see cref="_lock"/>.</summary>
+    private void OnStatus(WorkerProcess worker, byte status)
+    {
+        switch (status)
+        {
+            case WorkerMessage.Exiting:
+                worker.SaidGoodbye = true;
+                return;
+            case WorkerMessage.Ready:
+                worker.CameUp = true;
+                _backOff.Succeeded();
+                break;
+            default:
+                worker.IsBusy = status == WorkerMessage.Busy;
+                break;
+        }
+
+        Replenish();
     }
 
     private void Deliver(IWorkerMessageHandler? handler, WorkerProcess worker, byte[] frame)
@@ -186,11 +212,14 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
         [LoggerMessage(Level = LogLevel.Information, Message = "Started worker {Pid} ({Count} in the pool)")]
         public static partial void Started(ILogger logger, int pid, int count);
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Pid} exited (code {Code})")]
-        public static partial void Exited(ILogger logger, int pid, int code);
+        [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Pid} exited ({How})")]
+        public static partial void Exited(ILogger logger, int pid, string how);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Pid} died ({How}); busy: {Busy}. Only its own connection is lost; replacing it")]
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Pid} died ({How}); busy: {Busy}. Only its own connection is lost")]
         public static partial void Died(ILogger logger, int pid, string how, bool busy);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Worker {Pid} failed to start ({How}, before it reported ready); next start in {Seconds} s")]
+        public static partial void FailedStart(ILogger logger, int pid, string how, double seconds);
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Cannot start a worker: {Error}; retrying in {Seconds} s")]
         public static partial void CannotStart(ILogger logger, string error, double seconds);

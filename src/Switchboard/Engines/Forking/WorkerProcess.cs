@@ -26,6 +26,12 @@ internal sealed class WorkerProcess : IDisposable
 
     public bool IsBusy { get; set; }
 
+    /// <summary>The worker reported it is up; until then its death counts as a failed start.</summary>
+    public bool CameUp { get; set; }
+
+    /// <summary>The worker said it is exiting on its own (see <see cref="WorkerExit"/>).</summary>
+    public bool SaidGoodbye { get; set; }
+
     /// <summary>Starts this program again in worker mode, inheriting the listener and one end of a fresh control channel.</summary>
     public static WorkerProcess Start(Socket listener)
     {

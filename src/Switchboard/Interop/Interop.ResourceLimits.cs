@@ -22,6 +22,14 @@ internal static partial class Interop
         [LibraryImport("libc", EntryPoint = "setrlimit", SetLastError = true)]
         private static partial int Set(int resource, in RLimit limit);
 
+        /// <summary>The soft descriptor limit: the most descriptors this process may have open.</summary>
+        public static ulong OpenFiles()
+        {
+            if (Get(RLIMIT_NOFILE, out var limit) != 0)
+                throw LastError("getrlimit");
+            return limit.Current;
+        }
+
         /// <summary>Raises the soft descriptor limit to the hard limit; returns (soft before, soft after).</summary>
         public static (ulong Before, ulong After) RaiseOpenFilesToHardLimit()
         {

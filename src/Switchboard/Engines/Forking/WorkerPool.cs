@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using static Switchboard.Interop.Interop;
@@ -22,6 +21,8 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly StartBackOff _backOff = new();
     private Socket? _listener;
+    private int _max;
+    private bool _capped;
     private bool _stopping;
     private bool _retryScheduled;
 
@@ -33,6 +34,7 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
     {
         _listener = listener;
         Fcntl.SetCloseOnExec((int)listener.Handle, false); // every worker inherits it
+        _max = Pool.Max;
         lock (_lock)
             Replenish();
     }
@@ -81,11 +83,19 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
     /// <summary>Starts workers until enough are idle, within the ceiling. Holding <see cref="_lock"/>.</summary>
     private void Replenish()
     {
-        while (!_stopping && _workers.Count(w => !w.IsBusy) < Pool.MinSpare && _workers.Count < Pool.Max)
+        while (!_stopping && _workers.Count(w => !w.IsBusy) < Pool.MinSpare && _workers.Count < _max)
         {
             if (_backOff.Remaining is { } wait && wait > TimeSpan.Zero)
             {
                 ScheduleRetry(wait);
+                return;
+            }
+
+            if (DescriptorBudget.Room() < 1)
+            {
+                var delay = _backOff.Failed();
+                Log.NoDescriptors(Runtime.Logger, DescriptorBudget.Open, DescriptorBudget.Limit, DescriptorBudget.Reserve, delay.TotalSeconds);
+                ScheduleRetry(delay);
                 return;
             }
 
@@ -94,7 +104,9 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
             {
                 worker = WorkerProcess.Start(_listener!);
             }
-            catch (Exception e) when (e is Win32Exception or InvalidOperationException or IOException)
+#pragma warning disable CA1031 // Whatever stops one worker starting must not stop the pool: back off and retry.
+            catch (Exception e)
+#pragma warning restore CA1031
             {
                 var delay = _backOff.Failed();
                 Log.CannotStart(Runtime.Logger, e.Message, delay.TotalSeconds);
@@ -104,8 +116,21 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
 
             _workers.Add(worker);
             Log.Started(Runtime.Logger, worker.Pid, _workers.Count);
+            if (!_capped)
+                CapToDescriptorLimit();
             _ = WatchAsync(worker);
         }
+    }
+
+    /// <summary>Lowers the ceiling to what the descriptor limit allows, once. Holding <see cref="_lock"/>.</summary>
+    private void CapToDescriptorLimit()
+    {
+        _capped = true;
+        int allowed = _workers.Count + DescriptorBudget.Room();
+        if (allowed >= _max)
+            return;
+        Log.Capped(Runtime.Logger, _max, allowed, DescriptorBudget.Limit, DescriptorBudget.Open, DescriptorBudget.Reserve);
+        _max = Math.Max(1, allowed);
     }
 
     private void ScheduleRetry(TimeSpan delay)
@@ -223,6 +248,12 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Cannot start a worker: {Error}; retrying in {Seconds} s")]
         public static partial void CannotStart(ILogger logger, string error, double seconds);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "At most {Max} workers, not {Wanted}: the open-files limit is {Limit} and {Open} are open; {Reserve} are kept in reserve")]
+        public static partial void Capped(ILogger logger, int wanted, int max, ulong limit, int open, int reserve);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Not starting a worker: {Open} descriptors open, the limit is {Limit} and {Reserve} are kept in reserve; next try in {Seconds} s")]
+        public static partial void NoDescriptors(ILogger logger, int open, ulong limit, int reserve, double seconds);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Pid} did not finish in time; killing it")]
         public static partial void Killing(ILogger logger, int pid);

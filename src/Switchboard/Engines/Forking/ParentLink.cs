@@ -50,6 +50,14 @@ public sealed class ParentLink
 
     internal void SendStatus(byte status) => Write(Frames.Status, [status]);
 
+    internal void SendAlive(TimeSpan quiet)
+    {
+        Span<byte> payload = stackalloc byte[5];
+        payload[0] = WorkerMessage.Alive;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(payload[1..], (int)Math.Min(quiet.TotalMilliseconds, int.MaxValue));
+        Write(Frames.Status, payload);
+    }
+
     private void Write(byte kind, ReadOnlySpan<byte> payload)
     {
         byte[] frame = Frames.Build(kind, payload);

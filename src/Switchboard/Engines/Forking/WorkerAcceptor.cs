@@ -22,7 +22,7 @@ internal sealed partial class WorkerAcceptor : Acceptor
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
     private volatile SocketConnection? _current;
-    private Timer? _watchdog;
+    private Timer? _heartbeat;
 
     public WorkerAcceptor(ServerRuntime runtime)
         : base(runtime)
@@ -38,7 +38,7 @@ internal sealed partial class WorkerAcceptor : Acceptor
         // Lets the parent tell this exit from a signal with the same status (see WorkerExit).
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Tell(WorkerMessage.Exiting);
         if (Runtime.Options.IdleTimeout > TimeSpan.Zero)
-            _watchdog = new Timer(_ => CheckHung(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+            _heartbeat = new Timer(_ => ReportProgress(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         var thread = new Thread(() => Run(listener)) { IsBackground = true, Name = "switchboard-worker" };
         thread.Start();
     }
@@ -47,7 +47,7 @@ internal sealed partial class WorkerAcceptor : Acceptor
 
     public override void Dispose()
     {
-        _watchdog?.Dispose();
+        _heartbeat?.Dispose();
         base.Dispose();
     }
 
@@ -113,28 +113,20 @@ internal sealed partial class WorkerAcceptor : Acceptor
     private void Tell(byte status) => _parent.SendStatus(status);
 
     /// <summary>
-    /// A connection's own idle timer closes it when nothing moves. If it is still open well past
-    /// that, a callback is stuck (an app that blocks or loops): only ending the process frees the
-    /// worker, and the parent replaces it.
+    /// Tells the parent how long the connection has been quiet. Its own idle timer closes it when
+    /// nothing moves; if it is still open well past that, a callback is stuck (an app that blocks
+    /// or loops), and only ending the process frees the worker. The parent decides and kills it,
+    /// also when these reports stop (a worker that is stopped or wedged cannot judge itself).
     /// </summary>
-    private void CheckHung()
+    private void ReportProgress()
     {
-        if (_current is not { } connection)
-            return;
-        long quiet = Clock.Now - connection.LastActivity;
-        if (quiet > Clock.ToTicks(Runtime.Options.IdleTimeout + TimeSpan.FromSeconds(2)))
-        {
-            Log.Hung(Runtime.Logger, connection.RemoteEndPoint.ToString() ?? "?", Clock.ToTimeSpan(quiet).TotalSeconds);
-            Environment.Exit(70);
-        }
+        if (_current is { } connection)
+            _parent.SendAlive(Clock.ToTimeSpan(Clock.Now - connection.LastActivity));
     }
 
     private static partial class Log
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Served {Count} connections; retiring so a fresh worker takes over")]
         public static partial void QuotaServed(ILogger logger, int count);
-
-        [LoggerMessage(Level = LogLevel.Error, Message = "Stuck serving {Remote}: nothing moved for {Seconds:F0} s, past the idle timeout; exiting")]
-        public static partial void Hung(ILogger logger, string remote, double seconds);
     }
 }

@@ -12,6 +12,13 @@ internal static class WorkerMessage
     /// <summary>The worker finished a connection and is free again.</summary>
     public const byte Idle = (byte)'I';
 
+    /// <summary>
+    /// Still serving, sent every second while busy (when an idle timeout is set), followed by how
+    /// long its connection has been quiet, in milliseconds (4 bytes, little-endian): the parent
+    /// decides from that, or from the silence when reports stop, that the worker is hung.
+    /// </summary>
+    public const byte Alive = (byte)'A';
+
     /// <summary>The worker is exiting on its own, so its exit status is an exit code, not a signal.</summary>
     public const byte Exiting = (byte)'X';
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using static Switchboard.Interop.Interop;
@@ -15,6 +16,10 @@ namespace Switchboard.Engines.Forking;
 /// </summary>
 internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runtime)
 {
+    // How far past the idle timeout a busy worker's connection may stay quiet before it counts as
+    // hung: room for the connection's own idle timer to fire and the worker to report it.
+    private static readonly TimeSpan HangMargin = TimeSpan.FromSeconds(2);
+
     private readonly Lock _lock = new();
     private readonly List<WorkerProcess> _workers = [];
     private readonly TaskCompletionSource _allExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -23,6 +28,7 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
     private Socket? _listener;
     private int _max;
     private bool _capped;
+    private Timer? _hangCheck;
     private bool _stopping;
     private bool _retryScheduled;
 
@@ -35,6 +41,8 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
         _listener = listener;
         Fcntl.SetCloseOnExec((int)listener.Handle, false); // every worker inherits it
         _max = Pool.Max;
+        if (Runtime.Options.IdleTimeout > TimeSpan.Zero)
+            _hangCheck = new Timer(_ => KillHung(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         lock (_lock)
             Replenish();
     }
@@ -74,6 +82,9 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
 
             await _allExited.Task.ConfigureAwait(false);
         }
+
+        if (_hangCheck is not null)
+            await _hangCheck.DisposeAsync().ConfigureAwait(false);
 
         // Only now: no worker is left to need the listening socket.
         _listener?.Dispose();
@@ -122,6 +133,30 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
         }
     }
 
+    /// <summary>
+    /// Kills (SIGKILL) busy workers whose connection has been quiet past the idle timeout, by their
+    /// own reports or by their silence: the connection's idle timer should have closed it, so a
+    /// callback is stuck, or the worker is stopped. Only the parent can judge a worker that no
+    /// longer runs; its death is then handled like any other.
+    /// </summary>
+    private void KillHung()
+    {
+        var limit = Runtime.Options.IdleTimeout + HangMargin;
+        lock (_lock)
+        {
+            if (_stopping)
+                return;
+            foreach (var worker in _workers)
+            {
+                if (!worker.IsBusy || worker.KilledAsHung || worker.QuietFor is var quiet && quiet <= limit)
+                    continue;
+                worker.KilledAsHung = true;
+                Log.Hung(Runtime.Logger, worker.Pid, quiet.TotalSeconds);
+                worker.Kill();
+            }
+        }
+    }
+
     /// <summary>Lowers the ceiling to what the descriptor limit allows, once. Holding <see cref="_lock"/>.</summary>
     private void CapToDescriptorLimit()
     {
@@ -165,7 +200,7 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
                 }
 
                 lock (_lock)
-                    OnStatus(worker, frame[^1]);
+                    OnStatus(worker, frame);
             }
         }
         catch (Exception e) when (e is SocketException or InvalidDataException)
@@ -194,10 +229,14 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
     }
 
     /// <summary>A worker's status message. Holding <see cref="_lock"/>.</summary>
-    private void OnStatus(WorkerProcess worker, byte status)
+    private void OnStatus(WorkerProcess worker, byte[] frame)
     {
+        byte status = frame[1];
         switch (status)
         {
+            case WorkerMessage.Alive when frame.Length >= 6:
+                worker.Reported(TimeSpan.FromMilliseconds(BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(2))));
+                return;
             case WorkerMessage.Exiting:
                 worker.SaidGoodbye = true;
                 return;
@@ -207,6 +246,7 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
                 break;
             default:
                 worker.IsBusy = status == WorkerMessage.Busy;
+                worker.Reported(TimeSpan.Zero);
                 break;
         }
 
@@ -254,6 +294,9 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Not starting a worker: {Open} descriptors open, the limit is {Limit} and {Reserve} are kept in reserve; next try in {Seconds} s")]
         public static partial void NoDescriptors(ILogger logger, int open, ulong limit, int reserve, double seconds);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Worker {Pid} is hung: its connection has been quiet for {Seconds:F0} s, past the idle timeout; killing it")]
+        public static partial void Hung(ILogger logger, int pid, double seconds);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Pid} did not finish in time; killing it")]
         public static partial void Killing(ILogger logger, int pid);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using Switchboard.Engines.Timers;
 using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Engines.Forking;
@@ -7,6 +8,9 @@ namespace Switchboard.Engines.Forking;
 /// <summary>The parent's handle on one worker: its process, its end of the control channel, and whether it is busy.</summary>
 internal sealed class WorkerProcess : IDisposable
 {
+    private TimeSpan _reportedQuiet;
+    private long _lastReport = Clock.Now;
+
     private WorkerProcess(Process process, Socket control)
     {
         Process = process;
@@ -28,6 +32,19 @@ internal sealed class WorkerProcess : IDisposable
 
     /// <summary>The worker reported it is up; until then its death counts as a failed start.</summary>
     public bool CameUp { get; set; }
+
+    /// <summary>The pool killed it as hung; it is not judged again.</summary>
+    public bool KilledAsHung { get; set; }
+
+    /// <summary>How long its connection has been quiet, as of now: what it last reported, plus the time since.</summary>
+    public TimeSpan QuietFor => _reportedQuiet + Clock.ToTimeSpan(Clock.Now - _lastReport);
+
+    /// <summary>The worker reported its connection quiet for <paramref name="quiet"/> (zero when it takes one).</summary>
+    public void Reported(TimeSpan quiet)
+    {
+        _reportedQuiet = quiet;
+        _lastReport = Clock.Now;
+    }
 
     /// <summary>The worker said it is exiting on its own (see <see cref="WorkerExit"/>).</summary>
     public bool SaidGoodbye { get; set; }

@@ -12,6 +12,7 @@ internal static partial class Interop
         public const short POLLERR = 0x008;
         public const short POLLHUP = 0x010;
         public const short POLLNVAL = 0x020;
+        public const short POLLRDHUP = 0x2000;
 
         [StructLayout(LayoutKind.Sequential)]
         internal struct PollFd

@@ -28,8 +28,8 @@ public static class ForkingWorker
     public static bool IsCurrentProcess => Descriptors.Value is not null;
 
     /// <summary>
-    /// In a worker: arranges to be sent SIGTERM should the parent die (so no worker is ever
-    /// orphaned), and returns true. Elsewhere: does nothing and returns false.
+    /// In a worker: arranges to be sent SIGTERM should the parent die or close the control
+    /// channel (so no worker is ever orphaned), and returns true. Elsewhere: does nothing and returns false.
     /// </summary>
     /// <exception cref="InvalidOperationException">The parent is already gone.</exception>
     public static bool Initialize()
@@ -39,6 +39,7 @@ public static class ForkingWorker
         ProcessControl.SignalMeWhenParentDies(ProcessControl.SIGTERM);
         if (ProcessControl.GetParentProcessId() != descriptors.ParentPid)
             throw new InvalidOperationException("the forking server that started this worker has already exited");
+        ParentWatch.Start(descriptors.ControlFd);
         return true;
     }
 

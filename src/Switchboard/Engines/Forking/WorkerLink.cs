@@ -1,31 +1,59 @@
 using System.Net.Sockets;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 
 namespace Switchboard.Engines.Forking;
 
 /// <summary>
 /// In a forking server's parent: the channel to one worker. <see cref="Send"/> queues and returns
 /// at once, so a worker that reads slowly holds up no one else; messages to one worker arrive in
-/// the order sent.
+/// the order sent. The queue is bounded: a worker that stops reading while messages keep coming
+/// would otherwise grow the parent without limit. On overflow the parent closes the channel, the
+/// worker sees it close and exits, and the pool replaces it, as for any worker that dies.
 /// </summary>
-public sealed class WorkerLink
+public sealed partial class WorkerLink
 {
-    private readonly Socket _socket;
-    private readonly Channel<byte[]> _outbound = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>Messages queued for one worker at most.</summary>
+    internal const int Capacity = 4096;
 
-    internal WorkerLink(int pid, Socket socket)
+    private readonly Socket _socket;
+    private readonly ILogger _logger;
+    private readonly Channel<byte[]> _outbound = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(Capacity) { SingleReader = true });
+    private int _closed;
+
+    internal WorkerLink(int pid, Socket socket, ILogger logger)
     {
         Pid = pid;
         _socket = socket;
+        _logger = logger;
         _ = PumpAsync();
     }
 
     /// <summary>The worker's process id.</summary>
     public int Pid { get; }
 
-    /// <summary>Queues <paramref name="message"/> for the worker's <see cref="ParentLink.Received"/>.</summary>
+    /// <summary>
+    /// Queues <paramref name="message"/> for the worker's <see cref="ParentLink.Received"/>. If
+    /// <see cref="Capacity"/> messages are already waiting, the worker is not reading: the channel
+    /// is closed instead (logged), and this and later messages are dropped.
+    /// </summary>
     /// <param name="message">The bytes; copied before the call returns.</param>
-    public void Send(ReadOnlySpan<byte> message) => _outbound.Writer.TryWrite(Frames.Build(Frames.Message, message));
+    public void Send(ReadOnlySpan<byte> message)
+    {
+        if (!_outbound.Writer.TryWrite(Frames.Build(Frames.Message, message)) && Interlocked.Exchange(ref _closed, 1) == 0)
+        {
+            Log.Overflow(_logger, Pid, Capacity);
+            Complete();
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Both); // the worker's end sees the channel close
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // Already gone.
+            }
+        }
+    }
 
     internal void Complete() => _outbound.Writer.TryComplete();
 
@@ -43,5 +71,11 @@ public sealed class WorkerLink
         {
             // The worker is gone; its exit is reported separately.
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Error, Message = "Worker {Pid} is not reading its messages ({Capacity} queued); closing its channel")]
+        public static partial void Overflow(ILogger logger, int pid, int capacity);
     }
 }

@@ -113,7 +113,7 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
             WorkerProcess worker;
             try
             {
-                worker = WorkerProcess.Start(_listener!);
+                worker = WorkerProcess.Start(_listener!, Runtime.Logger);
             }
 #pragma warning disable CA1031 // Whatever stops one worker starting must not stop the pool: back off and retry.
             catch (Exception e)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Switchboard.Engines.Timers;
 using static Switchboard.Interop.Interop;
 
@@ -11,11 +12,11 @@ internal sealed class WorkerProcess : IDisposable
     private TimeSpan _reportedQuiet;
     private long _lastReport = Clock.Now;
 
-    private WorkerProcess(Process process, Socket control)
+    private WorkerProcess(Process process, Socket control, ILogger logger)
     {
         Process = process;
         Control = control;
-        Link = new WorkerLink(process.Id, control);
+        Link = new WorkerLink(process.Id, control, logger);
     }
 
     public Process Process { get; }
@@ -50,7 +51,7 @@ internal sealed class WorkerProcess : IDisposable
     public bool SaidGoodbye { get; set; }
 
     /// <summary>Starts this program again in worker mode, inheriting the listener and one end of a fresh control channel.</summary>
-    public static WorkerProcess Start(Socket listener)
+    public static WorkerProcess Start(Socket listener, ILogger logger)
     {
         var (parentEnd, childEnd) = SocketPair.Create();
         try
@@ -68,7 +69,7 @@ internal sealed class WorkerProcess : IDisposable
                 return Process.Start(start) ?? throw new InvalidOperationException("the worker process did not start");
             });
 
-            return new WorkerProcess(process, parentEnd);
+            return new WorkerProcess(process, parentEnd, logger);
         }
         catch
         {

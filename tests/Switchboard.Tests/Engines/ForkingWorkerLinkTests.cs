@@ -1,0 +1,59 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Switchboard.Engines.Forking;
+using Switchboard.Tests.Support;
+using static Switchboard.Interop.Interop;
+
+namespace Switchboard.Tests.Engines;
+
+/// <summary>The parent's queue to one worker is bounded: a worker that does not read has its channel closed.</summary>
+public sealed class ForkingWorkerLinkTests
+{
+    [Fact]
+    public async Task A_worker_that_does_not_read_has_its_channel_closed_once_the_queue_is_full()
+    {
+        var (parentEnd, workerEnd) = SocketPair.Create();
+        using var parent = parentEnd;
+        using var worker = workerEnd;
+        var logger = new RecordingLogger();
+        var link = new WorkerLink(4711, parentEnd, logger);
+
+        // More than the queue and the socket's buffer hold together, with nobody reading.
+        var message = new byte[1024];
+        for (int i = 0; i < WorkerLink.Capacity * 4; i++)
+            link.Send(message);
+
+        Assert.Equal(["Worker 4711 is not reading its messages (4096 queued); closing its channel"], logger.Messages);
+        var buffer = new byte[64 * 1024];
+        using var timeout = new CancellationTokenSource(Timeouts.Quick);
+        while (await workerEnd.ReceiveAsync(buffer, SocketFlags.None, timeout.Token) > 0)
+        {
+            // Draining what was sent before the close; then the worker's end reads end of stream.
+        }
+    }
+
+    private sealed class RecordingLogger : ILogger
+    {
+        private readonly List<string> _messages = [];
+
+        public IReadOnlyList<string> Messages
+        {
+            get
+            {
+                lock (_messages)
+                    return [.. _messages];
+            }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (_messages)
+                _messages.Add(formatter(state, exception));
+        }
+    }
+}

@@ -5,7 +5,7 @@ namespace Switchboard.Interop;
 
 internal static partial class Interop
 {
-    /// <summary>socketpair(2): two connected Unix-domain sockets, used to wake a readiness loop.</summary>
+    /// <summary>socketpair(2): two connected Unix-domain sockets, used to wake a readiness loop and as the forking engine's control channels.</summary>
     internal static partial class SocketPair
     {
         private const int AF_UNIX = 1;

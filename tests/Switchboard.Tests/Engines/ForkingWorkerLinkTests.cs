@@ -6,7 +6,7 @@ using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Tests.Engines;
 
-/// <summary>The parent's queue to one worker is bounded: a worker that does not read has its channel closed.</summary>
+/// <summary>The control channel's two ends: the parent's queue to a worker is bounded, and a worker's handler must be real.</summary>
 public sealed class ForkingWorkerLinkTests
 {
     [Fact]
@@ -30,6 +30,18 @@ public sealed class ForkingWorkerLinkTests
         {
             // Draining what was sent before the close; then the worker's end reads end of stream.
         }
+    }
+
+    [Fact]
+    public void A_null_handler_for_the_parent_channel_is_refused()
+    {
+        var (parentEnd, workerEnd) = SocketPair.Create();
+        using var parent = parentEnd;
+        int fd = (int)workerEnd.Handle;
+        workerEnd.SafeHandle.SetHandleAsInvalid(); // the link owns the descriptor now
+        var link = new ParentLink(fd);
+
+        Assert.Throws<ArgumentNullException>(() => link.Received = null);
     }
 
     private sealed class RecordingLogger : ILogger

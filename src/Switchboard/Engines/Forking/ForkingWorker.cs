@@ -31,11 +31,13 @@ public static class ForkingWorker
     /// In a worker: arranges to be sent SIGTERM should the parent die or close the control
     /// channel (so no worker is ever orphaned), and returns true. Elsewhere: does nothing and returns false.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The parent is already gone.</exception>
+    /// <exception cref="InvalidOperationException">The parent is already gone, or the variable is malformed.</exception>
     public static bool Initialize()
     {
         if (Descriptors.Value is not { } descriptors)
             return false;
+        // Read once and kept: processes this worker starts must not take themselves for workers.
+        Environment.SetEnvironmentVariable(EnvironmentVariable, null);
         ProcessControl.SignalMeWhenParentDies(ProcessControl.SIGTERM);
         if (ProcessControl.GetParentProcessId() != descriptors.ParentPid)
             throw new InvalidOperationException("the forking server that started this worker has already exited");
@@ -51,11 +53,13 @@ public static class ForkingWorker
         if (string.IsNullOrEmpty(value))
             return null;
         string[] parts = value.Split(',');
-        return new WorkerDescriptors(
-            int.Parse(parts[0], CultureInfo.InvariantCulture),
-            int.Parse(parts[1], CultureInfo.InvariantCulture),
-            int.Parse(parts[2], CultureInfo.InvariantCulture));
+        if (parts.Length != 3 || !TryParse(parts[0], out int listener) || !TryParse(parts[1], out int control) || !TryParse(parts[2], out int parent))
+            throw new InvalidOperationException($"{EnvironmentVariable}='{value}' is not LISTENER_FD,CONTROL_FD,PARENT_PID; it is set only by a forking server for its workers");
+        return new WorkerDescriptors(listener, control, parent);
     }
+
+    private static bool TryParse(string text, out int number) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out number);
 }
 
 /// <summary>What a worker inherits: the listening socket, its end of the control channel, and who its parent is.</summary>

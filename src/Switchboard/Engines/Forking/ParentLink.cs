@@ -27,12 +27,14 @@ public sealed class ParentLink
     /// Messages from the parent, delivered one at a time, in order, on the channel's own thread.
     /// Setting it starts reading.
     /// </summary>
+    /// <exception cref="ArgumentNullException">Set to null: there would be no one to deliver to.</exception>
     /// <exception cref="InvalidOperationException">A handler was already set.</exception>
     public MessageHandler? Received
     {
         get => _received;
         set
         {
+            ArgumentNullException.ThrowIfNull(value);
             lock (_sendLock)
             {
                 if (_received is not null)

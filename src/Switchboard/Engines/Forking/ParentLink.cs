@@ -71,7 +71,7 @@ public sealed class ParentLink
             }
             catch (SocketException)
             {
-                // The parent is gone; PR_SET_PDEATHSIG is about to end this worker too.
+                // The parent is gone, or closed the channel: ParentWatch is about to end this worker.
             }
         }
     }

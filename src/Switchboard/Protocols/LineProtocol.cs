@@ -9,7 +9,10 @@ namespace Switchboard.Protocols;
 /// each line to <see cref="OnLineReceived"/>. The lines are the same however the stream is
 /// chunked. A line longer than <see cref="MaxLineLength"/> bytes is never buffered whole:
 /// <see cref="OnLineTooLong"/> runs as soon as the limit is passed, and the rest of that line is
-/// discarded.
+/// discarded; it runs again for every further <see cref="MaxLineLength"/> bytes discarded, so a
+/// client that streams without ever sending a line end keeps being reported (a protocol that
+/// stays connected after an overlong line can count these and give up on such a client). The
+/// number of reports depends only on the line's length, not on how it was chunked.
 /// </summary>
 public abstract class LineProtocol : Protocol
 {
@@ -17,7 +20,7 @@ public abstract class LineProtocol : Protocol
 
     private byte[] _line = [];
     private int _length;
-    private bool _discarding;
+    private long _discarded; // bytes of the current overlong line, counted from its start; 0 when not discarding
 
     /// <summary>The longest line accepted, in bytes, without its line end. Default: the server's <see cref="ServerOptions.MaxLineLength"/>.</summary>
     protected virtual int MaxLineLength => Connection.Options.MaxLineLength;
@@ -27,9 +30,10 @@ public abstract class LineProtocol : Protocol
     protected abstract void OnLineReceived(string line);
 
     /// <summary>
-    /// Called once for a line that passed <see cref="MaxLineLength"/>; its bytes are discarded up
-    /// to the next line end. By default sends <c>error: line too long (max N bytes)</c> and closes
-    /// the connection.
+    /// Called when a line passes <see cref="MaxLineLength"/>, and again for every further
+    /// <see cref="MaxLineLength"/> bytes of it; its bytes are discarded up to the next line end.
+    /// By default sends <c>error: line too long (max N bytes)</c> and closes the connection (so it
+    /// runs once).
     /// </summary>
     protected virtual void OnLineTooLong()
     {
@@ -66,21 +70,23 @@ public abstract class LineProtocol : Protocol
         {
             int end = data.IndexOf((byte)'\n');
             var piece = end < 0 ? data : data[..end];
-            if (_discarding)
+            if (_discarded > 0)
             {
-                if (end >= 0)
-                    _discarding = false;
+                Discard(piece.Length);
             }
             else if (!Append(piece))
             {
+                int buffered = _length;
                 _length = 0;
-                _discarding = end < 0;
-                OnLineTooLong();
+                Discard(buffered + piece.Length);
             }
             else if (end >= 0)
             {
                 EmitLine();
             }
+
+            if (end >= 0)
+                _discarded = 0;
 
             data = end < 0 ? default : data[(end + 1)..];
         }
@@ -97,6 +103,22 @@ public abstract class LineProtocol : Protocol
         _length += piece.Length;
         return true;
     }
+
+    /// <summary>Counts <paramref name="count"/> more bytes of an overlong line, reporting each limit's worth passed.</summary>
+    private void Discard(int count)
+    {
+        long before = Reports(_discarded);
+        _discarded += count;
+        for (long n = Reports(_discarded) - before; n > 0 && Connection.IsOpen; n--)
+            OnLineTooLong();
+    }
+
+    /// <summary>
+    /// Reports owed for an overlong line of <paramref name="length"/> bytes: the first when it
+    /// passes the buffer (the limit plus a possible <c>\r</c>), then one per limit's worth more.
+    /// </summary>
+    private long Reports(long length) =>
+        length <= MaxLineLength + 1 ? 0 : 1 + ((length - MaxLineLength - 2) / MaxLineLength);
 
     private void EmitLine()
     {

@@ -90,9 +90,26 @@ public sealed class LineProtocolTests
             transport.Receive(new string('x', 1000));
         transport.Receive("\nafter\n");
 
-        Assert.Equal(1, protocol.TooLong);
+        // One report on passing the limit (101 bytes with a \r), then one per further 100 bytes.
+        Assert.Equal(1 + ((1_000_000 - 102) / 100), protocol.TooLong);
         Assert.Equal(["after"], protocol.Lines);
         Assert.True(protocol.BufferCapacity <= 101, $"buffer grew to {protocol.BufferCapacity} bytes");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(int.MaxValue)]
+    public void An_overlong_line_is_reported_again_per_limit_discarded_whatever_the_chunking(int chunkSize)
+    {
+        var protocol = new KeepGoingLineProtocol();
+        var transport = new StringTransport(protocol, new ServerOptions { MaxLineLength = 10 });
+
+        transport.Receive(new string('x', 11) + "\n" + new string('y', 12) + "\n" + new string('z', 32) + "\nok\n", chunkSize);
+
+        // 11 bytes fit (a \r may follow): reported at the line end; 12 and 22 bytes: once; 32 bytes: three times.
+        Assert.Equal(1 + 1 + 3, protocol.TooLong);
+        Assert.Equal(["ok"], protocol.Lines);
     }
 
     [Fact]

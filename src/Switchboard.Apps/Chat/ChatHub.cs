@@ -6,7 +6,8 @@ namespace Switchboard.Apps.Chat;
 /// The in-process <see cref="IChatHub"/>: one lock over names and rooms (the seed's warning about
 /// threads and shared memory). Each line for a room is encoded once and the same bytes are queued
 /// to every member; queuing only copies into each connection's buffer, so it is done under the
-/// lock, which gives every member of a room the same order of lines.
+/// lock, which gives every member of a room the same order of lines. A leave that a fan-out
+/// itself causes (a member found too slow) waits until that fan-out is done, for the same reason.
 /// </summary>
 public sealed class ChatHub : IChatHub
 {
@@ -18,6 +19,7 @@ public sealed class ChatHub : IChatHub
     private readonly Lock _lock = new();
     private readonly Dictionary<string, ChatMember> _members = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, ChatRoom> _rooms = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Queue<(ChatMember Member, Farewell How, string Message)> _deferredLeaves = new();
     private readonly int _historySize;
 
     /// <summary>Creates an empty hub.</summary>
@@ -26,13 +28,15 @@ public sealed class ChatHub : IChatHub
     {
         ArgumentOutOfRangeException.ThrowIfNegative(historySize);
         _historySize = historySize;
+        // The lobby always exists, so /rooms lists it even before anyone has a name.
+        _rooms.Add(Lobby, new ChatRoom(Lobby, historySize));
     }
 
     /// <inheritdoc />
     public void Nick(ChatMember member, string nick)
     {
         ArgumentNullException.ThrowIfNull(member);
-        lock (_lock)
+        using (Enter())
         {
             if (_members.TryGetValue(nick, out var holder) && !ReferenceEquals(holder, member))
             {
@@ -41,6 +45,12 @@ public sealed class ChatHub : IChatHub
             }
 
             string? old = member.Nick;
+            if (string.Equals(old, nick, StringComparison.Ordinal))
+            {
+                Tell(member, $"! you are already {nick}");
+                return;
+            }
+
             if (old is not null)
                 _members.Remove(old);
             _members[nick] = member;
@@ -61,7 +71,7 @@ public sealed class ChatHub : IChatHub
     public void Join(ChatMember member, string room)
     {
         ArgumentNullException.ThrowIfNull(member);
-        lock (_lock)
+        using (Enter())
         {
             if (member.Nick is null)
                 Tell(member, NameFirst);
@@ -85,7 +95,7 @@ public sealed class ChatHub : IChatHub
     public void Whisper(ChatMember member, string nick, string text)
     {
         ArgumentNullException.ThrowIfNull(member);
-        lock (_lock)
+        using (Enter())
         {
             if (member.Nick is null)
                 Tell(member, NameFirst);
@@ -100,7 +110,7 @@ public sealed class ChatHub : IChatHub
     public void ListRooms(ChatMember member)
     {
         ArgumentNullException.ThrowIfNull(member);
-        lock (_lock)
+        using (Enter())
         {
             var rooms = _rooms.Values.OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase).Select(r => $"#{r.Name} ({r.Members.Length})");
             Tell(member, "* rooms: " + string.Join(", ", rooms));
@@ -111,7 +121,7 @@ public sealed class ChatHub : IChatHub
     public void ListWho(ChatMember member)
     {
         ArgumentNullException.ThrowIfNull(member);
-        lock (_lock)
+        using (Enter())
         {
             if (member.Nick is null)
             {
@@ -125,13 +135,37 @@ public sealed class ChatHub : IChatHub
     }
 
     /// <inheritdoc />
+    public void Tell(ChatMember member, string line)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        ArgumentNullException.ThrowIfNull(line);
+
+        // Everything here answers synchronously, so a line told now is already after the earlier answers.
+        member.Deliver(Encode(line));
+    }
+
+    /// <inheritdoc />
     public void Leave(ChatMember member, Farewell how, string message = "")
     {
         ArgumentNullException.ThrowIfNull(member);
-        lock (_lock)
+
+        // A Send during a fan-out can find a member too slow; the engine then runs that member's
+        // OnDisconnected, and so this, on the sending thread, inside our lock. Leaving at once
+        // would tell the rest of the room the farewell before the line being fanned out.
+        if (_lock.IsHeldByCurrentThread)
         {
-            if (member.Nick is not { } nick)
-                return;
+            _deferredLeaves.Enqueue((member, how, message));
+            return;
+        }
+
+        using (Enter())
+            LeaveLocked(member, how, message);
+    }
+
+    private void LeaveLocked(ChatMember member, Farewell how, string message)
+    {
+        if (member.Nick is { } nick)
+        {
             LeaveRoomLocked(member, how switch
             {
                 Farewell.Quit => message.Length > 0 ? $"* {nick} quit ({message})" : $"* {nick} quit",
@@ -143,12 +177,17 @@ public sealed class ChatHub : IChatHub
                 _members.Remove(nick);
             member.Nick = null;
         }
+
+        member.Close();
     }
+
+    /// <summary>Enters the lock; leaving the scope first runs the leaves deferred meanwhile, then exits.</summary>
+    private Scope Enter() => new(this);
 
     private void ToRoom(ChatMember member, Func<string, string> format)
     {
         ArgumentNullException.ThrowIfNull(member);
-        lock (_lock)
+        using (Enter())
         {
             if (member.Nick is null || member.Room is null)
             {
@@ -199,7 +238,31 @@ public sealed class ChatHub : IChatHub
         }
     }
 
-    private static void Tell(ChatMember member, string line) => member.Deliver(Encode(line));
-
     private static byte[] Encode(string line) => Encoding.UTF8.GetBytes(line + "\n");
+
+    /// <summary>The hub's lock, held for one call; on exit runs the leaves that call deferred (and those they defer).</summary>
+    private ref struct Scope
+    {
+        private readonly ChatHub _hub;
+        private Lock.Scope _lock;
+
+        public Scope(ChatHub hub)
+        {
+            _hub = hub;
+            _lock = hub._lock.EnterScope();
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                while (_hub._deferredLeaves.TryDequeue(out var leave))
+                    _hub.LeaveLocked(leave.Member, leave.How, leave.Message);
+            }
+            finally
+            {
+                _lock.Dispose();
+            }
+        }
+    }
 }

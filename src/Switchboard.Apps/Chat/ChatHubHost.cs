@@ -48,6 +48,9 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
             case RemoteChatOp.ListWho:
                 hub.ListWho(member);
                 break;
+            case RemoteChatOp.Tell:
+                hub.Tell(member, first);
+                break;
             case RemoteChatOp.Leave:
                 hub.Leave(member, (Farewell)int.Parse(first, CultureInfo.InvariantCulture), second);
                 break;
@@ -98,6 +101,14 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
             Span<byte> message = line.Length <= 1024 ? stackalloc byte[sizeof(long) + line.Length] : new byte[sizeof(long) + line.Length];
             BinaryPrimitives.WriteInt64LittleEndian(message, Id);
             line.CopyTo(message[sizeof(long)..]);
+            worker.Send(message);
+        }
+
+        /// <summary>The id alone: the worker closes the member's connection after the lines sent before.</summary>
+        public override void Close()
+        {
+            Span<byte> message = stackalloc byte[sizeof(long)];
+            BinaryPrimitives.WriteInt64LittleEndian(message, Id);
             worker.Send(message);
         }
     }

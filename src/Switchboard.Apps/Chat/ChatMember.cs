@@ -29,4 +29,11 @@ public class ChatMember
     /// <summary>Queues one encoded line to this member; never blocks.</summary>
     /// <param name="line">UTF-8 bytes ending in <c>\n</c>; the same bytes may go to many members.</param>
     public virtual void Deliver(ReadOnlySpan<byte> line) => _connection?.Send(line);
+
+    /// <summary>
+    /// Closes this member's connection once the lines delivered before are sent (a no-op if it is
+    /// closed already). The hub calls it last in <see cref="IChatHub.Leave"/>, so that an answer
+    /// still on its way is not cut off by the close.
+    /// </summary>
+    public virtual void Close() => _connection?.Close();
 }

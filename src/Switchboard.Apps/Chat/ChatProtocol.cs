@@ -4,7 +4,11 @@ namespace Switchboard.Apps.Chat;
 
 /// <summary>
 /// One chat connection: parses the commands of <c>docs/chat-protocol.md</c>, applies flood control
-/// and cleans what users send, and leaves the shared state to an <see cref="IChatHub"/>.
+/// and cleans what users send, and leaves the shared state to an <see cref="IChatHub"/>. Every
+/// answer to a line goes through the hub (<see cref="IChatHub.Tell"/>), even this class's own
+/// errors: a hub may answer later (in a forking server's parent), and a line sent straight to the
+/// connection would overtake the answers to earlier lines. Only the greeting and the shutdown
+/// notice, which answer nothing, are sent directly.
 /// </summary>
 public sealed class ChatProtocol : LineProtocol
 {
@@ -49,6 +53,7 @@ public sealed class ChatProtocol : LineProtocol
     /// <inheritdoc />
     public override void OnShutdown()
     {
+        // Not through the hub: at shutdown a remote hub may no longer answer, and nothing is owed after this.
         SendLine("* the server is shutting down; goodbye");
         Leave(Farewell.Silent);
     }
@@ -60,16 +65,29 @@ public sealed class ChatProtocol : LineProtocol
     /// <inheritdoc />
     protected override void OnLineTooLong()
     {
-        SendLine($"! line too long (max {MaxLineLength} bytes)");
+        if (_left)
+            return;
+        Reply($"! line too long (max {MaxLineLength} bytes)");
         Strike();
     }
 
     /// <inheritdoc />
     protected override void OnLineReceived(string line)
     {
+        // After /quit (or too many strikes) the hub closes the connection once its last answers
+        // are out; what the client sends meanwhile is ignored.
+        if (_left)
+            return;
+        if (!ChatText.IsText(line))
+        {
+            Reply("! not UTF-8 text");
+            Strike();
+            return;
+        }
+
         if (!_bucket.TryTake())
         {
-            SendLine("! slow down");
+            Reply("! slow down");
             Strike();
             return;
         }
@@ -77,7 +95,7 @@ public sealed class ChatProtocol : LineProtocol
         _strikes = 0;
         line = ChatText.RemoveControls(line).Trim();
         if (line.Length == 0)
-            SendLine("! empty line; type something, or /help");
+            Reply("! empty line; type something, or /help");
         else if (line[0] == '/')
             Command(line);
         else
@@ -86,7 +104,7 @@ public sealed class ChatProtocol : LineProtocol
 
     private void Command(string line)
     {
-        int space = line.IndexOf(' ', StringComparison.Ordinal);
+        int space = line.AsSpan().IndexOfAny(' ', '\t');
         string name = (space < 0 ? line[1..] : line[1..space]).ToLowerInvariant();
         string rest = space < 0 ? "" : line[(space + 1)..].Trim();
         switch (name)
@@ -95,13 +113,13 @@ public sealed class ChatProtocol : LineProtocol
                 _hub.Nick(Member, rest);
                 break;
             case "nick":
-                SendLine(rest.Length == 0 ? "! usage: /nick NAME" : $"! bad name '{rest}': use 1-20 letters, digits, _ or -");
+                Reply(rest.Length == 0 ? "! usage: /nick NAME" : $"! bad name '{rest}': use 1-20 letters, digits, _ or -");
                 break;
             case "join" when ChatText.IsValidName(rest.TrimStart('#')):
                 _hub.Join(Member, rest.TrimStart('#'));
                 break;
             case "join":
-                SendLine(rest.Length == 0 ? "! usage: /join ROOM" : $"! bad room name '{rest}': use 1-20 letters, digits, _ or -");
+                Reply(rest.Length == 0 ? "! usage: /join ROOM" : $"! bad room name '{rest}': use 1-20 letters, digits, _ or -");
                 break;
             case "rooms":
                 _hub.ListRooms(Member);
@@ -113,35 +131,34 @@ public sealed class ChatProtocol : LineProtocol
                 _hub.Act(Member, rest);
                 break;
             case "me":
-                SendLine("! usage: /me TEXT");
+                Reply("! usage: /me TEXT");
                 break;
             case "msg":
                 PrivateMessage(rest);
                 break;
             case "quit":
-                SendLine("* bye");
-                Leave(Farewell.Quit, rest);
-                Connection.Close();
+                Reply("* bye");
+                Leave(Farewell.Quit, rest); // the hub closes the connection after the bye
                 break;
             case "help":
                 foreach (string help in HelpLines)
-                    SendLine(help);
+                    Reply(help);
                 break;
             case "":
-                SendLine("! a command needs a name; try /help");
+                Reply("! a command needs a name; try /help");
                 break;
             default:
-                SendLine($"! unknown command /{name}; try /help");
+                Reply($"! unknown command /{name}; try /help");
                 break;
         }
     }
 
     private void PrivateMessage(string rest)
     {
-        int space = rest.IndexOf(' ', StringComparison.Ordinal);
+        int space = rest.AsSpan().IndexOfAny(' ', '\t');
         string text = space < 0 ? "" : rest[(space + 1)..].Trim();
         if (text.Length == 0)
-            SendLine("! usage: /msg NAME TEXT");
+            Reply("! usage: /msg NAME TEXT");
         else
             _hub.Whisper(Member, rest[..space], text);
     }
@@ -158,7 +175,9 @@ public sealed class ChatProtocol : LineProtocol
     {
         if (++_strikes < _options.StrikesBeforeDisconnect)
             return;
-        SendLine("! too many dropped lines; goodbye");
-        Connection.Close();
+        Reply("! too many dropped lines; goodbye");
+        Leave(Farewell.Dropped); // the hub closes the connection after the goodbye
     }
+
+    private void Reply(string line) => _hub.Tell(Member, line);
 }

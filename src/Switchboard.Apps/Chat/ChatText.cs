@@ -10,6 +10,19 @@ internal static partial class ChatText
     public static bool IsValidName(string name) => NameForm().IsMatch(name);
 
     /// <summary>
+    /// False for binary garbage: a line with a NUL, or one where more than a quarter of the
+    /// characters are U+FFFD (what invalid UTF-8 decodes to). Such a line is not someone typing,
+    /// and relaying it would triple its size (each bad byte becomes three). One bad byte is
+    /// always allowed: in a short line it is a typo (a Latin-1 character), not garbage.
+    /// </summary>
+    public static bool IsText(string line)
+    {
+        var span = line.AsSpan();
+        int replaced = span.Count('\uFFFD');
+        return !span.Contains('\0') && (replaced <= 1 || replaced * 4 <= span.Length);
+    }
+
+    /// <summary>
     /// Removes C0 controls but tab, DEL and C1 controls, so no one can move another user's cursor,
     /// clear their screen or start an escape sequence. Returns the same string when clean.
     /// </summary>

@@ -6,7 +6,9 @@ namespace Switchboard.Apps.Chat;
 /// on who else is there happens here, and every answer, error included, reaches the member as a
 /// delivered line. Nothing is returned, so an implementation may live elsewhere (a forking
 /// server's parent, a Redis backplane) and answer later. Implementations must be safe to call
-/// from many connections' callbacks at once, and keep one member's calls in order.
+/// from many connections' callbacks at once, and keep one member's calls in order: the lines
+/// that answer one member's calls reach that member in the order of the calls. That is why the
+/// protocol's own answers go through <see cref="Tell"/> rather than straight to the connection.
 /// </summary>
 public interface IChatHub
 {
@@ -44,7 +46,20 @@ public interface IChatHub
     /// <param name="member">Who asks.</param>
     void ListWho(ChatMember member);
 
-    /// <summary>The member leaves: <see cref="Farewell.Quit"/> (with <paramref name="message"/>), dropped, too slow, or silently at shutdown.</summary>
+    /// <summary>
+    /// A line for <paramref name="member"/> alone (an error, <c>/help</c>, <c>* bye</c>), delivered
+    /// after the answers to the member's earlier calls, so a client reads its answers in order.
+    /// </summary>
+    /// <param name="member">Who is told.</param>
+    /// <param name="line">One line of text, without its line end.</param>
+    void Tell(ChatMember member, string line);
+
+    /// <summary>
+    /// The member leaves: <see cref="Farewell.Quit"/> (with <paramref name="message"/>), dropped,
+    /// too slow, or silently at shutdown. Last, after every line told to them, the hub calls
+    /// <see cref="ChatMember.Close"/>: this is how <c>/quit</c> closes without losing answers.
+    /// The member makes no further calls.
+    /// </summary>
     /// <param name="member">Who leaves.</param>
     /// <param name="how">What the room is told.</param>
     /// <param name="message">For <see cref="Farewell.Quit"/>: the quit message, or empty.</param>

@@ -6,7 +6,10 @@ namespace Switchboard.Apps.Chat;
 /// <summary>
 /// The <see cref="IChatHub"/> of a forking server's worker: every call goes to the parent over the
 /// shared-state channel, where a <see cref="ChatHubHost"/> applies it to the one real hub; the
-/// lines the hub delivers come back addressed to members here.
+/// lines the hub delivers come back addressed to members here. Everything for a member, the
+/// protocol's own errors included (<see cref="Tell"/>), takes that one path, so the member reads
+/// its answers in the order of its lines; and the parent's last word on a member, after
+/// <see cref="Leave"/>, is to close it, so a <c>/quit</c> loses none of the answers before it.
 /// </summary>
 public sealed class RemoteChatHub : IChatHub
 {
@@ -47,15 +50,12 @@ public sealed class RemoteChatHub : IChatHub
     public void ListWho(ChatMember member) => Call(RemoteChatOp.ListWho, member);
 
     /// <inheritdoc />
-    public void Leave(ChatMember member, Farewell how, string message = "")
-    {
+    public void Tell(ChatMember member, string line) => Call(RemoteChatOp.Tell, member, line);
+
+    /// <inheritdoc />
+    /// <remarks>The member stays known here until the parent's close comes back: answers may still be on their way before it.</remarks>
+    public void Leave(ChatMember member, Farewell how, string message = "") =>
         Call(RemoteChatOp.Leave, member, ((int)how).ToString(System.Globalization.CultureInfo.InvariantCulture), message);
-        lock (_lock)
-        {
-            if (_ids.Remove(member, out long id))
-                _members.Remove(id);
-        }
-    }
 
     private void Call(RemoteChatOp op, ChatMember member, string first = "", string second = "")
     {
@@ -82,13 +82,28 @@ public sealed class RemoteChatHub : IChatHub
         _parent.Send(message.GetBuffer().AsSpan(0, (int)message.Length));
     }
 
-    /// <summary>A line from the hub: the member's id, then the encoded line.</summary>
+    /// <summary>
+    /// From the hub: the member's id, then an encoded line; or the id alone, which is the hub's
+    /// <see cref="ChatMember.Close"/> (a line is never empty: it ends in <c>\n</c>).
+    /// </summary>
     private void Deliver(ReadOnlySpan<byte> message)
     {
         long id = BinaryPrimitives.ReadInt64LittleEndian(message);
+        var line = message[sizeof(long)..];
         ChatMember? member;
         lock (_lock)
-            _members.TryGetValue(id, out member);
-        member?.Deliver(message[sizeof(long)..]);
+        {
+            if (line.IsEmpty && _members.Remove(id, out member))
+                _ids.Remove(member);
+            else
+                _members.TryGetValue(id, out member);
+        }
+
+        if (member is null)
+            return;
+        if (line.IsEmpty)
+            member.Close();
+        else
+            member.Deliver(line);
     }
 }

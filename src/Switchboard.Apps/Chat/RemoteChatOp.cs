@@ -11,4 +11,5 @@ internal enum RemoteChatOp : byte
     ListRooms,
     ListWho,
     Leave,
+    Tell,
 }

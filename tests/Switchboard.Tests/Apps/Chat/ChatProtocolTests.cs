@@ -223,16 +223,62 @@ public sealed class ChatProtocolTests
         Assert.Equal(["<bob> short"], alice.Read());
     }
 
-    [Fact]
-    public void A_mebibyte_without_a_newline_costs_one_error_and_no_memory()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4096)]
+    public void A_client_that_streams_without_a_newline_strikes_out(int chunkSize)
     {
+        var alice = ChatUser.Named(_hub, "alice");
         var bob = ChatUser.Named(_hub, "bob");
+        alice.Read();
 
-        for (int i = 0; i < 256; i++)
+        // Five limits' worth (2,560 bytes), then 8 MiB more: only the strikes decide when it ends.
+        bob.Transport.Receive(new string('x', 5 * 512), chunkSize);
+        Assert.Equal(Enumerable.Repeat("! line too long (max 512 bytes)", 4), bob.Read());
+        Assert.Null(bob.Transport.DisconnectReason);
+        for (int i = 0; i < 2048 && !bob.Transport.IsClosed; i++)
             bob.Transport.Receive(new string('x', 4096));
 
-        Assert.Equal(["! line too long (max 512 bytes)"], bob.Read());
-        Assert.Null(bob.Transport.DisconnectReason);
+        Assert.Equal([.. Enumerable.Repeat("! line too long (max 512 bytes)", 16), "! too many dropped lines; goodbye"], bob.Read());
+        Assert.Equal(DisconnectReason.LocalClosed, bob.Transport.DisconnectReason);
+        Assert.Equal(["* bob quit (connection closed)"], alice.Read());
+    }
+
+    [Fact]
+    public void Binary_garbage_is_refused_and_counts_as_a_strike()
+    {
+        var options = new ChatOptions { StrikesBeforeDisconnect = 3 };
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = ChatUser.Named(_hub, "bob", options);
+        alice.Read();
+        byte[] noise = new byte[512];
+        new Random(5).NextBytes(noise);
+        noise.AsSpan().Replace((byte)'\n', (byte)'x');
+        noise.AsSpan().Replace((byte)0, (byte)'y');
+
+        bob.Transport.Receive([.. noise, (byte)'\n']);
+        bob.Transport.Receive([(byte)'h', (byte)'i', 0, (byte)'\n']);
+        Assert.Equal(["! not UTF-8 text", "! not UTF-8 text"], bob.Read());
+        Assert.Empty(alice.Read());
+
+        // Every byte value, four times: split at each \n, and every piece is refused.
+        bob.Transport.Receive([.. Enumerable.Range(0, 1024).Select(i => (byte)i)]);
+
+        Assert.Equal(["! not UTF-8 text", "! too many dropped lines; goodbye"], bob.Read());
+        Assert.Equal(DisconnectReason.LocalClosed, bob.Transport.DisconnectReason);
+        Assert.Equal(["* bob quit (connection closed)"], alice.Read());
+    }
+
+    [Fact]
+    public void A_little_invalid_utf8_in_text_still_passes()
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = ChatUser.Named(_hub, "bob");
+        alice.Read();
+
+        bob.Transport.Receive([(byte)'a', (byte)'b', 0xff, (byte)'c', (byte)'\n']);
+
+        Assert.Equal(["<bob> ab\uFFFDc"], alice.Read());
     }
 
     [Fact]
@@ -271,5 +317,109 @@ public sealed class ChatProtocolTests
         string help = string.Join("\n", user.Read());
         foreach (string command in new[] { "/nick", "/join", "/rooms", "/who", "/me", "/msg", "/quit", "/help" })
             Assert.Contains(command, help, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rooms_lists_the_lobby_before_anyone_has_a_name()
+    {
+        var user = new ChatUser(_hub);
+        user.Read();
+
+        user.Type("/rooms");
+
+        Assert.Equal(["* rooms: #lobby (0)"], user.Read());
+    }
+
+    [Fact]
+    public void Taking_your_own_name_again_is_an_error_not_a_rename()
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = ChatUser.Named(_hub, "bob");
+        alice.Read();
+
+        alice.Type("/nick alice");
+        bob.Type("/nick BOB");
+
+        Assert.Equal(["! you are already alice", "* bob is now known as BOB"], alice.Read());
+    }
+
+    [Fact]
+    public void A_tab_separates_a_command_from_its_arguments()
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = ChatUser.Named(_hub, "bob");
+        alice.Read();
+
+        bob.Type("/msg\talice\thi there");
+        bob.Type("/me\tnods");
+
+        Assert.Equal(["*bob* hi there", "* bob nods"], alice.Read());
+        Assert.Empty(bob.Read());
+    }
+
+    [Fact]
+    public void A_member_too_slow_for_a_line_leaves_after_everyone_got_that_line()
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = new ChatUser(_hub, server: new ServerOptions { MaxPendingBytes = 128, MaxLineLength = 512 });
+        bob.Type("/nick bob");
+        var carol = ChatUser.Named(_hub, "carol"); // after bob in the room, so fanned out to after him
+        alice.Read();
+        string line = new('x', 200);
+
+        alice.Type(line);
+
+        Assert.Equal(DisconnectReason.SlowConsumer, bob.Transport.DisconnectReason);
+        Assert.Equal([$"<alice> {line}", "* bob left (too slow)"], carol.Read());
+        carol.Type("/who");
+        Assert.Equal(["* in #lobby: alice, carol"], carol.Read());
+    }
+
+    [Fact]
+    public void With_a_hub_that_answers_later_every_answer_keeps_its_place_and_quit_waits_for_them()
+    {
+        var hub = new LateHub(_hub);
+        var user = new ChatUser(hub);
+        user.Read();
+
+        user.Transport.Receive("/who\n/me\n/nick qq\n/nick\n/help\n/quit bye now\nignored\n");
+
+        Assert.Empty(user.Read());
+        Assert.Null(user.Transport.DisconnectReason);
+        hub.AnswerAll();
+        string[] lines = user.Read();
+        Assert.Equal(["! choose a name first: /nick NAME", "! usage: /me TEXT", "* qq joined #lobby (1 here)", "* you are qq, in #lobby", "! usage: /nick NAME"], lines[..5]);
+        Assert.Equal("* bye", lines[^1]);
+        Assert.Equal(DisconnectReason.LocalClosed, user.Transport.DisconnectReason);
+    }
+
+    /// <summary>A hub that, like a remote one, applies calls only later (when told to), in order.</summary>
+    private sealed class LateHub(IChatHub inner) : IChatHub
+    {
+        private readonly Queue<Action> _calls = new();
+
+        public void AnswerAll()
+        {
+            while (_calls.TryDequeue(out var call))
+                call();
+        }
+
+        public void Nick(ChatMember member, string nick) => _calls.Enqueue(() => inner.Nick(member, nick));
+
+        public void Join(ChatMember member, string room) => _calls.Enqueue(() => inner.Join(member, room));
+
+        public void Say(ChatMember member, string text) => _calls.Enqueue(() => inner.Say(member, text));
+
+        public void Act(ChatMember member, string text) => _calls.Enqueue(() => inner.Act(member, text));
+
+        public void Whisper(ChatMember member, string nick, string text) => _calls.Enqueue(() => inner.Whisper(member, nick, text));
+
+        public void ListRooms(ChatMember member) => _calls.Enqueue(() => inner.ListRooms(member));
+
+        public void ListWho(ChatMember member) => _calls.Enqueue(() => inner.ListWho(member));
+
+        public void Tell(ChatMember member, string line) => _calls.Enqueue(() => inner.Tell(member, line));
+
+        public void Leave(ChatMember member, Farewell how, string message = "") => _calls.Enqueue(() => inner.Leave(member, how, message));
     }
 }

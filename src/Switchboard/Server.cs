@@ -100,6 +100,7 @@ public sealed class Server : IAsyncDisposable
 
     private async Task StopCoreAsync()
     {
+        _runtime.BeginStopping(); // first: the acceptor's errors from closing the listener are expected
         _acceptor?.StopAccepting();
         await _runtime.ShutdownConnectionsAsync().ConfigureAwait(false);
         if (_acceptor is not null)

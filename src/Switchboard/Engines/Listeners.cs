@@ -14,7 +14,9 @@ internal static class Listeners
         {
             if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && endPoint.Address.Equals(IPAddress.IPv6Any))
                 socket.DualMode = true;
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // No ReuseAddress: on Linux .NET maps it to SO_REUSEPORT as well, which lets a second
+            // server bind the same port and take half its clients instead of failing "in use".
+            // .NET sets SO_REUSEADDR on listeners by itself, so a restart need not wait out TIME_WAIT.
             socket.Bind(endPoint);
             socket.Listen(options.Backlog);
             return socket;

@@ -16,11 +16,17 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
 {
     public static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
 
+    // Descriptors kept free for the runtime itself: it opens some late (a thread's pipe, an
+    // assembly file, /proc), and a failure there aborts the process ("Out of memory."). So the
+    // server refuses clients while this many are still free, rather than run out.
+    private const int DescriptorReserve = 64;
+
     private readonly Func<Protocol> _protocolFactory;
     private readonly ConcurrentDictionary<long, ConnectionBase> _connections = new();
     private readonly Lazy<TimerThread> _timerThread = new(() => new TimerThread("switchboard-timers"));
     private long _lastId;
     private int _count;
+    private int _descriptorBudget; // connections at which clients are refused; 0 until first measured
     private volatile bool _stopping;
 
     public ServerRuntime(ServerOptions options, Func<Protocol> protocolFactory, ILogger logger)
@@ -54,10 +60,18 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             return null;
         }
 
-        if (Interlocked.Increment(ref _count) > Options.MaxConnections)
+        int count = Interlocked.Increment(ref _count);
+        if (count > Options.MaxConnections)
         {
             Interlocked.Decrement(ref _count);
             Refuse(socket, $"server full ({Options.MaxConnections} connections)");
+            return null;
+        }
+
+        if (count > DescriptorBudget())
+        {
+            Interlocked.Decrement(ref _count);
+            Refuse(socket, OutOfDescriptors);
             return null;
         }
 
@@ -84,7 +98,38 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             Interlocked.Decrement(ref _count);
     }
 
-    public void OnAcceptFailed(SocketException e) => Log.AcceptFailed(Logger, e.Message);
+    public void OnAcceptFailed(SocketException e) =>
+        Log.AcceptFailed(Logger, e.SocketErrorCode == SocketError.TooManyOpenSockets ? $"out of file descriptors (ulimit -n {SoftDescriptorLimit()})" : e.Message);
+
+    /// <summary>Stops admitting connections: a shutdown has begun (the acceptor's errors from here on are expected).</summary>
+    public void BeginStopping() => _stopping = true;
+
+    /// <summary>What a client refused for lack of descriptors is told.</summary>
+    public const string OutOfDescriptors = "server out of file descriptors";
+
+    /// <summary>
+    /// How many connections fit under the descriptor limit with <see cref="DescriptorReserve"/> to
+    /// spare, measured at the first connection (when the engine's own descriptors are open).
+    /// </summary>
+    private int DescriptorBudget()
+    {
+        int budget = Volatile.Read(ref _descriptorBudget);
+        if (budget > 0)
+            return budget;
+        if (!OperatingSystem.IsLinux())
+            budget = int.MaxValue;
+        else
+        {
+            ulong limit = SoftDescriptorLimit();
+            int open = Directory.GetFiles("/proc/self/fd").Length; // includes this first connection's
+            budget = (int)Math.Clamp((long)Math.Min(limit, int.MaxValue) - open - DescriptorReserve + 1, 1, int.MaxValue);
+        }
+
+        Volatile.Write(ref _descriptorBudget, budget);
+        return budget;
+    }
+
+    private static ulong SoftDescriptorLimit() => OperatingSystem.IsLinux() ? Interop.Interop.ResourceLimits.OpenFiles() : ulong.MaxValue;
 
     /// <summary>
     /// Graceful shutdown, after the listener is closed: every connection's protocol gets

@@ -47,4 +47,60 @@ public sealed class DescriptorLimitTests
         server.Terminate();
         Assert.Equal(0, await server.WaitForExitAsync());
     }
+
+    [Theory]
+    [InlineData("select")]
+    [InlineData("poll")]
+    [InlineData("epoll")]
+    [InlineData("threading")]
+    [InlineData("async")]
+    public async Task A_burst_past_the_descriptor_limit_is_refused_in_part_and_never_crashes_the_server(string engine)
+    {
+        // All at once, so the server meets the limit while it is busy accepting (one at a time, above,
+        // it only ever meets it between clients). The runtime needs descriptors of its own at that moment.
+        using var server = CliProcess.StartUnder("ulimit -n 300", "serve", "echo", "--port", "0", "--engine", engine);
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+
+        var clients = new List<TestClient>();
+        int served;
+        try
+        {
+            var connecting = Enumerable.Range(0, 400).Select(_ => TestClient.ConnectAsync(endPoint)).ToList();
+            foreach (var attempt in connecting)
+            {
+                try
+                {
+                    clients.Add(await attempt);
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    // the backlog overflowed: that client is simply not served, which is allowed
+                }
+            }
+
+            var answers = await Task.WhenAll(clients.Select(async c =>
+            {
+                await c.SendAsync("ping\n");
+                return await c.ReadLineAsync(TimeSpan.FromSeconds(20));
+            }));
+            Assert.All(answers, a => Assert.True(a is "ping" or "error: server out of file descriptors; try again later" or null, $"unexpected answer '{a}'"));
+            Assert.Contains("ping", answers);
+            Assert.Contains("error: server out of file descriptors; try again later", answers);
+            served = answers.Count(a => a == "ping");
+        }
+        finally
+        {
+            foreach (var client in clients)
+                client.Dispose();
+        }
+
+        // Once the served clients' connections are closed, there is room again.
+        await server.StderrLines.WaitUntilAsync(l => l.Count(x => x.Contains(" disconnected (", StringComparison.Ordinal)) >= served);
+        using var after = await TestClient.ConnectAsync(endPoint);
+        await after.SendAsync("served again\n");
+        Assert.Equal("served again", await after.ReadLineAsync());
+        server.Terminate();
+        Assert.Equal(0, await server.WaitForExitAsync());
+        Assert.DoesNotContain("Out of memory", server.Stderr, StringComparison.Ordinal);
+    }
 }

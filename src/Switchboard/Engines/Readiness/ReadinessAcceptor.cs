@@ -73,6 +73,6 @@ internal sealed class ReadinessAcceptor : Acceptor
     {
         Runtime.OnAcceptFailed(error);
         if (socket is not null)
-            Runtime.Refuse(socket, "server out of file descriptors");
+            Runtime.Refuse(socket, ServerRuntime.OutOfDescriptors);
     }
 }

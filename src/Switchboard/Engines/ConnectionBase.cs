@@ -185,7 +185,10 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
                 return;
             _state = ConnectionState.Closed;
             _reason = reason;
-            graceful = reason is DisconnectReason.LocalClosed or DisconnectReason.RemoteClosed or DisconnectReason.ServerShutdown;
+            // An idle connection has nothing in flight either way: a FIN, like a close, on every
+            // engine (an abortive close would reset it on the blocking and async engines only).
+            graceful = reason is DisconnectReason.LocalClosed or DisconnectReason.RemoteClosed or DisconnectReason.ServerShutdown
+                or DisconnectReason.IdleTimeout;
         }
 
         CloseTransport(graceful);

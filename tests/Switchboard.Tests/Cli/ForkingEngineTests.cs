@@ -15,16 +15,25 @@ public sealed partial class ForkingEngineTests
     private const int SigKill = 9;
 
     [Fact]
-    public async Task Echo_through_workers_keeps_every_byte()
+    public async Task Echo_through_workers_keeps_every_byte_whatever_the_chunking()
     {
         using var server = CliProcess.Start("serve", "echo", "--port", "0", "--engine", "forking", "--workers", "2..4", "--max-pending", "16777216");
         var (endPoint, line) = await server.ReadListeningLineAsync();
         Assert.EndsWith("(echo, forking)", line, StringComparison.Ordinal);
         using var client = await TestClient.ConnectAsync(endPoint);
-        var data = new byte[2 * 1024 * 1024];
+        var data = new byte[(2 * 1024 * 1024) + 13];
         new Random(4).NextBytes(data);
+        int[] chunks = [1, 7, 1021, 4096, 65537, 3, 333, 12289]; // the conformance suite's
 
-        var sending = client.SendAsync(data);
+        var sending = Task.Run(async () =>
+        {
+            for (int offset = 0, i = 0; offset < data.Length; i++)
+            {
+                int n = Math.Min(chunks[i % chunks.Length], data.Length - offset);
+                await client.SendAsync(data.AsMemory(offset, n));
+                offset += n;
+            }
+        });
         byte[] echoed = await client.ReadExactlyAsync(data.Length);
         await sending;
 

@@ -81,6 +81,23 @@ public sealed partial class ForkingEngineTests
     }
 
     [Fact]
+    public async Task Max_connections_caps_the_workers_and_the_next_connection_waits_its_turn()
+    {
+        using var server = CliProcess.Start("serve", "echo", "--port", "0", "--engine", "forking", "--workers", "2..4", "--max-connections", "1");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+        var first = await TestClient.ConnectAsync(endPoint);
+        await Echo(first, "one");
+
+        using var second = await TestClient.ConnectAsync(endPoint); // waits in the backlog: one worker in all
+        await second.SendAsync("two\n");
+        Assert.False(second.Socket.Poll(TimeSpan.FromMilliseconds(500), System.Net.Sockets.SelectMode.SelectRead), "served past --max-connections");
+        first.Dispose();
+
+        Assert.Equal("two", await second.ReadLineAsync());
+        await StopAsync(server);
+    }
+
+    [Fact]
     public async Task Workers_are_recycled_after_their_quota_of_connections()
     {
         using var server = CliProcess.Start("serve", "echo", "--port", "0", "--engine", "forking", "--workers", "1..2", "--connections-per-worker", "1");

@@ -40,7 +40,9 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
     {
         _listener = listener;
         Fcntl.SetCloseOnExec((int)listener.Handle, false); // every worker inherits it
-        _max = Pool.Max;
+        // A worker serves one connection at a time, so the connection limit is a limit on
+        // workers; as beyond --workers MAX, a connection over it waits in the backlog.
+        _max = Math.Min(Pool.Max, Runtime.Options.MaxConnections);
         if (Runtime.Options.IdleTimeout > TimeSpan.Zero)
             _hangCheck = new Timer(_ => KillHung(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         lock (_lock)

@@ -18,6 +18,15 @@ internal static partial class ServeCommand
 {
     private static readonly ServerOptions Defaults = new();
 
+    /// <summary>
+    /// The longest time any seconds option takes (about 11.6 days): well inside what TimeSpan, the
+    /// timers, Task.WaitAsync (about 49 days) and a CancellationTokenSource (about 24 days) accept.
+    /// </summary>
+    internal const double MaxSeconds = 1_000_000;
+
+    /// <summary>The time app's shortest interval: a millisecond (less would round to nothing).</summary>
+    private const double MinInterval = 0.001;
+
     private static readonly Argument<string> AppArgument = new("app")
     {
         Description = "The app to serve. " + string.Join("; ", AppCatalog.All.Select(a => $"{a.Name}: {a.Summary}")),
@@ -88,7 +97,7 @@ internal static partial class ServeCommand
 
     private static readonly Option<int> LoopsOption = new("--loops")
     {
-        Description = "epoll: event loops (threads) to spread connections over; 0 means one per core",
+        Description = $"epoll: event loops (threads) to spread connections over, at most {ServerOptions.MaxLoops}; 0 means one per core",
         DefaultValueFactory = _ => 0,
         HelpName = "n",
     };
@@ -176,9 +185,13 @@ internal static partial class ServeCommand
         double rate = parse.GetValue(RateOption);
         if (!(rate > 0))
             return Cli.Fail(ExitCodes.Usage, $"bad rate {rate.ToString(CultureInfo.InvariantCulture)}: must be more than 0 lines a second");
-        double interval = parse.GetValue(IntervalOption);
-        if (!(interval > 0))
-            return Cli.Fail(ExitCodes.Usage, $"bad interval {interval.ToString(CultureInfo.InvariantCulture)}: must be more than 0 seconds");
+        if (!TryGetSeconds(parse, IntervalOption, MinInterval, out var interval, out string? error)
+            || !TryGetSeconds(parse, IdleTimeoutOption, 0, out var idleTimeout, out error)
+            || !TryGetSeconds(parse, ShutdownTimeoutOption, 0, out var shutdownTimeout, out error))
+            return Cli.Fail(ExitCodes.Usage, error);
+        int loops = parse.GetValue(LoopsOption);
+        if (loops is < 0 or > ServerOptions.MaxLoops)
+            return Cli.Fail(ExitCodes.Usage, $"--loops must be 0 (one per core) to {ServerOptions.MaxLoops} (got {loops})");
 
         if (!TryParseRange(parse.GetRequiredValue(WorkersOption), out int minWorkers, out int maxWorkers))
             return Cli.Fail(ExitCodes.Usage, $"bad --workers '{parse.GetValue(WorkersOption)}': write MIN..MAX, e.g. 2..32");
@@ -193,9 +206,9 @@ internal static partial class ServeCommand
                 MaxConnections = parse.GetValue(MaxConnectionsOption),
                 MaxPendingBytes = parse.GetValue(MaxPendingOption),
                 MaxLineLength = parse.GetValue(MaxLineOption) ?? (app == "chat" ? ChatOptions.DefaultMaxLineLength : Defaults.MaxLineLength),
-                IdleTimeout = TimeSpan.FromSeconds(parse.GetValue(IdleTimeoutOption)),
-                ShutdownTimeout = TimeSpan.FromSeconds(parse.GetValue(ShutdownTimeoutOption)),
-                Loops = parse.GetValue(LoopsOption),
+                IdleTimeout = idleTimeout,
+                ShutdownTimeout = shutdownTimeout,
+                Loops = loops,
                 Workers = new WorkerPoolOptions
                 {
                     MinSpare = minWorkers,
@@ -218,7 +231,7 @@ internal static partial class ServeCommand
         var logger = loggerFactory.CreateLogger("Switchboard.Cli");
         RaiseDescriptorLimit(logger);
         var chat = new ChatOptions { History = history, Rate = rate, Burst = Math.Max(1, (int)Math.Ceiling(rate * 2)) };
-        var factory = CreateProtocolFactory(app, TimeSpan.FromSeconds(interval), parse.GetValue(UtcOption), chat, loggerFactory);
+        var factory = CreateProtocolFactory(app, interval, parse.GetValue(UtcOption), chat, loggerFactory);
         var server = new Server(engine, options, factory, loggerFactory);
         try
         {
@@ -278,6 +291,28 @@ internal static partial class ServeCommand
                 var printLogger = loggerFactory.CreateLogger("Switchboard.Apps.Print");
                 return () => new PrintProtocol(printLogger);
         }
+    }
+
+    /// <summary>
+    /// Reads an option given in seconds and checks it lies in [<paramref name="min"/>, <see cref="MaxSeconds"/>];
+    /// otherwise <paramref name="error"/> names the option and the value as typed.
+    /// </summary>
+    internal static bool TryGetSeconds(ParseResult parse, Option<double> option, double min, out TimeSpan value,
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
+    {
+        double seconds = parse.GetValue(option);
+        string got = seconds.ToString(CultureInfo.InvariantCulture);
+        value = TimeSpan.Zero;
+        error = null;
+        if (!(seconds >= min)) // NaN too
+            error = min == 0
+                ? $"{option.Name} must be 0 or more seconds (got {got})"
+                : $"{option.Name} must be at least {min.ToString(CultureInfo.InvariantCulture)} seconds (got {got})";
+        else if (seconds > MaxSeconds)
+            error = $"{option.Name} must be at most {MaxSeconds.ToString(CultureInfo.InvariantCulture)} seconds (got {got})";
+        else
+            value = TimeSpan.FromSeconds(seconds);
+        return error is null;
     }
 
     private static bool TryParseRange(string text, out int min, out int max)

@@ -35,7 +35,13 @@ public sealed record ServerOptions
     /// </summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Event loops for engines that run several (epoll); 0 (the default) means one per core.</summary>
+    /// <summary>The most event loops <see cref="Loops"/> may ask for.</summary>
+    public const int MaxLoops = 256;
+
+    /// <summary>
+    /// Event loops for engines that run several (epoll), at most <see cref="MaxLoops"/>; 0 (the
+    /// default) means one per core.
+    /// </summary>
     public int Loops { get; init; }
 
     /// <summary>The forking engine's pool of worker processes.</summary>
@@ -55,8 +61,8 @@ public sealed record ServerOptions
             throw new ArgumentException($"idle timeout must not be negative (got {IdleTimeout})");
         if (MaxLineLength < 1)
             throw new ArgumentException($"max line length must be at least 1 (got {MaxLineLength})");
-        if (Loops < 0)
-            throw new ArgumentException($"loops must not be negative (got {Loops})");
+        if (Loops is < 0 or > MaxLoops)
+            throw new ArgumentException($"loops must be 0 (one per core) to {MaxLoops} (got {Loops})");
         Workers.Validate();
         if (ShutdownTimeout < TimeSpan.Zero)
             throw new ArgumentException($"shutdown timeout must not be negative (got {ShutdownTimeout})");

@@ -94,6 +94,14 @@ public sealed partial class ServeCommandTests
     [InlineData("switchboard: bad port -1: must be 0-65535", "serve", "echo", "--port", "-1")]
     [InlineData("switchboard: cannot resolve host 'no-such-host.invalid'", "serve", "echo", "--host", "no-such-host.invalid")]
     [InlineData("switchboard: max connections must be at least 1 (got 0)", "serve", "echo", "--max-connections", "0")]
+    [InlineData("switchboard: --loops must be 0 (one per core) to 256 (got 100000)", "serve", "echo", "-e", "epoll", "--loops", "100000")]
+    [InlineData("switchboard: --loops must be 0 (one per core) to 256 (got -1)", "serve", "echo", "-e", "epoll", "--loops", "-1")]
+    [InlineData("switchboard: --interval must be at most 1000000 seconds (got 1000000000000)", "serve", "time", "--interval", "1e12")]
+    [InlineData("switchboard: --interval must be at least 0.001 seconds (got 0)", "serve", "time", "--interval", "0")]
+    [InlineData("switchboard: --idle-timeout must be at most 1000000 seconds (got 1E+20)", "serve", "echo", "--idle-timeout", "1e20")]
+    [InlineData("switchboard: --idle-timeout must be 0 or more seconds (got -1)", "serve", "echo", "--idle-timeout", "-1")]
+    [InlineData("switchboard: --shutdown-timeout must be at most 1000000 seconds (got 1E+20)", "serve", "echo", "--shutdown-timeout", "1e20")]
+    [InlineData("switchboard: --shutdown-timeout must be 0 or more seconds (got NaN)", "serve", "echo", "--shutdown-timeout", "NaN")]
     public async Task Bad_input_is_one_clear_line_and_exit_code_2(string expected, params string[] args)
     {
         var (code, stdout, stderr) = await CliProcess.RunAsync(args);
@@ -101,6 +109,18 @@ public sealed partial class ServeCommandTests
         Assert.Equal(2, code);
         Assert.Equal("", stdout);
         Assert.Equal(expected + "\n", stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task Running_out_of_descriptors_while_making_event_loops_is_one_line_and_exit_code_1()
+    {
+        // 256 loops need about 768 descriptors; 300 runs out part way, after a few dozen loops.
+        using var cli = CliProcess.StartUnder("ulimit -n 300", "serve", "echo", "-e", "epoll", "--loops", "256", "--port", "0");
+        string stdout = await cli.ReadToEndAsync();
+
+        Assert.True(1 == await cli.WaitForExitAsync(), $"stdout: {stdout}; stderr: {cli.Stderr}");
+        Assert.Equal("", stdout);
+        Assert.Matches(@"^switchboard: cannot create epoll event loop \d+ of 256: \S+ failed: Too many open files\n$", cli.Stderr.ReplaceLineEndings("\n"));
     }
 
     [Fact]

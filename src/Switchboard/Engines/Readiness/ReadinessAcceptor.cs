@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Net;
 using System.Net.Sockets;
 using Switchboard.Protocols;
@@ -25,8 +26,40 @@ internal sealed class ReadinessAcceptor : Acceptor
         : base(runtime)
     {
         _loops = new ReadinessLoop[loopCount];
+
+        // Each loop holds descriptors (its multiplexer, its wake-up pair), so too many loops run the
+        // process out of them. A spare descriptor, held while the loops are made and let go first
+        // on failure, leaves room to stop the loops already made (waking one may load an assembly).
+        var spare = Enumerable.Range(0, 8).Select(_ => File.OpenHandle("/dev/null")).ToArray();
         for (int i = 0; i < loopCount; i++)
-            _loops[i] = new ReadinessLoop($"switchboard-{engine.Name}-{i}", engine.CreateMultiplexer(), runtime.Logger);
+        {
+            IMultiplexer? multiplexer = null;
+            try
+            {
+                multiplexer = engine.CreateMultiplexer();
+                _loops[i] = new ReadinessLoop($"switchboard-{engine.Name}-{i}", multiplexer, runtime.Logger);
+            }
+            catch (Exception e) when (e is Win32Exception or SocketException)
+            {
+                foreach (var handle in spare)
+                    handle.Dispose();
+                multiplexer?.Dispose();
+                // ReadinessLoop.Dispose joins its thread and throws for one never started (its check
+                // misses that a background thread is Unstarted | Background): start each already
+                // stopped, so that it ends at once, then dispose it.
+                for (int j = 0; j < i; j++)
+                {
+                    _loops[j].Stop();
+                    _loops[j].Start();
+                    _loops[j].Dispose();
+                }
+
+                throw new ServerStartException($"cannot create {engine.Name} event loop {i + 1} of {loopCount}: {e.Message}", e);
+            }
+        }
+
+        foreach (var handle in spare)
+            handle.Dispose();
     }
 
     public override Task Stopped => _stopped.Task;

@@ -10,7 +10,21 @@ internal static partial class ParseErrors
     {
         // An unknown word explains the others ("required command was not provided"), so it goes first.
         var first = errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? errors[0];
-        string message = TypeName().Replace(first.Message, "").TrimEnd('.');
+        string message = TypeName().Replace(first.Message, "");
+
+        // A bad value for an enum option comes with "Did you mean one of the following?" and a
+        // suggestion a line: keep to one line, with the choices in brackets.
+        string[] lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        message = lines[0];
+        if (lines.Length > 1)
+        {
+            int question = message.IndexOf(" Did you mean", StringComparison.Ordinal);
+            if (question >= 0)
+                message = message[..question];
+            message = $"{message.TrimEnd('.')} (choose from: {string.Join(", ", lines[1..])})";
+        }
+
+        message = message.TrimEnd('.');
         return char.ToLowerInvariant(message[0]) + message[1..];
     }
 

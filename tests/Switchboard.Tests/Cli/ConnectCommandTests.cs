@@ -114,6 +114,18 @@ public sealed partial class ConnectCommandTests
         Assert.Equal("switchboard: cannot connect to no-such-host.invalid:4242: unknown host\n", stderr.ReplaceLineEndings("\n"));
     }
 
+    [Fact]
+    public async Task A_bad_wait_mode_is_one_line_naming_the_choices_and_exit_code_2()
+    {
+        var (code, stdout, stderr) = await CliProcess.RunAsync("connect", "--wait", "epoll");
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Equal(
+            "switchboard: cannot parse argument 'epoll' for option '--wait' (choose from: Async, Poll, Select) (see 'switchboard connect --help')\n",
+            stderr.ReplaceLineEndings("\n"));
+    }
+
     private static string Port(IPEndPoint endPoint) => endPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     [GeneratedRegex(@"^Received: \w{3} \w{3} [ 123]\d \d\d:\d\d:\d\d \d{4}$")]

@@ -94,6 +94,7 @@ public sealed partial class ServeCommandTests
     [InlineData("switchboard: bad port -1: must be 0-65535", "serve", "echo", "--port", "-1")]
     [InlineData("switchboard: cannot resolve host 'no-such-host.invalid'", "serve", "echo", "--host", "no-such-host.invalid")]
     [InlineData("switchboard: max connections must be at least 1 (got 0)", "serve", "echo", "--max-connections", "0")]
+    [InlineData("switchboard: cannot parse argument 'Bogus' for option '--log-level' (choose from: Critical, Debug, Error, Information, None, Trace, Warning) (see 'switchboard serve --help')", "serve", "echo", "--log-level", "Bogus")]
     [InlineData("switchboard: --loops must be 0 (one per core) to 256 (got 100000)", "serve", "echo", "-e", "epoll", "--loops", "100000")]
     [InlineData("switchboard: --loops must be 0 (one per core) to 256 (got -1)", "serve", "echo", "-e", "epoll", "--loops", "-1")]
     [InlineData("switchboard: --interval must be at most 1000000 seconds (got 1000000000000)", "serve", "time", "--interval", "1e12")]

@@ -30,6 +30,13 @@ internal static class ConnectCommand
         HelpName = "poll|select|async",
     };
 
+    private static readonly Option<double> ConnectTimeoutOption = new("--connect-timeout")
+    {
+        Description = "Give up connecting after this many seconds (looking the host up included)",
+        DefaultValueFactory = _ => 10,
+        HelpName = "seconds",
+    };
+
     private static readonly Option<bool> NoSpinnerOption = new("--no-spinner")
     {
         Description = "Do not draw the spinner while waiting (it is never drawn when stdout is not a terminal)",
@@ -42,7 +49,7 @@ internal static class ConnectCommand
             "Connect to a server and print what it sends as 'Received: TEXT', waiting 50 ms at a time without blocking " +
             "and drawing a spinner meanwhile; lines typed on stdin are sent to the server.")
         {
-            HostArgument, PortArgument, WaitOption, NoSpinnerOption,
+            HostArgument, PortArgument, WaitOption, ConnectTimeoutOption, NoSpinnerOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -54,6 +61,8 @@ internal static class ConnectCommand
         int port = parse.GetValue(PortArgument);
         if (port is < 1 or > 65535)
             return Cli.Fail(ExitCodes.Usage, $"bad port {port}: must be 1-65535");
+        if (!ServeCommand.TryGetSeconds(parse, ConnectTimeoutOption, 0.001, out var connectTimeout, out string? error))
+            return Cli.Fail(ExitCodes.Usage, error);
         var mode = parse.GetValue(WaitOption);
         if (mode == ClientWaitMode.Poll && !OperatingSystem.IsLinux())
             return Cli.Fail(ExitCodes.Usage, "--wait poll calls Linux's poll(2); use --wait select or async here");
@@ -61,11 +70,16 @@ internal static class ConnectCommand
         Socket socket;
         try
         {
-            socket = await ConnectAsync(host, port).ConfigureAwait(false);
+            socket = await ConnectAsync(host, port, connectTimeout).ConfigureAwait(false);
         }
         catch (SocketException e)
         {
             return Cli.Fail(ExitCodes.Usage, $"cannot connect to {host}:{port}: {Describe(e)}");
+        }
+        catch (TimeoutException)
+        {
+            string seconds = connectTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Cli.Fail(ExitCodes.Usage, $"cannot connect to {host}:{port}: no answer in {seconds} s (see --connect-timeout)");
         }
 
         using (socket)
@@ -88,32 +102,47 @@ internal static class ConnectCommand
         }
     }
 
-    private static async Task<Socket> ConnectAsync(string host, int port)
+    /// <summary>
+    /// Connects to the first of the host's addresses that answers, all within <paramref name="timeout"/>
+    /// (a server whose SYNs vanish would otherwise be waited on until the kernel gives up, minutes later).
+    /// </summary>
+    /// <exception cref="SocketException">No address accepted, e.g. refused or unknown host.</exception>
+    /// <exception cref="TimeoutException">No answer within <paramref name="timeout"/>.</exception>
+    private static async Task<Socket> ConnectAsync(string host, int port, TimeSpan timeout)
     {
-        var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host).ConfigureAwait(false);
-        SocketException? last = null;
-        foreach (var address in addresses)
+        using var deadline = new CancellationTokenSource(timeout);
+        try
         {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            try
+            var addresses = IPAddress.TryParse(host, out var literal)
+                ? [literal]
+                : await Dns.GetHostAddressesAsync(host, deadline.Token).ConfigureAwait(false);
+            SocketException? last = null;
+            foreach (var address in addresses)
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await socket.ConnectAsync(new IPEndPoint(address, port), timeout.Token).ConfigureAwait(false);
-                return socket;
+                var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                try
+                {
+                    await socket.ConnectAsync(new IPEndPoint(address, port), deadline.Token).ConfigureAwait(false);
+                    return socket;
+                }
+                catch (SocketException e)
+                {
+                    socket.Dispose();
+                    last = e;
+                }
+                catch (OperationCanceledException)
+                {
+                    socket.Dispose();
+                    throw;
+                }
             }
-            catch (OperationCanceledException)
-            {
-                socket.Dispose();
-                last = new SocketException((int)SocketError.TimedOut);
-            }
-            catch (SocketException e)
-            {
-                socket.Dispose();
-                last = e;
-            }
-        }
 
-        throw last ?? new SocketException((int)SocketError.HostNotFound);
+            throw last ?? new SocketException((int)SocketError.HostNotFound);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            throw new TimeoutException();
+        }
     }
 
     private static string Describe(SocketException e) => e.SocketErrorCode switch

@@ -106,6 +106,37 @@ public sealed partial class ConnectCommandTests
     }
 
     [Fact]
+    public async Task A_server_that_never_answers_is_given_up_after_the_connect_timeout_with_one_line_and_exit_code_2()
+    {
+        // A listener whose accept queue (backlog 0: one connection) is full drops further SYNs, so
+        // the next connect gets no answer at all, like a host behind a firewall that drops packets.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(0);
+        var endPoint = (IPEndPoint)listener.LocalEndPoint!;
+        using var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await filler.ConnectAsync(endPoint).WaitAsync(Timeouts.Quick);
+        string port = Port(endPoint);
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync("connect", "127.0.0.1", port, "--connect-timeout", "0.5");
+
+        Assert.True(2 == code, $"stdout: {stdout}; stderr: {stderr}");
+        Assert.Equal("", stdout);
+        Assert.Equal($"switchboard: cannot connect to 127.0.0.1:{port}: no answer in 0.5 s (see --connect-timeout)\n", stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Theory]
+    [InlineData("0", "switchboard: --connect-timeout must be at least 0.001 seconds (got 0)")]
+    [InlineData("1e20", "switchboard: --connect-timeout must be at most 1000000 seconds (got 1E+20)")]
+    public async Task A_connect_timeout_out_of_range_is_a_usage_error(string seconds, string expected)
+    {
+        var (code, _, stderr) = await CliProcess.RunAsync("connect", "127.0.0.1", "1", "--connect-timeout", seconds);
+
+        Assert.Equal(2, code);
+        Assert.Equal(expected + "\n", stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
     public async Task An_unknown_host_is_one_line_and_exit_code_2()
     {
         var (code, _, stderr) = await CliProcess.RunAsync("connect", "no-such-host.invalid", "4242");

@@ -13,8 +13,8 @@ catch (InvalidOperationException e)
 }
 
 var root = new RootCommand(
-    "Switchboard: concurrent TCP servers. One protocol API, interchangeable engines (iterative, threading, async, select, poll, epoll), " +
-    "the apps time, echo and print, and a non-blocking client.")
+    "Switchboard: concurrent TCP servers. One protocol API, interchangeable engines (iterative, threading, forking, async, select, poll, epoll), " +
+    "the apps time, echo, print and chat, a non-blocking client, and a benchmark of the engines.")
 {
     ServeCommand.Create(),
     ConnectCommand.Create(),

@@ -77,10 +77,23 @@ public sealed class Server : IAsyncDisposable
                 throw new InvalidOperationException("A server starts once.");
             if (!Engine.Support.IsSupported)
                 throw new ServerStartException($"engine '{Engine.Name}' cannot run here: {Engine.Support.Reason}");
-            _listener = Engine.OpenListener(Options);
-            _localEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
-            _acceptor = Engine.CreateAcceptor(_runtime);
-            _acceptor.Start(_listener);
+            var listener = Engine.OpenListener(Options);
+            try
+            {
+                _acceptor = Engine.CreateAcceptor(_runtime);
+                _acceptor.Start(listener);
+            }
+            catch
+            {
+                // Not started: give the port back, so that a caller may try again.
+                _acceptor?.Dispose();
+                _acceptor = null;
+                listener.Dispose();
+                throw;
+            }
+
+            _listener = listener;
+            _localEndPoint = (IPEndPoint)listener.LocalEndPoint!;
         }
     }
 

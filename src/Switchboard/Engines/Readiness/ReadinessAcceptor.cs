@@ -28,8 +28,8 @@ internal sealed class ReadinessAcceptor : Acceptor
         _loops = new ReadinessLoop[loopCount];
 
         // Each loop holds descriptors (its multiplexer, its wake-up pair), so too many loops run the
-        // process out of them. A spare descriptor, held while the loops are made and let go first
-        // on failure, leaves room to stop the loops already made (waking one may load an assembly).
+        // process out of them. Spare descriptors, held while the loops are made and let go first on
+        // failure, leave room for what the runtime opens next (the error line's stderr, say).
         var spare = Enumerable.Range(0, 8).Select(_ => File.OpenHandle("/dev/null")).ToArray();
         for (int i = 0; i < loopCount; i++)
         {
@@ -44,15 +44,8 @@ internal sealed class ReadinessAcceptor : Acceptor
                 foreach (var handle in spare)
                     handle.Dispose();
                 multiplexer?.Dispose();
-                // ReadinessLoop.Dispose joins its thread and throws for one never started (its check
-                // misses that a background thread is Unstarted | Background): start each already
-                // stopped, so that it ends at once, then dispose it.
                 for (int j = 0; j < i; j++)
-                {
-                    _loops[j].Stop();
-                    _loops[j].Start();
                     _loops[j].Dispose();
-                }
 
                 throw new ServerStartException($"cannot create {engine.Name} event loop {i + 1} of {loopCount}: {e.Message}", e);
             }

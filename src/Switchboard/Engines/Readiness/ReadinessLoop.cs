@@ -127,7 +127,8 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
 
     public void Dispose()
     {
-        if (_thread.ThreadState != ThreadState.Unstarted && !IsLoopThread)
+        // A flag test: a background thread that never started is Unstarted | Background.
+        if ((_thread.ThreadState & ThreadState.Unstarted) == 0 && !IsLoopThread)
             _thread.Join();
         _multiplexer.Dispose();
         _wakeReader.Dispose();

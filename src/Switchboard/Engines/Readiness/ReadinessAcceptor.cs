@@ -7,10 +7,13 @@ namespace Switchboard.Engines.Readiness;
 
 /// <summary>
 /// Runs an engine's readiness loops. The first loop also accepts, and hands each connection to
-/// the loops in turn (round robin). One acceptor rather than an SO_REUSEPORT listener per loop:
-/// the kernel's hash spreads connections unevenly over a few loops, a listener per loop makes
-/// port 0 and the connection limit harder to keep exact, and accepting costs little next to
-/// serving; the benchmark is where this choice gets measured.
+/// the loops in turn (round robin). One acceptor rather than an SO_REUSEPORT listener per loop,
+/// because measuring both (epoll, two loops, 2026-11-25, docs/benchmarks.md's machine) found no
+/// difference: churn 13,800-14,100 connections/s either way, 10,000 idle connections accepted at
+/// 20,600 against 21,400 a second, ping-pong with 100 clients within run-to-run noise. Accepting
+/// costs little next to serving. And SO_REUSEPORT has costs: the kernel's hash spreads a few
+/// loops unevenly, port 0 and the connection limit are harder to keep exact, and it would let a
+/// second server bind the same port and take half the clients instead of failing "in use".
 /// </summary>
 internal sealed class ReadinessAcceptor : Acceptor
 {

@@ -50,7 +50,7 @@ public sealed partial class ForkingEngineTests
         using var survivor = await TestClient.ConnectAsync(endPoint);
         await Echo(victim, "first");
         await Echo(survivor, "second");
-        int victimWorker = await WorkerServingAsync(server, victim);
+        int victimWorker = await server.WorkerServingAsync(victim);
 
         Assert.True(CliProcess.Signal(victimWorker, SigKill));
 
@@ -107,7 +107,7 @@ public sealed partial class ForkingEngineTests
         {
             using var client = await TestClient.ConnectAsync(endPoint);
             await Echo(client, $"client {i}");
-            workers.Add(await WorkerServingAsync(server, client));
+            workers.Add(await server.WorkerServingAsync(client));
         }
 
         Assert.Equal(3, workers.Distinct().Count());
@@ -203,7 +203,7 @@ public sealed partial class ForkingEngineTests
         await alice.ReadUntilAsync("* you are alice, in #lobby");
         await bob.SendAsync("/nick bob\n");
         await bob.ReadUntilAsync("* you are bob, in #lobby");
-        Assert.NotEqual(await WorkerServingAsync(server, alice), await WorkerServingAsync(server, bob));
+        Assert.NotEqual(await server.WorkerServingAsync(alice), await server.WorkerServingAsync(bob));
 
         await bob.SendAsync("hello from another process\n/msg alice psst\n");
         await alice.ReadUntilAsync("<bob> hello from another process");
@@ -211,7 +211,7 @@ public sealed partial class ForkingEngineTests
         await alice.SendAsync("/who\n");
         await alice.ReadUntilAsync("* in #lobby: alice, bob");
 
-        Assert.True(CliProcess.Signal(await WorkerServingAsync(server, bob), SigKill));
+        Assert.True(CliProcess.Signal(await server.WorkerServingAsync(bob), SigKill));
         await alice.ReadUntilAsync("* bob quit (connection closed)");
         await StopAsync(server);
     }
@@ -239,15 +239,6 @@ public sealed partial class ForkingEngineTests
     {
         server.Terminate();
         Assert.Equal(0, await server.WaitForExitAsync());
-    }
-
-    /// <summary>The pid of the worker that logged taking <paramref name="client"/>'s connection.</summary>
-    private static async Task<int> WorkerServingAsync(CliProcess server, TestClient client)
-    {
-        string address = client.Socket.LocalEndPoint!.ToString()!;
-        var lines = await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.EndsWith($"Got connection from {address}", StringComparison.Ordinal)));
-        var match = WorkerLine().Match(lines.Last(x => x.EndsWith($"Got connection from {address}", StringComparison.Ordinal)));
-        return int.Parse(match.Groups["pid"].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task<IReadOnlyList<int>> WorkerPidsAsync(CliProcess server, int atLeast)

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Switchboard.Tests.Engines;
 using Switchboard.Tests.Support;
 
@@ -6,7 +5,7 @@ namespace Switchboard.Tests.Cli;
 
 /// <summary>A busy worker that stops making progress past the idle timeout is killed by the parent and replaced.</summary>
 [Collection(NonParallel.Name)]
-public sealed partial class ForkingHangTests
+public sealed class ForkingHangTests
 {
     private const int SigStop = 19;
 
@@ -18,7 +17,7 @@ public sealed partial class ForkingHangTests
         using var victim = await TestClient.ConnectAsync(endPoint);
         await victim.SendAsync("before\n");
         Assert.Equal("before", await victim.ReadLineAsync());
-        int worker = await WorkerServingAsync(server, victim);
+        int worker = await server.WorkerServingAsync(victim);
 
         // A stopped worker cannot judge itself hung: only the parent can.
         Assert.True(CliProcess.Signal(worker, SigStop));
@@ -33,15 +32,4 @@ public sealed partial class ForkingHangTests
         server.Terminate();
         Assert.Equal(0, await server.WaitForExitAsync());
     }
-
-    private static async Task<int> WorkerServingAsync(CliProcess server, TestClient client)
-    {
-        string address = client.Socket.LocalEndPoint!.ToString()!;
-        var lines = await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.EndsWith($"Got connection from {address}", StringComparison.Ordinal)));
-        var match = WorkerLine().Match(lines.Last(x => x.EndsWith($"Got connection from {address}", StringComparison.Ordinal)));
-        return int.Parse(match.Groups["pid"].Value, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    [GeneratedRegex(@"\[worker (?<pid>\d+)\] ")]
-    private static partial Regex WorkerLine();
 }

@@ -28,7 +28,7 @@ public sealed partial class ForkingStartFailureTests
                 await first.SendAsync("up\n");
                 Assert.Equal("up", await first.ReadLineAsync());
                 File.Delete(program);
-                Assert.True(CliProcess.Signal(await WorkerServingAsync(server, first), 9));
+                Assert.True(CliProcess.Signal(await server.WorkerServingAsync(first), 9));
                 Assert.True(await first.WaitForCloseAsync());
             }
 
@@ -72,17 +72,6 @@ public sealed partial class ForkingStartFailureTests
         Assert.Equal(TimeSpan.Zero, backOff.Remaining);
         Assert.Equal(1, backOff.Failed().TotalSeconds);
     }
-
-    private static async Task<int> WorkerServingAsync(CliProcess server, TestClient client)
-    {
-        string address = client.Socket.LocalEndPoint!.ToString()!;
-        var lines = await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.EndsWith($"Got connection from {address}", StringComparison.Ordinal)));
-        var match = WorkerLine().Match(lines.Last(x => x.EndsWith($"Got connection from {address}", StringComparison.Ordinal)));
-        return int.Parse(match.Groups["pid"].Value, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    [GeneratedRegex(@"\[worker (?<pid>\d+)\] ")]
-    private static partial Regex WorkerLine();
 
     [GeneratedRegex(@"Worker \d+ failed to start \(.*\); next start in (?<seconds>\d+) s")]
     private static partial Regex FailedStart();

@@ -134,6 +134,15 @@ public sealed partial class CliProcess : IDisposable
         _process.Dispose();
     }
 
+    /// <summary>A forking server: the pid of the worker that logged taking <paramref name="client"/>'s connection.</summary>
+    public async Task<int> WorkerServingAsync(TestClient client)
+    {
+        string taken = $"Got connection from {client.Socket.LocalEndPoint}";
+        var lines = await StderrLines.WaitUntilAsync(l => l.Any(x => x.EndsWith(taken, StringComparison.Ordinal)));
+        var match = WorkerLine().Match(lines.Last(x => x.EndsWith(taken, StringComparison.Ordinal)));
+        return int.Parse(match.Groups["pid"].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
@@ -141,6 +150,9 @@ public sealed partial class CliProcess : IDisposable
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
+
+    [GeneratedRegex(@"\[worker (?<pid>\d+)\] ")]
+    private static partial Regex WorkerLine();
 
     [GeneratedRegex(@"^listening on (?<endpoint>\S+) \((?<app>\w+), (?<engine>\w+)\)$")]
     private static partial Regex ListeningLine();

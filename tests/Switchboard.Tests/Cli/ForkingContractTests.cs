@@ -111,8 +111,10 @@ public sealed class ForkingContractTests
         Assert.Equal(1, DisconnectCount(server, address));
     }
 
-    [Fact]
-    public async Task OnDisconnected_reports_a_remote_close_once()
+    [Theory]
+    [InlineData("close", "remote closed")]
+    [InlineData("reset", "connection error")]
+    public async Task OnDisconnected_reports_the_end_once_with_its_reason(string end, string reason)
     {
         using var server = Serve("print", "--workers", "1..2");
         var endPoint = await ListeningAsync(server);
@@ -121,26 +123,12 @@ public sealed class ForkingContractTests
         await client.SendAsync("hello\n");
         await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.EndsWith($"{address}: hello", StringComparison.Ordinal)));
 
-        client.Dispose();
+        if (end == "reset")
+            client.Reset();
+        else
+            client.Dispose();
 
-        await DisconnectedAsync(server, address, "remote closed");
-        await StopAsync(server);
-        Assert.Equal(1, DisconnectCount(server, address));
-    }
-
-    [Fact]
-    public async Task OnDisconnected_reports_a_reset_as_an_error_once()
-    {
-        using var server = Serve("print", "--workers", "1..2");
-        var endPoint = await ListeningAsync(server);
-        var client = await TestClient.ConnectAsync(endPoint);
-        string address = Address(client);
-        await client.SendAsync("hello\n");
-        await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.EndsWith($"{address}: hello", StringComparison.Ordinal)));
-
-        client.Reset();
-
-        await DisconnectedAsync(server, address, "connection error");
+        await DisconnectedAsync(server, address, reason);
         await StopAsync(server);
         Assert.Equal(1, DisconnectCount(server, address));
     }

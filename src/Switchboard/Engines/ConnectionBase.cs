@@ -260,6 +260,9 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
     protected ConnectionTimer ScheduleInternal(TimeSpan delay, Action action) =>
         AddTimer(new ConnectionTimer(this, action, 0, isInternal: true), delay);
 
+    /// <summary>The engine closed the socket: call once. The server counts descriptors by it.</summary>
+    protected void SocketClosed() => _host.OnSocketClosed();
+
     /// <summary>Output was queued: make sure something is writing it.</summary>
     protected abstract void OnOutputQueued();
 

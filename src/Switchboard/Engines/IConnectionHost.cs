@@ -11,4 +11,10 @@ internal interface IConnectionHost
 
     /// <summary>Called once per connection, after <c>OnDisconnected</c> has run.</summary>
     void OnConnectionClosed(ConnectionBase connection);
+
+    /// <summary>
+    /// Called once per connection when its socket is closed: with a lingering close, after
+    /// <see cref="OnConnectionClosed"/>. Until then the connection still holds a descriptor.
+    /// </summary>
+    void OnSocketClosed();
 }

@@ -26,7 +26,8 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     private readonly Lazy<TimerThread> _timerThread = new(() => new TimerThread("switchboard-timers"));
     private long _lastId;
     private int _count;
-    private int _descriptorBudget; // connections at which clients are refused; 0 until first measured
+    private int _openSockets;      // connections' sockets not yet closed (a lingering close outlives its connection)
+    private int _descriptorBudget; // open sockets at which clients are refused; 0 until first measured
     private volatile bool _stopping;
 
     public ServerRuntime(ServerOptions options, Func<Protocol> protocolFactory, ILogger logger)
@@ -68,7 +69,7 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             return null;
         }
 
-        if (count > DescriptorBudget())
+        if (Volatile.Read(ref _openSockets) >= DescriptorBudget())
         {
             Interlocked.Decrement(ref _count);
             Refuse(socket, OutOfDescriptors);
@@ -88,6 +89,7 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             return null;
         }
 
+        Interlocked.Increment(ref _openSockets);
         _connections[connection.Id] = connection;
         return connection;
     }
@@ -97,6 +99,8 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         if (_connections.TryRemove(connection.Id, out _))
             Interlocked.Decrement(ref _count);
     }
+
+    public void OnSocketClosed() => Interlocked.Decrement(ref _openSockets);
 
     public void OnAcceptFailed(SocketException e) =>
         Log.AcceptFailed(Logger, e.SocketErrorCode == SocketError.TooManyOpenSockets ? $"out of file descriptors (ulimit -n {SoftDescriptorLimit()})" : e.Message);
@@ -121,12 +125,24 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         else
         {
             ulong limit = SoftDescriptorLimit();
-            int open = Directory.GetFiles("/proc/self/fd").Length; // includes this first connection's
-            budget = (int)Math.Clamp((long)Math.Min(limit, int.MaxValue) - open - DescriptorReserve + 1, 1, int.MaxValue);
+            budget = (int)Math.Clamp((long)Math.Min(limit, int.MaxValue) - OpenDescriptors() - DescriptorReserve + 1, 1, int.MaxValue);
         }
 
         Volatile.Write(ref _descriptorBudget, budget);
         return budget;
+    }
+
+    /// <summary>Descriptors open now (this first connection's included); a guess should /proc not answer.</summary>
+    private static int OpenDescriptors()
+    {
+        try
+        {
+            return Directory.GetFiles("/proc/self/fd").Length;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 256; // a .NET server holds about a hundred of its own: err on the safe side
+        }
     }
 
     private static ulong SoftDescriptorLimit() => OperatingSystem.IsLinux() ? Interop.Interop.ResourceLimits.OpenFiles() : ulong.MaxValue;

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
@@ -19,21 +21,35 @@ internal static partial class Interop
         private const int MSG_DONTWAIT = 0x40;   // never blocks, even on a socket that is blocking
         private const int MSG_NOSIGNAL = 0x4000; // a write to a reset peer fails with EPIPE, not SIGPIPE
 
+        private const int AF_INET = 2;
+        private const int AF_INET6 = 10;
+        private const int SockaddrStorageSize = 128;
+
         [LibraryImport("libc", EntryPoint = "accept4", SetLastError = true)]
-        private static partial int Accept4(SafeSocketHandle listener, nint address, nint addressLength, int flags);
+        private static unsafe partial int SysAccept4(SafeSocketHandle listener, byte* address, int* addressLength, int flags);
 
         [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
-        private static unsafe partial nint Recv(SafeSocketHandle socket, byte* buffer, nuint length, int flags);
+        private static unsafe partial nint SysRecv(SafeSocketHandle socket, byte* buffer, nuint length, int flags);
 
         [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
-        private static unsafe partial nint SendTo(SafeSocketHandle socket, byte* buffer, nuint length, int flags);
+        private static unsafe partial nint SysSend(SafeSocketHandle socket, byte* buffer, nuint length, int flags);
 
-        /// <summary>Accepts one connection as a non-blocking, close-on-exec socket, or returns null with the error.</summary>
-        public static Socket? Accept(Socket listener, out SocketError error)
+        /// <summary>
+        /// Accepts one connection as a non-blocking, close-on-exec socket with its peer's address
+        /// (from accept4 itself: a peer that resets at once has no address to ask for later), or
+        /// returns null with the error.
+        /// </summary>
+        public static unsafe Socket? Accept(Socket listener, out IPEndPoint? remote, out SocketError error)
         {
+            remote = null;
+            byte* address = stackalloc byte[SockaddrStorageSize];
+            int length;
             int fd;
             do
-                fd = Accept4(listener.SafeHandle, 0, 0, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            {
+                length = SockaddrStorageSize;
+                fd = SysAccept4(listener.SafeHandle, address, &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            }
             while (fd < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
             if (fd < 0)
             {
@@ -41,18 +57,42 @@ internal static partial class Interop
                 return null;
             }
 
-            error = SocketError.Success;
-            return new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+            var handle = new SafeSocketHandle(fd, ownsHandle: true);
+            remote = ToEndPoint(new ReadOnlySpan<byte>(address, Math.Min(length, SockaddrStorageSize)));
+            if (remote is null)
+            {
+                handle.Dispose(); // not an IP peer: nothing this server speaks to
+                error = SocketError.AddressFamilyNotSupported;
+                return null;
+            }
+
+            try
+            {
+                error = SocketError.Success;
+                return new Socket(handle);
+            }
+            catch (SocketException e)
+            {
+                // .NET could not take the descriptor (it queries the socket first): drop this one.
+                handle.Dispose();
+                error = e.SocketErrorCode;
+                remote = null;
+                return null;
+            }
         }
 
-        /// <summary>Reads into <paramref name="buffer"/>: bytes read (0 at end of stream), or -1 with the error.</summary>
+        /// <summary>Whether an accept error concerns only the connection it would have returned, so the next may be taken at once.</summary>
+        public static bool IsAcceptedConnectionGone(SocketError error) => error is SocketError.ConnectionAborted or SocketError.ConnectionReset
+            or SocketError.NetworkDown or SocketError.NetworkUnreachable or SocketError.HostUnreachable or SocketError.HostDown;
+
+        /// <summary>Reads into <paramref name="buffer"/> without blocking: bytes read (0 at end of stream), or -1 with the error.</summary>
         public static unsafe int Receive(Socket socket, Span<byte> buffer, out SocketError error)
         {
             nint n;
             fixed (byte* p = buffer)
             {
                 do
-                    n = Recv(socket.SafeHandle, p, (nuint)buffer.Length, 0);
+                    n = SysRecv(socket.SafeHandle, p, (nuint)buffer.Length, MSG_DONTWAIT);
                 while (n < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
             }
 
@@ -67,12 +107,29 @@ internal static partial class Interop
             fixed (byte* p = data)
             {
                 do
-                    n = SendTo(socket.SafeHandle, p, (nuint)data.Length, MSG_DONTWAIT | MSG_NOSIGNAL);
+                    n = SysSend(socket.SafeHandle, p, (nuint)data.Length, MSG_DONTWAIT | MSG_NOSIGNAL);
                 while (n < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
             }
 
             error = n < 0 ? ToSocketError(Marshal.GetLastPInvokeError()) : SocketError.Success;
             return (int)n;
+        }
+
+        /// <summary>A sockaddr_in or sockaddr_in6 (Linux layout) as an end point; null for another family.</summary>
+        private static IPEndPoint? ToEndPoint(ReadOnlySpan<byte> address)
+        {
+            if (address.Length < 2)
+                return null;
+            int family = BitConverter.IsLittleEndian ? BinaryPrimitives.ReadUInt16LittleEndian(address) : BinaryPrimitives.ReadUInt16BigEndian(address);
+            if (family == AF_INET && address.Length >= 8)
+                return new IPEndPoint(new IPAddress(address.Slice(4, 4)), BinaryPrimitives.ReadUInt16BigEndian(address[2..]));
+            if (family == AF_INET6 && address.Length >= 28)
+            {
+                uint scope = BitConverter.IsLittleEndian ? BinaryPrimitives.ReadUInt32LittleEndian(address[24..]) : BinaryPrimitives.ReadUInt32BigEndian(address[24..]);
+                return new IPEndPoint(new IPAddress(address.Slice(8, 16), scope), BinaryPrimitives.ReadUInt16BigEndian(address[2..]));
+            }
+
+            return null;
         }
 
         /// <summary>Linux errno values as .NET names them, for the errors a connected or listening socket meets.</summary>
@@ -82,7 +139,9 @@ internal static partial class Interop
             Errno.EMFILE or Errno.ENFILE => SocketError.TooManyOpenSockets,
             12 or 105 => SocketError.NoBufferSpaceAvailable, // ENOMEM, ENOBUFS
             32 => SocketError.Shutdown,                      // EPIPE
-            103 => SocketError.ConnectionAborted,            // ECONNABORTED
+            103 or 71 => SocketError.ConnectionAborted,      // ECONNABORTED, EPROTO
+            100 => SocketError.NetworkDown,                  // ENETDOWN
+            112 => SocketError.HostDown,                     // EHOSTDOWN
             104 => SocketError.ConnectionReset,              // ECONNRESET
             107 => SocketError.NotConnected,                 // ENOTCONN
             110 => SocketError.TimedOut,                     // ETIMEDOUT

@@ -74,4 +74,9 @@ public sealed class StringTransport : IConnectionHost
     public bool IsClosed => _connection.TransportClosed;
 
     void IConnectionHost.OnConnectionClosed(ConnectionBase connection) => DisconnectReason = connection.Reason;
+
+    void IConnectionHost.OnSocketClosed()
+    {
+        // No socket, no descriptor to account for.
+    }
 }

@@ -103,4 +103,39 @@ public sealed class DescriptorLimitTests
         Assert.Equal(0, await server.WaitForExitAsync());
         Assert.DoesNotContain("Out of memory", server.Stderr, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("epoll")]
+    [InlineData("threading")]
+    public async Task Sockets_still_lingering_after_their_connection_ended_count_against_the_limit(string engine)
+    {
+        // print closes a client that sends an overlong line, gracefully: its socket lingers until
+        // the client closes too. These clients never do, so the sockets outlive their connections.
+        using var server = CliProcess.StartUnder("ulimit -n 300", "serve", "print", "--port", "0", "--engine", engine, "--max-line", "10");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+
+        var clients = new List<TestClient>();
+        try
+        {
+            for (int i = 0; i < 320; i++)
+            {
+                var client = await TestClient.ConnectAsync(endPoint);
+                clients.Add(client);
+                await client.SendAsync("far more than ten bytes\n");
+                string? answer = await client.ReadLineAsync();
+                Assert.True(answer is "error: line too long (max 10 bytes)" or "error: server out of file descriptors; try again later", $"unexpected answer '{answer}'");
+            }
+
+            await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.Contains(": server out of file descriptors", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            foreach (var client in clients)
+                client.Dispose();
+        }
+
+        server.Terminate();
+        Assert.Equal(0, await server.WaitForExitAsync());
+        Assert.DoesNotContain("Out of memory", server.Stderr, StringComparison.Ordinal);
+    }
 }

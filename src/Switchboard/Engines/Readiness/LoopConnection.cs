@@ -25,8 +25,8 @@ internal sealed class LoopConnection : ConnectionBase
     private bool _transportClosed;
     private int _flushRequested;
 
-    public LoopConnection(long id, Socket socket, EndPoint localEndPoint, Protocol protocol, IConnectionHost host, ReadinessLoop loop)
-        : base(id, socket.RemoteEndPoint!, localEndPoint, protocol, host, loop)
+    public LoopConnection(long id, Socket socket, EndPoint remoteEndPoint, EndPoint localEndPoint, Protocol protocol, IConnectionHost host, ReadinessLoop loop)
+        : base(id, remoteEndPoint, localEndPoint, protocol, host, loop)
     {
         Socket = socket;
         _loop = loop;
@@ -175,6 +175,7 @@ internal sealed class LoopConnection : ConnectionBase
             return;
         _transportClosed = true;
         _loop.Forget(this);
+        SocketClosed();
     }
 
     private void SetWriteInterest(bool wanted)

@@ -63,7 +63,7 @@ internal sealed class ReadinessAcceptor : Acceptor
     public override void Start(Socket listener)
     {
         if (listener.LocalEndPoint is IPEndPoint local && !local.Address.Equals(IPAddress.Any) && !local.Address.Equals(IPAddress.IPv6Any))
-            _sharedLocalEndPoint = local;
+            _sharedLocalEndPoint = new IPEndPoint(local.Address, local.Port); // not the server's own, which callers can reach
         _loops[0].Listen(listener, OnAccepted, OnAcceptFailed);
         foreach (var loop in _loops)
             loop.Start();
@@ -86,17 +86,17 @@ internal sealed class ReadinessAcceptor : Acceptor
     }
 
     // On the first loop's thread.
-    private void OnAccepted(Socket socket)
+    private void OnAccepted(Socket socket, IPEndPoint remote)
     {
         var loop = _loops[_next];
         _next = (_next + 1) % _loops.Length;
-        var connection = Runtime.Admit(socket, (id, s, protocol) => CreateConnection(id, s, protocol, loop));
+        var connection = Runtime.Admit(socket, (id, s, protocol) => CreateConnection(id, s, remote, protocol, loop));
         if (connection is not null)
             loop.Execute(() => loop.Adopt(connection));
     }
 
-    private LoopConnection CreateConnection(long id, Socket socket, Protocol protocol, ReadinessLoop loop) =>
-        new(id, socket, _sharedLocalEndPoint ?? socket.LocalEndPoint!, protocol, Runtime, loop);
+    private LoopConnection CreateConnection(long id, Socket socket, IPEndPoint remote, Protocol protocol, ReadinessLoop loop) =>
+        new(id, socket, remote, _sharedLocalEndPoint ?? socket.LocalEndPoint!, protocol, Runtime, loop);
 
     private void OnAcceptFailed(Socket? socket, SocketException error)
     {

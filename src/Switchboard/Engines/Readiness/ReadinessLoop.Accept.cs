@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
 using static Switchboard.Interop.Interop;
@@ -9,7 +10,7 @@ internal sealed partial class ReadinessLoop
     private const int MaxAcceptsPerWake = 64;
 
     private Socket? _listener;
-    private Action<Socket>? _onAccepted;
+    private Action<Socket, IPEndPoint>? _onAccepted;
     private Action<Socket?, SocketException>? _onAcceptFailed;
 
     // A descriptor held in reserve: when accept fails for lack of descriptors, closing it lets us
@@ -17,8 +18,13 @@ internal sealed partial class ReadinessLoop
     // level-triggered listener wakes the loop over and over.
     private SafeFileHandle? _spare;
 
+    // After an accept fails for want of memory or buffers, the listener is left out of the wait
+    // for a moment: it stays readable (level-triggered), and retrying at once would spin.
+    private static readonly long AcceptPauseTicks = Timers.Clock.ToTicks(ServerRuntime.AcceptRetryDelay);
+    private long _acceptResumesAt; // 0 while accepting
+
     /// <summary>Makes this loop accept from <paramref name="listener"/>. Call before <see cref="Start"/>.</summary>
-    public void Listen(Socket listener, Action<Socket> onAccepted, Action<Socket?, SocketException> onAcceptFailed)
+    public void Listen(Socket listener, Action<Socket, IPEndPoint> onAccepted, Action<Socket?, SocketException> onAcceptFailed)
     {
         listener.Blocking = false;
         _listener = listener;
@@ -43,29 +49,48 @@ internal sealed partial class ReadinessLoop
     {
         for (int i = 0; i < MaxAcceptsPerWake && _listener is not null; i++)
         {
-            var socket = SocketIo.Accept(_listener, out var error);
+            var socket = SocketIo.Accept(_listener, out var remote, out var error);
             switch (error)
             {
                 case SocketError.Success:
-                    _onAccepted!(socket!);
+                    _onAccepted!(socket!, remote!);
                     break;
                 case SocketError.WouldBlock:
                     return;
+                case var gone when SocketIo.IsAcceptedConnectionGone(gone) || gone == SocketError.AddressFamilyNotSupported:
+                    break; // that client left (or is no IP peer); take the next
                 case SocketError.TooManyOpenSockets:
                     AcceptWithSpareDescriptor(new SocketException((int)error));
                     return;
                 default:
                     _onAcceptFailed!(null, new SocketException((int)error));
+                    PauseAccepting();
                     return;
             }
         }
+    }
+
+    private void PauseAccepting()
+    {
+        _multiplexer.Modify(_listener!, ListenerToken, Interest.None);
+        _acceptResumesAt = Timers.Clock.Now + AcceptPauseTicks;
+    }
+
+    /// <summary>Listens again once a pause after a failed accept is over. Loop thread only.</summary>
+    private void ResumeAcceptingIfDue(long now)
+    {
+        if (_acceptResumesAt == 0 || now < _acceptResumesAt)
+            return;
+        _acceptResumesAt = 0;
+        if (_listener is not null)
+            _multiplexer.Modify(_listener, ListenerToken, Interest.Read);
     }
 
     private void AcceptWithSpareDescriptor(SocketException error)
     {
         _spare?.Dispose();
         // May fail if someone else took the descriptor: the client stays in the backlog for now.
-        var socket = SocketIo.Accept(_listener!, out _);
+        var socket = SocketIo.Accept(_listener!, out _, out _);
         _onAcceptFailed!(socket, error);
         _spare = OpenSpare();
     }

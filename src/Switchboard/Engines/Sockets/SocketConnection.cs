@@ -217,6 +217,7 @@ internal sealed class SocketConnection : ConnectionBase
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _socket.Dispose();
+            SocketClosed();
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Engines.Forking;
@@ -16,16 +17,34 @@ internal static class DescriptorBudget
     /// <summary>Descriptors never used for workers: lazily loaded assemblies, a worker's start, logging, shutdown.</summary>
     public const int Reserve = 8;
 
-    /// <summary>How many more workers can start without eating into the reserve.</summary>
-    public static int Room()
+    /// <summary>
+    /// Counts the open descriptors once (listing /proc/self/fd), for one decision and its log
+    /// line. If they cannot be counted (the listing itself needs a descriptor, and fails at the
+    /// limit), <see cref="Snapshot.Open"/> is null and there is no room.
+    /// </summary>
+    public static Snapshot Measure() => new(ResourceLimits.OpenFiles(), CountOpen());
+
+    private static int? CountOpen()
     {
-        long free = (long)Math.Min(Limit, int.MaxValue) - Open - Reserve;
-        return (int)Math.Clamp(free, 0, int.MaxValue);
+        try
+        {
+            return Directory.GetFiles("/proc/self/fd").Length - 1; // the listing's own descriptor is not counted
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
-    /// <summary>The soft limit.</summary>
-    public static ulong Limit => ResourceLimits.OpenFiles();
+    /// <summary>One measurement: the soft limit and the descriptors open (null: could not count).</summary>
+    public readonly record struct Snapshot(ulong Limit, int? Open)
+    {
+        /// <summary>How many more workers can start without eating into the reserve.</summary>
+        public int Room => Open is { } open
+            ? (int)Math.Clamp((long)Math.Min(Limit, int.MaxValue) - open - Reserve, 0, int.MaxValue)
+            : 0;
 
-    /// <summary>Descriptors open now (listing /proc/self/fd opens one more, which is not counted).</summary>
-    public static int Open => Directory.GetFiles("/proc/self/fd").Length - 1;
+        /// <summary><see cref="Open"/> for a log line.</summary>
+        public string OpenText => Open?.ToString(CultureInfo.InvariantCulture) ?? "an unknown number of";
+    }
 }

@@ -20,6 +20,9 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
     // hung: room for the connection's own idle timer to fire and the worker to report it.
     private static readonly TimeSpan HangMargin = TimeSpan.FromSeconds(2);
 
+    // How long shutdown waits for killed workers to be reaped before it stops without them.
+    private static readonly TimeSpan KillMargin = TimeSpan.FromSeconds(5);
+
     private readonly Lock _lock = new();
     private readonly List<WorkerProcess> _workers = [];
     private readonly TaskCompletionSource _allExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -82,7 +85,16 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
                 }
             }
 
-            await _allExited.Task.ConfigureAwait(false);
+            try
+            {
+                await _allExited.Task.WaitAsync(KillMargin).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // SIGKILL cannot be refused, so this is a pool bug, not a worker's: stop anyway.
+                lock (_lock)
+                    Log.NotReaped(Runtime.Logger, string.Join(", ", _workers.Select(w => w.Pid)), KillMargin.TotalSeconds);
+            }
         }
 
         if (_hangCheck is not null)
@@ -93,8 +105,28 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
         _stopped.TrySetResult();
     }
 
-    /// <summary>Starts workers until enough are idle, within the ceiling. Holding <see cref="_lock"/>.</summary>
+    /// <summary>
+    /// Starts workers until enough are idle, within the ceiling. Holding <see cref="_lock"/>. Never
+    /// throws: whatever stops a worker starting must not stop the pool (or the watch of the worker
+    /// whose status called this), so it backs off and retries.
+    /// </summary>
     private void Replenish()
+    {
+        try
+        {
+            StartWorkers();
+        }
+#pragma warning disable CA1031 // See above: back off and retry.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            var delay = _backOff.Failed();
+            Log.CannotStart(Runtime.Logger, e.Message, delay.TotalSeconds);
+            ScheduleRetry(delay);
+        }
+    }
+
+    private void StartWorkers()
     {
         while (!_stopping && _workers.Count(w => !w.IsBusy) < Pool.MinSpare && _workers.Count < _max)
         {
@@ -104,34 +136,21 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
                 return;
             }
 
-            if (DescriptorBudget.Room() < 1)
+            var budget = DescriptorBudget.Measure();
+            if (budget.Room < 1)
             {
                 var delay = _backOff.Failed();
-                Log.NoDescriptors(Runtime.Logger, DescriptorBudget.Open, DescriptorBudget.Limit, DescriptorBudget.Reserve, delay.TotalSeconds);
+                Log.NoDescriptors(Runtime.Logger, budget.OpenText, budget.Limit, DescriptorBudget.Reserve, delay.TotalSeconds);
                 ScheduleRetry(delay);
                 return;
             }
 
-            WorkerProcess worker;
-            try
-            {
-                worker = WorkerProcess.Start(_listener!, Runtime.Logger);
-            }
-#pragma warning disable CA1031 // Whatever stops one worker starting must not stop the pool: back off and retry.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                var delay = _backOff.Failed();
-                Log.CannotStart(Runtime.Logger, e.Message, delay.TotalSeconds);
-                ScheduleRetry(delay);
-                return;
-            }
-
+            var worker = WorkerProcess.Start(_listener!, Runtime.Logger);
             _workers.Add(worker);
             Log.Started(Runtime.Logger, worker.Pid, _workers.Count);
+            _ = WatchAsync(worker); // before anything else can throw: it is what reaps the worker
             if (!_capped)
                 CapToDescriptorLimit();
-            _ = WatchAsync(worker);
         }
     }
 
@@ -163,10 +182,17 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
     private void CapToDescriptorLimit()
     {
         _capped = true;
-        int allowed = _workers.Count + DescriptorBudget.Room();
+        var budget = DescriptorBudget.Measure();
+        if (budget.Open is null)
+        {
+            _capped = false; // not measured: try again after the next start
+            return;
+        }
+
+        int allowed = _workers.Count + budget.Room;
         if (allowed >= _max)
             return;
-        Log.Capped(Runtime.Logger, _max, allowed, DescriptorBudget.Limit, DescriptorBudget.Open, DescriptorBudget.Reserve);
+        Log.Capped(Runtime.Logger, _max, allowed, budget.Limit, budget.OpenText, DescriptorBudget.Reserve);
         _max = Math.Max(1, allowed);
     }
 
@@ -187,46 +213,111 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
             TaskScheduler.Default);
     }
 
-    /// <summary>Follows one worker's status until its control channel closes, then reaps it.</summary>
+    /// <summary>
+    /// Follows one worker's status until its control channel closes, then reaps it. Whatever goes
+    /// wrong, the worker is removed and disposed in the end: shutdown waits for every one.
+    /// </summary>
     private async Task WatchAsync(WorkerProcess worker)
     {
         var handler = Pool.MessageHandler;
         try
         {
-            while (await Frames.ReadAsync(worker.Control).ConfigureAwait(false) is { } frame)
+            try
             {
-                if (frame[0] == Frames.Message)
+                while (await Frames.ReadAsync(worker.Control).ConfigureAwait(false) is { } frame)
                 {
-                    Deliver(handler, worker, frame);
-                    continue;
-                }
+                    if (frame[0] == Frames.Message)
+                    {
+                        Deliver(handler, worker, frame);
+                        continue;
+                    }
 
-                lock (_lock)
-                    OnStatus(worker, frame);
+                    lock (_lock)
+                        OnStatus(worker, frame);
+                }
+            }
+            catch (Exception e) when (e is SocketException or InvalidDataException)
+            {
+                // The worker died, its end closed abruptly, or it sent garbage: it is done either way.
+            }
+
+            await worker.Process.WaitForExitAsync().ConfigureAwait(false); // reaps it: no zombie
+        }
+#pragma warning disable CA1031 // Logged; the worker is stopped and reaped below all the same.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Log.WatchFailed(Runtime.Logger, worker.Pid, e.GetType().Name, e.Message);
+            worker.Kill(); // nobody follows it any more: it must not live on
+            try
+            {
+                await worker.Process.WaitForExitAsync().WaitAsync(KillMargin).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Best effort: it is removed either way.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
             }
         }
-        catch (Exception e) when (e is SocketException or InvalidDataException)
+        finally
         {
-            // The worker died, its end closed abruptly, or it sent garbage: it is done either way.
+            Reap(worker, handler);
         }
+    }
 
-        await worker.Process.WaitForExitAsync().ConfigureAwait(false); // reaps it: no zombie
-        int code = worker.Process.ExitCode;
-        handler?.OnWorkerExited(worker.Link);
-        lock (_lock)
+    private void Reap(WorkerProcess worker, IWorkerMessageHandler? handler)
+    {
+        try
         {
-            _workers.Remove(worker);
-            string how = WorkerExit.Describe(code, worker.SaidGoodbye, worker.CameUp);
-            if (!worker.CameUp && !_stopping)
-                Log.FailedStart(Runtime.Logger, worker.Pid, how, _backOff.Failed().TotalSeconds);
-            else if (code == 0 || _stopping)
-                Log.Exited(Runtime.Logger, worker.Pid, how);
-            else
-                Log.Died(Runtime.Logger, worker.Pid, how, worker.IsBusy);
-            worker.Dispose();
-            if (_stopping && _workers.Count == 0)
-                _allExited.TrySetResult();
-            Replenish();
+            try
+            {
+                handler?.OnWorkerExited(worker.Link);
+            }
+#pragma warning disable CA1031 // The user's handler must not keep a worker from being reaped.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Log.ExitHandlerFailed(Runtime.Logger, worker.Pid, e.GetType().Name, e.Message);
+            }
+
+            lock (_lock)
+            {
+                if (worker.Process.HasExited)
+                {
+                    int code = worker.Process.ExitCode;
+                    string how = WorkerExit.Describe(code, worker.SaidGoodbye, worker.CameUp);
+                    if (!worker.CameUp && !_stopping)
+                        Log.FailedStart(Runtime.Logger, worker.Pid, how, _backOff.Failed().TotalSeconds);
+                    else if (code == 0 || _stopping)
+                        Log.Exited(Runtime.Logger, worker.Pid, how);
+                    else
+                        Log.Died(Runtime.Logger, worker.Pid, how, worker.IsBusy);
+                }
+            }
+        }
+#pragma warning disable CA1031 // Reporting it must not keep it from being removed.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Log.WatchFailed(Runtime.Logger, worker.Pid, e.GetType().Name, e.Message);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _workers.Remove(worker);
+                try
+                {
+                    worker.Dispose();
+                }
+                finally
+                {
+                    if (_stopping && _workers.Count == 0)
+                        _allExited.TrySetResult();
+                }
+
+                Replenish();
+            }
         }
     }
 
@@ -292,15 +383,24 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
         public static partial void CannotStart(ILogger logger, string error, double seconds);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "At most {Max} workers, not {Wanted}: the open-files limit is {Limit} and {Open} are open; {Reserve} are kept in reserve")]
-        public static partial void Capped(ILogger logger, int wanted, int max, ulong limit, int open, int reserve);
+        public static partial void Capped(ILogger logger, int wanted, int max, ulong limit, string open, int reserve);
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Not starting a worker: {Open} descriptors open, the limit is {Limit} and {Reserve} are kept in reserve; next try in {Seconds} s")]
-        public static partial void NoDescriptors(ILogger logger, int open, ulong limit, int reserve, double seconds);
+        public static partial void NoDescriptors(ILogger logger, string open, ulong limit, int reserve, double seconds);
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Worker {Pid} is hung: its connection has been quiet for {Seconds:F0} s, past the idle timeout; killing it")]
         public static partial void Hung(ILogger logger, int pid, double seconds);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Pid} did not finish in time; killing it")]
         public static partial void Killing(ILogger logger, int pid);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Workers {Pids} were not reaped {Seconds} s after they were killed; stopping without them")]
+        public static partial void NotReaped(ILogger logger, string pids, double seconds);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Following worker {Pid} failed ({Type}: {Error}); stopping and reaping it")]
+        public static partial void WatchFailed(ILogger logger, int pid, string type, string error);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "The shared-state handler failed on the exit of worker {Pid} ({Type}: {Error})")]
+        public static partial void ExitHandlerFailed(ILogger logger, int pid, string type, string error);
     }
 }

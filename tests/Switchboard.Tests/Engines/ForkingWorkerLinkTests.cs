@@ -33,6 +33,29 @@ public sealed class ForkingWorkerLinkTests
     }
 
     [Fact]
+    public async Task Messages_to_a_worker_that_is_gone_are_dropped_without_an_overflow()
+    {
+        var (parentEnd, workerEnd) = SocketPair.Create();
+        using var parent = parentEnd;
+        var logger = new RecordingLogger();
+        var link = new WorkerLink(4711, parentEnd, logger);
+        var message = new byte[16];
+
+        // The worker's end closes: the link's sending fails, and the link closes itself.
+        workerEnd.Dispose();
+        using var timeout = new CancellationTokenSource(Timeouts.Quick);
+        while (link.Send(message))
+            await Task.Delay(10, timeout.Token);
+        for (int i = 0; i < WorkerLink.Capacity * 2; i++)
+            Assert.False(link.Send(message));
+
+        // The pool completes it when the worker exits: still silent.
+        link.Complete();
+        Assert.False(link.Send(message));
+        Assert.Empty(logger.Messages);
+    }
+
+    [Fact]
     public void A_null_handler_for_the_parent_channel_is_refused()
     {
         var (parentEnd, workerEnd) = SocketPair.Create();

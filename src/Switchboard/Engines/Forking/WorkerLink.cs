@@ -35,27 +35,46 @@ public sealed partial class WorkerLink
     /// <summary>
     /// Queues <paramref name="message"/> for the worker's <see cref="ParentLink.Received"/>. If
     /// <see cref="Capacity"/> messages are already waiting, the worker is not reading: the channel
-    /// is closed instead (logged), and this and later messages are dropped.
+    /// is closed instead (logged), and this and later messages are dropped. Once the channel is
+    /// closed (the worker exited, or its channel failed), messages are dropped silently.
     /// </summary>
     /// <param name="message">The bytes; copied before the call returns.</param>
-    public void Send(ReadOnlySpan<byte> message)
+    /// <returns>Whether the message was queued.</returns>
+    public bool Send(ReadOnlySpan<byte> message)
     {
-        if (!_outbound.Writer.TryWrite(Frames.Build(Frames.Message, message)) && Interlocked.Exchange(ref _closed, 1) == 0)
+        if (Volatile.Read(ref _closed) != 0)
+            return false;
+        if (_outbound.Writer.TryWrite(Frames.Build(Frames.Message, message)))
+            return true;
+
+        // TryWrite also fails once the queue is completed, and only Close completes it, after
+        // setting _closed: so if this call is the one that closes, the queue was really full.
+        if (!Close())
+            return false;
+        Log.Overflow(_logger, Pid, Capacity);
+        try
         {
-            Log.Overflow(_logger, Pid, Capacity);
-            Complete();
-            try
-            {
-                _socket.Shutdown(SocketShutdown.Both); // the worker's end sees the channel close
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                // Already gone.
-            }
+            _socket.Shutdown(SocketShutdown.Both); // the worker's end sees the channel close
         }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already gone.
+        }
+
+        return false;
     }
 
-    internal void Complete() => _outbound.Writer.TryComplete();
+    /// <summary>The worker is gone: later messages are dropped, silently.</summary>
+    internal void Complete() => Close();
+
+    /// <summary>Closes the queue; true for the caller that closed it first.</summary>
+    private bool Close()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+            return false;
+        _outbound.Writer.TryComplete();
+        return true;
+    }
 
     private async Task PumpAsync()
     {
@@ -69,7 +88,8 @@ public sealed partial class WorkerLink
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            // The worker is gone; its exit is reported separately.
+            // The worker is gone; its exit is reported separately. Nothing more can reach it.
+            Close();
         }
     }
 

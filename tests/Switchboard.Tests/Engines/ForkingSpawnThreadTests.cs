@@ -26,21 +26,43 @@ public sealed class ForkingSpawnThreadTests
         await spawned.WaitForExitAsync().WaitAsync(Timeouts.Quick);
     }
 
-    /// <summary>Starts the stand-in child from a new thread, waits until it has asked for its signal, and lets the thread end.</summary>
+    /// <summary>
+    /// Starts the stand-in child from a new thread, waits until it has asked for its signal, and
+    /// lets the thread end. Whatever fails on that thread is handed back and rethrown here: thrown
+    /// there, it would be unhandled and take the whole test host down.
+    /// </summary>
     private static Process StartFromEndedThread(Func<ProcessStartInfo, Process> start)
     {
+        // setpriv is util-linux's, which Debian marks essential: missing, the machine is not what CI runs on.
+        Assert.True(
+            File.Exists("/usr/bin/setpriv") || File.Exists("/bin/setpriv"),
+            "setpriv (util-linux) is needed as the stand-in child, and it is not installed");
         var info = new ProcessStartInfo("setpriv") { RedirectStandardOutput = true, UseShellExecute = false };
         foreach (string argument in new[] { "--pdeathsig", "TERM", "sh", "-c", "echo ready; exec sleep 60" })
             info.ArgumentList.Add(argument);
         Process? child = null;
+        string? firstLine = null;
+        Exception? failure = null;
         var thread = new Thread(() =>
         {
-            child = start(info);
-            // Only once the child has run prctl may this thread end, or there is no signal to miss.
-            Assert.Equal("ready", child.StandardOutput.ReadLine());
+            try
+            {
+                child = start(info);
+                // Only once the child has run prctl may this thread end, or there is no signal to miss.
+                firstLine = child.StandardOutput.ReadLine();
+            }
+#pragma warning disable CA1031 // Handed back to the test's thread, below.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                failure = e;
+            }
         });
         thread.Start();
         Assert.True(thread.Join(Timeouts.Quick), "the child did not start");
+        if (failure is not null)
+            throw new InvalidOperationException("starting the stand-in child failed", failure);
+        Assert.Equal("ready", firstLine);
         return child!;
     }
 }

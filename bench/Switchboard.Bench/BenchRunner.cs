@@ -107,7 +107,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         var start = engine == KestrelPeer.Name
             ? KestrelPeer.StartInfo(KestrelPeer.Locate() ?? throw new BenchException("the Kestrel peer is not built: dotnet build -c Release bench/Switchboard.KestrelEcho"))
             : program(arguments);
-        using var server = await ServerProcess.StartAsync(pin ? CorePinning.Pinned(start, ServerCore) : start).WaitAsync(cancel).ConfigureAwait(false);
+        using var server = await ServerProcess.StartAsync(pin ? CorePinning.Pinned(start, ServerCore) : start, cancel).ConfigureAwait(false);
         if (engine == "forking")
             await Task.Delay(TimeSpan.FromSeconds(2), cancel).ConfigureAwait(false); // let the spare workers start
         BenchResult result;

@@ -43,9 +43,14 @@ internal sealed partial class ServerProcess : IDisposable
 
     private bool Stopping { get; set; }
 
-    /// <summary>Starts the server and waits for its <c>listening on</c> line.</summary>
-    public static async Task<ServerProcess> StartAsync(ProcessStartInfo start)
+    /// <summary>
+    /// Starts the server and waits for its <c>listening on</c> line. If that fails or
+    /// <paramref name="cancel"/> fires first, the server (and any workers it forked) is killed
+    /// before this throws: nothing outlives a start that did not return.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(ProcessStartInfo start, CancellationToken cancel = default)
     {
+        cancel.ThrowIfCancellationRequested();
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         var process = Process.Start(start) ?? throw new BenchException($"cannot start {start.FileName}");
@@ -61,31 +66,35 @@ internal sealed partial class ServerProcess : IDisposable
                     stderrTail.Dequeue();
             }
         };
-        process.BeginErrorReadLine();
         var server = new ServerProcess(process, stderrTail);
-        string? line;
         try
         {
-            line = await process.StandardOutput.ReadLineAsync().WaitAsync(ListenTimeout).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
-        {
-            server.Dispose();
-            if (e is TimeoutException)
+            process.BeginErrorReadLine();
+            string? line;
+            try
+            {
+                line = await process.StandardOutput.ReadLineAsync(CancellationToken.None).AsTask().WaitAsync(ListenTimeout, cancel).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
                 throw new BenchException($"the server did not say 'listening on' within {ListenTimeout.TotalSeconds:0} s: {server.StderrTail()}");
+            }
+
+            if (line is null || !line.StartsWith("listening on ", StringComparison.Ordinal))
+            {
+                process.WaitForExit(TimeSpan.FromSeconds(1)); // for its last words on stderr
+                string said = server.StderrTail() is { Length: > 0 } tail ? tail : line ?? "no output";
+                throw new BenchException($"the server did not start: {said}");
+            }
+
+            server.EndPoint = IPEndPoint.Parse(line.Split(' ')[2]);
+            return server;
+        }
+        catch
+        {
+            server.Dispose(); // kills the process tree
             throw;
         }
-
-        if (line is null || !line.StartsWith("listening on ", StringComparison.Ordinal))
-        {
-            process.WaitForExit(TimeSpan.FromSeconds(1)); // for its last words on stderr
-            string said = server.StderrTail() is { Length: > 0 } tail ? tail : line ?? "no output";
-            server.Dispose();
-            throw new BenchException($"the server did not start: {said}");
-        }
-
-        server.EndPoint = IPEndPoint.Parse(line.Split(' ')[2]);
-        return server;
     }
 
     public double CpuSeconds() => ProcessStats.CpuSeconds(Pid);

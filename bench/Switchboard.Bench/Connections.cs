@@ -31,16 +31,34 @@ internal static class Connections
         }
     }
 
-    /// <summary>Opens connections into <paramref name="sockets"/> until it holds <paramref name="total"/>.</summary>
+    /// <summary>
+    /// Opens connections into <paramref name="sockets"/> until it holds <paramref name="total"/>.
+    /// The first connect that fails stops the whole window at once (the others' connects are
+    /// cancelled) and its error is the one thrown.
+    /// </summary>
     public static async Task OpenMoreAsync(OpenConnections sockets, IPEndPoint target, int total)
     {
         int first = sockets.Count;
         var opened = new Socket?[total - first];
         int next = first - 1;
+        using var abandon = new CancellationTokenSource();
+        Exception? firstFailure = null;
         async Task OpenInTurnAsync()
         {
-            for (int index = Interlocked.Increment(ref next); index < total; index = Interlocked.Increment(ref next))
-                opened[index - first] = await OpenOneAsync(target, index).ConfigureAwait(false);
+            try
+            {
+                for (int index = Interlocked.Increment(ref next); index < total && !abandon.IsCancellationRequested; index = Interlocked.Increment(ref next))
+                    opened[index - first] = await OpenOneAsync(target, index, abandon.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!abandon.IsCancellationRequested || e is not OperationCanceledException)
+            {
+                Interlocked.CompareExchange(ref firstFailure, e, null);
+                await abandon.CancelAsync().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // another connect failed first: that failure is the one reported
+            }
         }
 
         try
@@ -52,18 +70,27 @@ internal static class Connections
             // Keep what opened, even when a connect failed, so the caller's Dispose closes it.
             sockets.AddRange(opened.OfType<Socket>());
         }
+
+        if (firstFailure is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstFailure);
     }
 
-    private static async Task<Socket> OpenOneAsync(IPEndPoint target, int index)
+    private static async Task<Socket> OpenOneAsync(IPEndPoint target, int index, CancellationToken abandon)
     {
         var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             if (IPAddress.IsLoopback(target.Address) && target.AddressFamily == AddressFamily.InterNetwork && index >= PerSourceAddress)
                 socket.Bind(new IPEndPoint(new IPAddress([127, 0, 0, (byte)(1 + (index / PerSourceAddress))]), 0));
-            using var timeout = new CancellationTokenSource(ConnectTimeout);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(abandon);
+            timeout.CancelAfter(ConnectTimeout);
             await socket.ConnectAsync(target, timeout.Token).ConfigureAwait(false);
             return socket;
+        }
+        catch (Exception e) when (abandon.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new OperationCanceledException("another connect failed", e, abandon);
         }
         catch (OperationCanceledException)
         {

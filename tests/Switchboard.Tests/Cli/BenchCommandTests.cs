@@ -70,6 +70,28 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_target_whose_backlog_is_full_fails_in_one_line_at_the_connect_timeout()
+    {
+        // Backlog 0 with one connection already waiting: the kernel drops further SYNs, so every
+        // connect hangs until the bench's 10 s timeout. The cancelled siblings of the first connect
+        // to time out must not replace its message, nor keep the window opening the other 200.
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(0);
+        var endPoint = (System.Net.IPEndPoint)listener.LocalEndPoint!;
+        using var waiting = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await waiting.ConnectAsync(endPoint);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (code, stdout, stderr) = await CliProcess.RunAsync(
+            "bench", "latency", "--target", endPoint.ToString(), "--duration", "300ms", "--clients", "300");
+
+        Assert.True(code == 1, $"exit {code}; stdout: {stdout}; stderr: {stderr}");
+        Assert.Equal($"switchboard: latency on target: cannot connect to {endPoint}: no answer within 10 s\n", stderr.ReplaceLineEndings("\n"));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
     public async Task More_connections_than_the_descriptor_limit_allows_is_refused_up_front()
     {
         var (code, _, stderr) = await CliProcess.RunAsync("bench", "connections", "--engines", "epoll", "--connections", "10000000");

@@ -121,7 +121,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             await server.StopAsync().ConfigureAwait(false);
         }
 
-        if (server.Exited)
+        if (server.DiedOnItsOwn)
             return result with { Failure = $"the server exited during the run ({server.ExitDescription})" };
         if (server.WasKilled)
             return result with { Failure = "the server did not stop within 15 s of SIGTERM and was killed" };
@@ -157,7 +157,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             result = result with { LoadGeneratorCpuCores = loadCpu / result.Seconds };
         if (server is null)
             return result;
-        if (server.Exited)
+        if (server.DiedOnItsOwn)
             return result; // nothing left in /proc to read; RunOneAsync marks the result
         double serverCpu = server.CpuSeconds() - serverCpuBefore;
         return result with

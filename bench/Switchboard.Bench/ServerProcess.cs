@@ -25,8 +25,11 @@ internal sealed partial class ServerProcess : IDisposable
 
     public int Pid => _process.Id;
 
-    /// <summary>Whether the server has ended (by itself, or stopped).</summary>
-    public bool Exited => _process.HasExited && !Stopping;
+    /// <summary>
+    /// Whether the server ended without being asked to: it has exited, and had already exited
+    /// when <see cref="StopAsync"/> began (an exit after the SIGTERM is the stop, not a death).
+    /// </summary>
+    public bool DiedOnItsOwn => _exitedBeforeStop ?? _process.HasExited;
 
     /// <summary>Whether <see cref="StopAsync"/> had to kill it.</summary>
     public bool WasKilled { get; private set; }
@@ -41,7 +44,8 @@ internal sealed partial class ServerProcess : IDisposable
         }
     }
 
-    private bool Stopping { get; set; }
+    // Recorded when StopAsync begins: null until then.
+    private bool? _exitedBeforeStop;
 
     /// <summary>
     /// Starts the server and waits for its <c>listening on</c> line. If that fails or
@@ -104,9 +108,10 @@ internal sealed partial class ServerProcess : IDisposable
     /// <summary>Graceful stop (SIGTERM), then a kill if it lingers.</summary>
     public async Task StopAsync()
     {
-        if (_process.HasExited)
+        bool exited = _process.HasExited;
+        _exitedBeforeStop ??= exited;
+        if (exited)
             return;
-        Stopping = true;
         _ = Kill(Pid, 15);
         try
         {

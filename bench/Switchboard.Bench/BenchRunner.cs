@@ -111,10 +111,12 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         if (engine == "forking")
             await Task.Delay(TimeSpan.FromSeconds(2), cancel).ConfigureAwait(false); // let the spare workers start
         BenchResult result;
+        bool hung;
         try
         {
             // A cancelled wait leaves the load running on its own; stopping the server ends it.
             result = await MeasureAsync(engine, server.EndPoint, server).WaitAsync(cancel).ConfigureAwait(false);
+            hung = server.IsStopped(); // SIGSTOPped: the load just times out, with nothing else to say so
         }
         finally
         {
@@ -123,6 +125,8 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
 
         if (server.DiedOnItsOwn)
             return result with { Failure = $"the server exited during the run ({server.ExitDescription})" };
+        if (hung)
+            return result with { Failure = "the server stopped answering (process stopped: state T)" };
         if (server.WasKilled)
             return result with { Failure = "the server did not stop within 15 s of SIGTERM and was killed" };
         return result;

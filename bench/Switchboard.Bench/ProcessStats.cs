@@ -24,6 +24,23 @@ internal static class ProcessStats
         return total;
     }
 
+    /// <summary>
+    /// Whether <paramref name="pid"/> or one of its live children (a forking server's workers) is
+    /// stopped (state T, SIGSTOP; or t, traced): hung, not answering.
+    /// </summary>
+    public static bool AnyStopped(int pid)
+    {
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int candidate))
+                continue;
+            if (ReadStat(candidate) is { State: 'T' or 't' } stat && (candidate == pid || stat.ParentPid == pid))
+                return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Resident memory now, and at its peak, in bytes; zeros if the process is gone.</summary>
     public static (long Rss, long Peak) Memory(int pid)
     {
@@ -49,14 +66,14 @@ internal static class ProcessStats
     private static long Kilobytes(string line) =>
         long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
 
-    private static (int ParentPid, long CpuTicks)? ReadStat(int pid)
+    private static (char State, int ParentPid, long CpuTicks)? ReadStat(int pid)
     {
         try
         {
             string stat = File.ReadAllText($"/proc/{pid}/stat");
             string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             // After the command: state(0) ppid(1) ... utime(11) stime(12)
-            return (int.Parse(fields[1], CultureInfo.InvariantCulture),
+            return (fields[0][0], int.Parse(fields[1], CultureInfo.InvariantCulture),
                     long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

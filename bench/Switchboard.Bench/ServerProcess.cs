@@ -105,6 +105,9 @@ internal sealed partial class ServerProcess : IDisposable
 
     public (long Rss, long Peak) Memory() => ProcessStats.Memory(Pid);
 
+    /// <summary>Whether the server (or one of its workers) is stopped, by SIGSTOP or a debugger: hung.</summary>
+    public bool IsStopped() => !_process.HasExited && ProcessStats.AnyStopped(Pid);
+
     /// <summary>Graceful stop (SIGTERM), then a kill if it lingers.</summary>
     public async Task StopAsync()
     {
@@ -113,6 +116,7 @@ internal sealed partial class ServerProcess : IDisposable
         if (exited)
             return;
         _ = Kill(Pid, 15);
+        _ = Kill(Pid, 18); // SIGCONT: a stopped server takes the SIGTERM now rather than being killed in 15 s
         try
         {
             await _process.WaitForExitAsync().WaitAsync(StopTimeout).ConfigureAwait(false);

@@ -58,27 +58,32 @@ internal static partial class Interop
             }
 
             var handle = new SafeSocketHandle(fd, ownsHandle: true);
-            remote = ToEndPoint(new ReadOnlySpan<byte>(address, Math.Min(length, SockaddrStorageSize)));
-            if (remote is null)
-            {
-                handle.Dispose(); // not an IP peer: nothing this server speaks to
-                error = SocketError.AddressFamilyNotSupported;
-                return null;
-            }
-
+            Socket socket;
             try
             {
-                error = SocketError.Success;
-                return new Socket(handle);
+                socket = new Socket(handle);
             }
             catch (SocketException e)
             {
                 // .NET could not take the descriptor (it queries the socket first): drop this one.
                 handle.Dispose();
                 error = e.SocketErrorCode;
-                remote = null;
                 return null;
             }
+
+            // .NET reads and keeps the peer's address itself: use that one, rather than hold a
+            // second copy per connection. Should its read have come too late (the peer had reset
+            // at once), the address accept4 gave stands in.
+            remote = socket.RemoteEndPoint as IPEndPoint ?? ToEndPoint(new ReadOnlySpan<byte>(address, Math.Min(length, SockaddrStorageSize)));
+            if (remote is null)
+            {
+                socket.Dispose(); // not an IP peer: nothing this server speaks to
+                error = SocketError.AddressFamilyNotSupported;
+                return null;
+            }
+
+            error = SocketError.Success;
+            return socket;
         }
 
         /// <summary>Whether an accept error concerns only the connection it would have returned, so the next may be taken at once.</summary>

@@ -124,28 +124,16 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             budget = int.MaxValue;
         else
         {
-            ulong limit = SoftDescriptorLimit();
-            budget = (int)Math.Clamp((long)Math.Min(limit, int.MaxValue) - OpenDescriptors() - DescriptorReserve + 1, 1, int.MaxValue);
+            // A .NET server holds about a hundred of its own: should /proc not answer, guess high.
+            int open = OpenDescriptors.Count() ?? 256; // this first connection's included
+            budget = (int)Math.Clamp((long)Math.Min(OpenDescriptors.SoftLimit, int.MaxValue) - open - DescriptorReserve + 1, 1, int.MaxValue);
         }
 
         Volatile.Write(ref _descriptorBudget, budget);
         return budget;
     }
 
-    /// <summary>Descriptors open now (this first connection's included); a guess should /proc not answer.</summary>
-    private static int OpenDescriptors()
-    {
-        try
-        {
-            return Directory.GetFiles("/proc/self/fd").Length;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return 256; // a .NET server holds about a hundred of its own: err on the safe side
-        }
-    }
-
-    private static ulong SoftDescriptorLimit() => OperatingSystem.IsLinux() ? Interop.Interop.ResourceLimits.OpenFiles() : ulong.MaxValue;
+    private static ulong SoftDescriptorLimit() => OperatingSystem.IsLinux() ? OpenDescriptors.SoftLimit : ulong.MaxValue;
 
     /// <summary>
     /// Graceful shutdown, after the listener is closed: every connection's protocol gets

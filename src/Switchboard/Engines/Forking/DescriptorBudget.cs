@@ -1,5 +1,4 @@
 using System.Globalization;
-using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Engines.Forking;
 
@@ -14,7 +13,11 @@ namespace Switchboard.Engines.Forking;
 /// </summary>
 internal static class DescriptorBudget
 {
-    /// <summary>Descriptors never used for workers: lazily loaded assemblies, a worker's start, logging, shutdown.</summary>
+    /// <summary>
+    /// Descriptors never used for workers: lazily loaded assemblies, a worker's start, logging,
+    /// shutdown. Fewer than the connection budget's 64: the pool spends descriptors one start at
+    /// a time, under its lock, measuring before each, where accepts come in bursts on many threads.
+    /// </summary>
     public const int Reserve = 8;
 
     /// <summary>
@@ -22,19 +25,7 @@ internal static class DescriptorBudget
     /// line. If they cannot be counted (the listing itself needs a descriptor, and fails at the
     /// limit), <see cref="Snapshot.Open"/> is null and there is no room.
     /// </summary>
-    public static Snapshot Measure() => new(ResourceLimits.OpenFiles(), CountOpen());
-
-    private static int? CountOpen()
-    {
-        try
-        {
-            return Directory.GetFiles("/proc/self/fd").Length - 1; // the listing's own descriptor is not counted
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    public static Snapshot Measure() => new(OpenDescriptors.SoftLimit, OpenDescriptors.Count());
 
     /// <summary>One measurement: the soft limit and the descriptors open (null: could not count).</summary>
     public readonly record struct Snapshot(ulong Limit, int? Open)

@@ -50,14 +50,14 @@ internal static class Connections
                 for (int index = Interlocked.Increment(ref next); index < total && !abandon.IsCancellationRequested; index = Interlocked.Increment(ref next))
                     opened[index - first] = await OpenOneAsync(target, index, abandon.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (!abandon.IsCancellationRequested || e is not OperationCanceledException)
+            catch (OperationCanceledException) when (abandon.IsCancellationRequested)
+            {
+                // another connect failed first: that failure is the one reported
+            }
+            catch (Exception e)
             {
                 Interlocked.CompareExchange(ref firstFailure, e, null);
                 await abandon.CancelAsync().ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // another connect failed first: that failure is the one reported
             }
         }
 

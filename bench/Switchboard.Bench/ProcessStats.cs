@@ -8,37 +8,24 @@ internal static class ProcessStats
     private const double TicksPerSecond = 100; // sysconf(_SC_CLK_TCK) on Linux
 
     /// <summary>User plus system CPU seconds of <paramref name="pid"/> and its live children (a forking server's workers).</summary>
-    public static double CpuSeconds(int pid)
-    {
-        double total = 0;
-        foreach (string dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out int candidate))
-                continue;
-            if (ReadStat(candidate) is not { } stat)
-                continue;
-            if (candidate == pid || stat.ParentPid == pid)
-                total += stat.CpuTicks / TicksPerSecond;
-        }
-
-        return total;
-    }
+    public static double CpuSeconds(int pid) => Family(pid).Sum(stat => stat.CpuTicks) / TicksPerSecond;
 
     /// <summary>
     /// Whether <paramref name="pid"/> or one of its live children (a forking server's workers) is
     /// stopped (state T, SIGSTOP; or t, traced): hung, not answering.
     /// </summary>
-    public static bool AnyStopped(int pid)
+    public static bool AnyStopped(int pid) => Family(pid).Any(stat => stat.State is 'T' or 't');
+
+    /// <summary>The /proc stat of <paramref name="pid"/> and of each of its live children.</summary>
+    private static IEnumerable<(char State, int ParentPid, long CpuTicks)> Family(int pid)
     {
         foreach (string dir in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(dir), out int candidate))
-                continue;
-            if (ReadStat(candidate) is { State: 'T' or 't' } stat && (candidate == pid || stat.ParentPid == pid))
-                return true;
+            if (int.TryParse(Path.GetFileName(dir), out int candidate)
+                && ReadStat(candidate) is { } stat
+                && (candidate == pid || stat.ParentPid == pid))
+                yield return stat;
         }
-
-        return false;
     }
 
     /// <summary>Resident memory now, and at its peak, in bytes; zeros if the process is gone.</summary>

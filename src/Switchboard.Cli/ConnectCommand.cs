@@ -61,7 +61,7 @@ internal static class ConnectCommand
         int port = parse.GetValue(PortArgument);
         if (port is < 1 or > 65535)
             return Cli.Fail(ExitCodes.Usage, $"bad port {port}: must be 1-65535");
-        if (!ServeCommand.TryGetSeconds(parse, ConnectTimeoutOption, 0.001, out var connectTimeout, out string? error))
+        if (!Cli.TryGetSeconds(parse, ConnectTimeoutOption, 0.001, out var connectTimeout, out string? error))
             return Cli.Fail(ExitCodes.Usage, error);
         var mode = parse.GetValue(WaitOption);
         if (mode == ClientWaitMode.Poll && !OperatingSystem.IsLinux())

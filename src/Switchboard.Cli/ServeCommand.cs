@@ -18,12 +18,6 @@ internal static partial class ServeCommand
 {
     private static readonly ServerOptions Defaults = new();
 
-    /// <summary>
-    /// The longest time any seconds option takes (about 11.6 days): well inside what TimeSpan, the
-    /// timers, Task.WaitAsync (about 49 days) and a CancellationTokenSource (about 24 days) accept.
-    /// </summary>
-    internal const double MaxSeconds = 1_000_000;
-
     /// <summary>The time app's shortest interval: a millisecond (less would round to nothing).</summary>
     private const double MinInterval = 0.001;
 
@@ -185,9 +179,9 @@ internal static partial class ServeCommand
         double rate = parse.GetValue(RateOption);
         if (!(rate > 0))
             return Cli.Fail(ExitCodes.Usage, $"bad rate {rate.ToString(CultureInfo.InvariantCulture)}: must be more than 0 lines a second");
-        if (!TryGetSeconds(parse, IntervalOption, MinInterval, out var interval, out string? error)
-            || !TryGetSeconds(parse, IdleTimeoutOption, 0, out var idleTimeout, out error)
-            || !TryGetSeconds(parse, ShutdownTimeoutOption, 0, out var shutdownTimeout, out error))
+        if (!Cli.TryGetSeconds(parse, IntervalOption, MinInterval, out var interval, out string? error)
+            || !Cli.TryGetSeconds(parse, IdleTimeoutOption, 0, out var idleTimeout, out error)
+            || !Cli.TryGetSeconds(parse, ShutdownTimeoutOption, 0, out var shutdownTimeout, out error))
             return Cli.Fail(ExitCodes.Usage, error);
         int loops = parse.GetValue(LoopsOption);
         if (loops is < 0 or > ServerOptions.MaxLoops)
@@ -291,28 +285,6 @@ internal static partial class ServeCommand
                 var printLogger = loggerFactory.CreateLogger("Switchboard.Apps.Print");
                 return () => new PrintProtocol(printLogger);
         }
-    }
-
-    /// <summary>
-    /// Reads an option given in seconds and checks it lies in [<paramref name="min"/>, <see cref="MaxSeconds"/>];
-    /// otherwise <paramref name="error"/> names the option and the value as typed.
-    /// </summary>
-    internal static bool TryGetSeconds(ParseResult parse, Option<double> option, double min, out TimeSpan value,
-        [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
-    {
-        double seconds = parse.GetValue(option);
-        string got = seconds.ToString(CultureInfo.InvariantCulture);
-        value = TimeSpan.Zero;
-        error = null;
-        if (!(seconds >= min)) // NaN too
-            error = min == 0
-                ? $"{option.Name} must be 0 or more seconds (got {got})"
-                : $"{option.Name} must be at least {min.ToString(CultureInfo.InvariantCulture)} seconds (got {got})";
-        else if (seconds > MaxSeconds)
-            error = $"{option.Name} must be at most {MaxSeconds.ToString(CultureInfo.InvariantCulture)} seconds (got {got})";
-        else
-            value = TimeSpan.FromSeconds(seconds);
-        return error is null;
     }
 
     private static bool TryParseRange(string text, out int min, out int max)

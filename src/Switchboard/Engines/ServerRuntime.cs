@@ -61,8 +61,7 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             return null;
         }
 
-        int count = Interlocked.Increment(ref _count);
-        if (count > Options.MaxConnections)
+        if (Interlocked.Increment(ref _count) > Options.MaxConnections)
         {
             Interlocked.Decrement(ref _count);
             Refuse(socket, $"server full ({Options.MaxConnections} connections)");

@@ -21,10 +21,10 @@ public sealed class ForkingContractTests
         using var server = Serve("echo", "--workers", "2..3", "--max-pending", "65536");
         var endPoint = await ListeningAsync(server);
         using var other = await TestClient.ConnectAsync(endPoint);
-        await EchoAsync(other, "before");
+        await other.AssertEchoesAsync("before");
         using var slow = await TestClient.ConnectAsync(endPoint, receiveBufferSize: 4096);
         string slowAddress = Address(slow);
-        await EchoAsync(slow, "hello");
+        await slow.AssertEchoesAsync("hello");
 
         // Far more than the socket buffers and the limit hold; the send fails once the worker drops it.
         var flood = Task.Run(async () =>
@@ -39,12 +39,12 @@ public sealed class ForkingContractTests
         });
         var dropped = DisconnectedAsync(server, slowAddress, "too slow");
         for (int i = 0; !dropped.IsCompleted || i < 5; i++)
-            await EchoAsync(other, $"echo {i}");
+            await other.AssertEchoesAsync($"echo {i}");
 
         await dropped;
         await flood.WaitAsync(Timeouts.Patient);
         Assert.Contains(server.StderrLines.Snapshot(), l => l.Contains($"{slowAddress} reads too slowly", StringComparison.Ordinal) && l.EndsWith("over the limit of 65536", StringComparison.Ordinal));
-        await StopAsync(server);
+        await server.StopGracefullyAsync();
         Assert.Equal(1, DisconnectCount(server, slowAddress));
     }
 
@@ -64,7 +64,7 @@ public sealed class ForkingContractTests
         var lines = server.StderrLines.Snapshot();
         Assert.Contains(lines, l => l.EndsWith($"{address}: fine", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.EndsWith($"{address}: never", StringComparison.Ordinal));
-        await StopAsync(server);
+        await server.StopGracefullyAsync();
     }
 
     [Fact]
@@ -74,13 +74,13 @@ public sealed class ForkingContractTests
         var endPoint = await ListeningAsync(server);
         using var client = await TestClient.ConnectAsync(endPoint);
         string address = Address(client);
-        await EchoAsync(client, "then silence");
+        await client.AssertEchoesAsync("then silence");
 
         // A clean end of stream, not a reset (which would throw here).
         Assert.Empty(await client.ReadToEndAsync(Timeouts.Quick));
         await DisconnectedAsync(server, address, "idle timeout");
         Assert.DoesNotContain(server.StderrLines.Snapshot(), l => l.Contains("is hung", StringComparison.Ordinal));
-        await StopAsync(server);
+        await server.StopGracefullyAsync();
     }
 
     [Fact]
@@ -107,7 +107,7 @@ public sealed class ForkingContractTests
         byte[] rest = await client.ReadToEndAsync(Timeouts.Quick);
         Assert.True(rest.Length == 0 || rest[^1] == (byte)'\n', "a line was cut");
         await DisconnectedAsync(server, address, "remote closed");
-        await StopAsync(server);
+        await server.StopGracefullyAsync();
         Assert.Equal(1, DisconnectCount(server, address));
     }
 
@@ -129,7 +129,7 @@ public sealed class ForkingContractTests
             client.Dispose();
 
         await DisconnectedAsync(server, address, reason);
-        await StopAsync(server);
+        await server.StopGracefullyAsync();
         Assert.Equal(1, DisconnectCount(server, address));
     }
 
@@ -147,7 +147,7 @@ public sealed class ForkingContractTests
         Assert.Equal("before my FIN", await client.ReadLineAsync());
         Assert.Null(await client.ReadLineAsync());
         await DisconnectedAsync(server, address, "remote closed");
-        await StopAsync(server);
+        await server.StopGracefullyAsync();
     }
 
     [Fact]
@@ -157,7 +157,7 @@ public sealed class ForkingContractTests
         using var server = Serve("echo", "--workers", "2..3", "--max-pending", "67108864");
         var endPoint = await ListeningAsync(server);
         using var bystander = await TestClient.ConnectAsync(endPoint);
-        await EchoAsync(bystander, "watching");
+        await bystander.AssertEchoesAsync("watching");
         var flooded = await TestClient.ConnectAsync(endPoint);
         string address = Address(flooded);
         await flooded.SendAsync(new byte[8 * 1024 * 1024]);
@@ -166,10 +166,10 @@ public sealed class ForkingContractTests
         flooded.Reset();
 
         await DisconnectedAsync(server, address, "connection error");
-        await EchoAsync(bystander, "unharmed");
+        await bystander.AssertEchoesAsync("unharmed");
         using var next = await TestClient.ConnectAsync(endPoint);
-        await EchoAsync(next, "served");
-        await StopAsync(server);
+        await next.AssertEchoesAsync("served");
+        await server.StopGracefullyAsync();
         Assert.Equal(1, DisconnectCount(server, address));
     }
 
@@ -195,8 +195,8 @@ public sealed class ForkingContractTests
             Timeouts.Patient,
             $"{Clients} disconnects");
         using var next = await TestClient.ConnectAsync(endPoint);
-        await EchoAsync(next, "still fine");
-        await StopAsync(server);
+        await next.AssertEchoesAsync("still fine");
+        await server.StopGracefullyAsync();
         Assert.All(addresses, a => Assert.Equal(1, DisconnectCount(server, a)));
     }
 
@@ -239,12 +239,6 @@ public sealed class ForkingContractTests
 
     private static string Address(TestClient client) => client.Socket.LocalEndPoint!.ToString()!;
 
-    private static async Task EchoAsync(TestClient client, string text)
-    {
-        await client.SendAsync(text + "\n");
-        Assert.Equal(text, await client.ReadLineAsync());
-    }
-
     /// <summary>Waits for the worker's log line saying <paramref name="address"/> disconnected for <paramref name="reason"/>.</summary>
     private static Task<IReadOnlyList<string>> DisconnectedAsync(CliProcess server, string address, string reason) =>
         server.StderrLines.WaitUntilAsync(
@@ -259,11 +253,5 @@ public sealed class ForkingContractTests
         Assert.NotNull(line);
         // "Wed Dec  2 09:05:07 2026": the day is padded with a space.
         return DateTime.ParseExact(line.Replace("  ", " ", StringComparison.Ordinal), "ddd MMM d HH:mm:ss yyyy", CultureInfo.InvariantCulture);
-    }
-
-    private static async Task StopAsync(CliProcess server)
-    {
-        server.Terminate();
-        Assert.Equal(0, await server.WaitForExitAsync());
     }
 }

@@ -38,7 +38,7 @@ public sealed partial class ForkingEngineTests
         await sending;
 
         Assert.Equal(SHA256.HashData(data), SHA256.HashData(echoed));
-        await StopAsync(server);
+        await server.StopGracefullyAsync();
     }
 
     [Fact]
@@ -48,18 +48,18 @@ public sealed partial class ForkingEngineTests
         var (endPoint, _) = await server.ReadListeningLineAsync();
         using var victim = await TestClient.ConnectAsync(endPoint);
         using var survivor = await TestClient.ConnectAsync(endPoint);
-        await Echo(victim, "first");
-        await Echo(survivor, "second");
+        await victim.AssertEchoesAsync("first");
+        await survivor.AssertEchoesAsync("second");
         int victimWorker = await server.WorkerServingAsync(victim);
 
         Assert.True(CliProcess.Signal(victimWorker, SigKill));
 
         Assert.True(await victim.WaitForCloseAsync());
         await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.Contains($"Worker {victimWorker} died (killed by signal 9)", StringComparison.Ordinal)));
-        await Echo(survivor, "still here");
+        await survivor.AssertEchoesAsync("still here");
         using var next = await TestClient.ConnectAsync(endPoint);
-        await Echo(next, "a new client is served");
-        await StopAsync(server);
+        await next.AssertEchoesAsync("a new client is served");
+        await server.StopGracefullyAsync();
     }
 
     [Fact]
@@ -69,15 +69,15 @@ public sealed partial class ForkingEngineTests
         var (endPoint, _) = await server.ReadListeningLineAsync();
         var first = await TestClient.ConnectAsync(endPoint);
         using var second = await TestClient.ConnectAsync(endPoint);
-        await Echo(first, "one");
-        await Echo(second, "two");
+        await first.AssertEchoesAsync("one");
+        await second.AssertEchoesAsync("two");
 
         using var third = await TestClient.ConnectAsync(endPoint); // accepted by the kernel, waiting in the backlog
         await third.SendAsync("three\n");
         first.Dispose();
 
         Assert.Equal("three", await third.ReadLineAsync());
-        await StopAsync(server);
+        await server.StopGracefullyAsync();
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed partial class ForkingEngineTests
         using var server = CliProcess.Start("serve", "echo", "--port", "0", "--engine", "forking", "--workers", "2..4", "--max-connections", "1");
         var (endPoint, _) = await server.ReadListeningLineAsync();
         var first = await TestClient.ConnectAsync(endPoint);
-        await Echo(first, "one");
+        await first.AssertEchoesAsync("one");
 
         using var second = await TestClient.ConnectAsync(endPoint); // waits in the backlog: one worker in all
         await second.SendAsync("two\n");
@@ -94,7 +94,7 @@ public sealed partial class ForkingEngineTests
         first.Dispose();
 
         Assert.Equal("two", await second.ReadLineAsync());
-        await StopAsync(server);
+        await server.StopGracefullyAsync();
     }
 
     [Fact]
@@ -106,13 +106,13 @@ public sealed partial class ForkingEngineTests
         for (int i = 0; i < 3; i++)
         {
             using var client = await TestClient.ConnectAsync(endPoint);
-            await Echo(client, $"client {i}");
+            await client.AssertEchoesAsync($"client {i}");
             workers.Add(await server.WorkerServingAsync(client));
         }
 
         Assert.Equal(3, workers.Distinct().Count());
         await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.Contains("Served 1 connections; retiring", StringComparison.Ordinal)));
-        await StopAsync(server);
+        await server.StopGracefullyAsync();
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public sealed partial class ForkingEngineTests
         Assert.NotNull(await client.ReadLineAsync());
         var workers = await WorkerPidsAsync(server, atLeast: 2);
 
-        await StopAsync(server);
+        await server.StopGracefullyAsync();
 
         Assert.True(await client.WaitForCloseAsync());
         Assert.All(workers, pid => Assert.False(IsAlive(pid), $"worker {pid} outlived its server"));
@@ -152,7 +152,7 @@ public sealed partial class ForkingEngineTests
         var (endPoint, _) = await server.ReadListeningLineAsync();
         await WorkerPidsAsync(server, atLeast: 2);
         using (var warm = await TestClient.ConnectAsync(endPoint))
-            await Echo(warm, "warm up");
+            await warm.AssertEchoesAsync("warm up");
         // The parent holds one control channel per live worker, and the pool's size moves between
         // MIN and MAX: compare descriptors beyond those.
         int descriptorsBefore = Directory.GetFiles($"/proc/{server.Pid}/fd").Length - Workers(server.Pid);
@@ -165,14 +165,14 @@ public sealed partial class ForkingEngineTests
         }
 
         using (var last = await TestClient.ConnectAsync(endPoint))
-            await Echo(last, "still served");
+            await last.AssertEchoesAsync("still served");
         await server.StderrLines.WaitUntilAsync(l => l.Count(x => x.Contains("retiring", StringComparison.Ordinal)) >= 10);
         int workers = Workers(server.Pid);
         int descriptorsAfter = Directory.GetFiles($"/proc/{server.Pid}/fd").Length - workers;
 
         Assert.True(descriptorsAfter <= descriptorsBefore + 2, $"parent descriptors beyond its workers' channels: {descriptorsBefore} before, {descriptorsAfter} after");
         Assert.InRange(workers, 1, 4);
-        await StopAsync(server);
+        await server.StopGracefullyAsync();
     }
 
     private static int Workers(int parent) =>
@@ -213,7 +213,7 @@ public sealed partial class ForkingEngineTests
 
         Assert.True(CliProcess.Signal(await server.WorkerServingAsync(bob), SigKill));
         await alice.ReadUntilAsync("* bob quit (connection closed)");
-        await StopAsync(server);
+        await server.StopGracefullyAsync();
     }
 
     [Fact]
@@ -226,19 +226,7 @@ public sealed partial class ForkingEngineTests
         await client.SendAsync("from a worker\n");
 
         await server.StderrLines.WaitUntilAsync(l => l.Any(x => WorkerLine().IsMatch(x) && x.EndsWith(": from a worker", StringComparison.Ordinal)));
-        await StopAsync(server);
-    }
-
-    private static async Task Echo(TestClient client, string text)
-    {
-        await client.SendAsync(text + "\n");
-        Assert.Equal(text, await client.ReadLineAsync());
-    }
-
-    private static async Task StopAsync(CliProcess server)
-    {
-        server.Terminate();
-        Assert.Equal(0, await server.WaitForExitAsync());
+        await server.StopGracefullyAsync();
     }
 
     private static async Task<IReadOnlyList<int>> WorkerPidsAsync(CliProcess server, int atLeast)

@@ -127,6 +127,13 @@ public sealed partial class CliProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGTERM, then asserts a graceful exit (code 0).</summary>
+    public async Task StopGracefullyAsync()
+    {
+        Terminate();
+        Assert.Equal(0, await WaitForExitAsync());
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

@@ -37,6 +37,13 @@ public sealed class TestClient : IDisposable
 
     public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
 
+    /// <summary>Sends <paramref name="text"/> as a line and asserts that the same line comes back (an echo server).</summary>
+    public async Task AssertEchoesAsync(string text)
+    {
+        await SendAsync(text + "\n");
+        Assert.Equal(text, await ReadLineAsync());
+    }
+
     /// <summary>Reads one line (without its '\n'), or null at end of stream.</summary>
     public async Task<string?> ReadLineAsync(TimeSpan? timeout = null)
     {

@@ -269,56 +269,38 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
     {
         try
         {
-            try
-            {
-                handler?.OnWorkerExited(worker.Link);
-            }
-#pragma warning disable CA1031 // The user's handler must not keep a worker from being reaped.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                Log.ExitHandlerFailed(Runtime.Logger, worker.Pid, e.GetType().Name, e.Message);
-            }
-
-            lock (_lock)
-            {
-                if (worker.Process.HasExited)
-                {
-                    int code = worker.Process.ExitCode;
-                    string how = WorkerExit.Describe(code, worker.SaidGoodbye, worker.CameUp);
-                    if (!worker.CameUp && !_stopping)
-                        Log.FailedStart(Runtime.Logger, worker.Pid, how, _backOff.Failed().TotalSeconds);
-                    else if (code == 0 || _stopping)
-                        Log.Exited(Runtime.Logger, worker.Pid, how);
-                    else
-                        Log.Died(Runtime.Logger, worker.Pid, how, worker.IsBusy);
-                }
-            }
+            handler?.OnWorkerExited(worker.Link);
         }
-#pragma warning disable CA1031 // Reporting it must not keep it from being removed.
+#pragma warning disable CA1031 // The user's handler must not keep a worker from being reaped.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Log.WatchFailed(Runtime.Logger, worker.Pid, e.GetType().Name, e.Message);
+            Log.ExitHandlerFailed(Runtime.Logger, worker.Pid, e.GetType().Name, e.Message);
         }
-        finally
-        {
-            lock (_lock)
-            {
-                _workers.Remove(worker);
-                try
-                {
-                    worker.Dispose();
-                }
-                finally
-                {
-                    if (_stopping && _workers.Count == 0)
-                        _allExited.TrySetResult();
-                }
 
-                Replenish();
-            }
+        lock (_lock)
+        {
+            if (worker.Process.HasExited)
+                LogExit(worker);
+            _workers.Remove(worker);
+            worker.Dispose();
+            if (_stopping && _workers.Count == 0)
+                _allExited.TrySetResult();
+            Replenish();
         }
+    }
+
+    /// <summary>Says how a reaped worker ended. Holding <see cref="_lock"/>.</summary>
+    private void LogExit(WorkerProcess worker)
+    {
+        int code = worker.Process.ExitCode;
+        string how = WorkerExit.Describe(code, worker.SaidGoodbye, worker.CameUp);
+        if (!worker.CameUp && !_stopping)
+            Log.FailedStart(Runtime.Logger, worker.Pid, how, _backOff.Failed().TotalSeconds);
+        else if (code == 0 || _stopping)
+            Log.Exited(Runtime.Logger, worker.Pid, how);
+        else
+            Log.Died(Runtime.Logger, worker.Pid, how, worker.IsBusy);
     }
 
     /// <summary>A worker's status message. Holding <see cref="_lock"/>.</summary>

@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
+using Switchboard.Engines.Timers;
 using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Engines.Readiness;
 
-internal sealed partial class ReadinessLoop
+// The loop owns timers of its own besides its connections' (ITimerOwner): the accept pause.
+internal sealed partial class ReadinessLoop : ITimerOwner
 {
     private const int MaxAcceptsPerWake = 64;
 
@@ -18,10 +20,6 @@ internal sealed partial class ReadinessLoop
     // level-triggered listener wakes the loop over and over.
     private SafeFileHandle? _spare;
 
-    // After an accept fails for want of memory or buffers, the listener is left out of the wait
-    // for a moment: it stays readable (level-triggered), and retrying at once would spin.
-    private static readonly long AcceptPauseTicks = Timers.Clock.ToTicks(ServerRuntime.AcceptRetryDelay);
-    private long _acceptResumesAt; // 0 while accepting
 
     /// <summary>Makes this loop accept from <paramref name="listener"/>. Call before <see cref="Start"/>.</summary>
     public void Listen(Socket listener, Action<Socket, IPEndPoint> onAccepted, Action<Socket?, SocketException> onAcceptFailed)
@@ -70,21 +68,26 @@ internal sealed partial class ReadinessLoop
         }
     }
 
+    /// <summary>
+    /// After an accept fails for want of memory or buffers, leaves the listener out of the wait for
+    /// a moment, on the loop's own timer heap: it stays readable (level-triggered), and retrying at
+    /// once would spin.
+    /// </summary>
     private void PauseAccepting()
     {
         _multiplexer.Modify(_listener!, ListenerToken, Interest.None);
-        _acceptResumesAt = Timers.Clock.Now + AcceptPauseTicks;
+        _timers.Add(new ConnectionTimer(this, ResumeAccepting, 0, isInternal: true) { DueTicks = Clock.Now + Clock.ToTicks(ServerRuntime.AcceptRetryDelay) });
     }
 
-    /// <summary>Listens again once a pause after a failed accept is over. Loop thread only.</summary>
-    private void ResumeAcceptingIfDue(long now)
+    private void ResumeAccepting()
     {
-        if (_acceptResumesAt == 0 || now < _acceptResumesAt)
-            return;
-        _acceptResumesAt = 0;
         if (_listener is not null)
             _multiplexer.Modify(_listener, ListenerToken, Interest.Read);
     }
+
+    bool ITimerOwner.IsAlive => !_stopping;
+
+    void ITimerOwner.RunTimer(ConnectionTimer timer) => timer.Action();
 
     private void AcceptWithSpareDescriptor(SocketException error)
     {

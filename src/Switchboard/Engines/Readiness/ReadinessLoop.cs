@@ -154,7 +154,6 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
                     Dispatch(ready);
                 RunPosted();
                 FireDueTimers();
-                ResumeAcceptingIfDue(Clock.Now);
                 FlushRequested();
             }
         }
@@ -240,10 +239,7 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
     {
         if (!_posted.IsEmpty || _flushes.Count > 0)
             return 0;
-        long? next = _timers.NextDue;
-        if (_acceptResumesAt != 0)
-            next = next is { } timer ? Math.Min(timer, _acceptResumesAt) : _acceptResumesAt;
-        if (next is not { } due)
+        if (_timers.NextDue is not { } due)
             return -1;
         long ticks = due - Clock.Now;
         return ticks <= 0 ? 0 : (int)Math.Min(int.MaxValue, Math.Ceiling(Clock.ToTimeSpan(ticks).TotalMilliseconds));

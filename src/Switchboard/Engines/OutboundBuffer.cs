@@ -4,8 +4,9 @@ namespace Switchboard.Engines;
 
 /// <summary>
 /// A connection's queued, unsent output: a chain of pooled segments. Not thread-safe; the owning
-/// connection guards it with its output lock. Invariant: a region returned by <see cref="Peek"/>
-/// is never written to again, so a drainer may send it outside the lock while others append.
+/// connection guards it with its state lock (<c>ConnectionBase.Output.cs</c>), and no one else
+/// sees it. Invariant: a region returned by <see cref="Peek"/> is never written to again, so a
+/// writer may send it outside the lock while others append.
 /// </summary>
 internal sealed class OutboundBuffer
 {

@@ -15,7 +15,7 @@ internal sealed class MemoryConnection(Protocol protocol, IConnectionHost host, 
 
     public byte[] TakeWritten()
     {
-        lock (OutputLock)
+        lock (_written)
         {
             byte[] bytes = [.. _written];
             _written.Clear();
@@ -27,20 +27,22 @@ internal sealed class MemoryConnection(Protocol protocol, IConnectionHost host, 
 
     public void PeerClosed() => OnRemoteClosed();
 
-    protected override void OnOutputQueued()
+    /// <summary>Writes everything at once, on the sending thread.</summary>
+    protected override void StartWriting()
     {
-        lock (OutputLock)
+        while (TryTakeOutput(out var chunk))
         {
-            while (!Output.IsEmpty)
-            {
-                var chunk = Output.Peek();
+            lock (_written)
                 _written.AddRange(chunk.Span);
-                Output.Consume(chunk.Length);
-            }
+            OnOutputWritten(chunk.Length);
         }
 
         OnOutputDrained();
     }
 
-    protected override void CloseTransport(bool graceful) => TransportClosed = true;
+    protected override void CloseTransport(bool graceful)
+    {
+        DiscardOutput();
+        TransportClosed = true;
+    }
 }

@@ -8,7 +8,7 @@ namespace Switchboard.Engines.Readiness;
 /// <summary>
 /// A connection owned by a <see cref="ReadinessLoop"/>: a non-blocking socket read until drained
 /// when readable, and written from the output buffer, with interest in writability only
-/// while output is pending. Everything here but <see cref="OnOutputQueued"/> and
+/// while output is pending. Everything here but <see cref="StartWriting"/> and
 /// <see cref="CloseTransport"/> (which hop onto the loop) runs on the loop thread.
 /// </summary>
 internal sealed class LoopConnection : ConnectionBase
@@ -23,7 +23,6 @@ internal sealed class LoopConnection : ConnectionBase
     private Interest _interest = Interest.Read;
     private bool _endOfStream;
     private bool _transportClosed;
-    private int _flushRequested;
 
     public LoopConnection(long id, Socket socket, EndPoint remoteEndPoint, EndPoint localEndPoint, Protocol protocol, IConnectionHost host, ReadinessLoop loop)
         : base(id, remoteEndPoint, localEndPoint, protocol, host, loop)
@@ -46,27 +45,18 @@ internal sealed class LoopConnection : ConnectionBase
             Flush();
     }
 
-    /// <summary>Writes pending output until done or the socket would block.</summary>
+    /// <summary>Writes pending output until done or the socket would block. Loop thread only.</summary>
     public void Flush()
     {
-        Volatile.Write(ref _flushRequested, 0);
         if (_transportClosed)
             return;
-        while (true)
+        while (TryTakeOutput(out var chunk))
         {
-            ReadOnlyMemory<byte> chunk;
-            lock (OutputLock)
-                chunk = Output.Peek();
-            if (chunk.IsEmpty)
-            {
-                SetWriteInterest(false);
-                OnOutputDrained();
-                return;
-            }
-
             int sent = SocketIo.Send(Socket, chunk.Span, out var error);
+            OnOutputWritten(error == SocketError.Success ? sent : 0);
             if (error == SocketError.WouldBlock)
             {
+                // The writer stays claimed: the writable event resumes it, and Sends meanwhile only queue.
                 SetWriteInterest(true);
                 return;
             }
@@ -76,18 +66,13 @@ internal sealed class LoopConnection : ConnectionBase
                 Disconnect(DisconnectReason.Error, new SocketException((int)error));
                 return;
             }
-
-            lock (OutputLock)
-                Output.Consume(sent);
-            MarkActivity();
         }
+
+        SetWriteInterest(false);
+        OnOutputDrained();
     }
 
-    protected override void OnOutputQueued()
-    {
-        if (Interlocked.Exchange(ref _flushRequested, 1) == 0)
-            _loop.RequestFlush(this);
-    }
+    protected override void StartWriting() => _loop.RequestFlush(this);
 
     protected override void CloseTransport(bool graceful) => _loop.Execute(() => CloseOnLoop(graceful));
 
@@ -145,8 +130,7 @@ internal sealed class LoopConnection : ConnectionBase
     {
         if (_transportClosed)
             return;
-        lock (OutputLock)
-            Output.Clear();
+        DiscardOutput(); // on the loop, between flushes: no chunk is out
         if (!graceful || _endOfStream)
         {
             CloseSocket();

@@ -20,8 +20,6 @@ internal sealed class SocketConnection : ConnectionBase
     private static readonly TimeSpan LingerTimeout = TimeSpan.FromSeconds(2);
 
     private readonly Socket _socket;
-    private bool _pumping; // guarded by OutputLock
-    private bool _released; // guarded by OutputLock: output discarded; the pump returns the segments
     private volatile bool _endOfStream;
     private int _disposed;
 
@@ -103,26 +101,11 @@ internal sealed class SocketConnection : ConnectionBase
         }
     }
 
-    protected override void OnOutputQueued()
-    {
-        lock (OutputLock)
-        {
-            if (_pumping || _released)
-                return;
-            _pumping = true;
-        }
-
-        _ = PumpAsync();
-    }
+    protected override void StartWriting() => _ = PumpAsync();
 
     protected override void CloseTransport(bool graceful)
     {
-        lock (OutputLock)
-        {
-            _released = true;
-            if (!_pumping)
-                Output.Clear();
-        }
+        DiscardOutput(); // a chunk the pump is sending goes back to the pool when the send returns
 
         if (!graceful || _endOfStream)
         {
@@ -172,39 +155,20 @@ internal sealed class SocketConnection : ConnectionBase
             Disconnect(DisconnectReason.Error, e);
     }
 
+    /// <summary>The writer: sends queued output until there is none, then stops (the next Send starts it again).</summary>
     private async Task PumpAsync()
     {
         try
         {
-            while (true)
+            while (TryTakeOutput(out var chunk))
             {
-                ReadOnlyMemory<byte> chunk;
-                lock (OutputLock)
-                {
-                    chunk = _released ? ReadOnlyMemory<byte>.Empty : Output.Peek();
-                    if (chunk.IsEmpty)
-                    {
-                        _pumping = false;
-                        if (_released)
-                            Output.Clear();
-                        break;
-                    }
-                }
-
                 int sent = await _socket.SendAsync(chunk, SocketFlags.None).ConfigureAwait(false);
-                lock (OutputLock)
-                    Output.Consume(sent);
-                MarkActivity();
+                OnOutputWritten(sent);
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            lock (OutputLock)
-            {
-                _pumping = false;
-                Output.Clear();
-            }
-
+            AbandonOutput();
             Disconnect(DisconnectReason.Error, e);
             return;
         }

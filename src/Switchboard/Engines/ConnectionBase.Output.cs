@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using Switchboard.Protocols;
+
+namespace Switchboard.Engines;
+
+// The bounded output buffer. Send appends under the state lock and, if no writer is running,
+// claims one and starts it (StartWriting); the transport's writer takes chunks with TryTakeOutput
+// until it gets none, reporting each write with OnOutputWritten. The state lock is this buffer.
+//
+// Invariants, under the state lock:
+// - _output.Length <= Options.MaxPendingBytes (a Send that would pass it ends the connection instead).
+// - Output is appended only while Open. Once discarded (CloseTransport, or a failed write) it is
+//   cleared as soon as no chunk is out, and a writer's TryTakeOutput clears what is left.
+// - A chunk handed out by TryTakeOutput stays valid until OnOutputWritten: the buffer never
+//   rewrites a region it has handed out (OutboundBuffer), and a discard leaves its segments alone.
+internal abstract partial class ConnectionBase
+{
+    private readonly OutboundBuffer _output = new();
+    private OutputWriter _writer;
+
+    public long PendingBytes
+    {
+        get
+        {
+            lock (_output)
+                return _output.Length;
+        }
+    }
+
+    public bool Send(ReadOnlySpan<byte> data)
+    {
+        bool startWriter = false;
+        bool tooSlow;
+        long pending;
+        lock (_output)
+        {
+            if (_life.State != ConnectionState.Open)
+                return false;
+            if (data.IsEmpty)
+                return true;
+            pending = _output.Length + data.Length;
+            tooSlow = pending > Options.MaxPendingBytes;
+            if (!tooSlow)
+            {
+                _output.Append(data);
+                startWriter = _writer.TryClaim();
+            }
+        }
+
+        if (tooSlow)
+        {
+            Log.SlowConsumer(Logger, RemoteEndPoint, pending, Options.MaxPendingBytes);
+            Disconnect(DisconnectReason.SlowConsumer);
+            return false;
+        }
+
+        if (startWriter)
+            StartWriting();
+        return true;
+    }
+
+    /// <summary>
+    /// Output was queued and no writer is running: start one, which writes with
+    /// <see cref="TryTakeOutput"/> and <see cref="OnOutputWritten"/> until there is nothing left.
+    /// Called outside every lock, by whichever thread sent.
+    /// </summary>
+    protected abstract void StartWriting();
+
+    /// <summary>
+    /// The oldest unsent run of output, lent to the caller until it calls
+    /// <see cref="OnOutputWritten"/>. False if there is none, or output was discarded: the writer
+    /// has then stopped, and the next <c>Send</c> starts another.
+    /// </summary>
+    /// <param name="chunk">What to write; empty when false.</param>
+    protected bool TryTakeOutput(out ReadOnlyMemory<byte> chunk)
+    {
+        lock (_output)
+        {
+            if (_writer.IsDiscarded || _output.IsEmpty)
+            {
+                _writer.Stop();
+                if (_writer.IsDiscarded)
+                    _output.Clear();
+                chunk = ReadOnlyMemory<byte>.Empty;
+                return false;
+            }
+
+            _writer.Lend();
+            chunk = _output.Peek();
+            Debug.Assert(!chunk.IsEmpty, "a non-empty buffer has a non-empty head");
+            return true;
+        }
+    }
+
+    /// <summary>The writer wrote <paramref name="count"/> bytes (0 if the socket would block) of its chunk, and returns it.</summary>
+    protected void OnOutputWritten(int count)
+    {
+        lock (_output)
+        {
+            _writer.Return();
+            _output.Consume(count);
+        }
+
+        if (count > 0)
+            MarkActivity();
+    }
+
+    /// <summary>
+    /// Drops all pending output and accepts no more writes: the transport is closing. A chunk still
+    /// out with a writer keeps its segments until the writer returns it.
+    /// </summary>
+    protected void DiscardOutput()
+    {
+        lock (_output)
+        {
+            if (_writer.Discard())
+                _output.Clear();
+        }
+    }
+
+    /// <summary>The writer failed: it stops, returning its chunk if it had one, and the output is discarded.</summary>
+    protected void AbandonOutput()
+    {
+        lock (_output)
+        {
+            if (_writer.IsLent)
+                _writer.Return();
+            _writer.Stop();
+            _writer.Discard();
+            _output.Clear();
+        }
+    }
+
+    /// <summary>The transport calls this when its writer found the output empty: a closing connection may now close.</summary>
+    protected void OnOutputDrained()
+    {
+        DisconnectReason reason;
+        lock (_output)
+        {
+            if (_life.State != ConnectionState.Closing || !_output.IsEmpty)
+                return;
+            reason = _life.Reason;
+        }
+
+        Disconnect(reason);
+    }
+}

@@ -9,7 +9,10 @@ namespace Switchboard.Engines.Readiness;
 /// A connection owned by a <see cref="ReadinessLoop"/>: a non-blocking socket read until drained
 /// when readable, and written from the output buffer, with interest in writability only
 /// while output is pending. Everything here but <see cref="StartWriting"/> and
-/// <see cref="CloseTransport"/> (which hop onto the loop) runs on the loop thread.
+/// <see cref="CloseTransport"/> (which hop onto the loop) runs on the loop thread, and so does
+/// every protocol callback, <c>OnDisconnected</c> included: an end from another thread (a
+/// <c>Send</c> that finds the client too slow, a <c>Close</c>, the shutdown deadline) hands the
+/// delivery to the loop (<see cref="TryHandOff"/>).
 /// </summary>
 internal sealed class LoopConnection : ConnectionBase
 {
@@ -75,6 +78,17 @@ internal sealed class LoopConnection : ConnectionBase
     protected override void StartWriting() => _loop.RequestFlush(this);
 
     protected override void CloseTransport(bool graceful) => _loop.Execute(() => CloseOnLoop(graceful));
+
+    protected override bool TryHandOff(Action<ConnectionBase> work)
+    {
+        if (_loop.IsLoopThread)
+            return false;
+        HandOff(work);
+        return true;
+    }
+
+    // Its own method: a closure is allocated on entry to the method that declares the lambda.
+    private void HandOff(Action<ConnectionBase> work) => _loop.Execute(() => work(this));
 
     private void Read(byte[] buffer)
     {

@@ -56,19 +56,23 @@ public abstract class EngineConformanceTests : IAsyncLifetime
     [Fact]
     public async Task Callbacks_of_one_connection_never_overlap()
     {
+        const int Messages = 300;
         var received = new EventLog<int>();
         var server = Start(() => new OverlapProtocol(Probe, received));
         using var client = await TestClient.ConnectAsync(server.LocalEndPoint);
 
-        const int Messages = 300;
         for (int i = 0; i < Messages; i++)
             await client.SendAsync("ping"u8.ToArray());
         await received.WaitUntilAsync(r => r.Sum() == Messages * 4, what: "all pings received");
         await client.ReadExactlyAsync(200); // the other thread's sends arrived
-        client.Dispose();
+
+        // This read holds the gate while another thread aborts (OverlapProtocol): OnDisconnected must come after.
+        await client.SendAsync("!"u8.ToArray());
+        await Probe.Events.WaitUntilAsync(e => e.Contains(OverlapProtocol.HeldThroughAbort) && e.Any(x => x.StartsWith("disconnected ", StringComparison.Ordinal)), what: "the abort");
         await server.StopAsync().WaitAsync(Timeouts.Patient);
 
         Assert.Equal(0, Probe.Overlaps);
+        Assert.Equal(OverlapProtocol.HeldThroughAbort, Probe.Events.Snapshot()[0]);
     }
 
     [Fact]
@@ -149,7 +153,8 @@ public abstract class EngineConformanceTests : IAsyncLifetime
     [Fact]
     public async Task Periodic_timers_stop_at_disconnect()
     {
-        var server = Start(() => new ScriptedProtocol(Probe));
+        // One loop: every connection's timers share one queue on every engine, fired in due order.
+        var server = Start(() => new ScriptedProtocol(Probe), new ServerOptions { Loops = 1 });
         var client = await TestClient.ConnectAsync(server.LocalEndPoint);
         long id = await ReadHelloAsync(client);
         await client.SendAsync("tick 5\n");
@@ -158,7 +163,13 @@ public abstract class EngineConformanceTests : IAsyncLifetime
 
         client.Dispose(); // with ticks still unread, the kernel may send a reset rather than a FIN: either ends it
         await Probe.Events.WaitUntilAsync(e => e.Any(x => x.StartsWith($"disconnected {id} ", StringComparison.Ordinal)), what: "the disconnect");
-        await Task.Delay(100); // twenty periods in which a stray tick would show
+
+        // A stray tick would come due within 5 ms of now; a 10 ms timer scheduled after now, on the
+        // same queue, fires only after it. So once "t10" arrives, any stray tick has already run.
+        using var marker = await TestClient.ConnectAsync(server.LocalEndPoint);
+        await ReadHelloAsync(marker);
+        await marker.SendAsync("timers\n");
+        Assert.Equal("t10", await marker.ReadLineAsync());
 
         Assert.Equal(0, Probe.LateTimerRuns);
     }

@@ -3,19 +3,25 @@ using Switchboard.Protocols;
 namespace Switchboard.Tests.Support;
 
 /// <summary>
-/// Runs callbacks from every source at once — reads, a 1 ms timer, one-shot timers, and sends
-/// from another thread — and counts any two that overlap.
+/// Counts callbacks of one connection that overlap. Callbacks come from every source at once
+/// (reads, a 1 ms timer, one-shot timers, sends from another thread), and one check does not rely
+/// on timing: when a <c>!</c> arrives, <c>OnReceived</c> holds the gate while another thread ends the connection, and returns only once that thread's
+/// <c>Abort</c> has returned, so the end has certainly reached the engine. A gate that let
+/// <c>OnDisconnected</c> run then, inside the held callback, is caught every time.
 /// </summary>
 public sealed class OverlapProtocol(ServerProbe probe, EventLog<int> received) : Protocol
 {
     private int _inside;
 
+    /// <summary>The probe's event once <c>OnReceived</c> has held the gate through another thread's abort.</summary>
+    public const string HeldThroughAbort = "held through abort";
+
     public override void OnConnected()
     {
-        Enter();
-        Connection.Every(TimeSpan.FromMilliseconds(1), Enter);
+        using var inside = Enter();
+        Connection.Every(TimeSpan.FromMilliseconds(1), Touch);
         for (int i = 0; i < 100; i++)
-            Connection.Schedule(TimeSpan.FromMilliseconds(i % 10), Enter);
+            Connection.Schedule(TimeSpan.FromMilliseconds(i % 10), Touch);
         var connection = Connection;
         _ = Task.Run(() =>
         {
@@ -26,17 +32,40 @@ public sealed class OverlapProtocol(ServerProbe probe, EventLog<int> received) :
 
     public override void OnReceived(ReadOnlySpan<byte> data)
     {
-        Enter();
+        using var inside = Enter();
+        if (data.Contains((byte)'!'))
+        {
+            var connection = Connection;
+            var other = new Thread(connection.Abort);
+            other.Start();
+            if (!other.Join(Timeouts.Quick))
+                throw new TimeoutException("Abort from another thread did not return");
+            probe.Events.Add(HeldThroughAbort);
+        }
+
         received.Add(data.Length);
     }
 
-    public override void OnDisconnected(DisconnectReason reason) => Enter();
+    public override void OnDisconnected(DisconnectReason reason)
+    {
+        using var inside = Enter();
+        probe.Disconnected(Connection.Id, reason);
+    }
 
-    private void Enter()
+    private void Touch()
+    {
+        using var inside = Enter();
+    }
+
+    private Inside Enter()
     {
         if (Interlocked.Increment(ref _inside) != 1)
             probe.Overlapped();
-        Thread.SpinWait(200); // widen the window in which an overlap would show
-        Interlocked.Decrement(ref _inside);
+        return new Inside(this);
+    }
+
+    private readonly struct Inside(OverlapProtocol owner) : IDisposable
+    {
+        public void Dispose() => Interlocked.Decrement(ref owner._inside);
     }
 }

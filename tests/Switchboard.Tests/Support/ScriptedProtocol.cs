@@ -53,6 +53,10 @@ public sealed class ScriptedProtocol(ServerProbe probe) : LineProtocol
                 foreach (int ms in new[] { 50, 10, 40, 20, 30 })
                     Connection.Schedule(TimeSpan.FromMilliseconds(ms), () => SendLine($"t{ms}"));
                 break;
+            case "timer-thread":
+                // The thread that runs this connection's timers, which stands for their queue.
+                Connection.Schedule(TimeSpan.Zero, () => SendLine($"timer-thread {Environment.CurrentManagedThreadId}"));
+                break;
             case "tick":
                 Connection.Every(TimeSpan.FromMilliseconds(int.Parse(argument, CultureInfo.InvariantCulture)), () =>
                 {

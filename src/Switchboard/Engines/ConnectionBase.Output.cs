@@ -43,6 +43,7 @@ internal abstract partial class ConnectionBase
             if (!tooSlow)
             {
                 _output.Append(data);
+                Debug.Assert(_output.Length <= Options.MaxPendingBytes, "output stays within its bound");
                 startWriter = _writer.TryClaim();
             }
         }

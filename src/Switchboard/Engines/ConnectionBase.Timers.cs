@@ -41,7 +41,7 @@ internal abstract partial class ConnectionBase
             return;
         }
 
-        RunCallback(static (p, t) => t.Action(), timer, openOnly: false);
+        RunCallback<TimerCallback, ConnectionTimer>(timer, openOnly: false);
     }
 
     /// <summary>Records traffic for the idle timeout.</summary>

@@ -79,6 +79,12 @@ internal sealed class LoopConnection : ConnectionBase
 
     protected override void CloseTransport(bool graceful) => _loop.Execute(() => CloseOnLoop(graceful));
 
+    /// <summary>
+    /// Off the loop thread, posts <paramref name="work"/> to the loop (which runs it on its next
+    /// turn, after the callback it may be in) and returns true. Work posted to a loop that has
+    /// stopped would never run; a server stops its loops only once every connection has completed.
+    /// </summary>
+    /// <param name="work">What to run on the loop, given this connection.</param>
     protected override bool TryHandOff(Action<ConnectionBase> work)
     {
         if (_loop.IsLoopThread)

@@ -6,6 +6,7 @@ using System.Runtime.Versioning;
 using Spectre.Console;
 using Switchboard.Bench;
 using Switchboard.Engines;
+using Switchboard.Hosting;
 
 namespace Switchboard.Cli;
 

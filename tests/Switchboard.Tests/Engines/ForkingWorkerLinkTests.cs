@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using Switchboard.Engines.Forking;
+using Switchboard.Hosting;
 using Switchboard.Tests.Support;
 using static Switchboard.Interop.Interop;
 
@@ -16,11 +16,11 @@ public sealed class ForkingWorkerLinkTests
         using var parent = parentEnd;
         using var worker = workerEnd;
         var logger = new RecordingLogger();
-        var link = new WorkerLink(4711, parentEnd, logger);
+        var link = new WorkerChannel(4711, parentEnd, logger);
 
         // More than the queue and the socket's buffer hold together, with nobody reading.
         var message = new byte[1024];
-        for (int i = 0; i < WorkerLink.Capacity * 4; i++)
+        for (int i = 0; i < WorkerChannel.Capacity * 4; i++)
             link.Send(message);
 
         Assert.Equal(["Worker 4711 is not reading its messages (4096 queued); closing its channel"], logger.Messages);
@@ -38,7 +38,7 @@ public sealed class ForkingWorkerLinkTests
         var (parentEnd, workerEnd) = SocketPair.Create();
         using var parent = parentEnd;
         var logger = new RecordingLogger();
-        var link = new WorkerLink(4711, parentEnd, logger);
+        var link = new WorkerChannel(4711, parentEnd, logger);
         var message = new byte[16];
 
         // The worker's end closes: the link's sending fails, and the link closes itself.
@@ -46,7 +46,7 @@ public sealed class ForkingWorkerLinkTests
         using var timeout = new CancellationTokenSource(Timeouts.Quick);
         while (link.Send(message))
             await Task.Delay(10, timeout.Token);
-        for (int i = 0; i < WorkerLink.Capacity * 2; i++)
+        for (int i = 0; i < WorkerChannel.Capacity * 2; i++)
             Assert.False(link.Send(message));
 
         // The pool completes it when the worker exits: still silent.
@@ -62,7 +62,7 @@ public sealed class ForkingWorkerLinkTests
         using var parent = parentEnd;
         int fd = (int)workerEnd.Handle;
         workerEnd.SafeHandle.SetHandleAsInvalid(); // the link owns the descriptor now
-        var link = new ParentLink(fd);
+        var link = new ParentChannel(fd);
 
         Assert.Throws<ArgumentNullException>(() => link.Received = null);
     }

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using static Switchboard.Interop.Interop;
 
-namespace Switchboard.Engines.Forking;
+namespace Switchboard.Hosting;
 
 /// <summary>
 /// In a worker: ends it (SIGTERM to itself, so it says goodbye to its client as at shutdown)

@@ -16,11 +16,11 @@ public sealed class ParentChannel
     private MessageHandler? _received;
     private Thread? _reader;
 
-    internal ParentChannel(int fd)
+    internal ParentChannel(SafeSocketHandle control)
     {
         // The parent made the pair non-blocking; this end is read by a thread of its own, blocking.
-        Interop.Interop.Fcntl.SetNonBlocking(fd, false);
-        _socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        Interop.Interop.Fcntl.SetNonBlocking(control, false);
+        _socket = new Socket(control);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Sockets;
 using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Hosting;
@@ -19,7 +20,7 @@ public static class Prefork
     public const string WorkerEnvironmentVariable = "SWITCHBOARD_FORKING_WORKER";
 
     private static readonly Lazy<WorkerDescriptors?> Descriptors = new(Parse);
-    private static readonly Lazy<ParentChannel?> Channel = new(() => Descriptors.Value is { } d ? new ParentChannel(d.ControlFd) : null);
+    private static readonly Lazy<ParentChannel?> Channel = new(() => Descriptors.Value is { } d ? new ParentChannel(d.Control) : null);
 
     /// <summary>True in a worker process of a prefork pool.</summary>
     public static bool IsWorker => Descriptors.Value is not null;
@@ -46,7 +47,7 @@ public static class Prefork
         ProcessControl.SignalMeWhenParentDies(ProcessControl.SIGTERM);
         if (ProcessControl.GetParentProcessId() != descriptors.ParentPid)
             throw new InvalidOperationException("the forking server that started this worker has already exited");
-        ParentWatch.Start(descriptors.ControlFd);
+        ParentWatch.Start(descriptors.Control);
         return true;
     }
 
@@ -61,7 +62,7 @@ public static class Prefork
         string[] parts = value.Split(',');
         if (parts.Length != 3 || !TryParse(parts[0], out int listener) || !TryParse(parts[1], out int control) || !TryParse(parts[2], out int parent))
             throw new InvalidOperationException($"{WorkerEnvironmentVariable}='{value}' is not LISTENER_FD,CONTROL_FD,PARENT_PID; it is set only by a forking server for its workers");
-        return new WorkerDescriptors(listener, control, parent);
+        return new WorkerDescriptors(new SafeSocketHandle(listener, ownsHandle: true), new SafeSocketHandle(control, ownsHandle: true), parent);
     }
 
     private static bool TryParse(string text, out int number) =>
@@ -69,4 +70,4 @@ public static class Prefork
 }
 
 /// <summary>What a worker inherits: the listening socket, its end of the control channel, and who its parent is.</summary>
-internal sealed record WorkerDescriptors(int ListenerFd, int ControlFd, int ParentPid);
+internal sealed record WorkerDescriptors(SafeSocketHandle Listener, SafeSocketHandle Control, int ParentPid);

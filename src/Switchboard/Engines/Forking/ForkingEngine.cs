@@ -76,7 +76,7 @@ public sealed class ForkingEngine : Engine
 
     internal override Socket OpenListener(ServerOptions options) =>
         Prefork.Inherited is { } worker
-            ? new Socket(new SafeSocketHandle(worker.ListenerFd, ownsHandle: true))
+            ? new Socket(worker.Listener)
             : base.OpenListener(options);
 
     internal override IListenerService CreateListenerService(ServerRuntime runtime) =>

@@ -7,7 +7,7 @@ using static Switchboard.Interop.Interop;
 namespace Switchboard.Tests.Engines;
 
 /// <summary>The control channel's two ends: the parent's queue to a worker is bounded, and a worker's handler must be real.</summary>
-public sealed class ForkingWorkerLinkTests
+public sealed class PreforkChannelTests
 {
     [Fact]
     public async Task A_worker_that_does_not_read_has_its_channel_closed_once_the_queue_is_full()
@@ -60,9 +60,8 @@ public sealed class ForkingWorkerLinkTests
     {
         var (parentEnd, workerEnd) = SocketPair.Create();
         using var parent = parentEnd;
-        int fd = (int)workerEnd.Handle;
-        workerEnd.SafeHandle.SetHandleAsInvalid(); // the link owns the descriptor now
-        var link = new ParentChannel(fd);
+        using var worker = workerEnd;
+        var link = new ParentChannel(workerEnd.SafeHandle);
 
         Assert.Throws<ArgumentNullException>(() => link.Received = null);
     }

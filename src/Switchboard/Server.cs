@@ -44,7 +44,7 @@ public sealed class Server : IAsyncDisposable
         Engine = engine;
         Options = options;
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Switchboard.Server");
-        _runtime = new ServerRuntime(options, protocolFactory, logger);
+        _runtime = new ServerRuntime(options, protocolFactory, logger, engine.ConnectionIdBase);
     }
 
     /// <summary>The engine serving connections.</summary>

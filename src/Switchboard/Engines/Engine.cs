@@ -45,6 +45,13 @@ public abstract class Engine
     /// <inheritdoc />
     public override string ToString() => Name;
 
+    /// <summary>
+    /// Where this process's connection ids count up from (exclusive): 0, so ids are 1, 2, 3, …,
+    /// unless connections of one server are served by several processes, which must not hand out
+    /// the same id (see <see cref="Protocols.IConnection.Id"/>).
+    /// </summary>
+    internal virtual long ConnectionIdBase => 0;
+
     /// <summary>Opens the listening socket: bound here, unless the engine gets it some other way (a forking worker inherits it).</summary>
     internal virtual System.Net.Sockets.Socket OpenListener(ServerOptions options) => Listeners.Bind(options);
 

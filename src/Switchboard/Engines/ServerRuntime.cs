@@ -31,8 +31,10 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     private int _descriptorBudget; // open sockets at which clients are refused; 0 until first measured
     private volatile bool _stopping;
 
-    public ServerRuntime(ServerOptions options, Func<Protocol> protocolFactory, ILogger logger)
+    // Connection ids count up from one past firstIdAfter (see Engine.ConnectionIdBase).
+    public ServerRuntime(ServerOptions options, Func<Protocol> protocolFactory, ILogger logger, long firstIdAfter = 0)
     {
+        _lastId = firstIdAfter;
         Options = options;
         Logger = logger;
         _protocolFactory = protocolFactory;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace Switchboard.Hosting;
@@ -16,6 +17,9 @@ internal sealed record PreforkPoolSettings
 
     /// <summary>How long workers get to say goodbye at shutdown before they are killed.</summary>
     public required TimeSpan ShutdownTimeout { get; init; }
+
+    /// <summary>How a worker is started: a program that calls <see cref="Prefork.InitializeWorker"/> and serves.</summary>
+    public required Func<ProcessStartInfo> WorkerProgram { get; init; }
 
     /// <summary>The parent's end of the shared-state channel; null when workers share nothing.</summary>
     public IWorkerMessageHandler? MessageHandler { get; init; }

@@ -50,15 +50,15 @@ internal sealed class WorkerHandle : IDisposable
     /// <summary>The worker said it is exiting on its own (see <see cref="WorkerExit"/>).</summary>
     public bool SaidGoodbye { get; set; }
 
-    /// <summary>Starts this program again in worker mode, inheriting the listener and one end of a fresh control channel.</summary>
-    public static WorkerHandle Start(Socket listener, ILogger logger)
+    /// <summary>Starts <paramref name="program"/> in worker mode, inheriting the listener and one end of a fresh control channel.</summary>
+    public static WorkerHandle Start(Socket listener, Func<ProcessStartInfo> program, ILogger logger)
     {
         var (parentEnd, childEnd) = SocketPair.Create();
         try
         {
             int listenerFd = (int)listener.Handle;
             int childFd = (int)childEnd.Handle;
-            var start = ThisProgram.SameArguments();
+            var start = program();
             start.Environment[Prefork.WorkerEnvironmentVariable] = $"{listenerFd},{childFd},{Environment.ProcessId}";
             // On the spawn thread, which also makes spawns one at a time: while one worker's end of
             // its control channel is inheritable, no other worker may be started, or it would

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Switchboard.Engines.Forking;
 using Switchboard.Hosting;
@@ -42,6 +43,15 @@ public sealed class ForkingEngine : Engine
     /// <summary>Connections a worker serves before it is replaced by a fresh one; 0 (the default) never recycles.</summary>
     public int ConnectionsPerWorker { get; init; }
 
+    /// <summary>
+    /// How a worker is started. By default, this program again with the arguments it was started
+    /// with (<see cref="ThisProgram.SameArguments"/>), which suits a program that decides what to
+    /// serve from its arguments, as <c>switchboard serve</c> does. A worker must call
+    /// <see cref="Prefork.InitializeWorker"/> first and then start a <see cref="Server"/> on a
+    /// forking engine with the same settings as the parent's.
+    /// </summary>
+    public Func<ProcessStartInfo> WorkerProgram { get; init; } = ThisProgram.SameArguments;
+
     /// <inheritdoc />
     public override IReadOnlyList<EngineSetting> Settings { get; } = [WorkersSetting, ConnectionsPerWorkerSetting];
 
@@ -51,6 +61,7 @@ public sealed class ForkingEngine : Engine
         var (min, max) = EngineSettingValues.Range(values, WorkersSetting, (MinSpareWorkers, MaxWorkers));
         return new ForkingEngine
         {
+            WorkerProgram = WorkerProgram,
             MinSpareWorkers = min,
             MaxWorkers = max,
             ConnectionsPerWorker = EngineSettingValues.Count(values, ConnectionsPerWorkerSetting, ConnectionsPerWorker),
@@ -74,6 +85,9 @@ public sealed class ForkingEngine : Engine
             throw new ArgumentException($"connections per worker must not be negative (got {ConnectionsPerWorker})");
     }
 
+    /// <summary>A worker numbers its connections from its process id × 2³² + 1: unique across the pool.</summary>
+    internal override long ConnectionIdBase => Prefork.IsWorker ? (long)Environment.ProcessId << 32 : 0;
+
     internal override Socket OpenListener(ServerOptions options) =>
         Prefork.Inherited is { } worker
             ? new Socket(worker.Listener)
@@ -90,6 +104,7 @@ public sealed class ForkingEngine : Engine
                 Max = Math.Min(MaxWorkers, runtime.Options.MaxConnections),
                 IdleTimeout = runtime.Options.IdleTimeout,
                 ShutdownTimeout = runtime.Options.ShutdownTimeout,
+                WorkerProgram = WorkerProgram,
                 MessageHandler = runtime.WorkerMessageHandler?.Invoke(),
                 Logger = runtime.Logger,
             });

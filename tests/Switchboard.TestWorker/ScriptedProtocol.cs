@@ -7,7 +7,7 @@ namespace Switchboard.Tests.Support;
 /// A line protocol driven by the client, for the conformance suite: greets with "hello ID", then
 /// obeys one command per line and reports what happens to a <see cref="ServerProbe"/>.
 /// </summary>
-public sealed class ScriptedProtocol(ServerProbe probe) : LineProtocol
+public sealed class ScriptedProtocol(IServerProbe probe) : LineProtocol
 {
     public const int FloodChunk = 16 * 1024;
     private static readonly byte[] Filler = Enumerable.Range(0, FloodChunk).Select(i => (byte)('a' + i % 26)).ToArray();
@@ -50,8 +50,17 @@ public sealed class ScriptedProtocol(ServerProbe probe) : LineProtocol
                 Connection.Close();
                 break;
             case "timers":
+                // Each line says when its timer was due (from just before it was scheduled), so the
+                // order can be checked against the due times themselves: scheduling the five takes
+                // time too, more so in a process still compiling its code. A first timer, cancelled,
+                // takes the cost of the first call out of the way.
+                Connection.Schedule(TimeSpan.FromDays(1), static () => { }).Dispose();
                 foreach (int ms in new[] { 50, 10, 40, 20, 30 })
-                    Connection.Schedule(TimeSpan.FromMilliseconds(ms), () => SendLine($"t{ms}"));
+                {
+                    long due = System.Diagnostics.Stopwatch.GetTimestamp() + (ms * System.Diagnostics.Stopwatch.Frequency / 1000);
+                    Connection.Schedule(TimeSpan.FromMilliseconds(ms), () => SendLine($"t{ms} {due}"));
+                }
+
                 break;
             case "tick":
                 Connection.Every(TimeSpan.FromMilliseconds(int.Parse(argument, CultureInfo.InvariantCulture)), () =>

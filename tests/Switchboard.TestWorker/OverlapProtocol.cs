@@ -6,7 +6,7 @@ namespace Switchboard.Tests.Support;
 /// Runs callbacks from every source at once — reads, a 1 ms timer, one-shot timers, and sends
 /// from another thread — and counts any two that overlap.
 /// </summary>
-public sealed class OverlapProtocol(ServerProbe probe, EventLog<int> received) : Protocol
+public sealed class OverlapProtocol(IServerProbe probe) : Protocol
 {
     private int _inside;
 
@@ -27,7 +27,7 @@ public sealed class OverlapProtocol(ServerProbe probe, EventLog<int> received) :
     public override void OnReceived(ReadOnlySpan<byte> data)
     {
         Enter();
-        received.Add(data.Length);
+        probe.Received(data.Length);
     }
 
     public override void OnDisconnected(DisconnectReason reason) => Enter();

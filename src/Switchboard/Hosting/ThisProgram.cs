@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Switchboard;
+namespace Switchboard.Hosting;
 
 /// <summary>How to start the running program again, e.g. as a forking server's worker or a benchmark's server.</summary>
 public static class ThisProgram

@@ -6,7 +6,10 @@ using System.Text.RegularExpressions;
 
 namespace Switchboard.Tests.Support;
 
-/// <summary>The real <c>switchboard</c> executable, run as a child process with its output captured.</summary>
+/// <summary>
+/// The real <c>switchboard</c> executable (or the benchmark's, <c>switchboard-bench</c>), run as a
+/// child process with its output captured.
+/// </summary>
 public sealed partial class CliProcess : IDisposable
 {
     private readonly Process _process;
@@ -38,12 +41,15 @@ public sealed partial class CliProcess : IDisposable
 
     public EventLog<string> StderrLines => _stderrLines;
 
-    public static CliProcess Start(params string[] args) => Start(null, args);
+    private const string SwitchboardDll = "switchboard.dll";
+    private const string BenchDll = "switchboard-bench.dll";
+
+    public static CliProcess Start(params string[] args) => Start(null, SwitchboardDll, args);
 
     /// <summary>Runs the executable from a shell after <paramref name="shellSetup"/> (e.g. "ulimit -n 160").</summary>
-    public static CliProcess StartUnder(string shellSetup, params string[] args) => Start(shellSetup, args);
+    public static CliProcess StartUnder(string shellSetup, params string[] args) => Start(shellSetup, SwitchboardDll, args);
 
-    private static CliProcess Start(string? shellSetup, string[] args)
+    private static CliProcess Start(string? shellSetup, string program, string[] args)
     {
         var start = new ProcessStartInfo(shellSetup is null ? DotnetHost() : "/bin/sh")
         {
@@ -54,22 +60,27 @@ public sealed partial class CliProcess : IDisposable
         };
         if (shellSetup is not null)
         {
-            // sh -c 'SETUP && exec "$0" "$@"' DOTNET switchboard.dll ARGS...
+            // sh -c 'SETUP && exec "$0" "$@"' DOTNET PROGRAM.dll ARGS...
             start.ArgumentList.Add("-c");
             start.ArgumentList.Add($"{shellSetup} && exec \"$0\" \"$@\"");
             start.ArgumentList.Add(DotnetHost());
         }
 
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "switchboard.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, program));
         foreach (string arg in args)
             start.ArgumentList.Add(arg);
         return new CliProcess(Process.Start(start)!);
     }
 
     /// <summary>Runs to completion; returns exit code, stdout and stderr.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) => RunAsync(SwitchboardDll, args);
+
+    /// <summary>Runs the benchmark, <c>switchboard-bench</c>, to completion; returns exit code, stdout and stderr.</summary>
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunBenchAsync(params string[] args) => RunAsync(BenchDll, args);
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string program, string[] args)
     {
-        using var cli = Start(args);
+        using var cli = Start(null, program, args);
         string stdout = await cli._process.StandardOutput.ReadToEndAsync().WaitAsync(Timeouts.Patient);
         int code = await cli.WaitForExitAsync();
         return (code, stdout, cli.Stderr);

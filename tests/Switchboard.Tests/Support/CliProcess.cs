@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
+using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Tests.Support;
 
@@ -126,10 +126,10 @@ public sealed partial class CliProcess : IDisposable
 
     public int Pid => _process.Id;
 
-    public void Terminate() => Assert.Equal(0, Kill(_process.Id, SigTerm));
+    public void Terminate() => Assert.True(Signal(_process.Id, SigTerm), $"cannot signal {_process.Id}");
 
     /// <summary>Sends <paramref name="signal"/> to any process; false if it is gone.</summary>
-    public static bool Signal(int pid, int signal) => Kill(pid, signal) == 0;
+    public static bool Signal(int pid, int signal) => ProcessControl.Signal(pid, signal);
 
     public async Task<int> WaitForExitAsync()
     {
@@ -164,10 +164,7 @@ public sealed partial class CliProcess : IDisposable
     private static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
-    private const int SigTerm = 15;
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
+    private const int SigTerm = ProcessControl.SIGTERM;
 
     [GeneratedRegex(@"\[worker (?<pid>\d+)\] ")]
     private static partial Regex WorkerLine();

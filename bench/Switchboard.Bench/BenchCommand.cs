@@ -6,6 +6,7 @@ using System.Runtime.Versioning;
 using Spectre.Console;
 using Switchboard.Cli;
 using Switchboard.Engines;
+using Switchboard.Hosting;
 
 namespace Switchboard.Bench;
 

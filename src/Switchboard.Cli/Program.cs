@@ -1,11 +1,11 @@
 using System.CommandLine;
 using Switchboard.Cli;
-using Switchboard.Engines.Forking;
+using Switchboard.Hosting;
 
-// A forking server's workers are this program again, with the same arguments (see ForkingWorker).
+// A forking server's workers are this program again, with the same arguments (see Prefork).
 try
 {
-    ForkingWorker.Initialize();
+    Prefork.InitializeWorker();
 }
 catch (InvalidOperationException e)
 {

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Switchboard.Engines;
+using Switchboard.Hosting;
 using Switchboard.Protocols;
 
 namespace Switchboard;
@@ -13,7 +14,7 @@ namespace Switchboard;
 /// </summary>
 /// <example>
 /// <code>
-/// await using var server = new Server(EngineCatalog.Get("threading"), new ServerOptions(), () => new MyProtocol());
+/// await using var server = new Server(new EpollEngine { Loops = 2 }, new ServerOptions(), () => new MyProtocol());
 /// server.Start();
 /// Console.WriteLine($"listening on {server.LocalEndPoint}");
 /// </code>
@@ -24,7 +25,7 @@ public sealed class Server : IAsyncDisposable
     private readonly Lock _lock = new();
     private Socket? _listener;
     private IPEndPoint? _localEndPoint;
-    private Acceptor? _acceptor;
+    private IListenerService? _acceptor;
     private Task? _stopTask;
 
     /// <summary>Creates a server; nothing happens until <see cref="Start"/>.</summary>
@@ -32,13 +33,14 @@ public sealed class Server : IAsyncDisposable
     /// <param name="options">Endpoint and limits; validated here.</param>
     /// <param name="protocolFactory">Makes one protocol per connection. Called concurrently on some engines.</param>
     /// <param name="loggerFactory">Where connection logs go; none by default.</param>
-    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    /// <exception cref="ArgumentException">An option, or a setting of the engine, is out of range.</exception>
     public Server(Engine engine, ServerOptions options, Func<Protocol> protocolFactory, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(protocolFactory);
         options.Validate();
+        engine.Validate();
         Engine = engine;
         Options = options;
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Switchboard.Server");
@@ -50,6 +52,14 @@ public sealed class Server : IAsyncDisposable
 
     /// <summary>The options the server was created with.</summary>
     public ServerOptions Options { get; }
+
+    /// <summary>
+    /// Makes the parent's end of the shared-state channel, for an engine that serves connections
+    /// in worker processes (forking): called once, in the parent, when the server starts; workers
+    /// reach it through <see cref="Prefork.Parent"/>. Engines that serve in one process never
+    /// call it: their protocols share memory. None by default.
+    /// </summary>
+    public Func<IWorkerMessageHandler?>? WorkerMessageHandler { get; init; }
 
     /// <summary>The address and port actually listened on (the real port when 0 was asked for).</summary>
     /// <exception cref="InvalidOperationException">The server has not started.</exception>
@@ -80,7 +90,8 @@ public sealed class Server : IAsyncDisposable
             var listener = Engine.OpenListener(Options);
             try
             {
-                _acceptor = Engine.CreateAcceptor(_runtime);
+                _runtime.WorkerMessageHandler = WorkerMessageHandler;
+                _acceptor = Engine.CreateListenerService(_runtime);
                 _acceptor.Start(listener);
             }
             catch

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Switchboard.Engines.Timers;
+using Switchboard.Hosting;
 using Switchboard.Protocols;
 
 namespace Switchboard.Engines;
@@ -40,6 +41,9 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     public ServerOptions Options { get; }
 
     public ILogger Logger { get; }
+
+    /// <summary>The app's shared-state handler, for an engine whose connections live in other processes.</summary>
+    public Func<IWorkerMessageHandler?>? WorkerMessageHandler { get; set; }
 
     /// <summary>The timer thread of engines without a loop of their own; started on first use.</summary>
     public TimerThread TimerThread => _timerThread.Value;

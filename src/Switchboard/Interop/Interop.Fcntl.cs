@@ -17,6 +17,20 @@ internal static partial class Interop
         [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
         private static partial int Call(int fd, int command, int argument);
 
+        [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+        private static partial int Call(SafeHandle fd, int command, int argument);
+
+        /// <summary>Sets or clears O_NONBLOCK on <paramref name="fd"/> (before .NET adopts it, so that its idea of the mode is true).</summary>
+        public static void SetNonBlocking(SafeHandle fd, bool nonBlocking)
+        {
+            int flags = Call(fd, F_GETFL, 0);
+            if (flags < 0)
+                throw LastError("fcntl(F_GETFL)");
+            int wanted = nonBlocking ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+            if (wanted != flags && Call(fd, F_SETFL, wanted) < 0)
+                throw LastError("fcntl(F_SETFL)");
+        }
+
         /// <summary>Sets or clears O_NONBLOCK on <paramref name="fd"/> (before .NET adopts it, so that its idea of the mode is true).</summary>
         public static void SetNonBlocking(int fd, bool nonBlocking)
         {

@@ -11,6 +11,8 @@ namespace Switchboard.Tests.Engines;
 [Collection(NonParallel.Name)]
 public sealed class AllocationTests
 {
+    private static readonly Dictionary<string, string> OneLoop = new() { ["loops"] = "1" };
+
     [Theory]
     [InlineData("select")]
     [InlineData("poll")]
@@ -19,7 +21,7 @@ public sealed class AllocationTests
     public async Task Echoing_allocates_nothing_per_message(string engine)
     {
         const int Messages = 20_000;
-        await using var server = new Server(EngineCatalog.Get(engine), new ServerOptions { Loops = 1 }, () => new EchoProtocol());
+        await using var server = new Server(EngineCatalog.Get(engine).WithSettings(OneLoop), new ServerOptions(), () => new EchoProtocol());
         server.Start();
         using var client = new Socket(System.Net.Sockets.AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         client.Connect(server.LocalEndPoint);

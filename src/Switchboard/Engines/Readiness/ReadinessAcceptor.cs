@@ -25,7 +25,7 @@ internal sealed class ReadinessAcceptor : Acceptor
     // a copy per connection. Null for a wildcard listener, whose connections' local ends differ.
     private EndPoint? _sharedLocalEndPoint;
 
-    public ReadinessAcceptor(ServerRuntime runtime, ReadinessEngine engine, int loopCount)
+    public ReadinessAcceptor(ServerRuntime runtime, IReadinessEngine engine, int loopCount)
         : base(runtime)
     {
         _loops = new ReadinessLoop[loopCount];

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Switchboard.Engines.Forking;
+namespace Switchboard.Hosting;
 
 /// <summary>
 /// The one thread that starts every worker process. Why a thread of its own: a worker asks for

@@ -2,16 +2,16 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
-namespace Switchboard.Engines.Forking;
+namespace Switchboard.Hosting;
 
 /// <summary>
-/// In a forking server's parent: the channel to one worker. <see cref="Send"/> queues and returns
+/// In a prefork server's parent: the channel to one worker. <see cref="Send"/> queues and returns
 /// at once, so a worker that reads slowly holds up no one else; messages to one worker arrive in
 /// the order sent. The queue is bounded: a worker that stops reading while messages keep coming
 /// would otherwise grow the parent without limit. On overflow the parent closes the channel, the
 /// worker sees it close and exits, and the pool replaces it, as for any worker that dies.
 /// </summary>
-public sealed partial class WorkerLink
+public sealed partial class WorkerChannel
 {
     /// <summary>Messages queued for one worker at most.</summary>
     internal const int Capacity = 4096;
@@ -21,7 +21,7 @@ public sealed partial class WorkerLink
     private readonly Channel<byte[]> _outbound = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(Capacity) { SingleReader = true });
     private int _closed;
 
-    internal WorkerLink(int pid, Socket socket, ILogger logger)
+    internal WorkerChannel(int pid, Socket socket, ILogger logger)
     {
         Pid = pid;
         _socket = socket;
@@ -33,7 +33,7 @@ public sealed partial class WorkerLink
     public int Pid { get; }
 
     /// <summary>
-    /// Queues <paramref name="message"/> for the worker's <see cref="ParentLink.Received"/>. If
+    /// Queues <paramref name="message"/> for the worker's <see cref="ParentChannel.Received"/>. If
     /// <see cref="Capacity"/> messages are already waiting, the worker is not reading: the channel
     /// is closed instead (logged), and this and later messages are dropped. Once the channel is
     /// closed (the worker exited, or its channel failed), messages are dropped silently.

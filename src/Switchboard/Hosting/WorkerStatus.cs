@@ -1,7 +1,7 @@
-namespace Switchboard.Engines.Forking;
+namespace Switchboard.Hosting;
 
 /// <summary>One-byte status messages a worker sends its parent over the control channel.</summary>
-internal static class WorkerMessage
+internal static class WorkerStatus
 {
     /// <summary>The worker is up and waiting for connections: until then, its death is a failed start.</summary>
     public const byte Ready = (byte)'R';

@@ -1,4 +1,4 @@
-namespace Switchboard;
+namespace Switchboard.Hosting;
 
 /// <summary>The process's open-files limit (RLIMIT_NOFILE), which caps how many connections a server can hold.</summary>
 public static class DescriptorLimit

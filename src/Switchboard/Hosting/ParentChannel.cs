@@ -1,26 +1,26 @@
 using System.Net.Sockets;
 
-namespace Switchboard.Engines.Forking;
+namespace Switchboard.Hosting;
 
 /// <summary>
-/// In a forking server's worker: the channel to the parent, where state shared between
-/// connections lives (a forking server cannot share memory). Messages are opaque bytes; what they
-/// mean is between the app's code in the workers and its <see cref="IWorkerMessageHandler"/> in
-/// the parent. Get it from <see cref="ForkingWorker.Parent"/>.
+/// In a prefork worker: the channel to the parent, where state shared between connections lives
+/// (workers share no memory). Messages are opaque bytes; what they mean is between the app's code
+/// in the workers and its <see cref="IWorkerMessageHandler"/> in the parent. The same channel
+/// carries the worker's status reports to the pool (<see cref="WorkerStatus"/>), which apps never see. Get it from <see cref="Prefork.Parent"/>.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "One per worker process, for its whole life; the descriptor closes with the process.")]
-public sealed class ParentLink
+public sealed class ParentChannel
 {
     private readonly Socket _socket;
     private readonly Lock _sendLock = new();
     private MessageHandler? _received;
     private Thread? _reader;
 
-    internal ParentLink(int fd)
+    internal ParentChannel(SafeSocketHandle control)
     {
         // The parent made the pair non-blocking; this end is read by a thread of its own, blocking.
-        Interop.Interop.Fcntl.SetNonBlocking(fd, false);
-        _socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        Interop.Interop.Fcntl.SetNonBlocking(control, false);
+        _socket = new Socket(control);
     }
 
     /// <summary>
@@ -50,12 +50,12 @@ public sealed class ParentLink
     /// <param name="message">The bytes; copied before the call returns.</param>
     public void Send(ReadOnlySpan<byte> message) => Write(Frames.Message, message);
 
-    internal void SendStatus(byte status) => Write(Frames.Status, [status]);
+    internal void Report(byte status) => Write(Frames.Status, [status]);
 
-    internal void SendAlive(TimeSpan quiet)
+    internal void ReportAlive(TimeSpan quiet)
     {
         Span<byte> payload = stackalloc byte[5];
-        payload[0] = WorkerMessage.Alive;
+        payload[0] = WorkerStatus.Alive;
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(payload[1..], (int)Math.Min(quiet.TotalMilliseconds, int.MaxValue));
         Write(Frames.Status, payload);
     }

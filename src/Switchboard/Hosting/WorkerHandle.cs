@@ -4,19 +4,19 @@ using Microsoft.Extensions.Logging;
 using Switchboard.Engines.Timers;
 using static Switchboard.Interop.Interop;
 
-namespace Switchboard.Engines.Forking;
+namespace Switchboard.Hosting;
 
 /// <summary>The parent's handle on one worker: its process, its end of the control channel, and whether it is busy.</summary>
-internal sealed class WorkerProcess : IDisposable
+internal sealed class WorkerHandle : IDisposable
 {
     private TimeSpan _reportedQuiet;
     private long _lastReport = Clock.Now;
 
-    private WorkerProcess(Process process, Socket control, ILogger logger)
+    private WorkerHandle(Process process, Socket control, ILogger logger)
     {
         Process = process;
         Control = control;
-        Link = new WorkerLink(process.Id, control, logger);
+        Channel = new WorkerChannel(process.Id, control, logger);
     }
 
     public Process Process { get; }
@@ -27,7 +27,7 @@ internal sealed class WorkerProcess : IDisposable
     public Socket Control { get; }
 
     /// <summary>The shared-state channel to this worker, over <see cref="Control"/>.</summary>
-    public WorkerLink Link { get; }
+    public WorkerChannel Channel { get; }
 
     public bool IsBusy { get; set; }
 
@@ -51,7 +51,7 @@ internal sealed class WorkerProcess : IDisposable
     public bool SaidGoodbye { get; set; }
 
     /// <summary>Starts this program again in worker mode, inheriting the listener and one end of a fresh control channel.</summary>
-    public static WorkerProcess Start(Socket listener, ILogger logger)
+    public static WorkerHandle Start(Socket listener, ILogger logger)
     {
         var (parentEnd, childEnd) = SocketPair.Create();
         try
@@ -59,7 +59,7 @@ internal sealed class WorkerProcess : IDisposable
             int listenerFd = (int)listener.Handle;
             int childFd = (int)childEnd.Handle;
             var start = ThisProgram.SameArguments();
-            start.Environment[ForkingWorker.EnvironmentVariable] = $"{listenerFd},{childFd},{Environment.ProcessId}";
+            start.Environment[Prefork.WorkerEnvironmentVariable] = $"{listenerFd},{childFd},{Environment.ProcessId}";
             // On the spawn thread, which also makes spawns one at a time: while one worker's end of
             // its control channel is inheritable, no other worker may be started, or it would
             // inherit that descriptor too.
@@ -69,7 +69,7 @@ internal sealed class WorkerProcess : IDisposable
                 return Process.Start(start) ?? throw new InvalidOperationException("the worker process did not start");
             });
 
-            return new WorkerProcess(process, parentEnd, logger);
+            return new WorkerHandle(process, parentEnd, logger);
         }
         catch
         {
@@ -89,7 +89,7 @@ internal sealed class WorkerProcess : IDisposable
 
     public void Dispose()
     {
-        Link.Complete();
+        Channel.Complete();
         Control.Dispose();
         Process.Dispose();
     }

@@ -1,13 +1,13 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using Switchboard.Engines.Forking;
+using Switchboard.Hosting;
 using Switchboard.Tests.Support;
 using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Tests.Engines;
 
 /// <summary>The control channel's two ends: the parent's queue to a worker is bounded, and a worker's handler must be real.</summary>
-public sealed class ForkingWorkerLinkTests
+public sealed class PreforkChannelTests
 {
     [Fact]
     public async Task A_worker_that_does_not_read_has_its_channel_closed_once_the_queue_is_full()
@@ -16,11 +16,11 @@ public sealed class ForkingWorkerLinkTests
         using var parent = parentEnd;
         using var worker = workerEnd;
         var logger = new RecordingLogger();
-        var link = new WorkerLink(4711, parentEnd, logger);
+        var link = new WorkerChannel(4711, parentEnd, logger);
 
         // More than the queue and the socket's buffer hold together, with nobody reading.
         var message = new byte[1024];
-        for (int i = 0; i < WorkerLink.Capacity * 4; i++)
+        for (int i = 0; i < WorkerChannel.Capacity * 4; i++)
             link.Send(message);
 
         Assert.Equal(["Worker 4711 is not reading its messages (4096 queued); closing its channel"], logger.Messages);
@@ -38,7 +38,7 @@ public sealed class ForkingWorkerLinkTests
         var (parentEnd, workerEnd) = SocketPair.Create();
         using var parent = parentEnd;
         var logger = new RecordingLogger();
-        var link = new WorkerLink(4711, parentEnd, logger);
+        var link = new WorkerChannel(4711, parentEnd, logger);
         var message = new byte[16];
 
         // The worker's end closes: the link's sending fails, and the link closes itself.
@@ -46,7 +46,7 @@ public sealed class ForkingWorkerLinkTests
         using var timeout = new CancellationTokenSource(Timeouts.Quick);
         while (link.Send(message))
             await Task.Delay(10, timeout.Token);
-        for (int i = 0; i < WorkerLink.Capacity * 2; i++)
+        for (int i = 0; i < WorkerChannel.Capacity * 2; i++)
             Assert.False(link.Send(message));
 
         // The pool completes it when the worker exits: still silent.
@@ -60,9 +60,8 @@ public sealed class ForkingWorkerLinkTests
     {
         var (parentEnd, workerEnd) = SocketPair.Create();
         using var parent = parentEnd;
-        int fd = (int)workerEnd.Handle;
-        workerEnd.SafeHandle.SetHandleAsInvalid(); // the link owns the descriptor now
-        var link = new ParentLink(fd);
+        using var worker = workerEnd;
+        var link = new ParentChannel(workerEnd.SafeHandle);
 
         Assert.Throws<ArgumentNullException>(() => link.Received = null);
     }

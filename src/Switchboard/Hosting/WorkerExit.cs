@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Switchboard.Engines.Forking;
+namespace Switchboard.Hosting;
 
 /// <summary>
 /// Says how a worker ended. .NET reports a process killed by signal N as exit status 128 + N,

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using static Switchboard.Interop.Interop;
 
-namespace Switchboard.Engines.Forking;
+namespace Switchboard.Hosting;
 
 /// <summary>
 /// In a worker: ends it (SIGTERM to itself, so it says goodbye to its client as at shutdown)
@@ -11,9 +11,13 @@ namespace Switchboard.Engines.Forking;
 /// </summary>
 internal static class ParentWatch
 {
-    public static void Start(int controlFd)
+    public static void Start(SafeHandle control)
     {
-        var thread = new Thread(() => Watch(controlFd)) { IsBackground = true, Name = "switchboard-parent-watch" };
+        // Held for the life of the process: the watch ends only by ending the worker.
+        bool added = false;
+        control.DangerousAddRef(ref added);
+        int fd = (int)control.DangerousGetHandle();
+        var thread = new Thread(() => Watch(fd)) { IsBackground = true, Name = "switchboard-parent-watch" };
         thread.Start();
     }
 

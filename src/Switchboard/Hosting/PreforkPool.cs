@@ -3,18 +3,19 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using static Switchboard.Interop.Interop;
 
-namespace Switchboard.Engines.Forking;
+namespace Switchboard.Hosting;
 
 /// <summary>
-/// The parent's side of the forking engine, a prefork pool: keeps <see cref="WorkerPoolOptions.MinSpare"/>
-/// idle workers ready, never more than <see cref="WorkerPoolOptions.Max"/> in all, replaces workers
+/// A prefork pool, run by the parent: keeps <see cref="PreforkPoolSettings.MinSpare"/> idle
+/// workers ready, never more than <see cref="PreforkPoolSettings.Max"/> in all, replaces workers
 /// that exit or die, and at shutdown lets them say goodbye before it stops them. The parent never
 /// accepts: idle workers take turns accepting from the listening socket they inherit, so a
 /// connection that finds every worker busy waits in the kernel's backlog, not dropped. That was
 /// chosen over the parent accepting and handing descriptors over (SCM_RIGHTS): no descriptor
-/// passing, and no accepted socket waits in the parent while the pool is full.
+/// passing, and no accepted socket waits in the parent while the pool is full. The pool knows
+/// nothing of protocols or engines: a worker is this program started again (see <see cref="Prefork"/>).
 /// </summary>
-internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runtime)
+internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDisposable
 {
     // How far past the idle timeout a busy worker's connection may stay quiet before it counts as
     // hung: room for the connection's own idle timer to fire and the worker to report it.
@@ -24,7 +25,8 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
     private static readonly TimeSpan KillMargin = TimeSpan.FromSeconds(5);
 
     private readonly Lock _lock = new();
-    private readonly List<WorkerProcess> _workers = [];
+    private readonly ILogger _logger = settings.Logger;
+    private readonly List<WorkerHandle> _workers = [];
     private readonly TaskCompletionSource _allExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly StartBackOff _backOff = new();
@@ -35,24 +37,26 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
     private bool _stopping;
     private bool _retryScheduled;
 
-    private WorkerPoolOptions Pool => Runtime.Options.Workers;
+    /// <summary>Completes when every worker has exited and the listener is closed, after <see cref="Stop"/>.</summary>
+    public Task Stopped => _stopped.Task;
 
-    public override Task Stopped => _stopped.Task;
-
-    public override void Start(Socket listener)
+    /// <summary>Starts the first workers, which serve from <paramref name="listener"/>; returns at once.</summary>
+    public void Start(Socket listener)
     {
         _listener = listener;
         Fcntl.SetCloseOnExec((int)listener.Handle, false); // every worker inherits it
-        // A worker serves one connection at a time, so the connection limit is a limit on
-        // workers; as beyond --workers MAX, a connection over it waits in the backlog.
-        _max = Math.Min(Pool.Max, Runtime.Options.MaxConnections);
-        if (Runtime.Options.IdleTimeout > TimeSpan.Zero)
+        _max = settings.Max;
+        if (settings.IdleTimeout > TimeSpan.Zero)
             _hangCheck = new Timer(_ => KillHung(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         lock (_lock)
             Replenish();
     }
 
-    public override void StopAccepting()
+    /// <summary>Releases the hang check, should the pool be dropped without <see cref="Stop"/> (a failed start).</summary>
+    public void Dispose() => _hangCheck?.Dispose();
+
+    /// <summary>Asks every worker to say goodbye to its client and exit; <see cref="Stopped"/> completes when all have.</summary>
+    public void Stop()
     {
         lock (_lock)
         {
@@ -72,7 +76,7 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
     {
         try
         {
-            await _allExited.Task.WaitAsync(Runtime.Options.ShutdownTimeout + TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            await _allExited.Task.WaitAsync(settings.ShutdownTimeout + TimeSpan.FromSeconds(1)).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -80,7 +84,7 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
             {
                 foreach (var worker in _workers)
                 {
-                    Log.Killing(Runtime.Logger, worker.Pid);
+                    Log.Killing(_logger, worker.Pid);
                     worker.Kill();
                 }
             }
@@ -93,7 +97,7 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
             {
                 // SIGKILL cannot be refused, so this is a pool bug, not a worker's: stop anyway.
                 lock (_lock)
-                    Log.NotReaped(Runtime.Logger, string.Join(", ", _workers.Select(w => w.Pid)), KillMargin.TotalSeconds);
+                    Log.NotReaped(_logger, string.Join(", ", _workers.Select(w => w.Pid)), KillMargin.TotalSeconds);
             }
         }
 
@@ -121,14 +125,14 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
 #pragma warning restore CA1031
         {
             var delay = _backOff.Failed();
-            Log.CannotStart(Runtime.Logger, e.Message, delay.TotalSeconds);
+            Log.CannotStart(_logger, e.Message, delay.TotalSeconds);
             ScheduleRetry(delay);
         }
     }
 
     private void StartWorkers()
     {
-        while (!_stopping && _workers.Count(w => !w.IsBusy) < Pool.MinSpare && _workers.Count < _max)
+        while (!_stopping && _workers.Count(w => !w.IsBusy) < settings.MinSpare && _workers.Count < _max)
         {
             if (_backOff.Remaining is { } wait && wait > TimeSpan.Zero)
             {
@@ -140,14 +144,14 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
             if (budget.Room < 1)
             {
                 var delay = _backOff.Failed();
-                Log.NoDescriptors(Runtime.Logger, budget.OpenText, budget.Limit, DescriptorBudget.Reserve, delay.TotalSeconds);
+                Log.NoDescriptors(_logger, budget.OpenText, budget.Limit, DescriptorBudget.Reserve, delay.TotalSeconds);
                 ScheduleRetry(delay);
                 return;
             }
 
-            var worker = WorkerProcess.Start(_listener!, Runtime.Logger);
+            var worker = WorkerHandle.Start(_listener!, _logger);
             _workers.Add(worker);
-            Log.Started(Runtime.Logger, worker.Pid, _workers.Count);
+            Log.Started(_logger, worker.Pid, _workers.Count);
             _ = WatchAsync(worker); // before anything else can throw: it is what reaps the worker
             if (!_capped)
                 CapToDescriptorLimit();
@@ -162,7 +166,7 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
     /// </summary>
     private void KillHung()
     {
-        var limit = Runtime.Options.IdleTimeout + HangMargin;
+        var limit = settings.IdleTimeout + HangMargin;
         lock (_lock)
         {
             if (_stopping)
@@ -172,7 +176,7 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
                 if (!worker.IsBusy || worker.KilledAsHung || worker.QuietFor is var quiet && quiet <= limit)
                     continue;
                 worker.KilledAsHung = true;
-                Log.Hung(Runtime.Logger, worker.Pid, quiet.TotalSeconds);
+                Log.Hung(_logger, worker.Pid, quiet.TotalSeconds);
                 worker.Kill();
             }
         }
@@ -192,7 +196,7 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
         int allowed = _workers.Count + budget.Room;
         if (allowed >= _max)
             return;
-        Log.Capped(Runtime.Logger, _max, allowed, budget.Limit, budget.OpenText, DescriptorBudget.Reserve);
+        Log.Capped(_logger, _max, allowed, budget.Limit, budget.OpenText, DescriptorBudget.Reserve);
         _max = Math.Max(1, allowed);
     }
 
@@ -217,9 +221,9 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
     /// Follows one worker's status until its control channel closes, then reaps it. Whatever goes
     /// wrong, the worker is removed and disposed in the end: shutdown waits for every one.
     /// </summary>
-    private async Task WatchAsync(WorkerProcess worker)
+    private async Task WatchAsync(WorkerHandle worker)
     {
-        var handler = Pool.MessageHandler;
+        var handler = settings.MessageHandler;
         try
         {
             try
@@ -247,7 +251,7 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Log.WatchFailed(Runtime.Logger, worker.Pid, e.GetType().Name, e.Message);
+            Log.WatchFailed(_logger, worker.Pid, e.GetType().Name, e.Message);
             worker.Kill(); // nobody follows it any more: it must not live on
             try
             {
@@ -265,17 +269,17 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
         }
     }
 
-    private void Reap(WorkerProcess worker, IWorkerMessageHandler? handler)
+    private void Reap(WorkerHandle worker, IWorkerMessageHandler? handler)
     {
         try
         {
-            handler?.OnWorkerExited(worker.Link);
+            handler?.OnWorkerExited(worker.Channel);
         }
 #pragma warning disable CA1031 // The user's handler must not keep a worker from being reaped.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Log.ExitHandlerFailed(Runtime.Logger, worker.Pid, e.GetType().Name, e.Message);
+            Log.ExitHandlerFailed(_logger, worker.Pid, e.GetType().Name, e.Message);
         }
 
         lock (_lock)
@@ -291,36 +295,36 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
     }
 
     /// <summary>Says how a reaped worker ended. Holding <see cref="_lock"/>.</summary>
-    private void LogExit(WorkerProcess worker)
+    private void LogExit(WorkerHandle worker)
     {
         int code = worker.Process.ExitCode;
         string how = WorkerExit.Describe(code, worker.SaidGoodbye, worker.CameUp);
         if (!worker.CameUp && !_stopping)
-            Log.FailedStart(Runtime.Logger, worker.Pid, how, _backOff.Failed().TotalSeconds);
+            Log.FailedStart(_logger, worker.Pid, how, _backOff.Failed().TotalSeconds);
         else if (code == 0 || _stopping)
-            Log.Exited(Runtime.Logger, worker.Pid, how);
+            Log.Exited(_logger, worker.Pid, how);
         else
-            Log.Died(Runtime.Logger, worker.Pid, how, worker.IsBusy);
+            Log.Died(_logger, worker.Pid, how, worker.IsBusy);
     }
 
     /// <summary>A worker's status message. Holding <see cref="_lock"/>.</summary>
-    private void OnStatus(WorkerProcess worker, byte[] frame)
+    private void OnStatus(WorkerHandle worker, byte[] frame)
     {
         byte status = frame[1];
         switch (status)
         {
-            case WorkerMessage.Alive when frame.Length >= 6:
+            case WorkerStatus.Alive when frame.Length >= 6:
                 worker.Reported(TimeSpan.FromMilliseconds(BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(2))));
                 return;
-            case WorkerMessage.Exiting:
+            case WorkerStatus.Exiting:
                 worker.SaidGoodbye = true;
                 return;
-            case WorkerMessage.Ready:
+            case WorkerStatus.Ready:
                 worker.CameUp = true;
                 _backOff.Succeeded();
                 break;
             default:
-                worker.IsBusy = status == WorkerMessage.Busy;
+                worker.IsBusy = status == WorkerStatus.Busy;
                 worker.Reported(TimeSpan.Zero);
                 break;
         }
@@ -328,19 +332,19 @@ internal sealed partial class WorkerPool(ServerRuntime runtime) : Acceptor(runti
         Replenish();
     }
 
-    private void Deliver(IWorkerMessageHandler? handler, WorkerProcess worker, byte[] frame)
+    private void Deliver(IWorkerMessageHandler? handler, WorkerHandle worker, byte[] frame)
     {
         if (handler is null)
             return;
         try
         {
-            handler.OnMessage(worker.Link, frame.AsSpan(1));
+            handler.OnMessage(worker.Channel, frame.AsSpan(1));
         }
 #pragma warning disable CA1031 // A bad message must not take the pool down.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Log.HandlerFailed(Runtime.Logger, worker.Pid, e);
+            Log.HandlerFailed(_logger, worker.Pid, e);
         }
     }
 

@@ -1,10 +1,10 @@
 using static Switchboard.Interop.Interop;
 
-namespace Switchboard.Engines;
+namespace Switchboard.Hosting;
 
 /// <summary>
 /// The process's descriptors against its limit (Linux). Both the connection budget
-/// (<see cref="ServerRuntime"/>) and the forking pool's worker budget measure with it; each keeps
+/// (the engines' ServerRuntime) and the forking pool's worker budget measure with it; each keeps
 /// its own reserve, since they spend descriptors differently (see there).
 /// </summary>
 internal static class OpenDescriptors

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Switchboard.Engines.Forking;
+namespace Switchboard.Hosting;
 
 /// <summary>
 /// Keeps the parent clear of its descriptor limit. Each worker costs the parent one descriptor

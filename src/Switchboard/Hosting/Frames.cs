@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 
-namespace Switchboard.Engines.Forking;
+namespace Switchboard.Hosting;
 
 /// <summary>
 /// The control channel's framing, both ways: a 4-byte little-endian length, then a kind byte and

@@ -1,6 +1,6 @@
 using Switchboard.Engines.Timers;
 
-namespace Switchboard.Engines.Forking;
+namespace Switchboard.Hosting;
 
 /// <summary>
 /// When the pool may try to start a worker again after failed starts: 1 s after the first, then

@@ -108,8 +108,8 @@ internal static class BenchCommand
 
     private static readonly Option<string> SwitchboardOption = new("--switchboard")
     {
-        Description = "The switchboard program that serves each engine: its .dll (run with dotnet) or its executable " +
-                      "(default: the switchboard.dll built beside the bench)",
+        Description = "The switchboard program that serves each engine: its .dll (run with dotnet) or its executable; " +
+                      "the default is the one built beside the bench",
         DefaultValueFactory = _ => SwitchboardProgram.BesideTheBench,
         HelpName = "path",
     };

@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Switchboard.Hosting;
 
-/// <summary>How to start the running program again, e.g. as a forking server's worker or a benchmark's server.</summary>
+/// <summary>How to start the running program again, e.g. as a forking server's worker.</summary>
 public static class ThisProgram
 {
     /// <summary>A start description for this program (its apphost, or <c>dotnet program.dll</c>) with <paramref name="arguments"/>.</summary>

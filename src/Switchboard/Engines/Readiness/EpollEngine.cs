@@ -1,5 +1,4 @@
 using Switchboard.Engines.Readiness;
-using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Engines;
 
@@ -30,9 +29,7 @@ public sealed class EpollEngine : Engine, IReadinessEngine
 
     /// <inheritdoc />
     public override EngineSupport Support =>
-        !OperatingSystem.IsLinux() ? EngineSupport.Unsupported("epoll(7) exists only on Linux")
-        : !Epoll.LayoutMatchesThisMachine ? EngineSupport.Unsupported("struct epoll_event is laid out for x86-64 only; this machine is not x86-64")
-        : EngineSupport.Supported;
+        OperatingSystem.IsLinux() ? EngineSupport.Supported : EngineSupport.Unsupported("epoll(7) exists only on Linux");
 
     /// <inheritdoc />
     public override void Validate()
@@ -41,7 +38,7 @@ public sealed class EpollEngine : Engine, IReadinessEngine
             throw new ArgumentException($"loops must be 0 (one per core) to {MaxLoops} (got {Loops})");
     }
 
-    IMultiplexer IReadinessEngine.CreateMultiplexer() => new EpollMultiplexer();
+    IMultiplexer IReadinessEngine.CreateMultiplexer() => EpollMultiplexer.Create();
 
     internal override IListenerService CreateListenerService(ServerRuntime runtime) =>
         new ReadinessAcceptor(runtime, this, Loops > 0 ? Loops : Environment.ProcessorCount);

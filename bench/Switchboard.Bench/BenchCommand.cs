@@ -4,13 +4,13 @@ using System.Net;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Spectre.Console;
-using Switchboard.Bench;
+using Switchboard.Cli;
 using Switchboard.Engines;
 using Switchboard.Hosting;
 
-namespace Switchboard.Cli;
+namespace Switchboard.Bench;
 
-/// <summary><c>switchboard bench SCENARIO</c>: the engines side by side under the same load.</summary>
+/// <summary><c>switchboard-bench SCENARIO</c>: the engines side by side under the same load.</summary>
 internal static class BenchCommand
 {
     private static readonly string[] Scenarios = ["echo", "latency", "connections", "churn", "chat", "time"];
@@ -106,18 +106,26 @@ internal static class BenchCommand
         Description = "Do not pin the server and the load generator to different cores",
     };
 
+    private static readonly Option<string> SwitchboardOption = new("--switchboard")
+    {
+        Description = "The switchboard program that serves each engine: its .dll (run with dotnet) or its executable; " +
+                      "the default is the one built beside the bench",
+        DefaultValueFactory = _ => SwitchboardProgram.BesideTheBench,
+        HelpName = "path",
+    };
+
     // Descriptors the load generator needs beyond one per connection (runtime, pipes, /proc reads).
     private const int DescriptorMargin = 64;
 
-    public static Command Create()
+    /// <summary>The bench's whole command line: one scenario argument and its options.</summary>
+    public static RootCommand Create()
     {
-        var command = new Command(
-            "bench",
-            "Run a load against each engine in turn, each a separate 'switchboard serve' process (echo; chat or time for those scenarios), " +
+        var command = new RootCommand(
+            "Switchboard's benchmark. Run a load against each engine in turn, each a separate 'switchboard serve' process (echo; chat or time for those scenarios), " +
             "and compare: a table on the terminal, JSON and bar charts in --out. Exit code 1 if any engine's run failed (its row says why).")
         {
             ScenarioArgument, EnginesOption, TargetOption, OutOption, ClientsOption, SendersOption, InFlightOption, SizeOption, DurationOption,
-            ConnectionsOption, IntervalOption, PinOption, NoPinOption,
+            ConnectionsOption, IntervalOption, PinOption, NoPinOption, SwitchboardOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -126,27 +134,27 @@ internal static class BenchCommand
     private static async Task<int> RunAsync(ParseResult parse)
     {
         if (!OperatingSystem.IsLinux())
-            return Cli.Fail(ExitCodes.Usage, "bench reads /proc and pins processes to cores: Linux only");
+            return BenchCli.Fail(ExitCodes.Usage, "bench reads /proc and pins processes to cores: Linux only");
         string scenario = parse.GetRequiredValue(ScenarioArgument);
         if (!Scenarios.Contains(scenario))
-            return Cli.Fail(ExitCodes.Usage, $"unknown scenario '{scenario}' (choose from: {string.Join(", ", Scenarios)})");
+            return BenchCli.Fail(ExitCodes.Usage, $"unknown scenario '{scenario}' (choose from: {string.Join(", ", Scenarios)})");
         if (!TryParseDuration(parse.GetRequiredValue(DurationOption), out var duration))
-            return Cli.Fail(ExitCodes.Usage, $"bad duration '{parse.GetValue(DurationOption)}': write e.g. 10s, 500ms or 2.5");
+            return BenchCli.Fail(ExitCodes.Usage, $"bad duration '{parse.GetValue(DurationOption)}': write e.g. 10s, 500ms or 2.5");
         if (!TryParseDuration(parse.GetRequiredValue(IntervalOption), out var interval))
-            return Cli.Fail(ExitCodes.Usage, $"bad interval '{parse.GetValue(IntervalOption)}': write e.g. 100ms, 1s or 0.5");
+            return BenchCli.Fail(ExitCodes.Usage, $"bad interval '{parse.GetValue(IntervalOption)}': write e.g. 100ms, 1s or 0.5");
 
         IPEndPoint? target = null;
         if (parse.GetValue(TargetOption) is { } text)
         {
             (target, string? error) = await ResolveTargetAsync(text).ConfigureAwait(false);
             if (target is null)
-                return Cli.Fail(ExitCodes.Usage, error!);
+                return BenchCli.Fail(ExitCodes.Usage, error!);
         }
 
         foreach (var option in new[] { ClientsOption, SendersOption, InFlightOption, SizeOption, ConnectionsOption })
         {
             if (parse.GetValue(option) < 1)
-                return Cli.Fail(ExitCodes.Usage, $"{option.Name} must be at least 1");
+                return BenchCli.Fail(ExitCodes.Usage, $"{option.Name} must be at least 1");
         }
 
         var engines = new List<string>();
@@ -162,9 +170,9 @@ internal static class BenchCommand
             if (name == KestrelPeer.Name)
             {
                 if (!peerFits)
-                    return Cli.Fail(ExitCodes.Usage, $"the Kestrel peer is an echo server: it runs echo, latency, connections and churn, not {scenario}");
+                    return BenchCli.Fail(ExitCodes.Usage, $"the Kestrel peer is an echo server: it runs echo, latency, connections and churn, not {scenario}");
                 if (KestrelPeer.Locate() is null)
-                    return Cli.Fail(ExitCodes.Failure, "the Kestrel reference peer is not built: run 'dotnet build -c Release bench/Switchboard.KestrelEcho'");
+                    return BenchCli.Fail(ExitCodes.Failure, "the Kestrel reference peer is not built: run 'dotnet build -c Release bench/Switchboard.KestrelEcho'");
                 engines.Add(name);
             }
             else if (EngineCatalog.TryGet(name, out var engine))
@@ -173,7 +181,7 @@ internal static class BenchCommand
             }
             else
             {
-                return Cli.Fail(ExitCodes.Usage, $"unknown engine '{name}' (choose from: {string.Join(", ", EngineCatalog.All.Select(e => e.Name))}, {KestrelPeer.Name})");
+                return BenchCli.Fail(ExitCodes.Usage, $"unknown engine '{name}' (choose from: {string.Join(", ", EngineCatalog.All.Select(e => e.Name))}, {KestrelPeer.Name})");
             }
         }
 
@@ -195,10 +203,15 @@ internal static class BenchCommand
 
         if (DescriptorsWanted(settings) is var wanted && DescriptorLimit.RaiseToHardLimit().After is var limit && (ulong)wanted > limit)
         {
-            return Cli.Fail(ExitCodes.Usage,
+            return BenchCli.Fail(ExitCodes.Usage,
                 $"{scenario} with {wanted - DescriptorMargin:N0} connections needs about {wanted:N0} open files, and this process may have {limit:N0} " +
                 "(the hard limit, ulimit -Hn): ask for fewer, or raise the limit");
         }
+
+        // The Kestrel peer is its own program; every other engine is served by switchboard.
+        var switchboard = new SwitchboardProgram(parse.GetRequiredValue(SwitchboardOption));
+        if (target is null && engines.Any(e => e != KestrelPeer.Name) && !switchboard.Exists)
+            return BenchCli.Fail(ExitCodes.Failure, $"no switchboard program at {switchboard.Path}: build it (building bench/Switchboard.Bench builds it too) or give --switchboard");
 
         var console = AnsiConsole.Console;
         if (Console.IsOutputRedirected)
@@ -214,7 +227,7 @@ internal static class BenchCommand
 
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
-        var results = await new BenchRunner(settings, ThisProgram.StartInfo, console).RunAsync(interrupted.Token).ConfigureAwait(false);
+        var results = await new BenchRunner(settings, switchboard.StartInfo, console).RunAsync(interrupted.Token).ConfigureAwait(false);
         return ReportFailures(results);
     }
 
@@ -226,7 +239,7 @@ internal static class BenchCommand
         foreach (var result in results)
         {
             if (result.Failure is { } failure)
-                code = Cli.Fail(ExitCodes.Failure, $"{result.Scenario} on {result.Engine}: {failure}");
+                code = BenchCli.Fail(ExitCodes.Failure, $"{result.Scenario} on {result.Engine}: {failure}");
         }
 
         return code;

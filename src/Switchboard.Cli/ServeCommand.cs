@@ -45,7 +45,7 @@ internal static partial class ServeCommand
 
     private static readonly Option<int> MaxConnectionsOption = new("--max-connections")
     {
-        Description = "Connections served at once; a client over the limit is told so and closed",
+        Description = "Connections served at once; a client over the limit is told so and closed (forking: it waits its turn in the backlog)",
         DefaultValueFactory = _ => Defaults.MaxConnections,
         HelpName = "n",
     };

@@ -4,7 +4,7 @@ namespace Switchboard.Protocols;
 
 /// <summary>
 /// One accepted connection, as a <see cref="Protocol"/> sees it. Every engine provides the same
-/// guarantees (see <c>DESIGN.md</c>, "The contract"):
+/// guarantees (docs/architecture.md, "The contract"):
 /// <list type="bullet">
 /// <item><see cref="Send(ReadOnlySpan{byte})"/> never blocks and may be called from any thread.</item>
 /// <item>Timers from <see cref="Schedule"/> and <see cref="Every"/> run serialised with the

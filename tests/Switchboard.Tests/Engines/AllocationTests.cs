@@ -5,7 +5,7 @@ using Switchboard.Engines;
 namespace Switchboard.Tests.Engines;
 
 /// <summary>
-/// The echo path allocates nothing per message (DESIGN.md: hot paths allocate nothing) on the
+/// The echo path allocates nothing per message (docs/architecture.md: the hot path allocates nothing) on the
 /// readiness engines and async. Not yet on threading: its send pump costs about 130 bytes a message.
 /// </summary>
 [Collection(NonParallel.Name)]

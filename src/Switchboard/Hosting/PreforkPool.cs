@@ -44,7 +44,7 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
     public void Start(Socket listener)
     {
         _listener = listener;
-        Fcntl.SetCloseOnExec((int)listener.Handle, false); // every worker inherits it
+        Fcntl.SetCloseOnExec(listener.SafeHandle, false); // every worker inherits it
         _max = settings.Max;
         if (settings.IdleTimeout > TimeSpan.Zero)
             _hangCheck = new Timer(_ => KillHung(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));

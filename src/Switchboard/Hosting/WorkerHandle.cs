@@ -65,7 +65,7 @@ internal sealed class WorkerHandle : IDisposable
             // inherit that descriptor too.
             Process process = SpawnThread.Run(() =>
             {
-                Fcntl.SetCloseOnExec(childFd, false);
+                Fcntl.SetCloseOnExec(childEnd.SafeHandle, false);
                 return Process.Start(start) ?? throw new InvalidOperationException("the worker process did not start");
             });
 

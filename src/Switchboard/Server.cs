@@ -25,7 +25,7 @@ public sealed class Server : IAsyncDisposable
     private readonly Lock _lock = new();
     private Socket? _listener;
     private IPEndPoint? _localEndPoint;
-    private IListenerService? _acceptor;
+    private IListenerService? _listenerService;
     private Task? _stopTask;
 
     /// <summary>Creates a server; nothing happens until <see cref="Start"/>.</summary>
@@ -66,7 +66,7 @@ public sealed class Server : IAsyncDisposable
     public IPEndPoint LocalEndPoint =>
         _localEndPoint ?? throw new InvalidOperationException("The server has not started.");
 
-    /// <summary>Connections being served now.</summary>
+    /// <summary>Connections being served now in this process (on forking, the parent's is 0: its workers serve them).</summary>
     public int ConnectionCount => _runtime.ConnectionCount;
 
     /// <summary>
@@ -74,7 +74,7 @@ public sealed class Server : IAsyncDisposable
     /// own when the engine says so (a forking worker that has served its quota of connections).
     /// </summary>
     /// <exception cref="InvalidOperationException">The server has not started.</exception>
-    public Task AcceptingEnded => _acceptor?.Stopped ?? throw new InvalidOperationException("The server has not started.");
+    public Task AcceptingEnded => _listenerService?.Stopped ?? throw new InvalidOperationException("The server has not started.");
 
     /// <summary>Binds, listens and starts accepting. Returns once the port is open.</summary>
     /// <exception cref="ServerStartException">The engine cannot run here, or the endpoint cannot be bound.</exception>
@@ -91,14 +91,14 @@ public sealed class Server : IAsyncDisposable
             try
             {
                 _runtime.WorkerMessageHandler = WorkerMessageHandler;
-                _acceptor = Engine.CreateListenerService(_runtime);
-                _acceptor.Start(listener);
+                _listenerService = Engine.CreateListenerService(_runtime);
+                _listenerService.Start(listener);
             }
             catch
             {
                 // Not started: give the port back, so that a caller may try again.
-                _acceptor?.Dispose();
-                _acceptor = null;
+                _listenerService?.Dispose();
+                _listenerService = null;
                 listener.Dispose();
                 throw;
             }
@@ -125,12 +125,12 @@ public sealed class Server : IAsyncDisposable
     private async Task StopCoreAsync()
     {
         _runtime.BeginStopping(); // first: the acceptor's errors from closing the listener are expected
-        _acceptor?.StopAccepting();
+        _listenerService?.StopAccepting();
         await _runtime.ShutdownConnectionsAsync().ConfigureAwait(false);
-        if (_acceptor is not null)
+        if (_listenerService is not null)
         {
-            await _acceptor.Stopped.WaitAsync(Options.ShutdownTimeout).ConfigureAwait(false);
-            _acceptor.Dispose();
+            await _listenerService.Stopped.WaitAsync(Options.ShutdownTimeout).ConfigureAwait(false);
+            _listenerService.Dispose();
         }
 
         _runtime.Dispose();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.Json;
 using Spectre.Console;
+using Switchboard.Hosting;
 
 namespace Switchboard.Bench;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Bench;
 
@@ -9,16 +9,15 @@ namespace Switchboard.Bench;
 /// threads are created by pinned ones), and a server is pinned from birth by starting it under
 /// <c>taskset</c>.
 /// </summary>
-internal static partial class CorePinning
+internal static class CorePinning
 {
     /// <summary>Pins every thread of this process to <paramref name="core"/>.</summary>
     public static void PinThisProcess(int core)
     {
-        ulong mask = 1UL << core;
         foreach (string task in Directory.EnumerateDirectories("/proc/self/task"))
         {
             if (int.TryParse(Path.GetFileName(task), out int tid))
-                _ = SetAffinity(tid, sizeof(ulong), ref mask); // a thread that ended meanwhile is fine
+                _ = Scheduling.PinThread(tid, core); // a thread that ended meanwhile is fine
         }
     }
 
@@ -35,7 +34,4 @@ internal static partial class CorePinning
             pinned.Environment[key] = value;
         return pinned;
     }
-
-    [LibraryImport("libc", EntryPoint = "sched_setaffinity")]
-    private static partial int SetAffinity(int pid, nuint size, ref ulong mask);
 }

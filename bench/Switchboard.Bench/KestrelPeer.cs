@@ -30,7 +30,7 @@ public static class KestrelPeer
 
     internal static ProcessStartInfo StartInfo(string path)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet") { UseShellExecute = false };
+        var start = new ProcessStartInfo(DotnetHost.Path) { UseShellExecute = false };
         start.ArgumentList.Add(path);
         start.ArgumentList.Add("0");
         return start;

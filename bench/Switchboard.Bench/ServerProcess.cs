@@ -1,15 +1,16 @@
 using System.Diagnostics;
 using System.Net;
-using System.Runtime.InteropServices;
+using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Bench;
 
 /// <summary>A <c>switchboard serve</c> child process under test: started, pinned, measured, stopped.</summary>
-internal sealed partial class ServerProcess : IDisposable
+internal sealed class ServerProcess : IDisposable
 {
     private static readonly TimeSpan ListenTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
     private const int StderrLinesKept = 5;
+    private const int SigCont = 18;
 
     private readonly Process _process;
     private readonly Queue<string> _stderrTail;
@@ -115,8 +116,8 @@ internal sealed partial class ServerProcess : IDisposable
         _exitedBeforeStop ??= exited;
         if (exited)
             return;
-        _ = Kill(Pid, 15);
-        _ = Kill(Pid, 18); // SIGCONT: a stopped server takes the SIGTERM now rather than being killed in 15 s
+        _ = ProcessControl.Signal(Pid, ProcessControl.SIGTERM);
+        _ = ProcessControl.Signal(Pid, SigCont); // a stopped server takes the SIGTERM now rather than being killed in 15 s
         try
         {
             await _process.WaitForExitAsync().WaitAsync(StopTimeout).ConfigureAwait(false);
@@ -148,7 +149,4 @@ internal sealed partial class ServerProcess : IDisposable
         lock (_stderrTail)
             return string.Join(" | ", _stderrTail);
     }
-
-    [LibraryImport("libc", EntryPoint = "kill")]
-    private static partial int Kill(int pid, int signal);
 }

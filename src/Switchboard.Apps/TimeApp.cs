@@ -2,38 +2,26 @@ using Switchboard.Protocols;
 
 namespace Switchboard.Apps;
 
-/// <summary>
-/// The seed's delay server: on connect, and then every <see cref="Interval"/>, sends the time in
-/// <see cref="Asctime"/> form followed by <c>\n</c>.
-/// </summary>
-public sealed class TimeApp
+/// <summary>The seed's delay server: sends the time now and every <see cref="AppSettings.Interval"/>.</summary>
+public sealed class TimeApp : App
 {
     /// <summary>The seed's port.</summary>
-    public const int DefaultPort = 51423;
+    public const int SeedPort = 51423;
 
-    private readonly TimeProvider _clock;
+    /// <inheritdoc />
+    public override string Name => "time";
 
-    /// <summary>Creates the app.</summary>
-    /// <param name="interval">Time between lines; must be positive.</param>
-    /// <param name="utc">Send UTC rather than local time.</param>
-    /// <param name="clock">Where the time comes from; the system clock by default.</param>
-    public TimeApp(TimeSpan interval, bool utc = false, TimeProvider? clock = null)
+    /// <inheritdoc />
+    public override string Summary => "the seed's delay server: sends the time now and every --interval seconds";
+
+    /// <inheritdoc />
+    public override int DefaultPort => SeedPort;
+
+    /// <inheritdoc />
+    public override Func<Protocol> CreateProtocolFactory(ServeContext context)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
-        Interval = interval;
-        Utc = utc;
-        _clock = clock ?? TimeProvider.System;
+        ArgumentNullException.ThrowIfNull(context);
+        var source = new TimeSource(context.Settings.Interval, context.Settings.Utc, context.Clock);
+        return source.CreateProtocol;
     }
-
-    /// <summary>Time between lines.</summary>
-    public TimeSpan Interval { get; }
-
-    /// <summary>True to send UTC, false for local time.</summary>
-    public bool Utc { get; }
-
-    /// <summary>Makes the protocol for one connection.</summary>
-    public Protocol CreateProtocol() => new TimeProtocol(this);
-
-    /// <summary>The line sent now, without its line end.</summary>
-    public string Now() => Asctime.Format(Utc ? _clock.GetUtcNow().UtcDateTime : _clock.GetLocalNow().DateTime);
 }

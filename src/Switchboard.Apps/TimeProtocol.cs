@@ -3,8 +3,8 @@ using Switchboard.Protocols;
 
 namespace Switchboard.Apps;
 
-/// <summary>Sends the time on connect and then at every tick of its <see cref="TimeApp"/>.</summary>
-internal sealed class TimeProtocol(TimeApp app) : Protocol
+/// <summary>Sends the time on connect and then at every tick of its <see cref="TimeSource"/>.</summary>
+internal sealed class TimeProtocol(TimeSource app) : Protocol
 {
     public override void OnConnected()
     {

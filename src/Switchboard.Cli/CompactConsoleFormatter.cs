@@ -11,7 +11,7 @@ internal sealed class CompactConsoleFormatter() : ConsoleFormatter(FormatterName
 
     // A forking server's workers log to the same stderr as the parent: say which one speaks.
     private static readonly string? WorkerPrefix =
-        Switchboard.Engines.Forking.ForkingWorker.IsCurrentProcess ? $"[worker {Environment.ProcessId}] " : null;
+        Switchboard.Hosting.Prefork.IsWorker ? $"[worker {Environment.ProcessId}] " : null;
 
     public override void Write<TState>(in LogEntry<TState> logEntry, Microsoft.Extensions.Logging.IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {

@@ -20,7 +20,7 @@ internal static class ConnectCommand
     private static readonly Argument<int> PortArgument = new("port")
     {
         Description = "Its port (the time server's by default)",
-        DefaultValueFactory = _ => Apps.TimeApp.DefaultPort,
+        DefaultValueFactory = _ => Apps.TimeApp.SeedPort,
     };
 
     private static readonly Option<ClientWaitMode> WaitOption = new("--wait", "-w")

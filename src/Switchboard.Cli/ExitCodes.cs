@@ -1,6 +1,6 @@
 namespace Switchboard.Cli;
 
-/// <summary>The exit codes of <c>switchboard</c>.</summary>
+/// <summary>The exit codes of <c>switchboard</c> and of the benchmark, <c>switchboard-bench</c>.</summary>
 internal static class ExitCodes
 {
     /// <summary>Success, including a graceful shutdown on Ctrl-C or SIGTERM.</summary>

@@ -1,11 +1,11 @@
 using System.CommandLine;
 using Switchboard.Cli;
-using Switchboard.Engines.Forking;
+using Switchboard.Hosting;
 
-// A forking server's workers are this program again, with the same arguments (see ForkingWorker).
+// A forking server's workers are this program again, with the same arguments (see Prefork).
 try
 {
-    ForkingWorker.Initialize();
+    Prefork.InitializeWorker();
 }
 catch (InvalidOperationException e)
 {
@@ -14,13 +14,21 @@ catch (InvalidOperationException e)
 
 var root = new RootCommand(
     "Switchboard: concurrent TCP servers. One protocol API, interchangeable engines (iterative, threading, forking, async, select, poll, epoll), " +
-    "the apps time, echo, print and chat, a non-blocking client, and a benchmark of the engines.")
+    "the apps time, echo, print and chat, and a non-blocking client. The benchmark of the engines is a program of its own, " +
+    "in the source tree: dotnet run -c Release --project bench/Switchboard.Bench -- --help")
 {
     ServeCommand.Create(),
     ConnectCommand.Create(),
     EnginesCommand.Create(),
-    BenchCommand.Create(),
 };
+
+// The benchmark was 'switchboard bench' before it became a program of its own: whatever follows
+// (options, --help), say in one line where it is now.
+if (args is ["bench", ..])
+{
+    return Cli.Fail(ExitCodes.Usage,
+        "the benchmark is its own program now, in the source tree: dotnet run -c Release --project bench/Switchboard.Bench -- SCENARIO [options]");
+}
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

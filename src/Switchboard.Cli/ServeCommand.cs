@@ -6,10 +6,8 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Switchboard.Apps;
-using Switchboard.Apps.Chat;
 using Switchboard.Engines;
-using Switchboard.Engines.Forking;
-using Switchboard.Protocols;
+using Switchboard.Hosting;
 
 namespace Switchboard.Cli;
 
@@ -17,9 +15,7 @@ namespace Switchboard.Cli;
 internal static partial class ServeCommand
 {
     private static readonly ServerOptions Defaults = new();
-
-    /// <summary>The time app's shortest interval: a millisecond (less would round to nothing).</summary>
-    private const double MinInterval = 0.001;
+    private static readonly AppSettings AppDefaults = new();
 
     private static readonly Argument<string> AppArgument = new("app")
     {
@@ -43,13 +39,13 @@ internal static partial class ServeCommand
 
     private static readonly Option<int?> PortOption = new("--port", "-p")
     {
-        Description = $"Port to listen on; 0 picks a free one [default: {TimeApp.DefaultPort} for time, {AppCatalog.DefaultPort} for the others]",
+        Description = $"Port to listen on; 0 picks a free one [default: {DefaultsPerApp(a => a.DefaultPort)}]",
         HelpName = "n",
     };
 
     private static readonly Option<int> MaxConnectionsOption = new("--max-connections")
     {
-        Description = "Connections served at once; a client over the limit is told so and closed",
+        Description = "Connections served at once; a client over the limit is told so and closed (forking: it waits its turn in the backlog)",
         DefaultValueFactory = _ => Defaults.MaxConnections,
         HelpName = "n",
     };
@@ -63,8 +59,8 @@ internal static partial class ServeCommand
 
     private static readonly Option<int?> MaxLineOption = new("--max-line")
     {
-        Description = $"Longest line, in bytes, a line-based app accepts [default: {ChatOptions.DefaultMaxLineLength} for chat, " +
-                      $"{Defaults.MaxLineLength} for print]. print answers a longer line with an error and closes; chat drops it",
+        Description = $"Longest line, in bytes, a line-based app accepts [default: {DefaultsPerApp(a => a.DefaultMaxLineLength)}]. " +
+                      "print answers a longer line with an error and closes; chat drops it",
         HelpName = "bytes",
     };
 
@@ -89,32 +85,29 @@ internal static partial class ServeCommand
         HelpName = "seconds",
     };
 
-    private static readonly Option<int> LoopsOption = new("--loops")
-    {
-        Description = $"epoll: event loops (threads) to spread connections over, at most {ServerOptions.MaxLoops}; 0 means one per core",
-        DefaultValueFactory = _ => 0,
-        HelpName = "n",
-    };
-
-    private static readonly Option<string> WorkersOption = new("--workers")
-    {
-        Description = "forking: MIN..MAX, idle workers kept ready and the most workers (so connections served at once); " +
-                      "more connections wait their turn",
-        DefaultValueFactory = _ => $"{Defaults.Workers.MinSpare}..{Defaults.Workers.Max}",
-        HelpName = "min..max",
-    };
-
-    private static readonly Option<int> ConnectionsPerWorkerOption = new("--connections-per-worker")
-    {
-        Description = "forking: replace a worker after it has served this many connections; 0 never",
-        DefaultValueFactory = _ => 0,
-        HelpName = "n",
-    };
+    /// <summary>Every engine's own settings, one option each (engines that share a setting share its option).</summary>
+    private static readonly IReadOnlyList<(Option<string> Option, EngineSetting Setting)> EngineOptions =
+    [
+        .. EngineCatalog.All
+            .SelectMany(engine => engine.Settings.Select(setting => (engine, setting)))
+            .GroupBy(pair => pair.setting.Name)
+            .Select(group =>
+            {
+                var setting = group.First().setting;
+                var option = new Option<string>("--" + setting.Name)
+                {
+                    Description = $"{string.Join(", ", group.Select(pair => pair.engine.Name))}: {setting.Description}",
+                    DefaultValueFactory = _ => setting.DefaultValue,
+                    HelpName = setting.HelpName,
+                };
+                return (option, setting);
+            }),
+    ];
 
     private static readonly Option<double> IntervalOption = new("--interval")
     {
         Description = "time: seconds between lines",
-        DefaultValueFactory = _ => 5,
+        DefaultValueFactory = _ => AppDefaults.Interval.TotalSeconds,
         HelpName = "seconds",
     };
 
@@ -126,14 +119,14 @@ internal static partial class ServeCommand
     private static readonly Option<int> HistoryOption = new("--history")
     {
         Description = "chat: lines each room replays to newcomers",
-        DefaultValueFactory = _ => new ChatOptions().History,
+        DefaultValueFactory = _ => AppDefaults.Chat.History,
         HelpName = "n",
     };
 
     private static readonly Option<double> RateOption = new("--rate")
     {
         Description = "chat: lines per second one client may send (twice that in a burst); over it: '! slow down'",
-        DefaultValueFactory = _ => new ChatOptions().Rate,
+        DefaultValueFactory = _ => AppDefaults.Chat.Rate,
         HelpName = "n",
     };
 
@@ -151,82 +144,75 @@ internal static partial class ServeCommand
             "Serve an app until Ctrl-C or SIGTERM. Prints 'listening on IP:PORT (APP, ENGINE)' on stdout when ready; logs go to stderr.")
         {
             AppArgument, EngineOption, HostOption, PortOption, MaxConnectionsOption, MaxPendingOption, MaxLineOption,
-            IdleTimeoutOption, BacklogOption, ShutdownTimeoutOption, LoopsOption, WorkersOption, ConnectionsPerWorkerOption, IntervalOption, UtcOption, HistoryOption, RateOption,
-            LogLevelOption,
+            IdleTimeoutOption, BacklogOption, ShutdownTimeoutOption,
         };
+        foreach (var (option, _) in EngineOptions)
+            command.Options.Add(option);
+        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, LogLevelOption })
+            command.Options.Add(option);
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
     }
 
     private static async Task<int> RunAsync(ParseResult parse)
     {
-        string app = parse.GetRequiredValue(AppArgument).ToLowerInvariant();
-        if (!AppCatalog.All.Any(a => a.Name == app))
-            return Cli.Fail(ExitCodes.Usage, $"unknown app '{app}' (choose from: {string.Join(", ", AppCatalog.All.Select(a => a.Name))})");
+        if (!AppCatalog.TryGet(parse.GetRequiredValue(AppArgument), out var app))
+            return Cli.Fail(ExitCodes.Usage, $"unknown app '{parse.GetValue(AppArgument)!.ToLowerInvariant()}' (choose from: {string.Join(", ", AppCatalog.All.Select(a => a.Name))})");
         if (!EngineCatalog.TryGet(parse.GetRequiredValue(EngineOption), out var engine))
             return Cli.Fail(ExitCodes.Usage, $"unknown engine '{parse.GetValue(EngineOption)}' (choose from: {string.Join(", ", EngineCatalog.All.Select(e => e.Name))})");
         if (!engine.Support.IsSupported)
             return Cli.Fail(ExitCodes.Failure, $"engine '{engine.Name}' cannot run here: {engine.Support.Reason}");
 
-        int port = parse.GetValue(PortOption) ?? AppCatalog.DefaultPortOf(app);
+        int port = parse.GetValue(PortOption) ?? app.DefaultPort;
         if (port is < 0 or > 65535)
             return Cli.Fail(ExitCodes.Usage, $"bad port {port}: must be 0-65535");
         if (!TryResolveHost(parse.GetRequiredValue(HostOption), out var address, out string? hostError))
             return Cli.Fail(ExitCodes.Usage, hostError);
-        int history = parse.GetValue(HistoryOption);
-        if (history < 0)
-            return Cli.Fail(ExitCodes.Usage, $"bad history {history}: must be 0 or more");
-        double rate = parse.GetValue(RateOption);
-        if (!(rate > 0))
-            return Cli.Fail(ExitCodes.Usage, $"bad rate {rate.ToString(CultureInfo.InvariantCulture)}: must be more than 0 lines a second");
-        if (!Cli.TryGetSeconds(parse, IntervalOption, MinInterval, out var interval, out string? error)
+        if (!Cli.TryGetSeconds(parse, IntervalOption, AppSettings.MinInterval.TotalSeconds, out var interval, out string? error)
             || !Cli.TryGetSeconds(parse, IdleTimeoutOption, 0, out var idleTimeout, out error)
             || !Cli.TryGetSeconds(parse, ShutdownTimeoutOption, 0, out var shutdownTimeout, out error))
             return Cli.Fail(ExitCodes.Usage, error);
-        int loops = parse.GetValue(LoopsOption);
-        if (loops is < 0 or > ServerOptions.MaxLoops)
-            return Cli.Fail(ExitCodes.Usage, $"--loops must be 0 (one per core) to {ServerOptions.MaxLoops} (got {loops})");
 
-        if (!TryParseRange(parse.GetRequiredValue(WorkersOption), out int minWorkers, out int maxWorkers))
-            return Cli.Fail(ExitCodes.Usage, $"bad --workers '{parse.GetValue(WorkersOption)}': write MIN..MAX, e.g. 2..32");
-
-        ServerOptions options;
+        using var loggerFactory = CreateLoggerFactory(parse.GetValue(LogLevelOption));
+        Server server;
         try
         {
-            options = new ServerOptions
+            // Each part validates its own settings, once: the server its options, the engine its
+            // own, the app its settings. A value out of range is their message, on one line.
+            engine = engine.WithSettings(EngineOptions
+                .Where(pair => parse.GetResult(pair.Option) is { Implicit: false })
+                .ToDictionary(pair => pair.Setting.Name, pair => parse.GetRequiredValue(pair.Option)));
+            var options = new ServerOptions
             {
                 EndPoint = new IPEndPoint(address, port),
                 Backlog = parse.GetValue(BacklogOption),
                 MaxConnections = parse.GetValue(MaxConnectionsOption),
                 MaxPendingBytes = parse.GetValue(MaxPendingOption),
-                MaxLineLength = parse.GetValue(MaxLineOption) ?? (app == "chat" ? ChatOptions.DefaultMaxLineLength : Defaults.MaxLineLength),
+                MaxLineLength = parse.GetValue(MaxLineOption) ?? app.DefaultMaxLineLength,
                 IdleTimeout = idleTimeout,
                 ShutdownTimeout = shutdownTimeout,
-                Loops = loops,
-                Workers = new WorkerPoolOptions
+            };
+            double rate = parse.GetValue(RateOption);
+            var settings = new AppSettings
+            {
+                Interval = interval,
+                Utc = parse.GetValue(UtcOption),
+                Chat = AppDefaults.Chat with
                 {
-                    MinSpare = minWorkers,
-                    Max = maxWorkers,
-                    ConnectionsPerWorker = parse.GetValue(ConnectionsPerWorkerOption),
-                    // The chat's rooms live in the forking server's parent; workers reach them over the channel.
-                    MessageHandler = app == "chat" && engine.Name == "forking" && !ForkingWorker.IsCurrentProcess
-                        ? new ChatHubHost(new ChatHub(history))
-                        : null,
+                    History = parse.GetValue(HistoryOption),
+                    Rate = rate,
+                    Burst = double.IsFinite(rate) ? (int)Math.Clamp(Math.Ceiling(rate * 2), 1, int.MaxValue) : 1,
                 },
             };
-            options.Validate();
+            server = app.CreateServer(engine, new ServeContext { Options = options, Settings = settings, LoggerFactory = loggerFactory });
         }
         catch (Exception e) when (e is ArgumentException or OverflowException)
         {
             return Cli.Fail(ExitCodes.Usage, e.Message);
         }
 
-        using var loggerFactory = CreateLoggerFactory(parse.GetValue(LogLevelOption));
         var logger = loggerFactory.CreateLogger("Switchboard.Cli");
         RaiseDescriptorLimit(logger);
-        var chat = new ChatOptions { History = history, Rate = rate, Burst = Math.Max(1, (int)Math.Ceiling(rate * 2)) };
-        var factory = CreateProtocolFactory(app, interval, parse.GetValue(UtcOption), chat, loggerFactory);
-        var server = new Server(engine, options, factory, loggerFactory);
         try
         {
             server.Start();
@@ -236,10 +222,10 @@ internal static partial class ServeCommand
             return Cli.Fail(ExitCodes.Failure, e.Message);
         }
 
-        // A forking worker shares the parent's stdout: only the parent says where it listens.
-        if (!ForkingWorker.IsCurrentProcess)
+        // A forking server's workers share the parent's stdout: only the parent says where it listens.
+        if (!Prefork.IsWorker)
         {
-            Console.Out.WriteLine($"listening on {server.LocalEndPoint} ({app}, {engine.Name})");
+            Console.Out.WriteLine($"listening on {server.LocalEndPoint} ({app.Name}, {engine.Name})");
             Console.Out.Flush();
         }
 
@@ -254,46 +240,27 @@ internal static partial class ServeCommand
         return ExitCodes.Ok;
     }
 
+    /// <summary>A default that differs by app, for help: "51423 for time, 1234 for the others".</summary>
+    private static string DefaultsPerApp(Func<App, int> value)
+    {
+        var common = AppCatalog.All.GroupBy(value).MaxBy(g => g.Count())!;
+        var own = AppCatalog.All.Where(a => value(a) != common.Key).Select(a => $"{value(a)} for {a.Name}");
+        return string.Join(", ", own.Append($"{common.Key} for the others"));
+    }
+
     /// <summary>Every connection is a descriptor: take all the kernel allows (the soft limit is often 1,024).</summary>
     private static void RaiseDescriptorLimit(ILogger logger)
     {
         try
         {
             var (before, after) = DescriptorLimit.RaiseToHardLimit();
-            if (after > before && !ForkingWorker.IsCurrentProcess) // workers inherit the raised limit; the parent said it once
+            if (after > before && !Prefork.IsWorker) // workers inherit the raised limit; the parent said it once
                 Log.RaisedDescriptorLimit(logger, before, after);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             Log.DescriptorLimitUnchanged(logger, e.Message);
         }
-    }
-
-    private static Func<Protocol> CreateProtocolFactory(string app, TimeSpan interval, bool utc, ChatOptions chat, ILoggerFactory loggerFactory)
-    {
-        switch (app)
-        {
-            case "chat":
-                IChatHub hub = ForkingWorker.Parent is { } parent ? new RemoteChatHub(parent) : new ChatHub(chat.History);
-                return () => new ChatProtocol(hub, chat);
-            case "time":
-                var time = new TimeApp(interval, utc);
-                return time.CreateProtocol;
-            case "echo":
-                return static () => new EchoProtocol();
-            default:
-                var printLogger = loggerFactory.CreateLogger("Switchboard.Apps.Print");
-                return () => new PrintProtocol(printLogger);
-        }
-    }
-
-    private static bool TryParseRange(string text, out int min, out int max)
-    {
-        max = 0;
-        string[] parts = text.Split("..");
-        return int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out min)
-               && parts.Length == 2
-               && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out max);
     }
 
     private static bool TryResolveHost(string host, out IPAddress address, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)

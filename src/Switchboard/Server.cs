@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Switchboard.Engines;
+using Switchboard.Hosting;
 using Switchboard.Protocols;
 
 namespace Switchboard;
@@ -13,7 +14,7 @@ namespace Switchboard;
 /// </summary>
 /// <example>
 /// <code>
-/// await using var server = new Server(EngineCatalog.Get("threading"), new ServerOptions(), () => new MyProtocol());
+/// await using var server = new Server(new EpollEngine { Loops = 2 }, new ServerOptions(), () => new MyProtocol());
 /// server.Start();
 /// Console.WriteLine($"listening on {server.LocalEndPoint}");
 /// </code>
@@ -24,7 +25,7 @@ public sealed class Server : IAsyncDisposable
     private readonly Lock _lock = new();
     private Socket? _listener;
     private IPEndPoint? _localEndPoint;
-    private Acceptor? _acceptor;
+    private IListenerService? _listenerService;
     private Task? _stopTask;
 
     /// <summary>Creates a server; nothing happens until <see cref="Start"/>.</summary>
@@ -32,17 +33,18 @@ public sealed class Server : IAsyncDisposable
     /// <param name="options">Endpoint and limits; validated here.</param>
     /// <param name="protocolFactory">Makes one protocol per connection. Called concurrently on some engines.</param>
     /// <param name="loggerFactory">Where connection logs go; none by default.</param>
-    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    /// <exception cref="ArgumentException">An option, or a setting of the engine, is out of range.</exception>
     public Server(Engine engine, ServerOptions options, Func<Protocol> protocolFactory, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(protocolFactory);
         options.Validate();
+        engine.Validate();
         Engine = engine;
         Options = options;
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Switchboard.Server");
-        _runtime = new ServerRuntime(options, protocolFactory, logger);
+        _runtime = new ServerRuntime(options, protocolFactory, logger, engine.ConnectionIdBase);
     }
 
     /// <summary>The engine serving connections.</summary>
@@ -51,12 +53,20 @@ public sealed class Server : IAsyncDisposable
     /// <summary>The options the server was created with.</summary>
     public ServerOptions Options { get; }
 
+    /// <summary>
+    /// Makes the parent's end of the shared-state channel, for an engine that serves connections
+    /// in worker processes (forking): called once, in the parent, when the server starts; workers
+    /// reach it through <see cref="Prefork.Parent"/>. Engines that serve in one process never
+    /// call it: their protocols share memory. None by default.
+    /// </summary>
+    public Func<IWorkerMessageHandler?>? WorkerMessageHandler { get; init; }
+
     /// <summary>The address and port actually listened on (the real port when 0 was asked for).</summary>
     /// <exception cref="InvalidOperationException">The server has not started.</exception>
     public IPEndPoint LocalEndPoint =>
         _localEndPoint ?? throw new InvalidOperationException("The server has not started.");
 
-    /// <summary>Connections being served now.</summary>
+    /// <summary>Connections being served now in this process (on forking, the parent's is 0: its workers serve them).</summary>
     public int ConnectionCount => _runtime.ConnectionCount;
 
     /// <summary>
@@ -64,7 +74,7 @@ public sealed class Server : IAsyncDisposable
     /// own when the engine says so (a forking worker that has served its quota of connections).
     /// </summary>
     /// <exception cref="InvalidOperationException">The server has not started.</exception>
-    public Task AcceptingEnded => _acceptor?.Stopped ?? throw new InvalidOperationException("The server has not started.");
+    public Task AcceptingEnded => _listenerService?.Stopped ?? throw new InvalidOperationException("The server has not started.");
 
     /// <summary>Binds, listens and starts accepting. Returns once the port is open.</summary>
     /// <exception cref="ServerStartException">The engine cannot run here, or the endpoint cannot be bound.</exception>
@@ -80,14 +90,15 @@ public sealed class Server : IAsyncDisposable
             var listener = Engine.OpenListener(Options);
             try
             {
-                _acceptor = Engine.CreateAcceptor(_runtime);
-                _acceptor.Start(listener);
+                _runtime.WorkerMessageHandler = WorkerMessageHandler;
+                _listenerService = Engine.CreateListenerService(_runtime);
+                _listenerService.Start(listener);
             }
             catch
             {
                 // Not started: give the port back, so that a caller may try again.
-                _acceptor?.Dispose();
-                _acceptor = null;
+                _listenerService?.Dispose();
+                _listenerService = null;
                 listener.Dispose();
                 throw;
             }
@@ -114,12 +125,12 @@ public sealed class Server : IAsyncDisposable
     private async Task StopCoreAsync()
     {
         _runtime.BeginStopping(); // first: the acceptor's errors from closing the listener are expected
-        _acceptor?.StopAccepting();
+        _listenerService?.StopAccepting();
         await _runtime.ShutdownConnectionsAsync().ConfigureAwait(false);
-        if (_acceptor is not null)
+        if (_listenerService is not null)
         {
-            await _acceptor.Stopped.WaitAsync(Options.ShutdownTimeout).ConfigureAwait(false);
-            _acceptor.Dispose();
+            await _listenerService.Stopped.WaitAsync(Options.ShutdownTimeout).ConfigureAwait(false);
+            _listenerService.Dispose();
         }
 
         _runtime.Dispose();

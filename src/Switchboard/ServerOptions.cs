@@ -2,7 +2,10 @@ using System.Net;
 
 namespace Switchboard;
 
-/// <summary>Settings every engine honours the same way (see <c>DESIGN.md</c>, "Server options").</summary>
+/// <summary>
+/// Settings every engine honours the same way (docs/architecture.md, "The contract"); an engine's
+/// own settings are on the engine (<see cref="Engines.EpollEngine.Loops"/>, say).
+/// </summary>
 public sealed record ServerOptions
 {
     /// <summary>The address and port to listen on; port 0 picks a free port. Default: 127.0.0.1:0.</summary>
@@ -13,7 +16,9 @@ public sealed record ServerOptions
 
     /// <summary>
     /// Connections served at once. A client over the limit gets one line saying so and is closed.
-    /// Default: 10,000.
+    /// Default: 10,000. Two engines cannot tell a client anything: on iterative one connection is
+    /// served at a time anyway, and on forking the limit caps the workers, so a client over it
+    /// waits in the backlog for its turn.
     /// </summary>
     public int MaxConnections { get; init; } = 10_000;
 
@@ -35,18 +40,6 @@ public sealed record ServerOptions
     /// </summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The most event loops <see cref="Loops"/> may ask for.</summary>
-    public const int MaxLoops = 256;
-
-    /// <summary>
-    /// Event loops for engines that run several (epoll), at most <see cref="MaxLoops"/>; 0 (the
-    /// default) means one per core.
-    /// </summary>
-    public int Loops { get; init; }
-
-    /// <summary>The forking engine's pool of worker processes.</summary>
-    public WorkerPoolOptions Workers { get; init; } = new();
-
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     /// <exception cref="ArgumentException">A setting is out of range.</exception>
     public void Validate()
@@ -61,9 +54,6 @@ public sealed record ServerOptions
             throw new ArgumentException($"idle timeout must not be negative (got {IdleTimeout})");
         if (MaxLineLength < 1)
             throw new ArgumentException($"max line length must be at least 1 (got {MaxLineLength})");
-        if (Loops is < 0 or > MaxLoops)
-            throw new ArgumentException($"loops must be 0 (one per core) to {MaxLoops} (got {Loops})");
-        Workers.Validate();
         if (ShutdownTimeout < TimeSpan.Zero)
             throw new ArgumentException($"shutdown timeout must not be negative (got {ShutdownTimeout})");
     }

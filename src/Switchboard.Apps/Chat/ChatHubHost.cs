@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using Switchboard.Engines.Forking;
+using Switchboard.Hosting;
 
 namespace Switchboard.Apps.Chat;
 
@@ -16,7 +16,7 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
     private readonly Dictionary<(int Pid, long Id), RemoteMember> _members = [];
 
     /// <inheritdoc />
-    public void OnMessage(WorkerLink worker, ReadOnlySpan<byte> message)
+    public void OnMessage(WorkerChannel worker, ReadOnlySpan<byte> message)
     {
         ArgumentNullException.ThrowIfNull(worker);
         using var reader = new BinaryReader(new MemoryStream(message.ToArray()));
@@ -60,7 +60,7 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
     }
 
     /// <inheritdoc />
-    public void OnWorkerExited(WorkerLink worker)
+    public void OnWorkerExited(WorkerChannel worker)
     {
         ArgumentNullException.ThrowIfNull(worker);
         RemoteMember[] gone;
@@ -75,7 +75,7 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
             hub.Leave(member, Farewell.Dropped);
     }
 
-    private RemoteMember MemberOf(WorkerLink worker, long id, bool forget)
+    private RemoteMember MemberOf(WorkerChannel worker, long id, bool forget)
     {
         lock (_lock)
         {
@@ -92,7 +92,7 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
     }
 
     /// <summary>A member served by a worker: its lines go back over that worker's channel.</summary>
-    private sealed class RemoteMember(WorkerLink worker, long id) : ChatMember
+    private sealed class RemoteMember(WorkerChannel worker, long id) : ChatMember
     {
         public long Id { get; } = id;
 

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Switchboard.Engines.Forking;
+using Switchboard.Hosting;
 
 namespace Switchboard.Apps.Chat;
 
@@ -13,15 +13,15 @@ namespace Switchboard.Apps.Chat;
 /// </summary>
 public sealed class RemoteChatHub : IChatHub
 {
-    private readonly ParentLink _parent;
+    private readonly ParentChannel _parent;
     private readonly Lock _lock = new();
     private readonly Dictionary<ChatMember, long> _ids = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<long, ChatMember> _members = [];
     private long _lastId;
 
     /// <summary>Connects to the parent's hub; lines for this worker's members start arriving.</summary>
-    /// <param name="parent">This worker's channel, <see cref="ForkingWorker.Parent"/>.</param>
-    public RemoteChatHub(ParentLink parent)
+    /// <param name="parent">This worker's channel, <see cref="Prefork.Parent"/>.</param>
+    public RemoteChatHub(ParentChannel parent)
     {
         ArgumentNullException.ThrowIfNull(parent);
         _parent = parent;

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 namespace Switchboard.Engines;
 
 /// <summary>An engine's accept loop and dispatch: takes connections from the listener and drives them.</summary>
-internal abstract class Acceptor : IDisposable
+internal abstract class Acceptor : IListenerService
 {
     protected Acceptor(ServerRuntime runtime) => Runtime = runtime;
 

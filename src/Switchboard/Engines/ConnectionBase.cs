@@ -6,7 +6,7 @@ using Switchboard.Protocols;
 namespace Switchboard.Engines;
 
 /// <summary>
-/// The contract of <c>DESIGN.md</c> kept once for every engine, one concern per part:
+/// The contract (docs/architecture.md, "The contract") kept once for every engine, one concern per part:
 /// <list type="bullet">
 /// <item><c>ConnectionBase.cs</c>: identity, construction, start.</item>
 /// <item><c>ConnectionBase.Gate.cs</c>: protocol callbacks, one at a time, on the thread they may run on.</item>

@@ -2,7 +2,9 @@ namespace Switchboard.Engines;
 
 /// <summary>
 /// A way of giving connections CPU time: iterative, threading, async, … Any protocol runs on any
-/// engine unchanged. Get one by name from <see cref="EngineCatalog"/>.
+/// engine unchanged. Get one by name from <see cref="EngineCatalog"/>, or make one with its own
+/// settings (<c>new EpollEngine { Loops = 4 }</c>); what every engine honours is in
+/// <see cref="ServerOptions"/>.
 /// </summary>
 public abstract class Engine
 {
@@ -22,12 +24,37 @@ public abstract class Engine
     /// <summary>Whether the engine can run on this machine, and if not, why. Engines never fall back silently.</summary>
     public virtual EngineSupport Support => EngineSupport.Supported;
 
+    /// <summary>The engine's own settings, as a command line offers them; none by default.</summary>
+    public virtual IReadOnlyList<EngineSetting> Settings => [];
+
+    /// <summary>
+    /// An engine like this one with the <see cref="Settings"/> named in <paramref name="values"/>
+    /// (by <see cref="EngineSetting.Name"/>) set from their text; names it does not have are
+    /// ignored. Not validated: see <see cref="Validate"/>.
+    /// </summary>
+    /// <param name="values">Setting name to value, as typed.</param>
+    /// <exception cref="ArgumentException">A value is not understood (one line, naming it).</exception>
+    public virtual Engine WithSettings(IReadOnlyDictionary<string, string> values) => this;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first of the engine's own settings out of range.</summary>
+    /// <exception cref="ArgumentException">A setting is out of range.</exception>
+    public virtual void Validate()
+    {
+    }
+
     /// <inheritdoc />
     public override string ToString() => Name;
+
+    /// <summary>
+    /// Where this process's connection ids count up from (exclusive): 0, so ids are 1, 2, 3, …,
+    /// unless connections of one server are served by several processes, which must not hand out
+    /// the same id (see <see cref="Protocols.IConnection.Id"/>).
+    /// </summary>
+    internal virtual long ConnectionIdBase => 0;
 
     /// <summary>Opens the listening socket: bound here, unless the engine gets it some other way (a forking worker inherits it).</summary>
     internal virtual System.Net.Sockets.Socket OpenListener(ServerOptions options) => Listeners.Bind(options);
 
-    /// <summary>Creates the part that accepts connections and drives them.</summary>
-    internal abstract Acceptor CreateAcceptor(ServerRuntime runtime);
+    /// <summary>Creates what serves the listening socket: an accept loop that drives connections, or a pool of processes that do.</summary>
+    internal abstract IListenerService CreateListenerService(ServerRuntime runtime);
 }

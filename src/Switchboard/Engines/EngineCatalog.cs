@@ -1,12 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
-using Switchboard.Engines.Async;
-using Switchboard.Engines.Blocking;
-using Switchboard.Engines.Forking;
-using Switchboard.Engines.Readiness;
 
 namespace Switchboard.Engines;
 
-/// <summary>Every engine Switchboard has, by name.</summary>
+/// <summary>Every engine Switchboard has, by name, each with its default settings.</summary>
 public static class EngineCatalog
 {
     /// <summary>All engines, in the order <c>switchboard engines</c> lists them.</summary>

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Switchboard.Engines.Timers;
+using Switchboard.Hosting;
 using Switchboard.Protocols;
 
 namespace Switchboard.Engines;
@@ -30,8 +31,10 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     private int _descriptorBudget; // open sockets at which clients are refused; 0 until first measured
     private volatile bool _stopping;
 
-    public ServerRuntime(ServerOptions options, Func<Protocol> protocolFactory, ILogger logger)
+    // Connection ids count up from one past firstIdAfter (see Engine.ConnectionIdBase).
+    public ServerRuntime(ServerOptions options, Func<Protocol> protocolFactory, ILogger logger, long firstIdAfter = 0)
     {
+        _lastId = firstIdAfter;
         Options = options;
         Logger = logger;
         _protocolFactory = protocolFactory;
@@ -40,6 +43,9 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     public ServerOptions Options { get; }
 
     public ILogger Logger { get; }
+
+    /// <summary>The app's shared-state handler, for an engine whose connections live in other processes.</summary>
+    public Func<IWorkerMessageHandler?>? WorkerMessageHandler { get; set; }
 
     /// <summary>The timer thread of engines without a loop of their own; started on first use.</summary>
     public TimerThread TimerThread => _timerThread.Value;

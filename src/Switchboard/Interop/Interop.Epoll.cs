@@ -20,29 +20,24 @@ internal static partial class Interop
         public const int EPOLL_CLOEXEC = 0x80000;
 
         /// <summary>
-        /// struct epoll_event. The kernel declares it packed on x86-64 (12 bytes: the 64-bit data at
-        /// offset 4), which Pack = 4 reproduces; other architectures lay it out differently, so the
-        /// epoll engine reports itself unsupported there rather than guess.
+        /// Whether this machine's <c>struct epoll_event</c> is <see cref="PackedEpollEvent"/>
+        /// (x86-64) rather than <see cref="AlignedEpollEvent"/> (every other architecture).
         /// </summary>
-        [StructLayout(LayoutKind.Sequential, Pack = 4)]
-        internal struct EpollEvent
-        {
-            public uint Events;
-            public ulong Data;
-        }
+        public static bool IsPacked => RuntimeInformation.ProcessArchitecture == Architecture.X64;
 
-        public static bool LayoutMatchesThisMachine =>
-            RuntimeInformation.ProcessArchitecture == Architecture.X64 && Marshal.SizeOf<EpollEvent>() == 12;
-
+        /// <summary>epoll_create1(2); the handle is invalid if it failed (errno says why).</summary>
         [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
-        public static partial int Create(int flags);
+        public static partial SafeEpollHandle Create(int flags);
 
+        /// <summary>epoll_ctl(2); <paramref name="ev"/> points to this machine's <c>struct epoll_event</c>.</summary>
         [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
-        public static unsafe partial int Control(int epfd, int op, int fd, EpollEvent* ev);
+        public static unsafe partial int Control(SafeEpollHandle epoll, int op, int fd, void* ev);
 
+        /// <summary>epoll_wait(2); <paramref name="events"/> holds <paramref name="maxEvents"/> of this machine's <c>struct epoll_event</c>.</summary>
         [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
-        public static unsafe partial int Wait(int epfd, EpollEvent* events, int maxEvents, int timeoutMilliseconds);
+        public static unsafe partial int Wait(SafeEpollHandle epoll, void* events, int maxEvents, int timeoutMilliseconds);
 
+        /// <summary>close(2), for <see cref="SafeEpollHandle"/>.</summary>
         [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
         public static partial int Close(int fd);
     }

@@ -15,28 +15,24 @@ internal static partial class Interop
         private const int O_NONBLOCK = 0x800;
 
         [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-        private static partial int Call(int fd, int command, int argument);
+        private static partial int Call(SafeHandle fd, int command, int argument);
 
         /// <summary>Sets or clears O_NONBLOCK on <paramref name="fd"/> (before .NET adopts it, so that its idea of the mode is true).</summary>
-        public static void SetNonBlocking(int fd, bool nonBlocking)
-        {
-            int flags = Call(fd, F_GETFL, 0);
-            if (flags < 0)
-                throw LastError("fcntl(F_GETFL)");
-            int wanted = nonBlocking ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
-            if (wanted != flags && Call(fd, F_SETFL, wanted) < 0)
-                throw LastError("fcntl(F_SETFL)");
-        }
+        public static void SetNonBlocking(SafeHandle fd, bool nonBlocking) =>
+            SetFlag(fd, F_GETFL, F_SETFL, O_NONBLOCK, nonBlocking, "fcntl(F_GETFL)", "fcntl(F_SETFL)");
 
         /// <summary>Sets or clears FD_CLOEXEC on <paramref name="fd"/>.</summary>
-        public static void SetCloseOnExec(int fd, bool closeOnExec)
+        public static void SetCloseOnExec(SafeHandle fd, bool closeOnExec) =>
+            SetFlag(fd, F_GETFD, F_SETFD, FD_CLOEXEC, closeOnExec, "fcntl(F_GETFD)", "fcntl(F_SETFD)");
+
+        private static void SetFlag(SafeHandle fd, int get, int set, int flag, bool on, string getName, string setName)
         {
-            int flags = Call(fd, F_GETFD, 0);
+            int flags = Call(fd, get, 0);
             if (flags < 0)
-                throw LastError("fcntl(F_GETFD)");
-            int wanted = closeOnExec ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
-            if (wanted != flags && Call(fd, F_SETFD, wanted) < 0)
-                throw LastError("fcntl(F_SETFD)");
+                throw LastError(getName);
+            int wanted = on ? flags | flag : flags & ~flag;
+            if (wanted != flags && Call(fd, set, wanted) < 0)
+                throw LastError(setName);
         }
     }
 }

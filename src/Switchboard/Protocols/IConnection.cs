@@ -4,7 +4,7 @@ namespace Switchboard.Protocols;
 
 /// <summary>
 /// One accepted connection, as a <see cref="Protocol"/> sees it. Every engine provides the same
-/// guarantees (see <c>DESIGN.md</c>, "The contract"):
+/// guarantees (docs/architecture.md, "The contract"):
 /// <list type="bullet">
 /// <item><see cref="Send(ReadOnlySpan{byte})"/> never blocks and may be called from any thread.</item>
 /// <item>Timers from <see cref="Schedule"/> and <see cref="Every"/> run serialised with the
@@ -14,7 +14,10 @@ namespace Switchboard.Protocols;
 /// </summary>
 public interface IConnection
 {
-    /// <summary>A number unique among the connections of one server, starting at 1.</summary>
+    /// <summary>
+    /// A number unique among the connections of one server: 1, 2, 3, … in a server of one process;
+    /// on the forking engine, unique across its workers (a worker counts from its process id × 2³² + 1).
+    /// </summary>
     long Id { get; }
 
     /// <summary>The peer's address and port.</summary>

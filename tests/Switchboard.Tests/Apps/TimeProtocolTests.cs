@@ -11,7 +11,7 @@ public sealed class TimeProtocolTests
     public void Sends_the_time_on_connect_and_then_every_interval()
     {
         var clock = new FixedTimeProvider(new DateTimeOffset(2026, 12, 2, 9, 5, 7, TimeSpan.Zero), TimeZoneInfo.Utc);
-        var app = new TimeApp(TimeSpan.FromSeconds(5), utc: true, clock);
+        var app = new TimeSource(TimeSpan.FromSeconds(5), utc: true, clock);
         var transport = new StringTransport(app.CreateProtocol());
 
         Assert.Equal("Wed Dec  2 09:05:07 2026\n", transport.TakeSentText());
@@ -29,8 +29,8 @@ public sealed class TimeProtocolTests
     {
         var clock = new FixedTimeProvider(new DateTimeOffset(2026, 11, 24, 6, 31, 52, TimeSpan.Zero), PlusTwo);
 
-        var local = new StringTransport(new TimeApp(TimeSpan.FromSeconds(5), utc: false, clock).CreateProtocol());
-        var utc = new StringTransport(new TimeApp(TimeSpan.FromSeconds(5), utc: true, clock).CreateProtocol());
+        var local = new StringTransport(new TimeSource(TimeSpan.FromSeconds(5), utc: false, clock).CreateProtocol());
+        var utc = new StringTransport(new TimeSource(TimeSpan.FromSeconds(5), utc: true, clock).CreateProtocol());
 
         Assert.Equal("Tue Nov 24 08:31:52 2026\n", local.TakeSentText());
         Assert.Equal("Tue Nov 24 06:31:52 2026\n", utc.TakeSentText());
@@ -40,7 +40,7 @@ public sealed class TimeProtocolTests
     public void Stops_sending_after_the_client_leaves()
     {
         var clock = new FixedTimeProvider(DateTimeOffset.UnixEpoch, TimeZoneInfo.Utc);
-        var transport = new StringTransport(new TimeApp(TimeSpan.FromSeconds(1), utc: true, clock).CreateProtocol());
+        var transport = new StringTransport(new TimeSource(TimeSpan.FromSeconds(1), utc: true, clock).CreateProtocol());
         transport.TakeSent();
 
         transport.CloseFromPeer();

@@ -18,8 +18,8 @@ public sealed class BenchCommandTests : IDisposable
     [InlineData("time", "messagesPerSecond")]
     public async Task Runs_a_scenario_on_each_engine_and_writes_json(string scenario, string figure)
     {
-        var (code, stdout, stderr) = await CliProcess.RunAsync(
-            "bench", scenario, "--engines", "threading,epoll", "--duration", "300ms", "--clients", "4", "--in-flight", "10",
+        var (code, stdout, stderr) = await CliProcess.RunBenchAsync(
+            scenario, "--engines", "threading,epoll", "--duration", "300ms", "--clients", "4", "--in-flight", "10",
             "--connections", "200", "--interval", "50ms", "--out", _out);
 
         Assert.True(code == 0, $"exit {code}; stdout: {stdout}; stderr: {stderr}");
@@ -43,10 +43,53 @@ public sealed class BenchCommandTests : IDisposable
     [Fact]
     public async Task An_unknown_scenario_is_one_line_and_exit_code_2()
     {
-        var (code, _, stderr) = await CliProcess.RunAsync("bench", "juggling");
+        var (code, _, stderr) = await CliProcess.RunBenchAsync("juggling");
 
         Assert.Equal(2, code);
-        Assert.Equal("switchboard: unknown scenario 'juggling' (choose from: echo, latency, connections, churn, chat, time)\n", stderr.ReplaceLineEndings("\n"));
+        Assert.Equal("switchboard-bench: unknown scenario 'juggling' (choose from: echo, latency, connections, churn, chat, time)\n", stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task A_bad_option_is_one_line_naming_the_bench_and_exit_code_2()
+    {
+        var (code, _, stderr) = await CliProcess.RunBenchAsync("echo", "--clients", "many");
+
+        Assert.Equal(2, code);
+        Assert.Equal("switchboard-bench: cannot parse argument 'many' for option '--clients' (see 'switchboard-bench --help')\n", stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task A_missing_switchboard_program_is_one_line_and_exit_code_1()
+    {
+        var (code, _, stderr) = await CliProcess.RunBenchAsync("echo", "--engines", "epoll", "--switchboard", "/nonexistent/switchboard.dll");
+
+        Assert.Equal(1, code);
+        Assert.Equal("switchboard-bench: no switchboard program at /nonexistent/switchboard.dll: build it (building bench/Switchboard.Bench builds it too) or give --switchboard\n",
+            stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Theory]
+    [InlineData("latency --engines epoll --duration 1s")]
+    [InlineData("--help")]
+    public async Task Switchboard_bench_says_in_one_line_where_the_benchmark_is_and_exit_code_2(string arguments)
+    {
+        var (code, stdout, stderr) = await CliProcess.RunAsync(["bench", .. arguments.Split(' ')]);
+
+        Assert.Equal(2, code);
+        Assert.Empty(stdout);
+        Assert.Equal("switchboard: the benchmark is its own program now, in the source tree: dotnet run -c Release --project bench/Switchboard.Bench -- SCENARIO [options]\n",
+            stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task Switchboard_help_lists_no_bench_command_and_says_where_the_benchmark_is()
+    {
+        var (code, stdout, _) = await CliProcess.RunAsync("--help");
+
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("\n  bench", stdout.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        string text = System.Text.RegularExpressions.Regex.Replace(stdout, @"\s+", " "); // undo the help's line wrapping
+        Assert.Contains("dotnet run -c Release --project bench/Switchboard.Bench", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -59,11 +102,11 @@ public sealed class BenchCommandTests : IDisposable
             port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
         } // closed: nothing listens there now
 
-        var (code, stdout, stderr) = await CliProcess.RunAsync(
-            "bench", "latency", "--target", $"127.0.0.1:{port}", "--duration", "300ms", "--clients", "2", "--out", _out);
+        var (code, stdout, stderr) = await CliProcess.RunBenchAsync(
+            "latency", "--target", $"127.0.0.1:{port}", "--duration", "300ms", "--clients", "2", "--out", _out);
 
         Assert.True(code == 1, $"exit {code}; stdout: {stdout}; stderr: {stderr}");
-        Assert.Equal($"switchboard: latency on target: cannot connect to 127.0.0.1:{port}: Connection refused\n", stderr.ReplaceLineEndings("\n"));
+        Assert.Equal($"switchboard-bench: latency on target: cannot connect to 127.0.0.1:{port}: Connection refused\n", stderr.ReplaceLineEndings("\n"));
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out, "latency.json")));
         var result = Assert.Single(json.RootElement.GetProperty("Results").EnumerateArray());
         Assert.Contains("Connection refused", result.GetProperty("Failure").GetString(), StringComparison.Ordinal);
@@ -83,21 +126,21 @@ public sealed class BenchCommandTests : IDisposable
         await waiting.ConnectAsync(endPoint);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var (code, stdout, stderr) = await CliProcess.RunAsync(
-            "bench", "latency", "--target", endPoint.ToString(), "--duration", "300ms", "--clients", "300");
+        var (code, stdout, stderr) = await CliProcess.RunBenchAsync(
+            "latency", "--target", endPoint.ToString(), "--duration", "300ms", "--clients", "300");
 
         Assert.True(code == 1, $"exit {code}; stdout: {stdout}; stderr: {stderr}");
-        Assert.Equal($"switchboard: latency on target: cannot connect to {endPoint}: no answer within 10 s\n", stderr.ReplaceLineEndings("\n"));
+        Assert.Equal($"switchboard-bench: latency on target: cannot connect to {endPoint}: no answer within 10 s\n", stderr.ReplaceLineEndings("\n"));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
     }
 
     [Fact]
     public async Task More_connections_than_the_descriptor_limit_allows_is_refused_up_front()
     {
-        var (code, _, stderr) = await CliProcess.RunAsync("bench", "connections", "--engines", "epoll", "--connections", "10000000");
+        var (code, _, stderr) = await CliProcess.RunBenchAsync("connections", "--engines", "epoll", "--connections", "10000000");
 
         Assert.Equal(2, code);
-        Assert.StartsWith("switchboard: connections with 10,000,000 connections needs about", stderr, StringComparison.Ordinal);
+        Assert.StartsWith("switchboard-bench: connections with 10,000,000 connections needs about", stderr, StringComparison.Ordinal);
         Assert.Single(stderr.TrimEnd().Split('\n'));
     }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Switchboard.Tests.Engines;
 using Switchboard.Tests.Support;
@@ -6,40 +5,14 @@ using Switchboard.Tests.Support;
 namespace Switchboard.Tests.Cli;
 
 /// <summary>
-/// The forking engine, through the real executable: its workers are that program started again,
-/// so tests run the apps (echo, time, print) rather than the in-process conformance protocols.
+/// What is the forking engine's alone (crash isolation, recycling, the pool's limits, the
+/// executable's own workers), through the real executable: its workers are that program started
+/// again, serving the apps. The contract's clauses run in Engines/ForkingConformanceTests.
 /// </summary>
 [Collection(NonParallel.Name)]
 public sealed partial class ForkingEngineTests
 {
     private const int SigKill = 9;
-
-    [Fact]
-    public async Task Echo_through_workers_keeps_every_byte_whatever_the_chunking()
-    {
-        using var server = CliProcess.Start("serve", "echo", "--port", "0", "--engine", "forking", "--workers", "2..4", "--max-pending", "16777216");
-        var (endPoint, line) = await server.ReadListeningLineAsync();
-        Assert.EndsWith("(echo, forking)", line, StringComparison.Ordinal);
-        using var client = await TestClient.ConnectAsync(endPoint);
-        var data = new byte[(2 * 1024 * 1024) + 13];
-        new Random(4).NextBytes(data);
-        int[] chunks = [1, 7, 1021, 4096, 65537, 3, 333, 12289]; // the conformance suite's
-
-        var sending = Task.Run(async () =>
-        {
-            for (int offset = 0, i = 0; offset < data.Length; i++)
-            {
-                int n = Math.Min(chunks[i % chunks.Length], data.Length - offset);
-                await client.SendAsync(data.AsMemory(offset, n));
-                offset += n;
-            }
-        });
-        byte[] echoed = await client.ReadExactlyAsync(data.Length);
-        await sending;
-
-        Assert.Equal(SHA256.HashData(data), SHA256.HashData(echoed));
-        await server.StopGracefullyAsync();
-    }
 
     [Fact]
     public async Task A_killed_worker_ends_only_its_own_connection_and_is_replaced()
@@ -77,23 +50,6 @@ public sealed partial class ForkingEngineTests
         first.Dispose();
 
         Assert.Equal("three", await third.ReadLineAsync());
-        await server.StopGracefullyAsync();
-    }
-
-    [Fact]
-    public async Task Max_connections_caps_the_workers_and_the_next_connection_waits_its_turn()
-    {
-        using var server = CliProcess.Start("serve", "echo", "--port", "0", "--engine", "forking", "--workers", "2..4", "--max-connections", "1");
-        var (endPoint, _) = await server.ReadListeningLineAsync();
-        var first = await TestClient.ConnectAsync(endPoint);
-        await first.AssertEchoesAsync("one");
-
-        using var second = await TestClient.ConnectAsync(endPoint); // waits in the backlog: one worker in all
-        await second.SendAsync("two\n");
-        Assert.False(second.Socket.Poll(TimeSpan.FromMilliseconds(500), System.Net.Sockets.SelectMode.SelectRead), "served past --max-connections");
-        first.Dispose();
-
-        Assert.Equal("two", await second.ReadLineAsync());
         await server.StopGracefullyAsync();
     }
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Switchboard.Engines.Forking;
+using Switchboard.Hosting;
 using Switchboard.Tests.Engines;
 using Switchboard.Tests.Support;
 

@@ -1,3 +1,4 @@
+using Switchboard.Hosting;
 using Switchboard.Engines;
 using Switchboard.Tests.Support;
 

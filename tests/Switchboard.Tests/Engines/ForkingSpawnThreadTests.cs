@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Switchboard.Engines.Forking;
+using Switchboard.Hosting;
 using Switchboard.Tests.Support;
 
 namespace Switchboard.Tests.Engines;

@@ -10,7 +10,7 @@ public sealed class IterativeEngineTests : EngineConformanceTests
     [Fact]
     public async Task The_next_client_waits_in_the_backlog_until_the_current_one_leaves()
     {
-        var server = Start(() => new ScriptedProtocol(Probe));
+        var server = Start(TestProtocol.Scripted);
         var first = await TestClient.ConnectAsync(server.LocalEndPoint);
         long firstId = await ReadHelloAsync(first);
         using var second = await TestClient.ConnectAsync(server.LocalEndPoint); // completes in the kernel's backlog

@@ -1,12 +1,15 @@
 using System.Diagnostics;
 using System.Net;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
+using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Tests.Support;
 
-/// <summary>The real <c>switchboard</c> executable, run as a child process with its output captured.</summary>
+/// <summary>
+/// The real <c>switchboard</c> executable (or the benchmark's, <c>switchboard-bench</c>), run as a
+/// child process with its output captured.
+/// </summary>
 public sealed partial class CliProcess : IDisposable
 {
     private readonly Process _process;
@@ -38,12 +41,15 @@ public sealed partial class CliProcess : IDisposable
 
     public EventLog<string> StderrLines => _stderrLines;
 
-    public static CliProcess Start(params string[] args) => Start(null, args);
+    private const string SwitchboardDll = "switchboard.dll";
+    private const string BenchDll = "switchboard-bench.dll";
+
+    public static CliProcess Start(params string[] args) => Start(null, SwitchboardDll, args);
 
     /// <summary>Runs the executable from a shell after <paramref name="shellSetup"/> (e.g. "ulimit -n 160").</summary>
-    public static CliProcess StartUnder(string shellSetup, params string[] args) => Start(shellSetup, args);
+    public static CliProcess StartUnder(string shellSetup, params string[] args) => Start(shellSetup, SwitchboardDll, args);
 
-    private static CliProcess Start(string? shellSetup, string[] args)
+    private static CliProcess Start(string? shellSetup, string program, string[] args)
     {
         var start = new ProcessStartInfo(shellSetup is null ? DotnetHost() : "/bin/sh")
         {
@@ -54,22 +60,27 @@ public sealed partial class CliProcess : IDisposable
         };
         if (shellSetup is not null)
         {
-            // sh -c 'SETUP && exec "$0" "$@"' DOTNET switchboard.dll ARGS...
+            // sh -c 'SETUP && exec "$0" "$@"' DOTNET PROGRAM.dll ARGS...
             start.ArgumentList.Add("-c");
             start.ArgumentList.Add($"{shellSetup} && exec \"$0\" \"$@\"");
             start.ArgumentList.Add(DotnetHost());
         }
 
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "switchboard.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, program));
         foreach (string arg in args)
             start.ArgumentList.Add(arg);
         return new CliProcess(Process.Start(start)!);
     }
 
     /// <summary>Runs to completion; returns exit code, stdout and stderr.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) => RunAsync(SwitchboardDll, args);
+
+    /// <summary>Runs the benchmark, <c>switchboard-bench</c>, to completion; returns exit code, stdout and stderr.</summary>
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunBenchAsync(params string[] args) => RunAsync(BenchDll, args);
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string program, string[] args)
     {
-        using var cli = Start(args);
+        using var cli = Start(null, program, args);
         string stdout = await cli._process.StandardOutput.ReadToEndAsync().WaitAsync(Timeouts.Patient);
         int code = await cli.WaitForExitAsync();
         return (code, stdout, cli.Stderr);
@@ -115,10 +126,10 @@ public sealed partial class CliProcess : IDisposable
 
     public int Pid => _process.Id;
 
-    public void Terminate() => Assert.Equal(0, Kill(_process.Id, SigTerm));
+    public void Terminate() => Assert.True(Signal(_process.Id, SigTerm), $"cannot signal {_process.Id}");
 
     /// <summary>Sends <paramref name="signal"/> to any process; false if it is gone.</summary>
-    public static bool Signal(int pid, int signal) => Kill(pid, signal) == 0;
+    public static bool Signal(int pid, int signal) => ProcessControl.Signal(pid, signal);
 
     public async Task<int> WaitForExitAsync()
     {
@@ -153,10 +164,7 @@ public sealed partial class CliProcess : IDisposable
     private static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
-    private const int SigTerm = 15;
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
+    private const int SigTerm = ProcessControl.SIGTERM;
 
     [GeneratedRegex(@"\[worker (?<pid>\d+)\] ")]
     private static partial Regex WorkerLine();

@@ -3,7 +3,7 @@ using Switchboard.Protocols;
 namespace Switchboard.Tests.Support;
 
 /// <summary>What the server-side test protocols saw, shared by all connections of one test server.</summary>
-public sealed class ServerProbe
+public sealed class ServerProbe : IServerProbe
 {
     private int _active;
     private int _maxActive;
@@ -13,6 +13,9 @@ public sealed class ServerProbe
 
     /// <summary>"connected ID", "disconnected ID REASON", "shutdown ID".</summary>
     public EventLog<string> Events { get; } = new();
+
+    /// <summary>The sizes of the reads <see cref="OverlapProtocol"/> saw.</summary>
+    public EventLog<int> ReceivedBytes { get; } = new();
 
     public int MaxActiveConnections => Volatile.Read(ref _maxActive);
 
@@ -34,6 +37,8 @@ public sealed class ServerProbe
         Interlocked.Decrement(ref _active);
         Events.Add($"disconnected {id} {reason}");
     }
+
+    public void Received(int bytes) => ReceivedBytes.Add(bytes);
 
     public void Overlapped() => Interlocked.Increment(ref _overlaps);
 

@@ -7,7 +7,8 @@ namespace Switchboard.Engines.Blocking;
 /// <summary>
 /// The accept loop the blocking engines share (socketserver's <c>serve_forever</c>): one thread
 /// blocks in <c>accept</c>; engines differ only in how they dispatch the connection
-/// (socketserver's <c>process_request</c>).
+/// (socketserver's <c>process_request</c>): on the accept thread (iterative), on a thread of its
+/// own (threading), or on the accept thread of a prefork worker that tells its parent (forking).
 /// </summary>
 internal abstract class BlockingAcceptor : Acceptor
 {
@@ -31,14 +32,17 @@ internal abstract class BlockingAcceptor : Acceptor
         thread.Start();
     }
 
-    /// <summary>Serves <paramref name="connection"/>; runs on the accept thread.</summary>
-    protected abstract void Dispatch(SocketConnection connection);
+    /// <summary>Serves <paramref name="connection"/>; runs on the accept thread. False: accept no more.</summary>
+    protected abstract bool Dispatch(SocketConnection connection);
+
+    /// <summary>Waits until a connection may be waiting; false to stop accepting. By default the accept itself waits.</summary>
+    protected virtual bool WaitForConnection(Socket listener) => true;
 
     private void Run(Socket listener)
     {
         try
         {
-            while (true)
+            while (WaitForConnection(listener))
             {
                 Socket socket;
                 try
@@ -49,6 +53,10 @@ internal abstract class BlockingAcceptor : Acceptor
                 {
                     return;
                 }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+                {
+                    continue; // a non-blocking listener shared with other processes: another took it
+                }
                 catch (SocketException e)
                 {
                     if (Runtime.IsStopping)
@@ -58,8 +66,9 @@ internal abstract class BlockingAcceptor : Acceptor
                     continue;
                 }
 
-                if (Runtime.Admit(socket, CreateConnection) is { } connection)
-                    Dispatch(connection);
+                socket.Blocking = true; // from a listener made non-blocking (a prefork worker's), it would inherit that
+                if (Runtime.Admit(socket, CreateConnection) is { } connection && !Dispatch(connection))
+                    return;
             }
         }
         finally

@@ -8,7 +8,7 @@ internal sealed class ThreadingAcceptor(ServerRuntime runtime) : BlockingAccepto
     // Connection threads only read and call the protocol; a small stack lets thousands coexist.
     private const int ConnectionThreadStackSize = 256 * 1024;
 
-    protected override void Dispatch(SocketConnection connection)
+    protected override bool Dispatch(SocketConnection connection)
     {
         var thread = new Thread(connection.RunBlocking, ConnectionThreadStackSize)
         {
@@ -16,5 +16,6 @@ internal sealed class ThreadingAcceptor(ServerRuntime runtime) : BlockingAccepto
             Name = $"switchboard-conn-{connection.Id}",
         };
         thread.Start();
+        return true;
     }
 }

@@ -1,29 +1,111 @@
+using System.Diagnostics;
 using System.Net.Sockets;
+using Switchboard.Engines.Forking;
+using Switchboard.Hosting;
 
-namespace Switchboard.Engines.Forking;
+namespace Switchboard.Engines;
 
 /// <summary>
 /// A process per connection (socketserver's <c>ForkingMixIn</c>), done the way production forking
-/// servers do it, since .NET cannot <c>fork()</c> a running runtime: a pool of worker processes
-/// (Apache prefork). Workers inherit the listening socket and take turns accepting from it; each
-/// serves one connection at a time. A worker that crashes takes down only its own connection.
+/// servers do it, since .NET cannot <c>fork()</c> a running runtime: a prefork pool of worker
+/// processes (Apache prefork). In the parent the engine is the pool (<see cref="Hosting"/>); in
+/// each worker it is the blocking accept loop of <see cref="IterativeEngine"/>, taking turns with
+/// the other workers on the inherited listening socket and serving one connection at a time. A
+/// worker that crashes takes down only its own connection. The program must call
+/// <see cref="Prefork.InitializeWorker"/> first thing in <c>Main</c>.
 /// </summary>
-internal sealed class ForkingEngine : Engine
+/// <remarks>
+/// <see cref="ServerOptions.MaxConnections"/> caps the workers (each serves one connection): a
+/// connection over it waits its turn in the backlog instead of being told the server is full.
+/// State shared between connections lives in the parent, reached over the channel of
+/// <see cref="Server.WorkerMessageHandler"/> and <see cref="Prefork.Parent"/>.
+/// </remarks>
+public sealed class ForkingEngine : Engine
 {
+    /// <inheritdoc />
     public override string Name => "forking";
 
+    /// <inheritdoc />
     public override string Summary => "a worker process per connection, from a prefork pool (--workers MIN..MAX)";
 
+    private static readonly EngineSetting WorkersSetting =
+        new("workers", "min..max", "idle workers kept ready and the most workers (so connections served at once); more connections wait their turn", "2..32");
+
+    private static readonly EngineSetting ConnectionsPerWorkerSetting =
+        new("connections-per-worker", "n", "replace a worker after it has served this many connections; 0 never", "0");
+
+    /// <summary>Idle workers kept ready to take a connection. Default: 2.</summary>
+    public int MinSpareWorkers { get; init; } = 2;
+
+    /// <summary>Workers at most, so connections served at once; more wait their turn in the backlog. Default: 32.</summary>
+    public int MaxWorkers { get; init; } = 32;
+
+    /// <summary>Connections a worker serves before it is replaced by a fresh one; 0 (the default) never recycles.</summary>
+    public int ConnectionsPerWorker { get; init; }
+
+    /// <summary>
+    /// How a worker is started. By default, this program again with the arguments it was started
+    /// with (<see cref="ThisProgram.SameArguments"/>), which suits a program that decides what to
+    /// serve from its arguments, as <c>switchboard serve</c> does. A worker must call
+    /// <see cref="Prefork.InitializeWorker"/> first and then start a <see cref="Server"/> on a
+    /// forking engine with the same settings as the parent's.
+    /// </summary>
+    public Func<ProcessStartInfo> WorkerProgram { get; init; } = ThisProgram.SameArguments;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<EngineSetting> Settings { get; } = [WorkersSetting, ConnectionsPerWorkerSetting];
+
+    /// <inheritdoc />
+    public override Engine WithSettings(IReadOnlyDictionary<string, string> values)
+    {
+        var (min, max) = EngineSettingValues.Range(values, WorkersSetting, (MinSpareWorkers, MaxWorkers));
+        return new ForkingEngine
+        {
+            WorkerProgram = WorkerProgram,
+            MinSpareWorkers = min,
+            MaxWorkers = max,
+            ConnectionsPerWorker = EngineSettingValues.Count(values, ConnectionsPerWorkerSetting, ConnectionsPerWorker),
+        };
+    }
+
+    /// <inheritdoc />
     public override EngineSupport Support =>
         OperatingSystem.IsLinux()
             ? EngineSupport.Supported
             : EngineSupport.Unsupported("workers inherit descriptors through Linux's fcntl and prctl; this is not Linux");
 
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        if (MinSpareWorkers < 1)
+            throw new ArgumentException($"spare workers must be at least 1 (got {MinSpareWorkers})");
+        if (MaxWorkers < MinSpareWorkers)
+            throw new ArgumentException($"the most workers ({MaxWorkers}) must be at least the spare workers ({MinSpareWorkers})");
+        if (ConnectionsPerWorker < 0)
+            throw new ArgumentException($"connections per worker must not be negative (got {ConnectionsPerWorker})");
+    }
+
+    /// <summary>A worker numbers its connections from its process id × 2³² + 1: unique across the pool.</summary>
+    internal override long ConnectionIdBase => Prefork.IsWorker ? (long)Environment.ProcessId << 32 : 0;
+
     internal override Socket OpenListener(ServerOptions options) =>
-        ForkingWorker.Current is { } worker
-            ? new Socket(new SafeSocketHandle(worker.ListenerFd, ownsHandle: true))
+        Prefork.Inherited is { } worker
+            ? new Socket(worker.Listener)
             : base.OpenListener(options);
 
-    internal override Acceptor CreateAcceptor(ServerRuntime runtime) =>
-        ForkingWorker.IsCurrentProcess ? new WorkerAcceptor(runtime) : new WorkerPool(runtime);
+    internal override IListenerService CreateListenerService(ServerRuntime runtime) =>
+        Prefork.Parent is { } parent
+            ? new WorkerAcceptor(runtime, parent, ConnectionsPerWorker)
+            : new PreforkService(new PreforkPoolSettings
+            {
+                MinSpare = MinSpareWorkers,
+                // A worker serves one connection at a time, so the connection limit is a limit on
+                // workers; as beyond MaxWorkers, a connection over it waits in the backlog.
+                Max = Math.Min(MaxWorkers, runtime.Options.MaxConnections),
+                IdleTimeout = runtime.Options.IdleTimeout,
+                ShutdownTimeout = runtime.Options.ShutdownTimeout,
+                WorkerProgram = WorkerProgram,
+                MessageHandler = runtime.WorkerMessageHandler?.Invoke(),
+                Logger = runtime.Logger,
+            });
 }

@@ -1,46 +1,39 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Switchboard.Engines.Blocking;
 using Switchboard.Engines.Sockets;
 using Switchboard.Engines.Timers;
-using Switchboard.Protocols;
+using Switchboard.Hosting;
 
 namespace Switchboard.Engines.Forking;
 
 /// <summary>
-/// A worker's side of the forking engine: takes turns with the other workers accepting from the
-/// inherited listening socket, serves one connection at a time, and tells the parent when it is
-/// busy and idle. It never closes the inherited listener: closing it could shut it down for the
-/// parent and every other worker; the descriptor goes when the process does.
+/// The forking engine in a worker: the blocking accept loop, taking turns with the other workers
+/// on the inherited listening socket, serving one connection at a time on the accept thread (as
+/// iterative does), and telling the parent when it is busy and idle. It never closes the
+/// inherited listener: closing it could shut it down for the parent and every other worker; the
+/// descriptor goes when the process does.
 /// </summary>
-internal sealed partial class WorkerAcceptor : Acceptor
+internal sealed partial class WorkerAcceptor(ServerRuntime runtime, ParentChannel parent, int quota) : BlockingAcceptor(runtime)
 {
     // The listener's non-blocking flag is shared by every worker (one open file), so workers poll
     // it and may lose the race for a connection to another worker: that is EAGAIN, not an error.
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
-    private readonly ParentLink _parent;
-    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
     private volatile SocketConnection? _current;
     private Timer? _heartbeat;
-
-    public WorkerAcceptor(ServerRuntime runtime)
-        : base(runtime)
-    {
-        _parent = ForkingWorker.Parent!;
-    }
-
-    public override Task Stopped => _stopped.Task;
+    private int _served;
 
     public override void Start(Socket listener)
     {
         listener.Blocking = false;
         // Lets the parent tell this exit from a signal with the same status (see WorkerExit).
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Tell(WorkerMessage.Exiting);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => parent.Report(WorkerStatus.Exiting);
         if (Runtime.Options.IdleTimeout > TimeSpan.Zero)
             _heartbeat = new Timer(_ => ReportProgress(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        var thread = new Thread(() => Run(listener)) { IsBackground = true, Name = "switchboard-worker" };
-        thread.Start();
+        parent.Report(WorkerStatus.Ready);
+        base.Start(listener);
     }
 
     public override void StopAccepting() => _stopping = true;
@@ -51,66 +44,32 @@ internal sealed partial class WorkerAcceptor : Acceptor
         base.Dispose();
     }
 
-    private void Run(Socket listener)
+    protected override bool WaitForConnection(Socket listener)
     {
-        int served = 0;
-        int quota = Runtime.Options.Workers.ConnectionsPerWorker;
-        try
+        while (!_stopping)
         {
-            Tell(WorkerMessage.Ready);
-            while (!_stopping)
-            {
-                if (!listener.Poll(PollInterval, SelectMode.SelectRead) || _stopping)
-                    continue;
-                Socket socket;
-                try
-                {
-                    socket = listener.Accept();
-                }
-                catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
-                {
-                    continue;
-                }
-                catch (SocketException e)
-                {
-                    Runtime.OnAcceptFailed(e);
-                    Thread.Sleep(ServerRuntime.AcceptRetryDelay);
-                    continue;
-                }
+            if (listener.Poll(PollInterval, SelectMode.SelectRead) && !_stopping)
+                return true;
+        }
 
-                Serve(socket);
-                if (quota > 0 && ++served >= quota)
-                {
-                    Log.QuotaServed(Runtime.Logger, served);
-                    return;
-                }
-            }
-        }
-        finally
-        {
-            _stopped.TrySetResult();
-        }
+        return false;
     }
 
-    private void Serve(Socket socket)
+    protected override bool Dispatch(SocketConnection connection)
     {
-        socket.Blocking = true;
-        Tell(WorkerMessage.Busy);
-        if (Runtime.Admit(socket, CreateConnection) is { } connection)
+        parent.Report(WorkerStatus.Busy);
+        _current = connection;
+        IterativeAcceptor.ServeToTheEnd(connection);
+        _current = null;
+        parent.Report(WorkerStatus.Idle);
+        if (quota > 0 && ++_served >= quota)
         {
-            _current = connection;
-            connection.RunBlocking();
-            connection.Completion.Wait();
-            _current = null;
+            Log.QuotaServed(Runtime.Logger, _served);
+            return false;
         }
 
-        Tell(WorkerMessage.Idle);
+        return true;
     }
-
-    private SocketConnection CreateConnection(long id, Socket socket, Protocol protocol) =>
-        new(id, socket, protocol, Runtime, Runtime.TimerThread);
-
-    private void Tell(byte status) => _parent.SendStatus(status);
 
     /// <summary>
     /// Tells the parent how long the connection has been quiet. Its own idle timer closes it when
@@ -121,7 +80,7 @@ internal sealed partial class WorkerAcceptor : Acceptor
     private void ReportProgress()
     {
         if (_current is { } connection)
-            _parent.SendAlive(Clock.ToTimeSpan(Clock.Now - connection.LastActivity));
+            parent.ReportAlive(Clock.ToTimeSpan(Clock.Now - connection.LastActivity));
     }
 
     private static partial class Log

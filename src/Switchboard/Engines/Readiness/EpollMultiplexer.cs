@@ -1,26 +1,41 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Switchboard.Interop;
 using static Switchboard.Interop.Interop;
 using static Switchboard.Interop.Interop.Epoll;
 
 namespace Switchboard.Engines.Readiness;
 
+/// <summary>Makes the epoll multiplexer with this machine's <c>struct epoll_event</c>.</summary>
+internal static class EpollMultiplexer
+{
+    /// <summary>A new epoll set, its events laid out as the kernel here expects.</summary>
+    public static IMultiplexer Create() =>
+        IsPacked ? new EpollMultiplexer<PackedEpollEvent>() : new EpollMultiplexer<AlignedEpollEvent>();
+}
+
 /// <summary>
 /// <c>epoll(7)</c>, level-triggered: the kernel keeps the interest set, so a wait costs
 /// O(ready sockets), not O(connections). The token rides in the event's data field.
 /// </summary>
-internal sealed class EpollMultiplexer : IMultiplexer
+/// <typeparam name="TEvent">This machine's <c>struct epoll_event</c> (see <see cref="EpollMultiplexer.Create"/>).</typeparam>
+internal sealed class EpollMultiplexer<TEvent> : IMultiplexer
+    where TEvent : unmanaged, IEpollEvent<TEvent>
 {
     private const int MaxEventsPerWait = 256;
 
-    private readonly int _epoll;
-    private readonly EpollEvent[] _events = new EpollEvent[MaxEventsPerWait];
+    private readonly SafeEpollHandle _epoll;
+    private readonly TEvent[] _events = new TEvent[MaxEventsPerWait];
 
     public EpollMultiplexer()
     {
-        _epoll = Create(EPOLL_CLOEXEC);
-        if (_epoll < 0)
-            throw LastError("epoll_create1");
+        _epoll = Epoll.Create(EPOLL_CLOEXEC);
+        if (_epoll.IsInvalid)
+        {
+            var error = LastError("epoll_create1");
+            _epoll.Dispose();
+            throw error;
+        }
     }
 
     public void Add(Socket socket, int token, Interest interest) => Control(EPOLL_CTL_ADD, socket, token, interest, "epoll_ctl(ADD)");
@@ -30,7 +45,7 @@ internal sealed class EpollMultiplexer : IMultiplexer
     public unsafe void Remove(Socket socket, int token)
     {
         // Failure is harmless here: closing the descriptor removes it from the set anyway.
-        var ignored = default(EpollEvent);
+        var ignored = default(TEvent);
         _ = Epoll.Control(_epoll, EPOLL_CTL_DEL, (int)socket.Handle, &ignored);
     }
 
@@ -38,7 +53,7 @@ internal sealed class EpollMultiplexer : IMultiplexer
     {
         ready.Clear();
         int n;
-        fixed (EpollEvent* events = _events)
+        fixed (TEvent* events = _events)
             n = Epoll.Wait(_epoll, events, _events.Length, timeoutMilliseconds);
         if (n < 0)
         {
@@ -55,15 +70,11 @@ internal sealed class EpollMultiplexer : IMultiplexer
         }
     }
 
-    public void Dispose() => Close(_epoll);
+    public void Dispose() => _epoll.Dispose();
 
     private unsafe void Control(int op, Socket socket, int token, Interest interest, string call)
     {
-        var ev = new EpollEvent
-        {
-            Events = ((interest & Interest.Read) != 0 ? EPOLLIN : 0) | ((interest & Interest.Write) != 0 ? EPOLLOUT : 0),
-            Data = (ulong)token,
-        };
+        var ev = TEvent.Of(((interest & Interest.Read) != 0 ? EPOLLIN : 0) | ((interest & Interest.Write) != 0 ? EPOLLOUT : 0), (ulong)token);
         if (Epoll.Control(_epoll, op, (int)socket.Handle, &ev) != 0)
             throw LastError(call);
     }

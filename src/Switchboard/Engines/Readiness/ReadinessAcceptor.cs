@@ -25,7 +25,7 @@ internal sealed class ReadinessAcceptor : Acceptor
     // a copy per connection. Null for a wildcard listener, whose connections' local ends differ.
     private EndPoint? _sharedLocalEndPoint;
 
-    public ReadinessAcceptor(ServerRuntime runtime, ReadinessEngine engine, int loopCount)
+    public ReadinessAcceptor(ServerRuntime runtime, IReadinessEngine engine, int loopCount)
         : base(runtime)
     {
         _loops = new ReadinessLoop[loopCount];
@@ -33,7 +33,8 @@ internal sealed class ReadinessAcceptor : Acceptor
         // Each loop holds descriptors (its multiplexer, its wake-up pair), so too many loops run the
         // process out of them. Spare descriptors, held while the loops are made and let go first on
         // failure, leave room for what the runtime opens next (the error line's stderr, say).
-        var spare = Enumerable.Range(0, 8).Select(_ => File.OpenHandle("/dev/null")).ToArray();
+        using var spare = new DescriptorReservation(SpareWhileMakingLoops);
+        spare.Reserve();
         for (int i = 0; i < loopCount; i++)
         {
             IMultiplexer? multiplexer = null;
@@ -44,8 +45,7 @@ internal sealed class ReadinessAcceptor : Acceptor
             }
             catch (Exception e) when (e is Win32Exception or SocketException)
             {
-                foreach (var handle in spare)
-                    handle.Dispose();
+                spare.Release();
                 multiplexer?.Dispose();
                 for (int j = 0; j < i; j++)
                     _loops[j].Dispose();
@@ -53,10 +53,10 @@ internal sealed class ReadinessAcceptor : Acceptor
                 throw new ServerStartException($"cannot create {engine.Name} event loop {i + 1} of {loopCount}: {e.Message}", e);
             }
         }
-
-        foreach (var handle in spare)
-            handle.Dispose();
     }
+
+    // Enough for the error line and whatever the runtime opens on the way to it.
+    private const int SpareWhileMakingLoops = 8;
 
     public override Task Stopped => _stopped.Task;
 

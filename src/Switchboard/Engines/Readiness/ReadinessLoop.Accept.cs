@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Win32.SafeHandles;
 using Switchboard.Engines.Timers;
 using static Switchboard.Interop.Interop;
 
@@ -15,11 +14,10 @@ internal sealed partial class ReadinessLoop : ITimerOwner
     private Action<Socket, IPEndPoint>? _onAccepted;
     private Action<Socket?, SocketException>? _onAcceptFailed;
 
-    // A descriptor held in reserve: when accept fails for lack of descriptors, closing it lets us
+    // A descriptor held in reserve: when accept fails for lack of descriptors, lending it lets us
     // accept the waiting client and tell it so, instead of leaving it in the backlog while the
     // level-triggered listener wakes the loop over and over.
-    private SafeFileHandle? _spare;
-
+    private readonly DescriptorReservation _spare = new();
 
     /// <summary>Makes this loop accept from <paramref name="listener"/>. Call before <see cref="Start"/>.</summary>
     public void Listen(Socket listener, Action<Socket, IPEndPoint> onAccepted, Action<Socket?, SocketException> onAcceptFailed)
@@ -28,7 +26,7 @@ internal sealed partial class ReadinessLoop : ITimerOwner
         _listener = listener;
         _onAccepted = onAccepted;
         _onAcceptFailed = onAcceptFailed;
-        _spare = OpenSpare();
+        _spare.Reserve();
         _multiplexer.Add(listener, ListenerToken, Interest.Read);
     }
 
@@ -40,7 +38,7 @@ internal sealed partial class ReadinessLoop : ITimerOwner
         _multiplexer.Remove(_listener, ListenerToken);
         _listener.Dispose();
         _listener = null;
-        _spare?.Dispose();
+        _spare.Release();
     }
 
     private void AcceptReady()
@@ -91,22 +89,12 @@ internal sealed partial class ReadinessLoop : ITimerOwner
 
     private void AcceptWithSpareDescriptor(SocketException error)
     {
-        _spare?.Dispose();
-        // May fail if someone else took the descriptor: the client stays in the backlog for now.
-        var socket = SocketIo.Accept(_listener!, out _, out _);
-        _onAcceptFailed!(socket, error);
-        _spare = OpenSpare();
-    }
-
-    private static SafeFileHandle? OpenSpare()
-    {
-        try
+        // The spare is taken back once the refused client is closed. The accept may fail if someone
+        // else took the descriptor (or there was none to spare): the client stays in the backlog for now.
+        using (_spare.Lend())
         {
-            return File.OpenHandle("/dev/null");
-        }
-        catch (IOException)
-        {
-            return null;
+            var socket = SocketIo.Accept(_listener!, out _, out _);
+            _onAcceptFailed!(socket, error);
         }
     }
 }

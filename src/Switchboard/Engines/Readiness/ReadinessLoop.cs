@@ -133,6 +133,7 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
         _multiplexer.Dispose();
         _wakeReader.Dispose();
         _wakeWriter.Dispose();
+        _spare.Dispose(); // let go at StopListening already, unless the loop never ran
     }
 
     private void Wake()

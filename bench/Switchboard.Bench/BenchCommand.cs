@@ -1,0 +1,286 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+using Spectre.Console;
+using Switchboard.Cli;
+using Switchboard.Engines;
+using Switchboard.Hosting;
+
+namespace Switchboard.Bench;
+
+/// <summary><c>switchboard-bench SCENARIO</c>: the engines side by side under the same load.</summary>
+internal static class BenchCommand
+{
+    private static readonly string[] Scenarios = ["echo", "latency", "connections", "churn", "chat", "time"];
+
+    private static readonly Argument<string> ScenarioArgument = new("scenario")
+    {
+        Description = "echo: clients keep messages in flight (throughput, server CPU per message); " +
+                      "latency: one message in flight per client (round-trip percentiles); " +
+                      "connections: open many idle connections (accept rate, memory per connection); " +
+                      "churn: clients connect, make one round trip and close, over and over (connections/s); " +
+                      "chat: clients in one room, --senders of them saying a line every 10 ms (deliveries/s, delivery latency); " +
+                      "time: clients of the time app ticking every --interval (how late ticks arrive)",
+    };
+
+    private static readonly Option<string> EnginesOption = new("--engines")
+    {
+        Description = "Engines to compare, comma-separated, or 'all' (those that run here); 'kestrel' is the reference peer, " +
+                      "an echo server on ASP.NET Core's Kestrel (bench/Switchboard.KestrelEcho)",
+        DefaultValueFactory = _ => "all",
+        HelpName = "list",
+    };
+
+    private static readonly Option<string?> TargetOption = new("--target")
+    {
+        Description = "Load an external server at HOST:PORT instead of starting our own (an echo server; for chat and time, that app)",
+        HelpName = "host:port",
+    };
+
+    private static readonly Option<string> OutOption = new("--out")
+    {
+        Description = "Directory for the results: SCENARIO.json (machine, settings, results) and bar charts (PNG, SVG)",
+        DefaultValueFactory = _ => "bench-results",
+        HelpName = "dir",
+    };
+
+    private static readonly Option<int> ClientsOption = new("--clients", "-c")
+    {
+        Description = "Concurrent clients (echo, latency, churn, chat, time)",
+        DefaultValueFactory = _ => 100,
+        HelpName = "n",
+    };
+
+    private static readonly Option<int> SendersOption = new("--senders")
+    {
+        Description = "chat: clients that talk; the others listen",
+        DefaultValueFactory = _ => 10,
+        HelpName = "n",
+    };
+
+    private static readonly Option<int> InFlightOption = new("--in-flight", "-m")
+    {
+        Description = "Messages each echo client keeps in flight",
+        DefaultValueFactory = _ => 1000,
+        HelpName = "n",
+    };
+
+    private static readonly Option<int> SizeOption = new("--size", "-s")
+    {
+        Description = "Message size in bytes",
+        DefaultValueFactory = _ => 32,
+        HelpName = "bytes",
+    };
+
+    private static readonly Option<string> DurationOption = new("--duration", "-d")
+    {
+        Description = "How long each load runs: 10s, 500ms, or seconds",
+        DefaultValueFactory = _ => "10s",
+        HelpName = "time",
+    };
+
+    private static readonly Option<int> ConnectionsOption = new("--connections", "-n")
+    {
+        Description = "Idle connections to open (connections)",
+        DefaultValueFactory = _ => 10_000,
+        HelpName = "n",
+    };
+
+    private static readonly Option<string> IntervalOption = new("--interval")
+    {
+        Description = "time: how often the time app ticks: 100ms, 1s, or seconds",
+        DefaultValueFactory = _ => "100ms",
+        HelpName = "time",
+    };
+
+    private static readonly Option<bool> PinOption = new("--pin")
+    {
+        Description = "Pin the server to core 0 and the load generator to core 1, so they never take turns on one core (on by default with two or more cores; --pin false or --no-pin to turn off)",
+        DefaultValueFactory = _ => true,
+    };
+
+    private static readonly Option<bool> NoPinOption = new("--no-pin")
+    {
+        Description = "Do not pin the server and the load generator to different cores",
+    };
+
+    private static readonly Option<string> SwitchboardOption = new("--switchboard")
+    {
+        Description = "The switchboard program that serves each engine: its .dll (run with dotnet) or its executable; " +
+                      "the default is the one built beside the bench",
+        DefaultValueFactory = _ => SwitchboardProgram.BesideTheBench,
+        HelpName = "path",
+    };
+
+    // Descriptors the load generator needs beyond one per connection (runtime, pipes, /proc reads).
+    private const int DescriptorMargin = 64;
+
+    /// <summary>The bench's whole command line: one scenario argument and its options.</summary>
+    public static RootCommand Create()
+    {
+        var command = new RootCommand(
+            "Switchboard's benchmark. Run a load against each engine in turn, each a separate 'switchboard serve' process (echo; chat or time for those scenarios), " +
+            "and compare: a table on the terminal, JSON and bar charts in --out. Exit code 1 if any engine's run failed (its row says why).")
+        {
+            ScenarioArgument, EnginesOption, TargetOption, OutOption, ClientsOption, SendersOption, InFlightOption, SizeOption, DurationOption,
+            ConnectionsOption, IntervalOption, PinOption, NoPinOption, SwitchboardOption,
+        };
+        command.SetAction((parse, _) => RunAsync(parse));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse)
+    {
+        if (!OperatingSystem.IsLinux())
+            return BenchCli.Fail(ExitCodes.Usage, "bench reads /proc and pins processes to cores: Linux only");
+        string scenario = parse.GetRequiredValue(ScenarioArgument);
+        if (!Scenarios.Contains(scenario))
+            return BenchCli.Fail(ExitCodes.Usage, $"unknown scenario '{scenario}' (choose from: {string.Join(", ", Scenarios)})");
+        if (!TryParseDuration(parse.GetRequiredValue(DurationOption), out var duration))
+            return BenchCli.Fail(ExitCodes.Usage, $"bad duration '{parse.GetValue(DurationOption)}': write e.g. 10s, 500ms or 2.5");
+        if (!TryParseDuration(parse.GetRequiredValue(IntervalOption), out var interval))
+            return BenchCli.Fail(ExitCodes.Usage, $"bad interval '{parse.GetValue(IntervalOption)}': write e.g. 100ms, 1s or 0.5");
+
+        IPEndPoint? target = null;
+        if (parse.GetValue(TargetOption) is { } text)
+        {
+            (target, string? error) = await ResolveTargetAsync(text).ConfigureAwait(false);
+            if (target is null)
+                return BenchCli.Fail(ExitCodes.Usage, error!);
+        }
+
+        foreach (var option in new[] { ClientsOption, SendersOption, InFlightOption, SizeOption, ConnectionsOption })
+        {
+            if (parse.GetValue(option) < 1)
+                return BenchCli.Fail(ExitCodes.Usage, $"{option.Name} must be at least 1");
+        }
+
+        var engines = new List<string>();
+        string list = parse.GetRequiredValue(EnginesOption);
+        // 'all' takes the Kestrel peer along when it is built (in a source tree), and goes without it otherwise.
+        // The peer is an echo server: it has no chat or time app to run.
+        bool peerFits = scenario is not ("chat" or "time");
+        var names = list == "all"
+            ? EngineCatalog.All.Where(e => e.Support.IsSupported).Select(e => e.Name).Concat(KestrelPeer.Locate() is null || !peerFits ? [] : [KestrelPeer.Name])
+            : list.Split(',').Select(n => n.Trim());
+        foreach (string name in names)
+        {
+            if (name == KestrelPeer.Name)
+            {
+                if (!peerFits)
+                    return BenchCli.Fail(ExitCodes.Usage, $"the Kestrel peer is an echo server: it runs echo, latency, connections and churn, not {scenario}");
+                if (KestrelPeer.Locate() is null)
+                    return BenchCli.Fail(ExitCodes.Failure, "the Kestrel reference peer is not built: run 'dotnet build -c Release bench/Switchboard.KestrelEcho'");
+                engines.Add(name);
+            }
+            else if (EngineCatalog.TryGet(name, out var engine))
+            {
+                engines.Add(engine.Name);
+            }
+            else
+            {
+                return BenchCli.Fail(ExitCodes.Usage, $"unknown engine '{name}' (choose from: {string.Join(", ", EngineCatalog.All.Select(e => e.Name))}, {KestrelPeer.Name})");
+            }
+        }
+
+        var settings = new BenchSettings
+        {
+            Scenario = scenario,
+            Engines = engines,
+            Target = target,
+            OutDirectory = parse.GetValue(OutOption),
+            Clients = parse.GetValue(ClientsOption),
+            Senders = parse.GetValue(SendersOption),
+            InFlight = scenario == "latency" ? 1 : parse.GetValue(InFlightOption),
+            Size = parse.GetValue(SizeOption),
+            Duration = duration,
+            Connections = parse.GetValue(ConnectionsOption),
+            TickInterval = interval,
+            Pin = parse.GetValue(PinOption) && !parse.GetValue(NoPinOption),
+        };
+
+        if (DescriptorsWanted(settings) is var wanted && DescriptorLimit.RaiseToHardLimit().After is var limit && (ulong)wanted > limit)
+        {
+            return BenchCli.Fail(ExitCodes.Usage,
+                $"{scenario} with {wanted - DescriptorMargin:N0} connections needs about {wanted:N0} open files, and this process may have {limit:N0} " +
+                "(the hard limit, ulimit -Hn): ask for fewer, or raise the limit");
+        }
+
+        // The Kestrel peer is its own program; every other engine is served by switchboard.
+        var switchboard = new SwitchboardProgram(parse.GetRequiredValue(SwitchboardOption));
+        if (target is null && engines.Any(e => e != KestrelPeer.Name) && !switchboard.Exists)
+            return BenchCli.Fail(ExitCodes.Failure, $"no switchboard program at {switchboard.Path}: build it (building bench/Switchboard.Bench builds it too) or give --switchboard");
+
+        var console = AnsiConsole.Console;
+        if (Console.IsOutputRedirected)
+            console.Profile.Width = 160; // a file or pipe has no width; keep the table's columns readable
+
+        // Ctrl-C or SIGTERM: stop the server under test, keep what was measured, write it out.
+        using var interrupted = new CancellationTokenSource();
+        void Interrupt(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            interrupted.Cancel();
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+        var results = await new BenchRunner(settings, switchboard.StartInfo, console).RunAsync(interrupted.Token).ConfigureAwait(false);
+        return ReportFailures(results);
+    }
+
+    /// <summary>One line on stderr per engine whose run failed; the exit code for the whole run.</summary>
+    [SupportedOSPlatform("linux")]
+    private static int ReportFailures(IReadOnlyList<BenchResult> results)
+    {
+        int code = ExitCodes.Ok;
+        foreach (var result in results)
+        {
+            if (result.Failure is { } failure)
+                code = BenchCli.Fail(ExitCodes.Failure, $"{result.Scenario} on {result.Engine}: {failure}");
+        }
+
+        return code;
+    }
+
+    /// <summary>Open files the load generator will hold at once: one per connection, and a margin.</summary>
+    [SupportedOSPlatform("linux")]
+    private static int DescriptorsWanted(BenchSettings settings) =>
+        (settings.Scenario == "connections" ? settings.Connections : settings.Clients) + DescriptorMargin;
+
+    private static async Task<(IPEndPoint? Target, string? Error)> ResolveTargetAsync(string text)
+    {
+        int colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
+            return (null, $"bad target '{text}': write HOST:PORT, e.g. 127.0.0.1:1234 or localhost:1234");
+        string host = text[..colon].Trim('[', ']');
+        if (IPAddress.TryParse(host, out var address))
+            return (new IPEndPoint(address, port), null);
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(host).ConfigureAwait(false);
+            var chosen = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? addresses.FirstOrDefault();
+            return chosen is null ? (null, $"cannot resolve '{host}': no address") : (new IPEndPoint(chosen, port), null);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            return (null, $"cannot resolve '{host}': {e.Message}");
+        }
+    }
+
+    private static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = default;
+        double scale = 1;
+        if (text.EndsWith("ms", StringComparison.Ordinal))
+            (text, scale) = (text[..^2], 0.001);
+        else if (text.EndsWith('s'))
+            text = text[..^1];
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0))
+            return false;
+        duration = TimeSpan.FromSeconds(value * scale);
+        return true;
+    }
+}

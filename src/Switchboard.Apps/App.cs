@@ -1,0 +1,63 @@
+using Switchboard.Engines;
+using Switchboard.Hosting;
+using Switchboard.Protocols;
+
+namespace Switchboard.Apps;
+
+/// <summary>
+/// An app <c>switchboard serve</c> can run: a name, a default port, and a way to make a
+/// connection's <see cref="Protocol"/> from an <see cref="ServeContext"/>. Every app runs on every
+/// engine; what its connections share (a chat's rooms) it makes from the context, in this process
+/// or, in a forking server's worker, over the channel to the parent.
+/// </summary>
+public abstract class App
+{
+    /// <summary>The port every app but <c>time</c> listens on by default.</summary>
+    public const int StandardPort = 1234;
+
+    /// <summary>The name users pick it by, e.g. "chat".</summary>
+    public abstract string Name { get; }
+
+    /// <summary>One line on what it does.</summary>
+    public abstract string Summary { get; }
+
+    /// <summary>The port it listens on unless told otherwise.</summary>
+    public virtual int DefaultPort => StandardPort;
+
+    /// <summary>The longest line it accepts unless told otherwise (<see cref="ServerOptions.MaxLineLength"/>).</summary>
+    public virtual int DefaultMaxLineLength => Defaults.MaxLineLength;
+
+    /// <summary>
+    /// Makes the factory of the protocols for one server. Called once per process that serves
+    /// connections; the factory is called once per connection, concurrently on some engines.
+    /// </summary>
+    /// <param name="context">The server's options, the app's settings, logging, the clock, and the channel to a prefork parent.</param>
+    public abstract Func<Protocol> CreateProtocolFactory(ServeContext context);
+
+    /// <summary>
+    /// In a prefork server's parent, makes the home of what the workers' connections share, or
+    /// null if they share nothing (the default). Called only there: the workers reach it through
+    /// <see cref="ServeContext.Parent"/>.
+    /// </summary>
+    /// <param name="context">As for <see cref="CreateProtocolFactory"/>.</param>
+    public virtual IWorkerMessageHandler? CreateWorkerMessageHandler(ServeContext context) => null;
+
+    /// <summary>Makes a server for this app: its protocols, and the shared state a prefork parent keeps.</summary>
+    /// <param name="engine">How connections get CPU time.</param>
+    /// <param name="context">The server's options and the app's settings.</param>
+    /// <exception cref="ArgumentException">An option, a setting of the engine, or a setting of the app is out of range.</exception>
+    public Server CreateServer(Engine engine, ServeContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Settings.Validate();
+        return new Server(engine, context.Options, CreateProtocolFactory(context), context.LoggerFactory)
+        {
+            WorkerMessageHandler = () => CreateWorkerMessageHandler(context),
+        };
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+
+    private static readonly ServerOptions Defaults = new();
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+using Switchboard.Protocols;
+
+namespace Switchboard.Apps;
+
+/// <summary>The seed's select server: logs every line a client sends, with its address.</summary>
+public sealed class PrintApp : App
+{
+    /// <summary>The name of the category its lines are logged under.</summary>
+    public const string LogCategory = "Switchboard.Apps.Print";
+
+    /// <inheritdoc />
+    public override string Name => "print";
+
+    /// <inheritdoc />
+    public override string Summary => "the seed's select server: logs every line a client sends";
+
+    /// <inheritdoc />
+    public override Func<Protocol> CreateProtocolFactory(ServeContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var logger = context.LoggerFactory.CreateLogger(LogCategory);
+        return () => new PrintProtocol(logger);
+    }
+}

@@ -1,0 +1,18 @@
+using System.Net.Sockets;
+using Switchboard.Hosting;
+
+namespace Switchboard.Engines.Forking;
+
+/// <summary>The forking engine in the parent: the listening socket is served by the prefork pool's workers, not here.</summary>
+internal sealed class PreforkService(PreforkPoolSettings settings) : IListenerService
+{
+    private readonly PreforkPool _pool = new(settings);
+
+    public Task Stopped => _pool.Stopped;
+
+    public void Start(Socket listener) => _pool.Start(listener);
+
+    public void StopAccepting() => _pool.Stop();
+
+    public void Dispose() => _pool.Dispose();
+}

@@ -1,0 +1,94 @@
+using System.Net.Sockets;
+
+namespace Switchboard.Hosting;
+
+/// <summary>
+/// In a prefork worker: the channel to the parent, where state shared between connections lives
+/// (workers share no memory). Messages are opaque bytes; what they mean is between the app's code
+/// in the workers and its <see cref="IWorkerMessageHandler"/> in the parent. The same channel
+/// carries the worker's status reports to the pool (<see cref="WorkerStatus"/>), which apps never see. Get it from <see cref="Prefork.Parent"/>.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "One per worker process, for its whole life; the descriptor closes with the process.")]
+public sealed class ParentChannel
+{
+    private readonly Socket _socket;
+    private readonly Lock _sendLock = new();
+    private MessageHandler? _received;
+    private Thread? _reader;
+
+    internal ParentChannel(SafeSocketHandle control)
+    {
+        // The parent made the pair non-blocking; this end is read by a thread of its own, blocking.
+        Interop.Interop.Fcntl.SetNonBlocking(control, false);
+        _socket = new Socket(control);
+    }
+
+    /// <summary>
+    /// Messages from the parent, delivered one at a time, in order, on the channel's own thread.
+    /// Setting it starts reading.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">Set to null: there would be no one to deliver to.</exception>
+    /// <exception cref="InvalidOperationException">A handler was already set.</exception>
+    public MessageHandler? Received
+    {
+        get => _received;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            lock (_sendLock)
+            {
+                if (_received is not null)
+                    throw new InvalidOperationException("The parent channel has one reader.");
+                _received = value;
+                _reader = new Thread(Read) { IsBackground = true, Name = "switchboard-parent-link" };
+                _reader.Start();
+            }
+        }
+    }
+
+    /// <summary>Sends <paramref name="message"/> to the parent. Safe from any thread; messages from one thread arrive in order.</summary>
+    /// <param name="message">The bytes; copied before the call returns.</param>
+    public void Send(ReadOnlySpan<byte> message) => Write(Frames.Message, message);
+
+    internal void Report(byte status) => Write(Frames.Status, [status]);
+
+    internal void ReportAlive(TimeSpan quiet)
+    {
+        Span<byte> payload = stackalloc byte[5];
+        payload[0] = WorkerStatus.Alive;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(payload[1..], (int)Math.Min(quiet.TotalMilliseconds, int.MaxValue));
+        Write(Frames.Status, payload);
+    }
+
+    private void Write(byte kind, ReadOnlySpan<byte> payload)
+    {
+        byte[] frame = Frames.Build(kind, payload);
+        lock (_sendLock)
+        {
+            try
+            {
+                _socket.Send(frame);
+            }
+            catch (SocketException)
+            {
+                // The parent is gone, or closed the channel: ParentWatch is about to end this worker.
+            }
+        }
+    }
+
+    private void Read()
+    {
+        try
+        {
+            while (Frames.Read(_socket) is { } frame)
+            {
+                if (frame[0] == Frames.Message)
+                    _received!(frame.AsSpan(1));
+            }
+        }
+        catch (SocketException)
+        {
+            // The parent is gone.
+        }
+    }
+}

@@ -1,0 +1,392 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using static Switchboard.Interop.Interop;
+
+namespace Switchboard.Hosting;
+
+/// <summary>
+/// A prefork pool, run by the parent: keeps <see cref="PreforkPoolSettings.MinSpare"/> idle
+/// workers ready, never more than <see cref="PreforkPoolSettings.Max"/> in all, replaces workers
+/// that exit or die, and at shutdown lets them say goodbye before it stops them. The parent never
+/// accepts: idle workers take turns accepting from the listening socket they inherit, so a
+/// connection that finds every worker busy waits in the kernel's backlog, not dropped. That was
+/// chosen over the parent accepting and handing descriptors over (SCM_RIGHTS): no descriptor
+/// passing, and no accepted socket waits in the parent while the pool is full. The pool knows
+/// nothing of protocols or engines: a worker is this program started again (see <see cref="Prefork"/>).
+/// </summary>
+internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDisposable
+{
+    // How far past the idle timeout a busy worker's connection may stay quiet before it counts as
+    // hung: room for the connection's own idle timer to fire and the worker to report it.
+    private static readonly TimeSpan HangMargin = TimeSpan.FromSeconds(2);
+
+    // How long shutdown waits for killed workers to be reaped before it stops without them.
+    private static readonly TimeSpan KillMargin = TimeSpan.FromSeconds(5);
+
+    private readonly Lock _lock = new();
+    private readonly ILogger _logger = settings.Logger;
+    private readonly List<WorkerHandle> _workers = [];
+    private readonly TaskCompletionSource _allExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly StartBackOff _backOff = new();
+    private Socket? _listener;
+    private int _max;
+    private bool _capped;
+    private Timer? _hangCheck;
+    private bool _stopping;
+    private bool _retryScheduled;
+
+    /// <summary>Completes when every worker has exited and the listener is closed, after <see cref="Stop"/>.</summary>
+    public Task Stopped => _stopped.Task;
+
+    /// <summary>Starts the first workers, which serve from <paramref name="listener"/>; returns at once.</summary>
+    public void Start(Socket listener)
+    {
+        _listener = listener;
+        Fcntl.SetCloseOnExec(listener.SafeHandle, false); // every worker inherits it
+        _max = settings.Max;
+        if (settings.IdleTimeout > TimeSpan.Zero)
+            _hangCheck = new Timer(_ => KillHung(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        lock (_lock)
+            Replenish();
+    }
+
+    /// <summary>Releases the hang check, should the pool be dropped without <see cref="Stop"/> (a failed start).</summary>
+    public void Dispose() => _hangCheck?.Dispose();
+
+    /// <summary>Asks every worker to say goodbye to its client and exit; <see cref="Stopped"/> completes when all have.</summary>
+    public void Stop()
+    {
+        lock (_lock)
+        {
+            if (_stopping)
+                return;
+            _stopping = true;
+            foreach (var worker in _workers)
+                worker.Terminate();
+            if (_workers.Count == 0)
+                _allExited.TrySetResult();
+        }
+
+        _ = FinishAsync();
+    }
+
+    private async Task FinishAsync()
+    {
+        try
+        {
+            await _allExited.Task.WaitAsync(settings.ShutdownTimeout + TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            lock (_lock)
+            {
+                foreach (var worker in _workers)
+                {
+                    Log.Killing(_logger, worker.Pid);
+                    worker.Kill();
+                }
+            }
+
+            try
+            {
+                await _allExited.Task.WaitAsync(KillMargin).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // SIGKILL cannot be refused, so this is a pool bug, not a worker's: stop anyway.
+                lock (_lock)
+                    Log.NotReaped(_logger, string.Join(", ", _workers.Select(w => w.Pid)), KillMargin.TotalSeconds);
+            }
+        }
+
+        if (_hangCheck is not null)
+            await _hangCheck.DisposeAsync().ConfigureAwait(false);
+
+        // Only now: no worker is left to need the listening socket.
+        _listener?.Dispose();
+        _stopped.TrySetResult();
+    }
+
+    /// <summary>
+    /// Starts workers until enough are idle, within the ceiling. Holding <see cref="_lock"/>. Never
+    /// throws: whatever stops a worker starting must not stop the pool (or the watch of the worker
+    /// whose status called this), so it backs off and retries.
+    /// </summary>
+    private void Replenish()
+    {
+        try
+        {
+            StartWorkers();
+        }
+#pragma warning disable CA1031 // See above: back off and retry.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            var delay = _backOff.Failed();
+            Log.CannotStart(_logger, e.Message, delay.TotalSeconds);
+            ScheduleRetry(delay);
+        }
+    }
+
+    private void StartWorkers()
+    {
+        while (!_stopping && _workers.Count(w => !w.IsBusy) < settings.MinSpare && _workers.Count < _max)
+        {
+            if (_backOff.Remaining is { } wait && wait > TimeSpan.Zero)
+            {
+                ScheduleRetry(wait);
+                return;
+            }
+
+            var budget = DescriptorBudget.Measure();
+            if (budget.Room < 1)
+            {
+                var delay = _backOff.Failed();
+                Log.NoDescriptors(_logger, budget.OpenText, budget.Limit, DescriptorBudget.Reserve, delay.TotalSeconds);
+                ScheduleRetry(delay);
+                return;
+            }
+
+            var worker = WorkerHandle.Start(_listener!, settings.WorkerProgram, _logger);
+            _workers.Add(worker);
+            Log.Started(_logger, worker.Pid, _workers.Count);
+            _ = WatchAsync(worker); // before anything else can throw: it is what reaps the worker
+            if (!_capped)
+                CapToDescriptorLimit();
+        }
+    }
+
+    /// <summary>
+    /// Kills (SIGKILL) busy workers whose connection has been quiet past the idle timeout, by their
+    /// own reports or by their silence: the connection's idle timer should have closed it, so a
+    /// callback is stuck, or the worker is stopped. Only the parent can judge a worker that no
+    /// longer runs; its death is then handled like any other.
+    /// </summary>
+    private void KillHung()
+    {
+        var limit = settings.IdleTimeout + HangMargin;
+        lock (_lock)
+        {
+            if (_stopping)
+                return;
+            foreach (var worker in _workers)
+            {
+                if (!worker.IsBusy || worker.KilledAsHung || worker.QuietFor is var quiet && quiet <= limit)
+                    continue;
+                worker.KilledAsHung = true;
+                Log.Hung(_logger, worker.Pid, quiet.TotalSeconds);
+                worker.Kill();
+            }
+        }
+    }
+
+    /// <summary>Lowers the ceiling to what the descriptor limit allows, once. Holding <see cref="_lock"/>.</summary>
+    private void CapToDescriptorLimit()
+    {
+        _capped = true;
+        var budget = DescriptorBudget.Measure();
+        if (budget.Open is null)
+        {
+            _capped = false; // not measured: try again after the next start
+            return;
+        }
+
+        int allowed = _workers.Count + budget.Room;
+        if (allowed >= _max)
+            return;
+        Log.Capped(_logger, _max, allowed, budget.Limit, budget.OpenText, DescriptorBudget.Reserve);
+        _max = Math.Max(1, allowed);
+    }
+
+    private void ScheduleRetry(TimeSpan delay)
+    {
+        if (_retryScheduled)
+            return;
+        _retryScheduled = true;
+        _ = Task.Delay(delay).ContinueWith(
+            _ =>
+            {
+                lock (_lock)
+                {
+                    _retryScheduled = false;
+                    Replenish();
+                }
+            },
+            TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// Follows one worker's status until its control channel closes, then reaps it. Whatever goes
+    /// wrong, the worker is removed and disposed in the end: shutdown waits for every one.
+    /// </summary>
+    private async Task WatchAsync(WorkerHandle worker)
+    {
+        var handler = settings.MessageHandler;
+        try
+        {
+            try
+            {
+                while (await Frames.ReadAsync(worker.Control).ConfigureAwait(false) is { } frame)
+                {
+                    if (frame[0] == Frames.Message)
+                    {
+                        Deliver(handler, worker, frame);
+                        continue;
+                    }
+
+                    lock (_lock)
+                        OnStatus(worker, frame);
+                }
+            }
+            catch (Exception e) when (e is SocketException or InvalidDataException)
+            {
+                // The worker died, its end closed abruptly, or it sent garbage: it is done either way.
+            }
+
+            await worker.Process.WaitForExitAsync().ConfigureAwait(false); // reaps it: no zombie
+        }
+#pragma warning disable CA1031 // Logged; the worker is stopped and reaped below all the same.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Log.WatchFailed(_logger, worker.Pid, e.GetType().Name, e.Message);
+            worker.Kill(); // nobody follows it any more: it must not live on
+            try
+            {
+                await worker.Process.WaitForExitAsync().WaitAsync(KillMargin).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Best effort: it is removed either way.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+        finally
+        {
+            Reap(worker, handler);
+        }
+    }
+
+    private void Reap(WorkerHandle worker, IWorkerMessageHandler? handler)
+    {
+        try
+        {
+            handler?.OnWorkerExited(worker.Channel);
+        }
+#pragma warning disable CA1031 // The user's handler must not keep a worker from being reaped.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Log.ExitHandlerFailed(_logger, worker.Pid, e.GetType().Name, e.Message);
+        }
+
+        lock (_lock)
+        {
+            if (worker.Process.HasExited)
+                LogExit(worker);
+            _workers.Remove(worker);
+            worker.Dispose();
+            if (_stopping && _workers.Count == 0)
+                _allExited.TrySetResult();
+            Replenish();
+        }
+    }
+
+    /// <summary>Says how a reaped worker ended. Holding <see cref="_lock"/>.</summary>
+    private void LogExit(WorkerHandle worker)
+    {
+        int code = worker.Process.ExitCode;
+        string how = WorkerExit.Describe(code, worker.SaidGoodbye, worker.CameUp);
+        if (!worker.CameUp && !_stopping)
+            Log.FailedStart(_logger, worker.Pid, how, _backOff.Failed().TotalSeconds);
+        else if (code == 0 || _stopping)
+            Log.Exited(_logger, worker.Pid, how);
+        else
+            Log.Died(_logger, worker.Pid, how, worker.IsBusy);
+    }
+
+    /// <summary>A worker's status message. Holding <see cref="_lock"/>.</summary>
+    private void OnStatus(WorkerHandle worker, byte[] frame)
+    {
+        byte status = frame[1];
+        switch (status)
+        {
+            case WorkerStatus.Alive when frame.Length >= 6:
+                worker.Reported(TimeSpan.FromMilliseconds(BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(2))));
+                return;
+            case WorkerStatus.Exiting:
+                worker.SaidGoodbye = true;
+                return;
+            case WorkerStatus.Ready:
+                worker.CameUp = true;
+                _backOff.Succeeded();
+                break;
+            default:
+                worker.IsBusy = status == WorkerStatus.Busy;
+                worker.Reported(TimeSpan.Zero);
+                break;
+        }
+
+        Replenish();
+    }
+
+    private void Deliver(IWorkerMessageHandler? handler, WorkerHandle worker, byte[] frame)
+    {
+        if (handler is null)
+            return;
+        try
+        {
+            handler.OnMessage(worker.Channel, frame.AsSpan(1));
+        }
+#pragma warning disable CA1031 // A bad message must not take the pool down.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Log.HandlerFailed(_logger, worker.Pid, e);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Error, Message = "The shared-state handler failed on a message from worker {Pid}")]
+        public static partial void HandlerFailed(ILogger logger, int pid, Exception exception);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Started worker {Pid} ({Count} in the pool)")]
+        public static partial void Started(ILogger logger, int pid, int count);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Pid} exited ({How})")]
+        public static partial void Exited(ILogger logger, int pid, string how);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Pid} died ({How}); busy: {Busy}. Only its own connection is lost")]
+        public static partial void Died(ILogger logger, int pid, string how, bool busy);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Worker {Pid} failed to start ({How}, before it reported ready); next start in {Seconds} s")]
+        public static partial void FailedStart(ILogger logger, int pid, string how, double seconds);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Cannot start a worker: {Error}; retrying in {Seconds} s")]
+        public static partial void CannotStart(ILogger logger, string error, double seconds);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "At most {Max} workers, not {Wanted}: the open-files limit is {Limit} and {Open} are open; {Reserve} are kept in reserve")]
+        public static partial void Capped(ILogger logger, int wanted, int max, ulong limit, string open, int reserve);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Not starting a worker: {Open} descriptors open, the limit is {Limit} and {Reserve} are kept in reserve; next try in {Seconds} s")]
+        public static partial void NoDescriptors(ILogger logger, string open, ulong limit, int reserve, double seconds);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Worker {Pid} is hung: its connection has been quiet for {Seconds:F0} s, past the idle timeout; killing it")]
+        public static partial void Hung(ILogger logger, int pid, double seconds);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Pid} did not finish in time; killing it")]
+        public static partial void Killing(ILogger logger, int pid);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Workers {Pids} were not reaped {Seconds} s after they were killed; stopping without them")]
+        public static partial void NotReaped(ILogger logger, string pids, double seconds);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Following worker {Pid} failed ({Type}: {Error}); stopping and reaping it")]
+        public static partial void WatchFailed(ILogger logger, int pid, string type, string error);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "The shared-state handler failed on the exit of worker {Pid} ({Type}: {Error})")]
+        public static partial void ExitHandlerFailed(ILogger logger, int pid, string type, string error);
+    }
+}

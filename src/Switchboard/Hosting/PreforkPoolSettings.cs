@@ -1,0 +1,29 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace Switchboard.Hosting;
+
+/// <summary>What a <see cref="PreforkPool"/> is told by the engine that runs it.</summary>
+internal sealed record PreforkPoolSettings
+{
+    /// <summary>Idle workers kept ready.</summary>
+    public required int MinSpare { get; init; }
+
+    /// <summary>Workers at most, so connections served at once (a worker serves one at a time).</summary>
+    public required int Max { get; init; }
+
+    /// <summary>How long a connection may stay quiet; a busy worker quiet well past it is killed as hung. Zero: never.</summary>
+    public required TimeSpan IdleTimeout { get; init; }
+
+    /// <summary>How long workers get to say goodbye at shutdown before they are killed.</summary>
+    public required TimeSpan ShutdownTimeout { get; init; }
+
+    /// <summary>How a worker is started: a program that calls <see cref="Prefork.InitializeWorker"/> and serves.</summary>
+    public required Func<ProcessStartInfo> WorkerProgram { get; init; }
+
+    /// <summary>The parent's end of the shared-state channel; null when workers share nothing.</summary>
+    public IWorkerMessageHandler? MessageHandler { get; init; }
+
+    /// <summary>Where the pool logs workers starting, exiting and dying.</summary>
+    public required ILogger Logger { get; init; }
+}

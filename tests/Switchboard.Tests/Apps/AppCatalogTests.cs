@@ -1,0 +1,49 @@
+using Switchboard.Apps;
+using Switchboard.Engines;
+using Switchboard.Tests.Support;
+
+namespace Switchboard.Tests.Apps;
+
+/// <summary>Every app has one shape: found by name, made into a server from a context, on any engine.</summary>
+public sealed class AppCatalogTests
+{
+    [Theory]
+    [InlineData("time", 51423, 8192)]
+    [InlineData("echo", 1234, 8192)]
+    [InlineData("print", 1234, 8192)]
+    [InlineData("CHAT", 1234, 512)]
+    public void Apps_are_found_by_name_with_their_defaults(string name, int port, int maxLine)
+    {
+        Assert.True(AppCatalog.TryGet(name, out var app));
+        Assert.Equal((port, maxLine), (app.DefaultPort, app.DefaultMaxLineLength));
+    }
+
+    [Fact]
+    public void An_unknown_app_is_not_found() => Assert.False(AppCatalog.TryGet("chess", out _));
+
+    [Fact]
+    public async Task An_app_serves_from_the_server_its_context_makes()
+    {
+        Assert.True(AppCatalog.TryGet("chat", out var chat));
+        var context = new ServeContext { Settings = new AppSettings { Chat = new() { History = 5 } } };
+        await using var server = chat.CreateServer(new ThreadingEngine(), context);
+        server.Start();
+        using var alice = await TestClient.ConnectAsync(server.LocalEndPoint);
+        await alice.ReadLineAsync(); // the welcome
+
+        await alice.SendAsync("/nick alice\n");
+
+        Assert.Contains("alice", await alice.ReadLineAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Settings_out_of_range_are_refused_when_the_server_is_made()
+    {
+        Assert.True(AppCatalog.TryGet("chat", out var chat));
+        var context = new ServeContext { Settings = new AppSettings { Chat = new() { Rate = 0 } } };
+
+        var error = Assert.Throws<ArgumentException>(() => chat.CreateServer(new ThreadingEngine(), context));
+
+        Assert.Equal("bad rate 0: must be more than 0 lines a second", error.Message);
+    }
+}

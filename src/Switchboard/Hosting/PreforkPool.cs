@@ -43,8 +43,7 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
     /// <summary>Starts the first workers, which serve from <paramref name="listener"/>; returns at once.</summary>
     public void Start(Socket listener)
     {
-        _listener = listener;
-        Fcntl.SetCloseOnExec(listener.SafeHandle, false); // every worker inherits it
+        _listener = listener; // inheritable only while a worker starts (WorkerHandle.Start)
         _max = settings.Max;
         if (settings.IdleTimeout > TimeSpan.Zero)
             _hangCheck = new Timer(_ => KillHung(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));

@@ -62,11 +62,21 @@ internal sealed class WorkerHandle : IDisposable
             start.Environment[Prefork.WorkerEnvironmentVariable] = $"{listenerFd},{childFd},{Environment.ProcessId}";
             // On the spawn thread, which also makes spawns one at a time: while one worker's end of
             // its control channel is inheritable, no other worker may be started, or it would
-            // inherit that descriptor too.
+            // inherit that descriptor too. The listener is inheritable only for the start, too:
+            // a process the program starts for some other reason must not hold the port open
+            // after the server has closed it (seen: a test's helper process kept it listening).
             Process process = SpawnThread.Run(() =>
             {
                 Fcntl.SetCloseOnExec(childEnd.SafeHandle, false);
-                return Process.Start(start) ?? throw new InvalidOperationException("the worker process did not start");
+                Fcntl.SetCloseOnExec(listener.SafeHandle, false);
+                try
+                {
+                    return Process.Start(start) ?? throw new InvalidOperationException("the worker process did not start");
+                }
+                finally
+                {
+                    Fcntl.SetCloseOnExec(listener.SafeHandle, true);
+                }
             });
 
             return new WorkerHandle(process, parentEnd, logger);

@@ -179,9 +179,14 @@ internal static partial class ServeCommand
         {
             // Each part validates its own settings, once: the server its options, the engine its
             // own, the app its settings. A value out of range is their message, on one line.
-            engine = engine.WithSettings(EngineOptions
+            var given = EngineOptions
                 .Where(pair => parse.GetResult(pair.Option) is { Implicit: false })
-                .ToDictionary(pair => pair.Setting.Name, pair => parse.GetRequiredValue(pair.Option)));
+                .ToDictionary(pair => pair.Setting.Name, pair => parse.GetRequiredValue(pair.Option));
+            // Every engine that has a setting given checks it, whichever engine runs: a mistyped
+            // --loops is an error on async too, not silently ignored.
+            foreach (var declaring in EngineCatalog.All.Where(e => e.Settings.Any(s => given.ContainsKey(s.Name))))
+                declaring.WithSettings(given).Validate();
+            engine = engine.WithSettings(given);
             var options = new ServerOptions
             {
                 EndPoint = new IPEndPoint(address, port),

@@ -21,6 +21,9 @@ namespace Switchboard;
 /// </example>
 public sealed class Server : IAsyncDisposable
 {
+    // How long past the shutdown timeout a stop waits for the engine to let go of the listener.
+    private static readonly TimeSpan StopMargin = TimeSpan.FromSeconds(10);
+
     private readonly ServerRuntime _runtime;
     private readonly Lock _lock = new();
     private Socket? _listener;
@@ -129,7 +132,18 @@ public sealed class Server : IAsyncDisposable
         await _runtime.ShutdownConnectionsAsync().ConfigureAwait(false);
         if (_listenerService is not null)
         {
-            await _listenerService.Stopped.WaitAsync(Options.ShutdownTimeout).ConfigureAwait(false);
+            try
+            {
+                // An accept loop ends at once; a prefork pool gives its workers the shutdown
+                // timeout, then a second, then kills those left and waits 5 s for them: its own
+                // deadlines bound it, this one only guards against a bug.
+                await _listenerService.Stopped.WaitAsync(Options.ShutdownTimeout + StopMargin).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Stop regardless: what is left ends with the process.
+            }
+
             _listenerService.Dispose();
         }
 

@@ -42,8 +42,12 @@ public static class Prefork
     {
         if (Descriptors.Value is not { } descriptors)
             return false;
-        // Read once and kept: processes this worker starts must not take themselves for workers.
+        // Read once and kept: processes this worker starts must not take themselves for workers,
+        // nor inherit what it inherited: the listener would keep the port open after the server
+        // closed it, and the control channel would hide this worker's death from the parent.
         Environment.SetEnvironmentVariable(WorkerEnvironmentVariable, null);
+        Fcntl.SetCloseOnExec(descriptors.Listener, true);
+        Fcntl.SetCloseOnExec(descriptors.Control, true);
         ProcessControl.SignalMeWhenParentDies(ProcessControl.SIGTERM);
         if (ProcessControl.GetParentProcessId() != descriptors.ParentPid)
             throw new InvalidOperationException("the forking server that started this worker has already exited");

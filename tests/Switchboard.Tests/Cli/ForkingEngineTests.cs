@@ -13,6 +13,7 @@ namespace Switchboard.Tests.Cli;
 public sealed partial class ForkingEngineTests
 {
     private const int SigKill = 9;
+    private const int CloseOnExec = 0x80000; // O_CLOEXEC, as /proc/PID/fdinfo shows it (octal 02000000)
 
     [Fact]
     public async Task A_killed_worker_ends_only_its_own_connection_and_is_replaced()
@@ -51,6 +52,44 @@ public sealed partial class ForkingEngineTests
 
         Assert.Equal("three", await third.ReadLineAsync());
         await server.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task A_worker_passes_on_none_of_its_descriptors_to_programs_it_starts()
+    {
+        // What a worker inherits (the listener, its control channel) is for it alone: a program
+        // it started holding the listener would keep the port open after the server closed it.
+        using var server = CliProcess.Start("serve", "echo", "--port", "0", "--engine", "forking", "--workers", "1..1");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+        using var client = await TestClient.ConnectAsync(endPoint);
+        await client.AssertEchoesAsync("up");
+        int worker = await server.WorkerServingAsync(client);
+
+        // Its sockets, that is: other descriptors may come from whoever started the server.
+        var inheritable = Directory.GetFiles($"/proc/{worker}/fdinfo")
+            .Where(f => new FileInfo($"/proc/{worker}/fd/{Path.GetFileName(f)}").LinkTarget?.StartsWith("socket:", StringComparison.Ordinal) == true)
+            .Select(f => (Fd: Path.GetFileName(f), Flags: Convert.ToInt32(File.ReadLines(f).First(l => l.StartsWith("flags:", StringComparison.Ordinal))[6..].Trim(), 8)))
+            .Where(d => (d.Flags & CloseOnExec) == 0)
+            .Select(d => d.Fd);
+
+        Assert.Empty(inheritable);
+        await server.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task A_client_that_outstays_the_shutdown_timeout_does_not_fail_the_parents_exit()
+    {
+        // The worker gets the shutdown timeout for its goodbye, then the time to close and exit:
+        // the parent waits for that, and exits 0, as every other engine does.
+        using var server = CliProcess.Start("serve", "chat", "--port", "0", "--engine", "forking", "--workers", "1..2", "--shutdown-timeout", "1");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+        using var client = await TestClient.ConnectAsync(endPoint);
+        await client.SendAsync("/nick stayer\n");
+        await server.WorkerServingAsync(client);
+
+        await server.StopGracefullyAsync(); // the client never closes its end
+
+        Assert.DoesNotContain("unexpected error", server.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

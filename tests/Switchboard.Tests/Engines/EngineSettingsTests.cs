@@ -53,7 +53,7 @@ public sealed class EngineSettingsTests
     {
         var error = Assert.Throws<ArgumentException>(() => new Server(new EpollEngine { Loops = EpollEngine.MaxLoops + 1 }, new ServerOptions(), () => new EchoProtocol()));
 
-        Assert.Equal("loops must be 0 (one per core) to 256 (got 257)", error.Message);
+        Assert.Equal("--loops must be 0 (one per core) to 256 (got 257)", error.Message);
     }
 
     [Fact]
@@ -64,5 +64,17 @@ public sealed class EngineSettingsTests
             var configured = engine.WithSettings(engine.Settings.ToDictionary(s => s.Name, s => s.DefaultValue));
             configured.Validate();
         }
+    }
+
+    [Theory]
+    [InlineData(32, 10_000, 32)]
+    [InlineData(32, 2, 2)]
+    [InlineData(4, 4, 4)]
+    public void Forking_caps_its_workers_at_the_connection_limit(int maxWorkers, int maxConnections, int expected)
+    {
+        var settings = new ForkingEngine { MaxWorkers = maxWorkers }
+            .PoolSettings(new ServerOptions { MaxConnections = maxConnections }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, messageHandler: null);
+
+        Assert.Equal(expected, settings.Max);
     }
 }

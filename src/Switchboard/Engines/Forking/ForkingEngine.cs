@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Switchboard.Engines.Forking;
 using Switchboard.Hosting;
 
@@ -96,16 +97,19 @@ public sealed class ForkingEngine : Engine
     internal override IListenerService CreateListenerService(ServerRuntime runtime) =>
         Prefork.Parent is { } parent
             ? new WorkerAcceptor(runtime, parent, ConnectionsPerWorker)
-            : new PreforkService(new PreforkPoolSettings
-            {
-                MinSpare = MinSpareWorkers,
-                // A worker serves one connection at a time, so the connection limit is a limit on
-                // workers; as beyond MaxWorkers, a connection over it waits in the backlog.
-                Max = Math.Min(MaxWorkers, runtime.Options.MaxConnections),
-                IdleTimeout = runtime.Options.IdleTimeout,
-                ShutdownTimeout = runtime.Options.ShutdownTimeout,
-                WorkerProgram = WorkerProgram,
-                MessageHandler = runtime.WorkerMessageHandler?.Invoke(),
-                Logger = runtime.Logger,
-            });
+            : new PreforkService(PoolSettings(runtime.Options, runtime.Logger, runtime.WorkerMessageHandler?.Invoke()));
+
+    /// <summary>What the parent's pool is told: this engine's settings, and the options every engine honours.</summary>
+    internal PreforkPoolSettings PoolSettings(ServerOptions options, ILogger logger, IWorkerMessageHandler? messageHandler) => new()
+    {
+        MinSpare = MinSpareWorkers,
+        // A worker serves one connection at a time, so the connection limit is a limit on
+        // workers; as beyond MaxWorkers, a connection over it waits in the backlog.
+        Max = Math.Min(MaxWorkers, options.MaxConnections),
+        IdleTimeout = options.IdleTimeout,
+        ShutdownTimeout = options.ShutdownTimeout,
+        WorkerProgram = WorkerProgram,
+        MessageHandler = messageHandler,
+        Logger = logger,
+    };
 }

@@ -35,7 +35,7 @@ public sealed class EpollEngine : Engine, IReadinessEngine
     public override void Validate()
     {
         if (Loops is < 0 or > MaxLoops)
-            throw new ArgumentException($"loops must be 0 (one per core) to {MaxLoops} (got {Loops})");
+            throw new ArgumentException($"--loops must be 0 (one per core) to {MaxLoops} (got {Loops})");
     }
 
     IMultiplexer IReadinessEngine.CreateMultiplexer() => EpollMultiplexer.Create();

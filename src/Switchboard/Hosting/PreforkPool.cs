@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Hosting;
 

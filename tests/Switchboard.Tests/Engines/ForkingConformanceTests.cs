@@ -34,8 +34,7 @@ public sealed class ForkingConformanceTests : ConcurrentEngineConformanceTests
 
     private static ProcessStartInfo TestWorkerProgram(TestWorkerArguments worker)
     {
-        string host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path ? path : "dotnet";
-        var start = new ProcessStartInfo(host) { UseShellExecute = false };
+        var start = new ProcessStartInfo(CliProcess.DotnetHost()) { UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "switchboard-test-worker.dll"));
         foreach (string argument in worker.Format())
             start.ArgumentList.Add(argument);

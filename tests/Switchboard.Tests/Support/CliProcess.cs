@@ -161,7 +161,8 @@ public sealed partial class CliProcess : IDisposable
         return int.Parse(match.Groups["pid"].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static string DotnetHost() =>
+    /// <summary>The dotnet host running the tests, to run other .NET programs with.</summary>
+    public static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
     private const int SigTerm = ProcessControl.SIGTERM;

@@ -38,24 +38,25 @@ internal abstract class BlockingAcceptor : Acceptor
     /// <summary>Waits until a connection may be waiting; false to stop accepting. By default the accept itself waits.</summary>
     protected virtual bool WaitForConnection(Socket listener) => true;
 
+    /// <summary>Takes the next connection, or null if there was none to take after all.</summary>
+    /// <exception cref="SocketException">The accept failed.</exception>
+    /// <exception cref="ObjectDisposedException">The listener was closed: accepting has stopped.</exception>
+    protected virtual Socket? AcceptNext(Socket listener) => listener.Accept();
+
     private void Run(Socket listener)
     {
         try
         {
             while (WaitForConnection(listener))
             {
-                Socket socket;
+                Socket? socket;
                 try
                 {
-                    socket = listener.Accept();
+                    socket = AcceptNext(listener);
                 }
                 catch (ObjectDisposedException)
                 {
                     return;
-                }
-                catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
-                {
-                    continue; // a non-blocking listener shared with other processes: another took it
                 }
                 catch (SocketException e)
                 {
@@ -66,7 +67,8 @@ internal abstract class BlockingAcceptor : Acceptor
                     continue;
                 }
 
-                socket.Blocking = true; // from a listener made non-blocking (a prefork worker's), it would inherit that
+                if (socket is null)
+                    continue;
                 if (Runtime.Admit(socket, CreateConnection) is { } connection && !Dispatch(connection))
                     return;
             }

@@ -55,6 +55,22 @@ internal sealed partial class WorkerAcceptor(ServerRuntime runtime, ParentChanne
         return false;
     }
 
+    protected override Socket? AcceptNext(Socket listener)
+    {
+        Socket socket;
+        try
+        {
+            socket = listener.Accept();
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+        {
+            return null; // another worker took it
+        }
+
+        socket.Blocking = true; // .NET gives it the non-blocking mode of the listener it came from
+        return socket;
+    }
+
     protected override bool Dispatch(SocketConnection connection)
     {
         parent.Report(WorkerStatus.Busy);

@@ -99,6 +99,17 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         return connection;
     }
 
+    /// <summary>
+    /// Refuses a connection admitted but never started: its engine could not serve it after all
+    /// (no thread for it, say). The connection is forgotten and its socket refused with one line.
+    /// </summary>
+    public void Withdraw(ConnectionBase connection, Socket socket, string why)
+    {
+        OnConnectionClosed(connection);
+        OnSocketClosed();
+        Refuse(socket, why);
+    }
+
     public void OnConnectionClosed(ConnectionBase connection)
     {
         if (_connections.TryRemove(connection.Id, out _))

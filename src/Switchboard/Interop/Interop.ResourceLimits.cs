@@ -4,10 +4,12 @@ namespace Switchboard.Interop;
 
 internal static partial class Interop
 {
-    /// <summary>getrlimit(2)/setrlimit(2) for the descriptor limit.</summary>
+    /// <summary>getrlimit(2)/setrlimit(2) for the descriptor and process limits.</summary>
     internal static partial class ResourceLimits
     {
+        private const int RLIMIT_NPROC = 6;
         private const int RLIMIT_NOFILE = 7;
+        private const ulong RLIM_INFINITY = ulong.MaxValue;
 
         [StructLayout(LayoutKind.Sequential)]
         private struct RLimit
@@ -28,6 +30,17 @@ internal static partial class Interop
             if (Get(RLIMIT_NOFILE, out var limit) != 0)
                 throw LastError("getrlimit");
             return limit.Current;
+        }
+
+        /// <summary>
+        /// The soft limit on processes and threads of this user (<c>ulimit -u</c>), or null when
+        /// there is none.
+        /// </summary>
+        public static ulong? Processes()
+        {
+            if (Get(RLIMIT_NPROC, out var limit) != 0)
+                throw LastError("getrlimit");
+            return limit.Current == RLIM_INFINITY ? null : limit.Current;
         }
 
         /// <summary>Raises the soft descriptor limit to the hard limit; returns (soft before, soft after).</summary>

@@ -35,6 +35,11 @@ internal abstract class BlockingAcceptor : Acceptor
     /// <summary>Serves <paramref name="connection"/>; runs on the accept thread. False: accept no more.</summary>
     protected abstract bool Dispatch(SocketConnection connection);
 
+    /// <summary>The connection <see cref="AcceptNext"/> took was refused or gone before it was admitted (<see cref="Dispatch"/> is not called).</summary>
+    protected virtual void OnNotAdmitted()
+    {
+    }
+
     /// <summary>Waits until a connection may be waiting; false to stop accepting. By default the accept itself waits.</summary>
     protected virtual bool WaitForConnection(Socket listener) => true;
 
@@ -69,7 +74,9 @@ internal abstract class BlockingAcceptor : Acceptor
 
                 if (socket is null)
                     continue;
-                if (Runtime.Admit(socket, CreateConnection) is { } connection && !Dispatch(connection))
+                if (Runtime.Admit(socket, CreateConnection) is not { } connection)
+                    OnNotAdmitted();
+                else if (!Dispatch(connection))
                     return;
             }
         }

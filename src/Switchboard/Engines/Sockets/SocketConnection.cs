@@ -30,6 +30,9 @@ internal sealed class SocketConnection : ConnectionBase
         _socket.NoDelay = true;
     }
 
+    /// <summary>The socket, for an engine that cannot start this connection after all (<see cref="ServerRuntime.Withdraw"/>).</summary>
+    public Socket Socket => _socket;
+
     /// <summary>Serves the connection on the calling thread until the socket is done with.</summary>
     public void RunBlocking()
     {

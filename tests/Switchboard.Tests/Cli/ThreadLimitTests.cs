@@ -1,0 +1,105 @@
+using Switchboard.Tests.Engines;
+using Switchboard.Tests.Support;
+
+namespace Switchboard.Tests.Cli;
+
+/// <summary>
+/// The threading engine under a real limit on tasks, as systemd's <c>TasksMax</c> or a container's
+/// <c>pids.max</c> sets one: a control group of its own (this needs root, as the test machines run).
+/// </summary>
+[Collection(NonParallel.Name)]
+public sealed class ThreadLimitTests
+{
+    [Fact]
+    public async Task Under_a_limit_on_tasks_clients_past_it_are_refused_with_a_line_and_the_server_keeps_serving()
+    {
+        using var group = PidsControlGroup.Create();
+        // The runtime starts about twenty threads and the budget keeps 64 for it: room for some forty clients.
+        group.Limit(130);
+        using var server = CliProcess.StartUnder($"echo $$ > {group.Path}/cgroup.procs", "serve", "echo", "--port", "0", "--engine", "threading");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+
+        var clients = new List<TestClient>();
+        string? refusal = null;
+        try
+        {
+            for (int i = 0; i < 130 && refusal is null; i++)
+            {
+                var client = await TestClient.ConnectAsync(endPoint);
+                clients.Add(client);
+                await client.SendAsync("ping\n");
+                string? line = await client.ReadLineAsync();
+                if (line != "ping")
+                    refusal = line;
+            }
+
+            Assert.Equal("error: server out of threads; try again later", refusal);
+            Assert.InRange(clients.Count, 10, 129);
+            await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.Contains("Out of threads: the control group's pids.max leaves no room", StringComparison.Ordinal)));
+
+            // Those already in are still served.
+            await clients[0].SendAsync("still here\n");
+            Assert.Equal("still here", await clients[0].ReadLineAsync());
+        }
+        finally
+        {
+            foreach (var client in clients)
+                client.Dispose();
+        }
+
+        // Their threads gone, there is room again.
+        await server.StderrLines.WaitUntilAsync(l => l.Count(x => x.Contains(" disconnected (", StringComparison.Ordinal)) >= clients.Count - 1);
+        using var after = await TestClient.ConnectAsync(endPoint);
+        await after.SendAsync("served again\n");
+        Assert.Equal("served again", await after.ReadLineAsync());
+        server.Terminate();
+        Assert.Equal(0, await server.WaitForExitAsync());
+        Assert.DoesNotContain("Out of memory", server.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>A control group with the pids controller, removed again when disposed (once its processes have exited).</summary>
+    private sealed class PidsControlGroup : IDisposable
+    {
+        private PidsControlGroup(string path) => Path = path;
+
+        public string Path { get; }
+
+        public static PidsControlGroup Create()
+        {
+            // cgroup v1 mounts the controller on its own; v2 has one tree, with pids enabled for children.
+            string? root = Directory.Exists("/sys/fs/cgroup/pids") ? "/sys/fs/cgroup/pids"
+                : File.Exists("/sys/fs/cgroup/cgroup.subtree_control") && File.ReadAllText("/sys/fs/cgroup/cgroup.subtree_control").Split(' ', '\n').Contains("pids") ? "/sys/fs/cgroup"
+                : null;
+            Assert.True(root is not null, "this test needs the pids control group controller (/sys/fs/cgroup/pids, or pids in cgroup v2's subtree_control)");
+            string path = System.IO.Path.Combine(root, $"switchboard-test-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            try
+            {
+                Directory.CreateDirectory(path);
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                Assert.Fail($"this test needs to create a control group under {root} (run as root): {e.Message}");
+            }
+
+            return new PidsControlGroup(path);
+        }
+
+        public void Limit(int tasks) => File.WriteAllText(System.IO.Path.Combine(Path, "pids.max"), tasks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        public void Dispose()
+        {
+            // A failed test's server may still be exiting; the group can go only once it is empty.
+            var deadline = DateTime.UtcNow + Timeouts.Patient;
+            while (File.ReadAllText(System.IO.Path.Combine(Path, "cgroup.procs")).Length > 0 && DateTime.UtcNow < deadline)
+                Thread.Sleep(20);
+            try
+            {
+                Directory.Delete(Path);
+            }
+            catch (IOException)
+            {
+                // still not empty: the kernel removes nothing, the directory stays until someone rmdirs it
+            }
+        }
+    }
+}

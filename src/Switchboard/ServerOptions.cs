@@ -16,9 +16,9 @@ public sealed record ServerOptions
 
     /// <summary>
     /// Connections served at once. A client over the limit gets one line saying so and is closed.
-    /// Default: 10,000. Two engines cannot tell a client anything: on iterative one connection is
-    /// served at a time anyway, and on forking the limit caps the workers, so a client over it
-    /// waits in the backlog for its turn.
+    /// Default: 10,000. On iterative one connection is served at a time anyway. On forking the
+    /// limit caps the workers: a client over it waits in the backlog for a worker to come free,
+    /// and is told the server is full once every worker has been busy for a second.
     /// </summary>
     public int MaxConnections { get; init; } = 10_000;
 

@@ -30,6 +30,7 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly StartBackOff _backOff = new();
     private Socket? _listener;
+    private BacklogGuard? _backlogGuard;
     private int _max;
     private bool _capped;
     private Timer? _hangCheck;
@@ -44,6 +45,8 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
     {
         _listener = listener; // inheritable only while a worker starts (WorkerHandle.Start)
         _max = settings.Max;
+        if (settings.RefuseWhenFull is { } refuse)
+            _backlogGuard = new BacklogGuard(listener, socket => refuse(socket, Volatile.Read(ref _max)), _logger);
         if (settings.IdleTimeout > TimeSpan.Zero)
             _hangCheck = new Timer(_ => KillHung(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         lock (_lock)
@@ -51,7 +54,11 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
     }
 
     /// <summary>Releases the hang check, should the pool be dropped without <see cref="Stop"/> (a failed start).</summary>
-    public void Dispose() => _hangCheck?.Dispose();
+    public void Dispose()
+    {
+        _hangCheck?.Dispose();
+        _backlogGuard?.Dispose();
+    }
 
     /// <summary>Asks every worker to say goodbye to its client and exit; <see cref="Stopped"/> completes when all have.</summary>
     public void Stop()
@@ -61,6 +68,7 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
             if (_stopping)
                 return;
             _stopping = true;
+            _backlogGuard?.Dispose();
             foreach (var worker in _workers)
                 worker.Terminate();
             if (_workers.Count == 0)
@@ -117,6 +125,7 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
         try
         {
             StartWorkers();
+            _backlogGuard?.SetFull(!_stopping && _workers.Count >= _max && _workers.TrueForAll(w => w.IsBusy), _workers.Count);
         }
 #pragma warning disable CA1031 // See above: back off and retry.
         catch (Exception e)

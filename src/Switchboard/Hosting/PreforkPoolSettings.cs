@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace Switchboard.Hosting;
@@ -23,6 +24,13 @@ internal sealed record PreforkPoolSettings
 
     /// <summary>The parent's end of the shared-state channel; null when workers share nothing.</summary>
     public IWorkerMessageHandler? MessageHandler { get; init; }
+
+    /// <summary>
+    /// Tells a client it cannot be served, all of so many workers being busy, and closes it: used
+    /// for clients still waiting once every worker has been busy for <see cref="BacklogGuard.Grace"/>.
+    /// Null: such clients wait for a worker however long it takes.
+    /// </summary>
+    public Action<Socket, int>? RefuseWhenFull { get; init; }
 
     /// <summary>Where the pool logs workers starting, exiting and dying.</summary>
     public required ILogger Logger { get; init; }

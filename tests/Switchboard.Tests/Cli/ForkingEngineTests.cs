@@ -55,6 +55,31 @@ public sealed partial class ForkingEngineTests
     }
 
     [Fact]
+    public async Task Silent_clients_holding_every_worker_make_newcomers_refused_with_a_line_not_wait_forever()
+    {
+        // No idle timeout: two clients that never send anything hold both workers for good.
+        using var server = CliProcess.Start("serve", "echo", "--port", "0", "--engine", "forking", "--workers", "1..2");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+        var silent = new[] { await TestClient.ConnectAsync(endPoint), await TestClient.ConnectAsync(endPoint) };
+        await server.StderrLines.WaitUntilAsync(l => l.Count(x => x.Contains("Got connection from", StringComparison.Ordinal)) == 2);
+
+        using var newcomer = await TestClient.ConnectAsync(endPoint);
+        Assert.Equal("error: server full (2 connections); try again later", await newcomer.ReadLineAsync());
+        Assert.Null(await newcomer.ReadLineAsync());
+        using var another = await TestClient.ConnectAsync(endPoint);
+        Assert.Equal("error: server full (2 connections); try again later", await another.ReadLineAsync());
+        await server.StderrLines.WaitUntilAsync(l => l.Count(x => x.Contains("All 2 workers busy: new clients wait in the backlog, and are refused after 1 s", StringComparison.Ordinal)) == 1);
+
+        // A worker free again serves the next client at once.
+        silent[0].Dispose();
+        await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.Contains("A worker is free again after", StringComparison.Ordinal) && x.Contains("; 2 clients were refused meanwhile", StringComparison.Ordinal)));
+        using var served = await TestClient.ConnectAsync(endPoint);
+        await served.AssertEchoesAsync("served");
+        silent[1].Dispose();
+        await server.StopGracefullyAsync();
+    }
+
+    [Fact]
     public async Task A_worker_passes_on_none_of_its_descriptors_to_programs_it_starts()
     {
         // What a worker inherits (the listener, its control channel) is for it alone: a program

@@ -18,8 +18,6 @@ public sealed class ForkingConformanceTests : ConcurrentEngineConformanceTests
     /// <summary>A process each: a few, not hundreds.</summary>
     protected override int ConcurrentClients => 8;
 
-    protected override bool RefusesOverMaxConnections => false;
-
     protected override bool CountsConnectionsInThisProcess => false;
 
     protected override Server CreateServer(TestProtocol protocol, ServerOptions options)

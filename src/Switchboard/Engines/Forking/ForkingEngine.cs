@@ -17,7 +17,8 @@ namespace Switchboard.Engines;
 /// </summary>
 /// <remarks>
 /// <see cref="ServerOptions.MaxConnections"/> caps the workers (each serves one connection): a
-/// connection over it waits its turn in the backlog instead of being told the server is full.
+/// connection over it waits in the backlog for a worker to come free, and is told the server is
+/// full, as on other engines, once every worker has been busy for a second.
 /// State shared between connections lives in the parent, reached over the channel of
 /// <see cref="Server.WorkerMessageHandler"/> and <see cref="Prefork.Parent"/>.
 /// </remarks>
@@ -97,15 +98,17 @@ public sealed class ForkingEngine : Engine
     internal override IListenerService CreateListenerService(ServerRuntime runtime) =>
         Prefork.Parent is { } parent
             ? new WorkerAcceptor(runtime, parent, ConnectionsPerWorker)
-            : new PreforkService(PoolSettings(runtime.Options, runtime.Logger, runtime.WorkerMessageHandler?.Invoke()));
+            : new PreforkService(PoolSettings(runtime.Options, runtime.Logger, runtime.WorkerMessageHandler?.Invoke(), runtime.Refuse));
 
     /// <summary>What the parent's pool is told: this engine's settings, and the options every engine honours.</summary>
-    internal PreforkPoolSettings PoolSettings(ServerOptions options, ILogger logger, IWorkerMessageHandler? messageHandler) => new()
+    internal PreforkPoolSettings PoolSettings(ServerOptions options, ILogger logger, IWorkerMessageHandler? messageHandler, Action<Socket, string>? refuse = null) => new()
     {
         MinSpare = MinSpareWorkers,
         // A worker serves one connection at a time, so the connection limit is a limit on
-        // workers; as beyond MaxWorkers, a connection over it waits in the backlog.
+        // workers; as beyond MaxWorkers, a connection over it waits in the backlog, and is
+        // refused as on other engines once every worker has been busy for a moment.
         Max = Math.Min(MaxWorkers, options.MaxConnections),
+        RefuseWhenFull = refuse is null ? null : (socket, workers) => refuse(socket, $"server full ({workers} connections)"),
         IdleTimeout = options.IdleTimeout,
         ShutdownTimeout = options.ShutdownTimeout,
         WorkerProgram = WorkerProgram,

@@ -104,6 +104,19 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
             worker.Send(message);
         }
 
+        /// <summary>
+        /// The id, a NUL and the name (empty when taken away): the worker's copy of the member
+        /// learns its name, in order with its lines. A line never starts with NUL nor lacks its line end.
+        /// </summary>
+        internal override void Renamed(string? nick)
+        {
+            byte[] name = System.Text.Encoding.UTF8.GetBytes(nick ?? "");
+            var message = new byte[sizeof(long) + 1 + name.Length];
+            BinaryPrimitives.WriteInt64LittleEndian(message, Id);
+            name.CopyTo(message, sizeof(long) + 1);
+            worker.Send(message);
+        }
+
         /// <summary>The id alone: the worker closes the member's connection after the lines sent before.</summary>
         public override void Close()
         {

@@ -60,6 +60,10 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
     }
 
     /// <inheritdoc />
+    /// <remarks>The hub refuses talk from now on, so none reaches only the members whose workers have not yet said goodbye.</remarks>
+    public void OnStopping() => hub.BeginShutdown();
+
+    /// <inheritdoc />
     public void OnWorkerExited(WorkerChannel worker)
     {
         ArgumentNullException.ThrowIfNull(worker);

@@ -19,7 +19,8 @@ internal sealed class TokenBucket(double rate, int burst, TimeProvider clock)
     public TimeSpan UntilNext()
     {
         Refill();
-        return _tokens >= 1 ? TimeSpan.Zero : TimeSpan.FromSeconds((1 - _tokens) / rate);
+        double seconds = (1 - _tokens) / rate;
+        return _tokens >= 1 || !double.IsFinite(seconds) ? TimeSpan.Zero : TimeSpan.FromSeconds(seconds);
     }
 
     private void Refill()

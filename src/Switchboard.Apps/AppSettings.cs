@@ -28,5 +28,9 @@ public sealed record AppSettings
             throw new ArgumentException($"bad history {Chat.History}: must be 0 or more");
         if (!(Chat.Rate > 0))
             throw new ArgumentException($"bad rate {Chat.Rate.ToString(CultureInfo.InvariantCulture)}: must be more than 0 lines a second");
+        if (Chat.RegisterTimeout < TimeSpan.Zero)
+            throw new ArgumentException($"bad register timeout {Chat.RegisterTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}: --register-timeout must be 0 (no limit) or more seconds");
+        if (Chat.MaxQueuedLines < 1 || Chat.MaxQueuedBytes < 1)
+            throw new ArgumentException($"bad chat queue limits ({Chat.MaxQueuedLines} lines, {Chat.MaxQueuedBytes} bytes): both must be 1 or more");
     }
 }

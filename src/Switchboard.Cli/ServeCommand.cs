@@ -124,9 +124,17 @@ internal static partial class ServeCommand
 
     private static readonly Option<double> RateOption = new("--rate")
     {
-        Description = "chat: lines per second one client may send (twice that in a burst); over it: '! slow down'",
+        Description = "chat: lines per second of one client handled (twice that in a burst); faster lines wait their turn, "
+            + $"and a client with more than {AppDefaults.Chat.MaxQueuedLines} lines (or {AppDefaults.Chat.MaxQueuedBytes / 1024} KiB) waiting is disconnected",
         DefaultValueFactory = _ => AppDefaults.Chat.Rate,
         HelpName = "n",
+    };
+
+    private static readonly Option<double> RegisterTimeoutOption = new("--register-timeout")
+    {
+        Description = "chat: seconds a client has to choose a name with /nick before it is disconnected; 0 for no limit",
+        DefaultValueFactory = _ => AppDefaults.Chat.RegisterTimeout.TotalSeconds,
+        HelpName = "seconds",
     };
 
     private static readonly Option<LogLevel> LogLevelOption = new("--log-level")
@@ -147,7 +155,7 @@ internal static partial class ServeCommand
         };
         foreach (var (option, _) in EngineOptions)
             command.Options.Add(option);
-        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, LogLevelOption })
+        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, RegisterTimeoutOption, LogLevelOption })
             command.Options.Add(option);
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -169,7 +177,8 @@ internal static partial class ServeCommand
             return Cli.Fail(ExitCodes.Usage, hostError);
         if (!Cli.TryGetSeconds(parse, IntervalOption, AppSettings.MinInterval.TotalSeconds, out var interval, out string? error)
             || !Cli.TryGetSeconds(parse, IdleTimeoutOption, 0, out var idleTimeout, out error)
-            || !Cli.TryGetSeconds(parse, ShutdownTimeoutOption, 0, out var shutdownTimeout, out error))
+            || !Cli.TryGetSeconds(parse, ShutdownTimeoutOption, 0, out var shutdownTimeout, out error)
+            || !Cli.TryGetSeconds(parse, RegisterTimeoutOption, 0, out var registerTimeout, out error))
             return Cli.Fail(ExitCodes.Usage, error);
 
         using var loggerFactory = CreateLoggerFactory(parse.GetValue(LogLevelOption));
@@ -205,6 +214,7 @@ internal static partial class ServeCommand
                 {
                     History = parse.GetValue(HistoryOption),
                     Rate = rate,
+                    RegisterTimeout = registerTimeout,
                     Burst = double.IsFinite(rate) ? (int)Math.Clamp(Math.Ceiling(rate * 2), 1, int.MaxValue) : 1,
                 },
             };

@@ -15,12 +15,14 @@ public sealed class ChatHub : IChatHub
     public const string Lobby = "lobby";
 
     private const string NameFirst = "! choose a name first: /nick NAME";
+    private const string ShuttingDown = "! not sent: the server is shutting down";
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, ChatMember> _members = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, ChatRoom> _rooms = new(StringComparer.OrdinalIgnoreCase);
     private readonly Queue<(ChatMember Member, Farewell How, string Message)> _deferredLeaves = new();
     private readonly int _historySize;
+    private bool _closing;
 
     /// <summary>Creates an empty hub.</summary>
     /// <param name="historySize">Lines each room keeps and replays to newcomers.</param>
@@ -99,6 +101,8 @@ public sealed class ChatHub : IChatHub
         {
             if (member.Nick is null)
                 Tell(member, NameFirst);
+            else if (_closing)
+                Tell(member, ShuttingDown);
             else if (!_members.TryGetValue(nick, out var target))
                 Tell(member, $"! no one is called {nick}");
             else
@@ -162,6 +166,14 @@ public sealed class ChatHub : IChatHub
             LeaveLocked(member, how, message);
     }
 
+    /// <inheritdoc />
+    /// <remarks>Taking the lock waits for a fan-out under way, so it reaches every member before any goodbye.</remarks>
+    public void BeginShutdown()
+    {
+        using (Enter())
+            _closing = true;
+    }
+
     private void LeaveLocked(ChatMember member, Farewell how, string message)
     {
         if (member.Nick is { } nick)
@@ -192,6 +204,12 @@ public sealed class ChatHub : IChatHub
             if (member.Nick is null || member.Room is null)
             {
                 Tell(member, NameFirst);
+                return;
+            }
+
+            if (_closing)
+            {
+                Tell(member, ShuttingDown);
                 return;
             }
 

@@ -60,6 +60,10 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
     }
 
     /// <inheritdoc />
+    /// <remarks>The hub refuses talk from now on, so none reaches only the members whose workers have not yet said goodbye.</remarks>
+    public void OnStopping() => hub.BeginShutdown();
+
+    /// <inheritdoc />
     public void OnWorkerExited(WorkerChannel worker)
     {
         ArgumentNullException.ThrowIfNull(worker);
@@ -101,6 +105,19 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
             Span<byte> message = line.Length <= 1024 ? stackalloc byte[sizeof(long) + line.Length] : new byte[sizeof(long) + line.Length];
             BinaryPrimitives.WriteInt64LittleEndian(message, Id);
             line.CopyTo(message[sizeof(long)..]);
+            worker.Send(message);
+        }
+
+        /// <summary>
+        /// The id, a NUL and the name (empty when taken away): the worker's copy of the member
+        /// learns its name, in order with its lines. A line never starts with NUL nor lacks its line end.
+        /// </summary>
+        internal override void Renamed(string? nick)
+        {
+            byte[] name = System.Text.Encoding.UTF8.GetBytes(nick ?? "");
+            var message = new byte[sizeof(long) + 1 + name.Length];
+            BinaryPrimitives.WriteInt64LittleEndian(message, Id);
+            name.CopyTo(message, sizeof(long) + 1);
             worker.Send(message);
         }
 

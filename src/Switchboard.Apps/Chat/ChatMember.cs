@@ -10,6 +10,7 @@ namespace Switchboard.Apps.Chat;
 public class ChatMember
 {
     private readonly IConnection? _connection;
+    private string? _nick;
 
     /// <summary>Creates a member whose lines go to <paramref name="connection"/>.</summary>
     /// <param name="connection">Where their lines go.</param>
@@ -21,7 +22,15 @@ public class ChatMember
     }
 
     /// <summary>Their name, once chosen with <c>/nick</c>. Set by the hub.</summary>
-    public string? Nick { get; internal set; }
+    public string? Nick
+    {
+        get => Volatile.Read(ref _nick);
+        internal set
+        {
+            Volatile.Write(ref _nick, value);
+            Renamed(value);
+        }
+    }
 
     /// <summary>The room they are in, once they have a name. Set by the hub.</summary>
     public string? Room { get; internal set; }
@@ -36,4 +45,12 @@ public class ChatMember
     /// still on its way is not cut off by the close.
     /// </summary>
     public virtual void Close() => _connection?.Close();
+
+    /// <summary>
+    /// The hub gave this member a name, or took it (null): for a member served elsewhere, whose
+    /// connection wants to know (the registration deadline), to pass on.
+    /// </summary>
+    internal virtual void Renamed(string? nick)
+    {
+    }
 }

@@ -9,12 +9,31 @@ public sealed record ChatOptions
     /// <summary>Lines each room replays to newcomers. Default: 20.</summary>
     public int History { get; init; } = 20;
 
-    /// <summary>Lines per second one connection may send, on average (token bucket). Default: 5.</summary>
+    /// <summary>
+    /// Lines per second of one connection that are handled, on average (token bucket); lines that
+    /// come faster wait in the connection's queue (<see cref="MaxQueuedLines"/>). Default: 5.
+    /// </summary>
     public double Rate { get; init; } = 5;
 
-    /// <summary>Lines one connection may send at once before the rate applies. Default: 10.</summary>
+    /// <summary>Lines of one connection handled at once before the rate applies. Default: 10.</summary>
     public int Burst { get; init; } = 10;
 
-    /// <summary>Dropped lines in a row (for flooding, or for being too long) after which a connection is disconnected. Default: 20.</summary>
+    /// <summary>
+    /// Lines one connection may have waiting for their turn (sent faster than <see cref="Rate"/>);
+    /// one more and the connection is disconnected with <c>! too many lines queued</c>. Default:
+    /// 100, room for a 10-second stall of a client sending 4 lines a second plus a long paste.
+    /// </summary>
+    public int MaxQueuedLines { get; init; } = 100;
+
+    /// <summary>The same limit in bytes of text (each line's UTF-8 and its line end). Default: 64 KiB.</summary>
+    public int MaxQueuedBytes { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// How long a connection has to choose a name with <c>/nick</c> before it is disconnected with
+    /// <c>! too slow to choose a name; goodbye</c>; zero for no limit. Default: 60 seconds.
+    /// </summary>
+    public TimeSpan RegisterTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Dropped lines in a row (too long, or not text) after which a connection is disconnected. Default: 20.</summary>
     public int StrikesBeforeDisconnect { get; init; } = 20;
 }

@@ -29,7 +29,11 @@ public sealed class ChatProtocol : LineProtocol
     private readonly IChatHub _hub;
     private readonly ChatOptions _options;
     private readonly TokenBucket _bucket;
+    private readonly Queue<string?> _queued = new(); // lines waiting for a token, in order; null: a line that was too long
     private ChatMember? _member;
+    private long _queuedBytes;
+    private IDisposable? _paceTimer;
+    private IDisposable? _registerTimer;
     private int _strikes;
     private bool _left;
 
@@ -47,15 +51,23 @@ public sealed class ChatProtocol : LineProtocol
     private ChatMember Member => _member ??= new ChatMember(Connection);
 
     /// <inheritdoc />
-    public override void OnConnected() =>
+    public override void OnConnected()
+    {
         SendLine("* welcome to Switchboard chat. Who are you? Choose a name with /nick NAME (/help lists the commands)");
+        if (_options.RegisterTimeout > TimeSpan.Zero)
+            _registerTimer = Connection.Schedule(_options.RegisterTimeout, RegisterDeadline);
+    }
 
     /// <inheritdoc />
     public override void OnShutdown()
     {
+        // First the hub stops taking talk (and finishes a fan-out under way), so that no line said
+        // from now on reaches only the members not yet told goodbye.
+        _hub.BeginShutdown();
+
         // Not through the hub: at shutdown a remote hub may no longer answer, and nothing is owed after this.
         SendLine("* the server is shutting down; goodbye");
-        Leave(Farewell.Silent);
+        Leave(Farewell.Silent); // lines still queued are dropped with the connection: none was said
     }
 
     /// <inheritdoc />
@@ -67,8 +79,10 @@ public sealed class ChatProtocol : LineProtocol
     {
         if (_left)
             return;
-        Reply($"! line too long (max {MaxLineLength} bytes)");
-        Strike();
+        if (_queued.Count > 0)
+            Enqueue(null, 0); // its answer waits behind the lines before it
+        else
+            TooLong();
     }
 
     /// <inheritdoc />
@@ -78,16 +92,23 @@ public sealed class ChatProtocol : LineProtocol
         // are out; what the client sends meanwhile is ignored.
         if (_left)
             return;
-        if (!ChatText.IsText(line))
+
+        // Pacing ("fakelag"): a line the bucket has no token for waits its turn, and so do all
+        // after it, so that answers keep the order of the lines.
+        if (_queued.Count > 0 || !_bucket.TryTake())
         {
-            Reply("! not UTF-8 text");
-            Strike();
+            Enqueue(line, System.Text.Encoding.UTF8.GetByteCount(line) + 1);
             return;
         }
 
-        if (!_bucket.TryTake())
+        Handle(line);
+    }
+
+    private void Handle(string line)
+    {
+        if (!ChatText.IsText(line))
         {
-            Reply("! slow down");
+            Reply("! not UTF-8 text");
             Strike();
             return;
         }
@@ -100,6 +121,64 @@ public sealed class ChatProtocol : LineProtocol
             Command(line);
         else
             _hub.Say(Member, line);
+    }
+
+    private void Enqueue(string? line, int bytes)
+    {
+        if (_queued.Count >= _options.MaxQueuedLines || _queuedBytes + bytes > _options.MaxQueuedBytes)
+        {
+            _queued.Clear();
+            _queuedBytes = 0;
+            Reply($"! too many lines queued (max {_options.MaxQueuedLines}); goodbye");
+            Leave(Farewell.Dropped); // the hub closes the connection after the goodbye
+            return;
+        }
+
+        _queued.Enqueue(line);
+        _queuedBytes += bytes;
+        _paceTimer ??= Connection.Schedule(_bucket.UntilNext(), Drain);
+    }
+
+    /// <summary>The pace timer: handles queued lines, in order, as long as there are tokens; then waits for the next.</summary>
+    private void Drain()
+    {
+        _paceTimer = null;
+        while (_queued.Count > 0 && !_left && Connection.IsOpen)
+        {
+            // A too-long line costs no token: it is dropped, and answered in its turn.
+            string? line = _queued.Peek();
+            if (line is not null && !_bucket.TryTake())
+            {
+                _paceTimer = Connection.Schedule(_bucket.UntilNext(), Drain);
+                return;
+            }
+
+            _queued.Dequeue();
+            if (line is null)
+            {
+                TooLong();
+            }
+            else
+            {
+                _queuedBytes -= System.Text.Encoding.UTF8.GetByteCount(line) + 1;
+                Handle(line);
+            }
+        }
+    }
+
+    private void TooLong()
+    {
+        Reply($"! line too long (max {MaxLineLength} bytes)");
+        Strike();
+    }
+
+    private void RegisterDeadline()
+    {
+        _registerTimer = null;
+        if (_left || Member.Nick is not null)
+            return;
+        Reply("! too slow to choose a name; goodbye");
+        Leave(Farewell.Dropped);
     }
 
     private void Command(string line)
@@ -168,6 +247,10 @@ public sealed class ChatProtocol : LineProtocol
         if (_left || _member is null)
             return;
         _left = true;
+        _queued.Clear();
+        _queuedBytes = 0;
+        _paceTimer?.Dispose();
+        _registerTimer?.Dispose();
         _hub.Leave(_member, how, message);
     }
 

@@ -64,4 +64,15 @@ public interface IChatHub
     /// <param name="how">What the room is told.</param>
     /// <param name="message">For <see cref="Farewell.Quit"/>: the quit message, or empty.</param>
     void Leave(ChatMember member, Farewell how, string message = "");
+
+    /// <summary>
+    /// The server is stopping, and members are about to be told goodbye one by one: from now on
+    /// talk, actions and private messages are refused (<c>! not sent: the server is shutting
+    /// down</c>), so none reaches only the members not yet gone; one that began before is
+    /// delivered to everyone first. Idempotent. By default nothing: a hub whose state lives
+    /// elsewhere (<see cref="RemoteChatHub"/>) is closed there, before its members are told.
+    /// </summary>
+    void BeginShutdown()
+    {
+    }
 }

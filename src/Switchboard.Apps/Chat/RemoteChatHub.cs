@@ -84,7 +84,8 @@ public sealed class RemoteChatHub : IChatHub
 
     /// <summary>
     /// From the hub: the member's id, then an encoded line; or the id alone, which is the hub's
-    /// <see cref="ChatMember.Close"/> (a line is never empty: it ends in <c>\n</c>).
+    /// <see cref="ChatMember.Close"/> (a line is never empty: it ends in <c>\n</c>); or the id, a
+    /// NUL and the member's name, which the hub gave or took (a line never starts with NUL).
     /// </summary>
     private void Deliver(ReadOnlySpan<byte> message)
     {
@@ -103,6 +104,8 @@ public sealed class RemoteChatHub : IChatHub
             return;
         if (line.IsEmpty)
             member.Close();
+        else if (line[0] == 0)
+            member.Nick = line.Length == 1 ? null : System.Text.Encoding.UTF8.GetString(line[1..]);
         else
             member.Deliver(line);
     }

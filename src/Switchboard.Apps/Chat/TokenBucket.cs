@@ -8,12 +8,25 @@ internal sealed class TokenBucket(double rate, int burst, TimeProvider clock)
 
     public bool TryTake()
     {
-        long now = clock.GetTimestamp();
-        _tokens = Math.Min(burst, _tokens + (clock.GetElapsedTime(_last, now).TotalSeconds * rate));
-        _last = now;
+        Refill();
         if (_tokens < 1)
             return false;
         _tokens -= 1;
         return true;
+    }
+
+    /// <summary>How long until a token is there to take (zero if one is now).</summary>
+    public TimeSpan UntilNext()
+    {
+        Refill();
+        double seconds = (1 - _tokens) / rate;
+        return _tokens >= 1 || !double.IsFinite(seconds) ? TimeSpan.Zero : TimeSpan.FromSeconds(seconds);
+    }
+
+    private void Refill()
+    {
+        long now = clock.GetTimestamp();
+        _tokens = Math.Min(burst, _tokens + (clock.GetElapsedTime(_last, now).TotalSeconds * rate));
+        _last = now;
     }
 }

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Hosting;
 
@@ -13,19 +14,22 @@ public sealed class ParentChannel
 {
     private readonly Socket _socket;
     private readonly Lock _sendLock = new();
+    private readonly ManualResetEventSlim _handlerSet = new();
     private MessageHandler? _received;
-    private Thread? _reader;
 
     internal ParentChannel(SafeSocketHandle control)
     {
-        // The parent made the pair non-blocking; this end is read by a thread of its own, blocking.
+        // The parent made the pair non-blocking; this end is read by a thread of its own, blocking,
+        // from the start: the parent's stop must be heard even by a worker that takes no messages.
         Interop.Interop.Fcntl.SetNonBlocking(control, false);
         _socket = new Socket(control);
+        new Thread(Read) { IsBackground = true, Name = "switchboard-parent-link" }.Start();
     }
 
     /// <summary>
     /// Messages from the parent, delivered one at a time, in order, on the channel's own thread.
-    /// Setting it starts reading.
+    /// Messages wait until it is set. When the server stops, the parent's stop comes this way too,
+    /// after its last messages: the worker then stops as on SIGTERM, once those are handled.
     /// </summary>
     /// <exception cref="ArgumentNullException">Set to null: there would be no one to deliver to.</exception>
     /// <exception cref="InvalidOperationException">A handler was already set.</exception>
@@ -40,8 +44,7 @@ public sealed class ParentChannel
                 if (_received is not null)
                     throw new InvalidOperationException("The parent channel has one reader.");
                 _received = value;
-                _reader = new Thread(Read) { IsBackground = true, Name = "switchboard-parent-link" };
-                _reader.Start();
+                _handlerSet.Set();
             }
         }
     }
@@ -83,7 +86,12 @@ public sealed class ParentChannel
             while (Frames.Read(_socket) is { } frame)
             {
                 if (frame[0] == Frames.Message)
+                {
+                    _handlerSet.Wait();
                     _received!(frame.AsSpan(1));
+                }
+                else if (frame[0] == Frames.Stop)
+                    ProcessControl.Signal(Environment.ProcessId, ProcessControl.SIGTERM); // as at any stop, after every message before
             }
         }
         catch (SocketException)

@@ -63,14 +63,25 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
     /// <summary>Asks every worker to say goodbye to its client and exit; <see cref="Stopped"/> completes when all have.</summary>
     public void Stop()
     {
+        var handler = settings.MessageHandler;
         lock (_lock)
         {
             if (_stopping)
                 return;
             _stopping = true;
             _backlogGuard?.Dispose();
+
+            // A handler stops sending to every worker first; then each worker's stop goes after
+            // what was sent to it, so a worker says goodbye only once it has passed all of that
+            // on. SIGTERM could overtake messages still on their way.
+            if (handler is not null)
+                StopHandler(handler);
             foreach (var worker in _workers)
-                worker.Terminate();
+            {
+                if (handler is null || !worker.Channel.SendStop())
+                    worker.Terminate();
+            }
+
             if (_workers.Count == 0)
                 _allExited.TrySetResult();
         }
@@ -276,6 +287,20 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
         }
     }
 
+    private void StopHandler(IWorkerMessageHandler handler)
+    {
+        try
+        {
+            handler.OnStopping();
+        }
+#pragma warning disable CA1031 // The user's handler must not keep the workers from stopping.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Log.StoppingHandlerFailed(_logger, e);
+        }
+    }
+
     private void Reap(WorkerHandle worker, IWorkerMessageHandler? handler)
     {
         try
@@ -357,6 +382,9 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
 
     private static partial class Log
     {
+        [LoggerMessage(Level = LogLevel.Error, Message = "The shared-state handler failed as the server began to stop; stopping the workers all the same")]
+        public static partial void StoppingHandlerFailed(ILogger logger, Exception exception);
+
         [LoggerMessage(Level = LogLevel.Error, Message = "The shared-state handler failed on a message from worker {Pid}")]
         public static partial void HandlerFailed(ILogger logger, int pid, Exception exception);
 

@@ -64,6 +64,12 @@ public sealed partial class WorkerChannel
         return false;
     }
 
+    /// <summary>
+    /// Queues the stop after the messages already queued: the worker reads it only once it has
+    /// handled them. False if it could not be queued (the channel is full or closed).
+    /// </summary>
+    internal bool SendStop() => Volatile.Read(ref _closed) == 0 && _outbound.Writer.TryWrite(Frames.Build(Frames.Stop, []));
+
     /// <summary>The worker is gone: later messages are dropped, silently.</summary>
     internal void Complete() => Close();
 

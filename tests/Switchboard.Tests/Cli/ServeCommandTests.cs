@@ -107,6 +107,8 @@ public sealed partial class ServeCommandTests
     [InlineData("switchboard: connections per worker must not be negative (got -1)", "serve", "echo", "-e", "forking", "--connections-per-worker", "-1")]
     [InlineData("switchboard: bad history -1: must be 0 or more", "serve", "chat", "--history", "-1")]
     [InlineData("switchboard: bad rate 0: must be more than 0 lines a second", "serve", "chat", "--rate", "0")]
+    [InlineData("switchboard: --register-timeout must be 0 or more seconds (got -1)", "serve", "chat", "--register-timeout", "-1")]
+    [InlineData("switchboard: --register-timeout must be at most 1000000 seconds (got 1E+20)", "serve", "chat", "--register-timeout", "1e20")]
     [InlineData("switchboard: --interval must be at most 1000000 seconds (got 1000000000000)", "serve", "time", "--interval", "1e12")]
     [InlineData("switchboard: --interval must be at least 0.001 seconds (got 0)", "serve", "time", "--interval", "0")]
     [InlineData("switchboard: --idle-timeout must be at most 1000000 seconds (got 1E+20)", "serve", "echo", "--idle-timeout", "1e20")]

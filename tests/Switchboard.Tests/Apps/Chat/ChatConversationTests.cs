@@ -30,7 +30,11 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
     /// <param name="engine">The engine's name.</param>
     /// <param name="rate">Lines a second per connection (burst: twice that); null for the default.</param>
     /// <param name="maxPendingBytes">The slow-consumer limit; null for the default.</param>
-    protected abstract Task<ChatServer> StartAsync(string engine, int? rate = null, int? maxPendingBytes = null);
+    /// <param name="registerTimeout">Seconds to choose a name; null for the default.</param>
+    protected abstract Task<ChatServer> StartAsync(string engine, int? rate = null, int? maxPendingBytes = null, double? registerTimeout = null);
+
+    /// <summary>How many members a test that wants a full room may have (with a talker besides).</summary>
+    protected virtual int RoomSize => 30;
 
     /// <summary>Stops every server this test started (at the end of each test).</summary>
     protected abstract Task StopAllAsync();
@@ -203,6 +207,113 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         await alice.ReadUntilAsync("* the server is shutting down; goodbye");
         await bob.ReadUntilAsync("* the server is shutting down; goodbye");
         Assert.Null(await bob.ReadLineAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_paste_far_over_the_burst_is_paced_and_arrives_whole_and_in_order(string engine)
+    {
+        // 20 lines a second, a burst of 40: 60 lines at once (a paste, or what piled up while the
+        // server was stalled) are more than the burst, fewer than the queue's 100.
+        const int Lines = 60;
+        var server = await StartAsync(engine, rate: 20);
+        var listener = await JoinAsync(server, "listener");
+        var paster = await JoinAsync(server, "paster");
+        await listener.ReadUntilAsync("* paster joined #lobby (2 here)");
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await paster.SendAsync(string.Concat(Enumerable.Range(0, Lines).Select(i => $"line {i}\n")) + "/who\n");
+
+        for (int i = 0; i < Lines; i++)
+            Assert.Equal($"<paster> line {i}", await listener.ReadLineAsync());
+        Assert.Equal("* in #lobby: listener, paster", await paster.ReadLineAsync()); // nothing else: no "! slow down"
+
+        // Paced, not all at once: 21 lines past the 40 the bucket held take at least a second.
+        Assert.True(started.Elapsed >= TimeSpan.FromSeconds(0.9), $"61 lines at 20/s (burst 40) handled in {started.Elapsed}");
+        await listener.SendAsync("/who\n");
+        Assert.Equal("* in #lobby: listener, paster", await listener.ReadLineAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task More_lines_queued_than_the_limit_is_a_goodbye_and_the_room_is_told(string engine)
+    {
+        // One line a second (burst 2): of 150 lines at once, 2 are handled and 100 wait; the next overflows.
+        var server = await StartAsync(engine, rate: 1);
+        var alice = await JoinAsync(server, "alice");
+        var mallory = await JoinAsync(server, "mallory");
+        await alice.ReadUntilAsync("* mallory joined #lobby (2 here)");
+
+        await mallory.SendAsync(string.Concat(Enumerable.Range(0, 150).Select(i => $"flood {i}\n")));
+
+        await mallory.ReadUntilAsync("! too many lines queued (max 100); goodbye");
+        Assert.True(await mallory.WaitForCloseAsync());
+        await alice.ReadUntilAsync("* mallory quit (connection closed)");
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_client_that_never_chooses_a_name_is_told_and_closed_after_the_register_timeout(string engine)
+    {
+        var server = await StartAsync(engine, registerTimeout: 1);
+        var alice = await JoinAsync(server, "alice"); // connected first, so her deadline passes first
+        using var lurker = await TestClient.ConnectAsync(server.EndPoint);
+        await lurker.ReadUntilAsync("* welcome", prefix: true);
+        await lurker.SendAsync("/who\n");
+        Assert.Equal("! choose a name first: /nick NAME", await lurker.ReadLineAsync());
+
+        Assert.Equal("! too slow to choose a name; goodbye", await lurker.ReadLineAsync());
+        Assert.True(await lurker.WaitForCloseAsync());
+
+        // Alice, who chose a name in time, is still there.
+        await alice.SendAsync("/who\n");
+        Assert.Equal("* in #lobby: alice", await alice.ReadLineAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_line_said_during_shutdown_reaches_all_of_the_room_or_none_of_it(string engine)
+    {
+        int Members = RoomSize;
+        var server = await StartAsync(engine, rate: 100_000);
+        var members = new List<TestClient>();
+        for (int m = 0; m < Members; m++)
+            members.Add(await JoinAsync(server, $"m{m}"));
+        var talker = await JoinAsync(server, "talker");
+        foreach (var member in members)
+            await member.ReadUntilAsync($"* talker joined #lobby ({Members + 1} here)");
+
+        // The talker talks until the server closes it; meanwhile the server stops.
+        using var stopTalking = new CancellationTokenSource();
+        var talking = Task.Run(async () =>
+        {
+            try
+            {
+                for (int i = 0; !stopTalking.IsCancellationRequested; i++)
+                    await talker.SendAsync($"t{i}\n");
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // Closed by the server: done.
+            }
+        });
+        await members[0].ReadUntilAsync("<talker> t100");
+        var stopping = server.StopAsync();
+
+        var heard = await Task.WhenAll(members.Select(async member =>
+        {
+            string text = System.Text.Encoding.UTF8.GetString(await member.ReadToEndAsync());
+            Assert.Contains("* the server is shutting down; goodbye\n", text, StringComparison.Ordinal);
+            // Past t100, which m0 has already read.
+            return text.Split('\n').Where(l => l.StartsWith("<talker> t", StringComparison.Ordinal))
+                .Select(l => int.Parse(l["<talker> t".Length..], System.Globalization.CultureInfo.InvariantCulture)).Where(i => i > 100).ToArray();
+        }));
+        await stopTalking.CancelAsync();
+        await talking;
+        await stopping;
+
+        for (int m = 1; m < Members; m++)
+            Assert.True(heard[0].SequenceEqual(heard[m]), $"m0 heard {heard[0].Length} lines, last t{heard[0].LastOrDefault()}; m{m} heard {heard[m].Length}, last t{heard[m].LastOrDefault()}");
     }
 
     private async Task<TestClient> JoinAsync(ChatServer server, string nick, bool expectJoined = true)

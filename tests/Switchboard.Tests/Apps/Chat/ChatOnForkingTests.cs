@@ -17,7 +17,10 @@ public sealed class ChatOnForkingTests : ChatConversationTests<ChatOnForkingTest
 
     public static IEnumerable<string> EngineNames => ["forking"];
 
-    protected override async Task<ChatServer> StartAsync(string engine, int? rate = null, int? maxPendingBytes = null)
+    /// <summary>Within the 8 workers the server is started with, one for the talker.</summary>
+    protected override int RoomSize => 7;
+
+    protected override async Task<ChatServer> StartAsync(string engine, int? rate = null, int? maxPendingBytes = null, double? registerTimeout = null)
     {
         // One spare worker keeps process starts (a runtime each) to what the test needs.
         List<string> args = ["serve", "chat", "--port", "0", "--engine", engine, "--workers", "1..8"];
@@ -25,6 +28,8 @@ public sealed class ChatOnForkingTests : ChatConversationTests<ChatOnForkingTest
             args.AddRange(["--rate", r.ToString(CultureInfo.InvariantCulture)]);
         if (maxPendingBytes is { } max)
             args.AddRange(["--max-pending", max.ToString(CultureInfo.InvariantCulture)]);
+        if (registerTimeout is { } seconds)
+            args.AddRange(["--register-timeout", seconds.ToString(CultureInfo.InvariantCulture)]);
         var process = CliProcess.Start([.. args]);
         _processes.Add(process);
         var (endPoint, _) = await process.ReadListeningLineAsync();

@@ -21,10 +21,12 @@ public sealed class ChatOverSocketsTests : ChatConversationTests<ChatOverSockets
         await alice.ReadUntilAsync("* in #lobby: alice");
     }
 
-    protected override Task<ChatServer> StartAsync(string engine, int? rate = null, int? maxPendingBytes = null)
+    protected override Task<ChatServer> StartAsync(string engine, int? rate = null, int? maxPendingBytes = null, double? registerTimeout = null)
     {
         var hub = new ChatHub();
         var chat = rate is { } r ? new ChatOptions { Rate = r, Burst = 2 * r } : new ChatOptions();
+        if (registerTimeout is { } seconds)
+            chat = chat with { RegisterTimeout = TimeSpan.FromSeconds(seconds) };
         var options = new ServerOptions { MaxLineLength = ChatOptions.DefaultMaxLineLength };
         if (maxPendingBytes is { } max)
             options = options with { MaxPendingBytes = max };

@@ -282,10 +282,10 @@ public sealed class ChatProtocolTests
     }
 
     [Fact]
-    public void Flooding_gets_slow_down_then_a_disconnect_and_the_rate_recovers()
+    public void Lines_over_the_rate_wait_their_turn_and_their_answers_keep_the_order()
     {
         var clock = new ManualTimeProvider();
-        var options = new ChatOptions { Rate = 1, Burst = 3, StrikesBeforeDisconnect = 5 };
+        var options = new ChatOptions { Rate = 1, Burst = 3 };
         var alice = ChatUser.Named(_hub, "alice", options, clock);
         var bob = ChatUser.Named(_hub, "bob", options, clock);
         clock.Advance(TimeSpan.FromSeconds(10));
@@ -293,17 +293,139 @@ public sealed class ChatProtocolTests
 
         for (int i = 0; i < 4; i++)
             bob.Type($"line {i}");
-        Assert.Equal(["! slow down"], bob.Read());
+        bob.Type("/who");
+        bob.Transport.Receive(new string('x', 600) + "\n"); // too long: answered in its turn too
+        Assert.Empty(bob.Read());
         Assert.Equal(["<bob> line 0", "<bob> line 1", "<bob> line 2"], alice.Read());
 
-        clock.Advance(TimeSpan.FromSeconds(1));
-        bob.Type("after a pause");
-        Assert.Equal(["<bob> after a pause"], alice.Read());
+        Advance(bob, clock, TimeSpan.FromSeconds(1));
+        Assert.Equal(["<bob> line 3"], alice.Read());
+        Assert.Empty(bob.Read());
 
-        for (int i = 0; i < 5; i++)
-            bob.Type("spam");
+        Advance(bob, clock, TimeSpan.FromSeconds(1));
+        Assert.Equal(["* in #lobby: alice, bob", "! line too long (max 512 bytes)"], bob.Read());
+        Assert.Null(bob.Transport.DisconnectReason);
+    }
+
+    [Fact]
+    public void A_full_queue_is_a_goodbye_and_the_room_is_told()
+    {
+        var clock = new ManualTimeProvider();
+        var options = new ChatOptions { Rate = 1, Burst = 2, MaxQueuedLines = 5 };
+        var alice = ChatUser.Named(_hub, "alice", options, clock);
+        var bob = ChatUser.Named(_hub, "bob", options, clock);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        alice.Read();
+
+        for (int i = 0; i < 7; i++)
+            bob.Type($"line {i}"); // 2 at once, 5 queued
+        Assert.Empty(bob.Read());
+        Assert.Null(bob.Transport.DisconnectReason);
+
+        bob.Type("one too many");
+
+        Assert.Equal(["! too many lines queued (max 5); goodbye"], bob.Read());
         Assert.Equal(DisconnectReason.LocalClosed, bob.Transport.DisconnectReason);
-        Assert.Equal("! too many dropped lines; goodbye", bob.Read()[^1]);
+        Assert.Equal(["<bob> line 0", "<bob> line 1", "* bob quit (connection closed)"], alice.Read());
+    }
+
+    [Fact]
+    public void Queued_bytes_are_limited_too()
+    {
+        var clock = new ManualTimeProvider();
+        var options = new ChatOptions { Rate = 1, Burst = 1, MaxQueuedBytes = 1000 };
+        var bob = ChatUser.Named(_hub, "bob", options, clock);
+        clock.Advance(TimeSpan.FromSeconds(10));
+
+        bob.Type("first");
+        bob.Type(new string('y', 400));
+        bob.Type(new string('y', 400));
+        Assert.Null(bob.Transport.DisconnectReason);
+        bob.Type(new string('y', 400));
+
+        Assert.Equal(["! too many lines queued (max 100); goodbye"], bob.Read());
+        Assert.Equal(DisconnectReason.LocalClosed, bob.Transport.DisconnectReason);
+    }
+
+    [Fact]
+    public void Quit_queued_behind_talk_is_handled_in_its_turn()
+    {
+        var clock = new ManualTimeProvider();
+        var options = new ChatOptions { Rate = 1, Burst = 1 };
+        var alice = ChatUser.Named(_hub, "alice", options, clock);
+        var bob = ChatUser.Named(_hub, "bob", options, clock);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        alice.Read();
+
+        bob.Type("one");
+        bob.Type("two");
+        bob.Type("/quit later");
+        bob.Type("never said");
+        Assert.Equal(["<bob> one"], alice.Read());
+
+        Advance(bob, clock, TimeSpan.FromSeconds(1));
+        Assert.Equal(["<bob> two"], alice.Read());
+        Assert.Null(bob.Transport.DisconnectReason);
+        Advance(bob, clock, TimeSpan.FromSeconds(1));
+
+        Assert.Equal(["* bye"], bob.Read());
+        Assert.Equal(DisconnectReason.LocalClosed, bob.Transport.DisconnectReason);
+        Assert.Equal(["* bob quit (later)"], alice.Read());
+    }
+
+    [Fact]
+    public void Strikes_still_end_a_connection_that_sends_only_garbage()
+    {
+        var bob = ChatUser.Named(_hub, "bob", new ChatOptions { StrikesBeforeDisconnect = 3 });
+
+        for (int i = 0; i < 3; i++)
+            bob.Transport.Receive("\0\0\n");
+
+        Assert.Equal(["! not UTF-8 text", "! not UTF-8 text", "! not UTF-8 text", "! too many dropped lines; goodbye"], bob.Read());
+        Assert.Equal(DisconnectReason.LocalClosed, bob.Transport.DisconnectReason);
+    }
+
+    [Fact]
+    public void No_name_within_the_register_timeout_is_a_goodbye()
+    {
+        var options = new ChatOptions { RegisterTimeout = TimeSpan.FromSeconds(30) };
+        var named = new ChatUser(_hub, options);
+        var lurker = new ChatUser(_hub, options);
+        named.Type("/nick alice");
+        named.Read();
+        lurker.Read();
+
+        named.Transport.AdvanceTime(TimeSpan.FromSeconds(30));
+        lurker.Transport.AdvanceTime(TimeSpan.FromSeconds(29));
+        Assert.Empty(lurker.Read());
+        lurker.Transport.AdvanceTime(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(["! too slow to choose a name; goodbye"], lurker.Read());
+        Assert.Equal(DisconnectReason.LocalClosed, lurker.Transport.DisconnectReason);
+        Assert.Null(named.Transport.DisconnectReason);
+        Assert.Empty(named.Read());
+    }
+
+    [Fact]
+    public void Talk_after_shutdown_began_is_refused_whole()
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = ChatUser.Named(_hub, "bob");
+        alice.Read();
+
+        _hub.BeginShutdown();
+        bob.Type("hello?");
+        bob.Type("/me waves");
+        bob.Type("/msg alice psst");
+
+        Assert.Equal(["! not sent: the server is shutting down", "! not sent: the server is shutting down", "! not sent: the server is shutting down"], bob.Read());
+        Assert.Empty(alice.Read());
+    }
+
+    private static void Advance(ChatUser user, ManualTimeProvider clock, TimeSpan by)
+    {
+        clock.Advance(by); // the bucket's clock first, so a timer that comes due finds its token
+        user.Transport.AdvanceTime(by);
     }
 
     [Fact]

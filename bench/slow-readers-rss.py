@@ -74,16 +74,19 @@ def main():
 
     server = subprocess.Popen(
         ["dotnet", a.dll, "serve", "chat", "--engine", a.engine, "--port", "0", "--rate", "1000000",
-         "--log-level", "Warning", *a.extra],
+         "--log-level", "Information", *a.extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first = server.stdout.readline()
     port = int(first.split()[2].rsplit(":", 1)[1])
     slow_drops = [0]
+    collections = []
 
     def count_drops():
         for line in server.stderr:
             if "reads too slowly" in line:
                 slow_drops[0] += 1
+            elif "collected garbage" in line:
+                collections.append(line.strip())
     threading.Thread(target=count_drops, daemon=True).start()
 
     pid = server.pid
@@ -168,6 +171,8 @@ def main():
     print(f"engine={a.engine} readers={a.readers} line={a.line}B fill={a.fill}B per reader (took {fill_s:.1f} s) flags={' '.join(a.extra) or '(defaults)'}")
     print(f"RSS MB: before {before:.0f}, peak {peak[0]:.0f}, at end of fill {at_peak:.0f}, at drop {at_drop:.0f}, 10 s after drop {after:.0f}")
     print(f"readers dropped by the server as too slow: {slow_drops[0]}; closing all took {close_s*1000:.0f} ms")
+    for line in collections:
+        print(f"server: {line}")
     print(f"observer delay ms during fill: p50 {percentile(delays, .5):.1f} p99 {percentile(delays, .99):.1f} max {max(delays, default=float('nan')):.1f} (n={len(delays)})")
     print(f"observer delay ms after drop:  p50 {percentile(drop_delays, .5):.1f} p99 {percentile(drop_delays, .99):.1f} max {max(drop_delays, default=float('nan')):.1f} (n={len(drop_delays)})")
 

@@ -187,14 +187,19 @@ internal abstract partial class ConnectionBase
     /// <summary>The writer failed: it stops, returning its chunk if it had one, and the output is discarded.</summary>
     protected void AbandonOutput()
     {
+        long dropped;
         lock (_output)
         {
             if (_writer.IsLent)
                 _writer.Return();
             _writer.Stop();
             _writer.Discard();
-            _output.Clear();
+            dropped = _output.Clear();
         }
+
+        // A peer that went away while its output was flushed (a close waits for it): still counted.
+        if (dropped > 0)
+            _budget?.OnDropped(dropped);
     }
 
     /// <summary>The transport calls this when its writer found the output empty: a closing connection may now close.</summary>

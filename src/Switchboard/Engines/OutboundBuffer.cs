@@ -79,12 +79,15 @@ internal sealed class OutboundBuffer(OutputBudget? budget = null)
     }
 
     /// <summary>Discards everything and returns the segments to the pool.</summary>
-    public void Clear()
+    /// <returns>The bytes discarded that counted in the server-wide total.</returns>
+    public long Clear()
     {
+        long uncounted = _budget is null ? 0 : Length;
         _budget?.Add(-Length);
         while (_head is { } head)
             ReleaseHead(head);
         Length = 0;
+        return uncounted;
     }
 
     /// <summary>

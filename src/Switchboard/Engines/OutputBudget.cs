@@ -39,7 +39,11 @@ internal sealed partial class OutputBudget(long limit, Func<IEnumerable<Connecti
     /// <summary>True if the total is over the cap: the caller should call <see cref="Enforce"/>, outside its locks.</summary>
     public bool IsOver => limit > 0 && Interlocked.Read(ref _total) > limit;
 
-    public void Add(long bytes) => Interlocked.Add(ref _total, bytes);
+    public void Add(long bytes)
+    {
+        if (bytes != 0)
+            Interlocked.Add(ref _total, bytes);
+    }
 
     /// <summary>
     /// A connection closed with <paramref name="bytes"/> still queued. Its segments become garbage

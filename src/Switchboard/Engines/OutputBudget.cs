@@ -26,10 +26,17 @@ internal sealed partial class OutputBudget(long limit, Func<IEnumerable<Connecti
     /// <summary>How long after the threshold is passed the reclaim runs: the transports free a dropped queue's segments as their sends return.</summary>
     internal static readonly TimeSpan ReclaimDelay = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The least time from one reclaim to the next: clients that fill their queues and get dropped
+    /// over and over must not stop the server for a collection every second.
+    /// </summary>
+    internal static readonly TimeSpan ReclaimInterval = TimeSpan.FromSeconds(5);
+
     private readonly Lock _enforcing = new();
     private long _total;
     private long _dropped;
     private int _reclaimScheduled;
+    private long _lastReclaim = long.MinValue; // Stopwatch timestamp
 
     /// <summary>Bytes queued by all connections (those not yet closed), now.</summary>
     public long Total => Interlocked.Read(ref _total);
@@ -61,12 +68,22 @@ internal sealed partial class OutputBudget(long limit, Func<IEnumerable<Connecti
 
     private async Task ReclaimAsync()
     {
-        await Task.Delay(ReclaimDelay).ConfigureAwait(false);
+        var delay = ReclaimDelay;
+        long last = Interlocked.Read(ref _lastReclaim);
+        if (last != long.MinValue)
+        {
+            var sinceLast = System.Diagnostics.Stopwatch.GetElapsedTime(last);
+            if (ReclaimInterval - sinceLast > delay)
+                delay = ReclaimInterval - sinceLast;
+        }
+
+        await Task.Delay(delay).ConfigureAwait(false);
         long dropped = Interlocked.Exchange(ref _dropped, 0);
         long before = Environment.WorkingSet;
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         double ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        Interlocked.Exchange(ref _lastReclaim, System.Diagnostics.Stopwatch.GetTimestamp());
         Log.Reclaimed(logger, dropped / (1024 * 1024), before / (1024 * 1024), Environment.WorkingSet / (1024 * 1024), ms);
         Volatile.Write(ref _reclaimScheduled, 0);
         if (Volatile.Read(ref _dropped) >= ReclaimThreshold && Interlocked.Exchange(ref _reclaimScheduled, 1) == 0)
@@ -80,6 +97,10 @@ internal sealed partial class OutputBudget(long limit, Func<IEnumerable<Connecti
     /// </summary>
     public void Enforce()
     {
+        // A drop tells the app, whose goodbye to the others may send, on this thread, and come
+        // back here: the pass under way goes on, and looks at the total before each drop.
+        if (_enforcing.IsHeldByCurrentThread)
+            return;
         while (IsOver)
         {
             if (!_enforcing.TryEnter())
@@ -112,6 +133,8 @@ internal sealed partial class OutputBudget(long limit, Func<IEnumerable<Connecti
             long total = Total;
             if (total <= limit)
                 return;
+            if (connection.Reason is not null)
+                continue; // closed since the snapshot: no longer counted
             Log.TotalOverLimit(logger, connection.RemoteEndPoint, pending, total, limit);
             connection.Disconnect(DisconnectReason.SlowConsumer);
         }

@@ -56,6 +56,28 @@ internal static partial class ServeCommand
         HelpName = "bytes",
     };
 
+    private static readonly Option<long> MaxPendingTotalOption = new("--max-pending-total")
+    {
+        Description = "Bytes of unsent output all clients together may have queued (forking: per worker); past it the clients " +
+                      "with the most queued are disconnected as too slow, biggest first. 0: no cap",
+        DefaultValueFactory = _ => Defaults.MaxPendingTotalBytes,
+        HelpName = "bytes",
+    };
+
+    private static readonly Option<long> MaxPendingSoftOption = new("--max-pending-soft")
+    {
+        Description = "A client whose unsent output stays over this many bytes for --max-pending-soft-seconds is disconnected as too slow. 0: off",
+        DefaultValueFactory = _ => Defaults.MaxPendingSoftBytes,
+        HelpName = "bytes",
+    };
+
+    private static readonly Option<double> MaxPendingSoftSecondsOption = new("--max-pending-soft-seconds")
+    {
+        Description = "How long a client's unsent output may stay over --max-pending-soft. 0: off",
+        DefaultValueFactory = _ => Defaults.MaxPendingSoftTime.TotalSeconds,
+        HelpName = "seconds",
+    };
+
     private static readonly Option<int?> MaxLineOption = new("--max-line")
     {
         Description = $"Longest line, in bytes, a line-based app accepts [default: {DefaultsPerApp(a => a.DefaultMaxLineLength)}]. " +
@@ -150,8 +172,8 @@ internal static partial class ServeCommand
             "serve",
             "Serve an app until Ctrl-C or SIGTERM. Prints 'listening on IP:PORT (APP, ENGINE)' on stdout when ready; logs go to stderr.")
         {
-            AppArgument, EngineOption, HostOption, PortOption, MaxConnectionsOption, MaxPendingOption, MaxLineOption,
-            IdleTimeoutOption, BacklogOption, ShutdownTimeoutOption,
+            AppArgument, EngineOption, HostOption, PortOption, MaxConnectionsOption, MaxPendingOption, MaxPendingTotalOption,
+            MaxPendingSoftOption, MaxPendingSoftSecondsOption, MaxLineOption, IdleTimeoutOption, BacklogOption, ShutdownTimeoutOption,
         };
         foreach (var (option, _) in EngineOptions)
             command.Options.Add(option);
@@ -178,7 +200,8 @@ internal static partial class ServeCommand
         if (!Cli.TryGetSeconds(parse, IntervalOption, AppSettings.MinInterval.TotalSeconds, out var interval, out string? error)
             || !Cli.TryGetSeconds(parse, IdleTimeoutOption, 0, out var idleTimeout, out error)
             || !Cli.TryGetSeconds(parse, ShutdownTimeoutOption, 0, out var shutdownTimeout, out error)
-            || !Cli.TryGetSeconds(parse, RegisterTimeoutOption, 0, out var registerTimeout, out error))
+            || !Cli.TryGetSeconds(parse, RegisterTimeoutOption, 0, out var registerTimeout, out error)
+            || !Cli.TryGetSeconds(parse, MaxPendingSoftSecondsOption, 0, out var softTime, out error))
             return Cli.Fail(ExitCodes.Usage, error);
 
         using var loggerFactory = CreateLoggerFactory(parse.GetValue(LogLevelOption));
@@ -201,6 +224,9 @@ internal static partial class ServeCommand
                 Backlog = parse.GetValue(BacklogOption),
                 MaxConnections = parse.GetValue(MaxConnectionsOption),
                 MaxPendingBytes = parse.GetValue(MaxPendingOption),
+                MaxPendingTotalBytes = parse.GetValue(MaxPendingTotalOption),
+                MaxPendingSoftBytes = parse.GetValue(MaxPendingSoftOption),
+                MaxPendingSoftTime = softTime,
                 MaxLineLength = parse.GetValue(MaxLineOption) ?? app.DefaultMaxLineLength,
                 IdleTimeout = idleTimeout,
                 ShutdownTimeout = shutdownTimeout,

@@ -28,6 +28,24 @@ public sealed record ServerOptions
     /// </summary>
     public long MaxPendingBytes { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// The most output all connections together may have queued and unsent (in a forking server:
+    /// each worker process). Past it the connections with the most queued are disconnected as
+    /// slow consumers, biggest first, until the total is under it again. Zero: no cap.
+    /// Default: 256 MiB.
+    /// </summary>
+    public long MaxPendingTotalBytes { get; init; } = 256 * 1024 * 1024;
+
+    /// <summary>
+    /// A soft limit on one connection's queued output: a connection whose queue stays over it for
+    /// longer than <see cref="MaxPendingSoftTime"/> is disconnected as a slow consumer. Zero turns
+    /// it off, and so does a value at or over <see cref="MaxPendingBytes"/>. Default: 256 KiB.
+    /// </summary>
+    public long MaxPendingSoftBytes { get; init; } = 256 * 1024;
+
+    /// <summary>How long a queue may stay over <see cref="MaxPendingSoftBytes"/>. Zero turns the soft limit off. Default: 10 s.</summary>
+    public TimeSpan MaxPendingSoftTime { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Disconnect a connection after this long with nothing sent or received. Zero (the default) disables it.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.Zero;
 
@@ -50,6 +68,12 @@ public sealed record ServerOptions
             throw new ArgumentException($"max connections must be at least 1 (got {MaxConnections})");
         if (MaxPendingBytes < 1)
             throw new ArgumentException($"max pending bytes must be at least 1 (got {MaxPendingBytes})");
+        if (MaxPendingTotalBytes < 0)
+            throw new ArgumentException($"max pending total bytes must not be negative (got {MaxPendingTotalBytes}); 0 means no cap");
+        if (MaxPendingSoftBytes < 0)
+            throw new ArgumentException($"max pending soft bytes must not be negative (got {MaxPendingSoftBytes}); 0 turns the soft limit off");
+        if (MaxPendingSoftTime < TimeSpan.Zero)
+            throw new ArgumentException($"max pending soft time must not be negative (got {MaxPendingSoftTime}); 0 turns the soft limit off");
         if (IdleTimeout < TimeSpan.Zero)
             throw new ArgumentException($"idle timeout must not be negative (got {IdleTimeout})");
         if (MaxLineLength < 1)

@@ -19,4 +19,7 @@ public interface IServerProbe
     void SawPending(long pending);
 
     void Received(int bytes);
+
+    /// <summary>Connection <paramref name="id"/> has at least the output queued that a <c>flood-to</c> asked for.</summary>
+    void Filled(long id, long pending);
 }

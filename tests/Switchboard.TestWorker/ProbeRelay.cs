@@ -24,6 +24,8 @@ public sealed class ProbeRelay(ParentChannel parent) : IServerProbe
 
     public void Received(int bytes) => Send($"received {bytes}");
 
+    public void Filled(long id, long pending) => Send($"filled {id} {pending}");
+
     private void Send(string report) => parent.Send(Encoding.UTF8.GetBytes(report));
 }
 
@@ -49,6 +51,9 @@ public sealed class ProbeRelayHost(IServerProbe probe) : IWorkerMessageHandler
                 break;
             case "pending":
                 probe.SawPending(long.Parse(words[1], CultureInfo.InvariantCulture));
+                break;
+            case "filled":
+                probe.Filled(long.Parse(words[1], CultureInfo.InvariantCulture), long.Parse(words[2], CultureInfo.InvariantCulture));
                 break;
             case "received":
                 probe.Received(int.Parse(words[1], CultureInfo.InvariantCulture));

@@ -91,6 +91,27 @@ public sealed class ScriptedProtocol(IServerProbe probe) : LineProtocol
                     probe.SawPending(Connection.PendingBytes);
                 });
                 break;
+            case "flood-to":
+                // Queues output (the kernel's buffers first) until N bytes wait in the server's
+                // queue, then stops and reports it.
+                long target = long.Parse(argument, CultureInfo.InvariantCulture);
+                bool filled = false;
+                IDisposable? flooding = null;
+                flooding = Connection.Every(TimeSpan.FromMilliseconds(1), () =>
+                {
+                    if (filled)
+                        return;
+                    if (Connection.PendingBytes >= target)
+                    {
+                        filled = true;
+                        flooding?.Dispose();
+                        probe.Filled(Connection.Id, Connection.PendingBytes);
+                        return;
+                    }
+
+                    Connection.Send(Filler);
+                });
+                break;
             default:
                 SendLine($"unknown command: {line}");
                 break;

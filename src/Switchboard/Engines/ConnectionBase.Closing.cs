@@ -73,10 +73,12 @@ internal abstract partial class ConnectionBase
     /// <summary>Closes at once with <paramref name="reason"/>; the first reason wins. Idempotent.</summary>
     public void Disconnect(DisconnectReason reason, Exception? error = null)
     {
+        long dropped;
         lock (_output)
         {
             if (!_life.TryClose(reason))
                 return;
+            dropped = _output.StopCounting(); // out of the server's total now, freed when the transport discards it
         }
 
         // An idle connection has nothing in flight either way: a FIN, like a close, on every
@@ -84,6 +86,8 @@ internal abstract partial class ConnectionBase
         bool graceful = reason is DisconnectReason.LocalClosed or DisconnectReason.RemoteClosed or DisconnectReason.ServerShutdown
             or DisconnectReason.IdleTimeout;
         CloseTransport(graceful);
+        if (dropped > 0)
+            _budget?.OnDropped(dropped);
         LogDisconnected(reason, error);
         DeliverDisconnected();
     }

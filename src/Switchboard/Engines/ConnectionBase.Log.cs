@@ -19,6 +19,9 @@ internal abstract partial class ConnectionBase
         [LoggerMessage(Level = LogLevel.Warning, Message = "{Remote} reads too slowly: {Pending} bytes would be pending, over the limit of {Limit}")]
         public static partial void SlowConsumer(ILogger logger, EndPoint remote, long pending, long limit);
 
+        [LoggerMessage(Level = LogLevel.Warning, Message = "{Remote} reads too slowly: {Pending} bytes pending, over the soft limit of {Limit} for {Seconds} s")]
+        public static partial void SlowConsumerSoft(ILogger logger, EndPoint remote, long pending, long limit, double seconds);
+
         [LoggerMessage(Level = LogLevel.Warning, Message = "{Remote} did not read its last {Pending} bytes within {Seconds} s; closing anyway")]
         public static partial void FlushTimedOut(ILogger logger, EndPoint remote, long pending, double seconds);
 

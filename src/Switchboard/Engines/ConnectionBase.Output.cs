@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Switchboard.Engines.Timers;
 using Switchboard.Protocols;
 
 namespace Switchboard.Engines;
@@ -13,10 +14,19 @@ namespace Switchboard.Engines;
 //   cleared as soon as no chunk is out, and a writer's TryTakeOutput clears what is left.
 // - A chunk handed out by TryTakeOutput stays valid until OnOutputWritten: the buffer never
 //   rewrites a region it has handed out (OutboundBuffer), and a discard leaves its segments alone.
+// - The buffer counts in the server's total (OutputBudget) until the connection is closed
+//   (Disconnect stops it counting, under this lock); a Send that leaves the total over the cap
+//   enforces it, outside the lock.
+// - _aboveSoft: the queue has been over Options.MaxPendingSoftBytes continuously since _softSince
+//   (timer ticks); _softCheck: a soft-limit check is scheduled (at most one at a time).
 internal abstract partial class ConnectionBase
 {
-    private readonly OutboundBuffer _output = new();
+    private readonly OutboundBuffer _output;
+    private readonly OutputBudget? _budget;
     private OutputWriter _writer;
+    private bool _aboveSoft;
+    private bool _softCheck;
+    private long _softSince;
 
     public long PendingBytes
     {
@@ -30,6 +40,7 @@ internal abstract partial class ConnectionBase
     public bool Send(ReadOnlySpan<byte> data)
     {
         bool startWriter = false;
+        bool scheduleSoftCheck = false;
         bool tooSlow;
         long pending;
         lock (_output)
@@ -45,6 +56,8 @@ internal abstract partial class ConnectionBase
                 _output.Append(data);
                 Debug.Assert(_output.Length <= Options.MaxPendingBytes, "output stays within its bound");
                 startWriter = _writer.TryClaim();
+                if (!_aboveSoft && _output.Length > Options.MaxPendingSoftBytes && SoftLimitOn)
+                    scheduleSoftCheck = PassedSoftLimit();
             }
         }
 
@@ -57,7 +70,57 @@ internal abstract partial class ConnectionBase
 
         if (startWriter)
             StartWriting();
+        if (scheduleSoftCheck)
+            ScheduleInternal(Options.MaxPendingSoftTime, CheckSoftLimit);
+        if (_budget is { IsOver: true })
+            _budget.Enforce();
         return true;
+    }
+
+    private bool SoftLimitOn => Options.MaxPendingSoftBytes > 0 && Options.MaxPendingSoftTime > TimeSpan.Zero;
+
+    /// <summary>The queue went over the soft limit (under the state lock): true if a check must be scheduled.</summary>
+    private bool PassedSoftLimit()
+    {
+        _aboveSoft = true;
+        _softSince = _timers.Now;
+        if (_softCheck)
+            return false;
+        _softCheck = true;
+        return true;
+    }
+
+    /// <summary>
+    /// The soft-limit timer: a connection whose queue has stayed over the soft limit for
+    /// <see cref="ServerOptions.MaxPendingSoftTime"/> is disconnected as a slow consumer; one that
+    /// went under since is looked at again when it next passes the limit.
+    /// </summary>
+    private void CheckSoftLimit()
+    {
+        long overFor;
+        long pending;
+        lock (_output)
+        {
+            if (_life.State != ConnectionState.Open || !_aboveSoft)
+            {
+                _softCheck = false;
+                return;
+            }
+
+            overFor = _timers.Now - _softSince;
+            pending = _output.Length;
+        }
+
+        long limit = Clock.ToTicks(Options.MaxPendingSoftTime);
+        if (overFor >= limit)
+        {
+            Log.SlowConsumerSoft(Logger, RemoteEndPoint, pending, Options.MaxPendingSoftBytes, Options.MaxPendingSoftTime.TotalSeconds);
+            Disconnect(DisconnectReason.SlowConsumer);
+        }
+        else
+        {
+            ScheduleInternal(Clock.ToTimeSpan(limit - overFor), CheckSoftLimit);
+        }
     }
 
     /// <summary>
@@ -100,6 +163,8 @@ internal abstract partial class ConnectionBase
         {
             _writer.Return();
             _output.Consume(count);
+            if (_aboveSoft && _output.Length <= Options.MaxPendingSoftBytes)
+                _aboveSoft = false;
         }
 
         if (count > 0)
@@ -122,14 +187,19 @@ internal abstract partial class ConnectionBase
     /// <summary>The writer failed: it stops, returning its chunk if it had one, and the output is discarded.</summary>
     protected void AbandonOutput()
     {
+        long dropped;
         lock (_output)
         {
             if (_writer.IsLent)
                 _writer.Return();
             _writer.Stop();
             _writer.Discard();
-            _output.Clear();
+            dropped = _output.Clear();
         }
+
+        // A peer that went away while its output was flushed (a close waits for it): still counted.
+        if (dropped > 0)
+            _budget?.OnDropped(dropped);
     }
 
     /// <summary>The transport calls this when its writer found the output empty: a closing connection may now close.</summary>

@@ -40,6 +40,8 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner
         _host = host;
         _timers = timers;
         _lastActivity = timers.Now;
+        _budget = host.OutputBudget;
+        _output = new OutboundBuffer(_budget);
     }
 
     public long Id { get; }

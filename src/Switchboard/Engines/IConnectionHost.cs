@@ -9,6 +9,9 @@ internal interface IConnectionHost
 
     ILogger Logger { get; }
 
+    /// <summary>The cap on all connections' queued output together, if the host keeps one.</summary>
+    OutputBudget? OutputBudget => null;
+
     /// <summary>Called once per connection, after <c>OnDisconnected</c> has run.</summary>
     void OnConnectionClosed(ConnectionBase connection);
 

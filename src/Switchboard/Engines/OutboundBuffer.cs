@@ -8,9 +8,12 @@ namespace Switchboard.Engines;
 /// sees it. Invariant: a region returned by <see cref="Peek"/> is never written to again, so a
 /// writer may send it outside the lock while others append.
 /// </summary>
-internal sealed class OutboundBuffer
+internal sealed class OutboundBuffer(OutputBudget? budget = null)
 {
     internal const int SegmentSize = 16 * 1024;
+
+    // The server-wide total this buffer counts in (null: none, or no longer: see StopCounting).
+    private OutputBudget? _budget = budget;
 
     // A singly linked chain, oldest first: no queue object or array per connection.
     private Segment? _head;
@@ -27,6 +30,7 @@ internal sealed class OutboundBuffer
 
     public void Append(ReadOnlySpan<byte> data)
     {
+        _budget?.Add(data.Length);
         while (!data.IsEmpty)
         {
             if (_tail is null || _tail.End == _tail.Array.Length)
@@ -61,6 +65,7 @@ internal sealed class OutboundBuffer
     /// <summary>Marks <paramref name="count"/> bytes from the front as sent.</summary>
     public void Consume(int count)
     {
+        _budget?.Add(-count);
         while (count > 0)
         {
             var head = _head!;
@@ -74,11 +79,29 @@ internal sealed class OutboundBuffer
     }
 
     /// <summary>Discards everything and returns the segments to the pool.</summary>
-    public void Clear()
+    /// <returns>The bytes discarded that counted in the server-wide total.</returns>
+    public long Clear()
     {
+        long uncounted = _budget is null ? 0 : Length;
+        _budget?.Add(-Length);
         while (_head is { } head)
             ReleaseHead(head);
         Length = 0;
+        return uncounted;
+    }
+
+    /// <summary>
+    /// Takes what is queued out of the server-wide total, for good: the connection is closed, and
+    /// its segments are freed as soon as no writer holds one (<c>Clear</c>).
+    /// </summary>
+    /// <returns>The bytes it took out.</returns>
+    public long StopCounting()
+    {
+        if (_budget is null)
+            return 0;
+        _budget.Add(-Length);
+        _budget = null;
+        return Length;
     }
 
     private void ReleaseHead(Segment head)

@@ -38,7 +38,11 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         Options = options;
         Logger = logger;
         _protocolFactory = protocolFactory;
+        OutputBudget = new OutputBudget(options.MaxPendingTotalBytes, () => _connections.Values, logger);
     }
+
+    /// <summary>All connections' queued output together, and its cap (<see cref="ServerOptions.MaxPendingTotalBytes"/>).</summary>
+    public OutputBudget OutputBudget { get; }
 
     public ServerOptions Options { get; }
 

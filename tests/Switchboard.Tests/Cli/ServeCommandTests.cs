@@ -115,6 +115,9 @@ public sealed partial class ServeCommandTests
     [InlineData("switchboard: --idle-timeout must be 0 or more seconds (got -1)", "serve", "echo", "--idle-timeout", "-1")]
     [InlineData("switchboard: --shutdown-timeout must be at most 1000000 seconds (got 1E+20)", "serve", "echo", "--shutdown-timeout", "1e20")]
     [InlineData("switchboard: --shutdown-timeout must be 0 or more seconds (got NaN)", "serve", "echo", "--shutdown-timeout", "NaN")]
+    [InlineData("switchboard: max pending total bytes must not be negative (got -1); 0 means no cap", "serve", "echo", "--max-pending-total", "-1")]
+    [InlineData("switchboard: max pending soft bytes must not be negative (got -5); 0 turns the soft limit off", "serve", "echo", "--max-pending-soft", "-5")]
+    [InlineData("switchboard: --max-pending-soft-seconds must be 0 or more seconds (got -1)", "serve", "echo", "--max-pending-soft-seconds", "-1")]
     public async Task Bad_input_is_one_clear_line_and_exit_code_2(string expected, params string[] args)
     {
         var (code, stdout, stderr) = await CliProcess.RunAsync(args);

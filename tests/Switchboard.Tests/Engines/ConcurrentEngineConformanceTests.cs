@@ -17,6 +17,59 @@ public abstract class ConcurrentEngineConformanceTests : EngineConformanceTests
     /// <summary>True if <see cref="Server.ConnectionCount"/> counts the connections (false where other processes serve them).</summary>
     protected virtual bool CountsConnectionsInThisProcess => true;
 
+    /// <summary>
+    /// True if all connections' queued output counts in one total (<see cref="ServerOptions.MaxPendingTotalBytes"/>);
+    /// false where each worker process keeps its own (forking).
+    /// </summary>
+    protected virtual bool SharesOneOutputTotal => true;
+
+    [Fact]
+    public async Task Over_the_total_cap_the_connection_with_the_biggest_queue_is_dropped_first()
+    {
+        var server = Start(TestProtocol.Scripted, new ServerOptions { MaxPendingTotalBytes = 350_000, MaxPendingSoftBytes = 0 });
+        using var big = await TestClient.ConnectAsync(server.LocalEndPoint, receiveBufferSize: 4096);
+        long bigId = await ReadHelloAsync(big);
+        using var small = await TestClient.ConnectAsync(server.LocalEndPoint, receiveBufferSize: 4096);
+        long smallId = await ReadHelloAsync(small);
+        using var reader = await TestClient.ConnectAsync(server.LocalEndPoint);
+        long readerId = await ReadHelloAsync(reader);
+
+        await big.SendAsync("flood-to 300000\n");
+        await Probe.WaitForFilledAsync(bigId);
+        Assert.Equal(0, Probe.DisconnectCount(bigId)); // under the cap: kept
+
+        // small's queue takes the total over 350,000 on its way to 100,000: big goes, small stays.
+        await small.SendAsync("flood-to 100000\n");
+        await Probe.WaitForFilledAsync(smallId);
+        if (SharesOneOutputTotal)
+            await Probe.WaitForDisconnectAsync(bigId, DisconnectReason.SlowConsumer);
+        await reader.SendAsync("echo served\n");
+        Assert.Equal("served", await reader.ReadLineAsync());
+
+        Assert.Equal(0, Probe.DisconnectCount(smallId));
+        Assert.Equal(0, Probe.DisconnectCount(readerId));
+        if (!SharesOneOutputTotal)
+            Assert.Equal(0, Probe.DisconnectCount(bigId)); // each worker's own total stays under the cap
+    }
+
+    [Fact]
+    public async Task A_queue_under_the_soft_limit_stays_while_one_over_it_too_long_is_dropped()
+    {
+        var server = Start(TestProtocol.Scripted, new ServerOptions { MaxPendingSoftBytes = 64 * 1024, MaxPendingSoftTime = TimeSpan.FromMilliseconds(300) });
+        using var under = await TestClient.ConnectAsync(server.LocalEndPoint, receiveBufferSize: 4096);
+        long underId = await ReadHelloAsync(under);
+        using var over = await TestClient.ConnectAsync(server.LocalEndPoint, receiveBufferSize: 4096);
+        long overId = await ReadHelloAsync(over);
+
+        await under.SendAsync("flood-to 32768\n");
+        Assert.InRange(await Probe.WaitForFilledAsync(underId), 32768, 64 * 1024);
+        await over.SendAsync("flood-to 131072\n");
+        await Probe.WaitForDisconnectAsync(overId, DisconnectReason.SlowConsumer);
+
+        // under has had its queue for longer than the soft time, below the soft limit.
+        Assert.Equal(0, Probe.DisconnectCount(underId));
+    }
+
     [Fact]
     public async Task Serves_many_clients_at_once()
     {

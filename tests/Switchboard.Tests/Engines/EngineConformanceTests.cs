@@ -110,6 +110,42 @@ public abstract class EngineConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_connection_that_takes_all_queued_output_over_the_total_cap_is_disconnected_as_slow()
+    {
+        const long Total = 128 * 1024;
+        var server = Start(TestProtocol.Scripted, new ServerOptions { MaxPendingTotalBytes = Total, MaxPendingSoftBytes = 0 });
+        using var slow = await TestClient.ConnectAsync(server.LocalEndPoint, receiveBufferSize: 4096);
+        long id = await ReadHelloAsync(slow);
+
+        await slow.SendAsync("flood\n");
+        await Probe.WaitForDisconnectAsync(id, DisconnectReason.SlowConsumer);
+
+        // The per-connection limit (1 MiB) was never reached: the total's cap dropped it.
+        Assert.InRange(Probe.MaxPendingSeen, 1, Total + ScriptedProtocol.FloodChunk);
+        using var next = await TestClient.ConnectAsync(server.LocalEndPoint);
+        await ReadHelloAsync(next);
+        await next.SendAsync("echo still serving\n");
+        Assert.Equal("still serving", await next.ReadLineAsync());
+    }
+
+    [Fact]
+    public async Task A_queue_over_the_soft_limit_for_longer_than_the_soft_time_is_disconnected_as_slow()
+    {
+        var soft = TimeSpan.FromMilliseconds(400);
+        var server = Start(TestProtocol.Scripted, new ServerOptions { MaxPendingSoftBytes = 64 * 1024, MaxPendingSoftTime = soft });
+        using var slow = await TestClient.ConnectAsync(server.LocalEndPoint, receiveBufferSize: 4096);
+        long id = await ReadHelloAsync(slow);
+
+        var sinceAsked = System.Diagnostics.Stopwatch.StartNew(); // the queue passes the soft limit after this
+        await slow.SendAsync("flood-to 131072\n");
+        long pending = await Probe.WaitForFilledAsync(id);
+        await Probe.WaitForDisconnectAsync(id, DisconnectReason.SlowConsumer);
+
+        Assert.InRange(pending, 131072, 1024 * 1024 - 1); // under the hard limit: the soft one dropped it
+        Assert.True(sinceAsked.Elapsed >= soft, $"dropped after {sinceAsked.Elapsed.TotalMilliseconds} ms, before the soft limit's {soft.TotalMilliseconds} ms");
+    }
+
+    [Fact]
     public async Task An_overlong_line_gets_an_error_and_a_close()
     {
         var server = Start(TestProtocol.Scripted, new ServerOptions { MaxLineLength = 100 });

@@ -20,6 +20,9 @@ public sealed class ForkingConformanceTests : ConcurrentEngineConformanceTests
 
     protected override bool CountsConnectionsInThisProcess => false;
 
+    /// <summary>Each worker process has its own runtime, so its own total of queued output.</summary>
+    protected override bool SharesOneOutputTotal => false;
+
     protected override Server CreateServer(TestProtocol protocol, ServerOptions options)
     {
         var worker = new TestWorkerArguments(protocol, options, ConnectionsPerWorker: 0);

@@ -40,6 +40,16 @@ public sealed class ServerProbe : IServerProbe
 
     public void Received(int bytes) => ReceivedBytes.Add(bytes);
 
+    public void Filled(long id, long pending) => Events.Add($"filled {id} {pending}");
+
+    /// <summary>Waits for connection <paramref name="id"/>'s <c>flood-to</c> to be done; returns the bytes it had queued.</summary>
+    public async Task<long> WaitForFilledAsync(long id)
+    {
+        string prefix = $"filled {id} ";
+        await Events.WaitUntilAsync(e => e.Any(x => x.StartsWith(prefix, StringComparison.Ordinal)), Timeouts.Patient, prefix.Trim());
+        return long.Parse(Events.Snapshot().First(x => x.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public void Overlapped() => Interlocked.Increment(ref _overlaps);
 
     public void TimerRanAfterDisconnect() => Interlocked.Increment(ref _lateTimerRuns);

@@ -58,11 +58,11 @@ public sealed class ChatHub : IChatHub
             if (old is null)
             {
                 JoinLocked(member, Lobby);
-                Tell(member, $"* you are {nick}, in #{member.Room}");
+                Tell(member, ChatLine.Notice($"you are {nick}, in #{member.Room}"));
             }
             else
             {
-                Fanout(_rooms[member.Room!], Encode($"* {old} is now known as {nick}"), except: null);
+                Fanout(_rooms[member.Room!], Encode(ChatLine.Notice($"{old} is now known as {nick}")), except: null);
             }
         }
     }
@@ -79,17 +79,17 @@ public sealed class ChatHub : IChatHub
                 Tell(member, $"! you are already in #{member.Room}");
             else
             {
-                LeaveRoomLocked(member, $"* {member.Nick} left #{member.Room}");
+                LeaveRoomLocked(member, ChatLine.Notice($"{member.Nick} left #{member.Room}"));
                 JoinLocked(member, room);
             }
         }
     }
 
     /// <inheritdoc />
-    public void Say(ChatMember member, string text) => ToRoom(member, nick => $"<{nick}> {text}");
+    public void Say(ChatMember member, string text) => ToRoom(member, nick => ChatLine.Talk(nick, text));
 
     /// <inheritdoc />
-    public void Act(ChatMember member, string text) => ToRoom(member, nick => $"* {nick} {text}");
+    public void Act(ChatMember member, string text) => ToRoom(member, nick => ChatLine.Action(nick, text));
 
     /// <inheritdoc />
     public void Whisper(ChatMember member, string nick, string text)
@@ -102,7 +102,7 @@ public sealed class ChatHub : IChatHub
             else if (!_members.TryGetValue(nick, out var target))
                 Tell(member, $"! no one is called {nick}");
             else
-                Tell(target, $"*{member.Nick}* {text}");
+                Tell(target, ChatLine.Private(member.Nick, text));
         }
     }
 
@@ -113,7 +113,7 @@ public sealed class ChatHub : IChatHub
         using (Enter())
         {
             var rooms = _rooms.Values.OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase).Select(r => $"#{r.Name} ({r.Members.Length})");
-            Tell(member, "* rooms: " + string.Join(", ", rooms));
+            Tell(member, ChatLine.Notice("rooms: " + string.Join(", ", rooms)));
         }
     }
 
@@ -130,7 +130,7 @@ public sealed class ChatHub : IChatHub
             }
 
             var names = _rooms[member.Room!].Members.Select(m => m.Nick!).Order(StringComparer.OrdinalIgnoreCase);
-            Tell(member, $"* in #{member.Room}: " + string.Join(", ", names));
+            Tell(member, ChatLine.Notice($"in #{member.Room}: " + string.Join(", ", names)));
         }
     }
 
@@ -168,9 +168,11 @@ public sealed class ChatHub : IChatHub
         {
             LeaveRoomLocked(member, how switch
             {
-                Farewell.Quit => message.Length > 0 ? $"* {nick} quit ({message})" : $"* {nick} quit",
-                Farewell.TooSlow => $"* {nick} left (too slow)",
-                Farewell.Dropped => $"* {nick} quit (connection closed)",
+                // The quit message is the one piece of user text in a notice: it comes last,
+                // after "quit: ", so it cannot pass for the server's "quit (connection closed)".
+                Farewell.Quit => ChatLine.Notice(message.Length > 0 ? $"{nick} quit: {message}" : $"{nick} quit"),
+                Farewell.TooSlow => ChatLine.Notice($"{nick} left (too slow)"),
+                Farewell.Dropped => ChatLine.Notice($"{nick} quit (connection closed)"),
                 _ => null,
             });
             if (_members.TryGetValue(nick, out var holder) && ReferenceEquals(holder, member))
@@ -214,7 +216,7 @@ public sealed class ChatHub : IChatHub
             member.Deliver(line);
         room.Add(member);
         member.Room = room.Name;
-        Fanout(room, Encode($"* {member.Nick} joined #{room.Name} ({room.Members.Length} here)"), except: null);
+        Fanout(room, Encode(ChatLine.Notice($"{member.Nick} joined #{room.Name} ({room.Members.Length} here)")), except: null);
     }
 
     private void LeaveRoomLocked(ChatMember member, string? farewell)

@@ -14,16 +14,16 @@ public sealed class ChatProtocol : LineProtocol
 {
     private static readonly string[] HelpLines =
     [
-        "* commands:",
-        "*   /nick NAME       choose or change your name (1-20 letters, digits, _ or -)",
-        "*   /join ROOM       move to ROOM (a new name creates it)",
-        "*   /rooms           list rooms and how many are in each",
-        "*   /who             list who is in your room",
-        "*   /me TEXT         act: shown as * NAME TEXT",
-        "*   /msg NAME TEXT   a private message",
-        "*   /quit [MESSAGE]  leave",
-        "*   /help            this list",
-        "* anything else is said to your room",
+        "*** commands:",
+        "***   /nick NAME       choose or change your name (1-20 letters, digits, _ or -)",
+        "***   /join ROOM       move to ROOM (a new name creates it)",
+        "***   /rooms           list rooms and how many are in each",
+        "***   /who             list who is in your room",
+        "***   /me TEXT         act: shown as * NAME TEXT",
+        "***   /msg NAME TEXT   a private message",
+        "***   /quit [MESSAGE]  leave",
+        "***   /help            this list",
+        "*** anything else is said to your room",
     ];
 
     private readonly IChatHub _hub;
@@ -48,13 +48,13 @@ public sealed class ChatProtocol : LineProtocol
 
     /// <inheritdoc />
     public override void OnConnected() =>
-        SendLine("* welcome to Switchboard chat. Who are you? Choose a name with /nick NAME (/help lists the commands)");
+        SendLine(ChatLine.Notice("welcome to Switchboard chat. Who are you? Choose a name with /nick NAME (/help lists the commands)"));
 
     /// <inheritdoc />
     public override void OnShutdown()
     {
         // Not through the hub: at shutdown a remote hub may no longer answer, and nothing is owed after this.
-        SendLine("* the server is shutting down; goodbye");
+        SendLine(ChatLine.Notice("the server is shutting down; goodbye"));
         Leave(Farewell.Silent);
     }
 
@@ -137,7 +137,7 @@ public sealed class ChatProtocol : LineProtocol
                 PrivateMessage(rest);
                 break;
             case "quit":
-                Reply("* bye");
+                Reply(ChatLine.Notice("bye"));
                 Leave(Farewell.Quit, rest); // the hub closes the connection after the bye
                 break;
             case "help":

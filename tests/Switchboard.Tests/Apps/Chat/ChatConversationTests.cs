@@ -42,29 +42,29 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         var server = await StartAsync(engine);
         var alice = await JoinAsync(server, "alice");
         var bob = await JoinAsync(server, "bob");
-        await alice.ReadUntilAsync("* bob joined #lobby (2 here)");
+        await alice.ReadUntilAsync("*** bob joined #lobby (2 here)");
 
         await bob.SendAsync("hi alice\n");
         await alice.ReadUntilAsync("<bob> hi alice");
         await alice.SendAsync("/me waves\n/msg bob psst\n/who\n");
         await bob.ReadUntilAsync("* alice waves");
         await bob.ReadUntilAsync("*alice* psst");
-        await alice.ReadUntilAsync("* in #lobby: alice, bob");
+        await alice.ReadUntilAsync("*** in #lobby: alice, bob");
 
         var carol = await JoinAsync(server, "carol");
-        await alice.ReadUntilAsync("* carol joined #lobby (3 here)");
-        await bob.ReadUntilAsync("* carol joined #lobby (3 here)");
+        await alice.ReadUntilAsync("*** carol joined #lobby (3 here)");
+        await bob.ReadUntilAsync("*** carol joined #lobby (3 here)");
         await carol.SendAsync("/nick caroline\n");
-        await bob.ReadUntilAsync("* carol is now known as caroline");
+        await bob.ReadUntilAsync("*** carol is now known as caroline");
         await bob.SendAsync("/join den\n");
-        await alice.ReadUntilAsync("* bob left #lobby");
-        await bob.ReadUntilAsync("* bob joined #den (1 here)");
+        await alice.ReadUntilAsync("*** bob left #lobby");
+        await bob.ReadUntilAsync("*** bob joined #den (1 here)");
         await alice.SendAsync("/rooms\n");
-        await alice.ReadUntilAsync("* rooms: #den (1), #lobby (2)");
+        await alice.ReadUntilAsync("*** rooms: #den (1), #lobby (2)");
         await carol.SendAsync("/quit see you\n");
-        await carol.ReadUntilAsync("* bye");
+        await carol.ReadUntilAsync("*** bye");
         Assert.Null(await carol.ReadLineAsync());
-        await alice.ReadUntilAsync("* caroline quit (see you)");
+        await alice.ReadUntilAsync("*** caroline quit: see you");
     }
 
     [Theory]
@@ -74,13 +74,13 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         var server = await StartAsync(engine);
         var alice = await JoinAsync(server, "alice");
         await alice.SendAsync("one\ntwo\n/who\n");
-        await alice.ReadUntilAsync("* in #lobby: alice"); // both lines were handled before /who
+        await alice.ReadUntilAsync("*** in #lobby: alice"); // both lines were handled before /who
 
         var bob = await JoinAsync(server, "bob", expectJoined: false);
 
         await bob.ReadUntilAsync("<alice> one");
         await bob.ReadUntilAsync("<alice> two");
-        await bob.ReadUntilAsync("* bob joined #lobby (2 here)");
+        await bob.ReadUntilAsync("*** bob joined #lobby (2 here)");
     }
 
     [Theory]
@@ -95,7 +95,7 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         for (int s = 0; s < Senders; s++)
         {
             senders.Add(await JoinAsync(server, $"s{s}"));
-            await listener.ReadUntilAsync($"* s{s} joined #lobby ({s + 2} here)");
+            await listener.ReadUntilAsync($"*** s{s} joined #lobby ({s + 2} here)");
         }
 
         await Task.WhenAll(senders.Select((c, s) => c.SendAsync(string.Concat(Enumerable.Range(0, Lines).Select(i => $"{s}:{i}\n")))));
@@ -123,10 +123,10 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         var sleeper = await TestClient.ConnectAsync(server.EndPoint, receiveBufferSize: 4096);
         _clients.Add(sleeper);
         await sleeper.SendAsync("/nick sleeper\n");
-        await talker.ReadUntilAsync("* sleeper joined #lobby (2 here)");
+        await talker.ReadUntilAsync("*** sleeper joined #lobby (2 here)");
 
         string line = new('x', 400);
-        var dropped = talker.ReadUntilAsync("* sleeper left (too slow)");
+        var dropped = talker.ReadUntilAsync("*** sleeper left (too slow)");
         while (!dropped.IsCompleted)
             await talker.SendAsync(string.Concat(Enumerable.Repeat(line + "\n", 50)));
 
@@ -140,7 +140,7 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         var server = await StartAsync(engine);
         var alice = await JoinAsync(server, "alice");
         var mallory = await JoinAsync(server, "mallory");
-        await alice.ReadUntilAsync("* mallory joined #lobby (2 here)");
+        await alice.ReadUntilAsync("*** mallory joined #lobby (2 here)");
 
         var sending = mallory.SendAsync(new string('z', 1024 * 1024));
 
@@ -148,9 +148,9 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         // StringTransport tests check it); what matters is the error, the close and the room.
         Assert.Equal("! line too long (max 512 bytes)", await mallory.ReadLineAsync());
         Assert.True(await mallory.WaitForCloseAsync());
-        await alice.ReadUntilAsync("* mallory quit (connection closed)");
+        await alice.ReadUntilAsync("*** mallory quit (connection closed)");
         await alice.SendAsync("/who\n");
-        Assert.Equal("* in #lobby: alice", await alice.ReadLineAsync());
+        Assert.Equal("*** in #lobby: alice", await alice.ReadLineAsync());
         try
         {
             await sending;
@@ -167,7 +167,7 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
     {
         var server = await StartAsync(engine);
         using var client = await TestClient.ConnectAsync(server.EndPoint);
-        await client.ReadUntilAsync("* welcome", prefix: true);
+        await client.ReadUntilAsync("*** welcome", prefix: true);
 
         // Ten lines: within the default burst, so flood control stays out of it.
         await client.SendAsync("/who\n/me\n/msg zz hi\n/rooms\n/nick\n/nick qq\n/nick qq\n/rooms\n/who\n/quit bye now\n");
@@ -177,14 +177,14 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
             "! choose a name first: /nick NAME",
             "! usage: /me TEXT",
             "! choose a name first: /nick NAME",
-            "* rooms: #lobby (0)",
+            "*** rooms: #lobby (0)",
             "! usage: /nick NAME",
-            "* qq joined #lobby (1 here)",
-            "* you are qq, in #lobby",
+            "*** qq joined #lobby (1 here)",
+            "*** you are qq, in #lobby",
             "! you are already qq",
-            "* rooms: #lobby (1)",
-            "* in #lobby: qq",
-            "* bye",
+            "*** rooms: #lobby (1)",
+            "*** in #lobby: qq",
+            "*** bye",
         ];
         string all = System.Text.Encoding.UTF8.GetString(await client.ReadToEndAsync());
         Assert.Equal(expected, all.TrimEnd('\n').Split('\n'));
@@ -200,19 +200,35 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
 
         await server.StopAsync();
 
-        await alice.ReadUntilAsync("* the server is shutting down; goodbye");
-        await bob.ReadUntilAsync("* the server is shutting down; goodbye");
+        await alice.ReadUntilAsync("*** the server is shutting down; goodbye");
+        await bob.ReadUntilAsync("*** the server is shutting down; goodbye");
         Assert.Null(await bob.ReadLineAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task An_action_cannot_pass_for_the_servers_notice(string engine)
+    {
+        var server = await StartAsync(engine);
+        var alice = await JoinAsync(server, "alice");
+        var the = await JoinAsync(server, "the");
+        await alice.ReadUntilAsync("*** the joined #lobby (2 here)");
+
+        await the.SendAsync("/me server is shutting down; goodbye\n");
+        Assert.Equal("* the server is shutting down; goodbye", await alice.ReadLineAsync());
+        await server.StopAsync();
+
+        Assert.Equal("*** the server is shutting down; goodbye", await alice.ReadLineAsync());
     }
 
     private async Task<TestClient> JoinAsync(ChatServer server, string nick, bool expectJoined = true)
     {
         var client = await TestClient.ConnectAsync(server.EndPoint);
         _clients.Add(client);
-        await client.ReadUntilAsync("* welcome", prefix: true);
+        await client.ReadUntilAsync("*** welcome", prefix: true);
         await client.SendAsync($"/nick {nick}\n");
         if (expectJoined)
-            await client.ReadUntilAsync($"* you are {nick}, in #lobby");
+            await client.ReadUntilAsync($"*** you are {nick}, in #lobby");
         return client;
     }
 

@@ -17,7 +17,8 @@ public sealed class ChatHub : IChatHub
     private const string NameFirst = "! choose a name first: /nick NAME";
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, ChatMember> _members = new(StringComparer.OrdinalIgnoreCase);
+    // Keyed by ChatText.Skeleton: no two members have names that look alike (aIice beside alice).
+    private readonly Dictionary<string, ChatMember> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChatRoom> _rooms = new(StringComparer.OrdinalIgnoreCase);
     private readonly Queue<(ChatMember Member, Farewell How, string Message)> _deferredLeaves = new();
     private readonly int _historySize;
@@ -38,9 +39,13 @@ public sealed class ChatHub : IChatHub
         ArgumentNullException.ThrowIfNull(member);
         using (Enter())
         {
-            if (_members.TryGetValue(nick, out var holder) && !ReferenceEquals(holder, member))
+            // A look-alike of your own name is yours to take (alice may become aIice).
+            string skeleton = ChatText.Skeleton(nick);
+            if (_members.TryGetValue(skeleton, out var holder) && !ReferenceEquals(holder, member))
             {
-                Tell(member, $"! the name {nick} is taken");
+                Tell(member, string.Equals(holder.Nick, nick, StringComparison.OrdinalIgnoreCase)
+                    ? $"! the name {nick} is taken"
+                    : $"! the name {nick} is too like {holder.Nick}; choose another");
                 return;
             }
 
@@ -52,8 +57,8 @@ public sealed class ChatHub : IChatHub
             }
 
             if (old is not null)
-                _members.Remove(old);
-            _members[nick] = member;
+                _members.Remove(ChatText.Skeleton(old));
+            _members[skeleton] = member;
             member.Nick = nick;
             if (old is null)
             {
@@ -99,7 +104,7 @@ public sealed class ChatHub : IChatHub
         {
             if (member.Nick is null)
                 Tell(member, NameFirst);
-            else if (!_members.TryGetValue(nick, out var target))
+            else if (!_members.TryGetValue(ChatText.Skeleton(nick), out var target) || !string.Equals(target.Nick, nick, StringComparison.OrdinalIgnoreCase))
                 Tell(member, $"! no one is called {nick}");
             else
                 Tell(target, ChatLine.Private(member.Nick, text));
@@ -175,8 +180,9 @@ public sealed class ChatHub : IChatHub
                 Farewell.Dropped => ChatLine.Notice($"{nick} quit (connection closed)"),
                 _ => null,
             });
-            if (_members.TryGetValue(nick, out var holder) && ReferenceEquals(holder, member))
-                _members.Remove(nick);
+            string skeleton = ChatText.Skeleton(nick);
+            if (_members.TryGetValue(skeleton, out var holder) && ReferenceEquals(holder, member))
+                _members.Remove(skeleton);
             member.Nick = null;
         }
 

@@ -10,6 +10,39 @@ internal static partial class ChatText
     public static bool IsValidName(string name) => NameForm().IsMatch(name);
 
     /// <summary>
+    /// What a name looks like, so that names which only look different are one name: lower case;
+    /// <c>i</c> (so <c>I</c>), <c>l</c> and <c>1</c> (and <c>|</c>) are one letter, as are <c>o</c> and <c>0</c>;
+    /// <c>rn</c> reads as <c>m</c> and <c>vv</c> as <c>w</c>. Names are ASCII, so this short list is
+    /// the whole of it. Two names with the same skeleton cannot be in the chat at once.
+    /// </summary>
+    public static string Skeleton(string name)
+    {
+        Span<char> skeleton = name.Length <= 64 ? stackalloc char[name.Length] : new char[name.Length];
+        int length = 0;
+        foreach (char c in name)
+        {
+            char look = char.ToLowerInvariant(c) switch
+            {
+                'i' or '1' or '|' => 'l',
+                '0' => 'o',
+                var other => other,
+            };
+            char pair = length == 0 ? '\0' : (skeleton[length - 1], look) switch
+            {
+                ('r', 'n') => 'm',
+                ('v', 'v') => 'w',
+                _ => '\0',
+            };
+            if (pair != '\0')
+                skeleton[length - 1] = pair;
+            else
+                skeleton[length++] = look;
+        }
+
+        return new string(skeleton[..length]);
+    }
+
+    /// <summary>
     /// False for binary garbage: a line with a NUL, or one where more than a quarter of the
     /// characters are U+FFFD (what invalid UTF-8 decodes to). Such a line is not someone typing,
     /// and relaying it would triple its size (each bad byte becomes three). One bad byte is

@@ -246,6 +246,53 @@ public sealed class ChatProtocolTests
         }
     }
 
+    [Theory]
+    [InlineData("alice", "aIice")]
+    [InlineData("alice", "ALlCE")]
+    [InlineData("alice", "a1ice")]
+    [InlineData("bob", "B0B")]
+    [InlineData("mary", "rnary")]
+    [InlineData("wendy", "vvendy")]
+    [InlineData("rnarvv", "marw")]
+    public void A_name_that_looks_like_a_members_is_refused(string taken, string lookalike)
+    {
+        var holder = ChatUser.Named(_hub, taken);
+        var other = new ChatUser(_hub);
+        other.Read();
+
+        other.Type($"/nick {lookalike}");
+
+        Assert.Equal([$"! the name {lookalike} is too like {taken}; choose another"], other.Read());
+        Assert.Empty(holder.Read());
+        other.Type($"/nick {taken}x");
+        Assert.Contains($"*** you are {taken}x, in #lobby", other.Read());
+        other.Type($"/nick {lookalike}");
+        Assert.Equal([$"! the name {lookalike} is too like {taken}; choose another"], other.Read());
+    }
+
+    [Fact]
+    public void You_may_take_a_look_alike_of_your_own_name_and_it_is_free_once_you_leave()
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = ChatUser.Named(_hub, "bob");
+        alice.Read();
+
+        alice.Type("/nick aIice");
+        Assert.Equal(["*** alice is now known as aIice"], bob.Read());
+        alice.Read();
+        bob.Type("/nick alice");
+        Assert.Equal(["! the name alice is too like aIice; choose another"], bob.Read());
+        bob.Type("/msg alice hi");
+        Assert.Equal(["! no one is called alice"], bob.Read());
+        bob.Type("/msg AIICE hi");
+        Assert.Equal(["*bob* hi"], alice.Read());
+
+        alice.Type("/quit");
+        bob.Read();
+        bob.Type("/nick alice");
+        Assert.Equal(["*** bob is now known as alice"], bob.Read());
+    }
+
     [Fact]
     public void Control_characters_are_removed_so_no_one_can_drive_another_terminal()
     {

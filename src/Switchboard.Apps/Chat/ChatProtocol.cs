@@ -93,7 +93,7 @@ public sealed class ChatProtocol : LineProtocol
         }
 
         _strikes = 0;
-        line = ChatText.RemoveControls(line).Trim();
+        line = ChatText.Clean(line).Trim();
         if (line.Length == 0)
             Reply("! empty line; type something, or /help");
         else if (line[0] == '/')

@@ -221,6 +221,23 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         Assert.Equal("*** the server is shutting down; goodbye", await alice.ReadLineAsync());
     }
 
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Escape_sequences_and_invisible_characters_never_reach_anyone(string engine)
+    {
+        var server = await StartAsync(engine);
+        var alice = await JoinAsync(server, "alice");
+        var bob = await JoinAsync(server, "bob");
+        await alice.ReadUntilAsync("*** bob joined #lobby (2 here)");
+
+        string zalgo = "Z" + new string('\u0336', 30);
+        await bob.SendAsync($"\u001b[31mred\u001b[0m \u202Eevil\u202C zero\u200Bwidth \u001b]0;title\u0007{zalgo}\n");
+        await bob.SendAsync("/me \u2066waves\u2069\u2028\n");
+
+        Assert.Equal("<bob> red evil zerowidth Z\u0336\u0336\u0336\u0336", await alice.ReadLineAsync());
+        Assert.Equal("* bob waves", await alice.ReadLineAsync());
+    }
+
     private async Task<TestClient> JoinAsync(ChatServer server, string nick, bool expectJoined = true)
     {
         var client = await TestClient.ConnectAsync(server.EndPoint);

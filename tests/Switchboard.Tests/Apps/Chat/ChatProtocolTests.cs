@@ -302,7 +302,7 @@ public sealed class ChatProtocolTests
 
         bob.Type("\u001b[2J\u001b[31mred\u0007\u009b tab\there\u007f");
 
-        Assert.Equal(["<bob> [2J[31mred tab\there"], alice.Read());
+        Assert.Equal(["<bob> red tab\there"], alice.Read());
     }
 
     [Fact]

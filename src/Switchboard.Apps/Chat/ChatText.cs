@@ -64,6 +64,13 @@ internal static partial class ChatText
     private static readonly SearchValues<char> PlainAscii = SearchValues.Create("\t !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
 
     /// <summary>
+    /// One bit per UTF-16 code unit: set for those <see cref="Clean"/> must look at one by one
+    /// (controls, invisibles, combining marks, and surrogates: the halves of a character outside
+    /// the BMP, which may be a mark or an emoji). 8 KiB, built once from the Unicode categories.
+    /// </summary>
+    private static readonly ulong[] SpecialBits = BuildSpecialBits();
+
+    /// <summary>
     /// Removes, in one pass, what would let a user drive or deceive another user's terminal:
     /// whole ANSI escape sequences (CSI <c>ESC [ … final</c>; OSC, DCS, SOS, PM and APC strings up
     /// to BEL or ST, or to the end of the line; any other <c>ESC</c> with its intermediates and
@@ -84,6 +91,16 @@ internal static partial class ChatText
         int marks = 0; // combining marks on the current character so far
         for (int i = start; i < text.Length;)
         {
+            if (!IsSpecial(text[i]))
+            {
+                // Plain characters up to the next special one (or the end): kept, each a new base.
+                int end = SkipPlain(text, i + 1);
+                clean?.Append(text, i, end - i);
+                marks = 0;
+                i = end;
+                continue;
+            }
+
             char c = text[i];
             int length = 1;
             bool keep;
@@ -92,15 +109,9 @@ internal static partial class ChatText
                 length = EscapeLength(text, i);
                 keep = false;
             }
-            else if (c is (< ' ' and not '\t') or (>= '\x7f' and <= '\x9f'))
+            else if (c is < ' ' or (>= '\x7f' and <= '\x9f'))
             {
                 keep = false;
-            }
-            else if (c < '\u0300')
-            {
-                // ASCII and Latin-1 letters, below the combining marks: the common case
-                keep = true;
-                marks = 0;
             }
             else if (IsInvisible(c))
             {
@@ -108,6 +119,7 @@ internal static partial class ChatText
             }
             else
             {
+                // A combining mark, or a surrogate: outside the BMP, a mark or anything else.
                 int scalar = c;
                 if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
                 {
@@ -140,6 +152,49 @@ internal static partial class ChatText
         }
 
         return clean?.ToString() ?? text;
+    }
+
+    /// <summary>Where the run of plain characters from <paramref name="at"/> ends: runs of ASCII are skipped vectorized, the rest by the table.</summary>
+    private static int SkipPlain(string text, int at)
+    {
+        while (at < text.Length)
+        {
+            if (text[at] < '\x80')
+            {
+                int ascii = text.AsSpan(at).IndexOfAnyExcept(PlainAscii);
+                if (ascii < 0)
+                    return text.Length;
+                if (ascii == 0)
+                    return at;
+                at += ascii;
+            }
+            else if (IsSpecial(text[at]))
+            {
+                return at;
+            }
+            else
+            {
+                at++;
+            }
+        }
+
+        return at;
+    }
+
+    private static bool IsSpecial(char c) => (SpecialBits[c >> 6] & (1UL << c)) != 0;
+
+    private static ulong[] BuildSpecialBits()
+    {
+        var bits = new ulong[(char.MaxValue + 1) / 64];
+        for (int i = 0; i <= char.MaxValue; i++)
+        {
+            char c = (char)i;
+            if ((c < ' ' && c != '\t') || c is (>= '\x7f' and <= '\x9f') || IsInvisible(c) || char.IsSurrogate(c)
+                || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark)
+                bits[i >> 6] |= 1UL << i;
+        }
+
+        return bits;
     }
 
     /// <summary>Characters that show nothing themselves but reorder, join, hide or break the text around them.</summary>

@@ -47,7 +47,7 @@ internal static class ChatLoad
                 {
                     string line = await readers[i].ReadLineAsync(timeout.Token).ConfigureAwait(false)
                         ?? throw new BenchException("the server closed the connection instead of answering /nick: is it the chat app?");
-                    if (line.StartsWith("* you are", StringComparison.Ordinal))
+                    if (line.StartsWith("*** you are", StringComparison.Ordinal))
                         break;
                 }
             }

@@ -18,7 +18,8 @@ public sealed class ChatHub : IChatHub
     private const string ShuttingDown = "! not sent: the server is shutting down";
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, ChatMember> _members = new(StringComparer.OrdinalIgnoreCase);
+    // Keyed by ChatText.Skeleton: no two members have names that look alike (aIice beside alice).
+    private readonly Dictionary<string, ChatMember> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChatRoom> _rooms = new(StringComparer.OrdinalIgnoreCase);
     private readonly Queue<(ChatMember Member, Farewell How, string Message)> _deferredLeaves = new();
     private readonly int _historySize;
@@ -40,9 +41,13 @@ public sealed class ChatHub : IChatHub
         ArgumentNullException.ThrowIfNull(member);
         using (Enter())
         {
-            if (_members.TryGetValue(nick, out var holder) && !ReferenceEquals(holder, member))
+            // A look-alike of your own name is yours to take (alice may become aIice).
+            string skeleton = ChatText.Skeleton(nick);
+            if (_members.TryGetValue(skeleton, out var holder) && !ReferenceEquals(holder, member))
             {
-                Tell(member, $"! the name {nick} is taken");
+                Tell(member, string.Equals(holder.Nick, nick, StringComparison.OrdinalIgnoreCase)
+                    ? $"! the name {nick} is taken"
+                    : $"! the name {nick} is too like {holder.Nick}; choose another");
                 return;
             }
 
@@ -54,17 +59,17 @@ public sealed class ChatHub : IChatHub
             }
 
             if (old is not null)
-                _members.Remove(old);
-            _members[nick] = member;
+                _members.Remove(ChatText.Skeleton(old));
+            _members[skeleton] = member;
             member.Nick = nick;
             if (old is null)
             {
                 JoinLocked(member, Lobby);
-                Tell(member, $"* you are {nick}, in #{member.Room}");
+                Tell(member, ChatLine.Notice($"you are {nick}, in #{member.Room}"));
             }
             else
             {
-                Fanout(_rooms[member.Room!], Encode($"* {old} is now known as {nick}"), except: null);
+                Fanout(_rooms[member.Room!], Encode(ChatLine.Notice($"{old} is now known as {nick}")), except: null);
             }
         }
     }
@@ -81,17 +86,17 @@ public sealed class ChatHub : IChatHub
                 Tell(member, $"! you are already in #{member.Room}");
             else
             {
-                LeaveRoomLocked(member, $"* {member.Nick} left #{member.Room}");
+                LeaveRoomLocked(member, ChatLine.Notice($"{member.Nick} left #{member.Room}"));
                 JoinLocked(member, room);
             }
         }
     }
 
     /// <inheritdoc />
-    public void Say(ChatMember member, string text) => ToRoom(member, nick => $"<{nick}> {text}");
+    public void Say(ChatMember member, string text) => ToRoom(member, nick => ChatLine.Talk(nick, text));
 
     /// <inheritdoc />
-    public void Act(ChatMember member, string text) => ToRoom(member, nick => $"* {nick} {text}");
+    public void Act(ChatMember member, string text) => ToRoom(member, nick => ChatLine.Action(nick, text));
 
     /// <inheritdoc />
     public void Whisper(ChatMember member, string nick, string text)
@@ -103,10 +108,10 @@ public sealed class ChatHub : IChatHub
                 Tell(member, NameFirst);
             else if (_closing)
                 Tell(member, ShuttingDown);
-            else if (!_members.TryGetValue(nick, out var target))
+            else if (!_members.TryGetValue(ChatText.Skeleton(nick), out var target) || !string.Equals(target.Nick, nick, StringComparison.OrdinalIgnoreCase))
                 Tell(member, $"! no one is called {nick}");
             else
-                Tell(target, $"*{member.Nick}* {text}");
+                Tell(target, ChatLine.Private(member.Nick, text));
         }
     }
 
@@ -117,7 +122,7 @@ public sealed class ChatHub : IChatHub
         using (Enter())
         {
             var rooms = _rooms.Values.OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase).Select(r => $"#{r.Name} ({r.Members.Length})");
-            Tell(member, "* rooms: " + string.Join(", ", rooms));
+            Tell(member, ChatLine.Notice("rooms: " + string.Join(", ", rooms)));
         }
     }
 
@@ -134,7 +139,7 @@ public sealed class ChatHub : IChatHub
             }
 
             var names = _rooms[member.Room!].Members.Select(m => m.Nick!).Order(StringComparer.OrdinalIgnoreCase);
-            Tell(member, $"* in #{member.Room}: " + string.Join(", ", names));
+            Tell(member, ChatLine.Notice($"in #{member.Room}: " + string.Join(", ", names)));
         }
     }
 
@@ -180,13 +185,16 @@ public sealed class ChatHub : IChatHub
         {
             LeaveRoomLocked(member, how switch
             {
-                Farewell.Quit => message.Length > 0 ? $"* {nick} quit ({message})" : $"* {nick} quit",
-                Farewell.TooSlow => $"* {nick} left (too slow)",
-                Farewell.Dropped => $"* {nick} quit (connection closed)",
+                // The quit message is the one piece of user text in a notice: it comes last,
+                // after "quit: ", so it cannot pass for the server's "quit (connection closed)".
+                Farewell.Quit => ChatLine.Notice(message.Length > 0 ? $"{nick} quit: {message}" : $"{nick} quit"),
+                Farewell.TooSlow => ChatLine.Notice($"{nick} left (too slow)"),
+                Farewell.Dropped => ChatLine.Notice($"{nick} quit (connection closed)"),
                 _ => null,
             });
-            if (_members.TryGetValue(nick, out var holder) && ReferenceEquals(holder, member))
-                _members.Remove(nick);
+            string skeleton = ChatText.Skeleton(nick);
+            if (_members.TryGetValue(skeleton, out var holder) && ReferenceEquals(holder, member))
+                _members.Remove(skeleton);
             member.Nick = null;
         }
 
@@ -232,7 +240,7 @@ public sealed class ChatHub : IChatHub
             member.Deliver(line);
         room.Add(member);
         member.Room = room.Name;
-        Fanout(room, Encode($"* {member.Nick} joined #{room.Name} ({room.Members.Length} here)"), except: null);
+        Fanout(room, Encode(ChatLine.Notice($"{member.Nick} joined #{room.Name} ({room.Members.Length} here)")), except: null);
     }
 
     private void LeaveRoomLocked(ChatMember member, string? farewell)

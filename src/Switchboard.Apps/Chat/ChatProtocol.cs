@@ -14,16 +14,16 @@ public sealed class ChatProtocol : LineProtocol
 {
     private static readonly string[] HelpLines =
     [
-        "* commands:",
-        "*   /nick NAME       choose or change your name (1-20 letters, digits, _ or -)",
-        "*   /join ROOM       move to ROOM (a new name creates it)",
-        "*   /rooms           list rooms and how many are in each",
-        "*   /who             list who is in your room",
-        "*   /me TEXT         act: shown as * NAME TEXT",
-        "*   /msg NAME TEXT   a private message",
-        "*   /quit [MESSAGE]  leave",
-        "*   /help            this list",
-        "* anything else is said to your room",
+        "*** commands:",
+        "***   /nick NAME       choose or change your name (1-20 letters, digits, _ or -)",
+        "***   /join ROOM       move to ROOM (a new name creates it)",
+        "***   /rooms           list rooms and how many are in each",
+        "***   /who             list who is in your room",
+        "***   /me TEXT         act: shown as * NAME TEXT",
+        "***   /msg NAME TEXT   a private message",
+        "***   /quit [MESSAGE]  leave",
+        "***   /help            this list",
+        "*** anything else is said to your room",
     ];
 
     private readonly IChatHub _hub;
@@ -53,7 +53,7 @@ public sealed class ChatProtocol : LineProtocol
     /// <inheritdoc />
     public override void OnConnected()
     {
-        SendLine("* welcome to Switchboard chat. Who are you? Choose a name with /nick NAME (/help lists the commands)");
+        SendLine(ChatLine.Notice("welcome to Switchboard chat. Who are you? Choose a name with /nick NAME (/help lists the commands)"));
         if (_options.RegisterTimeout > TimeSpan.Zero)
             _registerTimer = Connection.Schedule(_options.RegisterTimeout, RegisterDeadline);
     }
@@ -66,7 +66,7 @@ public sealed class ChatProtocol : LineProtocol
         _hub.BeginShutdown();
 
         // Not through the hub: at shutdown a remote hub may no longer answer, and nothing is owed after this.
-        SendLine("* the server is shutting down; goodbye");
+        SendLine(ChatLine.Notice("the server is shutting down; goodbye"));
         Leave(Farewell.Silent); // lines still queued are dropped with the connection: none was said
     }
 
@@ -114,7 +114,7 @@ public sealed class ChatProtocol : LineProtocol
         }
 
         _strikes = 0;
-        line = ChatText.RemoveControls(line).Trim();
+        line = ChatText.Clean(line).Trim();
         if (line.Length == 0)
             Reply("! empty line; type something, or /help");
         else if (line[0] == '/')
@@ -125,11 +125,14 @@ public sealed class ChatProtocol : LineProtocol
 
     private void Enqueue(string? line, int bytes)
     {
-        if (_queued.Count >= _options.MaxQueuedLines || _queuedBytes + bytes > _options.MaxQueuedBytes)
+        bool tooMany = _queued.Count >= _options.MaxQueuedLines;
+        if (tooMany || _queuedBytes + bytes > _options.MaxQueuedBytes)
         {
             _queued.Clear();
             _queuedBytes = 0;
-            Reply($"! too many lines queued (max {_options.MaxQueuedLines}); goodbye");
+            Reply(tooMany
+                ? $"! too many lines queued (max {_options.MaxQueuedLines} lines); goodbye"
+                : $"! too many lines queued (max {_options.MaxQueuedBytes} bytes); goodbye");
             Leave(Farewell.Dropped); // the hub closes the connection after the goodbye
             return;
         }
@@ -216,7 +219,7 @@ public sealed class ChatProtocol : LineProtocol
                 PrivateMessage(rest);
                 break;
             case "quit":
-                Reply("* bye");
+                Reply(ChatLine.Notice("bye"));
                 Leave(Farewell.Quit, rest); // the hub closes the connection after the bye
                 break;
             case "help":

@@ -47,7 +47,7 @@ public interface IChatHub
     void ListWho(ChatMember member);
 
     /// <summary>
-    /// A line for <paramref name="member"/> alone (an error, <c>/help</c>, <c>* bye</c>), delivered
+    /// A line for <paramref name="member"/> alone (an error, <c>/help</c>, <c>*** bye</c>), delivered
     /// after the answers to the member's earlier calls, so a client reads its answers in order.
     /// </summary>
     /// <param name="member">Who is told.</param>

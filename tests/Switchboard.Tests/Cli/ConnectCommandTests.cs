@@ -56,17 +56,17 @@ public sealed partial class ConnectCommandTests
         var (endPoint, _) = await server.ReadListeningLineAsync();
         using var alice = CliProcess.Start("connect", "127.0.0.1", Port(endPoint));
         using var bob = CliProcess.Start("connect", "127.0.0.1", Port(endPoint), "--wait", "select");
-        await alice.ReadUntilAsync("Received: * welcome");
-        await bob.ReadUntilAsync("Received: * welcome");
+        await alice.ReadUntilAsync("Received: *** welcome");
+        await bob.ReadUntilAsync("Received: *** welcome");
 
         await alice.WriteInputAsync("/nick alice\n");
-        await alice.ReadUntilAsync("Received: * you are alice, in #lobby");
+        await alice.ReadUntilAsync("Received: *** you are alice, in #lobby");
         await bob.WriteInputAsync("/nick bob\n");
-        await alice.ReadUntilAsync("Received: * bob joined #lobby (2 here)");
+        await alice.ReadUntilAsync("Received: *** bob joined #lobby (2 here)");
         await bob.WriteInputAsync("hello from bob\n");
         await alice.ReadUntilAsync("Received: <bob> hello from bob");
         await alice.WriteInputAsync("/quit later\n");
-        await bob.ReadUntilAsync("Received: * alice quit (later)");
+        await bob.ReadUntilAsync("Received: *** alice quit: later");
 
         await alice.ReadUntilAsync("Remote end closed connection; exiting.");
         Assert.Equal(0, await alice.WaitForExitAsync());

@@ -220,19 +220,19 @@ public sealed partial class ForkingEngineTests
         using var alice = await TestClient.ConnectAsync(endPoint);
         using var bob = await TestClient.ConnectAsync(endPoint);
         await alice.SendAsync("/nick alice\n");
-        await alice.ReadUntilAsync("* you are alice, in #lobby");
+        await alice.ReadUntilAsync("*** you are alice, in #lobby");
         await bob.SendAsync("/nick bob\n");
-        await bob.ReadUntilAsync("* you are bob, in #lobby");
+        await bob.ReadUntilAsync("*** you are bob, in #lobby");
         Assert.NotEqual(await server.WorkerServingAsync(alice), await server.WorkerServingAsync(bob));
 
         await bob.SendAsync("hello from another process\n/msg alice psst\n");
         await alice.ReadUntilAsync("<bob> hello from another process");
         await alice.ReadUntilAsync("*bob* psst");
         await alice.SendAsync("/who\n");
-        await alice.ReadUntilAsync("* in #lobby: alice, bob");
+        await alice.ReadUntilAsync("*** in #lobby: alice, bob");
 
         Assert.True(CliProcess.Signal(await server.WorkerServingAsync(bob), SigKill));
-        await alice.ReadUntilAsync("* bob quit (connection closed)");
+        await alice.ReadUntilAsync("*** bob quit (connection closed)");
         await server.StopGracefullyAsync();
     }
 

@@ -46,29 +46,29 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         var server = await StartAsync(engine);
         var alice = await JoinAsync(server, "alice");
         var bob = await JoinAsync(server, "bob");
-        await alice.ReadUntilAsync("* bob joined #lobby (2 here)");
+        await alice.ReadUntilAsync("*** bob joined #lobby (2 here)");
 
         await bob.SendAsync("hi alice\n");
         await alice.ReadUntilAsync("<bob> hi alice");
         await alice.SendAsync("/me waves\n/msg bob psst\n/who\n");
         await bob.ReadUntilAsync("* alice waves");
         await bob.ReadUntilAsync("*alice* psst");
-        await alice.ReadUntilAsync("* in #lobby: alice, bob");
+        await alice.ReadUntilAsync("*** in #lobby: alice, bob");
 
         var carol = await JoinAsync(server, "carol");
-        await alice.ReadUntilAsync("* carol joined #lobby (3 here)");
-        await bob.ReadUntilAsync("* carol joined #lobby (3 here)");
+        await alice.ReadUntilAsync("*** carol joined #lobby (3 here)");
+        await bob.ReadUntilAsync("*** carol joined #lobby (3 here)");
         await carol.SendAsync("/nick caroline\n");
-        await bob.ReadUntilAsync("* carol is now known as caroline");
+        await bob.ReadUntilAsync("*** carol is now known as caroline");
         await bob.SendAsync("/join den\n");
-        await alice.ReadUntilAsync("* bob left #lobby");
-        await bob.ReadUntilAsync("* bob joined #den (1 here)");
+        await alice.ReadUntilAsync("*** bob left #lobby");
+        await bob.ReadUntilAsync("*** bob joined #den (1 here)");
         await alice.SendAsync("/rooms\n");
-        await alice.ReadUntilAsync("* rooms: #den (1), #lobby (2)");
+        await alice.ReadUntilAsync("*** rooms: #den (1), #lobby (2)");
         await carol.SendAsync("/quit see you\n");
-        await carol.ReadUntilAsync("* bye");
+        await carol.ReadUntilAsync("*** bye");
         Assert.Null(await carol.ReadLineAsync());
-        await alice.ReadUntilAsync("* caroline quit (see you)");
+        await alice.ReadUntilAsync("*** caroline quit: see you");
     }
 
     [Theory]
@@ -78,13 +78,13 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         var server = await StartAsync(engine);
         var alice = await JoinAsync(server, "alice");
         await alice.SendAsync("one\ntwo\n/who\n");
-        await alice.ReadUntilAsync("* in #lobby: alice"); // both lines were handled before /who
+        await alice.ReadUntilAsync("*** in #lobby: alice"); // both lines were handled before /who
 
         var bob = await JoinAsync(server, "bob", expectJoined: false);
 
         await bob.ReadUntilAsync("<alice> one");
         await bob.ReadUntilAsync("<alice> two");
-        await bob.ReadUntilAsync("* bob joined #lobby (2 here)");
+        await bob.ReadUntilAsync("*** bob joined #lobby (2 here)");
     }
 
     [Theory]
@@ -99,7 +99,7 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         for (int s = 0; s < Senders; s++)
         {
             senders.Add(await JoinAsync(server, $"s{s}"));
-            await listener.ReadUntilAsync($"* s{s} joined #lobby ({s + 2} here)");
+            await listener.ReadUntilAsync($"*** s{s} joined #lobby ({s + 2} here)");
         }
 
         await Task.WhenAll(senders.Select((c, s) => c.SendAsync(string.Concat(Enumerable.Range(0, Lines).Select(i => $"{s}:{i}\n")))));
@@ -127,10 +127,10 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         var sleeper = await TestClient.ConnectAsync(server.EndPoint, receiveBufferSize: 4096);
         _clients.Add(sleeper);
         await sleeper.SendAsync("/nick sleeper\n");
-        await talker.ReadUntilAsync("* sleeper joined #lobby (2 here)");
+        await talker.ReadUntilAsync("*** sleeper joined #lobby (2 here)");
 
         string line = new('x', 400);
-        var dropped = talker.ReadUntilAsync("* sleeper left (too slow)");
+        var dropped = talker.ReadUntilAsync("*** sleeper left (too slow)");
         while (!dropped.IsCompleted)
             await talker.SendAsync(string.Concat(Enumerable.Repeat(line + "\n", 50)));
 
@@ -144,7 +144,7 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         var server = await StartAsync(engine);
         var alice = await JoinAsync(server, "alice");
         var mallory = await JoinAsync(server, "mallory");
-        await alice.ReadUntilAsync("* mallory joined #lobby (2 here)");
+        await alice.ReadUntilAsync("*** mallory joined #lobby (2 here)");
 
         var sending = mallory.SendAsync(new string('z', 1024 * 1024));
 
@@ -152,9 +152,9 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         // StringTransport tests check it); what matters is the error, the close and the room.
         Assert.Equal("! line too long (max 512 bytes)", await mallory.ReadLineAsync());
         Assert.True(await mallory.WaitForCloseAsync());
-        await alice.ReadUntilAsync("* mallory quit (connection closed)");
+        await alice.ReadUntilAsync("*** mallory quit (connection closed)");
         await alice.SendAsync("/who\n");
-        Assert.Equal("* in #lobby: alice", await alice.ReadLineAsync());
+        Assert.Equal("*** in #lobby: alice", await alice.ReadLineAsync());
         try
         {
             await sending;
@@ -171,7 +171,7 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
     {
         var server = await StartAsync(engine);
         using var client = await TestClient.ConnectAsync(server.EndPoint);
-        await client.ReadUntilAsync("* welcome", prefix: true);
+        await client.ReadUntilAsync("*** welcome", prefix: true);
 
         // Ten lines: within the default burst, so flood control stays out of it.
         await client.SendAsync("/who\n/me\n/msg zz hi\n/rooms\n/nick\n/nick qq\n/nick qq\n/rooms\n/who\n/quit bye now\n");
@@ -181,14 +181,14 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
             "! choose a name first: /nick NAME",
             "! usage: /me TEXT",
             "! choose a name first: /nick NAME",
-            "* rooms: #lobby (0)",
+            "*** rooms: #lobby (0)",
             "! usage: /nick NAME",
-            "* qq joined #lobby (1 here)",
-            "* you are qq, in #lobby",
+            "*** qq joined #lobby (1 here)",
+            "*** you are qq, in #lobby",
             "! you are already qq",
-            "* rooms: #lobby (1)",
-            "* in #lobby: qq",
-            "* bye",
+            "*** rooms: #lobby (1)",
+            "*** in #lobby: qq",
+            "*** bye",
         ];
         string all = System.Text.Encoding.UTF8.GetString(await client.ReadToEndAsync());
         Assert.Equal(expected, all.TrimEnd('\n').Split('\n'));
@@ -204,8 +204,8 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
 
         await server.StopAsync();
 
-        await alice.ReadUntilAsync("* the server is shutting down; goodbye");
-        await bob.ReadUntilAsync("* the server is shutting down; goodbye");
+        await alice.ReadUntilAsync("*** the server is shutting down; goodbye");
+        await bob.ReadUntilAsync("*** the server is shutting down; goodbye");
         Assert.Null(await bob.ReadLineAsync());
     }
 
@@ -219,19 +219,19 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         var server = await StartAsync(engine, rate: 20);
         var listener = await JoinAsync(server, "listener");
         var paster = await JoinAsync(server, "paster");
-        await listener.ReadUntilAsync("* paster joined #lobby (2 here)");
+        await listener.ReadUntilAsync("*** paster joined #lobby (2 here)");
 
         var started = System.Diagnostics.Stopwatch.StartNew();
         await paster.SendAsync(string.Concat(Enumerable.Range(0, Lines).Select(i => $"line {i}\n")) + "/who\n");
 
         for (int i = 0; i < Lines; i++)
             Assert.Equal($"<paster> line {i}", await listener.ReadLineAsync());
-        Assert.Equal("* in #lobby: listener, paster", await paster.ReadLineAsync()); // nothing else: no "! slow down"
+        Assert.Equal("*** in #lobby: listener, paster", await paster.ReadLineAsync()); // nothing else: no "! slow down"
 
         // Paced, not all at once: 21 lines past the 40 the bucket held take at least a second.
         Assert.True(started.Elapsed >= TimeSpan.FromSeconds(0.9), $"61 lines at 20/s (burst 40) handled in {started.Elapsed}");
         await listener.SendAsync("/who\n");
-        Assert.Equal("* in #lobby: listener, paster", await listener.ReadLineAsync());
+        Assert.Equal("*** in #lobby: listener, paster", await listener.ReadLineAsync());
     }
 
     [Theory]
@@ -242,13 +242,29 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         var server = await StartAsync(engine, rate: 1);
         var alice = await JoinAsync(server, "alice");
         var mallory = await JoinAsync(server, "mallory");
-        await alice.ReadUntilAsync("* mallory joined #lobby (2 here)");
+        await alice.ReadUntilAsync("*** mallory joined #lobby (2 here)");
 
         await mallory.SendAsync(string.Concat(Enumerable.Range(0, 150).Select(i => $"flood {i}\n")));
 
-        await mallory.ReadUntilAsync("! too many lines queued (max 100); goodbye");
+        await mallory.ReadUntilAsync("! too many lines queued (max 100 lines); goodbye");
         Assert.True(await mallory.WaitForCloseAsync());
-        await alice.ReadUntilAsync("* mallory quit (connection closed)");
+        await alice.ReadUntilAsync("*** mallory quit (connection closed)");
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task An_action_cannot_pass_for_the_servers_notice(string engine)
+    {
+        var server = await StartAsync(engine);
+        var alice = await JoinAsync(server, "alice");
+        var the = await JoinAsync(server, "the");
+        await alice.ReadUntilAsync("*** the joined #lobby (2 here)");
+
+        await the.SendAsync("/me server is shutting down; goodbye\n");
+        Assert.Equal("* the server is shutting down; goodbye", await alice.ReadLineAsync());
+        await server.StopAsync();
+
+        Assert.Equal("*** the server is shutting down; goodbye", await alice.ReadLineAsync());
     }
 
     [Theory]
@@ -258,7 +274,7 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         var server = await StartAsync(engine, registerTimeout: 1);
         var alice = await JoinAsync(server, "alice"); // connected first, so her deadline passes first
         using var lurker = await TestClient.ConnectAsync(server.EndPoint);
-        await lurker.ReadUntilAsync("* welcome", prefix: true);
+        await lurker.ReadUntilAsync("*** welcome", prefix: true);
         await lurker.SendAsync("/who\n");
         Assert.Equal("! choose a name first: /nick NAME", await lurker.ReadLineAsync());
 
@@ -267,7 +283,7 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
 
         // Alice, who chose a name in time, is still there.
         await alice.SendAsync("/who\n");
-        Assert.Equal("* in #lobby: alice", await alice.ReadLineAsync());
+        Assert.Equal("*** in #lobby: alice", await alice.ReadLineAsync());
     }
 
     [Theory]
@@ -281,7 +297,7 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
             members.Add(await JoinAsync(server, $"m{m}"));
         var talker = await JoinAsync(server, "talker");
         foreach (var member in members)
-            await member.ReadUntilAsync($"* talker joined #lobby ({Members + 1} here)");
+            await member.ReadUntilAsync($"*** talker joined #lobby ({Members + 1} here)");
 
         // The talker talks until the server closes it; meanwhile the server stops.
         using var stopTalking = new CancellationTokenSource();
@@ -303,7 +319,7 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         var heard = await Task.WhenAll(members.Select(async member =>
         {
             string text = System.Text.Encoding.UTF8.GetString(await member.ReadToEndAsync());
-            Assert.Contains("* the server is shutting down; goodbye\n", text, StringComparison.Ordinal);
+            Assert.Contains("*** the server is shutting down; goodbye\n", text, StringComparison.Ordinal);
             // Past t100, which m0 has already read.
             return text.Split('\n').Where(l => l.StartsWith("<talker> t", StringComparison.Ordinal))
                 .Select(l => int.Parse(l["<talker> t".Length..], System.Globalization.CultureInfo.InvariantCulture)).Where(i => i > 100).ToArray();
@@ -316,14 +332,31 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
             Assert.True(heard[0].SequenceEqual(heard[m]), $"m0 heard {heard[0].Length} lines, last t{heard[0].LastOrDefault()}; m{m} heard {heard[m].Length}, last t{heard[m].LastOrDefault()}");
     }
 
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task Escape_sequences_and_invisible_characters_never_reach_anyone(string engine)
+    {
+        var server = await StartAsync(engine);
+        var alice = await JoinAsync(server, "alice");
+        var bob = await JoinAsync(server, "bob");
+        await alice.ReadUntilAsync("*** bob joined #lobby (2 here)");
+
+        string zalgo = "Z" + new string('\u0336', 30);
+        await bob.SendAsync($"\u001b[31mred\u001b[0m \u202Eevil\u202C zero\u200Bwidth \u001b]0;title\u0007{zalgo}\n");
+        await bob.SendAsync("/me \u2066waves\u2069\u2028\n");
+
+        Assert.Equal("<bob> red evil zerowidth Z\u0336\u0336\u0336\u0336", await alice.ReadLineAsync());
+        Assert.Equal("* bob waves", await alice.ReadLineAsync());
+    }
+
     private async Task<TestClient> JoinAsync(ChatServer server, string nick, bool expectJoined = true)
     {
         var client = await TestClient.ConnectAsync(server.EndPoint);
         _clients.Add(client);
-        await client.ReadUntilAsync("* welcome", prefix: true);
+        await client.ReadUntilAsync("*** welcome", prefix: true);
         await client.SendAsync($"/nick {nick}\n");
         if (expectJoined)
-            await client.ReadUntilAsync($"* you are {nick}, in #lobby");
+            await client.ReadUntilAsync($"*** you are {nick}, in #lobby");
         return client;
     }
 

@@ -38,11 +38,11 @@ public sealed class ChatOutputCapTests : IAsyncLifetime
         _servers.Add(server);
         server.Start();
         var talker = await ConnectAsync(server, "talker");
-        await talker.ReadUntilAsync("* you are talker, in #lobby");
+        await talker.ReadUntilAsync("*** you are talker, in #lobby");
         foreach (string nick in new[] { "s0", "s1" })
         {
             await ConnectAsync(server, nick, receiveBufferSize: 4096);
-            await talker.ReadUntilAsync($"* {nick} joined #lobby", prefix: true);
+            await talker.ReadUntilAsync($"*** {nick} joined #lobby", prefix: true);
         }
 
         // A batch of lines, then /who: its answer comes after the server has handled them all, so
@@ -52,11 +52,11 @@ public sealed class ChatOutputCapTests : IAsyncLifetime
         while (notice is null)
         {
             await talker.SendAsync(batch);
-            string answer = await ReadLineAsync(talker, l => l.StartsWith("* in #lobby: ", StringComparison.Ordinal) || l.EndsWith(" left (too slow)", StringComparison.Ordinal));
+            string answer = await ReadLineAsync(talker, l => l.StartsWith("*** in #lobby: ", StringComparison.Ordinal) || l.EndsWith(" left (too slow)", StringComparison.Ordinal));
             if (answer.EndsWith(" left (too slow)", StringComparison.Ordinal))
             {
                 notice = answer;
-                await ReadLineAsync(talker, l => l.StartsWith("* in #lobby: ", StringComparison.Ordinal));
+                await ReadLineAsync(talker, l => l.StartsWith("*** in #lobby: ", StringComparison.Ordinal));
             }
         }
 
@@ -64,7 +64,7 @@ public sealed class ChatOutputCapTests : IAsyncLifetime
         string stays = gone == "s0" ? "s1" : "s0";
 
         await talker.SendAsync("/who\n");
-        string who = await ReadLineAsync(talker, l => l.StartsWith("* in #lobby: ", StringComparison.Ordinal));
+        string who = await ReadLineAsync(talker, l => l.StartsWith("*** in #lobby: ", StringComparison.Ordinal));
         string[] here = who.Split(": ")[1].Split(", ");
         Assert.Contains(stays, here);
         Assert.DoesNotContain(gone, here);

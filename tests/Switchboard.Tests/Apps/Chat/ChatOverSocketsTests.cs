@@ -18,7 +18,7 @@ public sealed class ChatOverSocketsTests : ChatConversationTests<ChatOverSockets
         using var alice = await TestClient.ConnectAsync(server.EndPoint);
         await alice.SendAsync("/nick alice\n/who\n");
 
-        await alice.ReadUntilAsync("* in #lobby: alice");
+        await alice.ReadUntilAsync("*** in #lobby: alice");
     }
 
     protected override Task<ChatServer> StartAsync(string engine, int? rate = null, int? maxPendingBytes = null, double? registerTimeout = null)

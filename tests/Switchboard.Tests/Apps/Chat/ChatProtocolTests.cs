@@ -12,7 +12,7 @@ public sealed class ChatProtocolTests
     public void Greets_and_asks_for_a_name_before_anything_is_said()
     {
         var user = new ChatUser(_hub);
-        Assert.Single(user.Read(), l => l.StartsWith("* welcome", StringComparison.Ordinal) && l.Contains("/nick", StringComparison.Ordinal));
+        Assert.Single(user.Read(), l => l.StartsWith("*** welcome", StringComparison.Ordinal) && l.Contains("/nick", StringComparison.Ordinal));
 
         user.Type("hello?");
 
@@ -28,8 +28,8 @@ public sealed class ChatProtocolTests
 
         bob.Type("/nick bob");
 
-        Assert.Equal(["* bob joined #lobby (2 here)", "* you are bob, in #lobby"], bob.Read());
-        Assert.Equal(["* bob joined #lobby (2 here)"], alice.Read());
+        Assert.Equal(["*** bob joined #lobby (2 here)", "*** you are bob, in #lobby"], bob.Read());
+        Assert.Equal(["*** bob joined #lobby (2 here)"], alice.Read());
     }
 
     [Fact]
@@ -63,10 +63,10 @@ public sealed class ChatProtocolTests
         Assert.DoesNotContain(carol.Read(), l => l.Contains("just you", StringComparison.Ordinal));
 
         alice.Type("/who");
-        Assert.Equal(["* in #lobby: alice, bob"], alice.Read());
+        Assert.Equal(["*** in #lobby: alice, bob"], alice.Read());
 
         alice.Type("/rooms");
-        Assert.Equal(["* rooms: #den (1), #lobby (2)"], alice.Read());
+        Assert.Equal(["*** rooms: #den (1), #lobby (2)"], alice.Read());
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class ChatProtocolTests
 
         bob.Type("/nick robert");
 
-        Assert.Equal(["* bob is now known as robert"], alice.Read());
+        Assert.Equal(["*** bob is now known as robert"], alice.Read());
         alice.Type("/msg robert hello");
         Assert.Contains("*alice* hello", bob.Read());
     }
@@ -95,9 +95,9 @@ public sealed class ChatProtocolTests
 
         bob.Type("/join #den");
 
-        Assert.Equal(["<alice> two", "<alice> three", "<alice> four", "* bob joined #den (2 here)"], bob.Read());
+        Assert.Equal(["<alice> two", "<alice> three", "<alice> four", "*** bob joined #den (2 here)"], bob.Read());
         bob.Type("/join lobby");
-        Assert.Equal(["* bob joined #den (2 here)", "* bob left #den"], alice.Read());
+        Assert.Equal(["*** bob joined #den (2 here)", "*** bob left #den"], alice.Read());
     }
 
     [Fact]
@@ -109,11 +109,11 @@ public sealed class ChatProtocolTests
 
         bob.Type("/quit gone fishing");
 
-        Assert.Equal(["* bye"], bob.Read());
+        Assert.Equal(["*** bye"], bob.Read());
         Assert.Equal(DisconnectReason.LocalClosed, bob.Transport.DisconnectReason);
-        Assert.Equal(["* bob quit (gone fishing)"], alice.Read());
+        Assert.Equal(["*** bob quit: gone fishing"], alice.Read());
         alice.Type("/who");
-        Assert.Equal(["* in #lobby: alice"], alice.Read());
+        Assert.Equal(["*** in #lobby: alice"], alice.Read());
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public sealed class ChatProtocolTests
 
         bob.Transport.CloseFromPeer();
 
-        Assert.Equal(["* bob quit (connection closed)"], alice.Read());
+        Assert.Equal(["*** bob quit (connection closed)"], alice.Read());
         var newBob = ChatUser.Named(_hub, "BOB");
         Assert.DoesNotContain(newBob.Read(), l => l.StartsWith('!'));
     }
@@ -141,7 +141,7 @@ public sealed class ChatProtocolTests
         alice.Type(new string('x', 200)); // a string transport writes at once: one line over 128 bytes is "too slow"
 
         Assert.Equal(DisconnectReason.SlowConsumer, bob.Transport.DisconnectReason);
-        Assert.Equal(["* bob left (too slow)"], alice.Read());
+        Assert.Equal(["*** bob left (too slow)"], alice.Read());
     }
 
     [Theory]
@@ -186,6 +186,114 @@ public sealed class ChatProtocolTests
     }
 
     [Fact]
+    public void No_one_can_forge_a_line_from_the_server()
+    {
+        // Every line the server writes in a session: greetings, answers, notices, errors, help, farewells.
+        var fast = new ChatOptions { Rate = 1e9, Burst = 1_000_000 };
+        var alice = new ChatUser(_hub, fast);
+        var carol = new ChatUser(_hub, fast);
+        var dave = new ChatUser(_hub, fast);
+        var gone = new ChatUser(_hub, fast);
+        var script = new (ChatUser User, string Line)[]
+        {
+            (alice, "/nick alice"), (carol, "/nick carol"), (dave, "/nick dave"), (gone, "/nick gone"), (carol, "/who"), (carol, "/rooms"),
+            (carol, "/help"), (carol, "/join den"), (carol, "/join lobby"), (carol, "/nick caroline"), (carol, "/msg nobody hi"),
+            (carol, "/dance"), (carol, "/me"), (carol, "/join lobby"), (carol, "/nick alice"), (carol, "/quit see you"),
+        };
+        var serverLines = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var user in new[] { alice, carol, dave, gone })
+            serverLines.UnionWith(user.Read());
+        foreach (var (user, line) in script)
+        {
+            user.Type(line);
+            foreach (var u in new[] { alice, carol, dave, gone })
+                serverLines.UnionWith(u.Read());
+        }
+
+        dave.Transport.CloseFromPeer();
+        gone.Protocol.OnShutdown();
+        serverLines.UnionWith(alice.Read());
+        serverLines.UnionWith(gone.Read());
+        Assert.Contains("*** the server is shutting down; goodbye", serverLines);
+        Assert.Contains("*** dave quit (connection closed)", serverLines);
+        Assert.Contains("*** caroline quit: see you", serverLines);
+
+        // Mallory says each of them, acts it, and whispers it, under her name and under the
+        // name the line starts with ("the", "alice", ...): "/me server is shutting down; goodbye" as "the".
+        var mallory = ChatUser.Named(_hub, "mallory", fast);
+        alice.Read();
+        foreach (string serverLine in serverLines)
+        {
+            string body = serverLine.TrimStart('*', '!', ' ');
+            string afterFirstWord = body.IndexOf(' ', StringComparison.Ordinal) is var space and >= 0 ? body[(space + 1)..] : "";
+            foreach (string nick in new[] { "mallory", body.Split(' ')[0] }.Where(ChatText.IsValidName))
+            {
+                mallory.Type($"/nick {nick}");
+                foreach (string text in new[] { serverLine, body, afterFirstWord }.Where(t => t.Length > 0))
+                {
+                    if (text[0] != '/') // a help line's body is a command; said, it would run
+                        mallory.Type(text);
+                    mallory.Type($"/me {text}");
+                    mallory.Type($"/msg alice {text}");
+                }
+
+                foreach (string seen in alice.Read().Where(l => !l.EndsWith($" is now known as {nick}", StringComparison.Ordinal)))
+                {
+                    Assert.DoesNotContain(seen, serverLines);
+                    Assert.False(seen.StartsWith("**", StringComparison.Ordinal), seen);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("alice", "aIice")]
+    [InlineData("alice", "ALlCE")]
+    [InlineData("alice", "a1ice")]
+    [InlineData("bob", "B0B")]
+    [InlineData("mary", "rnary")]
+    [InlineData("wendy", "vvendy")]
+    [InlineData("rnarvv", "marw")]
+    public void A_name_that_looks_like_a_members_is_refused(string taken, string lookalike)
+    {
+        var holder = ChatUser.Named(_hub, taken);
+        var other = new ChatUser(_hub);
+        other.Read();
+
+        other.Type($"/nick {lookalike}");
+
+        Assert.Equal([$"! the name {lookalike} is too like {taken}; choose another"], other.Read());
+        Assert.Empty(holder.Read());
+        other.Type($"/nick {taken}x");
+        Assert.Contains($"*** you are {taken}x, in #lobby", other.Read());
+        other.Type($"/nick {lookalike}");
+        Assert.Equal([$"! the name {lookalike} is too like {taken}; choose another"], other.Read());
+    }
+
+    [Fact]
+    public void You_may_take_a_look_alike_of_your_own_name_and_it_is_free_once_you_leave()
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = ChatUser.Named(_hub, "bob");
+        alice.Read();
+
+        alice.Type("/nick aIice");
+        Assert.Equal(["*** alice is now known as aIice"], bob.Read());
+        alice.Read();
+        bob.Type("/nick alice");
+        Assert.Equal(["! the name alice is too like aIice; choose another"], bob.Read());
+        bob.Type("/msg alice hi");
+        Assert.Equal(["! no one is called alice"], bob.Read());
+        bob.Type("/msg AIICE hi");
+        Assert.Equal(["*bob* hi"], alice.Read());
+
+        alice.Type("/quit");
+        bob.Read();
+        bob.Type("/nick alice");
+        Assert.Equal(["*** bob is now known as alice"], bob.Read());
+    }
+
+    [Fact]
     public void Control_characters_are_removed_so_no_one_can_drive_another_terminal()
     {
         var alice = ChatUser.Named(_hub, "alice");
@@ -194,7 +302,7 @@ public sealed class ChatProtocolTests
 
         bob.Type("\u001b[2J\u001b[31mred\u0007\u009b tab\there\u007f");
 
-        Assert.Equal(["<bob> [2J[31mred tab\there"], alice.Read());
+        Assert.Equal(["<bob> red tab\there"], alice.Read());
     }
 
     [Fact]
@@ -241,7 +349,7 @@ public sealed class ChatProtocolTests
 
         Assert.Equal([.. Enumerable.Repeat("! line too long (max 512 bytes)", 16), "! too many dropped lines; goodbye"], bob.Read());
         Assert.Equal(DisconnectReason.LocalClosed, bob.Transport.DisconnectReason);
-        Assert.Equal(["* bob quit (connection closed)"], alice.Read());
+        Assert.Equal(["*** bob quit (connection closed)"], alice.Read());
     }
 
     [Fact]
@@ -266,7 +374,7 @@ public sealed class ChatProtocolTests
 
         Assert.Equal(["! not UTF-8 text", "! too many dropped lines; goodbye"], bob.Read());
         Assert.Equal(DisconnectReason.LocalClosed, bob.Transport.DisconnectReason);
-        Assert.Equal(["* bob quit (connection closed)"], alice.Read());
+        Assert.Equal(["*** bob quit (connection closed)"], alice.Read());
     }
 
     [Fact]
@@ -303,7 +411,7 @@ public sealed class ChatProtocolTests
         Assert.Empty(bob.Read());
 
         Advance(bob, clock, TimeSpan.FromSeconds(1));
-        Assert.Equal(["* in #lobby: alice, bob", "! line too long (max 512 bytes)"], bob.Read());
+        Assert.Equal(["*** in #lobby: alice, bob", "! line too long (max 512 bytes)"], bob.Read());
         Assert.Null(bob.Transport.DisconnectReason);
     }
 
@@ -324,9 +432,9 @@ public sealed class ChatProtocolTests
 
         bob.Type("one too many");
 
-        Assert.Equal(["! too many lines queued (max 5); goodbye"], bob.Read());
+        Assert.Equal(["! too many lines queued (max 5 lines); goodbye"], bob.Read());
         Assert.Equal(DisconnectReason.LocalClosed, bob.Transport.DisconnectReason);
-        Assert.Equal(["<bob> line 0", "<bob> line 1", "* bob quit (connection closed)"], alice.Read());
+        Assert.Equal(["<bob> line 0", "<bob> line 1", "*** bob quit (connection closed)"], alice.Read());
     }
 
     [Fact]
@@ -343,7 +451,7 @@ public sealed class ChatProtocolTests
         Assert.Null(bob.Transport.DisconnectReason);
         bob.Type(new string('y', 400));
 
-        Assert.Equal(["! too many lines queued (max 100); goodbye"], bob.Read());
+        Assert.Equal(["! too many lines queued (max 1000 bytes); goodbye"], bob.Read());
         Assert.Equal(DisconnectReason.LocalClosed, bob.Transport.DisconnectReason);
     }
 
@@ -368,9 +476,9 @@ public sealed class ChatProtocolTests
         Assert.Null(bob.Transport.DisconnectReason);
         Advance(bob, clock, TimeSpan.FromSeconds(1));
 
-        Assert.Equal(["* bye"], bob.Read());
+        Assert.Equal(["*** bye"], bob.Read());
         Assert.Equal(DisconnectReason.LocalClosed, bob.Transport.DisconnectReason);
-        Assert.Equal(["* bob quit (later)"], alice.Read());
+        Assert.Equal(["*** bob quit: later"], alice.Read());
     }
 
     [Fact]
@@ -449,7 +557,7 @@ public sealed class ChatProtocolTests
 
         user.Type("/rooms");
 
-        Assert.Equal(["* rooms: #lobby (0)"], user.Read());
+        Assert.Equal(["*** rooms: #lobby (0)"], user.Read());
     }
 
     [Fact]
@@ -462,7 +570,7 @@ public sealed class ChatProtocolTests
         alice.Type("/nick alice");
         bob.Type("/nick BOB");
 
-        Assert.Equal(["! you are already alice", "* bob is now known as BOB"], alice.Read());
+        Assert.Equal(["! you are already alice", "*** bob is now known as BOB"], alice.Read());
     }
 
     [Fact]
@@ -492,9 +600,9 @@ public sealed class ChatProtocolTests
         alice.Type(line);
 
         Assert.Equal(DisconnectReason.SlowConsumer, bob.Transport.DisconnectReason);
-        Assert.Equal([$"<alice> {line}", "* bob left (too slow)"], carol.Read());
+        Assert.Equal([$"<alice> {line}", "*** bob left (too slow)"], carol.Read());
         carol.Type("/who");
-        Assert.Equal(["* in #lobby: alice, carol"], carol.Read());
+        Assert.Equal(["*** in #lobby: alice, carol"], carol.Read());
     }
 
     [Fact]
@@ -510,8 +618,8 @@ public sealed class ChatProtocolTests
         Assert.Null(user.Transport.DisconnectReason);
         hub.AnswerAll();
         string[] lines = user.Read();
-        Assert.Equal(["! choose a name first: /nick NAME", "! usage: /me TEXT", "* qq joined #lobby (1 here)", "* you are qq, in #lobby", "! usage: /nick NAME"], lines[..5]);
-        Assert.Equal("* bye", lines[^1]);
+        Assert.Equal(["! choose a name first: /nick NAME", "! usage: /me TEXT", "*** qq joined #lobby (1 here)", "*** you are qq, in #lobby", "! usage: /nick NAME"], lines[..5]);
+        Assert.Equal("*** bye", lines[^1]);
         Assert.Equal(DisconnectReason.LocalClosed, user.Transport.DisconnectReason);
     }
 

@@ -4,9 +4,17 @@ using Switchboard.Testing;
 namespace Switchboard.Tests.Apps.Chat;
 
 /// <summary>One chat connection on a <see cref="StringTransport"/>: type lines, read what came back.</summary>
-internal sealed class ChatUser(IChatHub hub, ChatOptions? options = null, TimeProvider? clock = null, ServerOptions? server = null)
+internal sealed class ChatUser
 {
-    public StringTransport Transport { get; } = new(new ChatProtocol(hub, options ?? new ChatOptions(), clock), server ?? new ServerOptions { MaxLineLength = ChatOptions.DefaultMaxLineLength });
+    public ChatUser(IChatHub hub, ChatOptions? options = null, TimeProvider? clock = null, ServerOptions? server = null)
+    {
+        Protocol = new ChatProtocol(hub, options ?? new ChatOptions(), clock);
+        Transport = new StringTransport(Protocol, server ?? new ServerOptions { MaxLineLength = ChatOptions.DefaultMaxLineLength });
+    }
+
+    public ChatProtocol Protocol { get; }
+
+    public StringTransport Transport { get; }
 
     public static ChatUser Named(IChatHub hub, string nick, ChatOptions? options = null, TimeProvider? clock = null)
     {

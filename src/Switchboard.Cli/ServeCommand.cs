@@ -65,7 +65,7 @@ internal static partial class ServeCommand
 
     private static readonly Option<double> IdleTimeoutOption = new("--idle-timeout")
     {
-        Description = "Disconnect a client after this many seconds with nothing sent or received; 0 never",
+        Description = "Disconnect a client after this many seconds with nothing sent or received (line-based apps: a partial line is not activity); 0 never",
         DefaultValueFactory = _ => 0,
         HelpName = "seconds",
     };

@@ -28,7 +28,12 @@ public sealed record ServerOptions
     /// </summary>
     public long MaxPendingBytes { get; init; } = 1024 * 1024;
 
-    /// <summary>Disconnect a connection after this long with nothing sent or received. Zero (the default) disables it.</summary>
+    /// <summary>
+    /// Disconnect a connection after this long with nothing sent or received. For a
+    /// <see cref="Protocols.LineProtocol"/> only complete lines count as received: bytes of a
+    /// partial line do not, so a client trickling a byte at a time cannot stay forever. Zero (the
+    /// default) disables it.
+    /// </summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.Zero;
 
     /// <summary>The longest line, in bytes without the line end, a <see cref="Protocols.LineProtocol"/> accepts. Default: 8192.</summary>

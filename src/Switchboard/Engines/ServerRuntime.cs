@@ -30,6 +30,7 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     private int _openSockets;      // connections' sockets not yet closed (a lingering close outlives its connection)
     private int _descriptorBudget; // open sockets at which clients are refused; 0 until first measured
     private volatile bool _stopping;
+    private readonly AddressLimiter? _addressLimiter;
 
     // Connection ids count up from one past firstIdAfter (see Engine.ConnectionIdBase).
     public ServerRuntime(ServerOptions options, Func<Protocol> protocolFactory, ILogger logger, long firstIdAfter = 0)
@@ -38,6 +39,8 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         Options = options;
         Logger = logger;
         _protocolFactory = protocolFactory;
+        if (AddressLimiter.IsEnabled(options))
+            _addressLimiter = new AddressLimiter(options);
     }
 
     public ServerOptions Options { get; }
@@ -81,6 +84,26 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             return null;
         }
 
+        IPAddress? counted = null;
+        if (_addressLimiter is not null)
+        {
+            try
+            {
+                counted = (socket.RemoteEndPoint as IPEndPoint)?.Address;
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // The peer already left: nothing to count; create below fails the same way.
+            }
+
+            if (counted is not null && _addressLimiter.TryAcquire(counted) is { } refusal)
+            {
+                Interlocked.Decrement(ref _count);
+                Refuse(socket, refusal);
+                return null;
+            }
+        }
+
         T connection;
         try
         {
@@ -90,6 +113,8 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         {
             // The peer left between accept and now (its address is no longer readable).
             Interlocked.Decrement(ref _count);
+            if (counted is not null)
+                _addressLimiter!.Release(counted);
             socket.Dispose();
             return null;
         }
@@ -102,7 +127,11 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     public void OnConnectionClosed(ConnectionBase connection)
     {
         if (_connections.TryRemove(connection.Id, out _))
+        {
             Interlocked.Decrement(ref _count);
+            if (_addressLimiter is not null && connection.RemoteEndPoint is IPEndPoint remote)
+                _addressLimiter.Release(remote.Address);
+        }
     }
 
     public void OnSocketClosed() => Interlocked.Decrement(ref _openSockets);

@@ -113,6 +113,13 @@ public sealed partial class ServeCommandTests
     [InlineData("switchboard: --idle-timeout must be 0 or more seconds (got -1)", "serve", "echo", "--idle-timeout", "-1")]
     [InlineData("switchboard: --shutdown-timeout must be at most 1000000 seconds (got 1E+20)", "serve", "echo", "--shutdown-timeout", "1e20")]
     [InlineData("switchboard: --shutdown-timeout must be 0 or more seconds (got NaN)", "serve", "echo", "--shutdown-timeout", "NaN")]
+    [InlineData("switchboard: --max-connections-per-ip must be 0 (off) or more (got -1)", "serve", "chat", "--max-connections-per-ip", "-1")]
+    [InlineData("switchboard: --connect-rate must be 0 (off) or more (got -5)", "serve", "echo", "--connect-rate", "-5")]
+    [InlineData("switchboard: bad --limit-exempt entry 'localhost': not an address or CIDR network (e.g. 10.0.0.0/8, ::1)", "serve", "echo", "--limit-exempt", "127.0.0.1,localhost")]
+    [InlineData("switchboard: bad --limit-exempt entry '10.0.0.0/33': the prefix length must be 0-32", "serve", "echo", "--limit-exempt", "10.0.0.0/33")]
+    [InlineData("switchboard: bad --limit-exempt entry 'fe80::/200': the prefix length must be 0-128", "serve", "echo", "--limit-exempt", "fe80::/200")]
+    [InlineData("switchboard: --max-connections-per-ip and --connect-rate are not available on forking: its workers accept connections apart (set both to 0)", "serve", "chat", "-e", "forking", "--max-connections-per-ip", "4")]
+    [InlineData("switchboard: --max-connections-per-ip and --connect-rate are not available on forking: its workers accept connections apart (set both to 0)", "serve", "echo", "-e", "forking", "--connect-rate", "10")]
     public async Task Bad_input_is_one_clear_line_and_exit_code_2(string expected, params string[] args)
     {
         var (code, stdout, stderr) = await CliProcess.RunAsync(args);

@@ -31,10 +31,14 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     private int _descriptorBudget; // open sockets at which clients are refused; 0 until first measured
     private volatile bool _stopping;
     private readonly AddressLimiter? _addressLimiter;
+    private readonly RepeatLimiter _refusalLog;     // one line per kind of refusal per window, then a count
+    private readonly RepeatLimiter _acceptFailureLog;
 
     // Connection ids count up from one past firstIdAfter (see Engine.ConnectionIdBase).
-    public ServerRuntime(ServerOptions options, Func<Protocol> protocolFactory, ILogger logger, long firstIdAfter = 0)
+    public ServerRuntime(ServerOptions options, Func<Protocol> protocolFactory, ILogger logger, long firstIdAfter = 0, TimeProvider? logClock = null)
     {
+        _refusalLog = new RepeatLimiter(RepeatLimiter.DefaultWindow, (why, count, window) => Log.RefusedMore(logger, count, why, window.TotalSeconds), logClock);
+        _acceptFailureLog = new RepeatLimiter(RepeatLimiter.DefaultWindow, (error, count, window) => Log.AcceptFailedMore(logger, count, error, window.TotalSeconds), logClock);
         _lastId = firstIdAfter;
         Options = options;
         Logger = logger;
@@ -136,8 +140,12 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
 
     public void OnSocketClosed() => Interlocked.Decrement(ref _openSockets);
 
-    public void OnAcceptFailed(SocketException e) =>
-        Log.AcceptFailed(Logger, e.SocketErrorCode == SocketError.TooManyOpenSockets ? $"out of file descriptors (ulimit -n {SoftDescriptorLimit()})" : e.Message);
+    public void OnAcceptFailed(SocketException e)
+    {
+        string error = e.SocketErrorCode == SocketError.TooManyOpenSockets ? $"out of file descriptors (ulimit -n {SoftDescriptorLimit()})" : e.Message;
+        if (_acceptFailureLog.ShouldLog(error))
+            Log.AcceptFailed(Logger, error);
+    }
 
     /// <summary>Stops admitting connections: a shutdown has begun (the acceptor's errors from here on are expected).</summary>
     public void BeginStopping() => _stopping = true;
@@ -198,6 +206,8 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
 
     public void Dispose()
     {
+        _refusalLog.Dispose();
+        _acceptFailureLog.Dispose();
         if (_timerThread.IsValueCreated)
             _timerThread.Value.Dispose();
     }
@@ -233,7 +243,8 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             socket.Dispose();
         }
 
-        Log.Refused(Logger, remote?.ToString() ?? "a client", why);
+        if (_refusalLog.ShouldLog(why))
+            Log.Refused(Logger, remote?.ToString() ?? "a client", why);
     }
 
     private static partial class Log
@@ -241,8 +252,14 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Remote}: {Why}")]
         public static partial void Refused(ILogger logger, string remote, string why);
 
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Count} more connections ({Why}) in the last {Seconds} s")]
+        public static partial void RefusedMore(ILogger logger, int count, string why, double seconds);
+
         [LoggerMessage(Level = LogLevel.Warning, Message = "accept failed: {Error}; retrying")]
         public static partial void AcceptFailed(ILogger logger, string error);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "accept failed {Count} more times ({Error}) in the last {Seconds} s")]
+        public static partial void AcceptFailedMore(ILogger logger, int count, string error, double seconds);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: saying goodbye to {Count} connections")]
         public static partial void ShuttingDown(ILogger logger, int count);

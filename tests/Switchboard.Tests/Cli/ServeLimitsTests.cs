@@ -75,4 +75,26 @@ public sealed class ServeLimitsTests
         await cli.StopGracefullyAsync();
         Assert.DoesNotContain("warning:", cli.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Refusals_of_one_kind_log_one_line_then_a_count()
+    {
+        using var cli = CliProcess.Start("serve", "echo", "--port", "0", "--max-connections", "1");
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        using var held = await TestClient.ConnectAsync(endPoint);
+        await held.AssertEchoesAsync("hold");
+
+        const int Refused = 30;
+        for (int i = 0; i < Refused; i++)
+        {
+            using var client = await TestClient.ConnectAsync(endPoint);
+            Assert.Equal("error: server full (1 connections); try again later", await client.ReadLineAsync());
+        }
+
+        // Stopping ends the window early: what was counted is summarised then.
+        await cli.StopGracefullyAsync();
+        var lines = cli.Stderr.Split('\n');
+        Assert.Single(lines, l => l.Contains("Refused 127.0.0.1:", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains($"Refused {Refused - 1} more connections (server full (1 connections)) in the last 10 s", StringComparison.Ordinal));
+    }
 }

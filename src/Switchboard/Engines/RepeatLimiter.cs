@@ -23,7 +23,7 @@ internal sealed class RepeatLimiter : IDisposable
     private bool _disposed;
 
     /// <param name="window">How long repeats of a kind are counted before they are summarised.</param>
-    /// <param name="summarise">Given the kind, how many were not logged, and the window; called outside the lock.</param>
+    /// <param name="summarise">Given the kind, how many were not logged, and the time they were counted over (the window, or less at disposal); called outside the lock.</param>
     /// <param name="clock">The timers' clock: the system's by default.</param>
     public RepeatLimiter(TimeSpan window, Action<string, int, TimeSpan> summarise, TimeProvider? clock = null)
     {
@@ -47,7 +47,7 @@ internal sealed class RepeatLimiter : IDisposable
                 return false;
             }
 
-            pending = new Pending();
+            pending = new Pending { Started = _clock.GetTimestamp() };
             _pending[kind] = pending;
             pending.Timer = _clock.CreateTimer(static state => ((Action)state!)(), (Action)(() => WindowEnded(kind)), Window, Timeout.InfiniteTimeSpan);
             return true;
@@ -57,7 +57,7 @@ internal sealed class RepeatLimiter : IDisposable
     /// <summary>Summarises what is still counted and stops the timers.</summary>
     public void Dispose()
     {
-        List<(string Kind, int Count)> owed = [];
+        List<(string Kind, int Count, TimeSpan Over)> owed = [];
         lock (_lock)
         {
             if (_disposed)
@@ -67,14 +67,14 @@ internal sealed class RepeatLimiter : IDisposable
             {
                 pending.Timer?.Dispose();
                 if (pending.Count > 0)
-                    owed.Add((kind, pending.Count));
+                    owed.Add((kind, pending.Count, _clock.GetElapsedTime(pending.Started)));
             }
 
             _pending.Clear();
         }
 
-        foreach (var (kind, count) in owed)
-            _summarise(kind, count, Window);
+        foreach (var (kind, count, over) in owed)
+            _summarise(kind, count, over);
     }
 
     private void WindowEnded(string kind)
@@ -94,6 +94,7 @@ internal sealed class RepeatLimiter : IDisposable
             }
 
             pending.Count = 0;
+            pending.Started = _clock.GetTimestamp();
             pending.Timer?.Change(Window, Timeout.InfiniteTimeSpan);
         }
 
@@ -103,6 +104,7 @@ internal sealed class RepeatLimiter : IDisposable
     private sealed class Pending
     {
         public int Count;
+        public long Started; // when this window began, in the clock's timestamps
         public ITimer? Timer;
     }
 }

@@ -35,10 +35,10 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     private readonly RepeatLimiter _acceptFailureLog;
 
     // Connection ids count up from one past firstIdAfter (see Engine.ConnectionIdBase).
-    public ServerRuntime(ServerOptions options, Func<Protocol> protocolFactory, ILogger logger, long firstIdAfter = 0, TimeProvider? logClock = null)
+    public ServerRuntime(ServerOptions options, Func<Protocol> protocolFactory, ILogger logger, long firstIdAfter = 0)
     {
-        _refusalLog = new RepeatLimiter(RepeatLimiter.DefaultWindow, (why, count, window) => Log.RefusedMore(logger, count, why, window.TotalSeconds), logClock);
-        _acceptFailureLog = new RepeatLimiter(RepeatLimiter.DefaultWindow, (error, count, window) => Log.AcceptFailedMore(logger, count, error, window.TotalSeconds), logClock);
+        _refusalLog = new RepeatLimiter(RepeatLimiter.DefaultWindow, (why, count, window) => Log.RefusedMore(logger, count, why, Math.Max(1, Math.Round(window.TotalSeconds))));
+        _acceptFailureLog = new RepeatLimiter(RepeatLimiter.DefaultWindow, (error, count, window) => Log.AcceptFailedMore(logger, count, error, Math.Max(1, Math.Round(window.TotalSeconds))));
         _lastId = firstIdAfter;
         Options = options;
         Logger = logger;

@@ -46,16 +46,17 @@ public sealed class RepeatLimiterTests
     }
 
     [Fact]
-    public void Dispose_summarises_what_is_still_counted()
+    public void Dispose_summarises_what_is_still_counted_over_the_time_it_was_counted()
     {
         var limiter = Create();
         Assert.True(limiter.ShouldLog("x"));
         Assert.False(limiter.ShouldLog("x"));
+        _clock.Advance(TimeSpan.FromSeconds(3));
         Assert.False(limiter.ShouldLog("x"));
 
         limiter.Dispose();
 
-        Assert.Equal(["2 x in 10 s"], _summaries);
+        Assert.Equal(["2 x in 3 s"], _summaries);
         Assert.True(limiter.ShouldLog("x")); // after disposal nothing is held back
     }
 }

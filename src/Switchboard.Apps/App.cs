@@ -28,6 +28,22 @@ public abstract class App
     public virtual int DefaultMaxLineLength => Defaults.MaxLineLength;
 
     /// <summary>
+    /// Connections one address may have open at once unless told otherwise
+    /// (<see cref="ServerOptions.MaxConnectionsPerAddress"/>; 0 is off). By default 16, for an app
+    /// people talk through, where one address holding many connections crowds out everyone
+    /// else (chat); apps whose connections share nothing relax it.
+    /// </summary>
+    public virtual int DefaultMaxConnectionsPerAddress => 16;
+
+    /// <summary>
+    /// New connections one address may open a minute unless told otherwise
+    /// (<see cref="ServerOptions.ConnectRatePerMinute"/>; 0 is off). By default 30, for an app
+    /// whose every arrival and departure others see (chat's join and leave notices); apps
+    /// whose connections share nothing turn it off.
+    /// </summary>
+    public virtual int DefaultConnectRatePerMinute => 30;
+
+    /// <summary>
     /// Makes the factory of the protocols for one server. Called once per process that serves
     /// connections; the factory is called once per connection, concurrently on some engines.
     /// </summary>

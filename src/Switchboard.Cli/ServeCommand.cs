@@ -87,9 +87,31 @@ internal static partial class ServeCommand
 
     private static readonly Option<double> IdleTimeoutOption = new("--idle-timeout")
     {
-        Description = "Disconnect a client after this many seconds with nothing sent or received; 0 never",
+        Description = "Disconnect a client after this many seconds with nothing sent or received (line-based apps: a partial line is not activity); 0 never",
         DefaultValueFactory = _ => 0,
         HelpName = "seconds",
+    };
+
+    // Per-address limits (docs/reliability.md).
+    private static readonly Option<int?> MaxPerAddressOption = new("--max-connections-per-ip")
+    {
+        Description = "Connections one address (IPv6: one /64) may have open at once; over it a client is told so and closed; 0 off " +
+                      $"[default: {DefaultsPerApp(a => a.DefaultMaxConnectionsPerAddress)}; 0 on forking, which cannot count them]",
+        HelpName = "n",
+    };
+
+    private static readonly Option<int?> ConnectRateOption = new("--connect-rate")
+    {
+        Description = "New connections one address (IPv6: one /64) may open a minute, in bursts of up to as many; over it a client is told so and closed; 0 off " +
+                      $"[default: {DefaultsPerApp(a => a.DefaultConnectRatePerMinute)}; 0 on forking, which cannot count them]",
+        HelpName = "n",
+    };
+
+    private static readonly Option<string> LimitExemptOption = new("--limit-exempt")
+    {
+        Description = "Comma-separated addresses and CIDR networks the per-address limits never apply to; '' exempts nothing",
+        DefaultValueFactory = _ => string.Join(',', ServerOptions.DefaultLimitExempt.Select(FormatNetwork)),
+        HelpName = "cidrs",
     };
 
     private static readonly Option<int> BacklogOption = new("--backlog")
@@ -173,7 +195,8 @@ internal static partial class ServeCommand
             "Serve an app until Ctrl-C or SIGTERM. Prints 'listening on IP:PORT (APP, ENGINE)' on stdout when ready; logs go to stderr.")
         {
             AppArgument, EngineOption, HostOption, PortOption, MaxConnectionsOption, MaxPendingOption, MaxPendingTotalOption,
-            MaxPendingSoftOption, MaxPendingSoftSecondsOption, MaxLineOption, IdleTimeoutOption, BacklogOption, ShutdownTimeoutOption,
+            MaxPendingSoftOption, MaxPendingSoftSecondsOption, MaxLineOption, IdleTimeoutOption, MaxPerAddressOption, ConnectRateOption,
+            LimitExemptOption, BacklogOption, ShutdownTimeoutOption,
         };
         foreach (var (option, _) in EngineOptions)
             command.Options.Add(option);
@@ -203,6 +226,8 @@ internal static partial class ServeCommand
             || !Cli.TryGetSeconds(parse, RegisterTimeoutOption, 0, out var registerTimeout, out error)
             || !Cli.TryGetSeconds(parse, MaxPendingSoftSecondsOption, 0, out var softTime, out error))
             return Cli.Fail(ExitCodes.Usage, error);
+        if (!TryParseNetworks(parse.GetRequiredValue(LimitExemptOption), out var exempt, out error))
+            return Cli.Fail(ExitCodes.Usage, error);
 
         using var loggerFactory = CreateLoggerFactory(parse.GetValue(LogLevelOption));
         Server server;
@@ -231,6 +256,7 @@ internal static partial class ServeCommand
                 IdleTimeout = idleTimeout,
                 ShutdownTimeout = shutdownTimeout,
             };
+            options = WithAddressLimits(options, parse, app, engine, exempt);
             double rate = parse.GetValue(RateOption);
             var settings = new AppSettings
             {
@@ -265,6 +291,7 @@ internal static partial class ServeCommand
         // A forking server's workers share the parent's stdout: only the parent says where it listens.
         if (!Prefork.IsWorker)
         {
+            WarnIfServingTheNetwork(server.LocalEndPoint, app);
             Console.Out.WriteLine($"listening on {server.LocalEndPoint} ({app.Name}, {engine.Name})");
             Console.Out.Flush();
         }
@@ -278,6 +305,78 @@ internal static partial class ServeCommand
         await server.StopAsync().ConfigureAwait(false);
         Log.Stopped(logger);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The per-address limits: as given, else the app's defaults, except on an engine that cannot
+    /// count per address (forking), where they default to off; given there, the server refuses them.
+    /// </summary>
+    private static ServerOptions WithAddressLimits(ServerOptions options, ParseResult parse, App app, Engine engine, IReadOnlyList<IPNetwork> exempt)
+    {
+        bool canCount = engine is not ForkingEngine;
+        return options with
+        {
+            MaxConnectionsPerAddress = parse.GetValue(MaxPerAddressOption) ?? (canCount ? app.DefaultMaxConnectionsPerAddress : 0),
+            ConnectRatePerMinute = parse.GetValue(ConnectRateOption) ?? (canCount ? app.DefaultConnectRatePerMinute : 0),
+            LimitExempt = exempt,
+        };
+    }
+
+    /// <summary>Parses <c>--limit-exempt</c>: addresses (a network of one) and CIDR networks, comma-separated; empty is none.</summary>
+    private static bool TryParseNetworks(string text, out IReadOnlyList<IPNetwork> networks,
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
+    {
+        var list = new List<IPNetwork>();
+        networks = list;
+        error = null;
+        foreach (string item in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] parts = item.Split('/', 2);
+            if (!IPAddress.TryParse(parts[0].Trim('[', ']'), out var address))
+            {
+                error = $"bad --limit-exempt entry '{item}': not an address or CIDR network (e.g. 10.0.0.0/8, ::1)";
+                return false;
+            }
+
+            int bits = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
+            int prefix = bits;
+            if (parts.Length == 2 && !(int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out prefix) && prefix <= bits))
+            {
+                error = $"bad --limit-exempt entry '{item}': the prefix length must be 0-{bits}";
+                return false;
+            }
+
+            list.Add(new IPNetwork(Masked(address, prefix), prefix));
+        }
+
+        return true;
+    }
+
+    /// <summary>The address with the bits past the prefix cleared (10.1.2.3/8 means 10.0.0.0/8).</summary>
+    private static IPAddress Masked(IPAddress address, int prefix)
+    {
+        byte[] bytes = address.GetAddressBytes();
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            int keep = Math.Clamp(prefix - (i * 8), 0, 8);
+            bytes[i] &= (byte)(0xFF << (8 - keep));
+        }
+
+        return new IPAddress(bytes);
+    }
+
+    private static string FormatNetwork(IPNetwork network) =>
+        network.PrefixLength == (network.BaseAddress.AddressFamily == AddressFamily.InterNetwork ? 32 : 128)
+            ? network.BaseAddress.ToString()
+            : network.ToString();
+
+    /// <summary>One line on stderr when the server is reachable from other machines: the apps have no authentication.</summary>
+    private static void WarnIfServingTheNetwork(IPEndPoint endPoint, App app)
+    {
+        if (IPAddress.IsLoopback(endPoint.Address))
+            return;
+        Console.Error.WriteLine($"switchboard: warning: {app.Name} has no authentication and {endPoint} is reachable from other machines; anyone who can connect can use it");
+        Console.Error.Flush();
     }
 
     /// <summary>A default that differs by app, for help: "51423 for time, 1234 for the others".</summary>

@@ -44,6 +44,8 @@ public sealed class Server : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(protocolFactory);
         options.Validate();
         engine.Validate();
+        if (!engine.CanLimitPerAddress && AddressLimiter.IsEnabled(options))
+            throw new ArgumentException($"--max-connections-per-ip and --connect-rate are not available on {engine.Name}: its workers accept connections apart (set both to 0)");
         Engine = engine;
         Options = options;
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Switchboard.Server");

@@ -46,7 +46,12 @@ public sealed record ServerOptions
     /// <summary>How long a queue may stay over <see cref="MaxPendingSoftBytes"/>. Zero turns the soft limit off. Default: 10 s.</summary>
     public TimeSpan MaxPendingSoftTime { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Disconnect a connection after this long with nothing sent or received. Zero (the default) disables it.</summary>
+    /// <summary>
+    /// Disconnect a connection after this long with nothing sent or received. For a
+    /// <see cref="Protocols.LineProtocol"/> only complete lines count as received: bytes of a
+    /// partial line do not, so a client trickling a byte at a time cannot stay forever. Zero (the
+    /// default) disables it.
+    /// </summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.Zero;
 
     /// <summary>The longest line, in bytes without the line end, a <see cref="Protocols.LineProtocol"/> accepts. Default: 8192.</summary>
@@ -57,6 +62,36 @@ public sealed record ServerOptions
     /// a peer to read its pending output, may take before connections are aborted. Default: 5 s.
     /// </summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    // Per-address limits (docs/reliability.md): what one address may take of the server.
+
+    /// <summary>
+    /// Connections one address may have open at once; a client over it gets
+    /// <c>error: too many connections from your address (N); try again later</c> and is closed.
+    /// IPv4 addresses count one by one, IPv6 addresses by their /64. Addresses in
+    /// <see cref="LimitExempt"/> are not counted. Zero (the default) disables it. Not available on
+    /// the forking engine (its workers admit connections apart): a server refuses to start with it.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; init; }
+
+    /// <summary>
+    /// New connections one address may open a minute, in bursts of up to this many (a token bucket
+    /// refilled at this rate); a client over it gets
+    /// <c>error: connecting too often from your address (N a minute); try again later</c> and is
+    /// closed. Counted as for <see cref="MaxConnectionsPerAddress"/>. Zero (the default) disables
+    /// it. Not available on the forking engine.
+    /// </summary>
+    public int ConnectRatePerMinute { get; init; }
+
+    /// <summary>
+    /// Networks the per-address limits never apply to. Default: <c>127.0.0.0/8</c> and <c>::1</c>
+    /// (this machine's own clients); empty exempts nothing.
+    /// </summary>
+    public IReadOnlyList<IPNetwork> LimitExempt { get; init; } = DefaultLimitExempt;
+
+    /// <summary>The default of <see cref="LimitExempt"/>: the loopback networks, 127.0.0.0/8 and ::1/128.</summary>
+    public static IReadOnlyList<IPNetwork> DefaultLimitExempt { get; } =
+        [new IPNetwork(IPAddress.Parse("127.0.0.0"), 8), new IPNetwork(IPAddress.IPv6Loopback, 128)];
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     /// <exception cref="ArgumentException">A setting is out of range.</exception>
@@ -80,5 +115,11 @@ public sealed record ServerOptions
             throw new ArgumentException($"max line length must be at least 1 (got {MaxLineLength})");
         if (ShutdownTimeout < TimeSpan.Zero)
             throw new ArgumentException($"shutdown timeout must not be negative (got {ShutdownTimeout})");
+        if (MaxConnectionsPerAddress < 0)
+            throw new ArgumentException($"--max-connections-per-ip must be 0 (off) or more (got {MaxConnectionsPerAddress})");
+        if (ConnectRatePerMinute < 0)
+            throw new ArgumentException($"--connect-rate must be 0 (off) or more (got {ConnectRatePerMinute})");
+        if (LimitExempt is null)
+            throw new ArgumentException("--limit-exempt must be a list (empty exempts nothing)");
     }
 }

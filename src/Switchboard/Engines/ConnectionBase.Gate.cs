@@ -22,7 +22,8 @@ internal abstract partial class ConnectionBase
     /// <summary>Hands received bytes to the protocol, unless the connection is no longer open.</summary>
     protected void DeliverReceived(ReadOnlySpan<byte> data)
     {
-        MarkActivity();
+        if (!_protocol.ReportsOwnActivity)
+            MarkActivity();
         RunCallback<ReceivedCallback, ReadOnlySpan<byte>>(data, openOnly: true);
     }
 

@@ -47,6 +47,8 @@ internal abstract partial class ConnectionBase
     /// <summary>Records traffic for the idle timeout.</summary>
     protected void MarkActivity() => Volatile.Write(ref _lastActivity, _timers.Now);
 
+    void IActivityTracker.MarkActivity() => MarkActivity();
+
     /// <summary>Schedules an engine timer that runs regardless of state and outside the gate.</summary>
     protected ConnectionTimer ScheduleInternal(TimeSpan delay, Action action) =>
         AddTimer(new ConnectionTimer(this, action, 0, isInternal: true), delay);

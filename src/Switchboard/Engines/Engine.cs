@@ -52,6 +52,12 @@ public abstract class Engine
     /// </summary>
     internal virtual long ConnectionIdBase => 0;
 
+    /// <summary>
+    /// Whether one process admits every connection, so that it can count them per address
+    /// (<see cref="ServerOptions.MaxConnectionsPerAddress"/>, <see cref="ServerOptions.ConnectRatePerMinute"/>).
+    /// </summary>
+    internal virtual bool CanLimitPerAddress => true;
+
     /// <summary>Opens the listening socket: bound here, unless the engine gets it some other way (a forking worker inherits it).</summary>
     internal virtual System.Net.Sockets.Socket OpenListener(ServerOptions options) => Listeners.Bind(options);
 

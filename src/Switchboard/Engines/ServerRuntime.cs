@@ -30,15 +30,22 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     private int _openSockets;      // connections' sockets not yet closed (a lingering close outlives its connection)
     private int _descriptorBudget; // open sockets at which clients are refused; 0 until first measured
     private volatile bool _stopping;
+    private readonly AddressLimiter? _addressLimiter;
+    private readonly RepeatLimiter _refusalLog;     // one line per kind of refusal per window, then a count
+    private readonly RepeatLimiter _acceptFailureLog;
 
     // Connection ids count up from one past firstIdAfter (see Engine.ConnectionIdBase).
     public ServerRuntime(ServerOptions options, Func<Protocol> protocolFactory, ILogger logger, long firstIdAfter = 0)
     {
+        _refusalLog = new RepeatLimiter(RepeatLimiter.DefaultWindow, (why, count, window) => Log.RefusedMore(logger, count, why, Math.Max(1, Math.Round(window.TotalSeconds))));
+        _acceptFailureLog = new RepeatLimiter(RepeatLimiter.DefaultWindow, (error, count, window) => Log.AcceptFailedMore(logger, count, error, Math.Max(1, Math.Round(window.TotalSeconds))));
         _lastId = firstIdAfter;
         Options = options;
         Logger = logger;
         _protocolFactory = protocolFactory;
         OutputBudget = new OutputBudget(options.MaxPendingTotalBytes, () => _connections.Values, logger);
+        if (AddressLimiter.IsEnabled(options))
+            _addressLimiter = new AddressLimiter(options);
     }
 
     /// <summary>All connections' queued output together, and its cap (<see cref="ServerOptions.MaxPendingTotalBytes"/>).</summary>
@@ -85,6 +92,26 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             return null;
         }
 
+        IPAddress? counted = null;
+        if (_addressLimiter is not null)
+        {
+            try
+            {
+                counted = (socket.RemoteEndPoint as IPEndPoint)?.Address;
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // The peer already left: nothing to count; create below fails the same way.
+            }
+
+            if (counted is not null && _addressLimiter.TryAcquire(counted) is { } refusal)
+            {
+                Interlocked.Decrement(ref _count);
+                Refuse(socket, refusal);
+                return null;
+            }
+        }
+
         T connection;
         try
         {
@@ -94,6 +121,8 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         {
             // The peer left between accept and now (its address is no longer readable).
             Interlocked.Decrement(ref _count);
+            if (counted is not null)
+                _addressLimiter!.Release(counted);
             socket.Dispose();
             return null;
         }
@@ -117,13 +146,21 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     public void OnConnectionClosed(ConnectionBase connection)
     {
         if (_connections.TryRemove(connection.Id, out _))
+        {
             Interlocked.Decrement(ref _count);
+            if (_addressLimiter is not null && connection.RemoteEndPoint is IPEndPoint remote)
+                _addressLimiter.Release(remote.Address);
+        }
     }
 
     public void OnSocketClosed() => Interlocked.Decrement(ref _openSockets);
 
-    public void OnAcceptFailed(SocketException e) =>
-        Log.AcceptFailed(Logger, e.SocketErrorCode == SocketError.TooManyOpenSockets ? $"out of file descriptors (ulimit -n {SoftDescriptorLimit()})" : e.Message);
+    public void OnAcceptFailed(SocketException e)
+    {
+        string error = e.SocketErrorCode == SocketError.TooManyOpenSockets ? $"out of file descriptors (ulimit -n {SoftDescriptorLimit()})" : e.Message;
+        if (_acceptFailureLog.ShouldLog(error))
+            Log.AcceptFailed(Logger, error);
+    }
 
     /// <summary>Stops admitting connections: a shutdown has begun (the acceptor's errors from here on are expected).</summary>
     public void BeginStopping() => _stopping = true;
@@ -184,6 +221,8 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
 
     public void Dispose()
     {
+        _refusalLog.Dispose();
+        _acceptFailureLog.Dispose();
         if (_timerThread.IsValueCreated)
             _timerThread.Value.Dispose();
     }
@@ -219,7 +258,8 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             socket.Dispose();
         }
 
-        Log.Refused(Logger, remote?.ToString() ?? "a client", why);
+        if (_refusalLog.ShouldLog(why))
+            Log.Refused(Logger, remote?.ToString() ?? "a client", why);
     }
 
     private static partial class Log
@@ -227,8 +267,14 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Remote}: {Why}")]
         public static partial void Refused(ILogger logger, string remote, string why);
 
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Count} more connections ({Why}) in the last {Seconds} s")]
+        public static partial void RefusedMore(ILogger logger, int count, string why, double seconds);
+
         [LoggerMessage(Level = LogLevel.Warning, Message = "accept failed: {Error}; retrying")]
         public static partial void AcceptFailed(ILogger logger, string error);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "accept failed {Count} more times ({Error}) in the last {Seconds} s")]
+        public static partial void AcceptFailedMore(ILogger logger, int count, string error, double seconds);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: saying goodbye to {Count} connections")]
         public static partial void ShuttingDown(ILogger logger, int count);

@@ -12,7 +12,10 @@ namespace Switchboard.Protocols;
 /// discarded; it runs again for every further <see cref="MaxLineLength"/> bytes discarded, so a
 /// client that streams without ever sending a line end keeps being reported (a protocol that
 /// stays connected after an overlong line can count these and give up on such a client). The
-/// number of reports depends only on the line's length, not on how it was chunked.
+/// number of reports depends only on the line's length, not on how it was chunked. For the idle
+/// timeout (<see cref="ServerOptions.IdleTimeout"/>) a line protocol's client is active when a
+/// complete line arrives (or output is sent), not on every byte: a client trickling a partial
+/// line a byte at a time is closed as idle.
 /// </summary>
 public abstract class LineProtocol : Protocol
 {
@@ -40,6 +43,9 @@ public abstract class LineProtocol : Protocol
         SendLine($"error: line too long (max {MaxLineLength} bytes)");
         Connection.Close();
     }
+
+    /// <summary>Only a complete line resets the idle timer: bytes of a partial line are not activity.</summary>
+    internal sealed override bool ReportsOwnActivity => true;
 
     /// <summary>Sends <paramref name="line"/> encoded as UTF-8, followed by <c>\n</c>.</summary>
     /// <param name="line">The text, without a line end.</param>
@@ -126,6 +132,8 @@ public abstract class LineProtocol : Protocol
         if (!bytes.IsEmpty && bytes[^1] == (byte)'\r')
             bytes = bytes[..^1];
         _length = 0;
+        if (Connection is IActivityTracker tracker)
+            tracker.MarkActivity();
         if (bytes.Length > MaxLineLength)
         {
             OnLineTooLong();

@@ -41,6 +41,14 @@ public abstract class Protocol
     {
     }
 
+    /// <summary>
+    /// True if the protocol itself says when its connection is active (for the idle timeout),
+    /// through <see cref="IActivityTracker"/>; false (the default) and every byte received counts.
+    /// A line protocol says so only for a complete line, so that a byte trickle cannot hold a
+    /// connection open.
+    /// </summary>
+    internal virtual bool ReportsOwnActivity => false;
+
     /// <summary>Binds this protocol to its connection; engines call it once, before <see cref="OnConnected"/>.</summary>
     internal void Attach(IConnection connection)
     {

@@ -118,6 +118,13 @@ public sealed partial class ServeCommandTests
     [InlineData("switchboard: max pending total bytes must not be negative (got -1); 0 means no cap", "serve", "echo", "--max-pending-total", "-1")]
     [InlineData("switchboard: max pending soft bytes must not be negative (got -5); 0 turns the soft limit off", "serve", "echo", "--max-pending-soft", "-5")]
     [InlineData("switchboard: --max-pending-soft-seconds must be 0 or more seconds (got -1)", "serve", "echo", "--max-pending-soft-seconds", "-1")]
+    [InlineData("switchboard: --max-connections-per-ip must be 0 (off) or more (got -1)", "serve", "chat", "--max-connections-per-ip", "-1")]
+    [InlineData("switchboard: --connect-rate must be 0 (off) or more (got -5)", "serve", "echo", "--connect-rate", "-5")]
+    [InlineData("switchboard: bad --limit-exempt entry 'localhost': not an address or CIDR network (e.g. 10.0.0.0/8, ::1)", "serve", "echo", "--limit-exempt", "127.0.0.1,localhost")]
+    [InlineData("switchboard: bad --limit-exempt entry '10.0.0.0/33': the prefix length must be 0-32", "serve", "echo", "--limit-exempt", "10.0.0.0/33")]
+    [InlineData("switchboard: bad --limit-exempt entry 'fe80::/200': the prefix length must be 0-128", "serve", "echo", "--limit-exempt", "fe80::/200")]
+    [InlineData("switchboard: --max-connections-per-ip and --connect-rate are not available on forking: its workers accept connections apart (set both to 0)", "serve", "chat", "-e", "forking", "--max-connections-per-ip", "4")]
+    [InlineData("switchboard: --max-connections-per-ip and --connect-rate are not available on forking: its workers accept connections apart (set both to 0)", "serve", "echo", "-e", "forking", "--connect-rate", "10")]
     public async Task Bad_input_is_one_clear_line_and_exit_code_2(string expected, params string[] args)
     {
         var (code, stdout, stderr) = await CliProcess.RunAsync(args);

@@ -289,6 +289,45 @@ public abstract class EngineConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_line_protocol_client_trickling_a_partial_line_is_still_closed_as_idle()
+    {
+        // Slowloris: a byte every 200 ms, never a line end. For a line protocol a partial line is
+        // not activity, so the trickle cannot keep the connection past the idle timeout.
+        var server = Start(TestProtocol.Scripted, new ServerOptions { IdleTimeout = TimeSpan.FromSeconds(1) });
+        using var client = await TestClient.ConnectAsync(server.LocalEndPoint);
+        long id = await ReadHelloAsync(client);
+
+        using var stop = new CancellationTokenSource();
+        var trickle = Task.Run(async () =>
+        {
+            try
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    await client.Socket.SendAsync("x"u8.ToArray(), SocketFlags.None, stop.Token);
+                    await Task.Delay(200, stop.Token);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                // Stopped, or the server closed the connection: either ends the trickle.
+            }
+        });
+
+        try
+        {
+            // Closed as idle while the trickle still runs (a timer every byte resets never fires).
+            await Probe.WaitForDisconnectAsync(id, DisconnectReason.IdleTimeout, TimeSpan.FromSeconds(6));
+            Assert.True(await client.WaitForCloseAsync(), "the trickling client's socket was not closed");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await trickle;
+        }
+    }
+
+    [Fact]
     public async Task Graceful_shutdown_lets_protocols_say_goodbye_then_closes_and_stops_listening()
     {
         var server = Start(TestProtocol.Scripted);

@@ -1,7 +1,6 @@
 using Switchboard.Engines;
 using Switchboard.Engines.Blocking;
 using Switchboard.Protocols;
-using Switchboard.Tests.Apps.Chat;
 using Switchboard.Tests.Support;
 
 namespace Switchboard.Tests.Engines;

@@ -13,6 +13,9 @@ public sealed class TestClient : IDisposable
 
     private TestClient(Socket socket) => Socket = socket;
 
+    /// <summary>A client over a socket the caller connected (bound to a chosen local address, say).</summary>
+    public static TestClient Wrap(Socket socket) => new(socket);
+
     public Socket Socket { get; }
 
     public static async Task<TestClient> ConnectAsync(IPEndPoint endPoint, int? receiveBufferSize = null)

@@ -88,6 +88,9 @@ public sealed class ForkingEngine : Engine
     }
 
     /// <summary>A worker numbers its connections from its process id × 2³² + 1: unique across the pool.</summary>
+    // Workers accept on their own, each seeing only its own connection; the parent sees no socket.
+    internal override bool CanLimitPerAddress => false;
+
     internal override long ConnectionIdBase => Prefork.IsWorker ? (long)Environment.ProcessId << 32 : 0;
 
     internal override Socket OpenListener(ServerOptions options) =>

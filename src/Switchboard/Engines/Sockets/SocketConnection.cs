@@ -20,6 +20,7 @@ internal sealed class SocketConnection : ConnectionBase
     private static readonly TimeSpan LingerTimeout = TimeSpan.FromSeconds(2);
 
     private readonly Socket _socket;
+    private SocketOperation? _send; // the send pump's, kept between pumps; whoever takes it out owns it
     private volatile bool _endOfStream;
     private int _disposed;
 
@@ -72,6 +73,8 @@ internal sealed class SocketConnection : ConnectionBase
     public async Task RunAsync()
     {
         Start();
+        // Errors come back as values (see SocketOperation): a reset costs no stack trace.
+        using var receive = new SocketOperation();
         while (true)
         {
             byte[]? buffer = null;
@@ -79,13 +82,24 @@ internal sealed class SocketConnection : ConnectionBase
             try
             {
                 // Wait for data with no buffer (as Kestrel does), so idle connections hold none.
-                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                buffer = ArrayPool<byte>.Shared.Rent(AsyncReceiveBufferSize);
-                n = await _socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).ConfigureAwait(false);
+                var error = await receive.ReceiveAsync(_socket, Memory<byte>.Empty).ConfigureAwait(false);
+                if (error == SocketError.Success)
+                {
+                    buffer = ArrayPool<byte>.Shared.Rent(AsyncReceiveBufferSize);
+                    error = await receive.ReceiveAsync(_socket, buffer.AsMemory()).ConfigureAwait(false);
+                }
+
+                if (error != SocketError.Success)
+                {
+                    OnReceiveFailed(new SocketException((int)error));
+                    return;
+                }
+
+                n = receive.BytesTransferred;
                 if (n > 0)
                     DeliverReceived(buffer.AsSpan(0, n));
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            catch (ObjectDisposedException e)
             {
                 OnReceiveFailed(e);
                 return;
@@ -93,7 +107,10 @@ internal sealed class SocketConnection : ConnectionBase
             finally
             {
                 if (buffer is not null)
+                {
+                    receive.SetBuffer(Memory<byte>.Empty); // let go of the array before the pool hands it out again
                     ArrayPool<byte>.Shared.Return(buffer);
+                }
             }
 
             if (n == 0)
@@ -161,22 +178,46 @@ internal sealed class SocketConnection : ConnectionBase
     /// <summary>The writer: sends queued output until there is none, then stops (the next Send starts it again).</summary>
     private async Task PumpAsync()
     {
+        // One pump at a time (the output writer's rule), so one operation serves them all.
+        var send = Interlocked.Exchange(ref _send, null) ?? new SocketOperation();
         try
         {
             while (TryTakeOutput(out var chunk))
             {
-                int sent = await _socket.SendAsync(chunk, SocketFlags.None).ConfigureAwait(false);
+                var error = await send.SendAsync(_socket, chunk).ConfigureAwait(false);
+                if (error != SocketError.Success)
+                {
+                    ParkSend(send);
+                    AbandonOutput();
+                    Disconnect(DisconnectReason.Error, new SocketException((int)error));
+                    return;
+                }
+
+                int sent = send.BytesTransferred;
+                send.SetBuffer(Memory<byte>.Empty); // the chunk goes back to the output buffer's pool
                 OnOutputWritten(sent);
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (ObjectDisposedException e)
         {
+            ParkSend(send);
             AbandonOutput();
             Disconnect(DisconnectReason.Error, e);
             return;
         }
 
+        ParkSend(send);
+
         OnOutputDrained();
+    }
+
+    /// <summary>Puts the pump's operation back for the next pump, or disposes it if the socket is gone.</summary>
+    private void ParkSend(SocketOperation send)
+    {
+        send.SetBuffer(Memory<byte>.Empty);
+        Volatile.Write(ref _send, send);
+        if (Volatile.Read(ref _disposed) == 1)
+            Interlocked.Exchange(ref _send, null)?.Dispose();
     }
 
     private void DisposeSocket()
@@ -186,5 +227,8 @@ internal sealed class SocketConnection : ConnectionBase
             _socket.Dispose();
             SocketClosed();
         }
+
+        // The send operation, unless a pump has it out (that pump disposes it when it parks it).
+        Interlocked.Exchange(ref _send, null)?.Dispose();
     }
 }

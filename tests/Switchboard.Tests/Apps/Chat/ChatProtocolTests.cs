@@ -1,5 +1,6 @@
 using Switchboard.Apps.Chat;
 using Switchboard.Protocols;
+using Switchboard.Tests.Support;
 
 namespace Switchboard.Tests.Apps.Chat;
 

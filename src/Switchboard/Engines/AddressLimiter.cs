@@ -1,0 +1,186 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Switchboard.Engines;
+
+/// <summary>
+/// The per-address limits (<see cref="ServerOptions.MaxConnectionsPerAddress"/>,
+/// <see cref="ServerOptions.ConnectRatePerMinute"/>): how many connections each address has open,
+/// and a token bucket of new connections per address. An IPv4 address counts alone; an IPv6
+/// address counts with its /64 (one host usually holds a whole /64, so counting single IPv6
+/// addresses would limit nothing). Addresses in <see cref="ServerOptions.LimitExempt"/> are never
+/// counted. Thread-safe (one lock: admission is short and never blocks under it).
+/// </summary>
+/// <remarks>
+/// Memory stays bounded: an entry lives while its address has connections open or its bucket is
+/// not yet full again; entries of neither kind are swept when the table reaches
+/// <see cref="TableLimit"/>. Entries with connections open number at most the server's
+/// connection limit; should the table still be full after a sweep (a churn of addresses faster
+/// than their buckets refill), the throttle's memory of closed addresses is forgotten, which
+/// errs towards admitting.
+/// </remarks>
+internal sealed class AddressLimiter
+{
+    /// <summary>The most addresses remembered only for the throttle, beyond those with connections open.</summary>
+    public const int ThrottleEntries = 16_384;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<AddressKey, Entry> _entries = [];
+    private readonly IReadOnlyList<IPNetwork> _exempt;
+    private readonly int _maxPerAddress;
+    private readonly int _ratePerMinute;
+    private readonly TimeProvider _clock;
+
+    public AddressLimiter(ServerOptions options, TimeProvider? clock = null)
+    {
+        _exempt = options.LimitExempt;
+        _maxPerAddress = options.MaxConnectionsPerAddress;
+        _ratePerMinute = options.ConnectRatePerMinute;
+        _clock = clock ?? TimeProvider.System;
+        TableLimit = options.MaxConnections + ThrottleEntries;
+    }
+
+    /// <summary>True if the options ask for any per-address limit.</summary>
+    public static bool IsEnabled(ServerOptions options) =>
+        options.MaxConnectionsPerAddress > 0 || options.ConnectRatePerMinute > 0;
+
+    /// <summary>The most entries kept.</summary>
+    public int TableLimit { get; }
+
+    /// <summary>Entries now (for tests).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+                return _entries.Count;
+        }
+    }
+
+    /// <summary>
+    /// Counts a new connection from <paramref name="address"/>, or returns why it is refused (then
+    /// nothing is counted). A counted connection must be given back with <see cref="Release"/>.
+    /// </summary>
+    public string? TryAcquire(IPAddress address)
+    {
+        if (!TryKey(address, out var key))
+            return null;
+        long now = _clock.GetTimestamp();
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(key, out var entry))
+            {
+                if (_entries.Count >= TableLimit)
+                    MakeRoom(now);
+                entry = new Entry { Tokens = _ratePerMinute, Refilled = now };
+            }
+
+            if (_maxPerAddress > 0 && entry.Open >= _maxPerAddress)
+                return $"too many connections from your address ({_maxPerAddress})";
+            if (_ratePerMinute > 0)
+            {
+                Refill(ref entry, now);
+                if (entry.Tokens < 1)
+                {
+                    _entries[key] = entry;
+                    return $"connecting too often from your address ({_ratePerMinute} a minute)";
+                }
+
+                entry.Tokens--;
+            }
+
+            entry.Open++;
+            _entries[key] = entry;
+            return null;
+        }
+    }
+
+    /// <summary>Gives back a connection counted by <see cref="TryAcquire"/>.</summary>
+    public void Release(IPAddress address)
+    {
+        if (!TryKey(address, out var key))
+            return;
+        long now = _clock.GetTimestamp();
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(key, out var entry))
+                return;
+            entry.Open = Math.Max(0, entry.Open - 1);
+            if (entry.Open == 0 && IsIdle(ref entry, now))
+                _entries.Remove(key);
+            else
+                _entries[key] = entry;
+        }
+    }
+
+    /// <summary>Drops entries that hold nothing; if that frees too little, forgets every closed address's bucket.</summary>
+    private void MakeRoom(long now)
+    {
+        foreach (var (key, entry) in _entries)
+        {
+            var copy = entry;
+            if (copy.Open == 0 && IsIdle(ref copy, now))
+                _entries.Remove(key);
+        }
+
+        if (_entries.Count > TableLimit - (TableLimit / 4))
+        {
+            foreach (var (key, entry) in _entries)
+            {
+                if (entry.Open == 0)
+                    _entries.Remove(key);
+            }
+        }
+    }
+
+    /// <summary>True if the entry's bucket is full again (or there is no throttle): it remembers nothing worth keeping.</summary>
+    private bool IsIdle(ref Entry entry, long now)
+    {
+        if (_ratePerMinute <= 0)
+            return true;
+        Refill(ref entry, now);
+        return entry.Tokens >= _ratePerMinute;
+    }
+
+    private void Refill(ref Entry entry, long now)
+    {
+        double minutes = _clock.GetElapsedTime(entry.Refilled, now).TotalMinutes;
+        if (minutes > 0)
+        {
+            entry.Tokens = Math.Min(_ratePerMinute, entry.Tokens + (minutes * _ratePerMinute));
+            entry.Refilled = now;
+        }
+    }
+
+    /// <summary>The counted key of an address (IPv4 alone, IPv6 by /64), or false if it is exempt.</summary>
+    private bool TryKey(IPAddress address, out AddressKey key)
+    {
+        if (address.IsIPv4MappedToIPv6)
+            address = address.MapToIPv4();
+        foreach (var network in _exempt)
+        {
+            if (network.Contains(address))
+            {
+                key = default;
+                return false;
+            }
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out int written);
+        key = address.AddressFamily == AddressFamily.InterNetwork
+            ? new AddressKey(false, BinaryPrimitives.ReadUInt32BigEndian(bytes))
+            : new AddressKey(true, BinaryPrimitives.ReadUInt64BigEndian(bytes[..Math.Max(8, written)]));
+        return true;
+    }
+
+    private readonly record struct AddressKey(bool IsV6, ulong Value);
+
+    private struct Entry
+    {
+        public int Open;
+        public double Tokens;
+        public long Refilled;
+    }
+}

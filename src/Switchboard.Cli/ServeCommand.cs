@@ -288,6 +288,10 @@ internal static partial class ServeCommand
             return Cli.Fail(ExitCodes.Failure, e.Message);
         }
 
+        // Caught before the listening line, so that a signal sent as soon as it is read stops the
+        // server gracefully instead of killing it.
+        using var signals = new ShutdownSignals();
+
         // A forking server's workers share the parent's stdout: only the parent says where it listens.
         if (!Prefork.IsWorker)
         {
@@ -296,7 +300,7 @@ internal static partial class ServeCommand
             Console.Out.Flush();
         }
 
-        var signal = WaitForShutdownSignalAsync();
+        var signal = signals.Received;
         if (await Task.WhenAny(signal, server.AcceptingEnded).ConfigureAwait(false) == signal)
         {
             string name = await signal.ConfigureAwait(false);
@@ -430,18 +434,33 @@ internal static partial class ServeCommand
             })
             .AddConsoleFormatter<CompactConsoleFormatter, ConsoleFormatterOptions>());
 
-    /// <summary>Waits for SIGINT (Ctrl-C) or SIGTERM. A second signal kills the process the usual way.</summary>
-    private static async Task<string> WaitForShutdownSignalAsync()
+    /// <summary>
+    /// SIGINT (Ctrl-C) and SIGTERM, caught from construction until disposed: a second signal kills
+    /// the process the usual way.
+    /// </summary>
+    private sealed class ShutdownSignals : IDisposable
     {
-        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        void Handle(PosixSignalContext context)
+        private readonly TaskCompletionSource<string> _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly PosixSignalRegistration _sigint;
+        private readonly PosixSignalRegistration _sigterm;
+
+        public ShutdownSignals()
         {
-            context.Cancel = received.TrySetResult(context.Signal == PosixSignal.SIGINT ? "SIGINT" : "SIGTERM");
+            _sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
+            _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
         }
 
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
-        return await received.Task.ConfigureAwait(false);
+        /// <summary>Completes with the first signal's name.</summary>
+        public Task<string> Received => _received.Task;
+
+        public void Dispose()
+        {
+            _sigint.Dispose();
+            _sigterm.Dispose();
+        }
+
+        private void Handle(PosixSignalContext context) =>
+            context.Cancel = _received.TrySetResult(context.Signal == PosixSignal.SIGINT ? "SIGINT" : "SIGTERM");
     }
 
     private static partial class Log

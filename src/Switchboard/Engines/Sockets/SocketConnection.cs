@@ -163,6 +163,8 @@ internal sealed class SocketConnection : ConnectionBase
         _endOfStream = true;
         if (State == ConnectionState.Closed)
             DisposeSocket();
+        else if (State == ConnectionState.Open && Interop.Interop.TcpState.IsReset(_socket))
+            Disconnect(DisconnectReason.Error, new SocketException((int)SocketError.ConnectionReset)); // the send pump took the error first
         else
             OnRemoteClosed();
     }

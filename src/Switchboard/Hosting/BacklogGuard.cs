@@ -173,7 +173,7 @@ internal sealed partial class BacklogGuard : IDisposable
         [LoggerMessage(Level = LogLevel.Warning, Message = "All {Workers} workers busy: new clients wait in the backlog, and are refused after {Grace} s")]
         public static partial void AllBusy(ILogger logger, int workers, double grace);
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "A worker is free again after {Seconds:F1} s with all busy; {Refused} clients were refused meanwhile")]
+        [LoggerMessage(Level = LogLevel.Information, Message = "A worker is free again after {Seconds:F1} s with all busy; clients refused meanwhile: {Refused}")]
         public static partial void FreeAgain(ILogger logger, double seconds, int refused);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Accepting a waiting client to refuse it failed: {Error}")]

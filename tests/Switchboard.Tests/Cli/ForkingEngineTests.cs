@@ -72,7 +72,7 @@ public sealed partial class ForkingEngineTests
 
         // A worker free again serves the next client at once.
         silent[0].Dispose();
-        await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.Contains("A worker is free again after", StringComparison.Ordinal) && x.Contains("; 2 clients were refused meanwhile", StringComparison.Ordinal)));
+        await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.Contains("A worker is free again after", StringComparison.Ordinal) && x.Contains("; clients refused meanwhile: 2", StringComparison.Ordinal)));
         using var served = await TestClient.ConnectAsync(endPoint);
         await served.AssertEchoesAsync("served");
         silent[1].Dispose();

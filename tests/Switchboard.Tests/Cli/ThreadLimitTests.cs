@@ -19,42 +19,14 @@ public sealed class ThreadLimitTests
         using var server = CliProcess.StartUnder($"echo $$ > {group.Path}/cgroup.procs", "serve", "echo", "--port", "0", "--engine", "threading");
         var (endPoint, _) = await server.ReadListeningLineAsync();
 
-        var clients = new List<TestClient>();
-        string? refusal = null;
-        try
-        {
-            for (int i = 0; i < 130 && refusal is null; i++)
-            {
-                var client = await TestClient.ConnectAsync(endPoint);
-                clients.Add(client);
-                await client.SendAsync("ping\n");
-                string? line = await client.ReadLineAsync();
-                if (line != "ping")
-                    refusal = line;
-            }
+        using var clients = await EchoClients.ConnectUntilRefusedAsync(endPoint, 130);
+        Assert.Equal("error: server out of threads; try again later", clients.Refusal);
+        Assert.InRange(clients.Clients.Count, 10, 130);
+        await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.Contains("Out of threads: the control group's pids.max leaves no room", StringComparison.Ordinal)));
 
-            Assert.Equal("error: server out of threads; try again later", refusal);
-            Assert.InRange(clients.Count, 10, 129);
-            await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.Contains("Out of threads: the control group's pids.max leaves no room", StringComparison.Ordinal)));
-
-            // Those already in are still served.
-            await clients[0].SendAsync("still here\n");
-            Assert.Equal("still here", await clients[0].ReadLineAsync());
-        }
-        finally
-        {
-            foreach (var client in clients)
-                client.Dispose();
-        }
-
-        // Their threads gone, there is room again.
-        await server.StderrLines.WaitUntilAsync(l => l.Count(x => x.Contains(" disconnected (", StringComparison.Ordinal)) >= clients.Count - 1);
-        using var after = await TestClient.ConnectAsync(endPoint);
-        await after.SendAsync("served again\n");
-        Assert.Equal("served again", await after.ReadLineAsync());
-        server.Terminate();
-        Assert.Equal(0, await server.WaitForExitAsync());
-        Assert.DoesNotContain("Out of memory", server.Stderr, StringComparison.Ordinal);
+        // Those already in are still served; their threads gone, there is room again.
+        await clients.Clients[0].AssertEchoesAsync("still here");
+        await clients.CloseAndAssertServedAgainAsync(server, endPoint);
     }
 
     /// <summary>A control group with the pids controller, removed again when disposed (once its processes have exited).</summary>

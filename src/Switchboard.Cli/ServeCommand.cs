@@ -317,11 +317,10 @@ internal static partial class ServeCommand
     /// </summary>
     private static ServerOptions WithAddressLimits(ServerOptions options, ParseResult parse, App app, Engine engine, IReadOnlyList<IPNetwork> exempt)
     {
-        bool canCount = engine is not ForkingEngine;
         return options with
         {
-            MaxConnectionsPerAddress = parse.GetValue(MaxPerAddressOption) ?? (canCount ? app.DefaultMaxConnectionsPerAddress : 0),
-            ConnectRatePerMinute = parse.GetValue(ConnectRateOption) ?? (canCount ? app.DefaultConnectRatePerMinute : 0),
+            MaxConnectionsPerAddress = parse.GetValue(MaxPerAddressOption) ?? (engine.CanLimitPerAddress ? app.DefaultMaxConnectionsPerAddress : 0),
+            ConnectRatePerMinute = parse.GetValue(ConnectRateOption) ?? (engine.CanLimitPerAddress ? app.DefaultConnectRatePerMinute : 0),
             LimitExempt = exempt,
         };
     }

@@ -54,9 +54,10 @@ public abstract class Engine
 
     /// <summary>
     /// Whether one process admits every connection, so that it can count them per address
-    /// (<see cref="ServerOptions.MaxConnectionsPerAddress"/>, <see cref="ServerOptions.ConnectRatePerMinute"/>).
+    /// (<see cref="ServerOptions.MaxConnectionsPerAddress"/>, <see cref="ServerOptions.ConnectRatePerMinute"/>);
+    /// a server on an engine that cannot refuses to start with those limits set.
     /// </summary>
-    internal virtual bool CanLimitPerAddress => true;
+    public virtual bool CanLimitPerAddress => true;
 
     /// <summary>Opens the listening socket: bound here, unless the engine gets it some other way (a forking worker inherits it).</summary>
     internal virtual System.Net.Sockets.Socket OpenListener(ServerOptions options) => Listeners.Bind(options);

@@ -87,10 +87,11 @@ public sealed class ForkingEngine : Engine
             throw new ArgumentException($"connections per worker must not be negative (got {ConnectionsPerWorker})");
     }
 
-    /// <summary>A worker numbers its connections from its process id × 2³² + 1: unique across the pool.</summary>
-    // Workers accept on their own, each seeing only its own connection; the parent sees no socket.
-    internal override bool CanLimitPerAddress => false;
+    /// <inheritdoc />
+    /// <remarks>False: workers accept on their own, each seeing only its own connection, and the parent sees no socket.</remarks>
+    public override bool CanLimitPerAddress => false;
 
+    /// <summary>A worker numbers its connections from its process id × 2³² + 1: unique across the pool.</summary>
     internal override long ConnectionIdBase => Prefork.IsWorker ? (long)Environment.ProcessId << 32 : 0;
 
     internal override Socket OpenListener(ServerOptions options) =>

@@ -44,7 +44,7 @@ internal static partial class ServeCommand
 
     private static readonly Option<int> MaxConnectionsOption = new("--max-connections")
     {
-        Description = "Connections served at once; a client over the limit is told so and closed (forking: it waits its turn in the backlog)",
+        Description = "Connections served at once; a client over the limit is told so and closed (forking: it waits in the backlog for a worker, and is refused once all have been busy for 1 s)",
         DefaultValueFactory = _ => Defaults.MaxConnections,
         HelpName = "n",
     };

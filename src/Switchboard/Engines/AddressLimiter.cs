@@ -38,7 +38,7 @@ internal sealed class AddressLimiter
         _maxPerAddress = options.MaxConnectionsPerAddress;
         _ratePerMinute = options.ConnectRatePerMinute;
         _clock = clock ?? TimeProvider.System;
-        TableLimit = options.MaxConnections + ThrottleEntries;
+        TableLimit = (int)Math.Min((long)options.MaxConnections + ThrottleEntries, int.MaxValue);
     }
 
     /// <summary>True if the options ask for any per-address limit.</summary>

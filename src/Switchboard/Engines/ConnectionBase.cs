@@ -50,6 +50,9 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner, IActi
 
     public EndPoint LocalEndPoint { get; }
 
+    /// <summary>The address the server's per-address limits counted this connection under, if any (set once, at admission).</summary>
+    public IPAddress? CountedAddress { get; set; }
+
     public ServerOptions Options => _host.Options;
 
     protected ILogger Logger => _host.Logger;

@@ -120,13 +120,19 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             // The peer left between accept and now (its address is no longer readable).
-            Interlocked.Decrement(ref _count);
-            if (counted is not null)
-                _addressLimiter!.Release(counted);
+            Unadmit(counted);
             socket.Dispose();
             return null;
         }
+        catch
+        {
+            Unadmit(counted); // a protocol factory that throws: the acceptor reports it
+            throw;
+        }
 
+        // Released at close exactly as counted here: the connection's own RemoteEndPoint may be
+        // another reading (an engine that read it again, or got it from accept4 instead).
+        connection.CountedAddress = counted;
         Interlocked.Increment(ref _openSockets);
         _connections[connection.Id] = connection;
         return connection;
@@ -146,11 +152,15 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     public void OnConnectionClosed(ConnectionBase connection)
     {
         if (_connections.TryRemove(connection.Id, out _))
-        {
-            Interlocked.Decrement(ref _count);
-            if (_addressLimiter is not null && connection.RemoteEndPoint is IPEndPoint remote)
-                _addressLimiter.Release(remote.Address);
-        }
+            Unadmit(connection.CountedAddress);
+    }
+
+    /// <summary>Gives back what <see cref="Admit"/> counted for one connection.</summary>
+    private void Unadmit(IPAddress? counted)
+    {
+        Interlocked.Decrement(ref _count);
+        if (counted is not null)
+            _addressLimiter!.Release(counted);
     }
 
     public void OnSocketClosed() => Interlocked.Decrement(ref _openSockets);

@@ -10,8 +10,9 @@ namespace Switchboard.Hosting;
 /// wait is fine (connections end all the time); an endless one is not: 32 connections that never
 /// end would leave every newcomer waiting in silence. So once the pool has been full for
 /// <see cref="Grace"/>, this guard accepts the clients still waiting, in the parent, and refuses
-/// each with one line, until a worker is free again. It logs once when an episode begins and once
-/// when it ends, with the count refused.
+/// each with one line, until a worker is free again. It logs once when refusing begins and once
+/// when a worker is free again, with the count refused; a pool full for less than the grace logs
+/// nothing.
 /// </summary>
 /// <remarks>
 /// The listener is non-blocking for every process that shares it (see the worker's acceptor), so
@@ -38,6 +39,8 @@ internal sealed partial class BacklogGuard : IDisposable
     private long _fullSince;
     private int _refused;
     private bool _disposed;
+    private bool _announced; // this episode passed the grace and was logged
+    private int _workers;
 
     /// <param name="listener">The listening socket the workers share.</param>
     /// <param name="refuse">Tells one client it cannot be served, and closes it.</param>
@@ -62,15 +65,18 @@ internal sealed partial class BacklogGuard : IDisposable
             {
                 _fullSince = Stopwatch.GetTimestamp();
                 _refused = 0;
-                Log.AllBusy(_logger, workers, Grace.TotalSeconds);
+                _workers = workers;
                 if (_thread is null)
                 {
                     _thread = new Thread(Run) { IsBackground = true, Name = "switchboard-backlog-guard" };
                     _thread.Start();
                 }
             }
-            else
+            else if (_announced)
             {
+                // Only episodes that passed the grace are logged: a pool that is full for a moment
+                // between short connections, over and over, must not fill the log.
+                _announced = false;
                 double seconds = Stopwatch.GetElapsedTime(_fullSince).TotalSeconds;
                 Log.FreeAgain(_logger, seconds, _refused);
             }
@@ -162,7 +168,16 @@ internal sealed partial class BacklogGuard : IDisposable
 
                 var left = Grace - Stopwatch.GetElapsedTime(_fullSince);
                 if (left <= TimeSpan.Zero)
+                {
+                    if (!_announced)
+                    {
+                        _announced = true;
+                        Log.AllBusy(_logger, _workers, Grace.TotalSeconds);
+                    }
+
                     return true;
+                }
+
                 Monitor.Wait(_lock, left);
             }
         }
@@ -170,7 +185,7 @@ internal sealed partial class BacklogGuard : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Warning, Message = "All {Workers} workers busy: new clients wait in the backlog, and are refused after {Grace} s")]
+        [LoggerMessage(Level = LogLevel.Warning, Message = "All {Workers} workers busy for {Grace} s: refusing new clients until one is free")]
         public static partial void AllBusy(ILogger logger, int workers, double grace);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "A worker is free again after {Seconds:F1} s with all busy; clients refused meanwhile: {Refused}")]

@@ -68,7 +68,7 @@ public sealed partial class ForkingEngineTests
         Assert.Null(await newcomer.ReadLineAsync());
         using var another = await TestClient.ConnectAsync(endPoint);
         Assert.Equal("error: server full (2 connections); try again later", await another.ReadLineAsync());
-        await server.StderrLines.WaitUntilAsync(l => l.Count(x => x.Contains("All 2 workers busy: new clients wait in the backlog, and are refused after 1 s", StringComparison.Ordinal)) == 1);
+        await server.StderrLines.WaitUntilAsync(l => l.Count(x => x.Contains("All 2 workers busy for 1 s: refusing new clients until one is free", StringComparison.Ordinal)) == 1);
 
         // A worker free again serves the next client at once.
         silent[0].Dispose();

@@ -26,11 +26,26 @@ internal readonly record struct ThreadRoom(int Threads, string Limit)
 
     public static readonly ThreadRoom Unlimited = new(int.MaxValue, "none");
 
-    /// <summary>Measures every limit now (reads /proc and /sys; the maps file is long with many threads, so not per accept).</summary>
+    /// <summary>
+    /// Measures every limit now (reads /proc and /sys; the maps file is long with many threads, so
+    /// not per accept). What cannot be read does not limit: a measurement never fails the accept.
+    /// </summary>
     public static ThreadRoom Measure()
     {
         if (!OperatingSystem.IsLinux())
             return Unlimited;
+        try
+        {
+            return MeasureLinux();
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return Unlimited; // getrlimit failed: nothing to go by
+        }
+    }
+
+    private static ThreadRoom MeasureLinux()
+    {
         var room = Unlimited;
         room = Nearest(room, MappingRoom(), "vm.max_map_count");
         room = Nearest(room, ControlGroupRoom(), "the control group's pids.max");
@@ -53,8 +68,9 @@ internal readonly record struct ThreadRoom(int Threads, string Limit)
     private static long? UserProcessRoom()
     {
         // The limit counts every process of the user, which this process cannot see; its own
-        // threads are a lower bound, so this only ever errs towards starting a thread the kernel refuses.
-        if (Interop.Interop.ResourceLimits.Processes() is not { } max || ThreadsOfThisProcess() is not { } threads)
+        // threads are a lower bound, so this only ever errs towards starting a thread the kernel
+        // refuses. The kernel does not hold root to it (CAP_SYS_RESOURCE), so neither does this.
+        if (Environment.IsPrivilegedProcess || Interop.Interop.ResourceLimits.Processes() is not { } max || ThreadsOfThisProcess() is not { } threads)
             return null;
         return (long)Math.Min(max, long.MaxValue) - threads - ReserveThreads;
     }

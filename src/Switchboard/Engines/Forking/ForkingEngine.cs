@@ -31,7 +31,7 @@ public sealed class ForkingEngine : Engine
     public override string Summary => "a worker process per connection, from a prefork pool (--workers MIN..MAX)";
 
     private static readonly EngineSetting WorkersSetting =
-        new("workers", "min..max", "idle workers kept ready and the most workers (so connections served at once); more connections wait their turn", "2..32");
+        new("workers", "min..max", "idle workers kept ready and the most workers (so connections served at once); more wait in the backlog, refused once all have been busy for 1 s", "2..32");
 
     private static readonly EngineSetting ConnectionsPerWorkerSetting =
         new("connections-per-worker", "n", "replace a worker after it has served this many connections; 0 never", "0");
@@ -39,7 +39,7 @@ public sealed class ForkingEngine : Engine
     /// <summary>Idle workers kept ready to take a connection. Default: 2.</summary>
     public int MinSpareWorkers { get; init; } = 2;
 
-    /// <summary>Workers at most, so connections served at once; more wait their turn in the backlog. Default: 32.</summary>
+    /// <summary>Workers at most, so connections served at once; more wait in the backlog, and are refused once all have been busy for a second. Default: 32.</summary>
     public int MaxWorkers { get; init; } = 32;
 
     /// <summary>Connections a worker serves before it is replaced by a fresh one; 0 (the default) never recycles.</summary>

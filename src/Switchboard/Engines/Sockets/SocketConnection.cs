@@ -217,7 +217,14 @@ internal sealed class SocketConnection : ConnectionBase
     private void ParkSend(SocketOperation send)
     {
         send.SetBuffer(Memory<byte>.Empty);
-        Volatile.Write(ref _send, send);
+        // A pump started meanwhile may have parked its own: keep one. The exchange is a full
+        // fence, so the read of _disposed below cannot move before it (DisposeSocket's mirror).
+        if (Interlocked.CompareExchange(ref _send, send, null) is not null)
+        {
+            send.Dispose();
+            return;
+        }
+
         if (Volatile.Read(ref _disposed) == 1)
             Interlocked.Exchange(ref _send, null)?.Dispose();
     }

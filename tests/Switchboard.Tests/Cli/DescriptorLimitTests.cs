@@ -70,13 +70,7 @@ public sealed class DescriptorLimitTests
         }
 
         // Once the served clients' connections are closed, there is room again.
-        await server.StderrLines.WaitUntilAsync(l => l.Count(x => x.Contains(" disconnected (", StringComparison.Ordinal)) >= served);
-        using var after = await TestClient.ConnectAsync(endPoint);
-        await after.SendAsync("served again\n");
-        Assert.Equal("served again", await after.ReadLineAsync());
-        server.Terminate();
-        Assert.Equal(0, await server.WaitForExitAsync());
-        Assert.DoesNotContain("Out of memory", server.Stderr, StringComparison.Ordinal);
+        await EchoClients.AssertServedAgainAsync(server, endPoint, served);
     }
 
     [Theory]

@@ -49,7 +49,16 @@ public sealed class EchoClients : IDisposable
     {
         int held = _clients.Count - (Refusal is null ? 0 : 1);
         Dispose();
-        await server.StderrLines.WaitUntilAsync(l => l.Count(x => x.Contains(" disconnected (", StringComparison.Ordinal)) >= held);
+        await AssertServedAgainAsync(server, endPoint, held);
+    }
+
+    /// <summary>
+    /// Once the server has logged <paramref name="disconnects"/> disconnects (the clients it held,
+    /// closed by the caller), a new client is served. Stops the server, which must exit 0.
+    /// </summary>
+    public static async Task AssertServedAgainAsync(CliProcess server, IPEndPoint endPoint, int disconnects)
+    {
+        await server.StderrLines.WaitUntilAsync(l => l.Count(x => x.Contains(" disconnected (", StringComparison.Ordinal)) >= disconnects);
         using var after = await TestClient.ConnectAsync(endPoint);
         await after.SendAsync("served again\n");
         Assert.Equal("served again", await after.ReadLineAsync());

@@ -148,7 +148,11 @@ public sealed partial class CliProcess : IDisposable
     public void Dispose()
     {
         if (!_process.HasExited)
+        {
             _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(Timeouts.Patient); // gone when this returns (a control group it was in can then be removed)
+        }
+
         _process.Dispose();
     }
 

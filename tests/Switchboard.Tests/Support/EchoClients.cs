@@ -62,8 +62,7 @@ public sealed class EchoClients : IDisposable
         using var after = await TestClient.ConnectAsync(endPoint);
         await after.SendAsync("served again\n");
         Assert.Equal("served again", await after.ReadLineAsync());
-        server.Terminate();
-        Assert.Equal(0, await server.WaitForExitAsync());
+        await server.StopGracefullyAsync();
         Assert.DoesNotContain("Out of memory", server.Stderr, StringComparison.Ordinal);
     }
 

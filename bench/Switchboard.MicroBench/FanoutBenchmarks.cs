@@ -26,10 +26,10 @@ public class FanoutBenchmarks
     [Benchmark]
     public void SayToRoom() => _hub.Say(_speaker, "hello, everyone in the lobby");
 
-    private sealed class CountingMember : ChatMember
+    private sealed class CountingMember() : ChatMember(ChatFormat.Lines)
     {
         public long Bytes { get; private set; }
 
-        public override void Deliver(ReadOnlySpan<byte> line) => Bytes += line.Length;
+        public override void Deliver(ChatEvent chatEvent) => Bytes += chatEvent.EncodedAs(Format).Length;
     }
 }

@@ -1,12 +1,11 @@
-using System.Text;
-
 namespace Switchboard.Apps.Chat;
 
 /// <summary>
 /// The in-process <see cref="IChatHub"/>: one lock over names and rooms (the seed's warning about
-/// threads and shared memory). Each line for a room is encoded once and the same bytes are queued
-/// to every member; queuing only copies into each connection's buffer, so it is done under the
-/// lock, which gives every member of a room the same order of lines. A leave that a fan-out
+/// threads and shared memory). Each event for a room is made once and the same event goes to
+/// every member, which encodes it once per front-end format (<see cref="ChatEvent.EncodedAs"/>);
+/// queuing only copies into each connection's buffer, so it is done under the lock, which gives
+/// every member of a room the same order of lines. A leave that a fan-out
 /// itself causes (a member found too slow) waits until that fan-out is done, for the same reason.
 /// </summary>
 public sealed class ChatHub : IChatHub
@@ -14,8 +13,8 @@ public sealed class ChatHub : IChatHub
     /// <summary>The room everyone starts in.</summary>
     public const string Lobby = "lobby";
 
-    private const string NameFirst = "! choose a name first: /nick NAME";
-    private const string ShuttingDown = "! not sent: the server is shutting down";
+    private static readonly ChatEvent NameFirst = new(ChatEventKind.NameFirst);
+    private static readonly ChatEvent ShuttingDown = new(ChatEventKind.ShuttingDown);
 
     private readonly Lock _lock = new();
     // Keyed by ChatText.Skeleton: no two members have names that look alike (aIice beside alice).
@@ -23,14 +22,17 @@ public sealed class ChatHub : IChatHub
     private readonly Dictionary<string, ChatRoom> _rooms = new(StringComparer.OrdinalIgnoreCase);
     private readonly Queue<(ChatMember Member, Farewell How, string Message)> _deferredLeaves = new();
     private readonly int _historySize;
+    private readonly TimeProvider _clock;
     private bool _closing;
 
     /// <summary>Creates an empty hub.</summary>
     /// <param name="historySize">Lines each room keeps and replays to newcomers.</param>
-    public ChatHub(int historySize = 20)
+    /// <param name="clock">The time events are stamped with; the system clock by default.</param>
+    public ChatHub(int historySize = 20, TimeProvider? clock = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(historySize);
         _historySize = historySize;
+        _clock = clock ?? TimeProvider.System;
         // The lobby always exists, so /rooms lists it even before anyone has a name.
         _rooms.Add(Lobby, new ChatRoom(Lobby, historySize));
     }
@@ -45,16 +47,16 @@ public sealed class ChatHub : IChatHub
             string skeleton = ChatText.Skeleton(nick);
             if (_members.TryGetValue(skeleton, out var holder) && !ReferenceEquals(holder, member))
             {
-                Tell(member, string.Equals(holder.Nick, nick, StringComparison.OrdinalIgnoreCase)
-                    ? $"! the name {nick} is taken"
-                    : $"! the name {nick} is too like {holder.Nick}; choose another");
+                member.Deliver(string.Equals(holder.Nick, nick, StringComparison.OrdinalIgnoreCase)
+                    ? new ChatEvent(ChatEventKind.NameTaken) { Nick = nick }
+                    : new ChatEvent(ChatEventKind.NameTooLike) { Nick = nick, Other = holder.Nick! });
                 return;
             }
 
             string? old = member.Nick;
             if (string.Equals(old, nick, StringComparison.Ordinal))
             {
-                Tell(member, $"! you are already {nick}");
+                member.Deliver(new ChatEvent(ChatEventKind.AlreadyNamed) { Nick = nick });
                 return;
             }
 
@@ -65,11 +67,11 @@ public sealed class ChatHub : IChatHub
             if (old is null)
             {
                 JoinLocked(member, Lobby);
-                Tell(member, ChatLine.Notice($"you are {nick}, in #{member.Room}"));
+                member.Deliver(new ChatEvent(ChatEventKind.Registered) { Nick = nick, Room = member.Room!, Time = Now });
             }
             else
             {
-                Fanout(_rooms[member.Room!], Encode(ChatLine.Notice($"{old} is now known as {nick}")), except: null);
+                Fanout(_rooms[member.Room!], new ChatEvent(ChatEventKind.Renamed) { Nick = old, Other = nick, Room = member.Room!, Time = Now }, except: null);
             }
         }
     }
@@ -81,22 +83,22 @@ public sealed class ChatHub : IChatHub
         using (Enter())
         {
             if (member.Nick is null)
-                Tell(member, NameFirst);
+                member.Deliver(NameFirst);
             else if (string.Equals(member.Room, room, StringComparison.OrdinalIgnoreCase))
-                Tell(member, $"! you are already in #{member.Room}");
+                member.Deliver(new ChatEvent(ChatEventKind.AlreadyInRoom) { Room = member.Room! });
             else
             {
-                LeaveRoomLocked(member, ChatLine.Notice($"{member.Nick} left #{member.Room}"));
+                LeaveRoomLocked(member, ChatEventKind.Left, "");
                 JoinLocked(member, room);
             }
         }
     }
 
     /// <inheritdoc />
-    public void Say(ChatMember member, string text) => ToRoom(member, nick => ChatLine.Talk(nick, text));
+    public void Say(ChatMember member, string text) => ToRoom(member, ChatEventKind.Talk, text);
 
     /// <inheritdoc />
-    public void Act(ChatMember member, string text) => ToRoom(member, nick => ChatLine.Action(nick, text));
+    public void Act(ChatMember member, string text) => ToRoom(member, ChatEventKind.Action, text);
 
     /// <inheritdoc />
     public void Whisper(ChatMember member, string nick, string text)
@@ -105,13 +107,13 @@ public sealed class ChatHub : IChatHub
         using (Enter())
         {
             if (member.Nick is null)
-                Tell(member, NameFirst);
+                member.Deliver(NameFirst);
             else if (_closing)
-                Tell(member, ShuttingDown);
+                member.Deliver(ShuttingDown);
             else if (!_members.TryGetValue(ChatText.Skeleton(nick), out var target) || !string.Equals(target.Nick, nick, StringComparison.OrdinalIgnoreCase))
-                Tell(member, $"! no one is called {nick}");
+                member.Deliver(new ChatEvent(ChatEventKind.NoSuchNick) { Other = nick });
             else
-                Tell(target, ChatLine.Private(member.Nick, text));
+                target.Deliver(new ChatEvent(ChatEventKind.Private) { Nick = member.Nick, Text = text, Time = Now });
         }
     }
 
@@ -121,8 +123,8 @@ public sealed class ChatHub : IChatHub
         ArgumentNullException.ThrowIfNull(member);
         using (Enter())
         {
-            var rooms = _rooms.Values.OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase).Select(r => $"#{r.Name} ({r.Members.Length})");
-            Tell(member, ChatLine.Notice("rooms: " + string.Join(", ", rooms)));
+            var rooms = _rooms.Values.OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase).ToList();
+            member.Deliver(new ChatEvent(ChatEventKind.RoomList) { Names = [.. rooms.Select(r => r.Name)], Sizes = [.. rooms.Select(r => r.Members.Length)] });
         }
     }
 
@@ -134,12 +136,12 @@ public sealed class ChatHub : IChatHub
         {
             if (member.Nick is null)
             {
-                Tell(member, NameFirst);
+                member.Deliver(NameFirst);
                 return;
             }
 
             var names = _rooms[member.Room!].Members.Select(m => m.Nick!).Order(StringComparer.OrdinalIgnoreCase);
-            Tell(member, ChatLine.Notice($"in #{member.Room}: " + string.Join(", ", names)));
+            member.Deliver(new ChatEvent(ChatEventKind.WhoList) { Room = member.Room!, Names = [.. names] });
         }
     }
 
@@ -150,7 +152,7 @@ public sealed class ChatHub : IChatHub
         ArgumentNullException.ThrowIfNull(line);
 
         // Everything here answers synchronously, so a line told now is already after the earlier answers.
-        member.Deliver(Encode(line));
+        member.Deliver(new ChatEvent(ChatEventKind.Reply) { Text = line });
     }
 
     /// <inheritdoc />
@@ -183,15 +185,7 @@ public sealed class ChatHub : IChatHub
     {
         if (member.Nick is { } nick)
         {
-            LeaveRoomLocked(member, how switch
-            {
-                // The quit message is the one piece of user text in a notice: it comes last,
-                // after "quit: ", so it cannot pass for the server's "quit (connection closed)".
-                Farewell.Quit => ChatLine.Notice(message.Length > 0 ? $"{nick} quit: {message}" : $"{nick} quit"),
-                Farewell.TooSlow => ChatLine.Notice($"{nick} left (too slow)"),
-                Farewell.Dropped => ChatLine.Notice($"{nick} quit (connection closed)"),
-                _ => null,
-            });
+            LeaveRoomLocked(member, how.EventKind(), message);
             string skeleton = ChatText.Skeleton(nick);
             if (_members.TryGetValue(skeleton, out var holder) && ReferenceEquals(holder, member))
                 _members.Remove(skeleton);
@@ -204,25 +198,27 @@ public sealed class ChatHub : IChatHub
     /// <summary>Enters the lock; leaving the scope first runs the leaves deferred meanwhile, then exits.</summary>
     private Scope Enter() => new(this);
 
-    private void ToRoom(ChatMember member, Func<string, string> format)
+    private DateTimeOffset Now => _clock.GetUtcNow();
+
+    private void ToRoom(ChatMember member, ChatEventKind kind, string text)
     {
         ArgumentNullException.ThrowIfNull(member);
         using (Enter())
         {
             if (member.Nick is null || member.Room is null)
             {
-                Tell(member, NameFirst);
+                member.Deliver(NameFirst);
                 return;
             }
 
             if (_closing)
             {
-                Tell(member, ShuttingDown);
+                member.Deliver(ShuttingDown);
                 return;
             }
 
             var room = _rooms[member.Room];
-            byte[] line = Encode(format(member.Nick));
+            var line = new ChatEvent(kind) { Nick = member.Nick, Room = room.Name, Text = text, Time = Now };
             room.Remember(line);
             Fanout(room, line, except: member);
         }
@@ -236,26 +232,27 @@ public sealed class ChatHub : IChatHub
             _rooms.Add(roomName, room);
         }
 
-        foreach (byte[] line in room.History)
+        foreach (var line in room.History)
             member.Deliver(line);
         room.Add(member);
         member.Room = room.Name;
-        Fanout(room, Encode(ChatLine.Notice($"{member.Nick} joined #{room.Name} ({room.Members.Length} here)")), except: null);
+        Fanout(room, new ChatEvent(ChatEventKind.Joined) { Nick = member.Nick!, Room = room.Name, Count = room.Members.Length, Time = Now }, except: null);
     }
 
-    private void LeaveRoomLocked(ChatMember member, string? farewell)
+    /// <summary>Takes the member out of their room and tells the rest <paramref name="farewell"/> (nothing if null).</summary>
+    private void LeaveRoomLocked(ChatMember member, ChatEventKind? farewell, string message)
     {
         if (member.Room is null || !_rooms.TryGetValue(member.Room, out var room))
             return;
         room.Remove(member);
         member.Room = null;
-        if (farewell is not null)
-            Fanout(room, Encode(farewell), except: null);
+        if (farewell is { } kind)
+            Fanout(room, new ChatEvent(kind) { Nick = member.Nick!, Room = room.Name, Text = message, Time = Now }, except: null);
         if (room.Members.Length == 0 && !string.Equals(room.Name, Lobby, StringComparison.OrdinalIgnoreCase))
             _rooms.Remove(room.Name);
     }
 
-    private static void Fanout(ChatRoom room, byte[] line, ChatMember? except)
+    private static void Fanout(ChatRoom room, ChatEvent line, ChatMember? except)
     {
         foreach (var member in room.Members)
         {
@@ -263,8 +260,6 @@ public sealed class ChatHub : IChatHub
                 member.Deliver(line);
         }
     }
-
-    private static byte[] Encode(string line) => Encoding.UTF8.GetBytes(line + "\n");
 
     /// <summary>The hub's lock, held for one call; on exit runs the leaves that call deferred (and those they defer).</summary>
     private ref struct Scope

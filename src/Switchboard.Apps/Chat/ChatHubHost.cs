@@ -96,12 +96,15 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
     }
 
     /// <summary>A member served by a worker: its lines go back over that worker's channel.</summary>
-    private sealed class RemoteMember(WorkerChannel worker, long id) : ChatMember
+    private sealed class RemoteMember(WorkerChannel worker, long id) : ChatMember(ChatEventCodec.Instance)
     {
         public long Id { get; } = id;
 
-        public override void Deliver(ReadOnlySpan<byte> line)
+        /// <summary>The id, then the event in the wire format (encoded once per event, however many members it goes to).</summary>
+        public override void Deliver(ChatEvent chatEvent)
         {
+            ArgumentNullException.ThrowIfNull(chatEvent);
+            var line = chatEvent.EncodedAs(ChatEventCodec.Instance).Span;
             Span<byte> message = line.Length <= 1024 ? stackalloc byte[sizeof(long) + line.Length] : new byte[sizeof(long) + line.Length];
             BinaryPrimitives.WriteInt64LittleEndian(message, Id);
             line.CopyTo(message[sizeof(long)..]);
@@ -110,7 +113,7 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
 
         /// <summary>
         /// The id, a NUL and the name (empty when taken away): the worker's copy of the member
-        /// learns its name, in order with its lines. A line never starts with NUL nor lacks its line end.
+        /// learns its name, in order with its lines. An encoded event never starts with NUL nor is empty.
         /// </summary>
         internal override void Renamed(string? nick)
         {

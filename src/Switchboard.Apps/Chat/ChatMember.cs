@@ -4,22 +4,35 @@ namespace Switchboard.Apps.Chat;
 
 /// <summary>
 /// One person in the chat, as the <see cref="IChatHub"/> sees them: a name and a room (kept by
-/// the hub), and a way to deliver lines to them. By default lines go to a connection; a hub that
-/// serves members elsewhere (in a forking server's workers) overrides <see cref="Deliver"/>.
+/// the hub), and a way to deliver events to them. By default an event goes to a connection,
+/// written in the member's front-end <see cref="Format"/>; a hub that serves members elsewhere
+/// (in a forking server's workers) overrides <see cref="Deliver"/>.
 /// </summary>
 public class ChatMember
 {
     private readonly IConnection? _connection;
     private string? _nick;
 
-    /// <summary>Creates a member whose lines go to <paramref name="connection"/>.</summary>
-    /// <param name="connection">Where their lines go.</param>
-    public ChatMember(IConnection connection) => _connection = connection;
+    /// <summary>Creates a member whose events go to <paramref name="connection"/>, written in <paramref name="format"/>.</summary>
+    /// <param name="connection">Where their events go.</param>
+    /// <param name="format">How their front-end writes events, e.g. <see cref="ChatFormat.Lines"/>.</param>
+    public ChatMember(IConnection connection, ChatFormat format)
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        _connection = connection;
+        Format = format;
+    }
 
     /// <summary>For subclasses that deliver elsewhere.</summary>
-    protected ChatMember()
+    /// <param name="format">How their front-end writes events, e.g. <see cref="ChatFormat.Lines"/>.</param>
+    protected ChatMember(ChatFormat format)
     {
+        ArgumentNullException.ThrowIfNull(format);
+        Format = format;
     }
+
+    /// <summary>How this member's front-end writes events.</summary>
+    public ChatFormat Format { get; }
 
     /// <summary>Their name, once chosen with <c>/nick</c>. Set by the hub.</summary>
     public string? Nick
@@ -35,9 +48,13 @@ public class ChatMember
     /// <summary>The room they are in, once they have a name. Set by the hub.</summary>
     public string? Room { get; internal set; }
 
-    /// <summary>Queues one encoded line to this member; never blocks.</summary>
-    /// <param name="line">UTF-8 bytes ending in <c>\n</c>; the same bytes may go to many members.</param>
-    public virtual void Deliver(ReadOnlySpan<byte> line) => _connection?.Send(line);
+    /// <summary>Queues one event to this member, in its <see cref="Format"/>; never blocks.</summary>
+    /// <param name="chatEvent">The event; the same one may go to many members.</param>
+    public virtual void Deliver(ChatEvent chatEvent)
+    {
+        ArgumentNullException.ThrowIfNull(chatEvent);
+        _connection?.Send(chatEvent.EncodedAs(Format).Span);
+    }
 
     /// <summary>
     /// Closes this member's connection once the lines delivered before are sent (a no-op if it is

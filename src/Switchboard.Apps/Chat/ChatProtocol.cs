@@ -48,7 +48,7 @@ public sealed class ChatProtocol : LineProtocol
         _bucket = new TokenBucket(options.Rate, options.Burst, clock ?? TimeProvider.System);
     }
 
-    private ChatMember Member => _member ??= new ChatMember(Connection);
+    private ChatMember Member => _member ??= new ChatMember(Connection, ChatFormat.Lines);
 
     /// <inheritdoc />
     public override void OnConnected()

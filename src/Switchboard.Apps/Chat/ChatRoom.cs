@@ -3,19 +3,19 @@ namespace Switchboard.Apps.Chat;
 /// <summary>A room: its members (an immutable array, replaced on change, so fan-out iterates without a lock) and its recent lines.</summary>
 internal sealed class ChatRoom(string name, int historySize)
 {
-    private readonly Queue<byte[]> _history = new();
+    private readonly Queue<ChatEvent> _history = new();
 
     public string Name { get; } = name;
 
     public ChatMember[] Members { get; private set; } = [];
 
-    public IEnumerable<byte[]> History => _history;
+    public IEnumerable<ChatEvent> History => _history;
 
     public void Add(ChatMember member) => Members = [.. Members, member];
 
     public void Remove(ChatMember member) => Members = Array.FindAll(Members, m => !ReferenceEquals(m, member));
 
-    public void Remember(byte[] line)
+    public void Remember(ChatEvent line)
     {
         if (historySize == 0)
             return;

@@ -15,3 +15,16 @@ public enum Farewell
     /// <summary>Server shutdown: everyone is told directly, so the room is told nothing.</summary>
     Silent,
 }
+
+/// <summary>What a room is told of each <see cref="Farewell"/>.</summary>
+internal static class FarewellEvents
+{
+    /// <summary>The event the room is told, or null for none (<see cref="Farewell.Silent"/>).</summary>
+    public static ChatEventKind? EventKind(this Farewell how) => how switch
+    {
+        Farewell.Quit => ChatEventKind.Quit,
+        Farewell.TooSlow => ChatEventKind.TooSlow,
+        Farewell.Dropped => ChatEventKind.Dropped,
+        _ => null,
+    };
+}

@@ -83,9 +83,9 @@ public sealed class RemoteChatHub : IChatHub
     }
 
     /// <summary>
-    /// From the hub: the member's id, then an encoded line; or the id alone, which is the hub's
-    /// <see cref="ChatMember.Close"/> (a line is never empty: it ends in <c>\n</c>); or the id, a
-    /// NUL and the member's name, which the hub gave or took (a line never starts with NUL).
+    /// From the hub: the member's id, then an event (<see cref="ChatEventCodec"/>); or the id alone,
+    /// which is the hub's <see cref="ChatMember.Close"/> (an event is never empty); or the id, a
+    /// NUL and the member's name, which the hub gave or took (an event starts with a digit).
     /// </summary>
     private void Deliver(ReadOnlySpan<byte> message)
     {
@@ -107,6 +107,6 @@ public sealed class RemoteChatHub : IChatHub
         else if (line[0] == 0)
             member.Nick = line.Length == 1 ? null : System.Text.Encoding.UTF8.GetString(line[1..]);
         else
-            member.Deliver(line);
+            member.Deliver(ChatEventCodec.Decode(line));
     }
 }

@@ -48,17 +48,17 @@ public sealed class ChatHubTests
         return member;
     }
 
-    private sealed class CountingMember : ChatMember
+    private sealed class CountingMember() : ChatMember(ChatFormat.Lines)
     {
         public long Bytes { get; private set; }
 
-        public override void Deliver(ReadOnlySpan<byte> line) => Bytes += line.Length;
+        public override void Deliver(ChatEvent chatEvent) => Bytes += chatEvent.EncodedAs(Format).Length;
     }
 
-    private sealed class RecordingMember : ChatMember
+    private sealed class RecordingMember() : ChatMember(ChatFormat.Lines)
     {
         public List<string> Lines { get; } = [];
 
-        public override void Deliver(ReadOnlySpan<byte> line) => Lines.Add(System.Text.Encoding.UTF8.GetString(line));
+        public override void Deliver(ChatEvent chatEvent) => Lines.Add(System.Text.Encoding.UTF8.GetString(chatEvent.EncodedAs(Format).Span));
     }
 }

@@ -1,0 +1,85 @@
+namespace Switchboard.Apps.Chat;
+
+/// <summary>
+/// The kinds of <see cref="ChatEvent"/>. The first group happens in a room and reaches its members;
+/// the second answers one member; the third is about the hub itself. The numbers travel between
+/// processes (a forking server's parent and workers, nodes sharing a Redis backplane): never
+/// renumber one, add new kinds at the end.
+/// </summary>
+public enum ChatEventKind
+{
+    /// <summary><see cref="ChatEvent.Nick"/> said <see cref="ChatEvent.Text"/> to <see cref="ChatEvent.Room"/>.</summary>
+    Talk = 1,
+
+    /// <summary><see cref="ChatEvent.Nick"/> acted (<c>/me</c>) <see cref="ChatEvent.Text"/> in <see cref="ChatEvent.Room"/>.</summary>
+    Action = 2,
+
+    /// <summary>A private message from <see cref="ChatEvent.Nick"/> (<c>/msg</c>).</summary>
+    Private = 3,
+
+    /// <summary><see cref="ChatEvent.Nick"/> joined <see cref="ChatEvent.Room"/>, which now has <see cref="ChatEvent.Count"/> members.</summary>
+    Joined = 4,
+
+    /// <summary><see cref="ChatEvent.Nick"/> left <see cref="ChatEvent.Room"/> for another room.</summary>
+    Left = 5,
+
+    /// <summary><see cref="ChatEvent.Nick"/> is now known as <see cref="ChatEvent.Other"/>.</summary>
+    Renamed = 6,
+
+    /// <summary><see cref="ChatEvent.Nick"/> quit (<c>/quit</c>), with <see cref="ChatEvent.Text"/> as the quit message (may be empty).</summary>
+    Quit = 7,
+
+    /// <summary><see cref="ChatEvent.Nick"/>'s connection closed.</summary>
+    Dropped = 8,
+
+    /// <summary><see cref="ChatEvent.Nick"/> was disconnected for reading too slowly.</summary>
+    TooSlow = 9,
+
+    /// <summary><see cref="ChatEvent.Nick"/> was lost with the node that served them (a backplane's presence expired).</summary>
+    Lost = 10,
+
+    /// <summary>You are now <see cref="ChatEvent.Nick"/>, in <see cref="ChatEvent.Room"/> (your first name).</summary>
+    Registered = 20,
+
+    /// <summary>The name <see cref="ChatEvent.Nick"/> is someone else's.</summary>
+    NameTaken = 21,
+
+    /// <summary>The name <see cref="ChatEvent.Nick"/> looks too like <see cref="ChatEvent.Other"/>'s.</summary>
+    NameTooLike = 22,
+
+    /// <summary>You are already called <see cref="ChatEvent.Nick"/>.</summary>
+    AlreadyNamed = 23,
+
+    /// <summary>That needs a name first.</summary>
+    NameFirst = 24,
+
+    /// <summary>You are already in <see cref="ChatEvent.Room"/>.</summary>
+    AlreadyInRoom = 25,
+
+    /// <summary>No one is called <see cref="ChatEvent.Other"/>.</summary>
+    NoSuchNick = 26,
+
+    /// <summary>Not sent: the server is shutting down.</summary>
+    ShuttingDown = 27,
+
+    /// <summary>The rooms (<see cref="ChatEvent.Names"/>) and their sizes (<see cref="ChatEvent.Sizes"/>).</summary>
+    RoomList = 28,
+
+    /// <summary>Who is in <see cref="ChatEvent.Room"/> (<see cref="ChatEvent.Names"/>).</summary>
+    WhoList = 29,
+
+    /// <summary>A line of the front-end's own (<see cref="IChatHub.Tell"/>): <see cref="ChatEvent.Text"/>, as it is.</summary>
+    Reply = 30,
+
+    /// <summary>The hub lost its backplane and is reconnecting; talk is refused meanwhile.</summary>
+    BackplaneDown = 40,
+
+    /// <summary>The backplane is back.</summary>
+    BackplaneBack = 41,
+
+    /// <summary>Not sent: the backplane is unavailable.</summary>
+    BackplaneNotSent = 42,
+
+    /// <summary>Lines of a room were said while the backplane was away and are gone from its history: <see cref="ChatEvent.Count"/> of them.</summary>
+    Missed = 43,
+}

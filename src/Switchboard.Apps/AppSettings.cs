@@ -30,6 +30,8 @@ public sealed record AppSettings
             throw new ArgumentException($"bad rate {Chat.Rate.ToString(CultureInfo.InvariantCulture)}: must be more than 0 lines a second");
         if (Chat.RegisterTimeout < TimeSpan.Zero)
             throw new ArgumentException($"bad register timeout {Chat.RegisterTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}: --register-timeout must be 0 (no limit) or more seconds");
+        if (Chat.Hub is { } hub)
+            _ = Switchboard.Apps.Chat.Redis.RedisHubAddress.Parse(hub);
         if (Chat.MaxQueuedLines < 1 || Chat.MaxQueuedBytes < 1)
             throw new ArgumentException($"bad chat queue limits ({Chat.MaxQueuedLines} lines, {Chat.MaxQueuedBytes} bytes): both must be 1 or more");
     }

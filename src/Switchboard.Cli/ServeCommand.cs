@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Switchboard.Apps;
+using Switchboard.Apps.Chat;
 using Switchboard.Engines;
 using Switchboard.Hosting;
 
@@ -181,6 +182,13 @@ internal static partial class ServeCommand
         HelpName = "seconds",
     };
 
+    private static readonly Option<string?> HubOption = new("--hub")
+    {
+        Description = "chat: share rooms, names and history with every node pointed at this Redis (redis://HOST:PORT[/DB]); "
+            + "without it the rooms live in this process. See docs/scale-out.md",
+        HelpName = "url",
+    };
+
     private static readonly Option<LogLevel> LogLevelOption = new("--log-level")
     {
         Description = "Least important log lines shown on stderr: Trace, Debug, Information, Warning, Error, None",
@@ -200,7 +208,7 @@ internal static partial class ServeCommand
         };
         foreach (var (option, _) in EngineOptions)
             command.Options.Add(option);
-        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, RegisterTimeoutOption, LogLevelOption })
+        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, RegisterTimeoutOption, HubOption, LogLevelOption })
             command.Options.Add(option);
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -265,6 +273,7 @@ internal static partial class ServeCommand
                 Chat = AppDefaults.Chat with
                 {
                     History = parse.GetValue(HistoryOption),
+                    Hub = parse.GetValue(HubOption),
                     Rate = rate,
                     RegisterTimeout = registerTimeout,
                     Burst = double.IsFinite(rate) ? (int)Math.Clamp(Math.Ceiling(rate * 2), 1, int.MaxValue) : 1,
@@ -275,6 +284,10 @@ internal static partial class ServeCommand
         catch (Exception e) when (e is ArgumentException or OverflowException)
         {
             return Cli.Fail(ExitCodes.Usage, e.Message);
+        }
+        catch (ChatBackplaneException e)
+        {
+            return Cli.Fail(ExitCodes.Failure, e.Message);
         }
 
         var logger = loggerFactory.CreateLogger("Switchboard.Cli");

@@ -1,3 +1,4 @@
+using Switchboard.Apps.Chat.Redis;
 using Switchboard.Hosting;
 using Switchboard.Protocols;
 
@@ -24,15 +25,31 @@ public sealed class ChatApp : App
     {
         ArgumentNullException.ThrowIfNull(context);
         var options = context.Settings.Chat;
-        IChatHub hub = context.Parent is { } parent ? new RemoteChatHub(parent) : new ChatHub(options.History);
+        IChatHub hub = options.Hub is { } url ? ConnectBackplane(url, context)
+            : context.Parent is { } parent ? new RemoteChatHub(parent)
+            : new ChatHub(options.History);
         var clock = context.Clock;
         return () => new ChatProtocol(hub, options, clock);
     }
 
     /// <inheritdoc />
-    public override IWorkerMessageHandler CreateWorkerMessageHandler(ServeContext context)
+    /// <remarks>None with a Redis hub: every worker talks to Redis itself.</remarks>
+    public override IWorkerMessageHandler? CreateWorkerMessageHandler(ServeContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return new ChatHubHost(new ChatHub(context.Settings.Chat.History));
+        return context.Settings.Chat.Hub is null ? new ChatHubHost(new ChatHub(context.Settings.Chat.History)) : null;
+    }
+
+    /// <summary>
+    /// Connects this process to the Redis hub (a forking server's parent and each of its workers
+    /// are nodes of their own). The process leaves the backplane as it exits, so its members'
+    /// names are free at once rather than when its heartbeat expires.
+    /// </summary>
+    /// <exception cref="ChatBackplaneException">Redis cannot be reached.</exception>
+    private static RedisChatHub ConnectBackplane(string url, ServeContext context)
+    {
+        var hub = RedisChatHub.Connect(url, context.Settings.Chat.History, context.LoggerFactory);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => hub.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10));
+        return hub;
     }
 }

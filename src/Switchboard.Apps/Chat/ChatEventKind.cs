@@ -38,6 +38,9 @@ public enum ChatEventKind
     /// <summary><see cref="ChatEvent.Nick"/> was lost with the node that served them (a backplane's presence expired).</summary>
     Lost = 10,
 
+    /// <summary><see cref="ChatEvent.Nick"/> was on a node that shut down (told by a backplane to the other nodes).</summary>
+    NodeStopped = 11,
+
     /// <summary>You are now <see cref="ChatEvent.Nick"/>, in <see cref="ChatEvent.Room"/> (your first name).</summary>
     Registered = 20,
 

@@ -34,6 +34,13 @@ public sealed record ChatOptions
     /// </summary>
     public TimeSpan RegisterTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Where the rooms live: null (the default) in this process (or a forking server's parent);
+    /// <c>redis://HOST:PORT[/DB]</c> in a Redis shared by every node pointed at it
+    /// (<see cref="Redis.RedisChatHub"/>, docs/scale-out.md).
+    /// </summary>
+    public string? Hub { get; init; }
+
     /// <summary>Dropped lines in a row (too long, or not text) after which a connection is disconnected. Default: 20.</summary>
     public int StrikesBeforeDisconnect { get; init; } = 20;
 }

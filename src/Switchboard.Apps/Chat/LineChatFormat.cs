@@ -29,6 +29,7 @@ internal sealed class LineChatFormat : ChatFormat
         ChatEventKind.Dropped => ChatLine.Notice($"{e.Nick} quit (connection closed)"),
         ChatEventKind.TooSlow => ChatLine.Notice($"{e.Nick} left (too slow)"),
         ChatEventKind.Lost => ChatLine.Notice($"{e.Nick} quit (connection lost)"),
+        ChatEventKind.NodeStopped => ChatLine.Notice($"{e.Nick} quit (server shutting down)"),
         ChatEventKind.Registered => ChatLine.Notice($"you are {e.Nick}, in #{e.Room}"),
         ChatEventKind.NameTaken => $"! the name {e.Nick} is taken",
         ChatEventKind.NameTooLike => $"! the name {e.Nick} is too like {e.Other}; choose another",

@@ -1,0 +1,326 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Switchboard.Apps.Chat.Redis;
+
+/// <summary>
+/// The node's side of the backplane: one loop (the dispatcher) takes, in order, the events heard on
+/// the channel, the heartbeats and the resyncs after a reconnect, so the room state here changes
+/// in one place and one order.
+/// </summary>
+public sealed partial class RedisChatHub
+{
+    private const char RecordSeparator = '\x1e';
+
+    /// <summary>Subscribes, registers the node (heartbeat), and starts the dispatcher and the heartbeat timer.</summary>
+    private void Start()
+    {
+        _redis.ConnectionFailed += OnConnectionFailed;
+        _redis.ConnectionRestored += OnConnectionRestored;
+        _subscription = _redis.GetSubscriber().Subscribe(RedisChannel.Literal(RedisScripts.EventsChannel));
+        _subscription.OnMessage(message => _inbox.Writer.TryWrite((string)message.Message!));
+        var beat = (RedisResult[])_db.ScriptEvaluate(RedisScripts.Heartbeat, values: [_node, (long)_timing.DeadAfter.TotalMilliseconds, (int)ChatEventKind.Lost])!;
+        _epoch = (string)beat[1]!;
+        _dispatcher = Task.Run(DispatchAsync);
+        _heartbeat = Task.Run(BeatAsync);
+        Log.Connected(_log, _address, _node);
+    }
+
+    private async Task BeatAsync()
+    {
+        using var timer = new PeriodicTimer(_timing.HeartbeatInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+                _inbox.Writer.TryWrite(Beat.Instance);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task DispatchAsync()
+    {
+        await foreach (object item in _inbox.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            try
+            {
+                switch (item)
+                {
+                    case string message:
+                        await OnMessageAsync(message).ConfigureAwait(false);
+                        break;
+                    case Beat:
+                        await HeartbeatAsync(resync: false).ConfigureAwait(false);
+                        break;
+                    case Resync:
+                        await HeartbeatAsync(resync: true).ConfigureAwait(false);
+                        break;
+                }
+            }
+            catch (Exception e) when (IsBackplaneFault(e))
+            {
+                // Redis is away: the reconnect posts a resync, which catches up on what this missed.
+                Log.DispatchFailed(_log, FirstLine(e.Message));
+            }
+            catch (Exception e)
+            {
+                Log.Unexpected(_log, e);
+            }
+        }
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType != ConnectionType.Interactive || Volatile.Read(ref _disposed) != 0)
+        {
+            Log.SubscriptionLost(_log, e.FailureType);
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_down)
+                return;
+            _down = true;
+            var notice = new ChatEvent(ChatEventKind.BackplaneDown);
+            foreach (var state in _named.Values)
+                state.Member.Deliver(notice);
+        }
+
+        Log.Down(_log, _address, e.FailureType);
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        Log.Restored(_log, e.ConnectionType);
+        _inbox.Writer.TryWrite(Resync.Instance);
+    }
+
+    /// <summary>
+    /// Marks this node alive (reaping nodes that are not). On a resync, or when Redis no longer
+    /// knows this node: puts this node's members back, then catches up every room here on the
+    /// lines it missed, and tells members the backplane is back.
+    /// </summary>
+    private async Task HeartbeatAsync(bool resync)
+    {
+        var beat = (RedisResult[])(await Script(RedisScripts.Heartbeat, _node, (long)_timing.DeadAfter.TotalMilliseconds, (int)ChatEventKind.Lost).ConfigureAwait(false))!;
+        bool known = (long)beat[0] == 1;
+        string epoch = (string)beat[1]!;
+        long reaped = (long)beat[2];
+        if (reaped > 0)
+            Log.Reaped(_log, reaped);
+        if (known && !resync)
+            return;
+
+        if (!known)
+            await RegisterAsync().ConfigureAwait(false);
+        await ReleaseUnreleasedAsync().ConfigureAwait(false);
+
+        bool wiped = !string.Equals(epoch, _epoch, StringComparison.Ordinal);
+        _epoch = epoch;
+        LocalRoom[] rooms;
+        lock (_lock)
+            rooms = [.. _rooms.Values];
+        foreach (var room in rooms)
+        {
+            if (wiped)
+            {
+                // Redis lost the rooms' order and history: start again from where it is now.
+                var position = (RedisResult[])(await Script(RedisScripts.Position, room.Key).ConfigureAwait(false))!;
+                lock (_lock)
+                    (room.LastSeq, room.LastTalk) = ((long)position[0], (long)position[1]);
+            }
+            else
+            {
+                await CatchUpAsync(room, before: long.MaxValue).ConfigureAwait(false);
+            }
+        }
+
+        if (wiped)
+            Log.Wiped(_log, _address);
+        lock (_lock)
+        {
+            if (!_down)
+                return;
+            _down = false;
+            var notice = new ChatEvent(ChatEventKind.BackplaneBack);
+            foreach (var state in _named.Values)
+                state.Member.Deliver(notice);
+        }
+
+        Log.Back(_log, _address);
+    }
+
+    /// <summary>Puts this node's named members back into Redis; a member whose name someone else took meanwhile is told and disconnected.</summary>
+    private async Task RegisterAsync()
+    {
+        MemberState[] named;
+        lock (_lock)
+            named = [.. _named.Values];
+        var args = new List<RedisValue> { _node };
+        foreach (var state in named)
+            args.AddRange([state.Skeleton!, state.Member.Nick ?? "", state.Owner, state.RoomKey ?? ChatHub.Lobby, state.Member.Room ?? ChatHub.Lobby]);
+        var lost = (RedisResult[])(await Script(RedisScripts.Register, [.. args]).ConfigureAwait(false))!;
+        Log.Registered(_log, named.Length, lost.Length);
+        foreach (var skeleton in lost.Select(r => (string)r!))
+        {
+            var state = named.First(s => s.Skeleton == skeleton);
+            state.Member.Deliver(new ChatEvent(ChatEventKind.Reply) { Text = $"! your name {state.Member.Nick} was taken while the chat backplane was away; goodbye" });
+            Leave(state.Member, Farewell.Dropped);
+        }
+    }
+
+    private async Task ReleaseUnreleasedAsync()
+    {
+        MemberState[] left;
+        lock (_lock)
+        {
+            left = [.. _unreleased];
+            _unreleased.Clear();
+        }
+
+        foreach (var state in left)
+            await ReleaseAsync(state).ConfigureAwait(false);
+    }
+
+    /// <summary>One message from the channel: a room event (caught up first if events before it were missed) or a private message.</summary>
+    private async Task OnMessageAsync(string message)
+    {
+        string[] f = message.Split(RecordSeparator);
+        if (f[0] == "p" && f.Length == 3)
+        {
+            lock (_lock)
+            {
+                if (_named.TryGetValue(f[1], out var to) && !_closing)
+                    to.Member.Deliver(ChatEventCodec.Decode(f[2]));
+            }
+
+            return;
+        }
+
+        if (f[0] != "r" || f.Length != 6)
+            return;
+        long seq = long.Parse(f[2], CultureInfo.InvariantCulture);
+        LocalRoom? room;
+        bool gap;
+        lock (_lock)
+        {
+            if (!_rooms.TryGetValue(f[1], out room) || seq <= room.LastSeq)
+                return;
+            gap = room.LastSeq > 0 && seq > room.LastSeq + 1;
+        }
+
+        if (gap)
+            await CatchUpAsync(room, before: seq).ConfigureAwait(false);
+        lock (_lock)
+            DeliverLocked(room, seq, long.Parse(f[3], CultureInfo.InvariantCulture), f[4], ChatEventCodec.Decode(f[5]));
+    }
+
+    /// <summary>Delivers the room's lines after the last one delivered here and before <paramref name="before"/>, from its stream.</summary>
+    private async Task CatchUpAsync(LocalRoom room, long before)
+    {
+        long after;
+        lock (_lock)
+            after = room.LastSeq;
+        if (after == 0)
+            return;
+        var entries = await _db.StreamRangeAsync(RedisScripts.Prefix + "room:" + room.Key + ":history",
+            minId: $"{after + 1}-0", maxId: before == long.MaxValue ? "+" : $"{before - 1}-0").ConfigureAwait(false);
+        if (entries.Length == 0)
+            return;
+        lock (_lock)
+        {
+            foreach (var entry in entries)
+            {
+                long seq = long.Parse(((string)entry.Id!).Split('-')[0], CultureInfo.InvariantCulture);
+                DeliverLocked(room, seq, (long)entry["n"], (string)entry["o"]!, ChatEventCodec.Decode((string)entry["e"]!));
+            }
+        }
+
+        Log.CaughtUp(_log, entries.Length, room.Key);
+    }
+
+    /// <summary>
+    /// Delivers one room event to the members here, once: an event at or before the last one
+    /// delivered is a repeat and is dropped; a line whose number skips some (gone from the stream
+    /// before this node could fetch them) is preceded by a notice of how many were missed.
+    /// </summary>
+    private void DeliverLocked(LocalRoom room, long seq, long talk, string origin, ChatEvent e)
+    {
+        if (seq <= room.LastSeq)
+            return;
+        room.LastSeq = seq;
+        long missed = talk > 0 && room.LastTalk > 0 ? talk - room.LastTalk - 1 : 0;
+        if (talk > 0)
+            room.LastTalk = talk;
+        if (_closing)
+            return;
+        var notice = missed > 0 ? new ChatEvent(ChatEventKind.Missed) { Room = e.Room, Count = (int)Math.Min(missed, int.MaxValue) } : null;
+        foreach (var state in room.Members)
+        {
+            if (state.JoinSeq < 0)
+            {
+                state.Buffer?.Add((seq, origin, e));
+                continue;
+            }
+
+            if (seq < state.JoinSeq)
+                continue;
+            if (notice is not null)
+                state.Member.Deliver(notice);
+            if (origin != state.Owner)
+                state.Member.Deliver(e);
+        }
+    }
+
+    private sealed class Beat
+    {
+        public static readonly Beat Instance = new();
+    }
+
+    private sealed class Resync
+    {
+        public static readonly Resync Instance = new();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Chat backplane: connected to redis at {Address} as node {Node}")]
+        public static partial void Connected(ILogger logger, RedisHubAddress address, string node);
+
+        [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Chat backplane: lost redis at {Address} ({Failure}); members told, lines refused until it is back")]
+        public static partial void Down(ILogger logger, RedisHubAddress address, ConnectionFailureType failure);
+
+        [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Chat backplane: redis at {Address} is back; members told")]
+        public static partial void Back(ILogger logger, RedisHubAddress address);
+
+        [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Chat backplane: {Connection} connection restored; catching up")]
+        public static partial void Restored(ILogger logger, ConnectionType connection);
+
+        [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Chat backplane: subscription lost ({Failure}); missed lines are fetched from the rooms' streams when it is back")]
+        public static partial void SubscriptionLost(ILogger logger, ConnectionFailureType failure);
+
+        [LoggerMessage(EventId = 1105, Level = LogLevel.Information, Message = "Chat backplane: caught up {Count} lines of #{Room} from its stream")]
+        public static partial void CaughtUp(ILogger logger, int count, string room);
+
+        [LoggerMessage(EventId = 1106, Level = LogLevel.Information, Message = "Chat backplane: {Count} members of nodes that stopped answering left their rooms")]
+        public static partial void Reaped(ILogger logger, long count);
+
+        [LoggerMessage(EventId = 1107, Level = LogLevel.Warning, Message = "Chat backplane: redis no longer knew this node; put back {Count} members ({Lost} lost their names to others meanwhile)")]
+        public static partial void Registered(ILogger logger, int count, int lost);
+
+        [LoggerMessage(EventId = 1108, Level = LogLevel.Warning, Message = "Chat backplane: redis at {Address} lost its data (restarted empty?); rooms start again from now, earlier history is gone")]
+        public static partial void Wiped(ILogger logger, RedisHubAddress address);
+
+        [LoggerMessage(EventId = 1109, Level = LogLevel.Warning, Message = "Chat backplane: {Error}; retrying on reconnect")]
+        public static partial void DispatchFailed(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 1110, Level = LogLevel.Warning, Message = "Chat backplane: could not leave cleanly as node {Node} ({Error}); the other nodes will see its members leave once its heartbeat expires")]
+        public static partial void DepartFailed(ILogger logger, string node, string error);
+
+        [LoggerMessage(EventId = 1111, Level = LogLevel.Error, Message = "Chat backplane: unexpected error")]
+        public static partial void Unexpected(ILogger logger, Exception exception);
+    }
+}

@@ -1,0 +1,511 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace Switchboard.Apps.Chat.Redis;
+
+/// <summary>
+/// An <see cref="IChatHub"/> shared by every node (process) pointed at one Redis: names, rooms,
+/// <c>/who</c>, <c>/rooms</c>, <c>/msg</c> and history live in Redis, changed only by the Lua
+/// scripts of <see cref="RedisScripts"/>, and every node hears every room event once on one
+/// channel and fans it out to its own members. Each member's calls run one after another, so a
+/// member reads the answers in the order of its lines. The order of a room is the order of its
+/// <c>seq</c>; a node that missed events (its subscription or Redis went away) fetches the lines
+/// it missed from the room's stream by seq before going on, so no member misses or repeats one.
+/// docs/scale-out.md says what is guaranteed and what is not.
+/// </summary>
+public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
+{
+    private static readonly ChatEvent NameFirst = new(ChatEventKind.NameFirst);
+    private static readonly ChatEvent ShuttingDown = new(ChatEventKind.ShuttingDown);
+    private static readonly ChatEvent NotSent = new(ChatEventKind.BackplaneNotSent);
+
+    private readonly ConnectionMultiplexer _redis;
+    private readonly IDatabase _db;
+    private readonly RedisHubAddress _address;
+    private readonly RedisHubTiming _timing;
+    private readonly int _history;
+    private readonly int _streamCap;
+    private readonly string _node;
+    private readonly ILogger _log;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<ChatMember, MemberState> _states = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, MemberState> _named = new(StringComparer.Ordinal); // by skeleton
+    private readonly Dictionary<string, LocalRoom> _rooms = new(StringComparer.Ordinal); // by room key
+    private readonly List<MemberState> _unreleased = []; // left while Redis was away: released on resync
+    private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private ChannelMessageQueue? _subscription;
+    private Task _dispatcher = Task.CompletedTask;
+    private Task _heartbeat = Task.CompletedTask;
+    private long _lastMemberId;
+    private string? _epoch;
+    private bool _down;
+    private bool _closing;
+    private int _disposed;
+
+    private RedisChatHub(ConnectionMultiplexer redis, RedisHubAddress address, int history, RedisHubTiming timing, ILogger log)
+    {
+        _redis = redis;
+        _db = redis.GetDatabase(address.Database);
+        _address = address;
+        _timing = timing;
+        _history = history;
+        // The stream keeps more than newcomers are shown, so a node that was away can catch up.
+        _streamCap = Math.Max(history, MinStreamLength);
+        _node = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+        _log = log;
+    }
+
+    /// <summary>The fewest lines a room's stream keeps, whatever <c>--history</c> is: what a node that was away can catch up on.</summary>
+    public const int MinStreamLength = 1000;
+
+    /// <summary>This node's id in Redis (host, process id and a random part).</summary>
+    public string NodeId => _node;
+
+    /// <summary>
+    /// Connects to Redis at <paramref name="url"/> (<c>redis://HOST:PORT[/DB]</c>), registers this
+    /// node and starts hearing the rooms. Blocks until connected or failed.
+    /// </summary>
+    /// <param name="url">Where Redis is.</param>
+    /// <param name="history">Lines a room replays to a newcomer.</param>
+    /// <param name="loggerFactory">Where the hub logs what happens to the backplane.</param>
+    /// <returns>The hub, connected.</returns>
+    /// <exception cref="ArgumentException"><paramref name="url"/> is not of the form <c>redis://HOST:PORT[/DB]</c>.</exception>
+    /// <exception cref="ChatBackplaneException">Redis cannot be reached.</exception>
+    public static RedisChatHub Connect(string url, int history, ILoggerFactory? loggerFactory = null) =>
+        Connect(url, history, RedisHubTiming.Default, loggerFactory);
+
+    internal static RedisChatHub Connect(string url, int history, RedisHubTiming timing, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(history);
+        var address = RedisHubAddress.Parse(url);
+        var log = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Switchboard.Chat.Redis");
+        ConnectionMultiplexer redis;
+        try
+        {
+            redis = ConnectionMultiplexer.Connect(address.ToConfiguration());
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            throw new ChatBackplaneException($"cannot reach redis at {address}: {FirstLine(e.Message)}", e);
+        }
+
+        var hub = new RedisChatHub(redis, address, history, timing, log);
+        try
+        {
+            hub.Start();
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            redis.Dispose();
+            throw new ChatBackplaneException($"cannot use redis at {address}: {FirstLine(e.Message)}", e);
+        }
+
+        return hub;
+    }
+
+    /// <inheritdoc />
+    public void Nick(ChatMember member, string nick) => Run(member, async state =>
+    {
+        string? old = member.Nick;
+        if (string.Equals(old, nick, StringComparison.Ordinal))
+        {
+            member.Deliver(new ChatEvent(ChatEventKind.AlreadyNamed) { Nick = nick });
+            return;
+        }
+
+        string skeleton = ChatText.Skeleton(nick);
+        if (old is null)
+            BeginJoin(state, ChatHub.Lobby);
+        RedisResult[] reply;
+        try
+        {
+            reply = (RedisResult[])(await Script(RedisScripts.Nick,
+                _node, state.Owner, skeleton, nick, state.Skeleton ?? "", old ?? "", state.RoomKey ?? "", old is null ? _history : 0).ConfigureAwait(false))!;
+        }
+        catch
+        {
+            if (old is null)
+                AbandonJoin(state);
+            throw;
+        }
+
+        switch ((string?)reply[0])
+        {
+            case "taken":
+                if (old is null)
+                    AbandonJoin(state);
+                string holder = (string)reply[1]!;
+                member.Deliver(string.Equals(holder, nick, StringComparison.OrdinalIgnoreCase)
+                    ? new ChatEvent(ChatEventKind.NameTaken) { Nick = nick }
+                    : new ChatEvent(ChatEventKind.NameTooLike) { Nick = nick, Other = holder });
+                break;
+            case "joined":
+                lock (_lock)
+                {
+                    state.Skeleton = skeleton;
+                    _named[skeleton] = state;
+                    member.Nick = nick;
+                    CompleteJoinLocked(state, reply);
+                }
+
+                member.Deliver(new ChatEvent(ChatEventKind.Registered) { Nick = nick, Room = member.Room! });
+                break;
+            default:
+                lock (_lock)
+                {
+                    _named.Remove(state.Skeleton!);
+                    state.Skeleton = skeleton;
+                    _named[skeleton] = state;
+                    member.Nick = nick;
+                }
+
+                break;
+        }
+    });
+
+    /// <inheritdoc />
+    public void Join(ChatMember member, string room) => Run(member, async state =>
+    {
+        if (member.Nick is null)
+        {
+            member.Deliver(NameFirst);
+            return;
+        }
+
+        if (string.Equals(member.Room, room, StringComparison.OrdinalIgnoreCase))
+        {
+            member.Deliver(new ChatEvent(ChatEventKind.AlreadyInRoom) { Room = member.Room! });
+            return;
+        }
+
+        string oldKey = state.RoomKey!;
+        string key = RoomKey(room);
+        BeginJoin(state, key);
+        RedisResult[] reply;
+        try
+        {
+            reply = (RedisResult[])(await Script(RedisScripts.Join, _node, state.Skeleton!, member.Nick, oldKey, key, room, _history).ConfigureAwait(false))!;
+        }
+        catch
+        {
+            // Redis did not move them: neither do we.
+            lock (_lock)
+            {
+                BeginJoinLocked(state, oldKey);
+                state.JoinSeq = 0;
+                state.Buffer = null;
+            }
+
+            throw;
+        }
+
+        lock (_lock)
+            CompleteJoinLocked(state, reply);
+    });
+
+    /// <inheritdoc />
+    public void Say(ChatMember member, string text) => ToRoom(member, ChatEventKind.Talk, text);
+
+    /// <inheritdoc />
+    public void Act(ChatMember member, string text) => ToRoom(member, ChatEventKind.Action, text);
+
+    /// <inheritdoc />
+    public void Whisper(ChatMember member, string nick, string text) => Run(member, async state =>
+    {
+        if (Refused(member) is { } refusal)
+        {
+            member.Deliver(refusal);
+            return;
+        }
+
+        long sent = (long)(await Script(RedisScripts.Whisper, ChatText.Skeleton(nick), nick, member.Nick!, text).ConfigureAwait(false));
+        if (sent == 0)
+            member.Deliver(new ChatEvent(ChatEventKind.NoSuchNick) { Other = nick });
+    });
+
+    /// <inheritdoc />
+    public void ListRooms(ChatMember member) => Run(member, async _ =>
+    {
+        var reply = (RedisResult[])(await Script(RedisScripts.Rooms).ConfigureAwait(false))!;
+        var rooms = Enumerable.Range(0, reply.Length / 2)
+            .Select(i => (Name: (string)reply[2 * i]!, Size: (int)reply[(2 * i) + 1]))
+            .OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase)
+            .ToList();
+        member.Deliver(new ChatEvent(ChatEventKind.RoomList) { Names = [.. rooms.Select(r => r.Name)], Sizes = [.. rooms.Select(r => r.Size)] });
+    });
+
+    /// <inheritdoc />
+    public void ListWho(ChatMember member) => Run(member, async state =>
+    {
+        if (member.Nick is null)
+        {
+            member.Deliver(NameFirst);
+            return;
+        }
+
+        var names = await _db.HashValuesAsync(RedisScripts.Prefix + "room:" + state.RoomKey + ":members").ConfigureAwait(false);
+        member.Deliver(new ChatEvent(ChatEventKind.WhoList)
+        {
+            Room = member.Room!,
+            Names = [.. names.Select(n => (string)n!).Order(StringComparer.OrdinalIgnoreCase)],
+        });
+    });
+
+    /// <inheritdoc />
+    public void Tell(ChatMember member, string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        Run(member, _ =>
+        {
+            member.Deliver(new ChatEvent(ChatEventKind.Reply) { Text = line });
+            return Task.CompletedTask;
+        });
+    }
+
+    /// <inheritdoc />
+    public void Leave(ChatMember member, Farewell how, string message = "") => Run(member, async state =>
+    {
+        if (state.Skeleton is not null)
+        {
+            lock (_lock)
+            {
+                LeaveLocalRoomLocked(state);
+                _named.Remove(state.Skeleton);
+            }
+
+            // A node shutting down tells the other nodes; its own members are being told goodbye.
+            var kind = how == Farewell.Silent ? ChatEventKind.NodeStopped : how.EventKind()!.Value;
+            state.LeaveKind = kind;
+            state.LeaveMessage = message;
+            try
+            {
+                await ReleaseAsync(state).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsBackplaneFault(e))
+            {
+                lock (_lock)
+                    _unreleased.Add(state);
+            }
+
+            member.Nick = null;
+        }
+
+        lock (_lock)
+            _states.Remove(member);
+        member.Close();
+    });
+
+    /// <inheritdoc />
+    public void BeginShutdown()
+    {
+        lock (_lock)
+            _closing = true;
+    }
+
+    /// <summary>
+    /// Leaves the backplane: waits (a few seconds at most) for the members' calls under way, then
+    /// frees the names of any member still here and takes them out of their rooms (the other nodes
+    /// see <c>*** NICK quit (server shutting down)</c>), and disconnects.
+    /// </summary>
+    /// <returns>When done.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        BeginShutdown();
+        Task[] pending;
+        lock (_lock)
+            pending = [.. _states.Values.Select(s => s.Tail)];
+        await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Script(RedisScripts.Depart, _node, (int)ChatEventKind.NodeStopped).WaitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsBackplaneFault(e))
+        {
+            Log.DepartFailed(_log, _node, FirstLine(e.Message));
+        }
+
+        _inbox.Writer.TryComplete();
+        await Task.WhenAll(_dispatcher, _heartbeat).WaitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _redis.CloseAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _redis.Dispose();
+        _stopping.Dispose();
+    }
+
+    internal static bool IsBackplaneFault(Exception e) => e is RedisException or TimeoutException or ObjectDisposedException;
+
+    private static string RoomKey(string room) => room.ToLowerInvariant();
+
+    private static string FirstLine(string message)
+    {
+        int end = message.IndexOfAny(['\r', '\n']);
+        return end < 0 ? message : message[..end];
+    }
+
+    private ChatEvent? Refused(ChatMember member) =>
+        member.Nick is null || member.Room is null ? NameFirst
+        : Volatile.Read(ref _closing) ? ShuttingDown
+        : Volatile.Read(ref _down) ? NotSent
+        : null;
+
+    private void ToRoom(ChatMember member, ChatEventKind kind, string text) => Run(member, async state =>
+    {
+        if (Refused(member) is { } refusal)
+        {
+            member.Deliver(refusal);
+            return;
+        }
+
+        long seq = (long)(await Script(RedisScripts.Say, state.RoomKey!, (int)kind, state.Skeleton!, member.Nick!, text, state.Owner, _streamCap).ConfigureAwait(false));
+        if (seq == 0)
+            member.Deliver(NotSent);
+    });
+
+    private Task<RedisResult> Script(string script, params RedisValue[] args) => _db.ScriptEvaluateAsync(script, values: args);
+
+    /// <summary>Queues <paramref name="op"/> after the member's earlier calls; a backplane fault is told to the member as <c>! not sent</c>.</summary>
+    private void Run(ChatMember member, Func<MemberState, Task> op)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        MemberState? state;
+        lock (_lock)
+        {
+            if (!_states.TryGetValue(member, out state))
+            {
+                state = new MemberState(member, $"{_node}/{++_lastMemberId}");
+                _states.Add(member, state);
+            }
+        }
+
+        lock (state)
+            state.Tail = RunAfter(state.Tail, state, op);
+    }
+
+    private async Task RunAfter(Task previous, MemberState state, Func<MemberState, Task> op)
+    {
+        await previous.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+        try
+        {
+            await op(state).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsBackplaneFault(e))
+        {
+            state.Member.Deliver(NotSent);
+        }
+        catch (Exception e)
+        {
+            Log.Unexpected(_log, e);
+            state.Member.Deliver(NotSent);
+        }
+    }
+
+    private Task<RedisResult> ReleaseAsync(MemberState state) =>
+        Script(RedisScripts.Leave, _node, state.Skeleton!, state.Member.Nick ?? state.LastNick ?? "", state.RoomKey ?? "", (int)state.LeaveKind, state.LeaveMessage, state.Owner);
+
+    private void BeginJoin(MemberState state, string roomKey)
+    {
+        lock (_lock)
+            BeginJoinLocked(state, roomKey);
+    }
+
+    /// <summary>Moves the member into the room here, holding back the room's events until the join's place in its order is known.</summary>
+    private void BeginJoinLocked(MemberState state, string roomKey)
+    {
+        LeaveLocalRoomLocked(state);
+        if (!_rooms.TryGetValue(roomKey, out var room))
+            _rooms.Add(roomKey, room = new LocalRoom(roomKey));
+        room.Members = [.. room.Members, state];
+        state.RoomKey = roomKey;
+        state.JoinSeq = -1;
+        state.Buffer = [];
+    }
+
+    private void AbandonJoin(MemberState state)
+    {
+        lock (_lock)
+        {
+            LeaveLocalRoomLocked(state);
+            state.RoomKey = null;
+            state.Buffer = null;
+        }
+    }
+
+    /// <summary>
+    /// The join's reply, <c>{'joined', SEQ, ROOM, TALK, EVENT...}</c>: the history, then the
+    /// room's events from the join on (those held back, then live).
+    /// </summary>
+    private void CompleteJoinLocked(MemberState state, RedisResult[] reply)
+    {
+        long seq = (long)reply[1];
+        var room = _rooms[state.RoomKey!];
+        state.Member.Room = (string)reply[2]!;
+        if (room.LastTalk == 0)
+            room.LastTalk = (long)reply[3];
+        for (int i = 4; i < reply.Length; i++)
+            state.Member.Deliver(ChatEventCodec.Decode((string)reply[i]!));
+        state.JoinSeq = seq;
+        foreach (var (heldSeq, origin, held) in state.Buffer ?? [])
+        {
+            if (heldSeq >= seq && origin != state.Owner)
+                state.Member.Deliver(held);
+        }
+
+        state.Buffer = null;
+    }
+
+    private void LeaveLocalRoomLocked(MemberState state)
+    {
+        if (state.RoomKey is null || !_rooms.TryGetValue(state.RoomKey, out var room))
+            return;
+        room.Members = Array.FindAll(room.Members, m => !ReferenceEquals(m, state));
+        if (room.Members.Length == 0)
+            _rooms.Remove(room.Key);
+    }
+
+    /// <summary>A member as this node keeps them: their owner id in Redis, room, place in the room's order, and their queue of calls.</summary>
+    private sealed class MemberState(ChatMember member, string owner)
+    {
+        public ChatMember Member { get; } = member;
+
+        /// <summary><c>NODE/N</c>: whose claim a name is.</summary>
+        public string Owner { get; } = owner;
+
+        public string? Skeleton { get; set; }
+
+        public string? LastNick => Member.Nick;
+
+        public string? RoomKey { get; set; }
+
+        /// <summary>The seq of their join: room events from it on are theirs; -1 while the join is under way.</summary>
+        public long JoinSeq { get; set; }
+
+        /// <summary>Room events held back while the join is under way.</summary>
+        public List<(long Seq, string Origin, ChatEvent Event)>? Buffer { get; set; }
+
+        public ChatEventKind LeaveKind { get; set; }
+
+        public string LeaveMessage { get; set; } = "";
+
+        public Task Tail { get; set; } = Task.CompletedTask;
+    }
+
+    /// <summary>A room with members on this node, and how far into its order this node has delivered.</summary>
+    private sealed class LocalRoom(string key)
+    {
+        public string Key { get; } = key;
+
+        public MemberState[] Members { get; set; } = [];
+
+        /// <summary>The seq of the last event delivered here; 0 until the first.</summary>
+        public long LastSeq { get; set; }
+
+        /// <summary>The number of the last line delivered here; 0 if unknown.</summary>
+        public long LastTalk { get; set; }
+    }
+}

@@ -162,6 +162,7 @@ public sealed class RedisServer : IAsyncDisposable
         foreach (string arg in _persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : (string[])["--appendonly", "no"])
             start.ArgumentList.Add(arg);
 
+        int logged = Output.Length; // this run's output starts here
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = start };
         DataReceivedEventHandler onOutput = (_, e) =>
@@ -191,7 +192,7 @@ public sealed class RedisServer : IAsyncDisposable
         {
             process.WaitForExit();
             Forget(process);
-            if (Output.Contains("Address already in use", StringComparison.Ordinal))
+            if (Output[logged..].Contains("Address already in use", StringComparison.Ordinal))
                 return false;
             Assert.Fail($"redis-server exited with code {process.ExitCode} before it was ready; it said:\n{Output}");
         }

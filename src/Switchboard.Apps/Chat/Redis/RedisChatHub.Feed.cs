@@ -62,7 +62,9 @@ public sealed partial class RedisChatHub
             catch (Exception e) when (IsBackplaneFault(e))
             {
                 // Redis is away: the reconnect posts a resync, which catches up on what this missed.
-                Log.DispatchFailed(_log, FirstLine(e.Message));
+                // Said once, not at every heartbeat while it stays away.
+                if (!Volatile.Read(ref _down))
+                    Log.DispatchFailed(_log, FirstLine(e.Message));
             }
             catch (Exception e)
             {
@@ -127,10 +129,15 @@ public sealed partial class RedisChatHub
         {
             if (wiped)
             {
-                // Redis lost the rooms' order and history: start again from where it is now.
+                // Redis lost the rooms' order and history: start again from where it is now, and
+                // every member here takes every event from now on.
                 var position = (RedisResult[])(await Script(RedisScripts.Position, room.Key).ConfigureAwait(false))!;
                 lock (_lock)
+                {
                     (room.LastSeq, room.LastTalk) = ((long)position[0], (long)position[1]);
+                    foreach (var state in room.Members.Where(m => m.JoinSeq > 0))
+                        state.JoinSeq = 0;
+                }
             }
             else
             {

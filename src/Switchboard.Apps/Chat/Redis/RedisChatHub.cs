@@ -90,7 +90,7 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            throw new ChatBackplaneException($"cannot reach redis at {address}: {FirstLine(e.Message)}", e);
+            throw new ChatBackplaneException($"cannot reach redis at {address} (is redis-server running and listening there?)", e);
         }
 
         var hub = new RedisChatHub(redis, address, history, timing, log);
@@ -342,10 +342,13 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
 
     private static string RoomKey(string room) => room.ToLowerInvariant();
 
+    /// <summary>The gist of a Redis client's message: its first line, up to the first "; " (the rest is the client's internals).</summary>
     private static string FirstLine(string message)
     {
         int end = message.IndexOfAny(['\r', '\n']);
-        return end < 0 ? message : message[..end];
+        string line = end < 0 ? message : message[..end];
+        end = line.IndexOf("; ", StringComparison.Ordinal);
+        return end < 0 ? line : line[..end];
     }
 
     private ChatEvent? Refused(ChatMember member) =>

@@ -94,18 +94,23 @@ internal static class RedisScripts
             redis.call('HDEL', P .. 'rooms', rk)
           end
         end
-        local function release_name(skel, owner_prefix)
+        -- Whether the name's claim, if any, starts with owner_prefix: a member whose name went to
+        -- someone else (Redis forgot it, and another took it) must not take that one's place away.
+        local function owns(skel, owner_prefix)
           local claim = redis.call('GET', P .. 'nick:' .. skel)
-          if claim and string.sub(claim, 1, #owner_prefix) == owner_prefix then
-            redis.call('DEL', P .. 'nick:' .. skel)
-          end
+          return not claim or string.sub(claim, 1, #owner_prefix) == owner_prefix, claim
+        end
+        local function release(skel, nick, rk, kind, text, owner_prefix)
+          local mine, claim = owns(skel, owner_prefix)
+          if not mine then return end
+          leave_room(skel, nick, rk, kind, text, '')
+          if claim then redis.call('DEL', P .. 'nick:' .. skel) end
         end
         local function reap(node, kind)
           local members = redis.call('HGETALL', P .. 'node:' .. node)
           for i = 1, #members, 2 do
             local nick, rk = split(members[i + 1])
-            leave_room(members[i], nick, rk, kind, '', '')
-            release_name(members[i], node .. '/')
+            release(members[i], nick, rk, kind, '', node .. '/')
           end
           redis.call('DEL', P .. 'node:' .. node)
           redis.call('ZREM', P .. 'nodes', node)
@@ -173,8 +178,7 @@ internal static class RedisScripts
     /// <summary>ARGV: node, skeleton, nick, room key, kind told to the room (0: none), quit message, owner.</summary>
     public const string Leave = Prelude + """
         local node, skel, nick, rk, kind, text, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6], ARGV[7]
-        leave_room(skel, nick, rk, kind, text, '')
-        release_name(skel, owner .. US)
+        release(skel, nick, rk, kind, text, owner .. US)
         redis.call('HDEL', P .. 'node:' .. node, skel)
         return 1
         """;

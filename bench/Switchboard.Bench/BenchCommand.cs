@@ -35,8 +35,10 @@ internal static class BenchCommand
 
     private static readonly Option<string?> TargetOption = new("--target")
     {
-        Description = "Load an external server at HOST:PORT instead of starting our own (an echo server; for chat and time, that app)",
-        HelpName = "host:port",
+        Description = "Load an external server at HOST:PORT instead of starting our own (an echo server; for chat and time, that app). " +
+                      "chat only: several, comma-separated, are nodes sharing rooms (serve chat --hub redis://...): " +
+                      "client i joins node i % count, and the table adds the latency of lines that crossed nodes",
+        HelpName = "host:port[,host:port...]",
     };
 
     private static readonly Option<string> OutOption = new("--out")
@@ -143,12 +145,19 @@ internal static class BenchCommand
         if (!TryParseDuration(parse.GetRequiredValue(IntervalOption), out var interval))
             return BenchCli.Fail(ExitCodes.Usage, $"bad interval '{parse.GetValue(IntervalOption)}': write e.g. 100ms, 1s or 0.5");
 
-        IPEndPoint? target = null;
+        var targets = new List<IPEndPoint>();
         if (parse.GetValue(TargetOption) is { } text)
         {
-            (target, string? error) = await ResolveTargetAsync(text).ConfigureAwait(false);
-            if (target is null)
-                return BenchCli.Fail(ExitCodes.Usage, error!);
+            string[] endpoints = text.Split(',', StringSplitOptions.TrimEntries);
+            if (endpoints.Length > 1 && scenario != "chat")
+                return BenchCli.Fail(ExitCodes.Usage, $"--target takes several servers (comma-separated) for chat only: {scenario} loads one, give one HOST:PORT");
+            foreach (string endpoint in endpoints)
+            {
+                var (target, error) = await ResolveTargetAsync(endpoint).ConfigureAwait(false);
+                if (target is null)
+                    return BenchCli.Fail(ExitCodes.Usage, error!);
+                targets.Add(target);
+            }
         }
 
         foreach (var option in new[] { ClientsOption, SendersOption, InFlightOption, SizeOption, ConnectionsOption })
@@ -189,7 +198,7 @@ internal static class BenchCommand
         {
             Scenario = scenario,
             Engines = engines,
-            Target = target,
+            Targets = targets,
             OutDirectory = parse.GetValue(OutOption),
             Clients = parse.GetValue(ClientsOption),
             Senders = parse.GetValue(SendersOption),
@@ -210,7 +219,7 @@ internal static class BenchCommand
 
         // The Kestrel peer is its own program; every other engine is served by switchboard.
         var switchboard = new SwitchboardProgram(parse.GetRequiredValue(SwitchboardOption));
-        if (target is null && engines.Any(e => e != KestrelPeer.Name) && !switchboard.Exists)
+        if (targets.Count == 0 && engines.Any(e => e != KestrelPeer.Name) && !switchboard.Exists)
             return BenchCli.Fail(ExitCodes.Failure, $"no switchboard program at {switchboard.Path}: build it (building bench/Switchboard.Bench builds it too) or give --switchboard");
 
         var console = AnsiConsole.Console;

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Switchboard.Bench;
 
 /// <summary>One engine's figures for one scenario. Fields a scenario does not measure stay null.</summary>
@@ -29,6 +31,18 @@ public sealed record BenchResult
     public double? LatencyP99Micros { get; init; }
 
     public double? LatencyP999Micros { get; init; }
+
+    /// <summary>chat over several nodes: deliveries whose sender was on another node than the receiver; left out otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? CrossNodeDeliveries { get; init; }
+
+    /// <summary>chat over several nodes: median delivery latency of the cross-node deliveries.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? CrossNodeLatencyP50Micros { get; init; }
+
+    /// <summary>chat over several nodes: 99th percentile delivery latency of the cross-node deliveries.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? CrossNodeLatencyP99Micros { get; init; }
 
     public double? AcceptsPerSecond { get; init; }
 

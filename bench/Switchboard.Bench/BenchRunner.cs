@@ -32,7 +32,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             CorePinning.PinThisProcess(LoadGeneratorCore);
 
         var results = new List<BenchResult>();
-        var targets = settings.Target is null ? settings.Engines : ["target"];
+        var targets = settings.Targets.Count == 0 ? settings.Engines : ["target"];
         await console.Progress().AutoClear(false).StartAsync(async progress =>
         {
             foreach (string engine in targets)
@@ -91,8 +91,8 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
 
     private async Task<BenchResult> RunOneAsync(string engine, bool pin, CancellationToken cancel)
     {
-        if (settings.Target is { } target)
-            return await MeasureAsync(engine, target, server: null).WaitAsync(cancel).ConfigureAwait(false);
+        if (settings.Targets.Count > 0)
+            return await MeasureAsync(engine, settings.Targets, server: null).WaitAsync(cancel).ConfigureAwait(false);
 
         string[] app = settings.Scenario switch
         {
@@ -116,7 +116,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         try
         {
             // A cancelled wait leaves the load running on its own; stopping the server ends it.
-            result = await MeasureAsync(engine, server.EndPoint, server).WaitAsync(cancel).ConfigureAwait(false);
+            result = await MeasureAsync(engine, [server.EndPoint], server).WaitAsync(cancel).ConfigureAwait(false);
             hung = server.IsStopped(); // SIGSTOPped: the load just times out, with nothing else to say so
         }
         finally
@@ -133,8 +133,10 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         return result;
     }
 
-    private async Task<BenchResult> MeasureAsync(string engine, System.Net.IPEndPoint target, ServerProcess? server)
+    /// <summary>Loads <paramref name="targets"/>: the first (and only) one, or for chat, each as a node.</summary>
+    private async Task<BenchResult> MeasureAsync(string engine, IReadOnlyList<System.Net.IPEndPoint> targets, ServerProcess? server)
     {
+        var target = targets[0];
         // CPU counts from when the load starts, after its connections are open (Started).
         double serverCpuBefore = 0;
         var loadCpuBefore = TimeSpan.Zero;
@@ -151,7 +153,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             "latency" => await LatencyAsync(engine, target, Started).ConfigureAwait(false),
             "connections" => await ConnectionsAsync(engine, target, server).ConfigureAwait(false),
             "churn" => Basic(engine, await ChurnLoad.RunAsync(target, settings.Clients, settings.Duration, Started).ConfigureAwait(false)),
-            "chat" => await ChatAsync(engine, target, Started).ConfigureAwait(false),
+            "chat" => await ChatAsync(engine, targets, Started).ConfigureAwait(false),
             "time" => await TimeAsync(engine, target, Started).ConfigureAwait(false),
             _ => throw new ArgumentException($"unknown scenario '{settings.Scenario}' (choose from: echo, latency, connections, churn, chat, time)"),
         };
@@ -185,10 +187,18 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         return WithPercentiles(Basic(engine, stats), histogram);
     }
 
-    private async Task<BenchResult> ChatAsync(string engine, System.Net.IPEndPoint target, Action started)
+    private async Task<BenchResult> ChatAsync(string engine, IReadOnlyList<System.Net.IPEndPoint> nodes, Action started)
     {
-        var (stats, histogram) = await ChatLoad.RunAsync(target, settings.Clients, settings.Senders, settings.Duration, started).ConfigureAwait(false);
-        return WithPercentiles(Basic(engine, stats), histogram);
+        var outcome = await ChatLoad.RunAsync(nodes, settings.Clients, settings.Senders, settings.Duration, started).ConfigureAwait(false);
+        var result = WithPercentiles(Basic(engine, outcome.Stats), outcome.Latency);
+        if (nodes.Count == 1)
+            return result;
+        return result with
+        {
+            CrossNodeDeliveries = outcome.CrossNode.TotalCount,
+            CrossNodeLatencyP50Micros = Micros(outcome.CrossNode, 50),
+            CrossNodeLatencyP99Micros = Micros(outcome.CrossNode, 99),
+        };
     }
 
     private async Task<BenchResult> TimeAsync(string engine, System.Net.IPEndPoint target, Action started)
@@ -199,9 +209,11 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
 
     private static BenchResult WithPercentiles(BenchResult result, HdrHistogram.HistogramBase histogram)
     {
-        double Micros(double percentile) => histogram.TotalCount == 0 ? 0 : histogram.GetValueAtPercentile(percentile) * 1e6 / Stopwatch.Frequency;
-        return result with { LatencyP50Micros = Micros(50), LatencyP99Micros = Micros(99), LatencyP999Micros = Micros(99.9) };
+        return result with { LatencyP50Micros = Micros(histogram, 50), LatencyP99Micros = Micros(histogram, 99), LatencyP999Micros = Micros(histogram, 99.9) };
     }
+
+    private static double Micros(HdrHistogram.HistogramBase histogram, double percentile) =>
+        histogram.TotalCount == 0 ? 0 : histogram.GetValueAtPercentile(percentile) * 1e6 / Stopwatch.Frequency;
 
     private async Task<BenchResult> ConnectionsAsync(string engine, System.Net.IPEndPoint target, ServerProcess? server)
     {

@@ -9,15 +9,22 @@ public sealed record BenchSettings
     /// <summary>echo, latency, connections, churn, chat or time.</summary>
     public required string Scenario { get; init; }
 
-    /// <summary>Engines to start servers with; ignored with <see cref="Target"/>.</summary>
+    /// <summary>Engines to start servers with; ignored with <see cref="Targets"/>.</summary>
     public IReadOnlyList<string> Engines { get; init; } = [];
 
-    /// <summary>An external server to load instead of starting ours.</summary>
+    /// <summary>
+    /// External servers to load instead of starting ours; none to start ours. Several only for
+    /// chat: nodes sharing rooms, client i on node i % count.
+    /// </summary>
     [JsonIgnore]
-    public IPEndPoint? Target { get; init; }
+    public IReadOnlyList<IPEndPoint> Targets { get; init; } = [];
 
-    /// <summary><see cref="Target"/> as text, for the JSON report.</summary>
-    public string? TargetAddress => Target?.ToString();
+    /// <summary><see cref="Targets"/> as text, comma-separated, for the JSON report; null when we start our own.</summary>
+    public string? TargetAddress => Targets.Count == 0 ? null : string.Join(",", Targets);
+
+    /// <summary>Every one of <see cref="Targets"/>, for the JSON report; left out when there is at most one.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? TargetAddresses => Targets.Count > 1 ? [.. Targets.Select(t => t.ToString())] : null;
 
     /// <summary>Concurrent clients (echo, latency).</summary>
     public int Clients { get; init; } = 100;

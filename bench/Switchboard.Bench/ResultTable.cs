@@ -50,6 +50,17 @@ internal static class ResultTable
                 new("server peak RSS MiB", r => r.ServerPeakRssBytes / 1048576.0, "N0"), new("errors", r => r.Errors, "N0"),
             },
         };
+        if (scenario == "chat" && results.Any(r => r.CrossNodeDeliveries is not null))
+        {
+            // several nodes: the lines that crossed from one node to another, apart
+            columns =
+            [
+                .. columns.Take(3),
+                new("cross-node", r => r.CrossNodeDeliveries, "N0"), new("cross-node p50 µs", r => r.CrossNodeLatencyP50Micros, "N0"),
+                new("cross-node p99 µs", r => r.CrossNodeLatencyP99Micros, "N0"), .. columns.Skip(3),
+            ];
+        }
+
         foreach (var column in columns)
             table.AddColumn(new TableColumn(column.Name).RightAligned());
         bool anyFailed = results.Any(r => r.Failure is not null);

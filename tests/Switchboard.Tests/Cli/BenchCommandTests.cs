@@ -144,6 +144,66 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Single(stderr.TrimEnd().Split('\n'));
     }
 
+    [Theory]
+    [InlineData("echo")]
+    [InlineData("latency")]
+    [InlineData("time")]
+    public async Task Several_targets_for_a_scenario_other_than_chat_is_one_line_and_exit_code_2(string scenario)
+    {
+        var (code, _, stderr) = await CliProcess.RunBenchAsync(scenario, "--target", "127.0.0.1:4001,127.0.0.1:4002");
+
+        Assert.Equal(2, code);
+        Assert.Equal($"switchboard-bench: --target takes several servers (comma-separated) for chat only: {scenario} loads one, give one HOST:PORT\n",
+            stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task Chat_over_two_targets_spreads_the_clients_and_reports_cross_node_latency()
+    {
+        // Both "nodes" are one chat server: still, half the members join through each target, and
+        // a line from a sender on the other target counts as cross-node.
+        using var server = CliProcess.Start("serve", "chat", "--port", "0", "--rate", "100000", "--history", "0", "--connect-rate", "0", "--max-connections-per-ip", "0");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+        string node = $"127.0.0.1:{endPoint.Port}";
+
+        var (code, stdout, stderr) = await CliProcess.RunBenchAsync(
+            "chat", "--target", $"{node},{node}", "--duration", "500ms", "--clients", "6", "--senders", "2", "--out", _out);
+
+        Assert.True(code == 0, $"exit {code}; stdout: {stdout}; stderr: {stderr}");
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out, "chat.json")));
+        var settings = json.RootElement.GetProperty("Settings");
+        Assert.Equal([node, node], settings.GetProperty("TargetAddresses").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal($"{node},{node}", settings.GetProperty("TargetAddress").GetString());
+        var result = Assert.Single(json.RootElement.GetProperty("Results").EnumerateArray());
+        Assert.Equal(JsonValueKind.Null, result.GetProperty("Failure").ValueKind);
+        long all = result.GetProperty("Messages").GetInt64();
+        long crossNode = result.GetProperty("CrossNodeDeliveries").GetInt64();
+        // Senders c0 (node 0) and c1 (node 1) each reach 5 others: 3 of them on the other node.
+        Assert.InRange(crossNode, 1, all - 1);
+        Assert.InRange((double)crossNode / all, 0.4, 0.8);
+        Assert.True(result.GetProperty("CrossNodeLatencyP50Micros").GetDouble() > 0);
+        Assert.True(result.GetProperty("CrossNodeLatencyP99Micros").GetDouble() > 0);
+        Assert.Contains("cross-node p99", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Chat_over_one_target_reports_no_cross_node_figures()
+    {
+        using var server = CliProcess.Start("serve", "chat", "--port", "0", "--rate", "100000", "--history", "0", "--connect-rate", "0", "--max-connections-per-ip", "0");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+
+        var (code, stdout, stderr) = await CliProcess.RunBenchAsync(
+            "chat", "--target", $"127.0.0.1:{endPoint.Port}", "--duration", "300ms", "--clients", "4", "--senders", "2", "--out", _out);
+
+        Assert.True(code == 0, $"exit {code}; stdout: {stdout}; stderr: {stderr}");
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out, "chat.json")));
+        Assert.False(json.RootElement.GetProperty("Settings").TryGetProperty("TargetAddresses", out _));
+        var result = Assert.Single(json.RootElement.GetProperty("Results").EnumerateArray());
+        Assert.True(result.GetProperty("Messages").GetInt64() > 0);
+        Assert.False(result.TryGetProperty("CrossNodeDeliveries", out _));
+        Assert.DoesNotContain("cross-node", stdout, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_out))

@@ -1,0 +1,105 @@
+using Switchboard.Tests.Support;
+
+namespace Switchboard.Tests.Apps.Chat.Redis;
+
+/// <summary>Redis going away, its subscriptions cut or its clients paused: members are told, and no line is lost or repeated.</summary>
+[Collection(RedisChatRunsAlone.Name)]
+public sealed class RedisOutageTests
+{
+    private const string Down = "*** chat backplane unavailable; reconnecting";
+    private const string Back = "*** chat backplane back";
+
+    [Fact]
+    public async Task Redis_stopped_mid_run_is_told_refuses_talk_and_comes_back()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis);
+        using var b = await ChatNode.StartAsync(redis);
+        using var alice = await a.JoinAsync("alice");
+        using var bob = await b.JoinAsync("bob");
+        await alice.SendAsync("before");
+        await bob.ReadUntilAsync("<alice> before", Timeouts.Quick);
+
+        await redis.StopAsync();
+        await alice.ReadUntilAsync(Down, Timeouts.Quick);
+        await bob.ReadUntilAsync(Down, Timeouts.Quick);
+
+        await alice.SendAsync("during");
+        Assert.Equal(["! not sent: chat backplane unavailable"], await alice.ReadUntilAsync(l => l.StartsWith('!'), "an error", Timeouts.Quick));
+
+        await redis.RestartAsync();
+        var aliceMeanwhile = await alice.ReadUntilAsync(Back);
+        var bobMeanwhile = await bob.ReadUntilAsync(Back);
+        Assert.DoesNotContain(Down, aliceMeanwhile);
+        Assert.DoesNotContain(Down, bobMeanwhile);
+
+        // Both nodes put their members back in the emptied Redis.
+        await alice.SendAsync("/who");
+        await alice.ReadUntilAsync("*** in #lobby: alice, bob", Timeouts.Quick);
+
+        await alice.SendAsync("after");
+        var read = await bob.ReadUntilAsync("<alice> after", Timeouts.Quick);
+        await bob.SendAsync("and back");
+        await alice.ReadUntilAsync("<bob> and back", Timeouts.Quick);
+
+        // Told once each way; the refused line never arrived; nothing repeated.
+        Assert.Single(alice.Seen, Down);
+        Assert.Single(bob.Seen, Down);
+        Assert.Single(alice.Seen, Back);
+        Assert.Single(bob.Seen, Back);
+        Assert.DoesNotContain("<alice> during", bob.Seen);
+        Assert.Single(bob.Seen, "<alice> before");
+        Assert.Single(bob.Seen, "<alice> after");
+    }
+
+    [Fact]
+    public async Task Lines_said_while_the_subscription_is_cut_arrive_once_in_order()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis);
+        using var b = await ChatNode.StartAsync(redis);
+        using var alice = await a.JoinAsync("alice");
+        using var bob = await b.JoinAsync("bob");
+        string[] lines = [.. Enumerable.Range(0, 100).Select(i => $"m{i:D3}")];
+
+        await alice.SendLinesAsync(lines[..50]);
+        var read = await bob.ReadUntilAsync("<alice> m049", Timeouts.Quick);
+
+        // Cut every subscription, again and again, while alice goes on talking.
+        for (int batch = 0; batch < 5; batch++)
+        {
+            string killed = await redis.CommandAsync("CLIENT", "KILL", "TYPE", "pubsub");
+            Assert.True(int.TryParse(killed, out _), $"CLIENT KILL answered '{killed}'");
+            await alice.SendLinesAsync(lines[(50 + (10 * batch))..(60 + (10 * batch))]);
+        }
+
+        read.AddRange(await bob.ReadUntilAsync("<alice> m099"));
+        await alice.SendAsync("end");
+        read.AddRange(await bob.ReadUntilAsync(l => l.StartsWith('<'), "the next line", Timeouts.Quick));
+
+        Assert.Equal([.. lines.Select(l => "<alice> " + l), "<alice> end"], read);
+    }
+
+    [Fact]
+    public async Task Lines_said_while_redis_is_paused_arrive_afterwards_once_in_order()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis);
+        using var b = await ChatNode.StartAsync(redis);
+        using var alice = await a.JoinAsync("alice");
+        using var bob = await b.JoinAsync("bob");
+        string[] lines = [.. Enumerable.Range(0, 20).Select(i => $"p{i:D2}")];
+
+        Assert.Equal("OK", await redis.CommandAsync("CLIENT", "PAUSE", "2000"));
+        await alice.SendLinesAsync([.. lines, "/who"]);
+
+        var aliceRead = await alice.ReadUntilAsync(l => l.StartsWith("*** in #lobby:", StringComparison.Ordinal), "the /who answer");
+        Assert.Equal("*** in #lobby: alice, bob", aliceRead[^1]);
+        Assert.DoesNotContain(aliceRead, l => l.StartsWith('!') || l.StartsWith("*** chat backplane", StringComparison.Ordinal));
+
+        var read = await bob.ReadUntilAsync("<alice> p19");
+        await alice.SendAsync("end");
+        read.AddRange(await bob.ReadUntilAsync(l => l.StartsWith('<'), "the next line", Timeouts.Quick));
+        Assert.Equal([.. lines.Select(l => "<alice> " + l), "<alice> end"], read);
+    }
+}

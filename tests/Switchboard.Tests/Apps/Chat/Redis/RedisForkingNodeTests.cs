@@ -10,7 +10,7 @@ public sealed class RedisForkingNodeTests
     public async Task A_member_on_a_forking_node_and_one_on_an_async_node_talk_both_ways()
     {
         await using var redis = await RedisServer.StartAsync();
-        using var forking = await ChatNode.StartAsync(redis, "--engine", "forking", "--workers", "2");
+        using var forking = await ChatNode.StartAsync(redis, "--engine", "forking", "--workers", "2..2");
         using var plain = await ChatNode.StartAsync(redis);
         using var alice = await forking.JoinAsync("alice");
         using var bob = await plain.JoinAsync("bob");

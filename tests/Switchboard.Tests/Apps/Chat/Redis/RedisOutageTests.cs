@@ -9,6 +9,10 @@ public sealed class RedisOutageTests
     private const string Down = "*** chat backplane unavailable; reconnecting";
     private const string Back = "*** chat backplane back";
 
+    /// <summary>The lines but the join notices (a member's own arrives after it is told its name, on the channel).</summary>
+    private static List<string> WithoutJoins(List<string> lines) =>
+        [.. lines.Where(l => !(l.StartsWith("*** ", StringComparison.Ordinal) && l.Contains(" joined #lobby (", StringComparison.Ordinal)))];
+
     [Fact]
     public async Task Redis_stopped_mid_run_is_told_refuses_talk_and_comes_back()
     {
@@ -77,7 +81,7 @@ public sealed class RedisOutageTests
         await alice.SendAsync("end");
         read.AddRange(await bob.ReadUntilAsync(l => l.StartsWith('<'), "the next line", Timeouts.Quick));
 
-        Assert.Equal([.. lines.Select(l => "<alice> " + l), "<alice> end"], read);
+        Assert.Equal([.. lines.Select(l => "<alice> " + l), "<alice> end"], WithoutJoins(read));
     }
 
     [Fact]
@@ -100,6 +104,6 @@ public sealed class RedisOutageTests
         var read = await bob.ReadUntilAsync("<alice> p19");
         await alice.SendAsync("end");
         read.AddRange(await bob.ReadUntilAsync(l => l.StartsWith('<'), "the next line", Timeouts.Quick));
-        Assert.Equal([.. lines.Select(l => "<alice> " + l), "<alice> end"], read);
+        Assert.Equal([.. lines.Select(l => "<alice> " + l), "<alice> end"], WithoutJoins(read));
     }
 }

@@ -34,4 +34,20 @@ public sealed class RedisForkingNodeTests
         await alice.ReadUntilAsync("<carol> me too", Timeouts.Quick);
         await bob.ReadUntilAsync("<carol> me too", Timeouts.Quick);
     }
+
+    [Fact]
+    public async Task A_stopped_forking_nodes_members_quit_with_server_shutting_down()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var forking = await ChatNode.StartAsync(redis, "--engine", "forking", "--workers", "2..2");
+        using var plain = await ChatNode.StartAsync(redis);
+        using var carol = await forking.JoinAsync("carol");
+        using var bob = await plain.JoinAsync("bob");
+
+        await forking.Process.StopGracefullyAsync();
+
+        var read = await bob.ReadUntilAsync(l => l.Contains("carol quit", StringComparison.Ordinal), "carol's quit", Timeouts.Quick);
+        Assert.Equal("*** carol quit (server shutting down)", read[^1]);
+        using var newCarol = await plain.JoinAsync("carol");
+    }
 }

@@ -34,6 +34,30 @@ public sealed class RedisNameTests
     }
 
     [Fact]
+    public async Task Two_members_on_two_nodes_renaming_to_one_name_give_it_to_exactly_one()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis);
+        using var b = await ChatNode.StartAsync(redis);
+
+        for (int round = 0; round < 10; round++)
+        {
+            string name = $"sam{round}";
+            using var onA = await a.JoinAsync($"xa{round}");
+            using var onB = await b.JoinAsync($"xb{round}");
+
+            await Task.WhenAll(onA.SendAsync("/nick " + name), onB.SendAsync("/nick " + name));
+            string gotA = (await onA.ReadUntilAsync(l => l.StartsWith("! ", StringComparison.Ordinal) || l == $"*** xa{round} is now known as {name}", "an answer on A", Timeouts.Quick))[^1];
+            string gotB = (await onB.ReadUntilAsync(l => l.StartsWith("! ", StringComparison.Ordinal) || l == $"*** xb{round} is now known as {name}", "an answer on B", Timeouts.Quick))[^1];
+
+            string lost = $"! the name {name} is taken";
+            Assert.True(
+                (gotA.StartsWith("***", StringComparison.Ordinal) && gotB == lost) || (gotA == lost && gotB.StartsWith("***", StringComparison.Ordinal)),
+                $"round {round}: A got '{gotA}', B got '{gotB}'");
+        }
+    }
+
+    [Fact]
     public async Task A_name_in_another_case_on_another_node_is_taken()
     {
         await using var redis = await RedisServer.StartAsync();

@@ -46,4 +46,28 @@ public sealed class RedisNodeFailureTests
         await bob.SendAsync("/who");
         await bob.ReadUntilAsync("*** in #lobby: bob, carol", Timeouts.Quick);
     }
+
+    [Fact]
+    public async Task A_killed_nodes_member_leaves_a_room_other_than_the_lobby()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis);
+        using var b = await ChatNode.StartAsync(redis);
+        using var carol = await a.JoinAsync("carol");
+        using var bob = await b.JoinAsync("bob");
+        await carol.SendAsync("/join den");
+        await carol.ReadUntilAsync("*** carol joined #den (1 here)", Timeouts.Quick);
+        await bob.SendAsync("/join den");
+        await bob.ReadUntilAsync("*** bob joined #den (2 here)", Timeouts.Quick);
+
+        await a.KillAsync();
+
+        await bob.ReadUntilAsync("*** carol quit (connection lost)", Timeouts.Quick);
+        await bob.SendAsync("/who");
+        await bob.ReadUntilAsync("*** in #den: bob", Timeouts.Quick);
+        await bob.SendAsync("/join lobby");
+        await bob.ReadUntilAsync("*** bob joined #lobby (1 here)", Timeouts.Quick);
+        await bob.SendAsync("/rooms");
+        await bob.ReadUntilAsync("*** rooms: #lobby (1)", Timeouts.Quick);
+    }
 }

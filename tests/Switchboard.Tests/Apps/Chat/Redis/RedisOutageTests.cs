@@ -106,4 +106,91 @@ public sealed class RedisOutageTests
         read.AddRange(await bob.ReadUntilAsync(l => l.StartsWith('<'), "the next line", Timeouts.Quick));
         Assert.Equal([.. lines.Select(l => "<alice> " + l), "<alice> end"], WithoutJoins(read));
     }
+
+    [Fact]
+    public async Task A_member_who_leaves_while_redis_is_away_is_gone_when_it_is_back()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis);
+        using var b = await ChatNode.StartAsync(redis);
+        var carol = await a.JoinAsync("carol");
+        using var bob = await b.JoinAsync("bob");
+
+        await redis.StopAsync();
+        await carol.ReadUntilAsync(Down, Timeouts.Quick);
+        await bob.ReadUntilAsync(Down, Timeouts.Quick);
+        carol.Dispose();
+
+        // Redis restarted empty: node B puts bob back, node A does not put carol back.
+        await redis.RestartAsync();
+        await bob.ReadUntilAsync(Back);
+        using var newCarol = await b.JoinAsync("carol");
+        await bob.SendAsync("/who");
+        await bob.ReadUntilAsync("*** in #lobby: bob, carol", Timeouts.Quick);
+    }
+
+    [Fact]
+    public async Task A_member_who_leaves_while_a_persistent_redis_is_away_is_seen_to_quit_when_it_is_back()
+    {
+        await using var redis = await RedisServer.StartAsync(persistent: true);
+        using var a = await ChatNode.StartAsync(redis);
+        using var b = await ChatNode.StartAsync(redis);
+        var carol = await a.JoinAsync("carol");
+        using var dave = await a.JoinAsync("dave");
+        using var bob = await b.JoinAsync("bob");
+
+        await redis.StopAsync();
+        await carol.ReadUntilAsync(Down, Timeouts.Quick);
+        await dave.ReadUntilAsync(Down, Timeouts.Quick);
+        await bob.ReadUntilAsync(Down, Timeouts.Quick);
+        carol.Dispose();
+
+        // Redis kept her: once it is back, her node takes her out and everyone is told, by name.
+        await redis.RestartAsync();
+        static bool IsQuit(string l) => l.StartsWith("*** ", StringComparison.Ordinal) && l.Contains(" quit", StringComparison.Ordinal);
+        await dave.ReadUntilAsync(Back);
+        if (!dave.Seen.Any(IsQuit))
+            await dave.ReadUntilAsync(IsQuit, "a quit notice on carol's own node", Timeouts.Quick);
+        Assert.Equal(["*** carol quit (connection closed)"], dave.Seen.Where(IsQuit));
+
+        await bob.ReadUntilAsync(Back);
+        if (!bob.Seen.Any(IsQuit))
+            await bob.ReadUntilAsync(IsQuit, "a quit notice on another node", Timeouts.Quick);
+        Assert.Equal(["*** carol quit (connection closed)"], bob.Seen.Where(IsQuit));
+
+        using var newCarol = await b.JoinAsync("carol");
+        await bob.SendAsync("/who");
+        await bob.ReadUntilAsync("*** in #lobby: bob, carol, dave", Timeouts.Quick);
+    }
+
+    [Fact]
+    public async Task Notices_said_while_the_subscription_is_cut_arrive_in_order()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis);
+        using var b = await ChatNode.StartAsync(redis);
+        using var erin = await a.JoinAsync("erin");
+        using var bob = await b.JoinAsync("bob");
+        var leavers = new List<Chatter>();
+        for (int i = 0; i < 5; i++)
+            leavers.Add(await a.JoinAsync($"q{i}"));
+        await bob.ReadUntilAsync("*** q4 joined #lobby (7 here)", Timeouts.Quick);
+
+        // Each member quits just as every subscription is cut.
+        for (int i = 0; i < 5; i++)
+        {
+            string killed = await redis.CommandAsync("CLIENT", "KILL", "TYPE", "pubsub");
+            Assert.True(int.TryParse(killed, out _), $"CLIENT KILL answered '{killed}'");
+            await leavers[i].SendAsync($"said {i}");
+            await leavers[i].SendAsync($"/quit bye {i}");
+            Assert.True(await leavers[i].WaitForCloseAsync(), $"q{i} was not let go");
+            leavers[i].Dispose();
+        }
+
+        await erin.SendAsync("after");
+        var read = await bob.ReadUntilAsync("<erin> after");
+        Assert.Equal(
+            [.. Enumerable.Range(0, 5).SelectMany(i => (string[])[$"<q{i}> said {i}", $"*** q{i} quit: bye {i}"]), "<erin> after"],
+            WithoutJoins(read));
+    }
 }

@@ -141,7 +141,8 @@ public sealed class TestClient : IDisposable
 
     private async Task<bool> FillAsync(CancellationToken token)
     {
-        _start = 0;
+        // Emptied first: a receive cut off by the timeout must not leave the last bytes to be read again.
+        (_start, _end) = (0, 0);
         _end = await Socket.ReceiveAsync(_buffer.AsMemory(), SocketFlags.None, token);
         return _end > 0;
     }

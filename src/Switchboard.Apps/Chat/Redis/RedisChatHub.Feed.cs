@@ -113,40 +113,28 @@ public sealed partial class RedisChatHub
         long reaped = (long)beat[2];
         if (reaped > 0)
             Log.Reaped(_log, reaped);
+        if (!known)
+            await RegisterAsync().ConfigureAwait(false);
+        // Members who left while Redis was away are released at the first beat that reaches it.
+        await ReleaseUnreleasedAsync().ConfigureAwait(false);
         if (known && !resync)
             return;
 
-        if (!known)
-            await RegisterAsync().ConfigureAwait(false);
-        await ReleaseUnreleasedAsync().ConfigureAwait(false);
-
-        bool wiped = !string.Equals(epoch, _epoch, StringComparison.Ordinal);
-        _epoch = epoch;
-        LocalRoom[] rooms;
-        lock (_lock)
-            rooms = [.. _rooms.Values];
-        foreach (var room in rooms)
+        // Redis lost its data: the rooms' order starts again (and has nothing this node missed).
+        // Otherwise: catch up every room here on the lines said while this node was away.
+        if (CompareEpochs(epoch, _epoch) == 0)
         {
-            if (wiped)
-            {
-                // Redis lost the rooms' order and history: start again from where it is now, and
-                // every member here takes every event from now on.
-                var position = (RedisResult[])(await Script(RedisScripts.Position, room.Key).ConfigureAwait(false))!;
-                lock (_lock)
-                {
-                    (room.LastSeq, room.LastTalk) = ((long)position[0], (long)position[1]);
-                    foreach (var state in room.Members.Where(m => m.JoinSeq > 0))
-                        state.JoinSeq = 0;
-                }
-            }
-            else
-            {
+            LocalRoom[] rooms;
+            lock (_lock)
+                rooms = [.. _rooms.Values];
+            foreach (var room in rooms)
                 await CatchUpAsync(room, before: long.MaxValue).ConfigureAwait(false);
-            }
+        }
+        else
+        {
+            NewerEpoch(epoch);
         }
 
-        if (wiped)
-            Log.Wiped(_log, _address);
         lock (_lock)
         {
             if (!_down)
@@ -188,8 +176,19 @@ public sealed partial class RedisChatHub
             _unreleased.Clear();
         }
 
-        foreach (var state in left)
-            await ReleaseAsync(state).ConfigureAwait(false);
+        for (int i = 0; i < left.Length; i++)
+        {
+            try
+            {
+                await ReleaseAsync(left[i]).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsBackplaneFault(e))
+            {
+                lock (_lock)
+                    _unreleased.AddRange(left[i..]);
+                throw;
+            }
+        }
     }
 
     /// <summary>One message from the channel: a room event (caught up first if events before it were missed) or a private message.</summary>
@@ -207,14 +206,14 @@ public sealed partial class RedisChatHub
             return;
         }
 
-        if (f[0] != "r" || f.Length != 6)
+        if (f[0] != "r" || f.Length != 7 || !NewerEpoch(f[1]))
             return;
-        long seq = long.Parse(f[2], CultureInfo.InvariantCulture);
+        long seq = long.Parse(f[3], CultureInfo.InvariantCulture);
         LocalRoom? room;
         bool gap;
         lock (_lock)
         {
-            if (!_rooms.TryGetValue(f[1], out room) || seq <= room.LastSeq)
+            if (!_rooms.TryGetValue(f[2], out room) || seq <= room.LastSeq)
                 return;
             gap = room.LastSeq > 0 && seq > room.LastSeq + 1;
         }
@@ -222,10 +221,42 @@ public sealed partial class RedisChatHub
         if (gap)
             await CatchUpAsync(room, before: seq).ConfigureAwait(false);
         lock (_lock)
-            DeliverLocked(room, seq, long.Parse(f[3], CultureInfo.InvariantCulture), f[4], ChatEventCodec.Decode(f[5]));
+            DeliverLocked(room, seq, long.Parse(f[4], CultureInfo.InvariantCulture), f[5], ChatEventCodec.Decode(f[6]));
     }
 
-    /// <summary>Delivers the room's lines after the last one delivered here and before <paramref name="before"/>, from its stream.</summary>
+    /// <summary>
+    /// Whether an event numbered in <paramref name="epoch"/> belongs to the order this node follows:
+    /// true for the current epoch; for a later one (Redis lost its data and numbers from 1 again)
+    /// this node starts following the new order here, every room and member from its start;
+    /// false for an earlier one (an event of the old order that arrived late).
+    /// </summary>
+    private bool NewerEpoch(string epoch)
+    {
+        int order = CompareEpochs(epoch, _epoch);
+        if (order == 0)
+            return true;
+        if (order < 0)
+            return false;
+        _epoch = epoch;
+        lock (_lock)
+        {
+            foreach (var room in _rooms.Values)
+            {
+                (room.LastSeq, room.LastTalk) = (0, 0);
+                foreach (var state in room.Members.Where(m => m.JoinSeq > 0))
+                    state.JoinSeq = 0;
+            }
+        }
+
+        Log.Wiped(_log, _address);
+        return true;
+    }
+
+    /// <summary>Epochs are Redis's time in Unix ms when its keys were made: a later one is larger.</summary>
+    private static int CompareEpochs(string a, string? b) =>
+        b is null ? 1 : a.Length != b.Length ? a.Length.CompareTo(b.Length) : string.CompareOrdinal(a, b);
+
+    /// <summary>Delivers the room's events after the last one delivered here and before <paramref name="before"/>, from its log.</summary>
     private async Task CatchUpAsync(LocalRoom room, long before)
     {
         long after;
@@ -233,7 +264,7 @@ public sealed partial class RedisChatHub
             after = room.LastSeq;
         if (after == 0)
             return;
-        var entries = await _db.StreamRangeAsync(RedisScripts.Prefix + "room:" + room.Key + ":history",
+        var entries = await _db.StreamRangeAsync(RedisScripts.Prefix + "room:" + room.Key + ":log",
             minId: $"{after + 1}-0", maxId: before == long.MaxValue ? "+" : $"{before - 1}-0").ConfigureAwait(false);
         if (entries.Length == 0)
             return;
@@ -306,10 +337,10 @@ public sealed partial class RedisChatHub
         [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Chat backplane: {Connection} connection restored; catching up")]
         public static partial void Restored(ILogger logger, ConnectionType connection);
 
-        [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Chat backplane: subscription lost ({Failure}); missed lines are fetched from the rooms' streams when it is back")]
+        [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Chat backplane: subscription lost ({Failure}); missed events are fetched from the rooms' logs when it is back")]
         public static partial void SubscriptionLost(ILogger logger, ConnectionFailureType failure);
 
-        [LoggerMessage(EventId = 1105, Level = LogLevel.Information, Message = "Chat backplane: caught up {Count} lines of #{Room} from its stream")]
+        [LoggerMessage(EventId = 1105, Level = LogLevel.Information, Message = "Chat backplane: caught up {Count} events of #{Room} from its log")]
         public static partial void CaughtUp(ILogger logger, int count, string room);
 
         [LoggerMessage(EventId = 1106, Level = LogLevel.Information, Message = "Chat backplane: {Count} members of nodes that stopped answering left their rooms")]

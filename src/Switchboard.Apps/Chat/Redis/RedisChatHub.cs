@@ -27,7 +27,6 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
     private readonly RedisHubAddress _address;
     private readonly RedisHubTiming _timing;
     private readonly int _history;
-    private readonly int _streamCap;
     private readonly string _node;
     private readonly ILogger _log;
     private readonly Lock _lock = new();
@@ -53,14 +52,16 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
         _address = address;
         _timing = timing;
         _history = history;
-        // The stream keeps more than newcomers are shown, so a node that was away can catch up.
-        _streamCap = Math.Max(history, MinStreamLength);
         _node = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
         _log = log;
     }
 
-    /// <summary>The fewest lines a room's stream keeps, whatever <c>--history</c> is: what a node that was away can catch up on.</summary>
-    public const int MinStreamLength = 1000;
+    /// <summary>
+    /// The last events of every kind a room keeps in Redis (its log; a few more, as Redis trims
+    /// whole blocks), whatever <c>--history</c> is: what a node that was away can catch up on.
+    /// The Lua scripts' <c>LOG_LENGTH</c>.
+    /// </summary>
+    public const int CatchUpLength = 1000;
 
     /// <summary>This node's id in Redis (host, process id and a random part).</summary>
     public string NodeId => _node;
@@ -279,8 +280,7 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
 
             // A node shutting down tells the other nodes; its own members are being told goodbye.
             var kind = how == Farewell.Silent ? ChatEventKind.NodeStopped : how.EventKind()!.Value;
-            state.LeaveKind = kind;
-            state.LeaveMessage = message;
+            state.Leaving = (member.Nick!, kind, message);
             try
             {
                 await ReleaseAsync(state).ConfigureAwait(false);
@@ -365,7 +365,7 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
             return;
         }
 
-        long seq = (long)(await Script(RedisScripts.Say, state.RoomKey!, (int)kind, state.Skeleton!, member.Nick!, text, state.Owner, _streamCap).ConfigureAwait(false));
+        long seq = (long)(await Script(RedisScripts.Say, state.RoomKey!, (int)kind, state.Skeleton!, member.Nick!, text, state.Owner, _history).ConfigureAwait(false));
         if (seq == 0)
             member.Deliver(NotSent);
     });
@@ -408,8 +408,12 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
         }
     }
 
-    private Task<RedisResult> ReleaseAsync(MemberState state) =>
-        Script(RedisScripts.Leave, _node, state.Skeleton!, state.Member.Nick ?? state.LastNick ?? "", state.RoomKey ?? "", (int)state.LeaveKind, state.LeaveMessage, state.Owner);
+    /// <summary>Frees a leaving member's name and takes them out of their room, telling it how they left.</summary>
+    private Task<RedisResult> ReleaseAsync(MemberState state)
+    {
+        var (nick, kind, message) = state.Leaving!.Value;
+        return Script(RedisScripts.Leave, _node, state.Skeleton!, nick, state.RoomKey ?? "", (int)kind, message, state.Owner);
+    }
 
     private void BeginJoin(MemberState state, string roomKey)
     {
@@ -481,8 +485,6 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
 
         public string? Skeleton { get; set; }
 
-        public string? LastNick => Member.Nick;
-
         public string? RoomKey { get; set; }
 
         /// <summary>The seq of their join: room events from it on are theirs; -1 while the join is under way.</summary>
@@ -491,9 +493,8 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
         /// <summary>Room events held back while the join is under way.</summary>
         public List<(long Seq, string Origin, ChatEvent Event)>? Buffer { get; set; }
 
-        public ChatEventKind LeaveKind { get; set; }
-
-        public string LeaveMessage { get; set; } = "";
+        /// <summary>Once they leave: their name, what their room is told, and their quit message (kept for a retry while Redis is away).</summary>
+        public (string Nick, ChatEventKind Kind, string Message)? Leaving { get; set; }
 
         public Task Tail { get; set; } = Task.CompletedTask;
     }

@@ -14,13 +14,16 @@ namespace Switchboard.Apps.Chat.Redis;
 /// <item><c>rooms</c>: hash ROOMKEY → room name as first spelled.</item>
 /// <item><c>room:ROOMKEY:members</c>: hash SKELETON → NICK.</item>
 /// <item><c>room:ROOMKEY:seq</c>, <c>room:ROOMKEY:talk</c>: the room's event and line counters.</item>
-/// <item><c>room:ROOMKEY:history</c>: stream of the room's lines, id <c>SEQ-0</c>, fields <c>n</c> (line number), <c>o</c> (the speaker's owner id) and <c>e</c> (the event).</item>
-/// <item><c>epoch</c>: set once when the keys are first made; a new value means Redis lost them.</item>
+/// <item><c>room:ROOMKEY:history</c>: stream of the room's last lines (talk and actions), id <c>SEQ-0</c>, field <c>e</c> (the event), about as long as <c>--history</c>.</item>
+/// <item><c>room:ROOMKEY:log</c>: stream of the room's last 1,000 (or a few more) events of every kind, id <c>SEQ-0</c>, fields <c>n</c> (line number, 0 if not a line), <c>o</c> (the speaker's owner id) and <c>e</c> (the event).</item>
+/// <item><c>epoch</c>: Redis's time (Unix ms) when the keys were first made; a later value means Redis lost them.</item>
 /// </list>
 /// Every node hears every event on one channel, <c>events</c>, so Redis sends a line once per
 /// node, not once per member. A message there is fields separated by U+001E: a room event
-/// <c>r␞ROOMKEY␞SEQ␞N␞ORIGIN␞EVENT</c> (N the line number for talk, 0 otherwise; ORIGIN the
-/// speaker's owner id, whose own line is not echoed), or a private message <c>p␞SKELETON␞EVENT</c>.
+/// <c>r␞EPOCH␞ROOMKEY␞SEQ␞N␞ORIGIN␞EVENT</c> (EPOCH that of the keys that numbered it, so a node
+/// can tell a new order after Redis lost its data from repeats of the old; N the line number for
+/// talk, 0 otherwise; ORIGIN the speaker's owner id, whose own line is not echoed), or a private
+/// message <c>p␞SKELETON␞EVENT</c>.
 /// </summary>
 internal static class RedisScripts
 {
@@ -32,6 +35,7 @@ internal static class RedisScripts
         local P = 'switchboard:'
         local US = '\31'
         local RS = '\30'
+        local LOG_LENGTH = 1000
         local function now_ms()
           local t = redis.call('TIME')
           return t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000))
@@ -51,15 +55,20 @@ internal static class RedisScripts
         local function ev(kind, count, nick, room, other, text)
           return table.concat({kind, now_ms(), count, nick, room, other, '', '', text}, US)
         end
-        local function room_event(rk, kind, count, nick, room, other, text, origin, keep, cap)
+        -- Every room event goes to the room's log (what a node that was away catches up on); a
+        -- line (keep) also to its history (what a newcomer is shown), unless history is off.
+        local function room_event(rk, kind, count, nick, room, other, text, origin, keep, history)
           local seq = redis.call('INCR', P .. 'room:' .. rk .. ':seq')
           local e = ev(kind, count, nick, room, other, text)
           local n = 0
           if keep then
             n = redis.call('INCR', P .. 'room:' .. rk .. ':talk')
-            redis.call('XADD', P .. 'room:' .. rk .. ':history', 'MAXLEN', '~', cap, seq .. '-0', 'n', n, 'o', origin, 'e', e)
+            if history > 0 then
+              redis.call('XADD', P .. 'room:' .. rk .. ':history', 'MAXLEN', '~', history, seq .. '-0', 'e', e)
+            end
           end
-          redis.call('PUBLISH', P .. 'events', table.concat({'r', rk, seq, n, origin, e}, RS))
+          redis.call('XADD', P .. 'room:' .. rk .. ':log', 'MAXLEN', '~', LOG_LENGTH, seq .. '-0', 'n', n, 'o', origin, 'e', e)
+          redis.call('PUBLISH', P .. 'events', table.concat({'r', epoch(), rk, seq, n, origin, e}, RS))
           return seq
         end
         local function room_name(rk)
@@ -155,13 +164,13 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// ARGV: room key, kind, skeleton, nick, text, origin, stream cap. Reply: the line's seq, or 0
+    /// ARGV: room key, kind, skeleton, nick, text, origin, history length. Reply: the line's seq, or 0
     /// if the member is not in the room as far as Redis knows (it lost this node's state).
     /// </summary>
     public const string Say = Prelude + """
-        local rk, kind, skel, nick, text, origin, cap = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+        local rk, kind, skel, nick, text, origin, history = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
         if redis.call('HGET', P .. 'room:' .. rk .. ':members', skel) ~= nick then return 0 end
-        return room_event(rk, kind, 0, nick, room_name(rk), '', text, origin, true, cap)
+        return room_event(rk, kind, 0, nick, room_name(rk), '', text, origin, true, history)
         """;
 
     /// <summary>ARGV: recipient's skeleton, recipient's nick as typed (any case), sender's nick, text. Reply: 1 sent, 0 no such name.</summary>
@@ -244,9 +253,4 @@ internal static class RedisScripts
         return reap(ARGV[1], tonumber(ARGV[2]))
         """;
 
-    /// <summary>ARGV: room key. Reply: the room's seq and line counters now.</summary>
-    public const string Position = Prelude + """
-        local rk = ARGV[1]
-        return {tonumber(redis.call('GET', P .. 'room:' .. rk .. ':seq') or '0'), tonumber(redis.call('GET', P .. 'room:' .. rk .. ':talk') or '0')}
-        """;
 }

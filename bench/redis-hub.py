@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""The chat on one node, or on several nodes sharing a Redis hub, under the chat benchmark.
+
+Starts a fresh redis-server (no persistence) on a free port, NODES `serve chat` processes pointed
+at it (or one without --hub, with --no-hub), runs `switchboard-bench chat --target` over all of
+them (members spread round robin), and prints one JSON line: deliveries/s, latency p50/p99 (all,
+and from a member on one node to a member on another), the lines said (Redis's own count), and
+the CPU the nodes (with their forked workers) and Redis used, per line said. Used for
+docs/benchmarks.md, "The Redis hub":
+
+    dotnet build -c Release src/Switchboard.Cli -o /tmp/sb
+    dotnet build -c Release bench/Switchboard.Bench -o /tmp/sbb
+    python3 bench/redis-hub.py --nodes 3 --clients 100 --senders 10 --duration 10
+    python3 bench/redis-hub.py --nodes 1 --no-hub --clients 100 --senders 10 --duration 10
+"""
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    """utime + stime of pid and every live descendant (a forking node's workers), in seconds."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                children.setdefault(int(fields[1]), []).append(int(entry))
+            except OSError:
+                pass
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+        except OSError:
+            pass
+        todo.extend(children.get(p, []))
+    return total
+
+
+def redis(port, *args):
+    return subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def main():
+    a = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    a.add_argument("--nodes", type=int, default=3)
+    a.add_argument("--no-hub", action="store_true", help="one node, rooms in the process (the baseline)")
+    a.add_argument("--engine", default="async")
+    a.add_argument("--clients", type=int, default=100)
+    a.add_argument("--senders", type=int, default=10)
+    a.add_argument("--duration", type=int, default=10)
+    a.add_argument("--sb", default="/tmp/sb/switchboard.dll")
+    a.add_argument("--bench", default="/tmp/sbb/switchboard-bench.dll")
+    o = a.parse_args()
+
+    rport = free_port()
+    rdir = tempfile.mkdtemp()
+    rproc = subprocess.Popen(["redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", rdir],
+                             stdout=subprocess.DEVNULL)
+    nodes = []
+    try:
+        for _ in range(50):
+            try:
+                if redis(rport, "ping") == "PONG":
+                    break
+            except subprocess.CalledProcessError:
+                time.sleep(0.1)
+        hub = [] if o.no_hub else ["--hub", f"redis://127.0.0.1:{rport}"]
+        targets = []
+        for _ in range(1 if o.no_hub else o.nodes):
+            p = subprocess.Popen(["dotnet", o.sb, "serve", "chat", "--port", "0", "--engine", o.engine, "--rate", "100000", "--history", "0",
+                                  "--connect-rate", "0", "--max-connections-per-ip", "0", "--max-connections", "100000", "--log-level", "Warning", *hub],
+                                 stdout=subprocess.PIPE, text=True)
+            line = p.stdout.readline()
+            nodes.append(p)
+            targets.append(line.split()[2])
+        if o.engine == "forking":
+            time.sleep(2)  # the spare workers start
+        before = [cpu_seconds(p.pid) for p in nodes], cpu_seconds(rproc.pid)
+        out = tempfile.mkdtemp()
+        subprocess.run(["dotnet", o.bench, "chat", "--target", ",".join(targets), "-c", str(o.clients), "--senders", str(o.senders),
+                        "-d", f"{o.duration}s", "--out", out], check=True, stdout=subprocess.DEVNULL)
+        after = [cpu_seconds(p.pid) for p in nodes], cpu_seconds(rproc.pid)
+        result = json.load(open(os.path.join(out, "chat.json")))["Results"][0]
+        lines = None if o.no_hub else int(redis(rport, "get", "switchboard:room:lobby:talk") or 0)
+        node_cpu = sum(after[0]) - sum(before[0])
+        redis_cpu = after[1] - before[1]
+        print(json.dumps({
+            "nodes": len(nodes), "hub": not o.no_hub, "engine": o.engine, "clients": o.clients, "senders": o.senders,
+            "deliveries_per_s": round(result["MessagesPerSecond"]),
+            "p50_ms": round(result["LatencyP50Micros"] / 1000, 2), "p99_ms": round(result["LatencyP99Micros"] / 1000, 2),
+            "cross_p50_ms": result.get("CrossNodeLatencyP50Micros") and round(result["CrossNodeLatencyP50Micros"] / 1000, 2),
+            "cross_p99_ms": result.get("CrossNodeLatencyP99Micros") and round(result["CrossNodeLatencyP99Micros"] / 1000, 2),
+            "lines_said": lines, "node_cpu_s": round(node_cpu, 2), "redis_cpu_s": round(redis_cpu, 2),
+            "node_cpu_us_per_line": lines and round(node_cpu / lines * 1e6, 1),
+            "redis_cpu_us_per_line": lines and round(redis_cpu / lines * 1e6, 1),
+            "node_cpu_ns_per_delivery": round(node_cpu / max(1, result["Messages"]) * 1e9),
+            "load": os.getloadavg()[0],
+        }))
+    finally:
+        for p in nodes:
+            p.terminate()
+        for p in nodes:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        rproc.terminate()
+        rproc.wait(10)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -3,7 +3,7 @@
 
 Starts a fresh redis-server (no persistence) on a free port, NODES `serve chat` processes pointed
 at it (or one without --hub, with --no-hub), runs `switchboard-bench chat --target` over all of
-them (members spread round robin), and prints one JSON line: deliveries/s, latency p50/p99 (all,
+them (members spread round robin) once for 3 s to warm up and once to measure, and prints one JSON line: deliveries/s, latency p50/p99 (all,
 and from a member on one node to a member on another), the lines said (Redis's own count), and
 the CPU the nodes (with their forked workers) and Redis used, per line said. Used for
 docs/benchmarks.md, "The Redis hub":
@@ -94,13 +94,17 @@ def main():
             targets.append(line.split()[2])
         if o.engine == "forking":
             time.sleep(2)  # the spare workers start
-        before = [cpu_seconds(p.pid) for p in nodes], cpu_seconds(rproc.pid)
         out = tempfile.mkdtemp()
+        # A first short run warms the nodes up (JIT, connection pools), so the measured run counts only the work.
+        subprocess.run(["dotnet", o.bench, "chat", "--target", ",".join(targets), "-c", str(o.clients), "--senders", str(o.senders),
+                        "-d", "3s", "--out", out], check=True, stdout=subprocess.DEVNULL)
+        said_before = 0 if o.no_hub else int(redis(rport, "get", "switchboard:room:lobby:talk") or 0)
+        before = [cpu_seconds(p.pid) for p in nodes], cpu_seconds(rproc.pid)
         subprocess.run(["dotnet", o.bench, "chat", "--target", ",".join(targets), "-c", str(o.clients), "--senders", str(o.senders),
                         "-d", f"{o.duration}s", "--out", out], check=True, stdout=subprocess.DEVNULL)
         after = [cpu_seconds(p.pid) for p in nodes], cpu_seconds(rproc.pid)
         result = json.load(open(os.path.join(out, "chat.json")))["Results"][0]
-        lines = None if o.no_hub else int(redis(rport, "get", "switchboard:room:lobby:talk") or 0)
+        lines = None if o.no_hub else int(redis(rport, "get", "switchboard:room:lobby:talk") or 0) - said_before
         node_cpu = sum(after[0]) - sum(before[0])
         redis_cpu = after[1] - before[1]
         print(json.dumps({

@@ -49,7 +49,7 @@ public sealed class ChatApp : App
     private static RedisChatHub ConnectBackplane(string url, ServeContext context)
     {
         var hub = RedisChatHub.Connect(url, context.Settings.Chat.History, context.LoggerFactory);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => hub.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10));
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => hub.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
         return hub;
     }
 }

@@ -85,4 +85,7 @@ public enum ChatEventKind
 
     /// <summary>Lines of a room were said while the backplane was away and are gone from its history: <see cref="ChatEvent.Count"/> of them.</summary>
     Missed = 43,
+
+    /// <summary>Sent, but the backplane did not answer in time: it may or may not have reached the room.</summary>
+    BackplaneUnanswered = 44,
 }

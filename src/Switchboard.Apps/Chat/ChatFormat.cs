@@ -4,7 +4,8 @@ namespace Switchboard.Apps.Chat;
 /// How one front-end writes <see cref="ChatEvent"/>s: the line protocol's <see cref="Lines"/>, or
 /// another (IRC, a web page). An event caches what each format made of it
 /// (<see cref="ChatEvent.EncodedAs"/>), so a format is a long-lived object, made once per
-/// front-end; at most <see cref="MaxFormats"/> exist in one process.
+/// front-end; at most <see cref="MaxFormats"/> exist in one process, so formats are made only
+/// here, in this assembly, one per front-end (its constructor is not public).
 /// </summary>
 public abstract class ChatFormat
 {
@@ -15,7 +16,7 @@ public abstract class ChatFormat
 
     /// <summary>Takes the next of the <see cref="MaxFormats"/> slots.</summary>
     /// <exception cref="InvalidOperationException">There are already <see cref="MaxFormats"/> formats.</exception>
-    protected ChatFormat()
+    private protected ChatFormat()
     {
         int slot = Interlocked.Increment(ref s_formats) - 1;
         if (slot >= MaxFormats)

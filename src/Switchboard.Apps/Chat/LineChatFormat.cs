@@ -44,6 +44,7 @@ internal sealed class LineChatFormat : ChatFormat
         ChatEventKind.BackplaneDown => ChatLine.Notice("chat backplane unavailable; reconnecting"),
         ChatEventKind.BackplaneBack => ChatLine.Notice("chat backplane back"),
         ChatEventKind.BackplaneNotSent => "! not sent: chat backplane unavailable",
+        ChatEventKind.BackplaneUnanswered => "! perhaps not sent: the chat backplane did not answer in time",
         ChatEventKind.Missed => ChatLine.Notice($"{e.Count} lines of #{e.Room} were said while the chat backplane was away and are no longer in its history"),
         _ => ChatLine.Notice($"({e.Kind})"),
     };

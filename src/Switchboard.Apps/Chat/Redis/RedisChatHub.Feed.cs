@@ -9,11 +9,14 @@ namespace Switchboard.Apps.Chat.Redis;
 /// the channel, the heartbeats and the resyncs after a reconnect, so the room state here changes
 /// in one place and one order.
 /// </summary>
-public sealed partial class RedisChatHub
+internal sealed partial class RedisChatHub
 {
     private const char RecordSeparator = '\x1e';
 
-    /// <summary>Subscribes, registers the node (heartbeat), and starts the dispatcher and the heartbeat timer.</summary>
+    /// <summary>
+    /// Subscribes, registers the node (heartbeat), and starts the dispatcher and the heartbeat
+    /// loop. The heartbeat runs on its own, not behind the events: a busy node still beats in time.
+    /// </summary>
     private void Start()
     {
         _redis.ConnectionFailed += OnConnectionFailed;
@@ -33,10 +36,45 @@ public sealed partial class RedisChatHub
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
-                _inbox.Writer.TryWrite(Beat.Instance);
+                await BeatOnceAsync().ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>
+    /// Marks this node alive (reaping nodes that are not). If Redis no longer knows this node, or
+    /// a resync is owed (a reconnect, a call whose outcome is unknown, a resync that failed), asks
+    /// the dispatcher for one; it is asked again at every beat until one succeeds.
+    /// </summary>
+    private async Task BeatOnceAsync()
+    {
+        try
+        {
+            var beat = (RedisResult[])(await Script(RedisScripts.Heartbeat, _node, (long)_timing.DeadAfter.TotalMilliseconds, (int)ChatEventKind.Lost).ConfigureAwait(false))!;
+            long reaped = (long)beat[2];
+            if (reaped > 0)
+                Log.Reaped(_log, reaped);
+            lock (_lock)
+            {
+                if ((long)beat[0] == 0 || _unreleased.Count > 0)
+                    _resyncPending = true;
+                if (!_resyncPending || _resyncQueued)
+                    return;
+                _resyncQueued = true;
+            }
+
+            _inbox.Writer.TryWrite(Resync.Instance);
+        }
+        catch (Exception e) when (IsBackplaneFault(e))
+        {
+            if (!Volatile.Read(ref _down))
+                Log.DispatchFailed(_log, FirstLine(e.Message));
+        }
+        catch (Exception e)
+        {
+            Log.Unexpected(_log, e);
         }
     }
 
@@ -51,11 +89,8 @@ public sealed partial class RedisChatHub
                     case string message:
                         await OnMessageAsync(message).ConfigureAwait(false);
                         break;
-                    case Beat:
-                        await HeartbeatAsync(resync: false).ConfigureAwait(false);
-                        break;
                     case Resync:
-                        await HeartbeatAsync(resync: true).ConfigureAwait(false);
+                        await ResyncAsync().ConfigureAwait(false);
                         break;
                 }
             }
@@ -75,6 +110,8 @@ public sealed partial class RedisChatHub
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
+        lock (_lock)
+            _resyncPending = true;
         if (e.ConnectionType != ConnectionType.Interactive || Volatile.Read(ref _disposed) != 0)
         {
             Log.SubscriptionLost(_log, e.FailureType);
@@ -97,42 +134,52 @@ public sealed partial class RedisChatHub
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
         Log.Restored(_log, e.ConnectionType);
+        lock (_lock)
+        {
+            _resyncPending = true;
+            if (_resyncQueued)
+                return;
+            _resyncQueued = true;
+        }
+
         _inbox.Writer.TryWrite(Resync.Instance);
     }
 
     /// <summary>
-    /// Marks this node alive (reaping nodes that are not). On a resync, or when Redis no longer
-    /// knows this node: puts this node's members back, then catches up every room here on the
-    /// lines it missed, and tells members the backplane is back.
+    /// Brings Redis and this node back in step, in the dispatcher's order: frees the names of
+    /// members who left meanwhile, puts this node's members back as it has them, catches up every
+    /// room here on the events it missed (or follows a new order if Redis lost its data), and
+    /// tells members the backplane is back. A failure leaves the resync owed: the next beat asks again.
     /// </summary>
-    private async Task HeartbeatAsync(bool resync)
+    private async Task ResyncAsync()
     {
-        var beat = (RedisResult[])(await Script(RedisScripts.Heartbeat, _node, (long)_timing.DeadAfter.TotalMilliseconds, (int)ChatEventKind.Lost).ConfigureAwait(false))!;
-        bool known = (long)beat[0] == 1;
-        string epoch = (string)beat[1]!;
-        long reaped = (long)beat[2];
-        if (reaped > 0)
-            Log.Reaped(_log, reaped);
-        if (!known)
-            await RegisterAsync().ConfigureAwait(false);
-        // Members who left while Redis was away are released at the first beat that reaches it.
-        await ReleaseUnreleasedAsync().ConfigureAwait(false);
-        if (known && !resync)
-            return;
-
-        // Redis lost its data: the rooms' order starts again (and has nothing this node missed).
-        // Otherwise: catch up every room here on the lines said while this node was away.
-        if (CompareEpochs(epoch, _epoch) == 0)
+        lock (_lock)
         {
-            LocalRoom[] rooms;
-            lock (_lock)
-                rooms = [.. _rooms.Values];
-            foreach (var room in rooms)
-                await CatchUpAsync(room, before: long.MaxValue).ConfigureAwait(false);
+            _resyncQueued = false;
+            _resyncPending = false;
         }
-        else
+
+        try
         {
+            var beat = (RedisResult[])(await Script(RedisScripts.Heartbeat, _node, (long)_timing.DeadAfter.TotalMilliseconds, (int)ChatEventKind.Lost).ConfigureAwait(false))!;
+            string epoch = (string)beat[1]!;
+            await ReleaseUnreleasedAsync().ConfigureAwait(false);
+            await RegisterAsync().ConfigureAwait(false);
+
+            // Redis lost its data: the rooms' order starts again, from its first event.
+            // Otherwise: catch up every room here on the events of the meantime.
             NewerEpoch(epoch);
+            string[] keys;
+            lock (_lock)
+                keys = [.. _rooms.Keys];
+            foreach (string key in keys)
+                await CatchUpAsync(key, before: long.MaxValue).ConfigureAwait(false);
+        }
+        catch
+        {
+            lock (_lock)
+                _resyncPending = true;
+            throw;
         }
 
         lock (_lock)
@@ -158,7 +205,8 @@ public sealed partial class RedisChatHub
         foreach (var state in named)
             args.AddRange([state.Skeleton!, state.Member.Nick ?? "", state.Owner, state.RoomKey ?? ChatHub.Lobby, state.Member.Room ?? ChatHub.Lobby]);
         var lost = (RedisResult[])(await Script(RedisScripts.Register, [.. args]).ConfigureAwait(false))!;
-        Log.Registered(_log, named.Length, lost.Length);
+        if (lost.Length > 0)
+            Log.Registered(_log, named.Length, lost.Length);
         foreach (var skeleton in lost.Select(r => (string)r!))
         {
             var state = named.First(s => s.Skeleton == skeleton);
@@ -169,7 +217,7 @@ public sealed partial class RedisChatHub
 
     private async Task ReleaseUnreleasedAsync()
     {
-        MemberState[] left;
+        PendingRelease[] left;
         lock (_lock)
         {
             left = [.. _unreleased];
@@ -199,8 +247,8 @@ public sealed partial class RedisChatHub
         {
             lock (_lock)
             {
-                if (_named.TryGetValue(f[1], out var to) && !_closing)
-                    to.Member.Deliver(ChatEventCodec.Decode(f[2]));
+                if (_named.TryGetValue(f[1], out var to) && !_closing && TryDecode(f[2]) is { } whisper)
+                    to.Member.Deliver(whisper);
             }
 
             return;
@@ -208,20 +256,25 @@ public sealed partial class RedisChatHub
 
         if (f[0] != "r" || f.Length != 7 || !NewerEpoch(f[1]))
             return;
+        string key = f[2];
         long seq = long.Parse(f[3], CultureInfo.InvariantCulture);
-        LocalRoom? room;
         bool gap;
         lock (_lock)
         {
-            if (!_rooms.TryGetValue(f[2], out room) || seq <= room.LastSeq)
+            if (!_rooms.TryGetValue(key, out var room) || seq <= room.LastSeq)
                 return;
-            gap = room.LastSeq > 0 && seq > room.LastSeq + 1;
+            gap = room.LastSeq >= 0 && seq > room.LastSeq + 1;
         }
 
         if (gap)
-            await CatchUpAsync(room, before: seq).ConfigureAwait(false);
+            await CatchUpAsync(key, before: seq).ConfigureAwait(false);
+        var e = TryDecode(f[6]);
         lock (_lock)
-            DeliverLocked(room, seq, long.Parse(f[4], CultureInfo.InvariantCulture), f[5], ChatEventCodec.Decode(f[6]));
+        {
+            // Looked up again: the room may have emptied here, and been made again, meanwhile.
+            if (_rooms.TryGetValue(key, out var room))
+                DeliverLocked(room, seq, long.Parse(f[4], CultureInfo.InvariantCulture), f[5], e);
+        }
     }
 
     /// <summary>
@@ -232,14 +285,12 @@ public sealed partial class RedisChatHub
     /// </summary>
     private bool NewerEpoch(string epoch)
     {
-        int order = CompareEpochs(epoch, _epoch);
-        if (order == 0)
-            return true;
-        if (order < 0)
-            return false;
-        _epoch = epoch;
         lock (_lock)
         {
+            int order = CompareEpochs(epoch, _epoch);
+            if (order <= 0)
+                return order == 0;
+            _epoch = epoch;
             foreach (var room in _rooms.Values)
             {
                 (room.LastSeq, room.LastTalk) = (0, 0);
@@ -257,27 +308,32 @@ public sealed partial class RedisChatHub
         b is null ? 1 : a.Length != b.Length ? a.Length.CompareTo(b.Length) : string.CompareOrdinal(a, b);
 
     /// <summary>Delivers the room's events after the last one delivered here and before <paramref name="before"/>, from its log.</summary>
-    private async Task CatchUpAsync(LocalRoom room, long before)
+    private async Task CatchUpAsync(string key, long before)
     {
         long after;
         lock (_lock)
+        {
+            if (!_rooms.TryGetValue(key, out var room) || room.LastSeq < 0)
+                return;
             after = room.LastSeq;
-        if (after == 0)
-            return;
-        var entries = await _db.StreamRangeAsync(RedisScripts.Prefix + "room:" + room.Key + ":log",
+        }
+
+        var entries = await _db.StreamRangeAsync(RedisScripts.Prefix + "room:" + key + ":log",
             minId: $"{after + 1}-0", maxId: before == long.MaxValue ? "+" : $"{before - 1}-0").ConfigureAwait(false);
         if (entries.Length == 0)
             return;
         lock (_lock)
         {
+            if (!_rooms.TryGetValue(key, out var room))
+                return;
             foreach (var entry in entries)
             {
                 long seq = long.Parse(((string)entry.Id!).Split('-')[0], CultureInfo.InvariantCulture);
-                DeliverLocked(room, seq, (long)entry["n"], (string)entry["o"]!, ChatEventCodec.Decode((string)entry["e"]!));
+                DeliverLocked(room, seq, (long)entry["n"], (string)entry["o"]!, TryDecode((string)entry["e"]!));
             }
         }
 
-        Log.CaughtUp(_log, entries.Length, room.Key);
+        Log.CaughtUp(_log, entries.Length, key);
     }
 
     /// <summary>
@@ -285,7 +341,7 @@ public sealed partial class RedisChatHub
     /// delivered is a repeat and is dropped; a line whose number skips some (gone from the stream
     /// before this node could fetch them) is preceded by a notice of how many were missed.
     /// </summary>
-    private void DeliverLocked(LocalRoom room, long seq, long talk, string origin, ChatEvent e)
+    private void DeliverLocked(LocalRoom room, long seq, long talk, string origin, ChatEvent? e)
     {
         if (seq <= room.LastSeq)
             return;
@@ -293,7 +349,7 @@ public sealed partial class RedisChatHub
         long missed = talk > 0 && room.LastTalk > 0 ? talk - room.LastTalk - 1 : 0;
         if (talk > 0)
             room.LastTalk = talk;
-        if (_closing)
+        if (_closing || e is null)
             return;
         var notice = missed > 0 ? new ChatEvent(ChatEventKind.Missed) { Room = e.Room, Count = (int)Math.Min(missed, int.MaxValue) } : null;
         foreach (var state in room.Members)
@@ -311,11 +367,6 @@ public sealed partial class RedisChatHub
             if (origin != state.Owner)
                 state.Member.Deliver(e);
         }
-    }
-
-    private sealed class Beat
-    {
-        public static readonly Beat Instance = new();
     }
 
     private sealed class Resync
@@ -360,5 +411,8 @@ public sealed partial class RedisChatHub
 
         [LoggerMessage(EventId = 1111, Level = LogLevel.Error, Message = "Chat backplane: unexpected error")]
         public static partial void Unexpected(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1112, Level = LogLevel.Warning, Message = "Chat backplane: skipped an event that cannot be read ({Error}); is every node the same version?")]
+        public static partial void Undecodable(ILogger logger, string error);
     }
 }

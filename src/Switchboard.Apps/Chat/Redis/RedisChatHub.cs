@@ -16,11 +16,12 @@ namespace Switchboard.Apps.Chat.Redis;
 /// it missed from the room's stream by seq before going on, so no member misses or repeats one.
 /// docs/scale-out.md says what is guaranteed and what is not.
 /// </summary>
-public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
+internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
 {
     private static readonly ChatEvent NameFirst = new(ChatEventKind.NameFirst);
     private static readonly ChatEvent ShuttingDown = new(ChatEventKind.ShuttingDown);
     private static readonly ChatEvent NotSent = new(ChatEventKind.BackplaneNotSent);
+    private static readonly ChatEvent Unanswered = new(ChatEventKind.BackplaneUnanswered);
 
     private readonly ConnectionMultiplexer _redis;
     private readonly IDatabase _db;
@@ -33,7 +34,7 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
     private readonly Dictionary<ChatMember, MemberState> _states = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, MemberState> _named = new(StringComparer.Ordinal); // by skeleton
     private readonly Dictionary<string, LocalRoom> _rooms = new(StringComparer.Ordinal); // by room key
-    private readonly List<MemberState> _unreleased = []; // left while Redis was away: released on resync
+    private readonly List<PendingRelease> _unreleased = []; // names to free once Redis answers
     private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private ChannelMessageQueue? _subscription;
@@ -42,6 +43,8 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
     private long _lastMemberId;
     private string? _epoch;
     private bool _down;
+    private bool _resyncPending;
+    private bool _resyncQueued;
     private bool _closing;
     private int _disposed;
 
@@ -127,10 +130,13 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
             reply = (RedisResult[])(await Script(RedisScripts.Nick,
                 _node, state.Owner, skeleton, nick, state.Skeleton ?? "", old ?? "", state.RoomKey ?? "", old is null ? _history : 0).ConfigureAwait(false))!;
         }
-        catch
+        catch (Exception e) when (IsBackplaneFault(e))
         {
+            // Redis may have done it all the same: the name is released (if it is this member's),
+            // or the old one claimed again, at the next resync.
             if (old is null)
                 AbandonJoin(state);
+            Unsure(new PendingRelease(skeleton, nick, old is null ? ChatHub.Lobby : state.RoomKey ?? "", old is null ? ChatEventKind.Dropped : 0, "", state.Owner));
             throw;
         }
 
@@ -158,12 +164,13 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
             default:
                 lock (_lock)
                 {
-                    _named.Remove(state.Skeleton!);
+                    ForgetNameLocked(state);
                     state.Skeleton = skeleton;
                     _named[skeleton] = state;
                     member.Nick = nick;
                 }
 
+                member.Deliver(ChatEventCodec.Decode((string)reply[1]!));
                 break;
         }
     });
@@ -189,18 +196,20 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
         RedisResult[] reply;
         try
         {
-            reply = (RedisResult[])(await Script(RedisScripts.Join, _node, state.Skeleton!, member.Nick, oldKey, key, room, _history).ConfigureAwait(false))!;
+            reply = (RedisResult[])(await Script(RedisScripts.Join, _node, state.Skeleton!, member.Nick, oldKey, key, room, _history, state.Owner).ConfigureAwait(false))!;
         }
-        catch
+        catch (Exception e) when (IsBackplaneFault(e))
         {
-            // Redis did not move them: neither do we.
+            // They stay where they were here, from now on; if Redis moved them all the same, the
+            // next resync moves them back (Register puts each member where this node has them).
             lock (_lock)
             {
                 BeginJoinLocked(state, oldKey);
-                state.JoinSeq = 0;
+                state.JoinSeq = _rooms[oldKey].LastSeq + 1;
                 state.Buffer = null;
             }
 
+            Unsure(null);
             throw;
         }
 
@@ -275,20 +284,19 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
             lock (_lock)
             {
                 LeaveLocalRoomLocked(state);
-                _named.Remove(state.Skeleton);
+                ForgetNameLocked(state);
             }
 
             // A node shutting down tells the other nodes; its own members are being told goodbye.
             var kind = how == Farewell.Silent ? ChatEventKind.NodeStopped : how.EventKind()!.Value;
-            state.Leaving = (member.Nick!, kind, message);
+            var release = new PendingRelease(state.Skeleton, member.Nick!, state.RoomKey ?? "", kind, message, state.Owner);
             try
             {
-                await ReleaseAsync(state).ConfigureAwait(false);
+                await ReleaseAsync(release).ConfigureAwait(false);
             }
             catch (Exception e) when (IsBackplaneFault(e))
             {
-                lock (_lock)
-                    _unreleased.Add(state);
+                Unsure(release);
             }
 
             member.Nick = null;
@@ -320,11 +328,11 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
         Task[] pending;
         lock (_lock)
             pending = [.. _states.Values.Select(s => s.Tail)];
-        await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
-            await Script(RedisScripts.Depart, _node, (int)ChatEventKind.NodeStopped).WaitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+            await Script(RedisScripts.Depart, _node, (int)ChatEventKind.NodeStopped).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         }
         catch (Exception e) when (IsBackplaneFault(e))
         {
@@ -332,7 +340,7 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
         }
 
         _inbox.Writer.TryComplete();
-        await Task.WhenAll(_dispatcher, _heartbeat).WaitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(_dispatcher, _heartbeat).WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _redis.CloseAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _redis.Dispose();
         _stopping.Dispose();
@@ -351,6 +359,24 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
         return end < 0 ? line : line[..end];
     }
 
+    /// <summary>A call's outcome in Redis is unknown: the next beat resyncs (and releases <paramref name="release"/>, if any).</summary>
+    private void Unsure(PendingRelease? release)
+    {
+        lock (_lock)
+        {
+            if (release is not null)
+                _unreleased.Add(release);
+            _resyncPending = true;
+        }
+    }
+
+    /// <summary>Takes the member's name out of this node's table, if it is still theirs there.</summary>
+    private void ForgetNameLocked(MemberState state)
+    {
+        if (state.Skeleton is { } skeleton && _named.TryGetValue(skeleton, out var holder) && ReferenceEquals(holder, state))
+            _named.Remove(skeleton);
+    }
+
     private ChatEvent? Refused(ChatMember member) =>
         member.Nick is null || member.Room is null ? NameFirst
         : Volatile.Read(ref _closing) ? ShuttingDown
@@ -365,7 +391,18 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
             return;
         }
 
-        long seq = (long)(await Script(RedisScripts.Say, state.RoomKey!, (int)kind, state.Skeleton!, member.Nick!, text, state.Owner, _history).ConfigureAwait(false));
+        long seq;
+        try
+        {
+            seq = (long)(await Script(RedisScripts.Say, state.RoomKey!, (int)kind, state.Skeleton!, member.Nick!, text, state.Owner, _history).ConfigureAwait(false));
+        }
+        catch (TimeoutException)
+        {
+            // Sent, but not answered in time: it may have reached the room.
+            member.Deliver(Unanswered);
+            return;
+        }
+
         if (seq == 0)
             member.Deliver(NotSent);
     });
@@ -386,15 +423,19 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
             }
         }
 
-        lock (state)
-            state.Tail = RunAfter(state.Tail, state, op);
+        // The member's calls form a chain: each waits for the one before, taken atomically, and
+        // runs on the thread that finished it (or this one), with no lock held, so a call that
+        // delivers, and so may make a slow member leave, cannot deadlock with the dispatcher.
+        var done = new TaskCompletionSource();
+        var previous = Interlocked.Exchange(ref state.Tail, done.Task);
+        _ = RunAfter(previous, state, op, done);
     }
 
-    private async Task RunAfter(Task previous, MemberState state, Func<MemberState, Task> op)
+    private async Task RunAfter(Task previous, MemberState state, Func<MemberState, Task> op, TaskCompletionSource done)
     {
-        await previous.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         try
         {
+            await previous.ConfigureAwait(false);
             await op(state).ConfigureAwait(false);
         }
         catch (Exception e) when (IsBackplaneFault(e))
@@ -406,14 +447,15 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
             Log.Unexpected(_log, e);
             state.Member.Deliver(NotSent);
         }
+        finally
+        {
+            done.SetResult();
+        }
     }
 
-    /// <summary>Frees a leaving member's name and takes them out of their room, telling it how they left.</summary>
-    private Task<RedisResult> ReleaseAsync(MemberState state)
-    {
-        var (nick, kind, message) = state.Leaving!.Value;
-        return Script(RedisScripts.Leave, _node, state.Skeleton!, nick, state.RoomKey ?? "", (int)kind, message, state.Owner);
-    }
+    /// <summary>Frees a name, if it is still the member's, and takes them out of their room, telling it how they left.</summary>
+    private Task<RedisResult> ReleaseAsync(PendingRelease release) =>
+        Script(RedisScripts.Leave, _node, release.Skeleton, release.Nick, release.RoomKey, (int)release.Kind, release.Message, release.Owner);
 
     private void BeginJoin(MemberState state, string roomKey)
     {
@@ -444,8 +486,8 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
     }
 
     /// <summary>
-    /// The join's reply, <c>{'joined', SEQ, ROOM, TALK, EVENT...}</c>: the history, then the
-    /// room's events from the join on (those held back, then live).
+    /// The join's reply, <c>{'joined', SEQ, ROOM, TALK, JOIN EVENT, HISTORY EVENT...}</c>: the
+    /// history, the join notice, then the room's events after the join (those held back, then live).
     /// </summary>
     private void CompleteJoinLocked(MemberState state, RedisResult[] reply)
     {
@@ -454,16 +496,40 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
         state.Member.Room = (string)reply[2]!;
         if (room.LastTalk == 0)
             room.LastTalk = (long)reply[3];
-        for (int i = 4; i < reply.Length; i++)
-            state.Member.Deliver(ChatEventCodec.Decode((string)reply[i]!));
+        var held = state.Buffer ?? [];
         state.JoinSeq = seq;
-        foreach (var (heldSeq, origin, held) in state.Buffer ?? [])
+        state.Buffer = null;
+        // Nothing of this room delivered here yet: what comes after the earliest join here is owed,
+        // so a gap after it is caught up from the log.
+        if (room.LastSeq < 0)
+            room.LastSeq = room.Members.Where(m => m.JoinSeq > 0).Min(m => m.JoinSeq) - 1;
+        for (int i = 5; i < reply.Length; i++)
         {
-            if (heldSeq >= seq && origin != state.Owner)
-                state.Member.Deliver(held);
+            if (TryDecode((string)reply[i]!) is { } past)
+                state.Member.Deliver(past);
         }
 
-        state.Buffer = null;
+        if (TryDecode((string)reply[4]!) is { } joined)
+            state.Member.Deliver(joined);
+        foreach (var (heldSeq, origin, e) in held)
+        {
+            if (heldSeq > seq && origin != state.Owner)
+                state.Member.Deliver(e);
+        }
+    }
+
+    /// <summary>An event from Redis, or null (logged) if it cannot be read: one bad event must not stop a room.</summary>
+    private ChatEvent? TryDecode(string text)
+    {
+        try
+        {
+            return ChatEventCodec.Decode(text);
+        }
+        catch (FormatException e)
+        {
+            Log.Undecodable(_log, e.Message);
+            return null;
+        }
     }
 
     private void LeaveLocalRoomLocked(MemberState state)
@@ -474,6 +540,9 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
         if (room.Members.Length == 0)
             _rooms.Remove(room.Key);
     }
+
+    /// <summary>A name to free and a room to leave, once Redis answers (the Leave script's arguments).</summary>
+    private sealed record PendingRelease(string Skeleton, string Nick, string RoomKey, ChatEventKind Kind, string Message, string Owner);
 
     /// <summary>A member as this node keeps them: their owner id in Redis, room, place in the room's order, and their queue of calls.</summary>
     private sealed class MemberState(ChatMember member, string owner)
@@ -493,10 +562,9 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
         /// <summary>Room events held back while the join is under way.</summary>
         public List<(long Seq, string Origin, ChatEvent Event)>? Buffer { get; set; }
 
-        /// <summary>Once they leave: their name, what their room is told, and their quit message (kept for a retry while Redis is away).</summary>
-        public (string Nick, ChatEventKind Kind, string Message)? Leaving { get; set; }
 
-        public Task Tail { get; set; } = Task.CompletedTask;
+        /// <summary>Done when the member's last call is: the next one waits for it. A field, exchanged with <see cref="Interlocked"/>.</summary>
+        public Task Tail = Task.CompletedTask;
     }
 
     /// <summary>A room with members on this node, and how far into its order this node has delivered.</summary>
@@ -506,8 +574,8 @@ public sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
 
         public MemberState[] Members { get; set; } = [];
 
-        /// <summary>The seq of the last event delivered here; 0 until the first.</summary>
-        public long LastSeq { get; set; }
+        /// <summary>The seq of the last event delivered here (or owed to no one here); -1 while unknown, 0 from the start of a new order.</summary>
+        public long LastSeq { get; set; } = -1;
 
         /// <summary>The number of the last line delivered here; 0 if unknown.</summary>
         public long LastTalk { get; set; }

@@ -69,12 +69,14 @@ internal static class RedisScripts
           end
           redis.call('XADD', P .. 'room:' .. rk .. ':log', 'MAXLEN', '~', LOG_LENGTH, seq .. '-0', 'n', n, 'o', origin, 'e', e)
           redis.call('PUBLISH', P .. 'events', table.concat({'r', epoch(), rk, seq, n, origin, e}, RS))
-          return seq
+          return seq, e
         end
         local function room_name(rk)
           return redis.call('HGET', P .. 'rooms', rk) or rk
         end
-        local function join(node, skel, nick, rk, name, want)
+        -- Reply: {'joined', SEQ, ROOM, TALK, JOIN EVENT, HISTORY EVENT...}; the join event goes to
+        -- the joiner in the reply, in order with its answers, and to everyone else on the channel.
+        local function join(node, skel, nick, rk, name, want, owner)
           redis.call('HSET', P .. 'room:' .. rk .. ':members', skel, nick)
           if redis.call('HSETNX', P .. 'rooms', rk, name) == 0 then
             name = redis.call('HGET', P .. 'rooms', rk)
@@ -82,7 +84,7 @@ internal static class RedisScripts
           redis.call('HSET', P .. 'node:' .. node, skel, nick .. US .. rk)
           local count = redis.call('HLEN', P .. 'room:' .. rk .. ':members')
           local talk = tonumber(redis.call('GET', P .. 'room:' .. rk .. ':talk') or '0')
-          local reply = {'joined', 0, name, talk}
+          local reply = {'joined', 0, name, talk, ''}
           if want > 0 then
             local past = redis.call('XREVRANGE', P .. 'room:' .. rk .. ':history', '+', '-', 'COUNT', want)
             for i = #past, 1, -1 do
@@ -92,7 +94,7 @@ internal static class RedisScripts
               end
             end
           end
-          reply[2] = room_event(rk, 4, count, nick, name, '', '', '', false, 0)
+          reply[2], reply[5] = room_event(rk, 4, count, nick, name, '', '', owner, false, 0)
           return reply
         end
         local function leave_room(skel, nick, rk, kind, text, origin)
@@ -111,9 +113,10 @@ internal static class RedisScripts
         end
         local function release(skel, nick, rk, kind, text, owner_prefix)
           local mine, claim = owns(skel, owner_prefix)
-          if not mine then return end
+          if not mine then return false end
           leave_room(skel, nick, rk, kind, text, '')
           if claim then redis.call('DEL', P .. 'nick:' .. skel) end
+          return true
         end
         local function reap(node, kind)
           local members = redis.call('HGETALL', P .. 'node:' .. node)
@@ -130,8 +133,8 @@ internal static class RedisScripts
 
     /// <summary>
     /// ARGV: node, owner, skeleton, nick, old skeleton ('' for a first name), old nick, room key,
-    /// history wanted. Reply: <c>{'taken', HOLDER}</c>; for a first name, <c>join</c>'s reply
-    /// (<c>{'joined', SEQ, ROOM, TALK, EVENT...}</c>, the member now in the lobby); else <c>{'renamed'}</c>.
+    /// history wanted. Reply: <c>{'taken', HOLDER}</c>; for a first name, <c>join</c>'s reply (the
+    /// member now in the lobby); else <c>{'renamed', EVENT}</c>, the event also published to the room.
     /// </summary>
     public const string Nick = Prelude + """
         local node, owner, skel, nick, oldskel, oldnick, rk, want = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
@@ -143,24 +146,24 @@ internal static class RedisScripts
         end
         redis.call('SET', P .. 'nick:' .. skel, owner .. US .. nick)
         if oldskel == '' then
-          return join(node, skel, nick, 'lobby', 'lobby', want)
+          return join(node, skel, nick, 'lobby', 'lobby', want, owner)
         end
         if oldskel ~= skel then
-          redis.call('DEL', P .. 'nick:' .. oldskel)
+          if owns(oldskel, owner .. US) then redis.call('DEL', P .. 'nick:' .. oldskel) end
           redis.call('HDEL', P .. 'node:' .. node, oldskel)
           redis.call('HDEL', P .. 'room:' .. rk .. ':members', oldskel)
         end
         redis.call('HSET', P .. 'room:' .. rk .. ':members', skel, nick)
         redis.call('HSET', P .. 'node:' .. node, skel, nick .. US .. rk)
-        room_event(rk, 6, 0, oldnick, room_name(rk), nick, '', '', false, 0)
-        return {'renamed'}
+        local _, e = room_event(rk, 6, 0, oldnick, room_name(rk), nick, '', owner, false, 0)
+        return {'renamed', e}
         """;
 
-    /// <summary>ARGV: node, skeleton, nick, old room key, new room key, room name, history wanted. Reply: <c>join</c>'s.</summary>
+    /// <summary>ARGV: node, skeleton, nick, old room key, new room key, room name, history wanted, owner. Reply: <c>join</c>'s.</summary>
     public const string Join = Prelude + """
-        local node, skel, nick, oldrk, rk, name, want = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
+        local node, skel, nick, oldrk, rk, name, want, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8]
         leave_room(skel, nick, oldrk, 5, '', '')
-        return join(node, skel, nick, rk, name, want)
+        return join(node, skel, nick, rk, name, want, owner)
         """;
 
     /// <summary>
@@ -187,8 +190,9 @@ internal static class RedisScripts
     /// <summary>ARGV: node, skeleton, nick, room key, kind told to the room (0: none), quit message, owner.</summary>
     public const string Leave = Prelude + """
         local node, skel, nick, rk, kind, text, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6], ARGV[7]
-        release(skel, nick, rk, kind, text, owner .. US)
-        redis.call('HDEL', P .. 'node:' .. node, skel)
+        if release(skel, nick, rk, kind, text, owner .. US) then
+          redis.call('HDEL', P .. 'node:' .. node, skel)
+        end
         return 1
         """;
 
@@ -212,21 +216,27 @@ internal static class RedisScripts
     public const string Heartbeat = Prelude + """
         local node, dead_after, kind = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
         local now = tonumber(now_ms())
-        local known = redis.call('ZSCORE', P .. 'nodes', node) and 1 or 0
+        local last = redis.call('ZSCORE', P .. 'nodes', node)
+        local known = last and 1 or 0
         redis.call('ZADD', P .. 'nodes', now, node)
         local reaped = 0
-        local stale = redis.call('ZRANGEBYSCORE', P .. 'nodes', '-inf', now - dead_after)
-        for _, other in ipairs(stale) do
-          if other ~= node then reaped = reaped + reap(other, kind) end
+        -- A node whose own last beat is older than the bound was cut off itself (Redis was away,
+        -- or paused): the others may be alive and about to beat, so it reaps no one this time.
+        if last and now - tonumber(last) <= dead_after then
+          local stale = redis.call('ZRANGEBYSCORE', P .. 'nodes', '-inf', now - dead_after)
+          for _, other in ipairs(stale) do
+            if other ~= node then reaped = reaped + reap(other, kind) end
+          end
         end
         return {known, epoch(), reaped}
         """;
 
     /// <summary>
     /// ARGV: node, then for each member this node serves: skeleton, nick, owner, room key, room
-    /// name. Puts them back after Redis lost them (restarted empty, or reaped this node during a
-    /// long pause), claiming each name only if no one else took it meanwhile. Reply: the
-    /// skeletons whose names were taken.
+    /// name. Puts them back as this node has them: after Redis lost them (restarted empty, or
+    /// reaped this node during a long pause), or after a call whose answer was lost (a member
+    /// Redis has in another room leaves it). Claims each name only if no one else took it
+    /// meanwhile. Reply: the skeletons whose names were taken.
     /// </summary>
     public const string Register = Prelude + """
         local node = ARGV[1]
@@ -239,6 +249,12 @@ internal static class RedisScripts
           if claim and split(claim) ~= owner then
             table.insert(lost, skel)
           else
+            -- Where Redis last had them, if not where this node has them (a join whose answer was lost).
+            local was = redis.call('HGET', P .. 'node:' .. node, skel)
+            if was then
+              local _, wasrk = split(was)
+              if wasrk ~= rk then leave_room(skel, nick, wasrk, 5, '', '') end
+            end
             redis.call('SET', P .. 'nick:' .. skel, owner .. US .. nick)
             redis.call('HSET', P .. 'node:' .. node, skel, nick .. US .. rk)
             redis.call('HSET', P .. 'room:' .. rk .. ':members', skel, nick)

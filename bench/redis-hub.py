@@ -5,7 +5,7 @@ Starts a fresh redis-server (no persistence) on a free port, NODES `serve chat` 
 at it (or one without --hub, with --no-hub), runs `switchboard-bench chat --target` over all of
 them (members spread round robin) once for 3 s to warm up and once to measure, and prints one JSON line: deliveries/s, latency p50/p99 (all,
 and from a member on one node to a member on another), the lines said (Redis's own count), and
-the CPU the nodes (with their forked workers) and Redis used, per line said. Used for
+the CPU the nodes (with their forked workers) and Redis (less what it uses idle) used, per line said. Used for
 docs/benchmarks.md, "The Redis hub":
 
     dotnet build -c Release src/Switchboard.Cli -o /tmp/sb
@@ -87,7 +87,8 @@ def main():
         targets = []
         for _ in range(1 if o.no_hub else o.nodes):
             p = subprocess.Popen(["dotnet", o.sb, "serve", "chat", "--port", "0", "--engine", o.engine, "--rate", "100000", "--history", "0",
-                                  "--connect-rate", "0", "--max-connections-per-ip", "0", "--max-connections", "100000", "--log-level", "Warning", *hub],
+                                  "--connect-rate", "0", "--max-connections-per-ip", "0", "--max-connections", "100000", "--log-level", "Warning",
+                                  *(["--workers", "4..128"] if o.engine == "forking" else []), *hub],
                                  stdout=subprocess.PIPE, text=True)
             line = p.stdout.readline()
             nodes.append(p)
@@ -99,14 +100,20 @@ def main():
         subprocess.run(["dotnet", o.bench, "chat", "--target", ",".join(targets), "-c", str(o.clients), "--senders", str(o.senders),
                         "-d", "3s", "--out", out], check=True, stdout=subprocess.DEVNULL)
         said_before = 0 if o.no_hub else int(redis(rport, "get", "switchboard:room:lobby:talk") or 0)
+        # Redis's CPU with the nodes connected and no one talking (heartbeats, its own cron), taken off its figure per line.
+        idle_start = cpu_seconds(rproc.pid)
+        time.sleep(3)
+        redis_idle_per_s = (cpu_seconds(rproc.pid) - idle_start) / 3
         before = [cpu_seconds(p.pid) for p in nodes], cpu_seconds(rproc.pid)
+        clock = time.monotonic()
         subprocess.run(["dotnet", o.bench, "chat", "--target", ",".join(targets), "-c", str(o.clients), "--senders", str(o.senders),
                         "-d", f"{o.duration}s", "--out", out], check=True, stdout=subprocess.DEVNULL)
         after = [cpu_seconds(p.pid) for p in nodes], cpu_seconds(rproc.pid)
+        elapsed = time.monotonic() - clock
         result = json.load(open(os.path.join(out, "chat.json")))["Results"][0]
         lines = None if o.no_hub else int(redis(rport, "get", "switchboard:room:lobby:talk") or 0) - said_before
         node_cpu = sum(after[0]) - sum(before[0])
-        redis_cpu = after[1] - before[1]
+        redis_cpu = after[1] - before[1] - redis_idle_per_s * elapsed
         print(json.dumps({
             "nodes": len(nodes), "hub": not o.no_hub, "engine": o.engine, "clients": o.clients, "senders": o.senders,
             "deliveries_per_s": round(result["MessagesPerSecond"]),

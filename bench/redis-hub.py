@@ -67,6 +67,8 @@ def main():
     a.add_argument("--clients", type=int, default=100)
     a.add_argument("--senders", type=int, default=10)
     a.add_argument("--duration", type=int, default=10)
+    a.add_argument("--workers", default="4..128", help="forking: the worker pool (each worker is a node of its own with --hub)")
+    a.add_argument("--settle", type=float, default=2, help="forking: seconds for the workers to start before the load")
     a.add_argument("--sb", default="/tmp/sb/switchboard.dll")
     a.add_argument("--bench", default="/tmp/sbb/switchboard-bench.dll")
     o = a.parse_args()
@@ -88,13 +90,13 @@ def main():
         for _ in range(1 if o.no_hub else o.nodes):
             p = subprocess.Popen(["dotnet", o.sb, "serve", "chat", "--port", "0", "--engine", o.engine, "--rate", "100000", "--history", "0",
                                   "--connect-rate", "0", "--max-connections-per-ip", "0", "--max-connections", "100000", "--log-level", "Warning",
-                                  *(["--workers", "4..128"] if o.engine == "forking" else []), *hub],
+                                  *(["--workers", o.workers] if o.engine == "forking" else []), *hub],
                                  stdout=subprocess.PIPE, text=True)
             line = p.stdout.readline()
             nodes.append(p)
             targets.append(line.split()[2])
         if o.engine == "forking":
-            time.sleep(2)  # the spare workers start
+            time.sleep(o.settle)  # the spare workers start
         out = tempfile.mkdtemp()
         # A first short run warms the nodes up (JIT, connection pools), so the measured run counts only the work.
         subprocess.run(["dotnet", o.bench, "chat", "--target", ",".join(targets), "-c", str(o.clients), "--senders", str(o.senders),
@@ -104,6 +106,8 @@ def main():
         idle_start = cpu_seconds(rproc.pid)
         time.sleep(3)
         redis_idle_per_s = (cpu_seconds(rproc.pid) - idle_start) / 3
+        if not o.no_hub:
+            redis(rport, "config", "resetstat")
         before = [cpu_seconds(p.pid) for p in nodes], cpu_seconds(rproc.pid)
         clock = time.monotonic()
         subprocess.run(["dotnet", o.bench, "chat", "--target", ",".join(targets), "-c", str(o.clients), "--senders", str(o.senders),
@@ -112,6 +116,12 @@ def main():
         elapsed = time.monotonic() - clock
         result = json.load(open(os.path.join(out, "chat.json")))["Results"][0]
         lines = None if o.no_hub else int(redis(rport, "get", "switchboard:room:lobby:talk") or 0) - said_before
+        # The time Redis spent running scripts (lines, heartbeats, catch-up reads), by its own count.
+        script_usec = 0
+        if not o.no_hub:
+            for line in redis(rport, "info", "commandstats").splitlines():
+                if line.startswith(("cmdstat_evalsha:", "cmdstat_eval:")):
+                    script_usec += int(line.split("usec=")[1].split(",")[0])
         node_cpu = sum(after[0]) - sum(before[0])
         redis_cpu = after[1] - before[1] - redis_idle_per_s * elapsed
         print(json.dumps({
@@ -123,6 +133,7 @@ def main():
             "lines_said": lines, "node_cpu_s": round(node_cpu, 2), "redis_cpu_s": round(redis_cpu, 2),
             "node_cpu_us_per_line": lines and round(node_cpu / lines * 1e6, 1),
             "redis_cpu_us_per_line": lines and round(redis_cpu / lines * 1e6, 1),
+            "redis_script_us_per_line": lines and round(script_usec / lines, 1),
             "node_cpu_ns_per_delivery": round(node_cpu / max(1, result["Messages"]) * 1e9),
             "load": os.getloadavg()[0],
         }))

@@ -30,7 +30,8 @@ internal static class RedisScripts
     public const string Prefix = "switchboard:";
     public const string EventsChannel = Prefix + "events";
 
-    // Shared by every script: the clock, the event layout, a room event, joining and leaving a room, reaping a node.
+    // Shared by every script: the clock, the event layout, a room event. Each script takes only
+    // what it needs: a line's script is the one run per line, and every function defined costs.
     private const string Prelude = """
         local P = 'switchboard:'
         local US = '\31'
@@ -74,6 +75,11 @@ internal static class RedisScripts
         local function room_name(rk)
           return redis.call('HGET', P .. 'rooms', rk) or rk
         end
+
+        """;
+
+    // What changes membership: joining, leaving, releasing a name, reaping a node.
+    private const string Membership = Prelude + """
         -- Reply: {'joined', SEQ, ROOM, TALK, JOIN EVENT, HISTORY EVENT...}; the join event goes to
         -- the joiner in the reply, in order with its answers, and to everyone else on the channel.
         local function join(node, skel, nick, rk, name, want, owner)
@@ -136,7 +142,7 @@ internal static class RedisScripts
     /// history wanted. Reply: <c>{'taken', HOLDER}</c>; for a first name, <c>join</c>'s reply (the
     /// member now in the lobby); else <c>{'renamed', EVENT}</c>, the event also published to the room.
     /// </summary>
-    public const string Nick = Prelude + """
+    public const string Nick = Membership + """
         local node, owner, skel, nick, oldskel, oldnick, rk, want = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
         epoch()
         local claim = redis.call('GET', P .. 'nick:' .. skel)
@@ -160,7 +166,7 @@ internal static class RedisScripts
         """;
 
     /// <summary>ARGV: node, skeleton, nick, old room key, new room key, room name, history wanted, owner. Reply: <c>join</c>'s.</summary>
-    public const string Join = Prelude + """
+    public const string Join = Membership + """
         local node, skel, nick, oldrk, rk, name, want, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8]
         leave_room(skel, nick, oldrk, 5, '', '')
         return join(node, skel, nick, rk, name, want, owner)
@@ -188,7 +194,7 @@ internal static class RedisScripts
         """;
 
     /// <summary>ARGV: node, skeleton, nick, room key, kind told to the room (0: none), quit message, owner.</summary>
-    public const string Leave = Prelude + """
+    public const string Leave = Membership + """
         local node, skel, nick, rk, kind, text, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6], ARGV[7]
         if release(skel, nick, rk, kind, text, owner .. US) then
           redis.call('HDEL', P .. 'node:' .. node, skel)
@@ -213,7 +219,7 @@ internal static class RedisScripts
     /// node alive and reaps every node silent for longer than the bound. Reply: <c>{KNOWN, EPOCH,
     /// REAPED}</c>, KNOWN 0 if this node was not registered (reaped, or Redis lost its keys).
     /// </summary>
-    public const string Heartbeat = Prelude + """
+    public const string Heartbeat = Membership + """
         local node, dead_after, kind = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
         local now = tonumber(now_ms())
         local last = redis.call('ZSCORE', P .. 'nodes', node)
@@ -238,7 +244,7 @@ internal static class RedisScripts
     /// Redis has in another room leaves it). Claims each name only if no one else took it
     /// meanwhile. Reply: the skeletons whose names were taken.
     /// </summary>
-    public const string Register = Prelude + """
+    public const string Register = Membership + """
         local node = ARGV[1]
         epoch()
         redis.call('ZADD', P .. 'nodes', tonumber(now_ms()), node)
@@ -265,7 +271,7 @@ internal static class RedisScripts
         """;
 
     /// <summary>ARGV: node, kind. This node leaves: its remaining members leave their rooms and free their names.</summary>
-    public const string Depart = Prelude + """
+    public const string Depart = Membership + """
         return reap(ARGV[1], tonumber(ARGV[2]))
         """;
 

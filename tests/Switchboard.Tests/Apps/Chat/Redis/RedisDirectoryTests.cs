@@ -22,6 +22,23 @@ public sealed class RedisDirectoryTests
     }
 
     [Fact]
+    public async Task A_members_own_notices_come_in_the_order_of_its_commands()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis);
+        using var alice = await a.JoinAsync("alice");
+
+        // Each answer comes after the one before, though the room's notices also travel on the channel.
+        await alice.SendLinesAsync(["/join den", "/who", "/nick alicia", "/who"]);
+        var read = await alice.ReadUntilAsync("*** in #den: alicia", Timeouts.Quick);
+
+        Assert.Equal(
+            ["*** alice joined #den (1 here)", "*** in #den: alice", "*** alice is now known as alicia", "*** in #den: alicia"],
+            read.Where(l => l.StartsWith("*** ", StringComparison.Ordinal)));
+        Assert.Single(alice.Seen, "*** alice joined #den (1 here)");
+    }
+
+    [Fact]
     public async Task Rooms_lists_rooms_made_on_other_nodes()
     {
         await using var redis = await RedisServer.StartAsync();

@@ -226,6 +226,13 @@ internal sealed partial class RedisChatHub
 
         for (int i = 0; i < left.Length; i++)
         {
+            // A name this member holds again (a /nick that failed, then worked) is theirs: kept.
+            lock (_lock)
+            {
+                if (_named.TryGetValue(left[i].Skeleton, out var holder) && holder.Owner == left[i].Owner)
+                    continue;
+            }
+
             try
             {
                 await ReleaseAsync(left[i]).ConfigureAwait(false);

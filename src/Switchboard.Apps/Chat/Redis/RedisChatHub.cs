@@ -12,8 +12,8 @@ namespace Switchboard.Apps.Chat.Redis;
 /// scripts of <see cref="RedisScripts"/>, and every node hears every room event once on one
 /// channel and fans it out to its own members. Each member's calls run one after another, so a
 /// member reads the answers in the order of its lines. The order of a room is the order of its
-/// <c>seq</c>; a node that missed events (its subscription or Redis went away) fetches the lines
-/// it missed from the room's stream by seq before going on, so no member misses or repeats one.
+/// <c>seq</c>; a node that missed events (its subscription or Redis went away) fetches them from
+/// the room's log (its last 1,000 events) by seq before going on, so no member misses or repeats one.
 /// docs/scale-out.md says what is guaranteed and what is not.
 /// </summary>
 internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
@@ -60,29 +60,17 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
     }
 
     /// <summary>
-    /// The last events of every kind a room keeps in Redis (its log; a few more, as Redis trims
-    /// whole blocks), whatever <c>--history</c> is: what a node that was away can catch up on.
-    /// The Lua scripts' <c>LOG_LENGTH</c>.
-    /// </summary>
-    public const int CatchUpLength = 1000;
-
-    /// <summary>This node's id in Redis (host, process id and a random part).</summary>
-    public string NodeId => _node;
-
-    /// <summary>
     /// Connects to Redis at <paramref name="url"/> (<c>redis://HOST:PORT[/DB]</c>), registers this
     /// node and starts hearing the rooms. Blocks until connected or failed.
     /// </summary>
     /// <param name="url">Where Redis is.</param>
     /// <param name="history">Lines a room replays to a newcomer.</param>
     /// <param name="loggerFactory">Where the hub logs what happens to the backplane.</param>
+    /// <param name="timing">The heartbeat and the dead-node bound; <see cref="RedisHubTiming.Default"/> if null.</param>
     /// <returns>The hub, connected.</returns>
     /// <exception cref="ArgumentException"><paramref name="url"/> is not of the form <c>redis://HOST:PORT[/DB]</c>.</exception>
     /// <exception cref="ChatBackplaneException">Redis cannot be reached.</exception>
-    public static RedisChatHub Connect(string url, int history, ILoggerFactory? loggerFactory = null) =>
-        Connect(url, history, RedisHubTiming.Default, loggerFactory);
-
-    internal static RedisChatHub Connect(string url, int history, RedisHubTiming timing, ILoggerFactory? loggerFactory = null)
+    public static RedisChatHub Connect(string url, int history, ILoggerFactory? loggerFactory = null, RedisHubTiming? timing = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(history);
         var address = RedisHubAddress.Parse(url);
@@ -97,7 +85,7 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
             throw new ChatBackplaneException($"cannot reach redis at {address} (is redis-server running and listening there?)", e);
         }
 
-        var hub = new RedisChatHub(redis, address, history, timing, log);
+        var hub = new RedisChatHub(redis, address, history, timing ?? RedisHubTiming.Default, log);
         try
         {
             hub.Start();

@@ -5,27 +5,24 @@ using StackExchange.Redis;
 namespace Switchboard.Apps.Chat.Redis;
 
 /// <summary>
-/// The node's side of the backplane: one loop (the dispatcher) takes, in order, the events heard on
-/// the channel, the heartbeats and the resyncs after a reconnect, so the room state here changes
-/// in one place and one order.
+/// The node's side of the backplane: the events heard on the channel, in order, and the resyncs
+/// after a reconnect, one at a time (the feed's gate), so the room state here changes in one order.
+/// An event is handled on the subscription's own reader, with no hop to another thread. The
+/// heartbeat runs on its own, so a busy node still beats in time.
 /// </summary>
 internal sealed partial class RedisChatHub
 {
     private const char RecordSeparator = '\x1e';
 
-    /// <summary>
-    /// Subscribes, registers the node (heartbeat), and starts the dispatcher and the heartbeat
-    /// loop. The heartbeat runs on its own, not behind the events: a busy node still beats in time.
-    /// </summary>
+    /// <summary>Subscribes, registers the node (heartbeat), and starts the heartbeat loop.</summary>
     private void Start()
     {
         _redis.ConnectionFailed += OnConnectionFailed;
         _redis.ConnectionRestored += OnConnectionRestored;
         _subscription = _redis.GetSubscriber().Subscribe(RedisChannel.Literal(RedisScripts.EventsChannel));
-        _subscription.OnMessage(message => _inbox.Writer.TryWrite((string)message.Message!));
+        _subscription.OnMessage(message => FeedAsync(() => OnMessageAsync((string)message.Message!)));
         var beat = (RedisResult[])_db.ScriptEvaluate(RedisScripts.Heartbeat, values: [_node, (long)_timing.DeadAfter.TotalMilliseconds, (int)ChatEventKind.Lost])!;
         _epoch = (string)beat[1]!;
-        _dispatcher = Task.Run(DispatchAsync);
         _heartbeat = Task.Run(BeatAsync);
         Log.Connected(_log, _address, _node);
     }
@@ -46,7 +43,7 @@ internal sealed partial class RedisChatHub
     /// <summary>
     /// Marks this node alive (reaping nodes that are not). If Redis no longer knows this node, or
     /// a resync is owed (a reconnect, a call whose outcome is unknown, a resync that failed), asks
-    /// the dispatcher for one; it is asked again at every beat until one succeeds.
+    /// the feed for one; it is asked again at every beat until one succeeds.
     /// </summary>
     private async Task BeatOnceAsync()
     {
@@ -65,7 +62,7 @@ internal sealed partial class RedisChatHub
                 _resyncQueued = true;
             }
 
-            _inbox.Writer.TryWrite(Resync.Instance);
+            _ = FeedAsync(ResyncAsync);
         }
         catch (Exception e) when (IsBackplaneFault(e))
         {
@@ -78,33 +75,27 @@ internal sealed partial class RedisChatHub
         }
     }
 
-    private async Task DispatchAsync()
+    /// <summary>Runs one event or resync once those before it are done; a fault is logged (once per outage) and the resync left owed.</summary>
+    private async Task FeedAsync(Func<Task> work)
     {
-        await foreach (object item in _inbox.Reader.ReadAllAsync().ConfigureAwait(false))
+        await _feed.WaitAsync().ConfigureAwait(false);
+        try
         {
-            try
-            {
-                switch (item)
-                {
-                    case string message:
-                        await OnMessageAsync(message).ConfigureAwait(false);
-                        break;
-                    case Resync:
-                        await ResyncAsync().ConfigureAwait(false);
-                        break;
-                }
-            }
-            catch (Exception e) when (IsBackplaneFault(e))
-            {
-                // Redis is away: the reconnect posts a resync, which catches up on what this missed.
-                // Said once, not at every heartbeat while it stays away.
-                if (!Volatile.Read(ref _down))
-                    Log.DispatchFailed(_log, FirstLine(e.Message));
-            }
-            catch (Exception e)
-            {
-                Log.Unexpected(_log, e);
-            }
+            await work().ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsBackplaneFault(e))
+        {
+            // Redis is away: the next beat after it is back resyncs, catching up on what this missed.
+            if (!Volatile.Read(ref _down))
+                Log.DispatchFailed(_log, FirstLine(e.Message));
+        }
+        catch (Exception e)
+        {
+            Log.Unexpected(_log, e);
+        }
+        finally
+        {
+            _feed.Release();
         }
     }
 
@@ -142,11 +133,11 @@ internal sealed partial class RedisChatHub
             _resyncQueued = true;
         }
 
-        _inbox.Writer.TryWrite(Resync.Instance);
+        _ = FeedAsync(ResyncAsync);
     }
 
     /// <summary>
-    /// Brings Redis and this node back in step, in the dispatcher's order: frees the names of
+    /// Brings Redis and this node back in step, in the feed's order: frees the names of
     /// members who left meanwhile, puts this node's members back as it has them, catches up every
     /// room here on the events it missed (or follows a new order if Redis lost its data), and
     /// tells members the backplane is back. A failure leaves the resync owed: the next beat asks again.
@@ -374,11 +365,6 @@ internal sealed partial class RedisChatHub
             if (origin != state.Owner)
                 state.Member.Deliver(e);
         }
-    }
-
-    private sealed class Resync
-    {
-        public static readonly Resync Instance = new();
     }
 
     private static partial class Log

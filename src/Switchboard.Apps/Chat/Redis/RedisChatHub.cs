@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
@@ -35,10 +34,9 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
     private readonly Dictionary<string, MemberState> _named = new(StringComparer.Ordinal); // by skeleton
     private readonly Dictionary<string, LocalRoom> _rooms = new(StringComparer.Ordinal); // by room key
     private readonly List<PendingRelease> _unreleased = []; // names to free once Redis answers
-    private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _feed = new(1, 1); // events and resyncs, one at a time
     private readonly CancellationTokenSource _stopping = new();
     private ChannelMessageQueue? _subscription;
-    private Task _dispatcher = Task.CompletedTask;
     private Task _heartbeat = Task.CompletedTask;
     private long _lastMemberId;
     private string? _epoch;
@@ -327,8 +325,7 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
             Log.DepartFailed(_log, _node, FirstLine(e.Message));
         }
 
-        _inbox.Writer.TryComplete();
-        await Task.WhenAll(_dispatcher, _heartbeat).WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _heartbeat.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _redis.CloseAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _redis.Dispose();
         _stopping.Dispose();
@@ -413,7 +410,7 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
 
         // The member's calls form a chain: each waits for the one before, taken atomically, and
         // runs on the thread that finished it (or this one), with no lock held, so a call that
-        // delivers, and so may make a slow member leave, cannot deadlock with the dispatcher.
+        // delivers, and so may make a slow member leave, cannot deadlock with the feed.
         var done = new TaskCompletionSource();
         var previous = Interlocked.Exchange(ref state.Tail, done.Task);
         _ = RunAfter(previous, state, op, done);

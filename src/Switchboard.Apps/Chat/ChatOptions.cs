@@ -37,7 +37,7 @@ public sealed record ChatOptions
     /// <summary>
     /// Where the rooms live: null (the default) in this process (or a forking server's parent);
     /// <c>redis://HOST:PORT[/DB]</c> in a Redis shared by every node pointed at it
-    /// (<see cref="Redis.RedisChatHub"/>, docs/scale-out.md).
+    /// (the Redis hub of docs/scale-out.md).
     /// </summary>
     public string? Hub { get; init; }
 

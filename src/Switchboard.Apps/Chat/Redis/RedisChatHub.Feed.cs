@@ -190,14 +190,30 @@ internal sealed partial class RedisChatHub
     private async Task RegisterAsync()
     {
         MemberState[] named;
-        lock (_lock)
-            named = [.. _named.Values];
+        (string? Skeleton, string? RoomKey)[] seen;
         var args = new List<RedisValue> { _node };
-        foreach (var state in named)
-            args.AddRange([state.Skeleton!, state.Member.Nick ?? "", state.Owner, state.RoomKey ?? ChatHub.Lobby, state.Member.Room ?? ChatHub.Lobby]);
+        lock (_lock)
+        {
+            named = [.. _named.Values];
+            seen = [.. named.Select(s => (s.Skeleton, s.RoomKey))];
+            foreach (var state in named)
+                args.AddRange([state.Skeleton!, state.Member.Nick ?? "", state.Owner, state.RoomKey ?? ChatHub.Lobby, state.Member.Room ?? ChatHub.Lobby]);
+        }
+
         var lost = (RedisResult[])(await Script(RedisScripts.Register, [.. args]).ConfigureAwait(false))!;
         if (lost.Length > 0)
             Log.Registered(_log, named.Length, lost.Length);
+
+        // A member who renamed or moved while this ran was put back as they were: once more, as they are.
+        lock (_lock)
+        {
+            for (int i = 0; i < named.Length; i++)
+            {
+                if (named[i].Skeleton != seen[i].Skeleton || named[i].RoomKey != seen[i].RoomKey)
+                    _resyncPending = true;
+            }
+        }
+
         foreach (var skeleton in lost.Select(r => (string)r!))
         {
             var state = named.First(s => s.Skeleton == skeleton);

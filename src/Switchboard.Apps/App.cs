@@ -58,7 +58,10 @@ public abstract class App
     /// <param name="context">As for <see cref="CreateProtocolFactory"/>.</param>
     public virtual IWorkerMessageHandler? CreateWorkerMessageHandler(ServeContext context) => null;
 
-    /// <summary>Makes a server for this app: its protocols, and the shared state a prefork parent keeps.</summary>
+    /// <summary>
+    /// Makes a server for this app: its protocols, the shared state a prefork parent keeps, and
+    /// what the app made for it (<see cref="ServeContext.Resources"/>), released when it stops.
+    /// </summary>
     /// <param name="engine">How connections get CPU time.</param>
     /// <param name="context">The server's options and the app's settings.</param>
     /// <exception cref="ArgumentException">An option, a setting of the engine, or a setting of the app is out of range.</exception>
@@ -69,6 +72,7 @@ public abstract class App
         return new Server(engine, context.Options, CreateProtocolFactory(context), context.LoggerFactory)
         {
             WorkerMessageHandler = () => CreateWorkerMessageHandler(context),
+            Shared = context.Resources,
         };
     }
 

@@ -24,4 +24,10 @@ public sealed record ServeContext
     /// connections lives; null in any other process. <see cref="Prefork.Parent"/> by default.
     /// </summary>
     public ParentChannel? Parent { get; init; } = Prefork.Parent;
+
+    /// <summary>
+    /// What the app makes for this server and must release when it stops (disposed by the server
+    /// after it stops; see <see cref="App.CreateServer"/>). A new, empty set by default.
+    /// </summary>
+    public ServeResources Resources { get; init; } = new();
 }

@@ -66,6 +66,13 @@ public sealed class Server : IAsyncDisposable
     /// </summary>
     public Func<IWorkerMessageHandler?>? WorkerMessageHandler { get; init; }
 
+    /// <summary>
+    /// What the server's protocols share that lives beyond any one connection (a chat's
+    /// connection to its Redis backplane): disposed once the server has stopped, after every
+    /// connection has closed. None by default.
+    /// </summary>
+    public IAsyncDisposable? Shared { get; init; }
+
     /// <summary>The address and port actually listened on (the real port when 0 was asked for).</summary>
     /// <exception cref="InvalidOperationException">The server has not started.</exception>
     public IPEndPoint LocalEndPoint =>
@@ -150,5 +157,7 @@ public sealed class Server : IAsyncDisposable
         }
 
         _runtime.Dispose();
+        if (Shared is { } shared)
+            await shared.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -42,14 +42,10 @@ public sealed class ChatApp : App
 
     /// <summary>
     /// Connects this process to the Redis hub (a forking server's parent and each of its workers
-    /// are nodes of their own). The process leaves the backplane as it exits, so its members'
+    /// are nodes of their own). The hub leaves the backplane when the server stops, so its members'
     /// names are free at once rather than when its heartbeat expires.
     /// </summary>
     /// <exception cref="ChatBackplaneException">Redis cannot be reached.</exception>
-    private static RedisChatHub ConnectBackplane(string url, ServeContext context)
-    {
-        var hub = RedisChatHub.Connect(url, context.Settings.Chat.History, context.LoggerFactory);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => hub.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
-        return hub;
-    }
+    private static RedisChatHub ConnectBackplane(string url, ServeContext context) =>
+        context.Resources.Own(RedisChatHub.Connect(url, context.Settings.Chat.History, context.LoggerFactory));
 }

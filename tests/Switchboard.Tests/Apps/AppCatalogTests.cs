@@ -37,6 +37,28 @@ public sealed class AppCatalogTests
     }
 
     [Fact]
+    public async Task What_an_app_made_for_a_server_is_released_when_it_stops_and_not_before()
+    {
+        Assert.True(AppCatalog.TryGet("echo", out var echo));
+        var context = new ServeContext { Options = new ServerOptions { EndPoint = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0) } };
+        var resource = context.Resources.Own(new Released());
+        var server = echo.CreateServer(new ThreadingEngine(), context);
+        server.Start();
+        using (var client = await TestClient.ConnectAsync(server.LocalEndPoint))
+        {
+            await client.SendAsync("hi\n");
+            Assert.Equal("hi", await client.ReadLineAsync());
+            Assert.Equal(0, resource.Times);
+        }
+
+        await server.StopAsync();
+        await server.StopAsync();
+
+        Assert.Equal(1, resource.Times);
+        Assert.Throws<ObjectDisposedException>(() => context.Resources.Own(new Released()));
+    }
+
+    [Fact]
     public void Settings_out_of_range_are_refused_when_the_server_is_made()
     {
         Assert.True(AppCatalog.TryGet("chat", out var chat));
@@ -45,5 +67,16 @@ public sealed class AppCatalogTests
         var error = Assert.Throws<ArgumentException>(() => chat.CreateServer(new ThreadingEngine(), context));
 
         Assert.Equal("bad rate 0: must be more than 0 lines a second", error.Message);
+    }
+
+    private sealed class Released : IAsyncDisposable
+    {
+        public int Times { get; private set; }
+
+        public ValueTask DisposeAsync()
+        {
+            Times++;
+            return ValueTask.CompletedTask;
+        }
     }
 }

@@ -21,8 +21,7 @@ internal sealed partial class RedisChatHub
         _redis.ConnectionRestored += OnConnectionRestored;
         _subscription = _redis.GetSubscriber().Subscribe(RedisChannel.Literal(RedisScripts.EventsChannel));
         _subscription.OnMessage(message => FeedAsync(() => OnMessageAsync((string)message.Message!)));
-        var beat = (RedisResult[])_db.ScriptEvaluate(RedisScripts.Heartbeat, values: [_node, (long)_timing.DeadAfter.TotalMilliseconds, (int)ChatEventKind.Lost])!;
-        _epoch = (string)beat[1]!;
+        _epoch = (string)HeartbeatAsync().GetAwaiter().GetResult()[1]!;
         _heartbeat = Task.Run(BeatAsync);
         Log.Connected(_log, _address, _node);
     }
@@ -49,30 +48,46 @@ internal sealed partial class RedisChatHub
     {
         try
         {
-            var beat = (RedisResult[])(await Script(RedisScripts.Heartbeat, _node, (long)_timing.DeadAfter.TotalMilliseconds, (int)ChatEventKind.Lost).ConfigureAwait(false))!;
+            var beat = await HeartbeatAsync().ConfigureAwait(false);
             long reaped = (long)beat[2];
             if (reaped > 0)
                 Log.Reaped(_log, reaped);
+            bool owed;
             lock (_lock)
-            {
-                if ((long)beat[0] == 0 || _unreleased.Count > 0)
-                    _resyncPending = true;
-                if (!_resyncPending || _resyncQueued)
-                    return;
-                _resyncQueued = true;
-            }
-
-            _ = FeedAsync(ResyncAsync);
-        }
-        catch (Exception e) when (IsBackplaneFault(e))
-        {
-            if (!Volatile.Read(ref _down))
-                Log.DispatchFailed(_log, FirstLine(e.Message));
+                owed = (long)beat[0] == 0 || _unreleased.Count > 0;
+            RequestResync(owed);
         }
         catch (Exception e)
         {
-            Log.Unexpected(_log, e);
+            Report(e);
         }
+    }
+
+    /// <summary>The heartbeat script: <c>{KNOWN, EPOCH, REAPED}</c> (<see cref="RedisScripts.Heartbeat"/>).</summary>
+    private async Task<RedisResult[]> HeartbeatAsync() =>
+        (RedisResult[])(await Script(RedisScripts.Heartbeat, _node, (long)_timing.DeadAfter.TotalMilliseconds, (int)ChatEventKind.Lost).ConfigureAwait(false))!;
+
+    /// <summary>Queues a resync on the feed if one is owed (<paramref name="owed"/>, or earlier) and none is queued yet.</summary>
+    private void RequestResync(bool owed)
+    {
+        lock (_lock)
+        {
+            _resyncPending |= owed;
+            if (!_resyncPending || _resyncQueued)
+                return;
+            _resyncQueued = true;
+        }
+
+        _ = FeedAsync(ResyncAsync);
+    }
+
+    /// <summary>Logs a failure of the backplane's own work: a Redis fault once per outage, anything else always.</summary>
+    private void Report(Exception e)
+    {
+        if (!IsBackplaneFault(e))
+            Log.Unexpected(_log, e);
+        else if (!Volatile.Read(ref _down))
+            Log.BackplaneFailed(_log, FirstLine(e.Message));
     }
 
     /// <summary>Runs one event or resync once those before it are done; a fault is logged (once per outage) and the resync left owed.</summary>
@@ -83,15 +98,10 @@ internal sealed partial class RedisChatHub
         {
             await work().ConfigureAwait(false);
         }
-        catch (Exception e) when (IsBackplaneFault(e))
-        {
-            // Redis is away: the next beat after it is back resyncs, catching up on what this missed.
-            if (!Volatile.Read(ref _down))
-                Log.DispatchFailed(_log, FirstLine(e.Message));
-        }
         catch (Exception e)
         {
-            Log.Unexpected(_log, e);
+            // Redis is away: the next beat after it is back resyncs, catching up on what this missed.
+            Report(e);
         }
         finally
         {
@@ -125,15 +135,7 @@ internal sealed partial class RedisChatHub
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
         Log.Restored(_log, e.ConnectionType);
-        lock (_lock)
-        {
-            _resyncPending = true;
-            if (_resyncQueued)
-                return;
-            _resyncQueued = true;
-        }
-
-        _ = FeedAsync(ResyncAsync);
+        RequestResync(owed: true);
     }
 
     /// <summary>
@@ -152,8 +154,7 @@ internal sealed partial class RedisChatHub
 
         try
         {
-            var beat = (RedisResult[])(await Script(RedisScripts.Heartbeat, _node, (long)_timing.DeadAfter.TotalMilliseconds, (int)ChatEventKind.Lost).ConfigureAwait(false))!;
-            string epoch = (string)beat[1]!;
+            string epoch = (string)(await HeartbeatAsync().ConfigureAwait(false))[1]!;
             await ReleaseUnreleasedAsync().ConfigureAwait(false);
             await RegisterAsync().ConfigureAwait(false);
 
@@ -308,7 +309,7 @@ internal sealed partial class RedisChatHub
             foreach (var room in _rooms.Values)
             {
                 (room.LastSeq, room.LastTalk) = (0, 0);
-                foreach (var state in room.Members.Where(m => m.JoinSeq > 0))
+                foreach (var state in room.Members)
                     state.JoinSeq = 0;
             }
         }
@@ -368,9 +369,9 @@ internal sealed partial class RedisChatHub
         var notice = missed > 0 ? new ChatEvent(ChatEventKind.Missed) { Room = e.Room, Count = (int)Math.Min(missed, int.MaxValue) } : null;
         foreach (var state in room.Members)
         {
-            if (state.JoinSeq < 0)
+            if (state.Buffer is { } held)
             {
-                state.Buffer?.Add((seq, origin, e));
+                held.Add((seq, origin, e));
                 continue;
             }
 
@@ -413,7 +414,7 @@ internal sealed partial class RedisChatHub
         public static partial void Wiped(ILogger logger, RedisHubAddress address);
 
         [LoggerMessage(EventId = 1109, Level = LogLevel.Warning, Message = "Chat backplane: {Error}; retrying on reconnect")]
-        public static partial void DispatchFailed(ILogger logger, string error);
+        public static partial void BackplaneFailed(ILogger logger, string error);
 
         [LoggerMessage(EventId = 1110, Level = LogLevel.Warning, Message = "Chat backplane: could not leave cleanly as node {Node} ({Error}); the other nodes will see its members leave once its heartbeat expires")]
         public static partial void DepartFailed(ILogger logger, string node, string error);

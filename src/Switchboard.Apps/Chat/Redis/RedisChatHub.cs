@@ -456,7 +456,7 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
             _rooms.Add(roomKey, room = new LocalRoom(roomKey));
         room.Members = [.. room.Members, state];
         state.RoomKey = roomKey;
-        state.JoinSeq = -1;
+        state.JoinSeq = 0;
         state.Buffer = [];
     }
 
@@ -541,12 +541,11 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
 
         public string? RoomKey { get; set; }
 
-        /// <summary>The seq of their join: room events from it on are theirs; -1 while the join is under way.</summary>
+        /// <summary>The seq of their join: room events from it on are theirs; 0 for all, or while the join is under way.</summary>
         public long JoinSeq { get; set; }
 
-        /// <summary>Room events held back while the join is under way.</summary>
+        /// <summary>Room events held back while the join is under way; null when it is not.</summary>
         public List<(long Seq, string Origin, ChatEvent Event)>? Buffer { get; set; }
-
 
         /// <summary>Done when the member's last call is: the next one waits for it. A field, exchanged with <see cref="Interlocked"/>.</summary>
         public Task Tail = Task.CompletedTask;

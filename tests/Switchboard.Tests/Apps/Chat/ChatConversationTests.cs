@@ -299,13 +299,19 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
         foreach (var member in members)
             await member.ReadUntilAsync($"*** talker joined #lobby ({Members + 1} here)");
 
-        // The talker talks until the server closes it; meanwhile the server stops.
+        // The talker talks until the server closes it (or it has said MaxLines); meanwhile the server
+        // stops. The bound keeps what waits for the members who are not reading yet under the
+        // server's pending-output limit (about 16 bytes a line), so that none of them is dropped as
+        // too slow, and what is left to flush at shutdown well within the shutdown timeout: without
+        // it, a fast talker filled the members' queues faster than 30 readers on 2 cores emptied
+        // them, and a member was cut off before the goodbye.
+        const int MaxLines = 20_000;
         using var stopTalking = new CancellationTokenSource();
         var talking = Task.Run(async () =>
         {
             try
             {
-                for (int i = 0; !stopTalking.IsCancellationRequested; i++)
+                for (int i = 0; i < MaxLines && !stopTalking.IsCancellationRequested; i++)
                     await talker.SendAsync($"t{i}\n");
             }
             catch (System.Net.Sockets.SocketException)

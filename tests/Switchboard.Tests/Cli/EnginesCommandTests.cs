@@ -15,10 +15,11 @@ public sealed class EnginesCommandTests
         Assert.Matches(@"^iterative\s+yes\s+one connection at a time", lines[0]);
         Assert.Matches(@"^threading\s+yes\s+a thread per connection", lines[1]);
         Assert.Matches(@"^forking\s+yes\s+a worker process per connection", lines[2]);
-        Assert.Matches(@"^async\s+yes\s+.*\(default\)$", lines[3]);
+        Assert.Matches(@"^async\s+yes\s+.*\)$", lines[3]);
+        Assert.DoesNotContain("(default)", lines[3], StringComparison.Ordinal);
         Assert.Matches(@"^select\s+yes\s+one loop thread, Socket.Select", lines[4]);
         Assert.Matches(@"^poll\s+yes\s+one loop thread, poll\(2\)", lines[5]);
-        Assert.Matches(@"^epoll\s+yes\s+a loop thread per core", lines[6]);
+        Assert.Matches(@"^epoll\s+yes\s+a loop thread per core.*\(default\)$", lines[6]); // on Linux, the default
     }
 
     [Fact]

@@ -47,6 +47,24 @@ public sealed class ChatEvent
     public DateTimeOffset Time { get; init; } = DateTimeOffset.UtcNow;
 
     /// <summary>
+    /// True for a line of a room's history replayed to a newcomer (after <see cref="ChatEventKind.History"/>),
+    /// not said now: front-ends show it as history, with its <see cref="Time"/>.
+    /// </summary>
+    public bool Replayed { get; init; }
+
+    /// <summary>
+    /// True if a line said in a room goes back to the one who said it as well: an action
+    /// (<c>/me</c>), so that they see how it reads; not talk, which they typed themselves.
+    /// </summary>
+    internal bool EchoedToSpeaker => Kind == ChatEventKind.Action;
+
+    /// <summary>This event as a line of history replayed to a newcomer: a copy with <see cref="Replayed"/> set.</summary>
+    internal ChatEvent AsReplayed() => new(Kind)
+    {
+        Nick = Nick, Room = Room, Other = Other, Text = Text, Count = Count, Names = Names, Sizes = Sizes, Time = Time, Replayed = true,
+    };
+
+    /// <summary>
     /// This event in <paramref name="format"/>, encoded the first time it is asked for and the
     /// same bytes after that: a line to a room of a thousand is formatted once per format.
     /// </summary>

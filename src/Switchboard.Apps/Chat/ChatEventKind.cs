@@ -74,6 +74,15 @@ public enum ChatEventKind
     /// <summary>A line of the front-end's own (<see cref="IChatHub.Tell"/>): <see cref="ChatEvent.Text"/>, as it is.</summary>
     Reply = 30,
 
+    /// <summary>Your private message <see cref="ChatEvent.Text"/> went to <see cref="ChatEvent.Other"/> (<c>/msg</c>), as the hub spells their name.</summary>
+    PrivateSent = 31,
+
+    /// <summary>
+    /// The last <see cref="ChatEvent.Count"/> lines of <see cref="ChatEvent.Room"/> follow, as
+    /// history (each with <see cref="ChatEvent.Replayed"/> set), before your join notice.
+    /// </summary>
+    History = 32,
+
     /// <summary>The hub lost its backplane and is reconnecting; talk is refused meanwhile.</summary>
     BackplaneDown = 40,
 

@@ -113,7 +113,10 @@ public sealed class ChatHub : IChatHub
             else if (!_members.TryGetValue(ChatText.Skeleton(nick), out var target) || !string.Equals(target.Nick, nick, StringComparison.OrdinalIgnoreCase))
                 member.Deliver(new ChatEvent(ChatEventKind.NoSuchNick) { Other = nick });
             else
+            {
                 target.Deliver(new ChatEvent(ChatEventKind.Private) { Nick = member.Nick, Text = text, Time = Now });
+                member.Deliver(new ChatEvent(ChatEventKind.PrivateSent) { Other = target.Nick!, Text = text, Time = Now });
+            }
         }
     }
 
@@ -220,7 +223,7 @@ public sealed class ChatHub : IChatHub
             var room = _rooms[member.Room];
             var line = new ChatEvent(kind) { Nick = member.Nick, Room = room.Name, Text = text, Time = Now };
             room.Remember(line);
-            Fanout(room, line, except: member);
+            Fanout(room, line, except: line.EchoedToSpeaker ? null : member);
         }
     }
 
@@ -232,8 +235,7 @@ public sealed class ChatHub : IChatHub
             _rooms.Add(roomName, room);
         }
 
-        foreach (var line in room.History)
-            member.Deliver(line);
+        member.DeliverHistory(room.Name, room.History);
         room.Add(member);
         member.Room = room.Name;
         Fanout(room, new ChatEvent(ChatEventKind.Joined) { Nick = member.Nick!, Room = room.Name, Count = room.Members.Length, Time = Now }, except: null);

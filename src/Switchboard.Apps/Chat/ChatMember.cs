@@ -57,6 +57,19 @@ public class ChatMember
     }
 
     /// <summary>
+    /// Replays a room's recent lines to this member as history: a <see cref="ChatEventKind.History"/>
+    /// header, then each line marked <see cref="ChatEvent.Replayed"/>; nothing if there are none.
+    /// </summary>
+    internal void DeliverHistory(string room, IReadOnlyCollection<ChatEvent> lines)
+    {
+        if (lines.Count == 0)
+            return;
+        Deliver(new ChatEvent(ChatEventKind.History) { Room = room, Count = lines.Count });
+        foreach (var line in lines)
+            Deliver(line.AsReplayed());
+    }
+
+    /// <summary>
     /// Closes this member's connection once the lines delivered before are sent (a no-op if it is
     /// closed already). The hub calls it last in <see cref="IChatHub.Leave"/>, so that an answer
     /// still on its way is not cut off by the close.

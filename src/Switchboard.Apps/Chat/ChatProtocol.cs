@@ -15,7 +15,7 @@ public sealed class ChatProtocol : LineProtocol
     private static readonly string[] HelpLines =
     [
         "*** commands:",
-        "***   /nick NAME       choose or change your name (1-20 letters, digits, _ or -)",
+        "***   /nick NAME       choose or change your name (1-20 ASCII letters (a-z, A-Z), digits, _ or -)",
         "***   /join ROOM       move to ROOM (a new name creates it)",
         "***   /rooms           list rooms and how many are in each",
         "***   /who             list who is in your room",
@@ -116,8 +116,8 @@ public sealed class ChatProtocol : LineProtocol
         _strikes = 0;
         line = ChatText.Clean(line).Trim();
         if (line.Length == 0)
-            Reply("! empty line; type something, or /help");
-        else if (line[0] == '/')
+            return; // an empty line (or one of only invisible characters) says nothing: ignored, as a terminal ignores Enter alone
+        if (line[0] == '/')
             Command(line);
         else
             _hub.Say(Member, line);
@@ -195,13 +195,13 @@ public sealed class ChatProtocol : LineProtocol
                 _hub.Nick(Member, rest);
                 break;
             case "nick":
-                Reply(rest.Length == 0 ? "! usage: /nick NAME" : $"! bad name '{rest}': use 1-20 letters, digits, _ or -");
+                Reply(rest.Length == 0 ? "! usage: /nick NAME" : $"! bad name '{rest}': use 1-20 ASCII letters (a-z, A-Z), digits, _ or -");
                 break;
             case "join" when ChatText.IsValidName(rest.TrimStart('#')):
                 _hub.Join(Member, rest.TrimStart('#'));
                 break;
             case "join":
-                Reply(rest.Length == 0 ? "! usage: /join ROOM" : $"! bad room name '{rest}': use 1-20 letters, digits, _ or -");
+                Reply(rest.Length == 0 ? "! usage: /join ROOM" : $"! bad room name '{rest}': use 1-20 ASCII letters (a-z, A-Z), digits, _ or -");
                 break;
             case "rooms":
                 _hub.ListRooms(Member);

@@ -9,7 +9,7 @@ internal sealed class ChatRoom(string name, int historySize)
 
     public ChatMember[] Members { get; private set; } = [];
 
-    public IEnumerable<ChatEvent> History => _history;
+    public IReadOnlyCollection<ChatEvent> History => _history;
 
     public void Add(ChatMember member) => Members = [.. Members, member];
 

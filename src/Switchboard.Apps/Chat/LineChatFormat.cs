@@ -15,7 +15,10 @@ internal sealed class LineChatFormat : ChatFormat
     }
 
     /// <summary>The line for <paramref name="e"/>, without its line end.</summary>
-    public static string Format(ChatEvent e) => e.Kind switch
+    public static string Format(ChatEvent e) => e.Replayed ? ChatLine.Replayed(e.Time, DateTimeOffset.UtcNow, Live(e)) : Live(e);
+
+    /// <summary>The line for <paramref name="e"/> as it reads when it happens.</summary>
+    private static string Live(ChatEvent e) => e.Kind switch
     {
         ChatEventKind.Talk => ChatLine.Talk(e.Nick, e.Text),
         ChatEventKind.Action => ChatLine.Action(e.Nick, e.Text),
@@ -41,6 +44,8 @@ internal sealed class LineChatFormat : ChatFormat
         ChatEventKind.RoomList => ChatLine.Notice("rooms: " + string.Join(", ", e.Names.Select((room, i) => $"#{room} ({e.Sizes[i]})"))),
         ChatEventKind.WhoList => ChatLine.Notice($"in #{e.Room}: " + string.Join(", ", e.Names)),
         ChatEventKind.Reply => e.Text,
+        ChatEventKind.PrivateSent => ChatLine.PrivateSent(e.Other, e.Text),
+        ChatEventKind.History => ChatLine.Notice($"the last {(e.Count == 1 ? "line" : $"{e.Count} lines")} of #{e.Room} (times UTC):"),
         ChatEventKind.BackplaneDown => ChatLine.Notice("chat backplane unavailable; reconnecting"),
         ChatEventKind.BackplaneBack => ChatLine.Notice("chat backplane back"),
         ChatEventKind.BackplaneNotSent => "! not sent: chat backplane unavailable",

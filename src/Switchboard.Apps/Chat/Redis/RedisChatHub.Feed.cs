@@ -379,7 +379,7 @@ internal sealed partial class RedisChatHub
                 continue;
             if (notice is not null)
                 state.Member.Deliver(notice);
-            if (origin != state.Owner)
+            if (origin != state.Owner || e.EchoedToSpeaker)
                 state.Member.Deliver(e);
         }
     }

@@ -218,9 +218,10 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
             return;
         }
 
-        long sent = (long)(await Script(RedisScripts.Whisper, ChatText.Skeleton(nick), nick, member.Nick!, text).ConfigureAwait(false));
-        if (sent == 0)
-            member.Deliver(new ChatEvent(ChatEventKind.NoSuchNick) { Other = nick });
+        string holder = (string)(await Script(RedisScripts.Whisper, ChatText.Skeleton(nick), nick, member.Nick!, text).ConfigureAwait(false))!;
+        member.Deliver(holder.Length == 0
+            ? new ChatEvent(ChatEventKind.NoSuchNick) { Other = nick }
+            : new ChatEvent(ChatEventKind.PrivateSent) { Other = holder, Text = text });
     });
 
     /// <inheritdoc />
@@ -478,7 +479,8 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
     {
         long seq = (long)reply[1];
         var room = _rooms[state.RoomKey!];
-        state.Member.Room = (string)reply[2]!;
+        string roomName = (string)reply[2]!;
+        state.Member.Room = roomName;
         if (room.LastTalk == 0)
             room.LastTalk = (long)reply[3];
         var held = state.Buffer ?? [];
@@ -488,17 +490,20 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
         // so a gap after it is caught up from the log.
         if (room.LastSeq < 0)
             room.LastSeq = room.Members.Where(m => m.JoinSeq > 0).Min(m => m.JoinSeq) - 1;
+        var history = new List<ChatEvent>(reply.Length - 5);
         for (int i = 5; i < reply.Length; i++)
         {
             if (TryDecode((string)reply[i]!) is { } past)
-                state.Member.Deliver(past);
+                history.Add(past);
         }
+
+        state.Member.DeliverHistory(roomName, history);
 
         if (TryDecode((string)reply[4]!) is { } joined)
             state.Member.Deliver(joined);
         foreach (var (heldSeq, origin, e) in held)
         {
-            if (heldSeq > seq && origin != state.Owner)
+            if (heldSeq > seq && (origin != state.Owner || e.EchoedToSpeaker))
                 state.Member.Deliver(e);
         }
     }

@@ -54,7 +54,7 @@ internal static class RedisScripts
           return e
         end
         local function ev(kind, count, nick, room, other, text)
-          return table.concat({kind, now_ms(), count, nick, room, other, '', '', text}, US)
+          return table.concat({kind, now_ms(), count, nick, room, other, '', '', '', text}, US)
         end
         -- Every room event goes to the room's log (what a node that was away catches up on); a
         -- line (keep) also to its history (what a newcomer is shown), unless history is off.
@@ -182,15 +182,15 @@ internal static class RedisScripts
         return room_event(rk, kind, 0, nick, room_name(rk), '', text, origin, true, history)
         """;
 
-    /// <summary>ARGV: recipient's skeleton, recipient's nick as typed (any case), sender's nick, text. Reply: 1 sent, 0 no such name.</summary>
+    /// <summary>ARGV: recipient's skeleton, recipient's nick as typed (any case), sender's nick, text. Reply: the recipient's nick as they spell it if sent, empty if no one has that name.</summary>
     public const string Whisper = Prelude + """
         local skel, to, from, text = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
         local claim = redis.call('GET', P .. 'nick:' .. skel)
-        if not claim then return 0 end
+        if not claim then return '' end
         local _, holder = split(claim)
-        if string.lower(holder) ~= string.lower(to) then return 0 end
+        if string.lower(holder) ~= string.lower(to) then return '' end
         redis.call('PUBLISH', P .. 'events', table.concat({'p', skel, ev(3, 0, from, '', '', text)}, RS))
-        return 1
+        return holder
         """;
 
     /// <summary>ARGV: node, skeleton, nick, room key, kind told to the room (0: none), quit message, owner.</summary>

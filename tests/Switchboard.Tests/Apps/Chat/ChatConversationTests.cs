@@ -50,10 +50,12 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
 
         await bob.SendAsync("hi alice\n");
         await alice.ReadUntilAsync("<bob> hi alice");
-        await alice.SendAsync("/me waves\n/msg bob psst\n/who\n");
+        await alice.SendAsync("/me waves\n/msg BOB psst\n/who\n");
         await bob.ReadUntilAsync("* alice waves");
         await bob.ReadUntilAsync("*alice* psst");
-        await alice.ReadUntilAsync("*** in #lobby: alice, bob");
+        Assert.Equal("* alice waves", await alice.ReadLineAsync()); // her action, as the room reads it
+        Assert.Equal("-> *bob* psst", await alice.ReadLineAsync()); // her private message, sent
+        Assert.Equal("*** in #lobby: alice, bob", await alice.ReadLineAsync());
 
         var carol = await JoinAsync(server, "carol");
         await alice.ReadUntilAsync("*** carol joined #lobby (3 here)");
@@ -77,14 +79,18 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
     {
         var server = await StartAsync(engine);
         var alice = await JoinAsync(server, "alice");
+        var said = DateTimeOffset.UtcNow;
         await alice.SendAsync("one\ntwo\n/who\n");
         await alice.ReadUntilAsync("*** in #lobby: alice"); // both lines were handled before /who
 
         var bob = await JoinAsync(server, "bob", expectJoined: false);
 
-        await bob.ReadUntilAsync("<alice> one");
-        await bob.ReadUntilAsync("<alice> two");
-        await bob.ReadUntilAsync("*** bob joined #lobby (2 here)");
+        await bob.ReadUntilAsync("*** the last 2 lines of #lobby (times UTC):");
+        string one = await bob.ReadLineAsync() ?? "", two = await bob.ReadLineAsync() ?? "";
+        var replayed = DateTimeOffset.UtcNow;
+        Assert.Equal("<alice> one", ReplayedLine.Unwrap(one, said, replayed));
+        Assert.Equal("<alice> two", ReplayedLine.Unwrap(two, said, replayed));
+        Assert.Equal("*** bob joined #lobby (2 here)", await bob.ReadLineAsync());
     }
 
     [Theory]

@@ -58,9 +58,11 @@ public sealed class ChatProtocolTests
 
         bob.Type("/me waves");
         Assert.Equal(["* bob waves"], alice.Read());
+        Assert.Equal(["* bob waves"], bob.Read()); // an action is shown to its doer too
 
         bob.Type("/msg ALICE just you");
         Assert.Equal(["*bob* just you"], alice.Read());
+        Assert.Equal(["-> *alice* just you"], bob.Read()); // the name as its holder spells it
         Assert.DoesNotContain(carol.Read(), l => l.Contains("just you", StringComparison.Ordinal));
 
         alice.Type("/who");
@@ -93,10 +95,16 @@ public sealed class ChatProtocolTests
             alice.Type(line);
         var bob = ChatUser.Named(_hub, "bob");
         alice.Read();
+        var said = DateTimeOffset.UtcNow;
 
         bob.Type("/join #den");
 
-        Assert.Equal(["<alice> two", "<alice> three", "<alice> four", "*** bob joined #den (2 here)"], bob.Read());
+        var read = bob.Read();
+        var replayed = DateTimeOffset.UtcNow;
+        Assert.Equal(5, read.Length);
+        Assert.Equal("*** the last 3 lines of #den (times UTC):", read[0]);
+        Assert.Equal(["<alice> two", "<alice> three", "<alice> four"], read.Skip(1).Take(3).Select(l => ReplayedLine.Unwrap(l, said, replayed)));
+        Assert.Equal("*** bob joined #den (2 here)", read[4]);
         bob.Type("/join lobby");
         Assert.Equal(["*** bob joined #den (2 here)", "*** bob left #den"], alice.Read());
     }
@@ -147,19 +155,17 @@ public sealed class ChatProtocolTests
 
     [Theory]
     [InlineData("/nick", "! usage: /nick NAME")]
-    [InlineData("/nick two words", "! bad name 'two words': use 1-20 letters, digits, _ or -")]
-    [InlineData("/nick 🙂", "! bad name '🙂': use 1-20 letters, digits, _ or -")]
-    [InlineData("/nick abcdefghijklmnopqrstu", "! bad name 'abcdefghijklmnopqrstu': use 1-20 letters, digits, _ or -")]
+    [InlineData("/nick two words", "! bad name 'two words': use 1-20 ASCII letters (a-z, A-Z), digits, _ or -")]
+    [InlineData("/nick 🙂", "! bad name '🙂': use 1-20 ASCII letters (a-z, A-Z), digits, _ or -")]
+    [InlineData("/nick abcdefghijklmnopqrstu", "! bad name 'abcdefghijklmnopqrstu': use 1-20 ASCII letters (a-z, A-Z), digits, _ or -")]
     [InlineData("/join", "! usage: /join ROOM")]
-    [InlineData("/join no#way", "! bad room name 'no#way': use 1-20 letters, digits, _ or -")]
+    [InlineData("/join no#way", "! bad room name 'no#way': use 1-20 ASCII letters (a-z, A-Z), digits, _ or -")]
     [InlineData("/", "! a command needs a name; try /help")]
     [InlineData("/dance", "! unknown command /dance; try /help")]
     [InlineData("/msg", "! usage: /msg NAME TEXT")]
     [InlineData("/msg bob", "! usage: /msg NAME TEXT")]
     [InlineData("/msg nobody hello", "! no one is called nobody")]
     [InlineData("/me", "! usage: /me TEXT")]
-    [InlineData("", "! empty line; type something, or /help")]
-    [InlineData("    ", "! empty line; type something, or /help")]
     [InlineData("/join lobby", "! you are already in #lobby")]
     public void Bad_input_gets_a_clear_error_and_no_one_else_notices(string line, string error)
     {
@@ -172,6 +178,23 @@ public sealed class ChatProtocolTests
         Assert.Equal([error], bob.Read());
         Assert.Empty(alice.Read());
         Assert.Null(bob.Transport.DisconnectReason);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("    ")]
+    [InlineData("\u200B\t")]
+    public void An_empty_line_is_ignored_quietly(string line)
+    {
+        var alice = ChatUser.Named(_hub, "alice");
+        var bob = ChatUser.Named(_hub, "bob");
+        alice.Read();
+
+        bob.Type(line);
+        bob.Type("/who");
+
+        Assert.Equal(["*** in #lobby: alice, bob"], bob.Read());
+        Assert.Empty(alice.Read());
     }
 
     [Fact]
@@ -585,7 +608,7 @@ public sealed class ChatProtocolTests
         bob.Type("/me\tnods");
 
         Assert.Equal(["*bob* hi there", "* bob nods"], alice.Read());
-        Assert.Empty(bob.Read());
+        Assert.Equal(["-> *alice* hi there", "* bob nods"], bob.Read());
     }
 
     [Fact]

@@ -74,10 +74,12 @@ public sealed class RedisDirectoryTests
 
         await alice.SendAsync("/msg bob see you in #den");
         await bob.ReadUntilAsync("*alice* see you in #den", Timeouts.Quick);
+        await alice.ReadUntilAsync("-> *bob* see you in #den", Timeouts.Quick); // told it went
 
-        // Case aside, the name as written.
+        // Case aside, the name as written; the sender is told it as its holder spells it.
         await bob.SendAsync("/msg ALICE back at you");
         await alice.ReadUntilAsync("*bob* back at you", Timeouts.Quick);
+        await bob.ReadUntilAsync("-> *alice* back at you", Timeouts.Quick);
     }
 
     [Fact]

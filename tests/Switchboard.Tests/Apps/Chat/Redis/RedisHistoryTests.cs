@@ -6,6 +6,9 @@ namespace Switchboard.Tests.Apps.Chat.Redis;
 [Collection(RedisChatRunsAlone.Name)]
 public sealed class RedisHistoryTests
 {
+    /// <summary>When this test class was first used (its statics are made together): every line it says is later.</summary>
+    private static readonly DateTimeOffset Began = DateTimeOffset.UtcNow;
+
     private static readonly string[] Said = [.. Enumerable.Range(1, 25).Select(i => $"line {i:D2}")];
 
     private static readonly string[] LastTwenty = [.. Said[5..].Select(l => "<alice> " + l)];
@@ -53,13 +56,18 @@ public sealed class RedisHistoryTests
         Assert.DoesNotContain(read, l => l.StartsWith('!'));
     }
 
-    /// <summary>The talk a newcomer is shown before the notice of its own join.</summary>
+    /// <summary>
+    /// The history a newcomer is shown before the notice of its own join, each line unwrapped from
+    /// its time stamp (which must lie within the test), after checking the header that announces it.
+    /// </summary>
     private static async Task<List<string>> ReplayedAsync(ChatNode node, string nick)
     {
         using var newcomer = await node.ConnectAsync();
         await newcomer.SendAsync("/nick " + nick);
         var read = await newcomer.ReadUntilAsync(
             l => l.StartsWith($"*** {nick} joined #lobby", StringComparison.Ordinal), "its join notice", Timeouts.Quick);
-        return [.. read.Where(l => l.StartsWith('<'))];
+        var replayed = read.Where(l => l.StartsWith('[')).ToList();
+        Assert.Contains($"*** the last {replayed.Count} lines of #lobby (times UTC):", read);
+        return [.. replayed.Select(l => ReplayedLine.Unwrap(l, Began, DateTimeOffset.UtcNow))];
     }
 }

@@ -54,4 +54,25 @@ public sealed class RedisRoomOrderTests
             Assert.Equal(["<ann> done"], await w.ReadUntilAsync(l => l.StartsWith('<'), "the next line", Timeouts.Quick));
         Assert.Equal(["<ann> done"], await ben.ReadUntilAsync(l => l.StartsWith('<'), "the next line", Timeouts.Quick));
     }
+
+    [Fact]
+    public async Task An_action_reaches_its_doer_once_in_the_rooms_order_and_talk_does_not()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis);
+        using var b = await ChatNode.StartAsync(redis);
+        using var ann = await a.JoinAsync("ann");
+        using var ben = await b.JoinAsync("ben");
+
+        await ben.SendAsync("before");
+        await ann.ReadUntilAsync("<ben> before", Timeouts.Quick);
+        await ann.SendAsync("/me waves");
+        await ann.SendAsync("hello");
+        static bool IsRoomLine(string l) => l.StartsWith('<') || l.StartsWith("* ", StringComparison.Ordinal);
+        Assert.Equal(["* ann waves", "<ann> hello"], await ben.ReadMatchingAsync(IsRoomLine, 2, "ann's action and line"));
+        await ben.SendAsync("after");
+
+        // Her action comes back to her, once; her own talk does not.
+        Assert.Equal(["* ann waves", "<ben> after"], await ann.ReadMatchingAsync(IsRoomLine, 2, "her action, then ben's line"));
+    }
 }

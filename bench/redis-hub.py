@@ -59,6 +59,42 @@ def redis(port, *args):
     return subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True, text=True, check=True).stdout.strip()
 
 
+def redis_net(port):
+    """Redis's total bytes read from and written to its clients so far."""
+    stats = dict(l.split(":", 1) for l in redis(port, "info", "stats").splitlines() if ":" in l)
+    return int(stats["total_net_input_bytes"]), int(stats["total_net_output_bytes"])
+
+
+def redis_counts(port):
+    """Redis's commands run, microseconds in scripts, and bytes in and out, so far."""
+    calls = script_usec = 0
+    for line in redis(port, "info", "commandstats").splitlines():
+        if line.startswith("cmdstat_"):
+            calls += int(line.split("calls=")[1].split(",")[0])
+        if line.startswith(("cmdstat_evalsha:", "cmdstat_eval:")):
+            script_usec += int(line.split("usec=")[1].split(",")[0])
+    bytes_in, bytes_out = redis_net(port)
+    return {"calls": calls, "script_usec": script_usec, "bytes_in": bytes_in, "bytes_out": bytes_out}
+
+
+def talking_window(port, said_before, duration, redis_pid):
+    """Redis's counts and CPU over the middle of a run, once every member has joined and talk has
+    begun, and before anyone leaves: the per-line cost alone, without the members' joins."""
+    deadline = time.monotonic() + 120
+    while int(redis(port, "get", "switchboard:room:lobby:talk") or 0) < said_before + 10:
+        if time.monotonic() > deadline:
+            raise SystemExit("no talk reached redis within 120 s")
+        time.sleep(0.05)
+    def sample():
+        return redis_counts(port), int(redis(port, "get", "switchboard:room:lobby:talk") or 0), cpu_seconds(redis_pid), time.monotonic()
+    first = sample()
+    time.sleep(duration * 0.5)
+    last = sample()
+    window = {k: last[0][k] - first[0][k] for k in first[0]}
+    window.update(lines=last[1] - first[1], cpu=last[2] - first[2], seconds=last[3] - first[3])
+    return window
+
+
 def main():
     a = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     a.add_argument("--nodes", type=int, default=3)
@@ -108,20 +144,30 @@ def main():
         redis_idle_per_s = (cpu_seconds(rproc.pid) - idle_start) / 3
         if not o.no_hub:
             redis(rport, "config", "resetstat")
+        net_before = None if o.no_hub else redis_net(rport)
         before = [cpu_seconds(p.pid) for p in nodes], cpu_seconds(rproc.pid)
         clock = time.monotonic()
-        subprocess.run(["dotnet", o.bench, "chat", "--target", ",".join(targets), "-c", str(o.clients), "--senders", str(o.senders),
-                        "-d", f"{o.duration}s", "--out", out], check=True, stdout=subprocess.DEVNULL)
+        load = subprocess.Popen(["dotnet", o.bench, "chat", "--target", ",".join(targets), "-c", str(o.clients), "--senders", str(o.senders),
+                                 "-d", f"{o.duration}s", "--out", out], stdout=subprocess.DEVNULL)
+        steady = None if o.no_hub else talking_window(rport, said_before, o.duration, rproc.pid)
+        if load.wait() != 0:
+            raise SystemExit(f"switchboard-bench chat failed (exit {load.returncode})")
         after = [cpu_seconds(p.pid) for p in nodes], cpu_seconds(rproc.pid)
         elapsed = time.monotonic() - clock
         result = json.load(open(os.path.join(out, "chat.json")))["Results"][0]
         lines = None if o.no_hub else int(redis(rport, "get", "switchboard:room:lobby:talk") or 0) - said_before
-        # The time Redis spent running scripts (lines, heartbeats, catch-up reads), by its own count.
+        # The time Redis spent running scripts (lines, heartbeats, catch-up reads), by its own count,
+        # and every command it ran (the scripts' own calls included).
         script_usec = 0
+        calls = 0
         if not o.no_hub:
             for line in redis(rport, "info", "commandstats").splitlines():
+                if line.startswith("cmdstat_"):
+                    calls += int(line.split("calls=")[1].split(",")[0])
                 if line.startswith(("cmdstat_evalsha:", "cmdstat_eval:")):
                     script_usec += int(line.split("usec=")[1].split(",")[0])
+        # Bytes in and out of Redis: counts, not timings, so they do not move with the machine's load.
+        net = None if o.no_hub else [after - before for before, after in zip(net_before, redis_net(rport))]
         node_cpu = sum(after[0]) - sum(before[0])
         redis_cpu = after[1] - before[1] - redis_idle_per_s * elapsed
         print(json.dumps({
@@ -134,7 +180,20 @@ def main():
             "node_cpu_us_per_line": lines and round(node_cpu / lines * 1e6, 1),
             "redis_cpu_us_per_line": lines and round(redis_cpu / lines * 1e6, 1),
             "redis_script_us_per_line": lines and round(script_usec / lines, 1),
+            "redis_calls_per_line": lines and round(calls / lines, 2),
+            "redis_bytes_in_per_line": lines and round(net[0] / lines),
+            "redis_bytes_out_per_line": lines and round(net[1] / lines),
             "node_cpu_ns_per_delivery": round(node_cpu / max(1, result["Messages"]) * 1e9),
+            # Redis's work per line while the room only talks (no member joining or leaving): what
+            # must not grow with the room's size.
+            **({} if steady is None else {
+                "steady_lines": steady["lines"],
+                "steady_redis_calls_per_line": round(steady["calls"] / steady["lines"], 2),
+                "steady_redis_bytes_in_per_line": round(steady["bytes_in"] / steady["lines"]),
+                "steady_redis_bytes_out_per_line": round(steady["bytes_out"] / steady["lines"]),
+                "steady_redis_script_us_per_line": round(steady["script_usec"] / steady["lines"], 1),
+                "steady_redis_cpu_us_per_line": round((steady["cpu"] - redis_idle_per_s * steady["seconds"]) / steady["lines"] * 1e6, 1),
+            }),
             "load": os.getloadavg()[0],
         }))
     finally:

@@ -459,14 +459,21 @@ internal static partial class ServeCommand
         return string.Join(", ", own.Append($"{common.Key} for the others"));
     }
 
-    /// <summary>Every connection is a descriptor: take all the kernel allows (the soft limit is often 1,024).</summary>
+    /// <summary>
+    /// Every connection is a descriptor: take all the kernel allows (the soft limit is often 1,024),
+    /// and say at Debug what the limit is. Usually the .NET runtime has raised it already, at start.
+    /// </summary>
     private static void RaiseDescriptorLimit(ILogger logger)
     {
         try
         {
             var (before, after) = DescriptorLimit.RaiseToHardLimit();
-            if (after > before && !Prefork.IsWorker) // workers inherit the raised limit; the parent said it once
-                Log.RaisedDescriptorLimit(logger, before, after);
+            if (Prefork.IsWorker) // workers inherit the raised limit; the parent said it once
+                return;
+            if (after > before)
+                Log.RaisedDescriptorLimit(logger, after, before);
+            else
+                Log.DescriptorLimitAtHardLimit(logger, after);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
@@ -534,8 +541,11 @@ internal static partial class ServeCommand
         [LoggerMessage(Level = LogLevel.Information, Message = "{Signal} received: shutting down")]
         public static partial void Stopping(ILogger logger, string signal);
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "Raised the open-files limit from {Before} to {After} (the hard limit)")]
-        public static partial void RaisedDescriptorLimit(ILogger logger, ulong before, ulong after);
+        [LoggerMessage(Level = LogLevel.Debug, Message = "open files limit {Limit} (raised from {Before})")]
+        public static partial void RaisedDescriptorLimit(ILogger logger, ulong limit, ulong before);
+
+        [LoggerMessage(Level = LogLevel.Debug, Message = "open files limit {Limit}, already at the hard limit")]
+        public static partial void DescriptorLimitAtHardLimit(ILogger logger, ulong limit);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Could not raise the open-files limit: {Error}")]
         public static partial void DescriptorLimitUnchanged(ILogger logger, string error);

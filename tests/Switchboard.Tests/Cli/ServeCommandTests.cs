@@ -46,6 +46,52 @@ public sealed partial class ServeCommandTests
         Assert.Contains("disconnected (server shutdown)", cli.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1, "saying goodbye to 1 connection")]
+    [InlineData(2, "saying goodbye to 2 connections")]
+    public async Task Shutdown_counts_the_connections_it_says_goodbye_to_in_words(int count, string expected)
+    {
+        using var cli = CliProcess.Start("serve", "echo", "--port", "0");
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        var clients = new List<TestClient>();
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                clients.Add(await TestClient.ConnectAsync(endPoint));
+                await clients[^1].SendAsync("ping\n");
+                Assert.Equal("ping", await clients[^1].ReadLineAsync());
+            }
+
+            await cli.StopGracefullyAsync();
+            string line = Assert.Single(cli.Stderr.Split('\n'), l => l.Contains("Shutting down", StringComparison.Ordinal));
+            Assert.EndsWith("Shutting down: " + expected, line.TrimEnd('\r'), StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var client in clients)
+                client.Dispose();
+        }
+    }
+
+    [Theory]
+    [InlineData("async")]
+    [InlineData("threading")]
+    public async Task Print_logs_that_a_client_was_disconnected_for_a_line_too_long(string engine)
+    {
+        using var cli = CliProcess.Start("serve", "print", "--port", "0", "--engine", engine, "--max-line", "10");
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        using var client = await TestClient.ConnectAsync(endPoint);
+        string address = client.Socket.LocalEndPoint!.ToString()!;
+
+        await client.SendAsync("this line is far too long\n");
+
+        Assert.Equal("error: line too long (max 10 bytes)", await client.ReadLineAsync());
+        Assert.True(await client.WaitForCloseAsync());
+        await cli.StderrLines.WaitUntilAsync(l => l.Any(x => x.EndsWith($"{address} disconnected (line too long)", StringComparison.Ordinal)));
+        await cli.StopGracefullyAsync();
+    }
+
     [Fact]
     public async Task Serve_print_logs_each_line_with_the_clients_address()
     {

@@ -12,7 +12,7 @@ public sealed class TimeApp : App
     public override string Name => "time";
 
     /// <inheritdoc />
-    public override string Summary => "the seed's delay server: sends the time now and every --interval seconds";
+    public override string Summary => "the seed's delay server: sends the time now and then every --interval";
 
     /// <inheritdoc />
     public override int DefaultPort => SeedPort;

@@ -1,17 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Numerics;
 
 namespace Switchboard.Cli;
 
 /// <summary>Small helpers shared by the commands.</summary>
 internal static class Cli
 {
-    /// <summary>
-    /// The longest time any seconds option takes (about 11.6 days): well inside what TimeSpan, the
-    /// timers, Task.WaitAsync (about 49 days) and a CancellationTokenSource (about 24 days) accept.
-    /// </summary>
-    public const double MaxSeconds = 1_000_000;
-
     /// <summary>Prints <c>switchboard: MESSAGE</c> on stderr and returns <paramref name="exitCode"/>.</summary>
     public static int Fail(int exitCode, string message)
     {
@@ -19,25 +14,61 @@ internal static class Cli
         return exitCode;
     }
 
-    /// <summary>
-    /// Reads an option given in seconds and checks it lies in [<paramref name="min"/>, <see cref="MaxSeconds"/>];
-    /// otherwise <paramref name="error"/> names the option and the value as typed.
-    /// </summary>
-    public static bool TryGetSeconds(ParseResult parse, Option<double> option, double min, out TimeSpan value,
-        [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
+    /// <summary>The option's name as the user typed it (<c>-p</c> or <c>--port</c>); its name when not given.</summary>
+    public static string Flag(ParseResult parse, Option option) =>
+        parse.GetResult(option)?.IdentifierToken?.Value ?? option.Name;
+}
+
+/// <summary>
+/// Range checks of numeric options, made before any settings are built, so that the error names
+/// the flag as typed: <c>--backlog must be at least 1 (got 0)</c>. Each returns the error, or null
+/// when the value is fine or was not given.
+/// </summary>
+internal static class OptionChecks
+{
+    /// <summary><paramref name="option"/> must be at least <paramref name="min"/>.</summary>
+    public static string? AtLeast<T>(ParseResult parse, Option<T> option, T min)
+        where T : struct, INumber<T> =>
+        Check(parse, option, parse.GetValue(option), min, null);
+
+    /// <summary>A nullable option, when given, must be at least <paramref name="min"/>.</summary>
+    public static string? AtLeast<T>(ParseResult parse, Option<T?> option, T min)
+        where T : struct, INumber<T> =>
+        parse.GetValue(option) is { } value ? Check(parse, option, value, min, null) : null;
+
+    /// <summary>0 or more, where 0 means <paramref name="zeroMeans"/> (e.g. "off").</summary>
+    public static string? ZeroOrMore<T>(ParseResult parse, Option<T> option, string zeroMeans)
+        where T : struct, INumber<T> =>
+        Check(parse, option, parse.GetValue(option), T.Zero, zeroMeans);
+
+    /// <summary>A nullable option, when given, 0 or more, where 0 means <paramref name="zeroMeans"/>.</summary>
+    public static string? ZeroOrMore<T>(ParseResult parse, Option<T?> option, string zeroMeans)
+        where T : struct, INumber<T> =>
+        parse.GetValue(option) is { } value ? Check(parse, option, value, T.Zero, zeroMeans) : null;
+
+    /// <summary>More than 0 (and a number): <c>--rate must be more than 0 lines a second (got 0)</c>.</summary>
+    public static string? MoreThanZero(ParseResult parse, Option<double> option, string unit)
     {
-        double seconds = parse.GetValue(option);
-        string got = seconds.ToString(CultureInfo.InvariantCulture);
-        value = TimeSpan.Zero;
-        error = null;
-        if (!(seconds >= min)) // NaN too
-            error = min == 0
-                ? $"{option.Name} must be 0 or more seconds (got {got})"
-                : $"{option.Name} must be at least {min.ToString(CultureInfo.InvariantCulture)} seconds (got {got})";
-        else if (seconds > MaxSeconds)
-            error = $"{option.Name} must be at most {MaxSeconds.ToString(CultureInfo.InvariantCulture)} seconds (got {got})";
-        else
-            value = TimeSpan.FromSeconds(seconds);
-        return error is null;
+        double value = parse.GetValue(option);
+        return value > 0 ? null : $"{Cli.Flag(parse, option)} must be more than 0 {unit} (got {Text(value)})";
     }
+
+    /// <summary>A port from <paramref name="min"/> to 65535: <c>--port: bad port 70000 (0-65535)</c>.</summary>
+    public static string? Port(string flag, int port, int min) =>
+        port >= min && port <= 65535 ? null : $"{flag}: bad port {port} ({min}-65535)";
+
+    private static string? Check<T>(ParseResult parse, Option option, T value, T min, string? zeroMeans)
+        where T : struct, INumber<T>
+    {
+        if (value >= min)
+            return null;
+        string least = T.IsZero(min)
+            ? zeroMeans is null ? "0 or more" : $"0 ({zeroMeans}) or more"
+            : $"at least {Text(min)}";
+        return $"{Cli.Flag(parse, option)} must be {least} (got {Text(value)})";
+    }
+
+    private static string Text<T>(T value)
+        where T : INumber<T> =>
+        value.ToString(null, CultureInfo.InvariantCulture);
 }

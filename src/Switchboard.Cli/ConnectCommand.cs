@@ -23,24 +23,23 @@ internal static class ConnectCommand
         DefaultValueFactory = _ => Apps.TimeApp.SeedPort,
     };
 
-    private static readonly Option<ClientWaitMode> WaitOption = new("--wait", "-w")
-    {
-        Description = "How to wait for data without blocking: Poll (poll(2) on the socket and stdin), Select (Socket.Select), Async (.NET async receive)",
-        DefaultValueFactory = _ => ClientWaitMode.Poll,
-        HelpName = "poll|select|async",
-    };
+    private static readonly ChoiceOption<ClientWaitMode> WaitOption = new(
+        "--wait",
+        "How to wait for data without blocking: poll (poll(2) on the socket and stdin), select (Socket.Select), async (.NET async receive)",
+        ClientWaitMode.Poll, "mode", string.Join("|", ChoiceOption<ClientWaitMode>.Names), "-w");
 
-    private static readonly Option<double> ConnectTimeoutOption = new("--connect-timeout")
-    {
-        Description = "Give up connecting after this many seconds (looking the host up included)",
-        DefaultValueFactory = _ => 10,
-        HelpName = "seconds",
-    };
+    private static readonly Option<Duration> ConnectTimeoutOption = DurationOption.Create(
+        "--connect-timeout",
+        "Give up connecting after this long, looking the host up included (e.g. 10s, 500ms)",
+        new Duration(10), new Duration(0.001));
 
     private static readonly Option<bool> NoSpinnerOption = new("--no-spinner")
     {
         Description = "Do not draw the spinner while waiting (it is never drawn when stdout is not a terminal)",
     };
+
+    /// <summary>How the arguments read in the list of commands, as in <c>connect --help</c>: both optional.</summary>
+    public const string Usage = "connect [<host> [<port>]]";
 
     public static Command Create()
     {
@@ -49,7 +48,7 @@ internal static class ConnectCommand
             "Connect to a server and print what it sends as 'Received: TEXT', waiting 50 ms at a time without blocking " +
             "and drawing a spinner meanwhile; lines typed on stdin are sent to the server.")
         {
-            HostArgument, PortArgument, WaitOption, ConnectTimeoutOption, NoSpinnerOption,
+            HostArgument, PortArgument, WaitOption.Option, ConnectTimeoutOption, NoSpinnerOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -59,11 +58,10 @@ internal static class ConnectCommand
     {
         string host = parse.GetRequiredValue(HostArgument);
         int port = parse.GetValue(PortArgument);
-        if (port is < 1 or > 65535)
-            return Cli.Fail(ExitCodes.Usage, $"bad port {port}: must be 1-65535");
-        if (!Cli.TryGetSeconds(parse, ConnectTimeoutOption, 0.001, out var connectTimeout, out string? error))
-            return Cli.Fail(ExitCodes.Usage, error);
-        var mode = parse.GetValue(WaitOption);
+        if (OptionChecks.Port("port", port, 1) is { } portError)
+            return Cli.Fail(ExitCodes.Usage, portError);
+        var connectTimeout = parse.GetValue(ConnectTimeoutOption).ToTimeSpan();
+        var mode = WaitOption.GetValue(parse);
         if (mode == ClientWaitMode.Poll && !OperatingSystem.IsLinux())
             return Cli.Fail(ExitCodes.Usage, "--wait poll calls Linux's poll(2); use --wait select or async here");
 

@@ -22,6 +22,8 @@ var root = new RootCommand(
     EnginesCommand.Create(),
 };
 
+CliHelp.Install(root);
+
 // The benchmark was 'switchboard bench' before it became a program of its own: whatever follows
 // (options, --help), say in one line where it is now.
 if (args is ["bench", ..])
@@ -31,11 +33,15 @@ if (args is ["bench", ..])
 }
 
 var parse = root.Parse(args);
-if (parse.Errors.Count > 0)
+if (parse.Errors.Count > 0 && parse.Action is not CliHelp) // "serve -h" is help, though the app is missing
 {
     // One line, no usage dump: name the first thing that is wrong and where help is.
+    // A message of our own parsers names the flag and what to write: no pointer to help needed.
+    string message = ParseErrors.Describe(parse.Errors);
+    if (message.StartsWith('-'))
+        return Cli.Fail(ExitCodes.Usage, message);
     string command = parse.CommandResult.Command == root ? "switchboard" : $"switchboard {parse.CommandResult.Command.Name}";
-    return Cli.Fail(ExitCodes.Usage, $"{ParseErrors.Describe(parse.Errors)} (see '{command} --help')");
+    return Cli.Fail(ExitCodes.Usage, $"{message} (see '{command} --help')");
 }
 
 try

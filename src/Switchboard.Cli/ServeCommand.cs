@@ -72,12 +72,10 @@ internal static partial class ServeCommand
         HelpName = "bytes",
     };
 
-    private static readonly Option<double> MaxPendingSoftSecondsOption = new("--max-pending-soft-seconds")
-    {
-        Description = "How long a client's unsent output may stay over --max-pending-soft. 0: off",
-        DefaultValueFactory = _ => Defaults.MaxPendingSoftTime.TotalSeconds,
-        HelpName = "seconds",
-    };
+    private static readonly Option<Duration> MaxPendingSoftSecondsOption = DurationOption.Create(
+        "--max-pending-soft-seconds",
+        "How long a client's unsent output may stay over --max-pending-soft (e.g. 10s, 500ms). 0: off",
+        Duration.FromTimeSpan(Defaults.MaxPendingSoftTime), Duration.Zero, "off");
 
     private static readonly Option<int?> MaxLineOption = new("--max-line")
     {
@@ -86,12 +84,10 @@ internal static partial class ServeCommand
         HelpName = "bytes",
     };
 
-    private static readonly Option<double> IdleTimeoutOption = new("--idle-timeout")
-    {
-        Description = "Disconnect a client after this many seconds with nothing sent or received (line-based apps: a partial line is not activity); 0 never",
-        DefaultValueFactory = _ => 0,
-        HelpName = "seconds",
-    };
+    private static readonly Option<Duration> IdleTimeoutOption = DurationOption.Create(
+        "--idle-timeout",
+        "Disconnect a client after this long with nothing sent or received (e.g. 30s, 5m; line-based apps: a partial line is not activity); 0 never",
+        Duration.Zero, Duration.Zero, "never");
 
     // Per-address limits (docs/reliability.md).
     private static readonly Option<int?> MaxPerAddressOption = new("--max-connections-per-ip")
@@ -122,12 +118,10 @@ internal static partial class ServeCommand
         HelpName = "n",
     };
 
-    private static readonly Option<double> ShutdownTimeoutOption = new("--shutdown-timeout")
-    {
-        Description = "Seconds a graceful shutdown may take before remaining clients are cut off",
-        DefaultValueFactory = _ => Defaults.ShutdownTimeout.TotalSeconds,
-        HelpName = "seconds",
-    };
+    private static readonly Option<Duration> ShutdownTimeoutOption = DurationOption.Create(
+        "--shutdown-timeout",
+        "How long a graceful shutdown may take before remaining clients are cut off (e.g. 5s, 2m)",
+        Duration.FromTimeSpan(Defaults.ShutdownTimeout), Duration.Zero);
 
     /// <summary>Every engine's own settings, one option each (engines that share a setting share its option).</summary>
     private static readonly IReadOnlyList<(Option<string> Option, EngineSetting Setting)> EngineOptions =
@@ -148,12 +142,10 @@ internal static partial class ServeCommand
             }),
     ];
 
-    private static readonly Option<double> IntervalOption = new("--interval")
-    {
-        Description = "time: seconds between lines",
-        DefaultValueFactory = _ => AppDefaults.Interval.TotalSeconds,
-        HelpName = "seconds",
-    };
+    private static readonly Option<Duration> IntervalOption = DurationOption.Create(
+        "--interval",
+        "time: time between lines (e.g. 1s, 250ms, 1m)",
+        Duration.FromTimeSpan(AppDefaults.Interval), Duration.FromTimeSpan(AppSettings.MinInterval));
 
     private static readonly Option<bool> UtcOption = new("--utc")
     {
@@ -175,12 +167,10 @@ internal static partial class ServeCommand
         HelpName = "n",
     };
 
-    private static readonly Option<double> RegisterTimeoutOption = new("--register-timeout")
-    {
-        Description = "chat: seconds a client has to choose a name with /nick before it is disconnected; 0 for no limit",
-        DefaultValueFactory = _ => AppDefaults.Chat.RegisterTimeout.TotalSeconds,
-        HelpName = "seconds",
-    };
+    private static readonly Option<Duration> RegisterTimeoutOption = DurationOption.Create(
+        "--register-timeout",
+        "chat: how long a client has to choose a name with /nick before it is disconnected (e.g. 60s, 5m); 0 for no limit",
+        Duration.FromTimeSpan(AppDefaults.Chat.RegisterTimeout), Duration.Zero, "no limit");
 
     private static readonly Option<string?> HubOption = new("--hub")
     {
@@ -189,12 +179,10 @@ internal static partial class ServeCommand
         HelpName = "url",
     };
 
-    private static readonly Option<LogLevel> LogLevelOption = new("--log-level")
-    {
-        Description = "Least important log lines shown on stderr: Trace, Debug, Information, Warning, Error, None",
-        DefaultValueFactory = _ => LogLevel.Information,
-        HelpName = "level",
-    };
+    private static readonly ChoiceOption<LogLevel> LogLevelOption = new(
+        "--log-level",
+        "Least important log lines shown on stderr: " + string.Join(", ", ChoiceOption<LogLevel>.Names) + " (any case)",
+        LogLevel.Information, "level", "level");
 
     public static Command Create()
     {
@@ -208,7 +196,7 @@ internal static partial class ServeCommand
         };
         foreach (var (option, _) in EngineOptions)
             command.Options.Add(option);
-        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, RegisterTimeoutOption, HubOption, LogLevelOption })
+        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, RegisterTimeoutOption, HubOption, LogLevelOption.Option })
             command.Options.Add(option);
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -219,37 +207,31 @@ internal static partial class ServeCommand
         if (!AppCatalog.TryGet(parse.GetRequiredValue(AppArgument), out var app))
             return Cli.Fail(ExitCodes.Usage, $"unknown app '{parse.GetValue(AppArgument)!.ToLowerInvariant()}' (choose from: {string.Join(", ", AppCatalog.All.Select(a => a.Name))})");
         if (!EngineCatalog.TryGet(parse.GetRequiredValue(EngineOption), out var engine))
-            return Cli.Fail(ExitCodes.Usage, $"unknown engine '{parse.GetValue(EngineOption)}' (choose from: {string.Join(", ", EngineCatalog.All.Select(e => e.Name))})");
+            return Cli.Fail(ExitCodes.Usage, $"{Cli.Flag(parse, EngineOption)}: unknown engine '{parse.GetValue(EngineOption)}' (choose from: {string.Join(", ", EngineCatalog.All.Select(e => e.Name))})");
         if (!engine.Support.IsSupported)
             return Cli.Fail(ExitCodes.Failure, $"engine '{engine.Name}' cannot run here: {engine.Support.Reason}");
 
         int port = parse.GetValue(PortOption) ?? app.DefaultPort;
-        if (port is < 0 or > 65535)
-            return Cli.Fail(ExitCodes.Usage, $"bad port {port}: must be 0-65535");
-        if (!TryResolveHost(parse.GetRequiredValue(HostOption), out var address, out string? hostError))
-            return Cli.Fail(ExitCodes.Usage, hostError);
-        if (!Cli.TryGetSeconds(parse, IntervalOption, AppSettings.MinInterval.TotalSeconds, out var interval, out string? error)
-            || !Cli.TryGetSeconds(parse, IdleTimeoutOption, 0, out var idleTimeout, out error)
-            || !Cli.TryGetSeconds(parse, ShutdownTimeoutOption, 0, out var shutdownTimeout, out error)
-            || !Cli.TryGetSeconds(parse, RegisterTimeoutOption, 0, out var registerTimeout, out error)
-            || !Cli.TryGetSeconds(parse, MaxPendingSoftSecondsOption, 0, out var softTime, out error))
+        if (CheckNumbers(parse, port) is { } numberError)
+            return Cli.Fail(ExitCodes.Usage, numberError);
+        if (!TryResolveHost(parse.GetRequiredValue(HostOption), out var address))
+            return Cli.Fail(ExitCodes.Usage, $"{Cli.Flag(parse, HostOption)}: cannot resolve '{parse.GetValue(HostOption)}'");
+        if (!TryParseNetworks(parse.GetRequiredValue(LimitExemptOption), out var exempt, out string? error))
             return Cli.Fail(ExitCodes.Usage, error);
-        if (!TryParseNetworks(parse.GetRequiredValue(LimitExemptOption), out var exempt, out error))
-            return Cli.Fail(ExitCodes.Usage, error);
+        var given = EngineOptions
+            .Where(pair => parse.GetResult(pair.Option) is { Implicit: false })
+            .ToDictionary(pair => pair.Setting.Name, pair => parse.GetRequiredValue(pair.Option));
+        if (CheckEngineSettings(parse, given) is { } engineError)
+            return Cli.Fail(ExitCodes.Usage, engineError);
+        if (CheckHub(parse) is { } hubError)
+            return Cli.Fail(ExitCodes.Usage, hubError);
 
-        using var loggerFactory = CreateLoggerFactory(parse.GetValue(LogLevelOption));
+        using var loggerFactory = CreateLoggerFactory(LogLevelOption.GetValue(parse));
         Server server;
         try
         {
             // Each part validates its own settings, once: the server its options, the engine its
             // own, the app its settings. A value out of range is their message, on one line.
-            var given = EngineOptions
-                .Where(pair => parse.GetResult(pair.Option) is { Implicit: false })
-                .ToDictionary(pair => pair.Setting.Name, pair => parse.GetRequiredValue(pair.Option));
-            // Every engine that has a setting given checks it, whichever engine runs: a mistyped
-            // --loops is an error on async too, not silently ignored.
-            foreach (var declaring in EngineCatalog.All.Where(e => e.Settings.Any(s => given.ContainsKey(s.Name))))
-                declaring.WithSettings(given).Validate();
             engine = engine.WithSettings(given);
             var options = new ServerOptions
             {
@@ -259,23 +241,23 @@ internal static partial class ServeCommand
                 MaxPendingBytes = parse.GetValue(MaxPendingOption),
                 MaxPendingTotalBytes = parse.GetValue(MaxPendingTotalOption),
                 MaxPendingSoftBytes = parse.GetValue(MaxPendingSoftOption),
-                MaxPendingSoftTime = softTime,
+                MaxPendingSoftTime = parse.GetValue(MaxPendingSoftSecondsOption).ToTimeSpan(),
                 MaxLineLength = parse.GetValue(MaxLineOption) ?? app.DefaultMaxLineLength,
-                IdleTimeout = idleTimeout,
-                ShutdownTimeout = shutdownTimeout,
+                IdleTimeout = parse.GetValue(IdleTimeoutOption).ToTimeSpan(),
+                ShutdownTimeout = parse.GetValue(ShutdownTimeoutOption).ToTimeSpan(),
             };
             options = WithAddressLimits(options, parse, app, engine, exempt);
             double rate = parse.GetValue(RateOption);
             var settings = new AppSettings
             {
-                Interval = interval,
+                Interval = parse.GetValue(IntervalOption).ToTimeSpan(),
                 Utc = parse.GetValue(UtcOption),
                 Chat = AppDefaults.Chat with
                 {
                     History = parse.GetValue(HistoryOption),
                     Hub = parse.GetValue(HubOption),
                     Rate = rate,
-                    RegisterTimeout = registerTimeout,
+                    RegisterTimeout = parse.GetValue(RegisterTimeoutOption).ToTimeSpan(),
                     Burst = double.IsFinite(rate) ? (int)Math.Clamp(Math.Ceiling(rate * 2), 1, int.MaxValue) : 1,
                 },
             };
@@ -325,6 +307,80 @@ internal static partial class ServeCommand
     }
 
     /// <summary>
+    /// The numbers given, in range, before any settings are built: the first that is not, named
+    /// as typed (the settings' own checks are for the library's users and name no flag).
+    /// </summary>
+    private static string? CheckNumbers(ParseResult parse, int port) =>
+        OptionChecks.Port(Cli.Flag(parse, PortOption), port, 0)
+        ?? OptionChecks.AtLeast(parse, MaxConnectionsOption, 1)
+        ?? OptionChecks.AtLeast(parse, MaxPendingOption, 1L)
+        ?? OptionChecks.ZeroOrMore(parse, MaxPendingTotalOption, "no cap")
+        ?? OptionChecks.ZeroOrMore(parse, MaxPendingSoftOption, "off")
+        ?? OptionChecks.AtLeast(parse, MaxLineOption, 1)
+        ?? OptionChecks.ZeroOrMore(parse, MaxPerAddressOption, "off")
+        ?? OptionChecks.ZeroOrMore(parse, ConnectRateOption, "off")
+        ?? OptionChecks.AtLeast(parse, BacklogOption, 1)
+        ?? OptionChecks.ZeroOrMore(parse, HistoryOption, "none")
+        ?? OptionChecks.MoreThanZero(parse, RateOption, "lines a second");
+
+    /// <summary>
+    /// Every engine setting given is checked by each engine that declares it, whichever engine
+    /// runs (a mistyped --loops is an error on async too, not silently ignored), one at a time so
+    /// that the error names its flag: <c>--workers: bad value '3..2': the most workers (2) must be
+    /// at least the spare workers (3)</c>.
+    /// </summary>
+    private static string? CheckEngineSettings(ParseResult parse, Dictionary<string, string> given)
+    {
+        foreach (var (option, setting) in EngineOptions.Where(pair => given.ContainsKey(pair.Setting.Name)))
+        {
+            var one = new Dictionary<string, string> { [setting.Name] = given[setting.Name] };
+            foreach (var declaring in EngineCatalog.All.Where(e => e.Settings.Any(s => s.Name == setting.Name)))
+            {
+                try
+                {
+                    declaring.WithSettings(one).Validate();
+                }
+                catch (ArgumentException e)
+                {
+                    return FlagError(Cli.Flag(parse, option), given[setting.Name], e.Message);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary><c>--hub</c>, checked as the chat checks it, the error led by the flag.</summary>
+    private static string? CheckHub(ParseResult parse)
+    {
+        if (parse.GetValue(HubOption) is not { } hub)
+            return null;
+        try
+        {
+            (AppDefaults with { Chat = AppDefaults.Chat with { Hub = hub } }).Validate();
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return FlagError(Cli.Flag(parse, HubOption), hub, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// A library's message about a value given, led by the flag: as it is when it already is,
+    /// else after <c>FLAG: bad value 'TEXT': </c> (in place of its own <c>bad FLAG 'TEXT': </c>).
+    /// </summary>
+    private static string FlagError(string flag, string text, string message)
+    {
+        if (message.StartsWith(flag + " ", StringComparison.Ordinal))
+            return message;
+        string own = $"bad {flag} '{text}': "; // the engines' own parse errors
+        if (message.StartsWith(own, StringComparison.Ordinal))
+            message = message[own.Length..];
+        return $"{flag}: bad value '{text}': {message}";
+    }
+
+    /// <summary>
     /// The per-address limits: as given, else the app's defaults, except on an engine that cannot
     /// count per address (forking), where they default to off; given there, the server refuses them.
     /// </summary>
@@ -350,7 +406,7 @@ internal static partial class ServeCommand
             string[] parts = item.Split('/', 2);
             if (!IPAddress.TryParse(parts[0].Trim('[', ']'), out var address))
             {
-                error = $"bad --limit-exempt entry '{item}': not an address or CIDR network (e.g. 10.0.0.0/8, ::1)";
+                error = $"--limit-exempt: bad entry '{item}': not an address or CIDR network (e.g. 10.0.0.0/8, ::1)";
                 return false;
             }
 
@@ -358,7 +414,7 @@ internal static partial class ServeCommand
             int prefix = bits;
             if (parts.Length == 2 && !(int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out prefix) && prefix <= bits))
             {
-                error = $"bad --limit-exempt entry '{item}': the prefix length must be 0-{bits}";
+                error = $"--limit-exempt: bad entry '{item}': the prefix length must be 0-{bits}";
                 return false;
             }
 
@@ -403,14 +459,21 @@ internal static partial class ServeCommand
         return string.Join(", ", own.Append($"{common.Key} for the others"));
     }
 
-    /// <summary>Every connection is a descriptor: take all the kernel allows (the soft limit is often 1,024).</summary>
+    /// <summary>
+    /// Every connection is a descriptor: take all the kernel allows (the soft limit is often 1,024),
+    /// and say at Debug what the limit is. Usually the .NET runtime has raised it already, at start.
+    /// </summary>
     private static void RaiseDescriptorLimit(ILogger logger)
     {
         try
         {
             var (before, after) = DescriptorLimit.RaiseToHardLimit();
-            if (after > before && !Prefork.IsWorker) // workers inherit the raised limit; the parent said it once
-                Log.RaisedDescriptorLimit(logger, before, after);
+            if (Prefork.IsWorker) // workers inherit the raised limit; the parent said it once
+                return;
+            if (after > before)
+                Log.RaisedDescriptorLimit(logger, after, before);
+            else
+                Log.DescriptorLimitAtHardLimit(logger, after);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
@@ -418,9 +481,8 @@ internal static partial class ServeCommand
         }
     }
 
-    private static bool TryResolveHost(string host, out IPAddress address, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
+    private static bool TryResolveHost(string host, out IPAddress address)
     {
-        error = null;
         if (IPAddress.TryParse(host.Trim('[', ']'), out address!))
             return true;
         try
@@ -431,7 +493,6 @@ internal static partial class ServeCommand
         }
         catch (Exception e) when (e is SocketException or InvalidOperationException or ArgumentException)
         {
-            error = $"cannot resolve host '{host}'";
             return false;
         }
     }
@@ -480,8 +541,11 @@ internal static partial class ServeCommand
         [LoggerMessage(Level = LogLevel.Information, Message = "{Signal} received: shutting down")]
         public static partial void Stopping(ILogger logger, string signal);
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "Raised the open-files limit from {Before} to {After} (the hard limit)")]
-        public static partial void RaisedDescriptorLimit(ILogger logger, ulong before, ulong after);
+        [LoggerMessage(Level = LogLevel.Debug, Message = "open files limit {Limit} (raised from {Before})")]
+        public static partial void RaisedDescriptorLimit(ILogger logger, ulong limit, ulong before);
+
+        [LoggerMessage(Level = LogLevel.Debug, Message = "open files limit {Limit}, already at the hard limit")]
+        public static partial void DescriptorLimitAtHardLimit(ILogger logger, ulong limit);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Could not raise the open-files limit: {Error}")]
         public static partial void DescriptorLimitUnchanged(ILogger logger, string error);

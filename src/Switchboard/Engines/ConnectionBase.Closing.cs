@@ -59,6 +59,8 @@ internal abstract partial class ConnectionBase
 
     public void Close() => BeginClose(DisconnectReason.LocalClosed);
 
+    void IReasonedClose.Close(DisconnectReason reason) => BeginClose(reason);
+
     public void Abort() => Disconnect(DisconnectReason.Aborted);
 
     /// <summary>Server shutdown: lets the protocol say goodbye, then flushes and closes.</summary>
@@ -84,7 +86,7 @@ internal abstract partial class ConnectionBase
         // An idle connection has nothing in flight either way: a FIN, like a close, on every
         // engine (an abortive close would reset it on the blocking and async engines only).
         bool graceful = reason is DisconnectReason.LocalClosed or DisconnectReason.RemoteClosed or DisconnectReason.ServerShutdown
-            or DisconnectReason.IdleTimeout;
+            or DisconnectReason.IdleTimeout or DisconnectReason.LineTooLong;
         CloseTransport(graceful);
         if (dropped > 0)
             _budget?.OnDropped(dropped);

@@ -26,7 +26,7 @@ namespace Switchboard.Engines;
 /// lock, and nothing outside this class runs under the state lock. A subclass takes neither: it
 /// calls the protected methods, each of which takes the state lock for one step.
 /// </remarks>
-internal abstract partial class ConnectionBase : IConnection, ITimerOwner, IActivityTracker
+internal abstract partial class ConnectionBase : IConnection, ITimerOwner, IActivityTracker, IReasonedClose
 {
     private readonly Protocol _protocol;
     private readonly IConnectionHost _host;

@@ -81,7 +81,7 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         if (Interlocked.Increment(ref _count) > Options.MaxConnections)
         {
             Interlocked.Decrement(ref _count);
-            Refuse(socket, $"server full ({Options.MaxConnections} connections)");
+            Refuse(socket, $"server full ({Counted.Of(Options.MaxConnections, "connection")})");
             return null;
         }
 
@@ -202,6 +202,16 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
 
     private static ulong SoftDescriptorLimit() => OperatingSystem.IsLinux() ? OpenDescriptors.SoftLimit : ulong.MaxValue;
 
+    /// <summary>"saying goodbye to 1 connection", "... to 2 connections".</summary>
+    private void LogShuttingDown(int connections)
+    {
+        if (Logger.IsEnabled(LogLevel.Information))
+        {
+            string counted = Counted.Of(connections, "connection");
+            Log.ShuttingDown(Logger, counted);
+        }
+    }
+
     /// <summary>
     /// Graceful shutdown, after the listener is closed: every connection's protocol gets
     /// <c>OnShutdown</c>, output is flushed, and connections still open after
@@ -212,7 +222,7 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         _stopping = true;
         var open = _connections.Values.ToArray();
         if (open.Length > 0)
-            Log.ShuttingDown(Logger, open.Length);
+            LogShuttingDown(open.Length);
         foreach (var connection in open)
             connection.BeginShutdown();
 
@@ -286,7 +296,7 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         [LoggerMessage(Level = LogLevel.Warning, Message = "accept failed {Count} more times ({Error}) in the last {Seconds} s")]
         public static partial void AcceptFailedMore(ILogger logger, int count, string error, double seconds);
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: saying goodbye to {Count} connections")]
-        public static partial void ShuttingDown(ILogger logger, int count);
+        [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: saying goodbye to {Connections}")]
+        public static partial void ShuttingDown(ILogger logger, string connections);
     }
 }

@@ -336,7 +336,16 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
         else if (code == 0 || _stopping)
             Log.Exited(_logger, worker.Pid, how);
         else
-            Log.Died(_logger, worker.Pid, how, worker.IsBusy);
+            LogDied(worker, how);
+    }
+
+    /// <summary>A worker that died: whether it took a connection with it.</summary>
+    private void LogDied(WorkerHandle worker, string how)
+    {
+        if (worker.IsBusy)
+            Log.DiedServing(_logger, worker.Pid, how);
+        else
+            Log.DiedIdle(_logger, worker.Pid, how);
     }
 
     /// <summary>A worker's status message. Holding <see cref="_lock"/>.</summary>
@@ -394,8 +403,11 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
         [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Pid} exited ({How})")]
         public static partial void Exited(ILogger logger, int pid, string how);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Pid} died ({How}); busy: {Busy}. Only its own connection is lost")]
-        public static partial void Died(ILogger logger, int pid, string how, bool busy);
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Pid} died ({How}) while serving a connection: only that connection is lost")]
+        public static partial void DiedServing(ILogger logger, int pid, string how);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Pid} died ({How}) while idle: no connection is lost")]
+        public static partial void DiedIdle(ILogger logger, int pid, string how);
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Worker {Pid} failed to start ({How}, before it reported ready); next start in {Seconds} s")]
         public static partial void FailedStart(ILogger logger, int pid, string how, double seconds);

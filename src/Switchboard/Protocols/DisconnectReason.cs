@@ -26,4 +26,10 @@ public enum DisconnectReason
 
     /// <summary>A protocol callback threw an exception; the connection was aborted and the exception logged.</summary>
     ProtocolError,
+
+    /// <summary>
+    /// A line passed <see cref="LineProtocol"/>'s limit and the protocol closed the connection
+    /// for it (the default <c>OnLineTooLong</c>), after flushing its error line.
+    /// </summary>
+    LineTooLong,
 }

@@ -15,6 +15,7 @@ public static class DisconnectReasonExtensions
         DisconnectReason.IdleTimeout => "idle timeout",
         DisconnectReason.ServerShutdown => "server shutdown",
         DisconnectReason.ProtocolError => "protocol error",
+        DisconnectReason.LineTooLong => "line too long",
         _ => reason.ToString(),
     };
 }

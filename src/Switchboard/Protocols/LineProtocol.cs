@@ -36,12 +36,15 @@ public abstract class LineProtocol : Protocol
     /// Called when a line passes <see cref="MaxLineLength"/>, and again for every further
     /// <see cref="MaxLineLength"/> bytes of it; its bytes are discarded up to the next line end.
     /// By default sends <c>error: line too long (max N bytes)</c> and closes the connection (so it
-    /// runs once).
+    /// runs once), with the reason <see cref="DisconnectReason.LineTooLong"/>.
     /// </summary>
     protected virtual void OnLineTooLong()
     {
         SendLine($"error: line too long (max {MaxLineLength} bytes)");
-        Connection.Close();
+        if (Connection is IReasonedClose connection)
+            connection.Close(DisconnectReason.LineTooLong);
+        else
+            Connection.Close();
     }
 
     /// <summary>Only a complete line resets the idle timer: bytes of a partial line are not activity.</summary>

@@ -118,7 +118,7 @@ public sealed partial class ConnectCommandTests
         await filler.ConnectAsync(endPoint).WaitAsync(Timeouts.Quick);
         string port = Port(endPoint);
 
-        var (code, stdout, stderr) = await CliProcess.RunAsync("connect", "127.0.0.1", port, "--connect-timeout", "0.5");
+        var (code, stdout, stderr) = await CliProcess.RunAsync("connect", "127.0.0.1", port, "--connect-timeout", "500ms");
 
         Assert.True(2 == code, $"stdout: {stdout}; stderr: {stderr}");
         Assert.Equal("", stdout);
@@ -126,8 +126,12 @@ public sealed partial class ConnectCommandTests
     }
 
     [Theory]
-    [InlineData("0", "switchboard: --connect-timeout must be at least 0.001 seconds (got 0)")]
-    [InlineData("1e20", "switchboard: --connect-timeout must be at most 1000000 seconds (got 1E+20)")]
+    [InlineData("0", "switchboard: --connect-timeout must be at least 1ms (got 0)")]
+    [InlineData("0.5ms", "switchboard: --connect-timeout must be at least 1ms (got 0.5ms)")]
+    [InlineData("1e20", "switchboard: --connect-timeout must be at most 1000000s (got 1e20)")]
+    [InlineData("300h", "switchboard: --connect-timeout must be at most 1000000s (got 300h)")]
+    [InlineData("10 sec", "switchboard: --connect-timeout: bad duration '10 sec': write e.g. 10s, 500ms, 5m or 2.5 (seconds)")]
+    [InlineData("5x", "switchboard: --connect-timeout: bad duration '5x': write e.g. 10s, 500ms, 5m or 2.5 (seconds)")]
     public async Task A_connect_timeout_out_of_range_is_a_usage_error(string seconds, string expected)
     {
         var (code, _, stderr) = await CliProcess.RunAsync("connect", "127.0.0.1", "1", "--connect-timeout", seconds);
@@ -146,15 +150,51 @@ public sealed partial class ConnectCommandTests
     }
 
     [Fact]
-    public async Task A_bad_wait_mode_is_one_line_naming_the_choices_and_exit_code_2()
+    public async Task A_bad_wait_mode_is_one_line_naming_the_choices_in_lower_case_and_exit_code_2()
     {
-        var (code, stdout, stderr) = await CliProcess.RunAsync("connect", "--wait", "epoll");
+        var (code, stdout, stderr) = await CliProcess.RunAsync("connect", "-w", "epoll");
 
         Assert.Equal(2, code);
         Assert.Equal("", stdout);
-        Assert.Equal(
-            "switchboard: cannot parse argument 'epoll' for option '--wait' (choose from: Async, Poll, Select) (see 'switchboard connect --help')\n",
-            stderr.ReplaceLineEndings("\n"));
+        Assert.Equal("switchboard: -w: unknown mode 'epoll' (choose from: poll, select, async)\n", stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task Help_shows_the_wait_modes_and_their_default_in_lower_case_and_durations_as_typed()
+    {
+        var (code, stdout, _) = await CliProcess.RunAsync("connect", "--help");
+
+        Assert.Equal(0, code);
+        Assert.Matches(@"-w, --wait <poll\|select\|async> +How to wait .* \[default: poll\]", stdout);
+        Assert.Matches(@"--connect-timeout <time> +.*\[default: 10s\]", stdout);
+        Assert.Contains("switchboard connect [<host> [<port>]] [options]", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_list_of_commands_shows_connects_arguments_as_its_own_help_does()
+    {
+        var (code, stdout, _) = await CliProcess.RunAsync("--help");
+
+        Assert.Equal(0, code);
+        string[] rows = stdout.ReplaceLineEndings("\n").Split('\n');
+        string connect = Assert.Single(rows, r => r.TrimStart().StartsWith("connect", StringComparison.Ordinal));
+        Assert.StartsWith("  connect [<host> [<port>]]  Connect to a server", connect, StringComparison.Ordinal);
+        // The descriptions stay in one column.
+        string serve = Assert.Single(rows, r => r.TrimStart().StartsWith("serve <app>", StringComparison.Ordinal));
+        Assert.Equal(connect.IndexOf("Connect to", StringComparison.Ordinal), serve.IndexOf("Serve an app", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_wait_mode_in_any_case_is_accepted()
+    {
+        using var server = CliProcess.Start("serve", "echo", "--port", "0");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+
+        using var client = CliProcess.Start("connect", "127.0.0.1", Port(endPoint), "--wait", "ASYNC", "--connect-timeout", "2s", "--no-spinner");
+        await client.WriteInputAsync("hello\n");
+        await client.ReadUntilAsync("Received: hello");
+        await server.StopGracefullyAsync();
+        Assert.Equal(0, await client.WaitForExitAsync());
     }
 
     private static string Port(IPEndPoint endPoint) => endPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);

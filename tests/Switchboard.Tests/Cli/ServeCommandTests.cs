@@ -46,6 +46,52 @@ public sealed partial class ServeCommandTests
         Assert.Contains("disconnected (server shutdown)", cli.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1, "saying goodbye to 1 connection")]
+    [InlineData(2, "saying goodbye to 2 connections")]
+    public async Task Shutdown_counts_the_connections_it_says_goodbye_to_in_words(int count, string expected)
+    {
+        using var cli = CliProcess.Start("serve", "echo", "--port", "0");
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        var clients = new List<TestClient>();
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                clients.Add(await TestClient.ConnectAsync(endPoint));
+                await clients[^1].SendAsync("ping\n");
+                Assert.Equal("ping", await clients[^1].ReadLineAsync());
+            }
+
+            await cli.StopGracefullyAsync();
+            string line = Assert.Single(cli.Stderr.Split('\n'), l => l.Contains("Shutting down", StringComparison.Ordinal));
+            Assert.EndsWith("Shutting down: " + expected, line.TrimEnd('\r'), StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var client in clients)
+                client.Dispose();
+        }
+    }
+
+    [Theory]
+    [InlineData("async")]
+    [InlineData("threading")]
+    public async Task Print_logs_that_a_client_was_disconnected_for_a_line_too_long(string engine)
+    {
+        using var cli = CliProcess.Start("serve", "print", "--port", "0", "--engine", engine, "--max-line", "10");
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        using var client = await TestClient.ConnectAsync(endPoint);
+        string address = client.Socket.LocalEndPoint!.ToString()!;
+
+        await client.SendAsync("this line is far too long\n");
+
+        Assert.Equal("error: line too long (max 10 bytes)", await client.ReadLineAsync());
+        Assert.True(await client.WaitForCloseAsync());
+        await cli.StderrLines.WaitUntilAsync(l => l.Any(x => x.EndsWith($"{address} disconnected (line too long)", StringComparison.Ordinal)));
+        await cli.StopGracefullyAsync();
+    }
+
     [Fact]
     public async Task Serve_print_logs_each_line_with_the_clients_address()
     {
@@ -88,41 +134,41 @@ public sealed partial class ServeCommandTests
     }
 
     [Theory]
-    [InlineData("switchboard: unknown engine 'warp' (choose from: iterative, threading, forking, async, select, poll, epoll)", "serve", "echo", "--engine", "warp")]
+    [InlineData("switchboard: --engine: unknown engine 'warp' (choose from: iterative, threading, forking, async, select, poll, epoll)", "serve", "echo", "--engine", "warp")]
     [InlineData("switchboard: unknown app 'chess' (choose from: time, echo, print, chat)", "serve", "chess")]
-    [InlineData("switchboard: bad port 70000: must be 0-65535", "serve", "echo", "--port", "70000")]
-    [InlineData("switchboard: bad port -1: must be 0-65535", "serve", "echo", "--port", "-1")]
-    [InlineData("switchboard: cannot resolve host 'no-such-host.invalid'", "serve", "echo", "--host", "no-such-host.invalid")]
-    [InlineData("switchboard: max connections must be at least 1 (got 0)", "serve", "echo", "--max-connections", "0")]
-    [InlineData("switchboard: cannot parse argument 'Bogus' for option '--log-level' (choose from: Critical, Debug, Error, Information, None, Trace, Warning) (see 'switchboard serve --help')", "serve", "echo", "--log-level", "Bogus")]
+    [InlineData("switchboard: --port: bad port 70000 (0-65535)", "serve", "echo", "--port", "70000")]
+    [InlineData("switchboard: -p: bad port -1 (0-65535)", "serve", "echo", "-p", "-1")]
+    [InlineData("switchboard: --host: cannot resolve 'no-such-host.invalid'", "serve", "echo", "--host", "no-such-host.invalid")]
+    [InlineData("switchboard: --max-connections must be at least 1 (got 0)", "serve", "echo", "--max-connections", "0")]
+    [InlineData("switchboard: --log-level: unknown level 'Bogus' (choose from: trace, debug, information, warning, error, critical, none)", "serve", "echo", "--log-level", "Bogus")]
     [InlineData("switchboard: --loops must be 0 (one per core) to 256 (got 100000)", "serve", "echo", "-e", "epoll", "--loops", "100000")]
     [InlineData("switchboard: --loops must be 0 (one per core) to 256 (got -1)", "serve", "echo", "-e", "epoll", "--loops", "-1")]
-    [InlineData("switchboard: bad --loops 'many': must be a whole number", "serve", "echo", "-e", "epoll", "--loops", "many")]
-    [InlineData("switchboard: bad --loops 'many': must be a whole number", "serve", "echo", "--loops", "many")]
+    [InlineData("switchboard: --loops: bad value 'many': must be a whole number", "serve", "echo", "-e", "epoll", "--loops", "many")]
+    [InlineData("switchboard: --loops: bad value 'many': must be a whole number", "serve", "echo", "--loops", "many")]
     [InlineData("switchboard: --loops must be 0 (one per core) to 256 (got 300)", "serve", "echo", "--loops", "300")]
-    [InlineData("switchboard: bad --workers '3': write MIN..MAX, e.g. 2..32", "serve", "echo", "-e", "epoll", "--workers", "3")]
-    [InlineData("switchboard: bad --workers '4': write MIN..MAX, e.g. 2..32", "serve", "echo", "-e", "forking", "--workers", "4")]
-    [InlineData("switchboard: spare workers must be at least 1 (got 0)", "serve", "echo", "-e", "forking", "--workers", "0..4")]
-    [InlineData("switchboard: the most workers (2) must be at least the spare workers (3)", "serve", "echo", "-e", "forking", "--workers", "3..2")]
-    [InlineData("switchboard: connections per worker must not be negative (got -1)", "serve", "echo", "-e", "forking", "--connections-per-worker", "-1")]
-    [InlineData("switchboard: bad history -1: must be 0 or more", "serve", "chat", "--history", "-1")]
-    [InlineData("switchboard: bad rate 0: must be more than 0 lines a second", "serve", "chat", "--rate", "0")]
-    [InlineData("switchboard: --register-timeout must be 0 or more seconds (got -1)", "serve", "chat", "--register-timeout", "-1")]
-    [InlineData("switchboard: --register-timeout must be at most 1000000 seconds (got 1E+20)", "serve", "chat", "--register-timeout", "1e20")]
-    [InlineData("switchboard: --interval must be at most 1000000 seconds (got 1000000000000)", "serve", "time", "--interval", "1e12")]
-    [InlineData("switchboard: --interval must be at least 0.001 seconds (got 0)", "serve", "time", "--interval", "0")]
-    [InlineData("switchboard: --idle-timeout must be at most 1000000 seconds (got 1E+20)", "serve", "echo", "--idle-timeout", "1e20")]
-    [InlineData("switchboard: --idle-timeout must be 0 or more seconds (got -1)", "serve", "echo", "--idle-timeout", "-1")]
-    [InlineData("switchboard: --shutdown-timeout must be at most 1000000 seconds (got 1E+20)", "serve", "echo", "--shutdown-timeout", "1e20")]
-    [InlineData("switchboard: --shutdown-timeout must be 0 or more seconds (got NaN)", "serve", "echo", "--shutdown-timeout", "NaN")]
-    [InlineData("switchboard: max pending total bytes must not be negative (got -1); 0 means no cap", "serve", "echo", "--max-pending-total", "-1")]
-    [InlineData("switchboard: max pending soft bytes must not be negative (got -5); 0 turns the soft limit off", "serve", "echo", "--max-pending-soft", "-5")]
-    [InlineData("switchboard: --max-pending-soft-seconds must be 0 or more seconds (got -1)", "serve", "echo", "--max-pending-soft-seconds", "-1")]
+    [InlineData("switchboard: --workers: bad value '3': write MIN..MAX, e.g. 2..32", "serve", "echo", "-e", "epoll", "--workers", "3")]
+    [InlineData("switchboard: --workers: bad value '4': write MIN..MAX, e.g. 2..32", "serve", "echo", "-e", "forking", "--workers", "4")]
+    [InlineData("switchboard: --workers: bad value '0..4': spare workers must be at least 1 (got 0)", "serve", "echo", "-e", "forking", "--workers", "0..4")]
+    [InlineData("switchboard: --workers: bad value '3..2': the most workers (2) must be at least the spare workers (3)", "serve", "echo", "-e", "forking", "--workers", "3..2")]
+    [InlineData("switchboard: --connections-per-worker: bad value '-1': connections per worker must not be negative (got -1)", "serve", "echo", "-e", "forking", "--connections-per-worker", "-1")]
+    [InlineData("switchboard: --history must be 0 (none) or more (got -1)", "serve", "chat", "--history", "-1")]
+    [InlineData("switchboard: --rate must be more than 0 lines a second (got 0)", "serve", "chat", "--rate", "0")]
+    [InlineData("switchboard: --register-timeout must be 0 (no limit) or more (got -1)", "serve", "chat", "--register-timeout", "-1")]
+    [InlineData("switchboard: --register-timeout must be at most 1000000s (got 1e20)", "serve", "chat", "--register-timeout", "1e20")]
+    [InlineData("switchboard: --interval must be at most 1000000s (got 1e12)", "serve", "time", "--interval", "1e12")]
+    [InlineData("switchboard: --interval must be at least 1ms (got 0)", "serve", "time", "--interval", "0")]
+    [InlineData("switchboard: --idle-timeout must be at most 1000000s (got 1e20)", "serve", "echo", "--idle-timeout", "1e20")]
+    [InlineData("switchboard: --idle-timeout must be 0 (never) or more (got -1)", "serve", "echo", "--idle-timeout", "-1")]
+    [InlineData("switchboard: --shutdown-timeout must be at most 1000000s (got 1e20)", "serve", "echo", "--shutdown-timeout", "1e20")]
+    [InlineData("switchboard: --shutdown-timeout: bad duration 'NaN': write e.g. 10s, 500ms, 5m or 2.5 (seconds)", "serve", "echo", "--shutdown-timeout", "NaN")]
+    [InlineData("switchboard: --max-pending-total must be 0 (no cap) or more (got -1)", "serve", "echo", "--max-pending-total", "-1")]
+    [InlineData("switchboard: --max-pending-soft must be 0 (off) or more (got -5)", "serve", "echo", "--max-pending-soft", "-5")]
+    [InlineData("switchboard: --max-pending-soft-seconds must be 0 (off) or more (got -1)", "serve", "echo", "--max-pending-soft-seconds", "-1")]
     [InlineData("switchboard: --max-connections-per-ip must be 0 (off) or more (got -1)", "serve", "chat", "--max-connections-per-ip", "-1")]
     [InlineData("switchboard: --connect-rate must be 0 (off) or more (got -5)", "serve", "echo", "--connect-rate", "-5")]
-    [InlineData("switchboard: bad --limit-exempt entry 'localhost': not an address or CIDR network (e.g. 10.0.0.0/8, ::1)", "serve", "echo", "--limit-exempt", "127.0.0.1,localhost")]
-    [InlineData("switchboard: bad --limit-exempt entry '10.0.0.0/33': the prefix length must be 0-32", "serve", "echo", "--limit-exempt", "10.0.0.0/33")]
-    [InlineData("switchboard: bad --limit-exempt entry 'fe80::/200': the prefix length must be 0-128", "serve", "echo", "--limit-exempt", "fe80::/200")]
+    [InlineData("switchboard: --limit-exempt: bad entry 'localhost': not an address or CIDR network (e.g. 10.0.0.0/8, ::1)", "serve", "echo", "--limit-exempt", "127.0.0.1,localhost")]
+    [InlineData("switchboard: --limit-exempt: bad entry '10.0.0.0/33': the prefix length must be 0-32", "serve", "echo", "--limit-exempt", "10.0.0.0/33")]
+    [InlineData("switchboard: --limit-exempt: bad entry 'fe80::/200': the prefix length must be 0-128", "serve", "echo", "--limit-exempt", "fe80::/200")]
     [InlineData("switchboard: --max-connections-per-ip and --connect-rate are not available on forking: its workers accept connections apart (set both to 0)", "serve", "chat", "-e", "forking", "--max-connections-per-ip", "4")]
     [InlineData("switchboard: --max-connections-per-ip and --connect-rate are not available on forking: its workers accept connections apart (set both to 0)", "serve", "echo", "-e", "forking", "--connect-rate", "10")]
     public async Task Bad_input_is_one_clear_line_and_exit_code_2(string expected, params string[] args)
@@ -132,6 +178,158 @@ public sealed partial class ServeCommandTests
         Assert.Equal(2, code);
         Assert.Equal("", stdout);
         Assert.Equal(expected + "\n", stderr.ReplaceLineEndings("\n"));
+    }
+
+    /// <summary>A bad value for every option of <c>serve</c> that takes one (the test below checks none is missing).</summary>
+    private static readonly Dictionary<string, string[]> BadValues = new()
+    {
+        ["--engine"] = ["warp"],
+        ["--host"] = ["no-such-host.invalid"],
+        ["--port"] = ["70000"],
+        ["--max-connections"] = ["0"],
+        ["--max-pending"] = ["0"],
+        ["--max-pending-total"] = ["-1"],
+        ["--max-pending-soft"] = ["-1"],
+        ["--max-pending-soft-seconds"] = ["-1", "5x"],
+        ["--max-line"] = ["0"],
+        ["--idle-timeout"] = ["-1", "5x"],
+        ["--max-connections-per-ip"] = ["-1"],
+        ["--connect-rate"] = ["-1"],
+        ["--limit-exempt"] = ["localhost"],
+        ["--backlog"] = ["0"],
+        ["--shutdown-timeout"] = ["-1", "2 minutes"],
+        ["--workers"] = ["0..4", "3..2", "x"],
+        ["--connections-per-worker"] = ["-1"],
+        ["--loops"] = ["-1", "many"],
+        ["--interval"] = ["0", "5x", "1e12"],
+        ["--history"] = ["-1"],
+        ["--rate"] = ["0"],
+        ["--register-timeout"] = ["-1", "1 h"],
+        ["--hub"] = ["localhost:6379"],
+        ["--log-level"] = ["verbose"],
+    };
+
+    [Fact]
+    public async Task Every_option_of_serve_that_takes_a_value_has_a_bad_value_in_the_walk_below()
+    {
+        var (code, stdout, _) = await CliProcess.RunAsync("serve", "--help");
+
+        Assert.Equal(0, code);
+        var taking = OptionWithValue().Matches(stdout).Select(m => m.Groups[1].Value).ToHashSet();
+        Assert.Contains("--interval", taking); // the pattern finds them
+        Assert.Equal(taking.Order(), BadValues.Keys.Order());
+    }
+
+    public static TheoryData<string, string> EveryBadValue()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var (flag, values) in BadValues)
+        {
+            foreach (string value in values)
+                data.Add(flag, value);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryBadValue))]
+    public async Task A_bad_value_for_any_option_is_one_line_led_by_the_flag_and_exit_code_2(string flag, string value)
+    {
+        string[] port = flag == "--port" ? [] : ["--port", "0"]; // should the value be taken, the server starts where it can
+        var (code, stdout, stderr) = await CliProcess.RunAsync(["serve", "chat", .. port, flag, value]);
+
+        Assert.True(2 == code, $"exit code {code}; stderr: {stderr}");
+        Assert.Equal("", stdout);
+        string line = Assert.Single(stderr.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n'));
+        Assert.Matches($"^switchboard: {Regex.Escape(flag)}[: ]", line);
+        Assert.DoesNotContain("--help", line, StringComparison.Ordinal); // it says what to write; no pointer to help needed
+    }
+
+    [Theory]
+    [InlineData("-e", "warp", "switchboard: -e: unknown engine 'warp' (choose from: iterative, threading, forking, async, select, poll, epoll)")]
+    [InlineData("-p", "65536", "switchboard: -p: bad port 65536 (0-65535)")]
+    public async Task An_error_names_the_flag_as_typed_short_or_long(string flag, string value, string expected)
+    {
+        var (code, _, stderr) = await CliProcess.RunAsync("serve", "echo", flag, value);
+
+        Assert.Equal(2, code);
+        Assert.Equal(expected + "\n", stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Theory]
+    [InlineData("--interval", "250ms", "time")]
+    [InlineData("--interval", "0.25", "time")]
+    [InlineData("--idle-timeout", "5m", "echo")]
+    [InlineData("--shutdown-timeout", "2m", "echo")]
+    [InlineData("--shutdown-timeout", "1h", "echo")]
+    [InlineData("--register-timeout", "90s", "chat")]
+    [InlineData("--max-pending-soft-seconds", "1.5s", "echo")]
+    public async Task Every_duration_takes_a_unit_or_plain_seconds(string flag, string value, string app)
+    {
+        using var cli = CliProcess.Start("serve", app, "--port", "0", flag, value);
+        await cli.ReadListeningLineAsync();
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task An_interval_in_milliseconds_is_that_interval()
+    {
+        // 200ms between lines: four lines (the first at once) well within a second and a half,
+        // where seconds would take 600 s.
+        using var cli = CliProcess.Start("serve", "time", "--port", "0", "--interval", "200ms");
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        using var client = await TestClient.ConnectAsync(endPoint);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < 4; i++)
+            Assert.NotNull(await client.ReadLineAsync());
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5));
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task Help_shows_durations_and_the_log_levels_as_they_are_typed()
+    {
+        var (code, stdout, _) = await CliProcess.RunAsync("serve", "--help");
+
+        Assert.Equal(0, code);
+        Assert.Matches(@"--interval <time> +time: .*\[default: 5s\]", stdout);
+        Assert.Matches(@"--shutdown-timeout <time> +.*\[default: 5s\]", stdout);
+        Assert.Matches(@"--register-timeout <time> +.*\[default: 1m\]", stdout);
+        Assert.Matches(@"--log-level <level> +.*: trace, debug, information, warning, error, critical, none \(any case\) \[default: information\]", stdout);
+    }
+
+    [Theory]
+    [InlineData("CRITICAL")]
+    [InlineData("critical")]
+    [InlineData("Debug")]
+    public async Task Every_log_level_in_help_is_accepted_in_any_case(string level)
+    {
+        using var cli = CliProcess.Start("serve", "echo", "--port", "0", "--log-level", level);
+        await cli.ReadListeningLineAsync();
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task A_log_level_as_a_number_is_refused()
+    {
+        var (code, _, stderr) = await CliProcess.RunAsync("serve", "echo", "--log-level", "2");
+
+        Assert.Equal(2, code);
+        Assert.Equal("switchboard: --log-level: unknown level '2' (choose from: trace, debug, information, warning, error, critical, none)\n", stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Theory]
+    [InlineData("-h")]
+    [InlineData("-?")]
+    [InlineData("--help")]
+    public async Task Help_for_serve_needs_no_app(string help)
+    {
+        var (code, stdout, stderr) = await CliProcess.RunAsync("serve", help);
+
+        Assert.Equal(0, code);
+        Assert.Equal("", stderr);
+        Assert.Contains("switchboard serve <app> [options]", stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -156,6 +354,10 @@ public sealed partial class ServeCommandTests
         Assert.StartsWith("switchboard: ", stderr, StringComparison.Ordinal);
         Assert.Contains("http", stderr, StringComparison.Ordinal);
     }
+
+    // "  -p, --port <n>   ..." or "  --interval <time>   ...": an option and the value it takes.
+    [GeneratedRegex(@"^  (?:-\S+, )?(--[a-z-]+) <[^>]+>", RegexOptions.Multiline)]
+    private static partial Regex OptionWithValue();
 
     [GeneratedRegex(@"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 123]\d \d\d:\d\d:\d\d \d{4}$")]
     private static partial Regex AsctimeLine();

@@ -68,6 +68,25 @@ public sealed class ServeLimitsTests
     }
 
     [Fact]
+    public async Task The_open_files_limit_is_logged_at_debug()
+    {
+        // ulimit -n sets the soft and the hard limit: nothing left to raise.
+        using var cli = CliProcess.StartUnder("ulimit -n 4000", "serve", "echo", "--port", "0", "--log-level", "debug");
+        await cli.ReadListeningLineAsync();
+        await cli.StderrLines.WaitUntilAsync(l => l.Any(x => x.EndsWith("open files limit 4000, already at the hard limit", StringComparison.Ordinal)));
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task The_open_files_limit_is_not_logged_at_information()
+    {
+        using var cli = CliProcess.StartUnder("ulimit -n 4000", "serve", "echo", "--port", "0");
+        await cli.ReadListeningLineAsync();
+        await cli.StopGracefullyAsync();
+        Assert.DoesNotContain("open files limit", cli.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serving_loopback_says_nothing_of_the_network()
     {
         using var cli = CliProcess.Start("serve", "echo", "--port", "0");
@@ -88,7 +107,7 @@ public sealed class ServeLimitsTests
         for (int i = 0; i < Refused; i++)
         {
             using var client = await TestClient.ConnectAsync(endPoint);
-            Assert.Equal("error: server full (1 connections); try again later", await client.ReadLineAsync());
+            Assert.Equal("error: server full (1 connection); try again later", await client.ReadLineAsync());
         }
 
         // Stopping ends the window early: what was counted is summarised then.
@@ -96,6 +115,6 @@ public sealed class ServeLimitsTests
         var lines = cli.Stderr.Split('\n');
         Assert.Single(lines, l => l.Contains("Refused 127.0.0.1:", StringComparison.Ordinal));
         // At stop the count covers the time since the first: under the 10 s window.
-        Assert.Single(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, $@"Refused {Refused - 1} more connections \(server full \(1 connections\)\) in the last ([1-9]|10) s$"));
+        Assert.Single(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, $@"Refused {Refused - 1} more connections \(server full \(1 connection\)\) in the last ([1-9]|10) s$"));
     }
 }

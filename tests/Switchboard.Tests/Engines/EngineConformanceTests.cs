@@ -157,7 +157,7 @@ public abstract class EngineConformanceTests : IAsyncLifetime
         Assert.Equal("fine", await client.ReadLineAsync());
         Assert.Equal("error: line too long (max 100 bytes)", await client.ReadLineAsync());
         Assert.Null(await client.ReadLineAsync());
-        await Probe.WaitForDisconnectAsync(id, DisconnectReason.LocalClosed);
+        await Probe.WaitForDisconnectAsync(id, DisconnectReason.LineTooLong);
     }
 
     [Fact]

@@ -77,7 +77,7 @@ public sealed class LineProtocolTests
 
         Assert.Equal(["0123456789"], protocol.Lines);
         Assert.Equal("error: line too long (max 10 bytes)\n", transport.TakeSentText());
-        Assert.Equal(DisconnectReason.LocalClosed, transport.DisconnectReason);
+        Assert.Equal(DisconnectReason.LineTooLong, transport.DisconnectReason);
     }
 
     [Fact]

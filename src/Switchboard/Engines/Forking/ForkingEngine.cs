@@ -112,7 +112,7 @@ public sealed class ForkingEngine : Engine
         // workers; as beyond MaxWorkers, a connection over it waits in the backlog, and is
         // refused as on other engines once every worker has been busy for a moment.
         Max = Math.Min(MaxWorkers, options.MaxConnections),
-        RefuseWhenFull = refuse is null ? null : (socket, workers) => refuse(socket, $"server full ({workers} connections)"),
+        RefuseWhenFull = refuse is null ? null : (socket, workers) => refuse(socket, $"server full ({Counted.Of(workers, "connection")})"),
         IdleTimeout = options.IdleTimeout,
         ShutdownTimeout = options.ShutdownTimeout,
         WorkerProgram = WorkerProgram,

@@ -42,14 +42,27 @@ internal static class ConnectCommand
         Description = "Do not draw the spinner while waiting (it is never drawn when stdout is not a terminal)",
     };
 
+    private static readonly Option<bool> PlainOption = new("--plain")
+    {
+        Description = "For scripts: write what the server sends exactly as it arrives, and nothing else " +
+            "(no 'Received: ' prefix, no spinner, no closing message; a failure is one line on stderr)",
+    };
+
+    private static readonly Option<bool> ExitOnEofOption = new("--exit-on-eof")
+    {
+        Description = "At end of stdin, half-close the connection (like nc -N) so the server sees the end of input, " +
+            "print what it still sends, and exit 0 when it closes (without it, the client keeps receiving until the server closes or Ctrl-C)",
+    };
+
     public static Command Create()
     {
         var command = new Command(
             "connect",
             "Connect to a server and print what it sends as 'Received: TEXT', waiting 50 ms at a time without blocking " +
-            "and drawing a spinner meanwhile; lines typed on stdin are sent to the server.")
+            "and drawing a spinner meanwhile; lines typed on stdin are sent to the server (on a terminal, the line being " +
+            "typed stays below what arrives). For scripts: --plain --exit-on-eof, like nc -N.")
         {
-            HostArgument, PortArgument, WaitOption, ConnectTimeoutOption, NoSpinnerOption,
+            HostArgument, PortArgument, WaitOption, ConnectTimeoutOption, NoSpinnerOption, PlainOption, ExitOnEofOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -90,12 +103,18 @@ internal static class ConnectCommand
                 context.Cancel = true;
                 interrupted.Cancel();
             });
-            bool spinner = !parse.GetValue(NoSpinnerOption) && !Console.IsOutputRedirected;
-            var client = new ConsoleClient(socket, mode, Console.Out, spinner, readStdin: true);
+            bool plain = parse.GetValue(PlainOption);
+            bool terminal = !Console.IsOutputRedirected;
+            bool spinner = !parse.GetValue(NoSpinnerOption) && terminal;
+            using var stdout = plain ? Console.OpenStandardOutput() : null;
+            var client = stdout is not null
+                ? new ConsoleClient(socket, mode, stdout, readStdin: true) { HalfCloseAtEndOfInput = parse.GetValue(ExitOnEofOption) }
+                : new ConsoleClient(socket, mode, Console.Out, spinner, readStdin: true) { Terminal = terminal, HalfCloseAtEndOfInput = parse.GetValue(ExitOnEofOption) };
             var outcome = await client.RunAsync(interrupted.Token).ConfigureAwait(false);
             return outcome switch
             {
                 ClientOutcome.RemoteClosed => ExitCodes.Ok,
+                ClientOutcome.Failed when plain => Cli.Fail(ExitCodes.Failure, $"connection to {host}:{port} failed: {client.FailureReason}"),
                 ClientOutcome.Failed => ExitCodes.Failure,
                 _ => InterruptedExitCode,
             };

@@ -137,8 +137,13 @@ internal sealed class LinesDisplay : IClientDisplay
             return;
         _output.Write('\r');
         _output.Write(_frame);
-        _output.Write(Visible(typed, _frame.Length));
-        _output.Write(EraseToEndOfLine);
+        if (_editor is not null)
+        {
+            _output.Write(Visible(typed, _frame.Length));
+            _output.Write(EraseToEndOfLine);
+        }
+
+        // else the terminal echoes typing itself, after the spinner: leave it be
         _output.Flush();
         _statusShown = true;
     }

@@ -20,6 +20,7 @@ internal sealed partial class TerminalMode : IDisposable
     private const uint ICanon = 0x2;
     private const uint Echo = 0x8;
     private const int TcsaNow = 0;
+    private const int SigStop = 19;
 
     private readonly byte[] _saved;
     private readonly byte[] _characterMode;
@@ -31,8 +32,17 @@ internal sealed partial class TerminalMode : IDisposable
     {
         _saved = saved;
         _characterMode = characterMode;
-        _stop = PosixSignalRegistration.Create(PosixSignal.SIGTSTP, _ => Apply(_saved)); // the shell gets the terminal as it was
-        _resume = PosixSignalRegistration.Create(PosixSignal.SIGCONT, _ => Apply(_characterMode));
+        _stop = PosixSignalRegistration.Create(PosixSignal.SIGTSTP, context =>
+        {
+            Apply(_saved); // Ctrl-Z: the shell gets the terminal as it was
+            context.Cancel = true; // a handled SIGTSTP does not stop the process by itself: stop it here
+            Interop.Interop.ProcessControl.Signal(Environment.ProcessId, SigStop);
+        });
+        _resume = PosixSignalRegistration.Create(PosixSignal.SIGCONT, context =>
+        {
+            context.Cancel = true; // .NET's own handling would put back the settings it knows, not character mode
+            Apply(_characterMode);
+        });
         AppDomain.CurrentDomain.ProcessExit += RestoreOnExit;
         Apply(_characterMode);
     }

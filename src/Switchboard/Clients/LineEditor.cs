@@ -7,7 +7,7 @@ namespace Switchboard.Clients;
 /// The line being typed at a terminal in character mode (no echo, no kernel line editing): keys
 /// come in as bytes; printable characters are added, Backspace takes the last character off,
 /// Ctrl-U clears the line, Enter completes it, Ctrl-D on an empty line ends the input. Other
-/// control keys and escape sequences (arrows, function keys) are ignored.
+/// control keys (Tab aside) and escape sequences (arrows, function keys) are ignored.
 /// </summary>
 internal sealed class LineEditor
 {
@@ -67,7 +67,7 @@ internal sealed class LineEditor
                     _escape = EscapeState.Started;
                     break;
                 default:
-                    if (!char.IsControl(c))
+                    if (!char.IsControl(c) || c == '\t') // a pasted tab is part of the text
                         _line.Append(c);
                     break;
             }

@@ -104,12 +104,13 @@ internal static class ConnectCommand
                 interrupted.Cancel();
             });
             bool plain = parse.GetValue(PlainOption);
+            bool halfClose = parse.GetValue(ExitOnEofOption);
             bool terminal = !Console.IsOutputRedirected;
             bool spinner = !parse.GetValue(NoSpinnerOption) && terminal;
             using var stdout = plain ? Console.OpenStandardOutput() : null;
             var client = stdout is not null
-                ? new ConsoleClient(socket, mode, stdout, readStdin: true) { HalfCloseAtEndOfInput = parse.GetValue(ExitOnEofOption) }
-                : new ConsoleClient(socket, mode, Console.Out, spinner, readStdin: true) { Terminal = terminal, HalfCloseAtEndOfInput = parse.GetValue(ExitOnEofOption) };
+                ? new ConsoleClient(socket, mode, stdout, readStdin: true) { HalfCloseAtEndOfInput = halfClose }
+                : new ConsoleClient(socket, mode, Console.Out, spinner, readStdin: true) { Terminal = terminal, HalfCloseAtEndOfInput = halfClose };
             var outcome = await client.RunAsync(interrupted.Token).ConfigureAwait(false);
             return outcome switch
             {

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Clients;
 
@@ -36,7 +37,7 @@ internal sealed partial class TerminalMode : IDisposable
         {
             Apply(_saved); // Ctrl-Z: the shell gets the terminal as it was
             context.Cancel = true; // a handled SIGTSTP does not stop the process by itself: stop it here
-            Interop.Interop.ProcessControl.Signal(Environment.ProcessId, SigStop);
+            ProcessControl.Signal(Environment.ProcessId, SigStop);
         });
         _resume = PosixSignalRegistration.Create(PosixSignal.SIGCONT, context =>
         {

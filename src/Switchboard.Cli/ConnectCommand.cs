@@ -41,14 +41,27 @@ internal static class ConnectCommand
     /// <summary>How the arguments read in the list of commands, as in <c>connect --help</c>: both optional.</summary>
     public const string Usage = "connect [<host> [<port>]]";
 
+    private static readonly Option<bool> PlainOption = new("--plain")
+    {
+        Description = "For scripts: write what the server sends exactly as it arrives, and nothing else " +
+            "(no 'Received: ' prefix, no spinner, no closing message; a failure is one line on stderr)",
+    };
+
+    private static readonly Option<bool> ExitOnEofOption = new("--exit-on-eof")
+    {
+        Description = "At end of stdin, half-close the connection (like nc -N) so the server sees the end of input, " +
+            "print what it still sends, and exit 0 when it closes (without it, the client keeps receiving until the server closes or Ctrl-C)",
+    };
+
     public static Command Create()
     {
         var command = new Command(
             "connect",
             "Connect to a server and print what it sends as 'Received: TEXT', waiting 50 ms at a time without blocking " +
-            "and drawing a spinner meanwhile; lines typed on stdin are sent to the server.")
+            "and drawing a spinner meanwhile; lines typed on stdin are sent to the server (on a terminal, the line being " +
+            "typed stays below what arrives). For scripts: --plain --exit-on-eof, like nc -N.")
         {
-            HostArgument, PortArgument, WaitOption.Option, ConnectTimeoutOption, NoSpinnerOption,
+            HostArgument, PortArgument, WaitOption.Option, ConnectTimeoutOption, NoSpinnerOption, PlainOption, ExitOnEofOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -88,12 +101,19 @@ internal static class ConnectCommand
                 context.Cancel = true;
                 interrupted.Cancel();
             });
-            bool spinner = !parse.GetValue(NoSpinnerOption) && !Console.IsOutputRedirected;
-            var client = new ConsoleClient(socket, mode, Console.Out, spinner, readStdin: true);
+            bool plain = parse.GetValue(PlainOption);
+            bool halfClose = parse.GetValue(ExitOnEofOption);
+            bool terminal = !Console.IsOutputRedirected;
+            bool spinner = !parse.GetValue(NoSpinnerOption) && terminal;
+            using var stdout = plain ? Console.OpenStandardOutput() : null;
+            var client = stdout is not null
+                ? new ConsoleClient(socket, mode, stdout, readStdin: true) { HalfCloseAtEndOfInput = halfClose }
+                : new ConsoleClient(socket, mode, Console.Out, spinner, readStdin: true) { Terminal = terminal, HalfCloseAtEndOfInput = halfClose };
             var outcome = await client.RunAsync(interrupted.Token).ConfigureAwait(false);
             return outcome switch
             {
                 ClientOutcome.RemoteClosed => ExitCodes.Ok,
+                ClientOutcome.Failed when plain => Cli.Fail(ExitCodes.Failure, $"connection to {host}:{port} failed: {client.FailureReason}"),
                 ClientOutcome.Failed => ExitCodes.Failure,
                 _ => InterruptedExitCode,
             };

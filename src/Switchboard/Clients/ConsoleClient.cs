@@ -1,12 +1,14 @@
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace Switchboard.Clients;
 
 /// <summary>
 /// The seeds' non-blocking client, made usable: waits for data 50 ms at a time without blocking
 /// (drawing the spinner meanwhile, if asked), prints what arrives as <c>Received: TEXT</c>, one line
-/// each, and sends what is typed on stdin, so it also serves as a chat client.
+/// each, and sends what is typed on stdin, so it also serves as a chat client. In plain mode it
+/// copies the server's bytes to its output unchanged instead, for scripts.
 /// </summary>
 public sealed class ConsoleClient
 {
@@ -15,15 +17,11 @@ public sealed class ConsoleClient
 
     private readonly Socket _socket;
     private readonly ClientWaitMode _mode;
-    private readonly TextWriter _output;
     private readonly bool _readStdin;
-    private readonly Spinner? _spinner;
-    private readonly Decoder _decoder = Encoding.UTF8.GetDecoder();
-    private readonly StringBuilder _pending = new();
-    private char[] _chars = new char[4096];
-    private bool _spinnerShown;
+    private readonly Func<LineEditor?, IClientDisplay> _createDisplay;
+    private readonly List<string> _typedLines = [];
 
-    /// <summary>Creates a client over a connected socket.</summary>
+    /// <summary>Creates a client over a connected socket that prints lines as <c>Received: TEXT</c>.</summary>
     /// <param name="socket">Connected to the server.</param>
     /// <param name="mode">How to wait for data.</param>
     /// <param name="output">Where <c>Received:</c> lines (and the spinner) go.</param>
@@ -33,17 +31,50 @@ public sealed class ConsoleClient
     {
         _socket = socket;
         _mode = mode;
-        _output = output;
         _readStdin = readStdin;
-        _spinner = spinner ? new Spinner() : null;
+        _createDisplay = editor => new LinesDisplay(output, spinner, Terminal, editor);
     }
+
+    /// <summary>Creates a client in plain mode: the server's bytes are copied to <paramref name="output"/> as they arrive, and nothing else is written.</summary>
+    /// <param name="socket">Connected to the server.</param>
+    /// <param name="mode">How to wait for data.</param>
+    /// <param name="output">Where the server's bytes go.</param>
+    /// <param name="readStdin">Send what arrives on the process's stdin to the server.</param>
+    public ConsoleClient(Socket socket, ClientWaitMode mode, Stream output, bool readStdin)
+    {
+        _socket = socket;
+        _mode = mode;
+        _readStdin = readStdin;
+        _createDisplay = _ => new PlainDisplay(output);
+    }
+
+    /// <summary>
+    /// The output is the process's terminal (not plain mode): the status line is wiped with terminal
+    /// control codes, Ctrl-C is marked <c>^C</c> and ends the line, and, when stdin is that
+    /// terminal too (on Linux), the client edits the line being typed itself and draws it again
+    /// below whatever arrives.
+    /// </summary>
+    public bool Terminal { get; init; }
+
+    /// <summary>
+    /// At end of stdin, shut down the sending side of the connection (as <c>nc -N</c> does), so
+    /// the server sees end of input; what it still sends is printed, and the session ends when it closes.
+    /// </summary>
+    public bool HalfCloseAtEndOfInput { get; init; }
+
+    /// <summary>Why the session ended, when it ended <see cref="ClientOutcome.Failed"/>.</summary>
+    public string? FailureReason { get; private set; }
 
     /// <summary>Runs until the server closes, the socket fails, or <paramref name="cancellation"/> fires.</summary>
     /// <param name="cancellation">Stops the client (Ctrl-C).</param>
     public async Task<ClientOutcome> RunAsync(CancellationToken cancellation)
     {
+        using var terminal = EnterCharacterMode();
+        var editor = terminal is null ? null : new LineEditor();
+        var display = _createDisplay(editor);
         using var waiter = CreateWaiter();
         var events = new List<ClientEvent>();
+        bool inputOpen = _readStdin;
         while (!cancellation.IsCancellationRequested)
         {
             events.Clear();
@@ -58,7 +89,7 @@ public sealed class ConsoleClient
 
             if (events.Count == 0)
             {
-                Idle();
+                display.Idle();
                 continue;
             }
 
@@ -67,31 +98,79 @@ public sealed class ConsoleClient
                 switch (e.Kind)
                 {
                     case ClientEventKind.Received:
-                        Print(e.Data.Span);
+                        display.Received(e.Data.Span);
                         break;
-                    case ClientEventKind.Input:
+                    case ClientEventKind.Input when editor is null:
                         SendAll(e.Data.Span);
                         break;
+                    case ClientEventKind.Input when inputOpen:
+                        Edit(editor!, display, e.Data.Span);
+                        if (editor!.Ended)
+                            EndInput(ref inputOpen);
+                        break;
+                    case ClientEventKind.InputEnded:
+                        EndInput(ref inputOpen);
+                        break;
                     case ClientEventKind.RemoteClosed:
-                        PrintPartialLine();
-                        Say("Remote end closed connection; exiting.");
+                        display.RemoteClosed();
                         return ClientOutcome.RemoteClosed;
                     case ClientEventKind.Failed:
-                        PrintPartialLine();
-                        Say($"Problem occurred; exiting. ({e.Reason})");
+                        FailureReason = e.Reason;
+                        display.Failed(e.Reason ?? "the connection failed");
                         return ClientOutcome.Failed;
                 }
             }
         }
 
-        PrintPartialLine();
-        ClearSpinner();
+        display.Cancelled();
         return ClientOutcome.Cancelled;
+    }
+
+    private TerminalMode? EnterCharacterMode()
+    {
+        if (!Terminal || !_readStdin || !OperatingSystem.IsLinux())
+            return null;
+        // Let .NET set up its own console handling first: it remembers the terminal's settings
+        // when it does, to put back at exit, and must not remember character mode.
+        _ = LinesDisplay.TerminalWidth();
+        return TerminalMode.TryEnter();
+    }
+
+    private void Edit(LineEditor editor, IClientDisplay display, ReadOnlySpan<byte> keys)
+    {
+        string before = editor.Text;
+        _typedLines.Clear();
+        editor.Type(keys, _typedLines);
+        foreach (string line in _typedLines)
+        {
+            SendAll(Encoding.UTF8.GetBytes(line + "\n"));
+            display.Sent(line);
+        }
+
+        if (editor.Text != before)
+            display.Typing();
+    }
+
+    private void EndInput(ref bool inputOpen)
+    {
+        if (!inputOpen)
+            return;
+        inputOpen = false;
+        if (!HalfCloseAtEndOfInput)
+            return;
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (SocketException)
+        {
+            // already gone: the receive side reports it
+        }
     }
 
     private IClientWaiter CreateWaiter()
     {
-        var stdin = _readStdin && _mode != ClientWaitMode.Poll ? new StdinReader(Console.OpenStandardInput()) : null;
+        var stdin = _readStdin && _mode != ClientWaitMode.Poll ? new StdinReader(OpenStdin()) : null;
         return _mode switch
         {
             ClientWaitMode.Poll => new PollWaiter(_socket, _readStdin),
@@ -100,70 +179,13 @@ public sealed class ConsoleClient
         };
     }
 
-    private void Idle()
-    {
-        // A quiet tick: show a line that arrived without its end (a prompt, say), then spin.
-        PrintPartialLine();
-        if (_spinner is null)
-            return;
-        _output.Write('\r');
-        _output.Write(_spinner.Next());
-        _output.Write(' ');
-        _output.Flush();
-        _spinnerShown = true;
-    }
-
-    private void Print(ReadOnlySpan<byte> data)
-    {
-        int needed = _decoder.GetCharCount(data, flush: false);
-        if (_chars.Length < needed)
-            _chars = new char[needed];
-        int n = _decoder.GetChars(data, _chars, flush: false);
-        _pending.Append(_chars, 0, n);
-        for (int end; (end = IndexOfNewline()) >= 0;)
-        {
-            string line = _pending.ToString(0, end).TrimEnd('\r');
-            _pending.Remove(0, end + 1);
-            Say($"Received: {line}");
-        }
-    }
-
-    private void PrintPartialLine()
-    {
-        if (_pending.Length == 0)
-            return;
-        string text = _pending.ToString();
-        _pending.Clear();
-        Say($"Received: {text}");
-    }
-
-    private int IndexOfNewline()
-    {
-        for (int i = 0; i < _pending.Length; i++)
-        {
-            if (_pending[i] == '\n')
-                return i;
-        }
-
-        return -1;
-    }
-
-    private void Say(string line)
-    {
-        ClearSpinner();
-        _output.WriteLine(line);
-        _output.Flush();
-    }
-
-    private void ClearSpinner()
-    {
-        if (!_spinnerShown)
-            return;
-        _output.Write('\r');
-        _output.Write(new string(' ', 12));
-        _output.Write('\r');
-        _spinnerShown = false;
-    }
+    /// <summary>
+    /// Stdin as the bytes it gives. On Unix that is descriptor 0 itself: .NET's own console stream
+    /// would edit and echo lines of a terminal itself, on top of the terminal or of character mode.
+    /// </summary>
+    private static Stream OpenStdin() => OperatingSystem.IsWindows()
+        ? Console.OpenStandardInput()
+        : new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
 
     private void SendAll(ReadOnlySpan<byte> data)
     {

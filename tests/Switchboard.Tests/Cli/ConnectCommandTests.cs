@@ -197,7 +197,144 @@ public sealed partial class ConnectCommandTests
         Assert.Equal(0, await client.WaitForExitAsync());
     }
 
+    [Theory]
+    [InlineData("poll")]
+    [InlineData("select")]
+    [InlineData("async")]
+    public async Task Plain_mode_writes_exactly_what_the_server_sends_and_nothing_else(string wait)
+    {
+        using var listener = Listen();
+        using var client = CliProcess.Start("connect", "127.0.0.1", Port((IPEndPoint)listener.LocalEndPoint!), "--plain", "--wait", wait);
+        using (var accepted = await listener.AcceptAsync().WaitAsync(Timeouts.Patient))
+        {
+            accepted.Send("one\r\ntwo\n"u8);
+            accepted.Send("ünï\n"u8);
+            accepted.Send("a prompt> "u8); // no newline
+            accepted.Shutdown(SocketShutdown.Both);
+        }
+
+        string output = await client.ReadToEndAsync();
+        Assert.Equal(0, await client.WaitForExitAsync());
+        Assert.Equal("one\r\ntwo\nünï\na prompt> ", output);
+        Assert.Equal("", client.Stderr);
+    }
+
+    [Fact]
+    public async Task Plain_mode_prints_a_time_servers_lines_as_they_are()
+    {
+        using var server = CliProcess.Start("serve", "time", "--port", "0", "--interval", "0.1", "--utc");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+        using var client = CliProcess.Start("connect", "127.0.0.1", Port(endPoint), "--plain");
+
+        for (int i = 0; i < 3; i++)
+            Assert.Matches(Time(), await client.ReadLineAsync());
+        server.Terminate();
+
+        string rest = await client.ReadToEndAsync();
+        Assert.Equal(0, await client.WaitForExitAsync());
+        Assert.All(rest.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => Assert.Matches(Time(), line)); // no farewell line
+    }
+
+    [Theory]
+    [InlineData("poll")]
+    [InlineData("select")]
+    [InlineData("async")]
+    public async Task With_exit_on_eof_the_end_of_stdin_half_closes_and_what_the_server_still_sends_is_printed_before_exit_0(string wait)
+    {
+        using var listener = Listen();
+        using var client = CliProcess.Start("connect", "127.0.0.1", Port((IPEndPoint)listener.LocalEndPoint!), "--plain", "--exit-on-eof", "--wait", wait);
+        using var accepted = await listener.AcceptAsync().WaitAsync(Timeouts.Patient);
+
+        await client.WriteInputAsync("question\n");
+        client.CloseInput();
+        Assert.Equal("question\n", await ReceiveToEndAsync(accepted)); // end of stream: the client shut down its sending side
+        accepted.Send("answer after your end\n"u8); // the client still reads
+        Assert.Equal("answer after your end", await client.ReadLineAsync());
+        accepted.Shutdown(SocketShutdown.Both);
+
+        Assert.Equal("", await client.ReadToEndAsync());
+        Assert.Equal(0, await client.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task Without_exit_on_eof_the_end_of_stdin_does_not_half_close()
+    {
+        using var listener = Listen();
+        using var client = CliProcess.Start("connect", "127.0.0.1", Port((IPEndPoint)listener.LocalEndPoint!), "--plain");
+        using var accepted = await listener.AcceptAsync().WaitAsync(Timeouts.Patient);
+
+        await client.WriteInputAsync("question\nlast\n");
+        client.CloseInput();
+        var buffer = new byte[64];
+        int got = 0;
+        while (got < "question\nlast\n".Length)
+            got += await accepted.ReceiveAsync(new ArraySegment<byte>(buffer, got, buffer.Length - got)).WaitAsync(Timeouts.Patient);
+        accepted.Send("ping\n"u8);
+        Assert.Equal("ping", await client.ReadLineAsync()); // a round trip after all of stdin was sent, its end read meanwhile
+        accepted.Blocking = false;
+        Assert.Equal(SocketError.WouldBlock, ReceiveError(accepted, buffer)); // still open from the client's side: no end of stream
+        accepted.Shutdown(SocketShutdown.Both);
+        Assert.Equal(0, await client.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task Plain_mode_reports_a_failure_in_one_line_on_stderr_and_exit_code_1()
+    {
+        using var listener = Listen();
+        string port = Port((IPEndPoint)listener.LocalEndPoint!);
+        using var client = CliProcess.Start("connect", "127.0.0.1", port, "--plain");
+        using (var accepted = await listener.AcceptAsync().WaitAsync(Timeouts.Patient))
+        {
+            accepted.Send("hello\n"u8);
+            Assert.Equal("hello", await client.ReadLineAsync());
+            accepted.LingerState = new LingerOption(true, 0);
+        }
+
+        Assert.Equal("", await client.ReadToEndAsync());
+        Assert.Equal(1, await client.WaitForExitAsync());
+        Assert.Equal($"switchboard: connection to 127.0.0.1:{port} failed: connection reset by peer\n", client.Stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task Help_explains_plain_mode_and_exit_on_eof()
+    {
+        var (code, stdout, _) = await CliProcess.RunAsync("connect", "--help");
+
+        Assert.Equal(0, code);
+        string help = Regex.Replace(stdout, @"\s+", " ");
+        Assert.Contains("--plain For scripts: write what the server sends exactly as it arrives, and nothing else (no 'Received: ' prefix, no spinner, no closing message; a failure is one line on stderr)", help, StringComparison.Ordinal);
+        Assert.Contains("--exit-on-eof At end of stdin, half-close the connection (like nc -N) so the server sees the end of input, print what it still sends, and exit 0 when it closes", help, StringComparison.Ordinal);
+        Assert.Contains("For scripts: --plain --exit-on-eof, like nc -N.", help, StringComparison.Ordinal);
+    }
+
+    private static Socket Listen()
+    {
+        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        return listener;
+    }
+
+    private static async Task<string> ReceiveToEndAsync(Socket socket)
+    {
+        var received = new List<byte>();
+        var buffer = new byte[256];
+        int n;
+        while ((n = await socket.ReceiveAsync(buffer).WaitAsync(Timeouts.Patient)) > 0)
+            received.AddRange(buffer.AsSpan(0, n));
+        return System.Text.Encoding.UTF8.GetString([.. received]);
+    }
+
+    private static SocketError ReceiveError(Socket socket, byte[] buffer)
+    {
+        socket.Receive(buffer, SocketFlags.None, out var error);
+        return error;
+    }
+
     private static string Port(IPEndPoint endPoint) => endPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"^\w{3} \w{3} [ 123]\d \d\d:\d\d:\d\d \d{4}$")]
+    private static partial Regex Time();
 
     [GeneratedRegex(@"^Received: \w{3} \w{3} [ 123]\d \d\d:\d\d:\d\d \d{4}$")]
     private static partial Regex ReceivedTime();

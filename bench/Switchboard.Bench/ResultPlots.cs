@@ -84,7 +84,7 @@ internal static class ResultPlots
         bool log = values.Max() / values.Min() > WideRange;
         // On a log axis a bar rises from the power of ten below the smallest value; else from 0.
         double floor = log ? Math.Floor(Math.Log10(values.Min())) : 0;
-        double top = log ? Math.Ceiling(Math.Log10(values.Max()) + 0.15) : values.Max() * 1.15;
+        double top = log ? Math.Log10(values.Max()) + 0.25 : values.Max() * 1.15; // room above the tallest bar for its label
         double Y(double v) => log ? Math.Log10(v) : v;
 
         var plot = new Plot();

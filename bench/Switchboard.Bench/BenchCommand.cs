@@ -117,7 +117,7 @@ internal static class BenchCommand
     private static readonly Option<string?> KestrelOption = new("--kestrel")
     {
         Description = "The built Kestrel reference peer: its Switchboard.KestrelEcho.dll or the folder it is in. " +
-                      "Without it, the peer is looked for built (Release, then Debug) in bench/Switchboard.KestrelEcho above the bench and above the working directory",
+                      "Without it, the peer is looked for built (Release, then Debug) in bench/Switchboard.KestrelEcho above the working directory, then above the bench",
         HelpName = "path",
     };
 
@@ -218,7 +218,7 @@ internal static class BenchCommand
                 if (kestrel is null)
                 {
                     return BenchCli.Fail(ExitCodes.Failure,
-                        $"the Kestrel reference peer is not built (looked above the bench and above the working directory): build it with '{KestrelPeer.BuildCommand}' from the repository, or give --kestrel PATH");
+                        $"the Kestrel reference peer is not built (looked above the working directory and above the bench): build it with '{KestrelPeer.BuildCommand}' from the repository, or give --kestrel PATH");
                 }
 
                 engines.Add(name);

@@ -6,7 +6,7 @@ namespace Switchboard.Bench;
 /// The reference peer: <c>bench/Switchboard.KestrelEcho</c>, an echo server on Kestrel (ASP.NET
 /// Core's <c>ConnectionHandler</c>), so Switchboard's engines are measured next to the standard
 /// .NET server in the same run. Given with <c>--kestrel PATH</c>, or found built in the source
-/// tree above the bench or above the working directory (Release preferred).
+/// tree above the working directory or above the bench (Release preferred).
 /// </summary>
 public static class KestrelPeer
 {
@@ -20,11 +20,12 @@ public static class KestrelPeer
     public const string BuildCommand = "dotnet build -c Release bench/Switchboard.KestrelEcho";
 
     /// <summary>
-    /// The built peer: found above the bench's own folder (a bench run from the source tree), then
-    /// above the working directory (an installed bench run from a clone); null if neither has it.
+    /// The built peer: found above the working directory (the clone the user is in, which an
+    /// installed bench knows of no other way), then above the bench's own folder (a bench run from
+    /// its source tree); null if neither has it.
     /// </summary>
     public static string? Locate() =>
-        LocateAbove(AppContext.BaseDirectory) ?? LocateAbove(Environment.CurrentDirectory);
+        LocateAbove(Environment.CurrentDirectory) ?? LocateAbove(AppContext.BaseDirectory);
 
     /// <summary>
     /// <paramref name="given"/> (<c>--kestrel</c>): the peer's <c>.dll</c>, the folder it is in,

@@ -180,6 +180,33 @@ public sealed class BenchRunTests : IDisposable
             stderr.ReplaceLineEndings("\n"));
     }
 
+    [Theory]
+    [InlineData("found above the working directory", null)]
+    [InlineData("given as its folder", "folder")]
+    [InlineData("given as its dll", "dll")]
+    public async Task The_kestrel_peer_is_the_one_found_or_given(string how, string? given)
+    {
+        // A clone with a "built" peer that is an empty file: the bench must pick it (its run then
+        // fails to start, which is quick); the JSON names the peer it ran.
+        string clone = Path.Combine(_out, "clone");
+        string built = Path.Combine(clone, "bench", "Switchboard.KestrelEcho", "bin", "Release", "net10.0");
+        Directory.CreateDirectory(built);
+        string peer = Path.Combine(built, "Switchboard.KestrelEcho.dll");
+        await File.WriteAllBytesAsync(peer, []);
+        string inside = Path.Combine(clone, "src");
+        Directory.CreateDirectory(inside);
+        string results = Path.Combine(_out, "results");
+        string[] kestrel = given switch { "folder" => ["--kestrel", built], "dll" => ["--kestrel", peer], _ => [] };
+
+        using var bench = BenchProcess.StartIn(given is null ? inside : null, ["latency", "--engines", "kestrel", "--duration", "300ms", "--clients", "2", "--out", results, .. kestrel]);
+        int code = await bench.WaitForExitAsync();
+
+        Assert.True(code == 1, $"{how}: exit {code}; stdout: {bench.Stdout}; stderr: {bench.Stderr}");
+        Assert.StartsWith("switchboard-bench: latency on kestrel: the server did not", bench.Stderr, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(results, "latency.json")));
+        Assert.Equal(peer, json.RootElement.GetProperty("Settings").GetProperty("KestrelPath").GetString());
+    }
+
     [Fact]
     public async Task A_repeat_below_one_is_one_line_and_exit_code_2()
     {
@@ -247,13 +274,17 @@ public sealed class BenchRunTests : IDisposable
             }
         }
 
-        public static BenchProcess Start(params string[] args)
+        public static BenchProcess Start(params string[] args) => StartIn(null, args);
+
+        /// <summary>Starts the bench with <paramref name="workingDirectory"/> as its working directory (null: the tests').</summary>
+        public static BenchProcess StartIn(string? workingDirectory, params string[] args)
         {
             var start = new ProcessStartInfo(CliProcess.DotnetHost())
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
+                WorkingDirectory = workingDirectory ?? "",
             };
             start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "switchboard-bench.dll"));
             foreach (string arg in args)

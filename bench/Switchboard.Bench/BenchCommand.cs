@@ -20,7 +20,7 @@ internal static class BenchCommand
                       "latency: one message in flight per client (round-trip percentiles); " +
                       "connections: open many idle connections (accept rate, memory per connection); " +
                       "churn: clients connect, make one round trip and close, over and over (connections/s); " +
-                      "chat: clients in one room, --senders of them saying a line every 10 ms (deliveries/s, delivery latency); " +
+                      "chat: clients in one room, --senders of them saying a line every 10 ms (deliveries/s, delivery latency, server CPU per delivery; a throttling server is detected); " +
                       "time: clients of the time app ticking every --interval (how late ticks arrive)",
     };
 

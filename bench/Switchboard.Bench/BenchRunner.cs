@@ -48,8 +48,8 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
                 runs.Add(result);
                 if (result.Partial)
                     progress.Say($"{label}: interrupted after {result.Seconds:0.0} s; its figures so far are kept, marked partial");
-                if (result.Failure is not null && !result.Throttled)
-                    break; // a server that will not start or dies will not do better a second time
+                if (result.Failure is not null)
+                    break; // a server that will not start, dies or throttles will not do better a second time
             }
 
             var combined = runs.Count == 0

@@ -35,7 +35,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         var results = new List<BenchResult>();
         var engines = settings.Targets.Count == 0 ? settings.Engines : ["target"];
         var table = new ResultTable(settings.Scenario, engines, settings.Duration, settings.Scenario == "chat" && settings.Targets.Count > 1, settings.Repeat > 1, output);
-        table.WriteHeader(Title());
+        table.WriteHeader(LoadDescription.Of(settings));
         foreach (string engine in engines)
         {
             var runs = new List<BenchResult>();
@@ -72,21 +72,6 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         }
 
         return results;
-    }
-
-    /// <summary>The line over the table: the scenario and its load.</summary>
-    private string Title()
-    {
-        string load = settings.Scenario switch
-        {
-            "connections" => $"{settings.Connections:N0} connections",
-            "chat" => $"{settings.Clients:N0} clients, {settings.Senders:N0} talking, {settings.Duration.TotalSeconds:0.###} s",
-            "echo" => $"{settings.Clients:N0} clients × {settings.InFlight:N0} in flight, {settings.Size} B, {settings.Duration.TotalSeconds:0.###} s",
-            "time" => $"{settings.Clients:N0} clients, ticks every {settings.TickInterval.TotalSeconds:0.###} s, {settings.Duration.TotalSeconds:0.###} s",
-            _ => $"{settings.Clients:N0} clients, {settings.Duration.TotalSeconds:0.###} s",
-        };
-        string repeat = settings.Repeat > 1 ? $", median of {settings.Repeat} runs each" : "";
-        return $"{settings.Scenario}: {load}{repeat}";
     }
 
     private static bool IsIterative(string engine) =>

@@ -164,17 +164,6 @@ internal static class ResultPlots
     };
 
     /// <summary>What was run and where: the load, then the machine.</summary>
-    private static string Caption(BenchSettings settings, MachineInfo machine)
-    {
-        string load = settings.Scenario switch
-        {
-            "connections" => $"{settings.Connections:N0} connections",
-            "chat" => $"{settings.Clients:N0} clients, {settings.Senders:N0} talking, {settings.Duration.TotalSeconds:0.###} s",
-            "echo" => $"{settings.Clients:N0} clients × {settings.InFlight:N0} in flight, {settings.Duration.TotalSeconds:0.###} s",
-            "time" => $"{settings.Clients:N0} clients, a tick every {settings.TickInterval.TotalSeconds:0.###} s, {settings.Duration.TotalSeconds:0.###} s",
-            _ => $"{settings.Clients:N0} clients, {settings.Duration.TotalSeconds:0.###} s",
-        };
-        string repeat = settings.Repeat > 1 ? $", median of {settings.Repeat} runs" : "";
-        return $"{settings.Scenario}: {load}{repeat}\n{machine.Cores} cores, {machine.Cpu}, Linux {machine.Kernel}, {machine.Runtime}, {machine.When:yyyy-MM-dd}";
-    }
+    private static string Caption(BenchSettings settings, MachineInfo machine) =>
+        $"{LoadDescription.Of(settings)}\n{machine.Cores} cores, {machine.Cpu}, Linux {machine.Kernel}, {machine.Runtime}, {machine.When:yyyy-MM-dd}";
 }

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
-using Spectre.Console;
 using Switchboard.Cli;
 using Switchboard.Engines;
 using Switchboard.Hosting;
@@ -21,14 +20,14 @@ internal static class BenchCommand
                       "latency: one message in flight per client (round-trip percentiles); " +
                       "connections: open many idle connections (accept rate, memory per connection); " +
                       "churn: clients connect, make one round trip and close, over and over (connections/s); " +
-                      "chat: clients in one room, --senders of them saying a line every 10 ms (deliveries/s, delivery latency); " +
+                      "chat: clients in one room, --senders of them saying a line every 10 ms (deliveries/s, delivery latency, server CPU per delivery; a throttling server is detected); " +
                       "time: clients of the time app ticking every --interval (how late ticks arrive)",
     };
 
     private static readonly Option<string> EnginesOption = new("--engines")
     {
         Description = "Engines to compare, comma-separated, or 'all' (those that run here); 'kestrel' is the reference peer, " +
-                      "an echo server on ASP.NET Core's Kestrel (bench/Switchboard.KestrelEcho)",
+                      "an echo server on ASP.NET Core's Kestrel (bench/Switchboard.KestrelEcho), part of 'all' for the echo scenarios when it is found (see --kestrel)",
         DefaultValueFactory = _ => "all",
         HelpName = "list",
     };
@@ -108,6 +107,20 @@ internal static class BenchCommand
         Description = "Do not pin the server and the load generator to different cores",
     };
 
+    private static readonly Option<int> RepeatOption = new("--repeat", "-r")
+    {
+        Description = "Run each engine this many times: the table and JSON give each figure's median and its spread (lowest–highest), for a noisy machine",
+        DefaultValueFactory = _ => 1,
+        HelpName = "n",
+    };
+
+    private static readonly Option<string?> KestrelOption = new("--kestrel")
+    {
+        Description = "The built Kestrel reference peer: its Switchboard.KestrelEcho.dll or the folder it is in. " +
+                      "Without it, the peer is looked for built (Release, then Debug) in bench/Switchboard.KestrelEcho above the working directory, then above the bench",
+        HelpName = "path",
+    };
+
     private static readonly Option<string> SwitchboardOption = new("--switchboard")
     {
         Description = "The switchboard program that serves each engine: its .dll (run with dotnet) or its executable; " +
@@ -124,10 +137,13 @@ internal static class BenchCommand
     {
         var command = new RootCommand(
             "Switchboard's benchmark. Run a load against each engine in turn, each a separate 'switchboard serve' process (echo; chat or time for those scenarios), " +
-            "and compare: a table on the terminal, JSON and bar charts in --out. Exit code 1 if any engine's run failed (its row says why).")
+            "and compare: a table on stdout, a row as each engine finishes (progress on stderr, a bar on a terminal), JSON and bar charts in --out. " +
+            $"Exit codes: {ExitCodes.Ok} all ran; {ExitCodes.Failure} an engine's run failed (its row and a line on stderr say why); {ExitCodes.Usage} a bad command line; " +
+            $"{BenchExitCodes.Throttled} the server throttled or refused the load (chat: '!' answers, senders cut off, lines not delivered; its figures are not the server's); " +
+            $"{BenchExitCodes.Interrupted} interrupted by Ctrl-C or SIGTERM (what was measured is kept, marked partial or not run).")
         {
             ScenarioArgument, EnginesOption, TargetOption, OutOption, ClientsOption, SendersOption, InFlightOption, SizeOption, DurationOption,
-            ConnectionsOption, IntervalOption, PinOption, NoPinOption, SwitchboardOption,
+            ConnectionsOption, IntervalOption, PinOption, NoPinOption, SwitchboardOption, KestrelOption, RepeatOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -160,28 +176,51 @@ internal static class BenchCommand
             }
         }
 
-        foreach (var option in new[] { ClientsOption, SendersOption, InFlightOption, SizeOption, ConnectionsOption })
+        foreach (var option in new[] { ClientsOption, SendersOption, InFlightOption, SizeOption, ConnectionsOption, RepeatOption })
         {
             if (parse.GetValue(option) < 1)
                 return BenchCli.Fail(ExitCodes.Usage, $"{option.Name} must be at least 1");
         }
 
+        string? kestrel = null;
+        if (parse.GetValue(KestrelOption) is { } given)
+        {
+            kestrel = KestrelPeer.LocateGiven(given);
+            if (kestrel is null)
+                return BenchCli.Fail(ExitCodes.Usage, $"--kestrel {given}: no {KestrelPeer.FileName} there (give the built peer's .dll or its folder; build it with '{KestrelPeer.BuildCommand}')");
+        }
+
+        kestrel ??= KestrelPeer.Locate();
         var engines = new List<string>();
         string list = parse.GetRequiredValue(EnginesOption);
-        // 'all' takes the Kestrel peer along when it is built (in a source tree), and goes without it otherwise.
         // The peer is an echo server: it has no chat or time app to run.
         bool peerFits = scenario is not ("chat" or "time");
-        var names = list == "all"
-            ? EngineCatalog.All.Where(e => e.Support.IsSupported).Select(e => e.Name).Concat(KestrelPeer.Locate() is null || !peerFits ? [] : [KestrelPeer.Name])
-            : list.Split(',').Select(n => n.Trim());
+        IEnumerable<string> names;
+        if (list == "all")
+        {
+            names = EngineCatalog.All.Where(e => e.Support.IsSupported).Select(e => e.Name);
+            if (peerFits && kestrel is not null)
+                names = names.Append(KestrelPeer.Name);
+            else if (peerFits && targets.Count == 0)
+                Console.Error.WriteLine($"{BenchCli.Name}: kestrel left out of 'all': the reference peer is not built (build it with '{KestrelPeer.BuildCommand}', or give --kestrel PATH)");
+        }
+        else
+        {
+            names = list.Split(',').Select(n => n.Trim());
+        }
+
         foreach (string name in names)
         {
             if (name == KestrelPeer.Name)
             {
                 if (!peerFits)
                     return BenchCli.Fail(ExitCodes.Usage, $"the Kestrel peer is an echo server: it runs echo, latency, connections and churn, not {scenario}");
-                if (KestrelPeer.Locate() is null)
-                    return BenchCli.Fail(ExitCodes.Failure, "the Kestrel reference peer is not built: run 'dotnet build -c Release bench/Switchboard.KestrelEcho'");
+                if (kestrel is null)
+                {
+                    return BenchCli.Fail(ExitCodes.Failure,
+                        $"the Kestrel reference peer is not built (looked above the working directory and above the bench): build it with '{KestrelPeer.BuildCommand}' from the repository, or give --kestrel PATH");
+                }
+
                 engines.Add(name);
             }
             else if (EngineCatalog.TryGet(name, out var engine))
@@ -198,6 +237,7 @@ internal static class BenchCommand
         {
             Scenario = scenario,
             Engines = engines,
+            KestrelPath = engines.Contains(KestrelPeer.Name) ? kestrel : null,
             Targets = targets,
             OutDirectory = parse.GetValue(OutOption),
             Clients = parse.GetValue(ClientsOption),
@@ -208,6 +248,7 @@ internal static class BenchCommand
             Connections = parse.GetValue(ConnectionsOption),
             TickInterval = interval,
             Pin = parse.GetValue(PinOption) && !parse.GetValue(NoPinOption),
+            Repeat = parse.GetValue(RepeatOption),
         };
 
         if (DescriptorsWanted(settings) is var wanted && DescriptorLimit.RaiseToHardLimit().After is var limit && (ulong)wanted > limit)
@@ -222,10 +263,6 @@ internal static class BenchCommand
         if (targets.Count == 0 && engines.Any(e => e != KestrelPeer.Name) && !switchboard.Exists)
             return BenchCli.Fail(ExitCodes.Failure, $"no switchboard program at {switchboard.Path}: build it (building bench/Switchboard.Bench builds it too) or give --switchboard");
 
-        var console = AnsiConsole.Console;
-        if (Console.IsOutputRedirected)
-            console.Profile.Width = 160; // a file or pipe has no width; keep the table's columns readable
-
         // Ctrl-C or SIGTERM: stop the server under test, keep what was measured, write it out.
         using var interrupted = new CancellationTokenSource();
         void Interrupt(PosixSignalContext context)
@@ -236,22 +273,29 @@ internal static class BenchCommand
 
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
-        var results = await new BenchRunner(settings, switchboard.StartInfo, console).RunAsync(interrupted.Token).ConfigureAwait(false);
-        return ReportFailures(results);
+        using var progress = RunProgress.ForConsole();
+        var results = await new BenchRunner(settings, switchboard.StartInfo).RunAsync(Console.Out, progress, interrupted.Token).ConfigureAwait(false);
+        return ReportOutcome(results, interrupted.IsCancellationRequested);
     }
 
-    /// <summary>One line on stderr per engine whose run failed; the exit code for the whole run.</summary>
+    /// <summary>One line on stderr per engine whose run failed or was throttled; the exit code for the whole run.</summary>
     [SupportedOSPlatform("linux")]
-    private static int ReportFailures(IReadOnlyList<BenchResult> results)
+    private static int ReportOutcome(IReadOnlyList<BenchResult> results, bool interrupted)
     {
-        int code = ExitCodes.Ok;
+        bool failed = false, throttled = false;
         foreach (var result in results)
         {
-            if (result.Failure is { } failure)
-                code = BenchCli.Fail(ExitCodes.Failure, $"{result.Scenario} on {result.Engine}: {failure}");
+            if (result.Failure is not { } failure)
+                continue;
+            BenchCli.Fail(ExitCodes.Failure, $"{result.Scenario} on {result.Engine}: {failure}");
+            throttled |= result.Throttled;
+            failed |= !result.Throttled;
         }
 
-        return code;
+        return interrupted ? BenchExitCodes.Interrupted
+            : failed ? ExitCodes.Failure
+            : throttled ? BenchExitCodes.Throttled
+            : ExitCodes.Ok;
     }
 
     /// <summary>Open files the load generator will hold at once: one per connection, and a margin.</summary>

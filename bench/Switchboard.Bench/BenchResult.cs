@@ -59,6 +59,45 @@ public sealed record BenchResult
 
     public long Errors { get; init; }
 
-    /// <summary>Why this run failed or was cut short (figures then partial); null if it went well.</summary>
+    /// <summary>Why this run failed (its figures, if any, are not to be trusted); null if it did not.</summary>
     public string? Failure { get; init; }
+
+    /// <summary>
+    /// Cut short by Ctrl-C or SIGTERM: the figures are real but cover only <see cref="Seconds"/>
+    /// of the run, not the whole duration.
+    /// </summary>
+    public bool Partial { get; init; }
+
+    /// <summary>Not run at all: the bench was interrupted before this engine's turn.</summary>
+    public bool NotRun { get; init; }
+
+    /// <summary>The server refused or held back the load (chat: <c>! ...</c> answers, senders cut off, lines not delivered): see <see cref="Failure"/>.</summary>
+    public bool Throttled { get; init; }
+
+    /// <summary>
+    /// The engine serves one connection at a time (<c>iterative</c>): its latency is that of the one
+    /// client served while the others wait in the backlog, not comparable with the others'.
+    /// </summary>
+    public bool Iterative { get; init; }
+
+    /// <summary>chat: what the members received against what was sent (how a throttle is told).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ChatHealth? Chat { get; init; }
+
+    /// <summary>
+    /// Runs these figures come from (<c>--repeat</c>): with more than one, each figure is the
+    /// median of the runs, and <see cref="Spread"/> holds its lowest and highest.
+    /// </summary>
+    public int Runs { get; init; } = 1;
+
+    /// <summary>With <see cref="Runs"/> above 1: each figure's lowest and highest over the runs, by property name.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, FigureSpread>? Spread { get; init; }
+
+    /// <summary>Whether the figures can be compared with other engines': a complete run that did not fail.</summary>
+    [JsonIgnore]
+    public bool IsComplete => Failure is null && !Partial && !NotRun;
 }
+
+/// <summary>The lowest and the highest of one figure over repeated runs.</summary>
+public sealed record FigureSpread(double Min, double Max);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.Json;
-using Spectre.Console;
 using Switchboard.Hosting;
 
 namespace Switchboard.Bench;
@@ -11,7 +10,7 @@ namespace Switchboard.Bench;
 /// separate process, waits for its listening line, applies the load, stops it, and reads the
 /// server's CPU time and memory from /proc. Or loads an external target instead.
 /// </summary>
-public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>, ProcessStartInfo> program, IAnsiConsole console)
+public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>, ProcessStartInfo> program)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
@@ -19,12 +18,14 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
     private const int LoadGeneratorCore = 1;
 
     /// <summary>
-    /// Runs everything; returns one result per engine (or one for the target). An engine whose run
-    /// fails, or is cut short by <paramref name="cancel"/> (Ctrl-C, SIGTERM), gets a result with
-    /// its <see cref="BenchResult.Failure"/> set and whatever was measured; the rest still run
-    /// (unless cancelled), and the results are written all the same.
+    /// Runs everything; returns one result per engine (or one for the target), each printed as a
+    /// row as soon as the engine is done. An engine whose run fails gets a result with its
+    /// <see cref="BenchResult.Failure"/> set; the rest still run. On <paramref name="cancel"/>
+    /// (Ctrl-C, SIGTERM) the engine in progress stops its load and keeps what it measured,
+    /// marked <see cref="BenchResult.Partial"/>; the engines after it are marked
+    /// <see cref="BenchResult.NotRun"/>; and the results are written all the same.
     /// </summary>
-    public async Task<IReadOnlyList<BenchResult>> RunAsync(CancellationToken cancel = default)
+    internal async Task<IReadOnlyList<BenchResult>> RunAsync(TextWriter output, RunProgress progress, CancellationToken cancel = default)
     {
         DescriptorLimit.RaiseToHardLimit();
         bool pin = settings.Pin && Environment.ProcessorCount >= 2;
@@ -32,48 +33,61 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             CorePinning.PinThisProcess(LoadGeneratorCore);
 
         var results = new List<BenchResult>();
-        var targets = settings.Targets.Count == 0 ? settings.Engines : ["target"];
-        await console.Progress().AutoClear(false).StartAsync(async progress =>
+        var engines = settings.Targets.Count == 0 ? settings.Engines : ["target"];
+        var table = new ResultTable(settings.Scenario, engines, settings.Duration, settings.Scenario == "chat" && settings.Targets.Count > 1, settings.Repeat > 1, output);
+        table.WriteHeader(LoadDescription.Of(settings));
+        foreach (string engine in engines)
         {
-            foreach (string engine in targets)
+            var runs = new List<BenchResult>();
+            for (int run = 1; run <= settings.Repeat && !cancel.IsCancellationRequested; run++)
             {
-                if (cancel.IsCancellationRequested)
-                {
-                    results.Add(Failed(engine, "not run: interrupted"));
-                    continue;
-                }
-
-                var task = progress.AddTask($"{settings.Scenario} on {engine}");
-                task.IsIndeterminate = true;
-                results.Add(await RunOneGuardedAsync(engine, pin, cancel).ConfigureAwait(false));
-                task.IsIndeterminate = false;
-                task.Value = task.MaxValue;
-                task.StopTask();
+                string label = settings.Repeat > 1 ? $"{settings.Scenario} on {engine}, run {run} of {settings.Repeat}" : $"{settings.Scenario} on {engine}";
+                progress.Starting(label);
+                var result = await RunOneGuardedAsync(engine, pin, progress, cancel).ConfigureAwait(false);
+                progress.Finished();
+                runs.Add(result);
+                if (result.Partial)
+                    progress.Say($"{label}: interrupted after {result.Seconds:0.0} s; its figures so far are kept, marked partial");
+                if (result.Failure is not null)
+                    break; // a server that will not start, dies or throttles will not do better a second time
             }
-        }).ConfigureAwait(false);
+
+            var combined = runs.Count == 0
+                ? new BenchResult { Scenario = settings.Scenario, Engine = engine, NotRun = true, Iterative = IsIterative(engine) }
+                : RepeatedRuns.Combine(runs);
+            results.Add(combined);
+            table.WriteRow(combined);
+        }
+
+        if (RatioSummary.Describe(settings.Scenario, results) is { } summary)
+            table.WriteLine(summary);
 
         if (settings.OutDirectory is { } dir)
         {
             Directory.CreateDirectory(dir);
-            var report = new BenchReport(MachineInfo.Describe(), settings, results);
+            var machine = MachineInfo.Describe();
+            var report = new BenchReport(machine, settings, results);
             await File.WriteAllTextAsync(Path.Combine(dir, $"{settings.Scenario}.json"), JsonSerializer.Serialize(report, Json), CancellationToken.None).ConfigureAwait(false);
-            ResultPlots.Write(dir, settings.Scenario, results.Where(r => r.Failure is null).ToList());
+            ResultPlots.Write(dir, settings, machine, results);
         }
 
-        console.Write(ResultTable.Render(settings.Scenario, results));
         return results;
     }
 
+    private static bool IsIterative(string engine) =>
+        Switchboard.Engines.EngineCatalog.TryGet(engine, out var known) && !known.ServesConcurrently;
+
     /// <summary>One engine's run, never throwing: a failure becomes a result that says what went wrong.</summary>
-    private async Task<BenchResult> RunOneGuardedAsync(string engine, bool pin, CancellationToken cancel)
+    private async Task<BenchResult> RunOneGuardedAsync(string engine, bool pin, RunProgress progress, CancellationToken cancel)
     {
         try
         {
-            return await RunOneAsync(engine, pin, cancel).ConfigureAwait(false);
+            var result = await RunOneAsync(engine, pin, progress, cancel).ConfigureAwait(false);
+            return result with { Iterative = IsIterative(engine) };
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            return Failed(engine, "interrupted");
+            return Failed(engine, "interrupted before the load began: nothing measured");
         }
         catch (Exception e) when (e is BenchException or SocketException or IOException or InvalidOperationException or TimeoutException)
         {
@@ -87,12 +101,12 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
 
     private string ServedApp => settings.Scenario is "chat" or "time" ? settings.Scenario : "echo";
 
-    private BenchResult Failed(string engine, string why) => new() { Scenario = settings.Scenario, Engine = engine, Failure = why };
+    private BenchResult Failed(string engine, string why) => new() { Scenario = settings.Scenario, Engine = engine, Failure = why, Iterative = IsIterative(engine) };
 
-    private async Task<BenchResult> RunOneAsync(string engine, bool pin, CancellationToken cancel)
+    private async Task<BenchResult> RunOneAsync(string engine, bool pin, RunProgress progress, CancellationToken cancel)
     {
         if (settings.Targets.Count > 0)
-            return await MeasureAsync(engine, settings.Targets, server: null).WaitAsync(cancel).ConfigureAwait(false);
+            return await MeasureAsync(engine, settings.Targets, server: null, progress, cancel).ConfigureAwait(false);
 
         string[] app = settings.Scenario switch
         {
@@ -106,7 +120,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             "--max-pending", "67108864", "--max-connections", "100000", "--workers", "4..128",
         ];
         var start = engine == KestrelPeer.Name
-            ? KestrelPeer.StartInfo(KestrelPeer.Locate() ?? throw new BenchException("the Kestrel peer is not built: dotnet build -c Release bench/Switchboard.KestrelEcho"))
+            ? KestrelPeer.StartInfo(settings.KestrelPath ?? throw new BenchException($"the Kestrel peer is not built: {KestrelPeer.BuildCommand}"))
             : program(arguments);
         using var server = await ServerProcess.StartAsync(pin ? CorePinning.Pinned(start, ServerCore) : start, cancel).ConfigureAwait(false);
         if (engine == "forking")
@@ -115,8 +129,8 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         bool hung;
         try
         {
-            // A cancelled wait leaves the load running on its own; stopping the server ends it.
-            result = await MeasureAsync(engine, [server.EndPoint], server).WaitAsync(cancel).ConfigureAwait(false);
+            // Ctrl-C stops the load, which returns what it measured so far (marked partial).
+            result = await MeasureAsync(engine, [server.EndPoint], server, progress, cancel).ConfigureAwait(false);
             hung = server.IsStopped(); // SIGSTOPped: the load just times out, with nothing else to say so
         }
         finally
@@ -134,31 +148,41 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
     }
 
     /// <summary>Loads <paramref name="targets"/>: the first (and only) one, or for chat, each as a node.</summary>
-    private async Task<BenchResult> MeasureAsync(string engine, IReadOnlyList<System.Net.IPEndPoint> targets, ServerProcess? server)
+    private async Task<BenchResult> MeasureAsync(string engine, IReadOnlyList<System.Net.IPEndPoint> targets, ServerProcess? server, RunProgress progress, CancellationToken interrupt)
     {
         var target = targets[0];
         // CPU counts from when the load starts, after its connections are open (Started).
         double serverCpuBefore = 0;
         var loadCpuBefore = TimeSpan.Zero;
-        void Started()
+        void ReadCpu()
         {
             serverCpuBefore = server?.CpuSeconds() ?? 0;
             loadCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         }
 
-        Started(); // the connections scenario measures its opening
+        void Started()
+        {
+            ReadCpu();
+            progress.Measuring(settings.Duration);
+        }
+
+        ReadCpu(); // the connections scenario measures its opening
+        if (settings.Scenario == "connections")
+            progress.Measuring(null);
         var result = settings.Scenario switch
         {
-            "echo" => await EchoAsync(engine, target, Started).ConfigureAwait(false),
-            "latency" => await LatencyAsync(engine, target, Started).ConfigureAwait(false),
-            "connections" => await ConnectionsAsync(engine, target, server).ConfigureAwait(false),
-            "churn" => Basic(engine, await ChurnLoad.RunAsync(target, settings.Clients, settings.Duration, Started).ConfigureAwait(false)),
-            "chat" => await ChatAsync(engine, targets, Started).ConfigureAwait(false),
-            "time" => await TimeAsync(engine, target, Started).ConfigureAwait(false),
+            "echo" => await EchoAsync(engine, target, Started, interrupt).ConfigureAwait(false),
+            "latency" => await LatencyAsync(engine, target, Started, interrupt).ConfigureAwait(false),
+            "connections" => await ConnectionsAsync(engine, target, server, interrupt).ConfigureAwait(false),
+            "churn" => Basic(engine, await ChurnLoad.RunAsync(target, settings.Clients, settings.Duration, Started, interrupt).ConfigureAwait(false)),
+            "chat" => await ChatAsync(engine, targets, Started, interrupt).ConfigureAwait(false),
+            "time" => await TimeAsync(engine, target, Started, interrupt).ConfigureAwait(false),
             _ => throw new ArgumentException($"unknown scenario '{settings.Scenario}' (choose from: echo, latency, connections, churn, chat, time)"),
         };
+        if (interrupt.IsCancellationRequested)
+            result = result with { Partial = true };
         if (result.Messages == 0)
-            result = result with { Failure = NothingMeasured(result.Errors) };
+            result = result with { Failure = interrupt.IsCancellationRequested ? "interrupted before anything was measured" : NothingMeasured(result.Errors), Partial = false };
         double loadCpu = (Process.GetCurrentProcess().TotalProcessorTime - loadCpuBefore).TotalSeconds;
         if (result.LoadGeneratorCpuCores == 0) // connections measures its own, over the opening only
             result = result with { LoadGeneratorCpuCores = loadCpu / result.Seconds };
@@ -175,22 +199,27 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         };
     }
 
-    private async Task<BenchResult> EchoAsync(string engine, System.Net.IPEndPoint target, Action started)
+    private async Task<BenchResult> EchoAsync(string engine, System.Net.IPEndPoint target, Action started, CancellationToken interrupt)
     {
-        var stats = await EchoLoad.RunAsync(target, settings.Clients, settings.InFlight, settings.Size, settings.Duration, started).ConfigureAwait(false);
+        var stats = await EchoLoad.RunAsync(target, settings.Clients, settings.InFlight, settings.Size, settings.Duration, started, interrupt).ConfigureAwait(false);
         return Basic(engine, stats);
     }
 
-    private async Task<BenchResult> LatencyAsync(string engine, System.Net.IPEndPoint target, Action started)
+    private async Task<BenchResult> LatencyAsync(string engine, System.Net.IPEndPoint target, Action started, CancellationToken interrupt)
     {
-        var (stats, histogram) = await LatencyLoad.RunAsync(target, settings.Clients, settings.Size, settings.Duration, started).ConfigureAwait(false);
+        var (stats, histogram) = await LatencyLoad.RunAsync(target, settings.Clients, settings.Size, settings.Duration, started, interrupt).ConfigureAwait(false);
         return WithPercentiles(Basic(engine, stats), histogram);
     }
 
-    private async Task<BenchResult> ChatAsync(string engine, IReadOnlyList<System.Net.IPEndPoint> nodes, Action started)
+    private async Task<BenchResult> ChatAsync(string engine, IReadOnlyList<System.Net.IPEndPoint> nodes, Action started, CancellationToken interrupt)
     {
-        var outcome = await ChatLoad.RunAsync(nodes, settings.Clients, settings.Senders, settings.Duration, started).ConfigureAwait(false);
-        var result = WithPercentiles(Basic(engine, outcome.Stats), outcome.Latency);
+        var outcome = await ChatLoad.RunAsync(nodes, settings.Clients, settings.Senders, settings.Duration, started, interrupt).ConfigureAwait(false);
+        var result = WithPercentiles(Basic(engine, outcome.Stats), outcome.Latency) with { Chat = outcome.Health };
+        // A server that paced, refused or cut off the talk measured its throttle, not itself. An
+        // interrupted run delivers less than was said only because it was stopped: refusals still count.
+        var health = interrupt.IsCancellationRequested ? outcome.Health with { Expected = outcome.Health.Delivered, SendersClosedEarly = 0, ListenersClosedEarly = 0 } : outcome.Health;
+        if (health.Describe() is { } throttled)
+            result = result with { Failure = throttled, Throttled = true };
         if (nodes.Count == 1)
             return result;
         return result with
@@ -201,9 +230,9 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         };
     }
 
-    private async Task<BenchResult> TimeAsync(string engine, System.Net.IPEndPoint target, Action started)
+    private async Task<BenchResult> TimeAsync(string engine, System.Net.IPEndPoint target, Action started, CancellationToken interrupt)
     {
-        var (stats, histogram) = await TimeLoad.RunAsync(target, settings.Clients, settings.TickInterval, settings.Duration, started).ConfigureAwait(false);
+        var (stats, histogram) = await TimeLoad.RunAsync(target, settings.Clients, settings.TickInterval, settings.Duration, started, interrupt).ConfigureAwait(false);
         return WithPercentiles(Basic(engine, stats), histogram);
     }
 
@@ -215,20 +244,21 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
     private static double Micros(HdrHistogram.HistogramBase histogram, double percentile) =>
         histogram.TotalCount == 0 ? 0 : histogram.GetValueAtPercentile(percentile) * 1e6 / Stopwatch.Frequency;
 
-    private async Task<BenchResult> ConnectionsAsync(string engine, System.Net.IPEndPoint target, ServerProcess? server)
+    private async Task<BenchResult> ConnectionsAsync(string engine, System.Net.IPEndPoint target, ServerProcess? server, CancellationToken interrupt)
     {
         double cpuBefore = server?.CpuSeconds() ?? 0;
         var loadCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         long rssHalfway = 0;
         void Halfway() => rssHalfway = server?.Memory().Rss ?? 0;
-        var (seconds, sockets) = await ConnectionsLoad.OpenAsync(target, settings.Connections, Halfway).ConfigureAwait(false);
+        var (seconds, sockets) = await ConnectionsLoad.OpenAsync(target, settings.Connections, Halfway, interrupt).ConfigureAwait(false);
         using (sockets)
         {
             double cpuOpening = (server?.CpuSeconds() ?? 0) - cpuBefore;
             double loadCpuOpening = (Process.GetCurrentProcess().TotalProcessorTime - loadCpuBefore).TotalSeconds;
             long rssAfter = server?.Memory().Rss ?? 0;
             int secondHalf = sockets.Count - (sockets.Count / 2);
-            int answered = await ConnectionsLoad.CountAnsweringAsync(sockets).ConfigureAwait(false);
+            // Interrupted: what opened is measured, but asking each to answer would keep the user waiting.
+            int? answered = interrupt.IsCancellationRequested ? null : await ConnectionsLoad.CountAnsweringAsync(sockets).ConfigureAwait(false);
             return new BenchResult
             {
                 Scenario = settings.Scenario,
@@ -240,7 +270,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
                 ServerCpuMicrosPerAccept = server is null ? null : cpuOpening * 1e6 / sockets.Count,
                 RssBytesPerConnection = server is null ? null : (double)(rssAfter - rssHalfway) / secondHalf,
                 Answered = answered,
-                Errors = sockets.Count - answered,
+                Errors = answered is { } count ? sockets.Count - count : 0,
             };
         }
     }

@@ -12,6 +12,10 @@ public sealed record BenchSettings
     /// <summary>Engines to start servers with; ignored with <see cref="Targets"/>.</summary>
     public IReadOnlyList<string> Engines { get; init; } = [];
 
+    /// <summary>The Kestrel peer's .dll, when <see cref="Engines"/> has it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? KestrelPath { get; init; }
+
     /// <summary>
     /// External servers to load instead of starting ours; none to start ours. Several only for
     /// chat: nodes sharing rooms, client i on node i % count.
@@ -46,6 +50,9 @@ public sealed record BenchSettings
 
     /// <summary>Idle connections to open (connections).</summary>
     public int Connections { get; init; } = 10_000;
+
+    /// <summary>Runs of each engine (<c>--repeat</c>); the figures are their medians.</summary>
+    public int Repeat { get; init; } = 1;
 
     /// <summary>Pin server and load generator to different cores.</summary>
     public bool Pin { get; init; } = true;

@@ -7,10 +7,11 @@ namespace Switchboard.Bench;
 /// <summary>Short-lived connections: each client loops connect, one small round trip, close. Counts connections served.</summary>
 internal static class ChurnLoad
 {
-    public static async Task<LoadStats> RunAsync(IPEndPoint target, int clients, TimeSpan duration, Action started)
+    public static async Task<LoadStats> RunAsync(IPEndPoint target, int clients, TimeSpan duration, Action started, CancellationToken interrupt)
     {
         started();
-        using var stop = new CancellationTokenSource(duration);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(interrupt); // Ctrl-C ends the load early, with what it counted
+        stop.CancelAfter(duration);
         var clock = Stopwatch.StartNew();
         var counts = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(() => ClientAsync(target, stop.Token)))).ConfigureAwait(false);
         return new LoadStats(counts.Sum(c => c.Done), counts.Sum(c => c.Done) * 2, counts.Sum(c => c.Errors), clock.Elapsed.TotalSeconds);

@@ -15,13 +15,17 @@ internal static class Connections
     // connect, which left the generator idle and understated the server's accept rate.
     private const int Concurrency = 100;
 
-    /// <summary>Opens <paramref name="count"/> connections; disposing the result closes them all.</summary>
-    public static async Task<OpenConnections> OpenAsync(IPEndPoint target, int count)
+    /// <summary>
+    /// Opens <paramref name="count"/> connections; disposing the result closes them all.
+    /// <paramref name="interrupt"/> (Ctrl-C) closes what opened and throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public static async Task<OpenConnections> OpenAsync(IPEndPoint target, int count, CancellationToken interrupt)
     {
         var sockets = new OpenConnections(count);
         try
         {
-            await OpenMoreAsync(sockets, target, count).ConfigureAwait(false);
+            await OpenMoreAsync(sockets, target, count, interrupt).ConfigureAwait(false);
+            interrupt.ThrowIfCancellationRequested();
             return sockets;
         }
         catch
@@ -34,14 +38,15 @@ internal static class Connections
     /// <summary>
     /// Opens connections into <paramref name="sockets"/> until it holds <paramref name="total"/>.
     /// The first connect that fails stops the whole window at once (the others' connects are
-    /// cancelled) and its error is the one thrown.
+    /// cancelled) and its error is the one thrown. <paramref name="interrupt"/> (Ctrl-C) stops
+    /// the window too, without an error: <paramref name="sockets"/> holds what opened.
     /// </summary>
-    public static async Task OpenMoreAsync(OpenConnections sockets, IPEndPoint target, int total)
+    public static async Task OpenMoreAsync(OpenConnections sockets, IPEndPoint target, int total, CancellationToken interrupt)
     {
         int first = sockets.Count;
         var opened = new Socket?[total - first];
         int next = first - 1;
-        using var abandon = new CancellationTokenSource();
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(interrupt);
         Exception? firstFailure = null;
         async Task OpenInTurnAsync()
         {

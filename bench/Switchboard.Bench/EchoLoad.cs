@@ -10,11 +10,12 @@ namespace Switchboard.Bench;
 /// </summary>
 internal static class EchoLoad
 {
-    public static async Task<LoadStats> RunAsync(IPEndPoint target, int clients, int inFlight, int size, TimeSpan duration, Action started)
+    public static async Task<LoadStats> RunAsync(IPEndPoint target, int clients, int inFlight, int size, TimeSpan duration, Action started, CancellationToken interrupt)
     {
-        using var sockets = await Connections.OpenAsync(target, clients).ConfigureAwait(false);
+        using var sockets = await Connections.OpenAsync(target, clients, interrupt).ConfigureAwait(false);
         started(); // connections are open: measure from here
-        using var stop = new CancellationTokenSource(duration);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(interrupt); // Ctrl-C ends the load early, with what it counted
+        stop.CancelAfter(duration);
         var clock = Stopwatch.StartNew();
         var counts = await Task.WhenAll(sockets.Select(s => Task.Run(() => ClientAsync(s, inFlight, size, stop.Token)))).ConfigureAwait(false);
         double seconds = clock.Elapsed.TotalSeconds;

@@ -8,11 +8,12 @@ namespace Switchboard.Bench;
 /// <summary>C clients, one message in flight each (ping-pong); round trips recorded in an HdrHistogram.</summary>
 internal static class LatencyLoad
 {
-    public static async Task<(LoadStats Stats, HistogramBase Histogram)> RunAsync(IPEndPoint target, int clients, int size, TimeSpan duration, Action started)
+    public static async Task<(LoadStats Stats, HistogramBase Histogram)> RunAsync(IPEndPoint target, int clients, int size, TimeSpan duration, Action started, CancellationToken interrupt)
     {
-        using var sockets = await Connections.OpenAsync(target, clients).ConfigureAwait(false);
+        using var sockets = await Connections.OpenAsync(target, clients, interrupt).ConfigureAwait(false);
         started(); // connections are open: measure from here
-        using var stop = new CancellationTokenSource(duration);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(interrupt); // Ctrl-C ends the load early, with what it measured
+        stop.CancelAfter(duration);
         var clock = Stopwatch.StartNew();
         var histograms = await Task.WhenAll(sockets.Select(s => Task.Run(() => ClientAsync(s, size, stop.Token)))).ConfigureAwait(false);
         double seconds = clock.Elapsed.TotalSeconds;

@@ -1,17 +1,123 @@
 using System.Globalization;
-using Spectre.Console;
-using Spectre.Console.Rendering;
+using System.Linq.Expressions;
 
 namespace Switchboard.Bench;
 
-/// <summary>The results of one scenario as a terminal table.</summary>
-internal static class ResultTable
+/// <summary>
+/// The results of one scenario as a table of plain text on stdout, printed a row at a time as
+/// each engine finishes: the header before the first engine runs, then its row, and so on. Rows
+/// of runs that failed, were cut short or did not run end with a note saying so.
+/// </summary>
+internal sealed class ResultTable
 {
-    private sealed record Column(string Name, Func<BenchResult, double?> Value, string Format);
+    private const string Gap = "  ";
 
-    public static IRenderable Render(string scenario, IReadOnlyList<BenchResult> results)
+    private readonly TextWriter _out;
+    private readonly TimeSpan _duration;
+    private readonly IReadOnlyList<Column> _columns;
+    private readonly int _engineWidth;
+    private readonly bool _spread;
+
+    /// <summary>One column: its heading, the figure (the <see cref="BenchResult"/> property it reads, for the spread), its format.</summary>
+    private sealed class Column
     {
-        var table = new Table().Title($"[bold]{scenario}[/]").AddColumn("engine");
+        public Column(string name, Expression<Func<BenchResult, double?>> value, string format)
+        {
+            Name = name;
+            Value = value.Compile();
+            Format = format;
+            Property = PropertyRead.Find(value.Body);
+        }
+
+        public string Name { get; }
+
+        public Func<BenchResult, double?> Value { get; }
+
+        public string Format { get; }
+
+        public string? Property { get; }
+
+        /// <summary>Scales a spread in the property's units as <see cref="Value"/> scales the property (MiB from bytes).</summary>
+        public double Scale(BenchResult result, double raw) =>
+            Property is null || Value(result) is not { } shown || ReadRaw(result) is not { } original || original == 0 ? raw : raw * shown / original;
+
+        private double? ReadRaw(BenchResult result) =>
+            typeof(BenchResult).GetProperty(Property!)!.GetValue(result) is { } v ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : null;
+    }
+
+    /// <summary>Finds the property a column's expression reads.</summary>
+    private sealed class PropertyRead : ExpressionVisitor
+    {
+        private string? _name;
+
+        public static string? Find(Expression expression)
+        {
+            var visitor = new PropertyRead();
+            visitor.Visit(expression);
+            return visitor._name;
+        }
+
+        protected override Expression VisitMember(MemberExpression node)
+        {
+            _name ??= node.Member.Name;
+            return base.VisitMember(node);
+        }
+    }
+
+    public ResultTable(string scenario, IEnumerable<string> engines, TimeSpan duration, bool chatOverNodes, bool spread, TextWriter output)
+    {
+        _out = output;
+        _duration = duration;
+        _spread = spread;
+        _columns = Columns(scenario, chatOverNodes);
+        _engineWidth = Math.Max("engine".Length, engines.Select(e => e.Length).DefaultIfEmpty(0).Max());
+    }
+
+    /// <summary>The scenario's name and the column headings.</summary>
+    public void WriteHeader(string title)
+    {
+        _out.WriteLine(title);
+        var cells = _columns.Select(c => c.Name.PadLeft(Width(c)));
+        _out.WriteLine(string.Join(Gap, ["engine".PadRight(_engineWidth), .. cells, "note"]).TrimEnd());
+        _out.Flush();
+    }
+
+    /// <summary>One engine's row; with repeated runs each figure is the median, with its lowest–highest beside it.</summary>
+    public void WriteRow(BenchResult result)
+    {
+        var cells = _columns.Select(c => Cell(c, result).PadLeft(Width(c)));
+        string note = ResultStatus.Note(result, _duration);
+        if (result.Runs > 1)
+            note = note.Length == 0 ? $"median of {result.Runs} runs" : $"median of {result.Runs} runs; {note}";
+        _out.WriteLine(string.Join(Gap, [result.Engine.PadRight(_engineWidth), .. cells, note]).TrimEnd());
+        _out.Flush();
+    }
+
+    public void WriteLine(string line)
+    {
+        _out.WriteLine(line);
+        _out.Flush();
+    }
+
+    private int Width(Column column) => Math.Max(column.Name.Length, _spread ? 24 : 10);
+
+    private static string Cell(Column column, BenchResult result)
+    {
+        if (result.NotRun || column.Value(result) is not { } value)
+            return "-";
+        string text = value.ToString(column.Format, CultureInfo.InvariantCulture);
+        if (column.Property is { } property && result.Spread?.GetValueOrDefault(property) is { } spread)
+        {
+            string low = column.Scale(result, spread.Min).ToString(column.Format, CultureInfo.InvariantCulture);
+            string high = column.Scale(result, spread.Max).ToString(column.Format, CultureInfo.InvariantCulture);
+            text += $" ({low}–{high})";
+        }
+
+        return text;
+    }
+
+    private static Column[] Columns(string scenario, bool chatOverNodes)
+    {
         var columns = scenario switch
         {
             "latency" => new Column[]
@@ -50,7 +156,7 @@ internal static class ResultTable
                 new("server peak RSS MiB", r => r.ServerPeakRssBytes / 1048576.0, "N0"), new("errors", r => r.Errors, "N0"),
             },
         };
-        if (scenario == "chat" && results.Any(r => r.CrossNodeDeliveries is not null))
+        if (chatOverNodes)
         {
             // several nodes: the lines that crossed from one node to another, apart
             columns =
@@ -61,17 +167,6 @@ internal static class ResultTable
             ];
         }
 
-        foreach (var column in columns)
-            table.AddColumn(new TableColumn(column.Name).RightAligned());
-        bool anyFailed = results.Any(r => r.Failure is not null);
-        if (anyFailed)
-            table.AddColumn("failed");
-        foreach (var result in results)
-        {
-            string[] cells = [result.Engine, .. columns.Select(c => c.Value(result) is { } v ? v.ToString(c.Format, CultureInfo.InvariantCulture) : "-")];
-            table.AddRow(anyFailed ? [.. cells.Select(Markup.Escape), Markup.Escape(result.Failure ?? "")] : [.. cells.Select(Markup.Escape)]);
-        }
-
-        return table;
+        return columns;
     }
 }

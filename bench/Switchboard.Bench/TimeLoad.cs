@@ -10,11 +10,12 @@ namespace Switchboard.Bench;
 /// </summary>
 internal static class TimeLoad
 {
-    public static async Task<(LoadStats Stats, HistogramBase Lateness)> RunAsync(IPEndPoint target, int clients, TimeSpan interval, TimeSpan duration, Action started)
+    public static async Task<(LoadStats Stats, HistogramBase Lateness)> RunAsync(IPEndPoint target, int clients, TimeSpan interval, TimeSpan duration, Action started, CancellationToken interrupt)
     {
-        using var sockets = await Connections.OpenAsync(target, clients).ConfigureAwait(false);
+        using var sockets = await Connections.OpenAsync(target, clients, interrupt).ConfigureAwait(false);
         started(); // connections are open: measure from here
-        using var stop = new CancellationTokenSource(duration);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(interrupt); // Ctrl-C ends the load early, with what it measured
+        stop.CancelAfter(duration);
         var clock = Stopwatch.StartNew();
         long intervalTicks = (long)(interval.TotalSeconds * Stopwatch.Frequency);
         // One histogram for all, under a lock: one per client would take 10,000 × ~190 KB.

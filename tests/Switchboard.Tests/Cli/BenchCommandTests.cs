@@ -10,13 +10,13 @@ public sealed class BenchCommandTests : IDisposable
     private readonly string _out = Path.Combine(Path.GetTempPath(), $"switchboard-bench-{Guid.NewGuid():N}");
 
     [Theory]
-    [InlineData("echo", "messagesPerSecond")]
-    [InlineData("latency", "latencyP99Micros")]
-    [InlineData("connections", "acceptsPerSecond")]
-    [InlineData("churn", "messagesPerSecond")]
-    [InlineData("chat", "latencyP99Micros")]
-    [InlineData("time", "messagesPerSecond")]
-    public async Task Runs_a_scenario_on_each_engine_and_writes_json(string scenario, string figure)
+    [InlineData("echo", "messagesPerSecond", "rate,cpu")]
+    [InlineData("latency", "latencyP99Micros", "p99,rate,cpu")]
+    [InlineData("connections", "acceptsPerSecond", "accepts,rss")]
+    [InlineData("churn", "messagesPerSecond", "rate,cpu")]
+    [InlineData("chat", "latencyP99Micros", "rate,p99,cpu")]
+    [InlineData("time", "messagesPerSecond", "lateness")]
+    public async Task Runs_a_scenario_on_each_engine_and_writes_json(string scenario, string figure, string charts)
     {
         var (code, stdout, stderr) = await CliProcess.RunBenchAsync(
             scenario, "--engines", "threading,epoll", "--duration", "300ms", "--clients", "4", "--in-flight", "10",
@@ -35,9 +35,42 @@ public sealed class BenchCommandTests : IDisposable
             Assert.True(r.GetProperty(char.ToUpperInvariant(figure[0]) + figure[1..]).GetDouble() > 0);
             Assert.True(r.GetProperty("ServerPeakRssBytes").GetInt64() > 0 || scenario == "connections");
         });
-        Assert.Contains("epoll", stdout, StringComparison.Ordinal);
-        Assert.NotEmpty(Directory.GetFiles(_out, $"{scenario}-*.png"));
-        Assert.NotEmpty(Directory.GetFiles(_out, $"{scenario}-*.svg"));
+        Assert.All(results, r =>
+        {
+            Assert.False(r.GetProperty("Partial").GetBoolean());
+            Assert.False(r.GetProperty("NotRun").GetBoolean());
+            Assert.Equal(1, r.GetProperty("Runs").GetInt32());
+        });
+        Assert.Equal(1, json.RootElement.GetProperty("Settings").GetProperty("Repeat").GetInt32());
+
+        // stdout (a pipe here) has the table and the summary, nothing of the progress; stderr one line per engine.
+        var lines = stdout.ReplaceLineEndings("\n").TrimEnd().Split('\n');
+        Assert.StartsWith($"{scenario}: ", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("engine ", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("threading ", lines[2], StringComparison.Ordinal);
+        Assert.StartsWith("epoll ", lines[3], StringComparison.Ordinal);
+        if (scenario != "time") // a tick lateness p99 of 0 µs on one engine leaves nothing to rank the other by
+        {
+            Assert.StartsWith("summary (", lines[4], StringComparison.Ordinal);
+            Assert.Equal(5, lines.Length);
+        }
+
+        Assert.DoesNotContain("measuring", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("%", stdout, StringComparison.Ordinal);
+        Assert.Equal([$"{scenario} on threading: measuring", $"{scenario} on epoll: measuring"],
+            stderr.ReplaceLineEndings("\n").TrimEnd().Split('\n').Select(l => l.Split(" for ")[0]));
+
+        // one chart per figure, as PNG and SVG, and nothing else
+        string[] expected = [.. charts.Split(',').SelectMany(c => new[] { $"{scenario}-{c}.png", $"{scenario}-{c}.svg" }).Order(StringComparer.Ordinal)];
+        Assert.Equal(expected, Directory.GetFiles(_out, $"{scenario}-*").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.All(expected.Where(f => f.EndsWith(".png", StringComparison.Ordinal)), f => Assert.True(IsPng(Path.Combine(_out, f)), $"{f} is not a PNG"));
+    }
+
+    private static bool IsPng(string path)
+    {
+        byte[] head = new byte[8];
+        using var file = File.OpenRead(path);
+        return file.Read(head) == 8 && head.AsSpan().SequenceEqual((byte[])[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
     }
 
     [Fact]

@@ -77,7 +77,7 @@ internal static class BenchCommand
 
     private static readonly Option<string> DurationOption = new("--duration", "-d")
     {
-        Description = "How long each load runs: 10s, 500ms, or seconds",
+        Description = "How long each load runs: 10s, 500ms, 5m, 1h, or plain seconds (2.5), as for serve",
         DefaultValueFactory = _ => "10s",
         HelpName = "time",
     };
@@ -91,7 +91,7 @@ internal static class BenchCommand
 
     private static readonly Option<string> IntervalOption = new("--interval")
     {
-        Description = "time: how often the time app ticks: 100ms, 1s, or seconds",
+        Description = "time: how often the time app ticks: 100ms, 1s, or plain seconds (0.5), as for serve",
         DefaultValueFactory = _ => "100ms",
         HelpName = "time",
     };
@@ -157,9 +157,9 @@ internal static class BenchCommand
         if (!Scenarios.Contains(scenario))
             return BenchCli.Fail(ExitCodes.Usage, $"unknown scenario '{scenario}' (choose from: {string.Join(", ", Scenarios)})");
         if (!TryParseDuration(parse.GetRequiredValue(DurationOption), out var duration))
-            return BenchCli.Fail(ExitCodes.Usage, $"bad duration '{parse.GetValue(DurationOption)}': write e.g. 10s, 500ms or 2.5");
+            return BenchCli.Fail(ExitCodes.Usage, $"--duration: bad duration '{parse.GetValue(DurationOption)}': {Switchboard.Cli.Duration.Hint}");
         if (!TryParseDuration(parse.GetRequiredValue(IntervalOption), out var interval))
-            return BenchCli.Fail(ExitCodes.Usage, $"bad interval '{parse.GetValue(IntervalOption)}': write e.g. 100ms, 1s or 0.5");
+            return BenchCli.Fail(ExitCodes.Usage, $"--interval: bad duration '{parse.GetValue(IntervalOption)}': {Switchboard.Cli.Duration.Hint}");
 
         var targets = new List<IPEndPoint>();
         if (parse.GetValue(TargetOption) is { } text)
@@ -323,17 +323,11 @@ internal static class BenchCommand
         }
     }
 
+    /// <summary>A duration as every switchboard command writes it (<see cref="Switchboard.Cli.Duration"/>); more than zero.</summary>
     private static bool TryParseDuration(string text, out TimeSpan duration)
     {
-        duration = default;
-        double scale = 1;
-        if (text.EndsWith("ms", StringComparison.Ordinal))
-            (text, scale) = (text[..^2], 0.001);
-        else if (text.EndsWith('s'))
-            text = text[..^1];
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0))
-            return false;
-        duration = TimeSpan.FromSeconds(value * scale);
-        return true;
+        bool ok = Switchboard.Cli.Duration.TryParse(text, out var parsed) && parsed.Seconds > 0;
+        duration = ok ? parsed.ToTimeSpan() : default;
+        return ok;
     }
 }

@@ -91,6 +91,18 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Equal("switchboard-bench: cannot parse argument 'many' for option '--clients' (see 'switchboard-bench --help')\n", stderr.ReplaceLineEndings("\n"));
     }
 
+    [Theory]
+    [InlineData("--duration", "5x")]
+    [InlineData("--interval", "1 s")]
+    [InlineData("--duration", "0")]
+    public async Task A_bad_duration_is_one_line_naming_the_flag_and_the_forms_and_exit_code_2(string flag, string value)
+    {
+        var (code, _, stderr) = await CliProcess.RunBenchAsync("time", flag, value);
+
+        Assert.Equal(2, code);
+        Assert.Equal($"switchboard-bench: {flag}: bad duration '{value}': write e.g. 10s, 500ms, 5m or 2.5 (seconds)\n", stderr.ReplaceLineEndings("\n"));
+    }
+
     [Fact]
     public async Task A_missing_switchboard_program_is_one_line_and_exit_code_1()
     {
@@ -136,7 +148,7 @@ public sealed class BenchCommandTests : IDisposable
         } // closed: nothing listens there now
 
         var (code, stdout, stderr) = await CliProcess.RunBenchAsync(
-            "latency", "--target", $"127.0.0.1:{port}", "--duration", "300ms", "--clients", "2", "--out", _out);
+            "latency", "--target", $"127.0.0.1:{port}", "--duration", "0.005m", "--clients", "2", "--out", _out); // 300 ms, in minutes as serve takes them too
 
         Assert.True(code == 1, $"exit {code}; stdout: {stdout}; stderr: {stderr}");
         Assert.Equal($"switchboard-bench: latency on target: cannot connect to 127.0.0.1:{port}: Connection refused\n", stderr.ReplaceLineEndings("\n"));

@@ -78,8 +78,8 @@ def redis_counts(port):
 
 
 def talking_window(port, said_before, duration, redis_pid):
-    """Redis's counts and CPU over the middle of a run, once every member has joined and talk has
-    begun, and before anyone leaves: the per-line cost alone, without the members' joins."""
+    """Redis's counts and CPU over half the run's duration from when talk has begun (every member
+    has joined) until well before anyone leaves: the per-line cost alone, without the joins."""
     deadline = time.monotonic() + 120
     while int(redis(port, "get", "switchboard:room:lobby:talk") or 0) < said_before + 10:
         if time.monotonic() > deadline:
@@ -156,17 +156,11 @@ def main():
         elapsed = time.monotonic() - clock
         result = json.load(open(os.path.join(out, "chat.json")))["Results"][0]
         lines = None if o.no_hub else int(redis(rport, "get", "switchboard:room:lobby:talk") or 0) - said_before
-        # The time Redis spent running scripts (lines, heartbeats, catch-up reads), by its own count,
-        # and every command it ran (the scripts' own calls included).
-        script_usec = 0
-        calls = 0
-        if not o.no_hub:
-            for line in redis(rport, "info", "commandstats").splitlines():
-                if line.startswith("cmdstat_"):
-                    calls += int(line.split("calls=")[1].split(",")[0])
-                if line.startswith(("cmdstat_evalsha:", "cmdstat_eval:")):
-                    script_usec += int(line.split("usec=")[1].split(",")[0])
-        # Bytes in and out of Redis: counts, not timings, so they do not move with the machine's load.
+        # The time Redis spent running scripts (lines, heartbeats, catch-up reads, joins), by its own
+        # count, and every command it ran (the scripts' own calls included).
+        counts = None if o.no_hub else redis_counts(rport)
+        script_usec = 0 if o.no_hub else counts["script_usec"]
+        calls = 0 if o.no_hub else counts["calls"]
         net = None if o.no_hub else [after - before for before, after in zip(net_before, redis_net(rport))]
         node_cpu = sum(after[0]) - sum(before[0])
         redis_cpu = after[1] - before[1] - redis_idle_per_s * elapsed

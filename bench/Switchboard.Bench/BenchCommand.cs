@@ -139,7 +139,7 @@ internal static class BenchCommand
             "Switchboard's benchmark. Run a load against each engine in turn, each a separate 'switchboard serve' process (echo; chat or time for those scenarios), " +
             "and compare: a table on stdout, a row as each engine finishes (progress on stderr, a bar on a terminal), JSON and bar charts in --out. " +
             $"Exit codes: {ExitCodes.Ok} all ran; {ExitCodes.Failure} an engine's run failed (its row and a line on stderr say why); {ExitCodes.Usage} a bad command line; " +
-            $"{BenchExitCodes.Throttled} the server throttled or refused the load (chat: '!' answers, senders cut off, lines not delivered; its figures are not the server's); " +
+            $"{BenchExitCodes.Throttled} the server throttled or refused the load (chat --target: '!' answers, senders cut off, lines not delivered; its figures are not the server's); " +
             $"{BenchExitCodes.Interrupted} interrupted by Ctrl-C or SIGTERM (what was measured is kept, marked partial or not run).")
         {
             ScenarioArgument, EnginesOption, TargetOption, OutOption, ClientsOption, SendersOption, InFlightOption, SizeOption, DurationOption,
@@ -157,9 +157,9 @@ internal static class BenchCommand
         if (!Scenarios.Contains(scenario))
             return BenchCli.Fail(ExitCodes.Usage, $"unknown scenario '{scenario}' (choose from: {string.Join(", ", Scenarios)})");
         if (!TryParseDuration(parse.GetRequiredValue(DurationOption), out var duration))
-            return BenchCli.Fail(ExitCodes.Usage, $"--duration: bad duration '{parse.GetValue(DurationOption)}': {Switchboard.Cli.Duration.Hint}");
+            return BenchCli.Fail(ExitCodes.Usage, BadDuration(parse, DurationOption));
         if (!TryParseDuration(parse.GetRequiredValue(IntervalOption), out var interval))
-            return BenchCli.Fail(ExitCodes.Usage, $"--interval: bad duration '{parse.GetValue(IntervalOption)}': {Switchboard.Cli.Duration.Hint}");
+            return BenchCli.Fail(ExitCodes.Usage, BadDuration(parse, IntervalOption));
 
         var targets = new List<IPEndPoint>();
         if (parse.GetValue(TargetOption) is { } text)
@@ -178,8 +178,8 @@ internal static class BenchCommand
 
         foreach (var option in new[] { ClientsOption, SendersOption, InFlightOption, SizeOption, ConnectionsOption, RepeatOption })
         {
-            if (parse.GetValue(option) < 1)
-                return BenchCli.Fail(ExitCodes.Usage, $"{option.Name} must be at least 1");
+            if (parse.GetValue(option) is var value and < 1)
+                return BenchCli.Fail(ExitCodes.Usage, $"{Flag(parse, option)} must be at least 1 (got {value})");
         }
 
         string? kestrel = null;
@@ -323,10 +323,16 @@ internal static class BenchCommand
         }
     }
 
-    /// <summary>A duration as every switchboard command writes it (<see cref="Switchboard.Cli.Duration"/>); more than zero.</summary>
+    /// <summary>The option's name as the user typed it (<c>-d</c> or <c>--duration</c>); its name when not given.</summary>
+    private static string Flag(ParseResult parse, Option option) => parse.GetResult(option)?.IdentifierToken?.Value ?? option.Name;
+
+    private static string BadDuration(ParseResult parse, Option<string> option) =>
+        $"{Flag(parse, option)}: bad duration '{parse.GetValue(option)}': {Switchboard.Cli.Duration.Hint}; more than 0 and at most {Switchboard.Cli.Duration.Max}";
+
+    /// <summary>A duration as every switchboard command writes it (<see cref="Switchboard.Cli.Duration"/>); more than zero, at most <see cref="Switchboard.Cli.Duration.Max"/>.</summary>
     private static bool TryParseDuration(string text, out TimeSpan duration)
     {
-        bool ok = Switchboard.Cli.Duration.TryParse(text, out var parsed) && parsed.Seconds > 0;
+        bool ok = Switchboard.Cli.Duration.TryParse(text, out var parsed) && parsed.Seconds > 0 && parsed <= Switchboard.Cli.Duration.Max;
         duration = ok ? parsed.ToTimeSpan() : default;
         return ok;
     }

@@ -59,8 +59,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             table.WriteRow(combined);
         }
 
-        if (RatioSummary.Describe(settings.Scenario, results) is { } summary)
-            table.WriteLine(summary);
+        table.WriteLine(RatioSummary.Describe(settings.Scenario, results));
 
         if (settings.OutDirectory is { } dir)
         {
@@ -138,7 +137,9 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             await server.StopAsync().ConfigureAwait(false);
         }
 
-        if (server.DiedOnItsOwn)
+        // A terminal's Ctrl-C reaches the whole process group, the server too, which then shuts
+        // itself down: after an interrupt its exit is that, not a death.
+        if (server.DiedOnItsOwn && !cancel.IsCancellationRequested)
             return result with { Failure = $"the server exited during the run ({server.ExitDescription})" };
         if (hung)
             return result with { Failure = "the server stopped answering (process stopped: state T)" };
@@ -175,7 +176,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             "latency" => await LatencyAsync(engine, target, Started, interrupt).ConfigureAwait(false),
             "connections" => await ConnectionsAsync(engine, target, server, interrupt).ConfigureAwait(false),
             "churn" => Basic(engine, await ChurnLoad.RunAsync(target, settings.Clients, settings.Duration, Started, interrupt).ConfigureAwait(false)),
-            "chat" => await ChatAsync(engine, targets, Started, interrupt).ConfigureAwait(false),
+            "chat" => await ChatAsync(engine, targets, startedHere: server is not null, Started, interrupt).ConfigureAwait(false),
             "time" => await TimeAsync(engine, target, Started, interrupt).ConfigureAwait(false),
             _ => throw new ArgumentException($"unknown scenario '{settings.Scenario}' (choose from: echo, latency, connections, churn, chat, time)"),
         };
@@ -211,14 +212,19 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         return WithPercentiles(Basic(engine, stats), histogram);
     }
 
-    private async Task<BenchResult> ChatAsync(string engine, IReadOnlyList<System.Net.IPEndPoint> nodes, Action started, CancellationToken interrupt)
+    /// <param name="startedHere">
+    /// The bench started the server, with <c>--rate 100000</c>: a shortfall there is the engine
+    /// falling behind the load, a figure of its own, not a throttle to warn about.
+    /// </param>
+    private async Task<BenchResult> ChatAsync(string engine, IReadOnlyList<System.Net.IPEndPoint> nodes, bool startedHere, Action started, CancellationToken interrupt)
     {
         var outcome = await ChatLoad.RunAsync(nodes, settings.Clients, settings.Senders, settings.Duration, started, interrupt).ConfigureAwait(false);
         var result = WithPercentiles(Basic(engine, outcome.Stats), outcome.Latency) with { Chat = outcome.Health };
-        // A server that paced, refused or cut off the talk measured its throttle, not itself. An
-        // interrupted run delivers less than was said only because it was stopped: refusals still count.
+        // A server given with --target that paced, refused or cut off the talk measured its
+        // throttle, not itself. An interrupted run delivers less than was said only because it was
+        // stopped: refusals still count.
         var health = interrupt.IsCancellationRequested ? outcome.Health with { Expected = outcome.Health.Delivered, SendersClosedEarly = 0, ListenersClosedEarly = 0 } : outcome.Health;
-        if (health.Describe() is { } throttled)
+        if (!startedHere && health.Describe() is { } throttled)
             result = result with { Failure = throttled, Throttled = true };
         if (nodes.Count == 1)
             return result;
@@ -257,6 +263,10 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             double loadCpuOpening = (Process.GetCurrentProcess().TotalProcessorTime - loadCpuBefore).TotalSeconds;
             long rssAfter = server?.Memory().Rss ?? 0;
             int secondHalf = sockets.Count - (sockets.Count / 2);
+            // Interrupted before every connection opened, the halfway reading may have been taken
+            // at any point, or never: RSS per connection is then not measured (nor, with none open,
+            // anything per accept), rather than a figure that looks real.
+            bool allOpened = sockets.Count == settings.Connections && sockets.Count > 0;
             // Interrupted: what opened is measured, but asking each to answer would keep the user waiting.
             int? answered = interrupt.IsCancellationRequested ? null : await ConnectionsLoad.CountAnsweringAsync(sockets).ConfigureAwait(false);
             return new BenchResult
@@ -265,10 +275,10 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
                 Engine = engine,
                 Seconds = seconds,
                 Messages = sockets.Count,
-                AcceptsPerSecond = sockets.Count / seconds,
-                LoadGeneratorCpuCores = loadCpuOpening / seconds,
-                ServerCpuMicrosPerAccept = server is null ? null : cpuOpening * 1e6 / sockets.Count,
-                RssBytesPerConnection = server is null ? null : (double)(rssAfter - rssHalfway) / secondHalf,
+                AcceptsPerSecond = seconds > 0 ? sockets.Count / seconds : 0,
+                LoadGeneratorCpuCores = seconds > 0 ? loadCpuOpening / seconds : 0,
+                ServerCpuMicrosPerAccept = server is null || sockets.Count == 0 ? null : cpuOpening * 1e6 / sockets.Count,
+                RssBytesPerConnection = server is null || !allOpened ? null : (double)(rssAfter - rssHalfway) / secondHalf,
                 Answered = answered,
                 Errors = answered is { } count ? sockets.Count - count : 0,
             };

@@ -4,7 +4,7 @@ namespace Switchboard.Bench;
 
 /// <summary>
 /// Folds an engine's repeated runs (<c>--repeat</c>) into one result: each figure the median of
-/// the complete runs, with its lowest and highest kept as the spread.
+/// the runs, with its lowest and highest kept as the spread, when every run is complete.
 /// </summary>
 internal static class RepeatedRuns
 {
@@ -15,14 +15,20 @@ internal static class RepeatedRuns
         .ToArray();
 
     /// <summary>
-    /// One result for <paramref name="runs"/>: the median of the complete ones; if none is
-    /// complete, the last run as it is (failed, partial), since that is what there is to show.
+    /// One result for <paramref name="runs"/>: their median if every one is complete; otherwise
+    /// the first run that is not (failed, throttled or partial), as it is, so that it is seen.
     /// </summary>
     public static BenchResult Combine(IReadOnlyList<BenchResult> runs)
     {
-        var complete = runs.Where(r => r.IsComplete).ToList();
-        if (complete.Count == 0)
-            return runs[^1];
+        // A run that failed, was throttled or was interrupted is what the row shows, saying which
+        // run it was: the figures of the complete runs before it would hide it.
+        for (int i = 0; i < runs.Count; i++)
+        {
+            if (!runs[i].IsComplete)
+                return runs.Count == 1 || runs[i].Failure is not { } failure ? runs[i] : runs[i] with { Failure = $"{failure} (run {i + 1})" };
+        }
+
+        var complete = runs;
         if (complete.Count == 1)
             return complete[0];
 

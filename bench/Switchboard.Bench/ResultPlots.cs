@@ -82,8 +82,9 @@ internal static class ResultPlots
     {
         var values = results.Where(Plottable).SelectMany(r => chart.Series.Select(s => s.Value(r))).OfType<double>().Where(v => v > 0).ToArray();
         bool log = values.Max() / values.Min() > WideRange;
-        // On a log axis a bar rises from the power of ten below the smallest value; else from 0.
-        double floor = log ? Math.Floor(Math.Log10(values.Min())) : 0;
+        // On a log axis a bar rises from the power of ten below the smallest value (a step below
+        // it when that value is itself a power of ten, so that its bar is not of no height); else from 0.
+        double floor = log ? Math.Ceiling(Math.Log10(values.Min())) - 1 : 0;
         double top = log ? Math.Log10(values.Max()) + 0.25 : values.Max() * 1.15; // room above the tallest bar for its label
         double Y(double v) => log ? Math.Log10(v) : v;
 

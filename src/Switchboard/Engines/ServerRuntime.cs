@@ -37,8 +37,8 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     // Connection ids count up from one past firstIdAfter (see Engine.ConnectionIdBase).
     public ServerRuntime(ServerOptions options, Func<Protocol> protocolFactory, ILogger logger, long firstIdAfter = 0)
     {
-        _refusalLog = new RepeatLimiter(RepeatLimiter.DefaultWindow, (why, count, window) => Log.RefusedMore(logger, count, why, Math.Max(1, Math.Round(window.TotalSeconds))));
-        _acceptFailureLog = new RepeatLimiter(RepeatLimiter.DefaultWindow, (error, count, window) => Log.AcceptFailedMore(logger, count, error, Math.Max(1, Math.Round(window.TotalSeconds))));
+        _refusalLog = new RepeatLimiter(RepeatLimiter.DefaultWindow, (why, count, window) => Log.RefusedMore(logger, Counted.Of(count, "more connection"), why, Math.Max(1, Math.Round(window.TotalSeconds))));
+        _acceptFailureLog = new RepeatLimiter(RepeatLimiter.DefaultWindow, (error, count, window) => Log.AcceptFailedMore(logger, Counted.Of(count, "more time"), error, Math.Max(1, Math.Round(window.TotalSeconds))));
         _lastId = firstIdAfter;
         Options = options;
         Logger = logger;
@@ -287,14 +287,14 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Remote}: {Why}")]
         public static partial void Refused(ILogger logger, string remote, string why);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Count} more connections ({Why}) in the last {Seconds} s")]
-        public static partial void RefusedMore(ILogger logger, int count, string why, double seconds);
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Connections} ({Why}) in the last {Seconds} s")]
+        public static partial void RefusedMore(ILogger logger, string connections, string why, double seconds);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "accept failed: {Error}; retrying")]
         public static partial void AcceptFailed(ILogger logger, string error);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "accept failed {Count} more times ({Error}) in the last {Seconds} s")]
-        public static partial void AcceptFailedMore(ILogger logger, int count, string error, double seconds);
+        [LoggerMessage(Level = LogLevel.Warning, Message = "accept failed {Times} ({Error}) in the last {Seconds} s")]
+        public static partial void AcceptFailedMore(ILogger logger, string times, string error, double seconds);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: saying goodbye to {Connections}")]
         public static partial void ShuttingDown(ILogger logger, string connections);

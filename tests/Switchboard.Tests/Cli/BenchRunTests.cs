@@ -36,7 +36,7 @@ public sealed class BenchRunTests : IDisposable
         var result = Assert.Single(json.RootElement.GetProperty("Results").EnumerateArray());
         Assert.True(result.GetProperty("Partial").GetBoolean());
         Assert.Equal(JsonValueKind.Null, result.GetProperty("Failure").ValueKind);
-        Assert.True(result.GetProperty("Messages").GetInt64() >= 200);
+        Assert.True(result.GetProperty("Messages").GetInt64() >= 200 - 4); // echoed 200; up to one round trip per client still on its way back
         Assert.True(result.GetProperty("MessagesPerSecond").GetDouble() > 0);
         Assert.True(result.GetProperty("LatencyP99Micros").GetDouble() > 0);
         Assert.InRange(result.GetProperty("Seconds").GetDouble(), 0.001, 50);
@@ -60,6 +60,11 @@ public sealed class BenchRunTests : IDisposable
         var results = json.RootElement.GetProperty("Results").EnumerateArray().ToList();
         Assert.Equal(["epoll", "threading", "poll"], results.Select(r => r.GetProperty("Engine").GetString()));
         Assert.False(results[0].GetProperty("NotRun").GetBoolean());
+        // Stopped by the signal, not by its 60 s: partial, or (signalled while still connecting) nothing measured.
+        Assert.True(
+            results[0].GetProperty("Partial").GetBoolean() || results[0].GetProperty("Failure").GetString()?.StartsWith("interrupted", StringComparison.Ordinal) == true,
+            results[0].ToString());
+        Assert.InRange(results[0].GetProperty("Seconds").GetDouble(), 0, 50);
         Assert.All(results.Skip(1), r =>
         {
             Assert.True(r.GetProperty("NotRun").GetBoolean());
@@ -69,7 +74,6 @@ public sealed class BenchRunTests : IDisposable
         var rows = stdout.ReplaceLineEndings("\n").Split('\n');
         Assert.Matches(@"^threading +- +- .* not run: interrupted before its turn$", rows.Single(r => r.StartsWith("threading ", StringComparison.Ordinal)));
         Assert.EndsWith("not run: interrupted before its turn", rows.Single(r => r.StartsWith("poll ", StringComparison.Ordinal)), StringComparison.Ordinal);
-        // the first engine ran 60 s no more: the whole run ended well within the test's bound
     }
 
     [Fact]
@@ -207,13 +211,16 @@ public sealed class BenchRunTests : IDisposable
         Assert.Equal(peer, json.RootElement.GetProperty("Settings").GetProperty("KestrelPath").GetString());
     }
 
-    [Fact]
-    public async Task A_repeat_below_one_is_one_line_and_exit_code_2()
+    [Theory]
+    [InlineData("--repeat", "0")]
+    [InlineData("-r", "0")]
+    [InlineData("-c", "-3")]
+    public async Task A_count_below_one_is_one_line_naming_the_flag_as_typed_and_exit_code_2(string flag, string value)
     {
-        var (code, _, stderr) = await CliProcess.RunBenchAsync("latency", "--repeat", "0");
+        var (code, _, stderr) = await CliProcess.RunBenchAsync("latency", flag, value);
 
         Assert.Equal(2, code);
-        Assert.Equal("switchboard-bench: --repeat must be at least 1\n", stderr.ReplaceLineEndings("\n"));
+        Assert.Equal($"switchboard-bench: {flag} must be at least 1 (got {value})\n", stderr.ReplaceLineEndings("\n"));
     }
 
     public void Dispose()

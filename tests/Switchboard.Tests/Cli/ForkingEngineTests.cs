@@ -131,7 +131,7 @@ public sealed partial class ForkingEngineTests
         }
 
         Assert.Equal(3, workers.Distinct().Count());
-        await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.Contains("Served 1 connections; retiring", StringComparison.Ordinal)));
+        await server.StderrLines.WaitUntilAsync(l => l.Any(x => x.Contains("Served 1 connection; retiring", StringComparison.Ordinal)));
         await server.StopGracefullyAsync();
     }
 

@@ -401,13 +401,13 @@ internal sealed partial class RedisChatHub
         [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Chat backplane: subscription lost ({Failure}); missed events are fetched from the rooms' logs when it is back")]
         public static partial void SubscriptionLost(ILogger logger, ConnectionFailureType failure);
 
-        [LoggerMessage(EventId = 1105, Level = LogLevel.Information, Message = "Chat backplane: caught up {Count} events of #{Room} from its log")]
+        [LoggerMessage(EventId = 1105, Level = LogLevel.Information, Message = "Chat backplane: #{Room} caught up from its log (missed events: {Count})")]
         public static partial void CaughtUp(ILogger logger, int count, string room);
 
-        [LoggerMessage(EventId = 1106, Level = LogLevel.Information, Message = "Chat backplane: {Count} members of nodes that stopped answering left their rooms")]
+        [LoggerMessage(EventId = 1106, Level = LogLevel.Information, Message = "Chat backplane: members of nodes that stopped answering left their rooms: {Count}")]
         public static partial void Reaped(ILogger logger, long count);
 
-        [LoggerMessage(EventId = 1107, Level = LogLevel.Warning, Message = "Chat backplane: redis no longer knew this node; put back {Count} members ({Lost} lost their names to others meanwhile)")]
+        [LoggerMessage(EventId = 1107, Level = LogLevel.Warning, Message = "Chat backplane: redis no longer knew this node; members put back: {Count} (of them, lost their names to others meanwhile: {Lost})")]
         public static partial void Registered(ILogger logger, int count, int lost);
 
         [LoggerMessage(EventId = 1108, Level = LogLevel.Warning, Message = "Chat backplane: redis at {Address} lost its data (restarted empty?); rooms start again from now, earlier history is gone")]

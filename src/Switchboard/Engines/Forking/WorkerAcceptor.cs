@@ -80,7 +80,11 @@ internal sealed partial class WorkerAcceptor(ServerRuntime runtime, ParentChanne
         parent.Report(WorkerStatus.Idle);
         if (quota > 0 && ++_served >= quota)
         {
-            Log.QuotaServed(Runtime.Logger, _served);
+            if (Runtime.Logger.IsEnabled(LogLevel.Information))
+            {
+                string served = Counted.Of(_served, "connection");
+                Log.QuotaServed(Runtime.Logger, served);
+            }
             return false;
         }
 
@@ -101,7 +105,7 @@ internal sealed partial class WorkerAcceptor(ServerRuntime runtime, ParentChanne
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Information, Message = "Served {Count} connections; retiring so a fresh worker takes over")]
-        public static partial void QuotaServed(ILogger logger, int count);
+        [LoggerMessage(Level = LogLevel.Information, Message = "Served {Connections}; retiring so a fresh worker takes over")]
+        public static partial void QuotaServed(ILogger logger, string connections);
     }
 }

@@ -182,7 +182,11 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
         }
         catch (Exception e) when (e is SocketException or System.ComponentModel.Win32Exception)
         {
-            Log.WaitFailed(_logger, _thread.Name!, e.Message, _connections.Count);
+            if (_logger.IsEnabled(LogLevel.Error))
+            {
+                string dropping = Counted.Of(_connections.Count, "connection");
+                Log.WaitFailed(_logger, _thread.Name!, e.Message, dropping);
+            }
             foreach (var connection in _connections.Values.ToArray())
                 connection.Disconnect(Protocols.DisconnectReason.Error, e);
             return false;
@@ -248,7 +252,7 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Error, Message = "{Loop}: waiting for readiness failed ({Error}); dropping its {Count} connections")]
-        public static partial void WaitFailed(ILogger logger, string loop, string error, int count);
+        [LoggerMessage(Level = LogLevel.Error, Message = "{Loop}: waiting for readiness failed ({Error}); dropping its {Connections}")]
+        public static partial void WaitFailed(ILogger logger, string loop, string error, string connections);
     }
 }

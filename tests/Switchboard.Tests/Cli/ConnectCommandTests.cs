@@ -247,7 +247,7 @@ public sealed partial class ConnectCommandTests
 
         await client.WriteInputAsync("question\n");
         client.CloseInput();
-        Assert.Equal("question\n", await ReceiveToEndAsync(accepted)); // end of stream: the client shut down its sending side
+        Assert.Equal("question\n", await accepted.ReceiveToEndAsync()); // end of stream: the client shut down its sending side
         accepted.Send("answer after your end\n"u8); // the client still reads
         Assert.Equal("answer after your end", await client.ReadLineAsync());
         accepted.Shutdown(SocketShutdown.Both);
@@ -313,16 +313,6 @@ public sealed partial class ConnectCommandTests
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen();
         return listener;
-    }
-
-    private static async Task<string> ReceiveToEndAsync(Socket socket)
-    {
-        var received = new List<byte>();
-        var buffer = new byte[256];
-        int n;
-        while ((n = await socket.ReceiveAsync(buffer).WaitAsync(Timeouts.Patient)) > 0)
-            received.AddRange(buffer.AsSpan(0, n));
-        return System.Text.Encoding.UTF8.GetString([.. received]);
     }
 
     private static SocketError ReceiveError(Socket socket, byte[] buffer)

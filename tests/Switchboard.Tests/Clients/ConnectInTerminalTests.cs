@@ -88,22 +88,12 @@ public sealed partial class ConnectInTerminalTests
         await terminal.WaitForOutputAsync(o => o.Contains("|.........", StringComparison.Ordinal), "the spinner");
 
         await terminal.TypeAsync("last words\r\x04");
-        Assert.Equal("last words\n", await ReceiveToEndAsync(accepted)); // then end of stream
+        Assert.Equal("last words\n", await accepted.ReceiveToEndAsync()); // then end of stream
         accepted.Send("goodbye\n"u8);
         accepted.Shutdown(SocketShutdown.Both);
 
         Assert.Equal(0, await terminal.WaitForExitAsync());
         Assert.Equal(["last words", "Received: goodbye", "Remote end closed connection; exiting.", "EXIT=0"], TerminalScreen.Of(terminal.Output).Lines.TakeLast(4));
-    }
-
-    private static async Task<string> ReceiveToEndAsync(Socket socket)
-    {
-        var received = new List<byte>();
-        var buffer = new byte[256];
-        int n;
-        while ((n = await socket.ReceiveAsync(buffer).WaitAsync(Timeouts.Patient)) > 0)
-            received.AddRange(buffer.AsSpan(0, n));
-        return Encoding.UTF8.GetString([.. received]);
     }
 
     private static bool SpinnerAfter(string text, string output) => After(text, "..|.......", output);

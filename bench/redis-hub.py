@@ -23,6 +23,9 @@ import tempfile
 import time
 
 TICKS = os.sysconf("SC_CLK_TCK")
+# switchboard-bench's exit code when a --target server did not deliver what was said: these nodes
+# run at --rate 100000, so that is them falling behind the load, a figure here, not a failure.
+FELL_BEHIND = 3
 
 
 def free_port():
@@ -136,7 +139,7 @@ def main():
         out = tempfile.mkdtemp()
         # A first short run warms the nodes up (JIT, connection pools), so the measured run counts only the work.
         subprocess.run(["dotnet", o.bench, "chat", "--target", ",".join(targets), "-c", str(o.clients), "--senders", str(o.senders),
-                        "-d", "3s", "--out", out], check=True, stdout=subprocess.DEVNULL)
+                        "-d", "3s", "--out", out], stdout=subprocess.DEVNULL).returncode in (0, FELL_BEHIND) or sys.exit("the warm-up run failed")
         said_before = 0 if o.no_hub else int(redis(rport, "get", "switchboard:room:lobby:talk") or 0)
         # Redis's CPU with the nodes connected and no one talking (heartbeats, its own cron), taken off its figure per line.
         idle_start = cpu_seconds(rproc.pid)
@@ -150,7 +153,7 @@ def main():
         load = subprocess.Popen(["dotnet", o.bench, "chat", "--target", ",".join(targets), "-c", str(o.clients), "--senders", str(o.senders),
                                  "-d", f"{o.duration}s", "--out", out], stdout=subprocess.DEVNULL)
         steady = None if o.no_hub else talking_window(rport, said_before, o.duration, rproc.pid)
-        if load.wait() != 0:
+        if load.wait() not in (0, FELL_BEHIND):
             raise SystemExit(f"switchboard-bench chat failed (exit {load.returncode})")
         after = [cpu_seconds(p.pid) for p in nodes], cpu_seconds(rproc.pid)
         elapsed = time.monotonic() - clock
@@ -167,6 +170,7 @@ def main():
         print(json.dumps({
             "nodes": len(nodes), "hub": not o.no_hub, "engine": o.engine, "clients": o.clients, "senders": o.senders,
             "deliveries_per_s": round(result["MessagesPerSecond"]),
+            "fell_behind": bool(result.get("Throttled")),
             "p50_ms": round(result["LatencyP50Micros"] / 1000, 2), "p99_ms": round(result["LatencyP99Micros"] / 1000, 2),
             "cross_p50_ms": result.get("CrossNodeLatencyP50Micros") and round(result["CrossNodeLatencyP50Micros"] / 1000, 2),
             "cross_p99_ms": result.get("CrossNodeLatencyP99Micros") and round(result["CrossNodeLatencyP99Micros"] / 1000, 2),

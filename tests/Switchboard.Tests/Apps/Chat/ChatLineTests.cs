@@ -2,7 +2,7 @@ using Switchboard.Apps.Chat;
 
 namespace Switchboard.Tests.Apps.Chat;
 
-/// <summary>The five line forms of docs/chat-protocol.md: the first two characters tell them apart, whatever the text.</summary>
+/// <summary>The seven line forms of docs/chat-protocol.md: the first two characters tell them apart, whatever the text.</summary>
 public sealed class ChatLineTests
 {
     private enum Form
@@ -12,6 +12,8 @@ public sealed class ChatLineTests
         Private,
         Notice,
         Error,
+        PrivateSent,
+        History,
         Unknown,
     }
 
@@ -30,6 +32,8 @@ public sealed class ChatLineTests
             Assert.Equal(Form.Talk, FormOf(ChatLine.Talk(nick, text)));
             Assert.Equal(Form.Action, FormOf(ChatLine.Action(nick, text)));
             Assert.Equal(Form.Private, FormOf(ChatLine.Private(nick, text)));
+            Assert.Equal(Form.PrivateSent, FormOf(ChatLine.PrivateSent(nick, text)));
+            Assert.Equal(Form.History, FormOf(ChatLine.Replayed(DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, ChatLine.Talk(nick, text))));
         }
     }
 
@@ -40,12 +44,18 @@ public sealed class ChatLineTests
         Assert.Equal("<alice> hi", ChatLine.Talk("alice", "hi"));
         Assert.Equal("* alice waves", ChatLine.Action("alice", "waves"));
         Assert.Equal("*alice* psst", ChatLine.Private("alice", "psst"));
+        Assert.Equal("-> *alice* psst", ChatLine.PrivateSent("alice", "psst"));
+        var said = new DateTimeOffset(2026, 12, 6, 9, 5, 7, TimeSpan.Zero);
+        Assert.Equal("[09:05] <alice> hi", ChatLine.Replayed(said, said.AddHours(3), "<alice> hi"));
+        Assert.Equal("[2026-12-06 09:05] <alice> hi", ChatLine.Replayed(said, said.AddDays(1), "<alice> hi"));
     }
 
     /// <summary>The reader's rule, as docs/chat-protocol.md states it: the first two characters.</summary>
     private static Form FormOf(string line) => line.Length < 2 ? Form.Unknown : (line[0], line[1]) switch
     {
         ('<', _) => Form.Talk,
+        ('-', '>') => Form.PrivateSent,
+        ('[', _) => Form.History,
         ('!', ' ') => Form.Error,
         ('*', ' ') => Form.Action,
         ('*', '*') => Form.Notice,

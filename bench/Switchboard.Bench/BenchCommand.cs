@@ -323,8 +323,7 @@ internal static class BenchCommand
         }
     }
 
-    /// <summary>The option's name as the user typed it (<c>-d</c> or <c>--duration</c>); its name when not given.</summary>
-    private static string Flag(ParseResult parse, Option option) => parse.GetResult(option)?.IdentifierToken?.Value ?? option.Name;
+    private static string Flag(ParseResult parse, Option option) => Switchboard.Cli.OptionNames.AsTyped(parse, option);
 
     private static string BadDuration(ParseResult parse, Option<string> option) =>
         $"{Flag(parse, option)}: bad duration '{parse.GetValue(option)}': {Switchboard.Cli.Duration.Hint}; more than 0 and at most {Switchboard.Cli.Duration.Max}";

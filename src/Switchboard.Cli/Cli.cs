@@ -15,8 +15,7 @@ internal static class Cli
     }
 
     /// <summary>The option's name as the user typed it (<c>-p</c> or <c>--port</c>); its name when not given.</summary>
-    public static string Flag(ParseResult parse, Option option) =>
-        parse.GetResult(option)?.IdentifierToken?.Value ?? option.Name;
+    public static string Flag(ParseResult parse, Option option) => OptionNames.AsTyped(parse, option);
 }
 
 /// <summary>

@@ -28,15 +28,14 @@ internal static class RepeatedRuns
                 return runs.Count == 1 || runs[i].Failure is not { } failure ? runs[i] : runs[i] with { Failure = $"{failure} (run {i + 1})" };
         }
 
-        var complete = runs;
-        if (complete.Count == 1)
-            return complete[0];
+        if (runs.Count == 1)
+            return runs[0];
 
-        var combined = complete[0] with { Runs = complete.Count };
+        var combined = runs[0] with { Runs = runs.Count };
         var spread = new Dictionary<string, FigureSpread>();
         foreach (var property in Figures)
         {
-            var values = complete.Select(r => property.GetValue(r)).OfType<object>().Select(Convert.ToDouble).Order().ToArray();
+            var values = runs.Select(r => property.GetValue(r)).OfType<object>().Select(Convert.ToDouble).Order().ToArray();
             if (values.Length == 0)
                 continue;
             double median = values.Length % 2 == 1 ? values[values.Length / 2] : (values[(values.Length / 2) - 1] + values[values.Length / 2]) / 2;

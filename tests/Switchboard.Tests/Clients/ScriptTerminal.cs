@@ -23,7 +23,7 @@ internal sealed class ScriptTerminal : IDisposable
         _reading = Task.Run(ReadAsync);
     }
 
-    /// <summary>Runs <paramref name="command"/> with <c>sh -c</c> on a new terminal, 200 columns wide.</summary>
+    /// <summary>Runs <paramref name="command"/> with <c>bash -c</c> on a new terminal, 200 columns wide.</summary>
     public static ScriptTerminal Start(string command)
     {
         var start = new ProcessStartInfo(ScriptPath)
@@ -33,6 +33,11 @@ internal sealed class ScriptTerminal : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // script runs the command with $SHELL -c, or /bin/sh (dash on Debian) if SHELL is unset, as
+        // on a fresh CI machine. A non-interactive dash waiting for its foreground command dies of
+        // the terminal's Ctrl-C itself, before "echo EXIT=$?"; bash, like an interactive shell,
+        // waits and goes on when the command handled the signal and exited. So: bash, always.
+        start.Environment["SHELL"] = "/bin/bash";
         // -q: no "Script started" banner; -f: flush at once; -e: exit with the command's code; -c: the command.
         start.ArgumentList.Add("-qfec");
         start.ArgumentList.Add($"stty cols 200 rows 50; {command}");

@@ -179,6 +179,14 @@ internal static partial class ServeCommand
         HelpName = "url",
     };
 
+    private static readonly Option<int?> IrcPortOption = new("--irc-port")
+    {
+        Description = $"chat: also speak IRC on this port (the same host; {ChatApp.StandardIrcPort} is the convention, 0 picks a free one), "
+            + "to the same rooms: IRC clients (irssi, WeeChat, HexChat, ii) and line-protocol users talk together. "
+            + "Not on iterative, nor yet on forking or with --hub. See docs/irc.md",
+        HelpName = "n",
+    };
+
     private static readonly ChoiceOption<LogLevel> LogLevelOption = new(
         "--log-level",
         "Least important log lines shown on stderr: " + string.Join(", ", ChoiceOption<LogLevel>.Names) + " (any case)",
@@ -196,7 +204,7 @@ internal static partial class ServeCommand
         };
         foreach (var (option, _) in EngineOptions)
             command.Options.Add(option);
-        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, RegisterTimeoutOption, HubOption, LogLevelOption.Option })
+        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, RegisterTimeoutOption, HubOption, IrcPortOption, LogLevelOption.Option })
             command.Options.Add(option);
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -214,6 +222,11 @@ internal static partial class ServeCommand
         int port = parse.GetValue(PortOption) ?? app.DefaultPort;
         if (CheckNumbers(parse, port) is { } numberError)
             return Cli.Fail(ExitCodes.Usage, numberError);
+        int? ircPort = parse.GetValue(IrcPortOption);
+        if (ircPort is { } irc && OptionChecks.Port(Cli.Flag(parse, IrcPortOption), irc, 0) is { } ircPortError)
+            return Cli.Fail(ExitCodes.Usage, ircPortError);
+        if (ircPort is not null && app is not ChatApp)
+            return Cli.Fail(ExitCodes.Usage, $"{Cli.Flag(parse, IrcPortOption)}: only the chat app speaks IRC (not {app.Name})");
         if (!TryResolveHost(parse.GetRequiredValue(HostOption), out var address))
             return Cli.Fail(ExitCodes.Usage, $"{Cli.Flag(parse, HostOption)}: cannot resolve '{parse.GetValue(HostOption)}'");
         if (!TryParseNetworks(parse.GetRequiredValue(LimitExemptOption), out var exempt, out string? error))
@@ -228,6 +241,7 @@ internal static partial class ServeCommand
 
         using var loggerFactory = CreateLoggerFactory(LogLevelOption.GetValue(parse));
         Server server;
+        Server? ircServer = null;
         try
         {
             // Each part validates its own settings, once: the server its options, the engine its
@@ -261,7 +275,19 @@ internal static partial class ServeCommand
                     Burst = double.IsFinite(rate) ? (int)Math.Clamp(Math.Ceiling(rate * 2), 1, int.MaxValue) : 1,
                 },
             };
-            server = app.CreateServer(engine, new ServeContext { Options = options, Settings = settings, LoggerFactory = loggerFactory });
+            var context = new ServeContext { Options = options, Settings = settings, LoggerFactory = loggerFactory };
+            server = app.CreateServer(engine, context);
+            if (ircPort is { } ircPortNumber)
+            {
+                try
+                {
+                    ircServer = ((ChatApp)app).CreateIrcServer(engine, context, new IPEndPoint(address, ircPortNumber));
+                }
+                catch (ArgumentException e)
+                {
+                    return Cli.Fail(ExitCodes.Usage, $"{Cli.Flag(parse, IrcPortOption)}: {e.Message}");
+                }
+            }
         }
         catch (Exception e) when (e is ArgumentException or OverflowException)
         {
@@ -283,6 +309,16 @@ internal static partial class ServeCommand
             return Cli.Fail(ExitCodes.Failure, e.Message);
         }
 
+        try
+        {
+            ircServer?.Start();
+        }
+        catch (ServerStartException e)
+        {
+            await server.StopAsync().ConfigureAwait(false);
+            return Cli.Fail(ExitCodes.Failure, $"{Cli.Flag(parse, IrcPortOption)}: {e.Message}");
+        }
+
         // Caught before the listening line, so that a signal sent as soon as it is read stops the
         // server gracefully instead of killing it.
         using var signals = new ShutdownSignals();
@@ -292,16 +328,21 @@ internal static partial class ServeCommand
         {
             WarnIfServingTheNetwork(server.LocalEndPoint, app);
             Console.Out.WriteLine($"listening on {server.LocalEndPoint} ({app.Name}, {engine.Name})");
+            if (ircServer is not null)
+                Console.Out.WriteLine($"listening on {ircServer.LocalEndPoint} ({app.Name} over IRC, {engine.Name})");
             Console.Out.Flush();
         }
 
         var signal = signals.Received;
-        if (await Task.WhenAny(signal, server.AcceptingEnded).ConfigureAwait(false) == signal)
+        Task[] ends = ircServer is null ? [signal, server.AcceptingEnded] : [signal, server.AcceptingEnded, ircServer.AcceptingEnded];
+        if (await Task.WhenAny(ends).ConfigureAwait(false) == signal)
         {
             string name = await signal.ConfigureAwait(false);
             Log.Stopping(logger, name);
         }
-        await server.StopAsync().ConfigureAwait(false);
+
+        // Both listeners' members are told goodbye at once: the hub refuses talk from the first goodbye on.
+        await Task.WhenAll(server.StopAsync(), ircServer?.StopAsync() ?? Task.CompletedTask).ConfigureAwait(false);
         Log.Stopped(logger);
         return ExitCodes.Ok;
     }

@@ -1,4 +1,8 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using Switchboard.Apps.Chat.Irc;
 using Switchboard.Apps.Chat.Redis;
+using Switchboard.Engines;
 using Switchboard.Hosting;
 using Switchboard.Protocols;
 
@@ -11,6 +15,12 @@ namespace Switchboard.Apps.Chat;
 /// </summary>
 public sealed class ChatApp : App
 {
+    /// <summary>IRC's conventional port.</summary>
+    public const int StandardIrcPort = 6667;
+
+    // One hub per serve: the line-protocol server and the IRC server of one context share it.
+    private readonly ConditionalWeakTable<ServeContext, IChatHub> _hubs = [];
+
     /// <inheritdoc />
     public override string Name => "chat";
 
@@ -25,12 +35,43 @@ public sealed class ChatApp : App
     {
         ArgumentNullException.ThrowIfNull(context);
         var options = context.Settings.Chat;
-        IChatHub hub = options.Hub is { } url ? ConnectBackplane(url, context)
-            : context.Parent is { } parent ? new RemoteChatHub(parent)
-            : new ChatHub(options.History);
+        var hub = HubOf(context);
         var clock = context.Clock;
         return () => new ChatProtocol(hub, options, clock);
     }
+
+    /// <summary>
+    /// A second server, on <paramref name="endPoint"/>, that speaks IRC to the same rooms as the
+    /// line-protocol server made from <paramref name="context"/> (docs/irc.md). Its lines are IRC's
+    /// 512 bytes at most; its other limits are the context's.
+    /// </summary>
+    /// <param name="engine">The same engine as the line-protocol server's: any but iterative and, for now, forking.</param>
+    /// <param name="context">The line-protocol server's context.</param>
+    /// <param name="endPoint">Where IRC clients connect.</param>
+    /// <exception cref="ArgumentException">The engine serves one client at a time, or is forking; or the hub is Redis.</exception>
+    /// <exception cref="ChatBackplaneException">Redis cannot be reached.</exception>
+    public Server CreateIrcServer(Engine engine, ServeContext context, IPEndPoint endPoint)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(context);
+        if (!engine.ServesConcurrently)
+            throw new ArgumentException($"IRC needs an engine that serves many clients at once, not {engine.Name}");
+        if (!engine.CanServeBesideAnother)
+            throw new ArgumentException($"IRC is not yet served by the {engine.Name} engine (its workers serve one listener); use epoll, async, threading, select or poll");
+        if (context.Settings.Chat.Hub is not null)
+            throw new ArgumentException("IRC does not yet work with a Redis hub (--hub): an IRC client may be in several rooms, which the Redis hub does not yet keep");
+        context.Settings.Validate();
+        var hub = HubOf(context);
+        var options = context.Settings.Chat;
+        var clock = context.Clock;
+        var serverOptions = context.Options with { EndPoint = endPoint, MaxLineLength = IrcProtocol.MaxIrcLineLength };
+        return new Server(engine, serverOptions, () => new IrcProtocol(hub, options, clock), context.LoggerFactory);
+    }
+
+    private IChatHub HubOf(ServeContext context) => _hubs.GetValue(context, c =>
+        c.Settings.Chat.Hub is { } url ? ConnectBackplane(url, c)
+        : c.Parent is { } parent ? new RemoteChatHub(parent)
+        : new ChatHub(c.Settings.Chat.History));
 
     /// <inheritdoc />
     /// <remarks>None with a Redis hub: every worker talks to Redis itself.</remarks>

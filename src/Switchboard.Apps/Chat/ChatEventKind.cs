@@ -20,7 +20,10 @@ public enum ChatEventKind
     /// <summary><see cref="ChatEvent.Nick"/> joined <see cref="ChatEvent.Room"/>, which now has <see cref="ChatEvent.Count"/> members.</summary>
     Joined = 4,
 
-    /// <summary><see cref="ChatEvent.Nick"/> left <see cref="ChatEvent.Room"/> for another room.</summary>
+    /// <summary>
+    /// <see cref="ChatEvent.Nick"/> left <see cref="ChatEvent.Room"/>: for another room, or (a member
+    /// of several rooms) with <see cref="ChatEvent.Text"/> as the parting message, which may be empty.
+    /// </summary>
     Left = 5,
 
     /// <summary><see cref="ChatEvent.Nick"/> is now known as <see cref="ChatEvent.Other"/>.</summary>
@@ -82,6 +85,9 @@ public enum ChatEventKind
     /// history (each with <see cref="ChatEvent.Replayed"/> set), before your join notice.
     /// </summary>
     History = 32,
+
+    /// <summary>You are not in <see cref="ChatEvent.Room"/>, so cannot speak there or leave it.</summary>
+    NotInRoom = 33,
 
     /// <summary>The hub lost its backplane and is reconnecting; talk is refused meanwhile.</summary>
     BackplaneDown = 40,

@@ -66,12 +66,17 @@ public sealed class ChatHub : IChatHub
             member.Nick = nick;
             if (old is null)
             {
-                JoinLocked(member, Lobby);
-                member.Deliver(new ChatEvent(ChatEventKind.Registered) { Nick = nick, Room = member.Room!, Time = Now });
+                // A member of many rooms (IRC) starts in none, and joins what they choose.
+                if (!member.ManyRooms)
+                    JoinLocked(member, Lobby);
+                member.Deliver(new ChatEvent(ChatEventKind.Registered) { Nick = nick, Room = member.Room ?? "", Time = Now });
             }
             else
             {
-                Fanout(_rooms[member.Room!], new ChatEvent(ChatEventKind.Renamed) { Nick = old, Other = nick, Room = member.Room!, Time = Now }, except: null);
+                // Everyone who shares a room with them hears it once, and so do they, in no room or many.
+                var renamed = new ChatEvent(ChatEventKind.Renamed) { Nick = old, Other = nick, Room = member.Room ?? "", Time = Now };
+                foreach (var hearer in HearersOf(member))
+                    hearer.Deliver(renamed);
             }
         }
     }
@@ -84,21 +89,37 @@ public sealed class ChatHub : IChatHub
         {
             if (member.Nick is null)
                 member.Deliver(NameFirst);
-            else if (string.Equals(member.Room, room, StringComparison.OrdinalIgnoreCase))
-                member.Deliver(new ChatEvent(ChatEventKind.AlreadyInRoom) { Room = member.Room! });
+            else if (member.Rooms.TryGetValue(room, out string? already))
+                member.Deliver(new ChatEvent(ChatEventKind.AlreadyInRoom) { Room = already });
             else
             {
-                LeaveRoomLocked(member, ChatEventKind.Left, "");
+                if (!member.ManyRooms && member.Room is { } old)
+                    LeaveRoomLocked(member, old, ChatEventKind.Left, "");
                 JoinLocked(member, room);
             }
         }
     }
 
     /// <inheritdoc />
-    public void Say(ChatMember member, string text) => ToRoom(member, ChatEventKind.Talk, text);
+    public void Part(ChatMember member, string room, string message = "")
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        using (Enter())
+        {
+            if (member.Nick is null)
+                member.Deliver(NameFirst);
+            else if (!member.ManyRooms || !member.Rooms.TryGetValue(room, out string? name))
+                member.Deliver(new ChatEvent(ChatEventKind.NotInRoom) { Room = room });
+            else
+                LeaveRoomLocked(member, name, ChatEventKind.Left, message);
+        }
+    }
 
     /// <inheritdoc />
-    public void Act(ChatMember member, string text) => ToRoom(member, ChatEventKind.Action, text);
+    public void Say(ChatMember member, string text, string? room = null) => ToRoom(member, ChatEventKind.Talk, text, room);
+
+    /// <inheritdoc />
+    public void Act(ChatMember member, string text, string? room = null) => ToRoom(member, ChatEventKind.Action, text, room);
 
     /// <inheritdoc />
     public void Whisper(ChatMember member, string nick, string text)
@@ -132,7 +153,7 @@ public sealed class ChatHub : IChatHub
     }
 
     /// <inheritdoc />
-    public void ListWho(ChatMember member)
+    public void ListWho(ChatMember member, string? room = null)
     {
         ArgumentNullException.ThrowIfNull(member);
         using (Enter())
@@ -143,8 +164,16 @@ public sealed class ChatHub : IChatHub
                 return;
             }
 
-            var names = _rooms[member.Room!].Members.Select(m => m.Nick!).Order(StringComparer.OrdinalIgnoreCase);
-            member.Deliver(new ChatEvent(ChatEventKind.WhoList) { Room = member.Room!, Names = [.. names] });
+            // A room no one is in has no one in it: an empty list, under the name as asked.
+            string? asked = room ?? member.Room;
+            if (asked is null || !_rooms.TryGetValue(asked, out var listed))
+            {
+                member.Deliver(new ChatEvent(ChatEventKind.WhoList) { Room = asked ?? "" });
+                return;
+            }
+
+            var names = listed.Members.Select(m => m.Nick!).Order(StringComparer.OrdinalIgnoreCase);
+            member.Deliver(new ChatEvent(ChatEventKind.WhoList) { Room = listed.Name, Names = [.. names] });
         }
     }
 
@@ -188,7 +217,19 @@ public sealed class ChatHub : IChatHub
     {
         if (member.Nick is { } nick)
         {
-            LeaveRoomLocked(member, how.EventKind(), message);
+            // Everyone who shared a room with them is told once, however many rooms they shared.
+            var hearers = HearersOf(member);
+            hearers.Remove(member);
+            string lastRoom = member.Room ?? "";
+            foreach (string room in member.Rooms.ToList())
+                LeaveRoomLocked(member, room, farewell: null, "");
+            if (how.EventKind() is { } kind)
+            {
+                var farewell = new ChatEvent(kind) { Nick = nick, Room = lastRoom, Text = message, Time = Now };
+                foreach (var hearer in hearers)
+                    hearer.Deliver(farewell);
+            }
+
             string skeleton = ChatText.Skeleton(nick);
             if (_members.TryGetValue(skeleton, out var holder) && ReferenceEquals(holder, member))
                 _members.Remove(skeleton);
@@ -203,14 +244,14 @@ public sealed class ChatHub : IChatHub
 
     private DateTimeOffset Now => _clock.GetUtcNow();
 
-    private void ToRoom(ChatMember member, ChatEventKind kind, string text)
+    private void ToRoom(ChatMember member, ChatEventKind kind, string text, string? roomName)
     {
         ArgumentNullException.ThrowIfNull(member);
         using (Enter())
         {
-            if (member.Nick is null || member.Room is null)
+            if (member.Nick is null || (roomName is null && member.Room is null))
             {
-                member.Deliver(NameFirst);
+                member.Deliver(member.Nick is null ? NameFirst : new ChatEvent(ChatEventKind.NotInRoom) { Room = "" });
                 return;
             }
 
@@ -220,10 +261,16 @@ public sealed class ChatHub : IChatHub
                 return;
             }
 
-            var room = _rooms[member.Room];
+            string name = roomName ?? member.Room!;
+            if (!member.Rooms.Contains(name) || !_rooms.TryGetValue(name, out var room))
+            {
+                member.Deliver(new ChatEvent(ChatEventKind.NotInRoom) { Room = name });
+                return;
+            }
+
             var line = new ChatEvent(kind) { Nick = member.Nick, Room = room.Name, Text = text, Time = Now };
             room.Remember(line);
-            Fanout(room, line, except: line.EchoedToSpeaker ? null : member);
+            Fanout(room, line, except: line.EchoedToSpeaker || member.EchoesOwnTalk ? null : member);
         }
     }
 
@@ -237,21 +284,40 @@ public sealed class ChatHub : IChatHub
 
         member.DeliverHistory(room.Name, room.History);
         room.Add(member);
+        member.Rooms.Add(room.Name);
         member.Room = room.Name;
         Fanout(room, new ChatEvent(ChatEventKind.Joined) { Nick = member.Nick!, Room = room.Name, Count = room.Members.Length, Time = Now }, except: null);
     }
 
-    /// <summary>Takes the member out of their room and tells the rest <paramref name="farewell"/> (nothing if null).</summary>
-    private void LeaveRoomLocked(ChatMember member, ChatEventKind? farewell, string message)
+    /// <summary>Takes the member out of <paramref name="roomName"/> and tells the rest <paramref name="farewell"/> (nothing if null).</summary>
+    private void LeaveRoomLocked(ChatMember member, string roomName, ChatEventKind? farewell, string message)
     {
-        if (member.Room is null || !_rooms.TryGetValue(member.Room, out var room))
+        member.Rooms.Remove(roomName);
+        if (string.Equals(member.Room, roomName, StringComparison.OrdinalIgnoreCase))
+            member.Room = member.Rooms.LastOrDefault();
+        if (!_rooms.TryGetValue(roomName, out var room))
             return;
         room.Remove(member);
-        member.Room = null;
         if (farewell is { } kind)
-            Fanout(room, new ChatEvent(kind) { Nick = member.Nick!, Room = room.Name, Text = message, Time = Now }, except: null);
+        {
+            var left = new ChatEvent(kind) { Nick = member.Nick!, Room = room.Name, Text = message, Time = Now };
+            Fanout(room, left, except: null);
+            // One who parts hears it too (IRC's confirmation), as a mover hears their join.
+            if (member.ManyRooms)
+                member.Deliver(left);
+        }
+
         if (room.Members.Length == 0 && !string.Equals(room.Name, Lobby, StringComparison.OrdinalIgnoreCase))
             _rooms.Remove(room.Name);
+    }
+
+    /// <summary>The member and everyone who shares a room with them, each once.</summary>
+    private HashSet<ChatMember> HearersOf(ChatMember member)
+    {
+        var hearers = new HashSet<ChatMember>(ReferenceEqualityComparer.Instance) { member };
+        foreach (string room in member.Rooms)
+            hearers.UnionWith(_rooms[room].Members);
+        return hearers;
     }
 
     private static void Fanout(ChatRoom room, ChatEvent line, ChatMember? except)

@@ -20,11 +20,13 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
     {
         ArgumentNullException.ThrowIfNull(worker);
         using var reader = new BinaryReader(new MemoryStream(message.ToArray()));
-        var op = (RemoteChatOp)reader.ReadByte();
+        var flagged = (RemoteChatOp)reader.ReadByte();
+        var op = flagged & ~RemoteChatOp.ManyRooms;
         long id = reader.ReadInt64();
         string first = reader.ReadString();
         string second = reader.ReadString();
-        var member = MemberOf(worker, id, forget: op == RemoteChatOp.Leave);
+        var member = MemberOf(worker, id, manyRooms: (flagged & RemoteChatOp.ManyRooms) != 0, forget: op == RemoteChatOp.Leave);
+        string? room = second.Length > 0 ? second : null;
         switch (op)
         {
             case RemoteChatOp.Nick:
@@ -33,11 +35,14 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
             case RemoteChatOp.Join:
                 hub.Join(member, first);
                 break;
+            case RemoteChatOp.Part:
+                hub.Part(member, first, second);
+                break;
             case RemoteChatOp.Say:
-                hub.Say(member, first);
+                hub.Say(member, first, room);
                 break;
             case RemoteChatOp.Act:
-                hub.Act(member, first);
+                hub.Act(member, first, room);
                 break;
             case RemoteChatOp.Whisper:
                 hub.Whisper(member, first, second);
@@ -46,7 +51,7 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
                 hub.ListRooms(member);
                 break;
             case RemoteChatOp.ListWho:
-                hub.ListWho(member);
+                hub.ListWho(member, first.Length > 0 ? first : null);
                 break;
             case RemoteChatOp.Tell:
                 hub.Tell(member, first);
@@ -79,13 +84,13 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
             hub.Leave(member, Farewell.Dropped);
     }
 
-    private RemoteMember MemberOf(WorkerChannel worker, long id, bool forget)
+    private RemoteMember MemberOf(WorkerChannel worker, long id, bool manyRooms, bool forget)
     {
         lock (_lock)
         {
             if (!_members.TryGetValue((worker.Pid, id), out var member))
             {
-                member = new RemoteMember(worker, id);
+                member = new RemoteMember(worker, id, manyRooms);
                 _members.Add((worker.Pid, id), member);
             }
 
@@ -96,7 +101,7 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
     }
 
     /// <summary>A member served by a worker: its lines go back over that worker's channel.</summary>
-    private sealed class RemoteMember(WorkerChannel worker, long id) : ChatMember(ChatEventCodec.Instance)
+    private sealed class RemoteMember(WorkerChannel worker, long id, bool manyRooms) : ChatMember(ChatEventCodec.Instance, manyRooms)
     {
         public long Id { get; } = id;
 

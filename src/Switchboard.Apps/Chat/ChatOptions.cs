@@ -41,6 +41,12 @@ public sealed record ChatOptions
     /// </summary>
     public string? Hub { get; init; }
 
+    /// <summary>
+    /// IRC: a client silent this long is sent a <c>PING</c>; silent as long again, it is
+    /// disconnected. Zero: never. Default: 2 minutes.
+    /// </summary>
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Dropped lines in a row (too long, or not text) after which a connection is disconnected. Default: 20.</summary>
     public int StrikesBeforeDisconnect { get; init; } = 20;
 }

@@ -28,11 +28,9 @@ public sealed class ChatProtocol : LineProtocol
 
     private readonly IChatHub _hub;
     private readonly ChatOptions _options;
-    private readonly TokenBucket _bucket;
-    private readonly Queue<string?> _queued = new(); // lines waiting for a token, in order; null: a line that was too long
+    private readonly TimeProvider _clock;
     private ChatMember? _member;
-    private long _queuedBytes;
-    private IDisposable? _paceTimer;
+    private PacedLines? _paced;
     private IDisposable? _registerTimer;
     private int _strikes;
     private bool _left;
@@ -45,10 +43,12 @@ public sealed class ChatProtocol : LineProtocol
     {
         _hub = hub;
         _options = options;
-        _bucket = new TokenBucket(options.Rate, options.Burst, clock ?? TimeProvider.System);
+        _clock = clock ?? TimeProvider.System;
     }
 
     private ChatMember Member => _member ??= new ChatMember(Connection, ChatFormat.Lines);
+
+    private PacedLines Paced => _paced ??= new PacedLines(_options, _clock, Connection, HandleInTurn, Overflowed);
 
     /// <inheritdoc />
     public override void OnConnected()
@@ -77,12 +77,8 @@ public sealed class ChatProtocol : LineProtocol
     /// <inheritdoc />
     protected override void OnLineTooLong()
     {
-        if (_left)
-            return;
-        if (_queued.Count > 0)
-            Enqueue(null, 0); // its answer waits behind the lines before it
-        else
-            TooLong();
+        if (!_left)
+            Paced.OfferTooLong();
     }
 
     /// <inheritdoc />
@@ -90,18 +86,16 @@ public sealed class ChatProtocol : LineProtocol
     {
         // After /quit (or too many strikes) the hub closes the connection once its last answers
         // are out; what the client sends meanwhile is ignored.
-        if (_left)
-            return;
+        if (!_left)
+            Paced.Offer(line);
+    }
 
-        // Pacing ("fakelag"): a line the bucket has no token for waits its turn, and so do all
-        // after it, so that answers keep the order of the lines.
-        if (_queued.Count > 0 || !_bucket.TryTake())
-        {
-            Enqueue(line, System.Text.Encoding.UTF8.GetByteCount(line) + 1);
-            return;
-        }
-
-        Handle(line);
+    private void HandleInTurn(string? line)
+    {
+        if (line is null)
+            TooLong();
+        else
+            Handle(line);
     }
 
     private void Handle(string line)
@@ -123,50 +117,10 @@ public sealed class ChatProtocol : LineProtocol
             _hub.Say(Member, line);
     }
 
-    private void Enqueue(string? line, int bytes)
+    private void Overflowed(string reason)
     {
-        bool tooMany = _queued.Count >= _options.MaxQueuedLines;
-        if (tooMany || _queuedBytes + bytes > _options.MaxQueuedBytes)
-        {
-            _queued.Clear();
-            _queuedBytes = 0;
-            Reply(tooMany
-                ? $"! too many lines queued (max {_options.MaxQueuedLines} lines); goodbye"
-                : $"! too many lines queued (max {_options.MaxQueuedBytes} bytes); goodbye");
-            Leave(Farewell.Dropped); // the hub closes the connection after the goodbye
-            return;
-        }
-
-        _queued.Enqueue(line);
-        _queuedBytes += bytes;
-        _paceTimer ??= Connection.Schedule(_bucket.UntilNext(), Drain);
-    }
-
-    /// <summary>The pace timer: handles queued lines, in order, as long as there are tokens; then waits for the next.</summary>
-    private void Drain()
-    {
-        _paceTimer = null;
-        while (_queued.Count > 0 && !_left && Connection.IsOpen)
-        {
-            // A too-long line costs no token: it is dropped, and answered in its turn.
-            string? line = _queued.Peek();
-            if (line is not null && !_bucket.TryTake())
-            {
-                _paceTimer = Connection.Schedule(_bucket.UntilNext(), Drain);
-                return;
-            }
-
-            _queued.Dequeue();
-            if (line is null)
-            {
-                TooLong();
-            }
-            else
-            {
-                _queuedBytes -= System.Text.Encoding.UTF8.GetByteCount(line) + 1;
-                Handle(line);
-            }
-        }
+        Reply($"! {reason}; goodbye");
+        Leave(Farewell.Dropped); // the hub closes the connection after the goodbye
     }
 
     private void TooLong()
@@ -250,9 +204,7 @@ public sealed class ChatProtocol : LineProtocol
         if (_left || _member is null)
             return;
         _left = true;
-        _queued.Clear();
-        _queuedBytes = 0;
-        _paceTimer?.Dispose();
+        _paced?.Stop();
         _registerTimer?.Dispose();
         _hub.Leave(_member, how, message);
     }

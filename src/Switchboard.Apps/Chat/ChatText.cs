@@ -8,7 +8,10 @@ namespace Switchboard.Apps.Chat;
 /// <summary>What users may type: names, and text with terminal controls and invisible characters removed.</summary>
 internal static partial class ChatText
 {
-    /// <summary>Nicks and room names: 1-20 ASCII letters (a-z, A-Z), digits, <c>_</c> or <c>-</c>.</summary>
+    /// <summary>The longest nick or room name (without <c>#</c>).</summary>
+    public const int MaxNameLength = 20;
+
+    /// <summary>Nicks and room names: 1-<see cref="MaxNameLength"/> ASCII letters (a-z, A-Z), digits, <c>_</c> or <c>-</c>.</summary>
     public static bool IsValidName(string name) => NameForm().IsMatch(name);
 
     /// <summary>

@@ -17,20 +17,34 @@ public interface IChatHub
     /// <param name="nick">A name of valid form.</param>
     void Nick(ChatMember member, string nick);
 
-    /// <summary><c>/join ROOM</c>: moves the member, replaying the room's history to them.</summary>
+    /// <summary>
+    /// <c>/join ROOM</c>: replays the room's history to the member, then puts them in it; a
+    /// one-room member leaves their room for it, a member of <see cref="ChatMember.ManyRooms"/> keeps theirs.
+    /// </summary>
     /// <param name="member">Who.</param>
     /// <param name="room">A room name of valid form.</param>
     void Join(ChatMember member, string room);
 
-    /// <summary>A plain line, said to the member's room.</summary>
+    /// <summary>
+    /// A member of <see cref="ChatMember.ManyRooms"/> leaves one room (IRC's <c>PART</c>); the room,
+    /// and they, are told. A one-room member cannot (they move with <see cref="Join"/>).
+    /// </summary>
+    /// <param name="member">Who.</param>
+    /// <param name="room">The room, any case.</param>
+    /// <param name="message">The parting message, or empty.</param>
+    void Part(ChatMember member, string room, string message = "");
+
+    /// <summary>A plain line, said to a room the member is in.</summary>
     /// <param name="member">The speaker.</param>
     /// <param name="text">Clean, non-empty text.</param>
-    void Say(ChatMember member, string text);
+    /// <param name="room">The room, any case; null for the member's <see cref="ChatMember.Room"/>.</param>
+    void Say(ChatMember member, string text, string? room = null);
 
-    /// <summary><c>/me TEXT</c>.</summary>
+    /// <summary><c>/me TEXT</c>, in a room the member is in.</summary>
     /// <param name="member">The actor.</param>
     /// <param name="text">Clean, non-empty text.</param>
-    void Act(ChatMember member, string text);
+    /// <param name="room">The room, any case; null for the member's <see cref="ChatMember.Room"/>.</param>
+    void Act(ChatMember member, string text, string? room = null);
 
     /// <summary><c>/msg NICK TEXT</c>.</summary>
     /// <param name="member">The sender.</param>
@@ -42,9 +56,10 @@ public interface IChatHub
     /// <param name="member">Who asks.</param>
     void ListRooms(ChatMember member);
 
-    /// <summary><c>/who</c>: the names in the member's room, told to the member.</summary>
+    /// <summary><c>/who</c>: the names in a room, told to the member (none for a room that does not exist).</summary>
     /// <param name="member">Who asks.</param>
-    void ListWho(ChatMember member);
+    /// <param name="room">The room, any case; null for the member's <see cref="ChatMember.Room"/>.</param>
+    void ListWho(ChatMember member, string? room = null);
 
     /// <summary>
     /// A line for <paramref name="member"/> alone (an error, <c>/help</c>, <c>*** bye</c>), delivered

@@ -24,7 +24,8 @@ internal sealed class LineChatFormat : ChatFormat
         ChatEventKind.Action => ChatLine.Action(e.Nick, e.Text),
         ChatEventKind.Private => ChatLine.Private(e.Nick, e.Text),
         ChatEventKind.Joined => ChatLine.Notice($"{e.Nick} joined #{e.Room} ({e.Count} here)"),
-        ChatEventKind.Left => ChatLine.Notice($"{e.Nick} left #{e.Room}"),
+        // As with a quit message, a parting message comes last, after "left #ROOM: ".
+        ChatEventKind.Left => ChatLine.Notice(e.Text.Length > 0 ? $"{e.Nick} left #{e.Room}: {e.Text}" : $"{e.Nick} left #{e.Room}"),
         ChatEventKind.Renamed => ChatLine.Notice($"{e.Nick} is now known as {e.Other}"),
         // The quit message is the one piece of user text in a notice: it comes last, after
         // "quit: ", so it cannot pass for the server's "quit (connection closed)".
@@ -39,6 +40,7 @@ internal sealed class LineChatFormat : ChatFormat
         ChatEventKind.AlreadyNamed => $"! you are already {e.Nick}",
         ChatEventKind.NameFirst => "! choose a name first: /nick NAME",
         ChatEventKind.AlreadyInRoom => $"! you are already in #{e.Room}",
+        ChatEventKind.NotInRoom => $"! you are not in #{e.Room}",
         ChatEventKind.NoSuchNick => $"! no one is called {e.Other}",
         ChatEventKind.ShuttingDown => "! not sent: the server is shutting down",
         ChatEventKind.RoomList => ChatLine.Notice("rooms: " + string.Join(", ", e.Names.Select((room, i) => $"#{room} ({e.Sizes[i]})"))),

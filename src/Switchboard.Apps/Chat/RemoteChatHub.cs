@@ -35,10 +35,13 @@ public sealed class RemoteChatHub : IChatHub
     public void Join(ChatMember member, string room) => Call(RemoteChatOp.Join, member, room);
 
     /// <inheritdoc />
-    public void Say(ChatMember member, string text) => Call(RemoteChatOp.Say, member, text);
+    public void Part(ChatMember member, string room, string message = "") => Call(RemoteChatOp.Part, member, room, message);
 
     /// <inheritdoc />
-    public void Act(ChatMember member, string text) => Call(RemoteChatOp.Act, member, text);
+    public void Say(ChatMember member, string text, string? room = null) => Call(RemoteChatOp.Say, member, text, room ?? "");
+
+    /// <inheritdoc />
+    public void Act(ChatMember member, string text, string? room = null) => Call(RemoteChatOp.Act, member, text, room ?? "");
 
     /// <inheritdoc />
     public void Whisper(ChatMember member, string nick, string text) => Call(RemoteChatOp.Whisper, member, nick, text);
@@ -47,7 +50,7 @@ public sealed class RemoteChatHub : IChatHub
     public void ListRooms(ChatMember member) => Call(RemoteChatOp.ListRooms, member);
 
     /// <inheritdoc />
-    public void ListWho(ChatMember member) => Call(RemoteChatOp.ListWho, member);
+    public void ListWho(ChatMember member, string? room = null) => Call(RemoteChatOp.ListWho, member, room ?? "");
 
     /// <inheritdoc />
     public void Tell(ChatMember member, string line) => Call(RemoteChatOp.Tell, member, line);
@@ -73,7 +76,7 @@ public sealed class RemoteChatHub : IChatHub
         using var message = new MemoryStream();
         using (var writer = new BinaryWriter(message, System.Text.Encoding.UTF8, leaveOpen: true))
         {
-            writer.Write((byte)op);
+            writer.Write((byte)(member.ManyRooms ? op | RemoteChatOp.ManyRooms : op));
             writer.Write(id);
             writer.Write(first);
             writer.Write(second);

@@ -1,6 +1,9 @@
 namespace Switchboard.Apps.Chat;
 
-/// <summary>The <see cref="IChatHub"/> calls, as they travel from a forking server's workers to its parent.</summary>
+/// <summary>
+/// The <see cref="IChatHub"/> calls, as they travel from a forking server's workers to its parent;
+/// <see cref="ManyRooms"/> is or-ed in for a member of <see cref="ChatMember.ManyRooms"/>.
+/// </summary>
 internal enum RemoteChatOp : byte
 {
     Nick = 1,
@@ -12,4 +15,8 @@ internal enum RemoteChatOp : byte
     ListWho,
     Leave,
     Tell,
+    Part,
+
+    /// <summary>Not a call: the flag of a member who may be in several rooms.</summary>
+    ManyRooms = 0x80,
 }

@@ -59,6 +59,13 @@ public abstract class Engine
     /// </summary>
     public virtual bool CanLimitPerAddress => true;
 
+    /// <summary>
+    /// Whether several servers on this engine can run in one process, each on its own listener
+    /// (IRC beside the line protocol, sharing one chat hub). Forking cannot yet: its workers are
+    /// started for one server and inherit one listener.
+    /// </summary>
+    public virtual bool CanServeBesideAnother => true;
+
     /// <summary>Opens the listening socket: bound here, unless the engine gets it some other way (a forking worker inherits it).</summary>
     internal virtual System.Net.Sockets.Socket OpenListener(ServerOptions options) => Listeners.Bind(options);
 

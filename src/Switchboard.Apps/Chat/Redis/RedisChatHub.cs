@@ -162,7 +162,8 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
     });
 
     /// <inheritdoc />
-    public void Join(ChatMember member, string room) => Run(member, async state =>
+    /// <exception cref="NotSupportedException">The member is of <see cref="ChatMember.ManyRooms"/>: not yet served across nodes.</exception>
+    public void Join(ChatMember member, string room) => Run(RequireOneRoom(member), async state =>
     {
         if (member.Nick is null)
         {
@@ -204,10 +205,18 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
     });
 
     /// <inheritdoc />
-    public void Say(ChatMember member, string text) => ToRoom(member, ChatEventKind.Talk, text);
+    /// <remarks>Its members are one-room members, who cannot part (they move with <see cref="Join"/>).</remarks>
+    public void Part(ChatMember member, string room, string message = "") => Run(member, _ =>
+    {
+        member.Deliver(member.Nick is null ? NameFirst : new ChatEvent(ChatEventKind.NotInRoom) { Room = room });
+        return Task.CompletedTask;
+    });
 
     /// <inheritdoc />
-    public void Act(ChatMember member, string text) => ToRoom(member, ChatEventKind.Action, text);
+    public void Say(ChatMember member, string text, string? room = null) => ToRoom(member, ChatEventKind.Talk, text, room);
+
+    /// <inheritdoc />
+    public void Act(ChatMember member, string text, string? room = null) => ToRoom(member, ChatEventKind.Action, text, room);
 
     /// <inheritdoc />
     public void Whisper(ChatMember member, string nick, string text) => Run(member, async state =>
@@ -236,7 +245,7 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
     });
 
     /// <inheritdoc />
-    public void ListWho(ChatMember member) => Run(member, async state =>
+    public void ListWho(ChatMember member, string? room = null) => Run(member, async state =>
     {
         if (member.Nick is null)
         {
@@ -244,10 +253,10 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
             return;
         }
 
-        var names = await _db.HashValuesAsync(RedisScripts.Prefix + "room:" + state.RoomKey + ":members").ConfigureAwait(false);
+        var names = await _db.HashValuesAsync(RedisScripts.Prefix + "room:" + (room is null ? state.RoomKey : RoomKey(room)) + ":members").ConfigureAwait(false);
         member.Deliver(new ChatEvent(ChatEventKind.WhoList)
         {
-            Room = member.Room!,
+            Room = room is null || string.Equals(room, member.Room, StringComparison.OrdinalIgnoreCase) ? member.Room! : room,
             Names = [.. names.Select(n => (string)n!).Order(StringComparer.OrdinalIgnoreCase)],
         });
     });
@@ -356,6 +365,11 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
         }
     }
 
+    /// <summary>The member, if it is a one-room member: members of several rooms are not yet served across nodes.</summary>
+    private static ChatMember RequireOneRoom(ChatMember member) => member.ManyRooms
+        ? throw new NotSupportedException("the Redis hub does not yet serve members of several rooms (IRC)")
+        : member;
+
     /// <summary>Takes the member's name out of this node's table, if it is still theirs there.</summary>
     private void ForgetNameLocked(MemberState state)
     {
@@ -369,8 +383,14 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
         : Volatile.Read(ref _down) ? NotSent
         : null;
 
-    private void ToRoom(ChatMember member, ChatEventKind kind, string text) => Run(member, async state =>
+    private void ToRoom(ChatMember member, ChatEventKind kind, string text, string? room) => Run(member, async state =>
     {
+        if (room is not null && member.Room is not null && !string.Equals(room, member.Room, StringComparison.OrdinalIgnoreCase))
+        {
+            member.Deliver(new ChatEvent(ChatEventKind.NotInRoom) { Room = room });
+            return;
+        }
+
         if (Refused(member) is { } refusal)
         {
             member.Deliver(refusal);

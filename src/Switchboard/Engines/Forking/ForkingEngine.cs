@@ -91,6 +91,9 @@ public sealed class ForkingEngine : Engine
     /// <remarks>False: workers accept on their own, each seeing only its own connection, and the parent sees no socket.</remarks>
     public override bool CanLimitPerAddress => false;
 
+    /// <inheritdoc />
+    public override bool CanServeBesideAnother => false;
+
     /// <summary>A worker numbers its connections from its process id × 2³² + 1: unique across the pool.</summary>
     internal override long ConnectionIdBase => Prefork.IsWorker ? (long)Environment.ProcessId << 32 : 0;
 

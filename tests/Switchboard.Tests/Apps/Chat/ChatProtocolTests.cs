@@ -662,15 +662,17 @@ public sealed class ChatProtocolTests
 
         public void Join(ChatMember member, string room) => _calls.Enqueue(() => inner.Join(member, room));
 
-        public void Say(ChatMember member, string text) => _calls.Enqueue(() => inner.Say(member, text));
+        public void Part(ChatMember member, string room, string message = "") => _calls.Enqueue(() => inner.Part(member, room, message));
 
-        public void Act(ChatMember member, string text) => _calls.Enqueue(() => inner.Act(member, text));
+        public void Say(ChatMember member, string text, string? room = null) => _calls.Enqueue(() => inner.Say(member, text, room));
+
+        public void Act(ChatMember member, string text, string? room = null) => _calls.Enqueue(() => inner.Act(member, text, room));
 
         public void Whisper(ChatMember member, string nick, string text) => _calls.Enqueue(() => inner.Whisper(member, nick, text));
 
         public void ListRooms(ChatMember member) => _calls.Enqueue(() => inner.ListRooms(member));
 
-        public void ListWho(ChatMember member) => _calls.Enqueue(() => inner.ListWho(member));
+        public void ListWho(ChatMember member, string? room = null) => _calls.Enqueue(() => inner.ListWho(member, room));
 
         public void Tell(ChatMember member, string line) => _calls.Enqueue(() => inner.Tell(member, line));
 

@@ -1,0 +1,108 @@
+using System.Text;
+using Switchboard.Protocols;
+
+namespace Switchboard.Apps.Chat;
+
+/// <summary>
+/// Flood control for one chat connection, whatever its front-end ("fakelag", as IRC servers call
+/// it): a line is handled at once while the connection's token bucket has a token; after that it
+/// waits its turn, and so does every line after it, so answers keep the order of the lines. A
+/// connection with more waiting than <see cref="ChatOptions.MaxQueuedLines"/> lines or
+/// <see cref="ChatOptions.MaxQueuedBytes"/> bytes overflows: the queue is dropped and the
+/// front-end told why, to say goodbye. Used from the connection's callbacks only.
+/// </summary>
+internal sealed class PacedLines
+{
+    private readonly ChatOptions _options;
+    private readonly TokenBucket _bucket;
+    private readonly IConnection _connection;
+    private readonly Action<string?> _handle;
+    private readonly Action<string> _overflow;
+    private readonly Queue<string?> _queued = new(); // null: a line that was too long, answered in its turn
+    private long _queuedBytes;
+    private IDisposable? _timer;
+    private bool _stopped;
+
+    /// <param name="options">The rate, burst and queue limits.</param>
+    /// <param name="clock">The bucket's clock.</param>
+    /// <param name="connection">Whose timers pace the queue.</param>
+    /// <param name="handle">Handles a line in its turn; null for a line that was too long (it costs no token).</param>
+    /// <param name="overflow">Told, with the reason (<c>too many lines queued (max 100 lines)</c>), when the queue overflows; nothing is handled after it.</param>
+    public PacedLines(ChatOptions options, TimeProvider clock, IConnection connection, Action<string?> handle, Action<string> overflow)
+    {
+        _options = options;
+        _bucket = new TokenBucket(options.Rate, options.Burst, clock);
+        _connection = connection;
+        _handle = handle;
+        _overflow = overflow;
+    }
+
+    /// <summary>A line received: handled now, or queued behind those waiting.</summary>
+    public void Offer(string line)
+    {
+        if (_stopped)
+            return;
+        if (_queued.Count > 0 || !_bucket.TryTake())
+            Enqueue(line, Encoding.UTF8.GetByteCount(line) + 1);
+        else
+            _handle(line);
+    }
+
+    /// <summary>A line that was too long: answered now, or in its turn behind those waiting.</summary>
+    public void OfferTooLong()
+    {
+        if (_stopped)
+            return;
+        if (_queued.Count > 0)
+            Enqueue(null, 0);
+        else
+            _handle(null);
+    }
+
+    /// <summary>Drops what waits and handles nothing more (the member left).</summary>
+    public void Stop()
+    {
+        _stopped = true;
+        _queued.Clear();
+        _queuedBytes = 0;
+        _timer?.Dispose();
+    }
+
+    private void Enqueue(string? line, int bytes)
+    {
+        bool tooMany = _queued.Count >= _options.MaxQueuedLines;
+        if (tooMany || _queuedBytes + bytes > _options.MaxQueuedBytes)
+        {
+            Stop();
+            _overflow(tooMany
+                ? $"too many lines queued (max {_options.MaxQueuedLines} lines)"
+                : $"too many lines queued (max {_options.MaxQueuedBytes} bytes)");
+            return;
+        }
+
+        _queued.Enqueue(line);
+        _queuedBytes += bytes;
+        _timer ??= _connection.Schedule(_bucket.UntilNext(), Drain);
+    }
+
+    /// <summary>The pace timer: handles queued lines, in order, as long as there are tokens; then waits for the next.</summary>
+    private void Drain()
+    {
+        _timer = null;
+        while (_queued.Count > 0 && !_stopped && _connection.IsOpen)
+        {
+            // A too-long line costs no token: it is dropped, and answered in its turn.
+            string? line = _queued.Peek();
+            if (line is not null && !_bucket.TryTake())
+            {
+                _timer = _connection.Schedule(_bucket.UntilNext(), Drain);
+                return;
+            }
+
+            _queued.Dequeue();
+            if (line is not null)
+                _queuedBytes -= Encoding.UTF8.GetByteCount(line) + 1;
+            _handle(line);
+        }
+    }
+}

@@ -24,6 +24,7 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
         (Assembly.GetEntryAssembly() ?? typeof(IrcMember).Assembly).GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";
 
     private readonly ConcurrentQueue<ListRequest> _lists = new();
+    private readonly ConcurrentQueue<bool> _whispers = new(); // per private message sent, in order: true for a NOTICE
     private readonly ConcurrentDictionary<string, string> _joined = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, List<ChatEvent>> _heldHistory = new(StringComparer.OrdinalIgnoreCase);
     private string? _historyRoom;
@@ -53,6 +54,12 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
 
     /// <summary>Notes that the next <see cref="ChatEventKind.WhoList"/> answers <paramref name="request"/>; call just before asking the hub.</summary>
     public void Expect(ListRequest request) => _lists.Enqueue(request);
+
+    /// <summary>
+    /// Notes that the next answer to a private message (sent, or no such nick) answers a
+    /// <c>NOTICE</c> if <paramref name="notice"/>, which is never answered with an error; call just before asking the hub.
+    /// </summary>
+    public void ExpectWhisper(bool notice) => _whispers.Enqueue(notice);
 
     /// <summary>Sends one line of this member's own making, without its line end.</summary>
     public void SendLine(string line) => connection.Send(Encoding.UTF8.GetBytes(line + "\r\n"));
@@ -102,13 +109,19 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
             case ChatEventKind.Private:
                 SendLine($":{IrcChatFormat.Source(chatEvent.Nick)} PRIVMSG {Me} :{chatEvent.Text}");
                 break;
-            case ChatEventKind.PrivateSent when _echoMessage:
-                SendLine($":{IrcChatFormat.Source(Me)} PRIVMSG {chatEvent.Other} :{chatEvent.Text}");
+            case ChatEventKind.PrivateSent:
+                bool sentAsNotice = _whispers.TryDequeue(out bool notice) && notice;
+                if (_echoMessage)
+                    SendLine($":{IrcChatFormat.Source(Me)} {(sentAsNotice ? "NOTICE" : "PRIVMSG")} {chatEvent.Other} :{chatEvent.Text}");
+                break;
+            case ChatEventKind.NoSuchNick:
+                if (!(_whispers.TryDequeue(out bool toNobody) && toNobody))
+                    SendLine(Numeric(chatEvent)!);
                 break;
             case ChatEventKind.Reply:
                 SendLine(chatEvent.Text); // the protocol's own line, already in IRC's terms
                 break;
-            case ChatEventKind.PrivateSent or ChatEventKind.AlreadyNamed or ChatEventKind.AlreadyInRoom:
+            case ChatEventKind.AlreadyNamed or ChatEventKind.AlreadyInRoom:
                 break; // IRC says nothing: the client knows already
             default:
                 if (Numeric(chatEvent) is { } line)
@@ -116,6 +129,9 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
                 break;
         }
     }
+
+    /// <summary>Closes the connection after what was sent before (the hub's last word on a member who leaves).</summary>
+    public override void Close() => connection.Close();
 
     /// <summary>The one-line answer for an error or a notice of the hub.</summary>
     private string? Numeric(ChatEvent e) => e.Kind switch

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Switchboard.Protocols;
 
 namespace Switchboard.Apps.Chat.Irc;
@@ -348,6 +349,7 @@ public sealed class IrcProtocol : LineProtocol
             }
             else if (ChatText.IsValidName(target))
             {
+                Member.ExpectWhisper(notice);
                 _hub.Whisper(Member, target, action ? $"* {Me} {text}" : text);
             }
             else if (!notice)
@@ -424,7 +426,7 @@ public sealed class IrcProtocol : LineProtocol
         }
         else if (_pinged)
         {
-            Reply($"ERROR :Closing link: ping timeout ({(int)(_options.PingInterval.TotalSeconds * 2)} seconds)");
+            Reply(string.Create(CultureInfo.InvariantCulture, $"ERROR :Closing link: ping timeout ({_options.PingInterval.TotalSeconds * 2:0.###} seconds)"));
             Leave(Farewell.Dropped);
             return;
         }

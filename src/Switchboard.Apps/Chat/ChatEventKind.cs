@@ -44,6 +44,9 @@ public enum ChatEventKind
     /// <summary><see cref="ChatEvent.Nick"/> was on a node that shut down (told by a backplane to the other nodes).</summary>
     NodeStopped = 11,
 
+    /// <summary><see cref="ChatEvent.Nick"/> set the topic of <see cref="ChatEvent.Room"/> to <see cref="ChatEvent.Text"/> (empty: cleared it).</summary>
+    Topic = 12,
+
     /// <summary>You are now <see cref="ChatEvent.Nick"/>, in <see cref="ChatEvent.Room"/> (your first name).</summary>
     Registered = 20,
 
@@ -88,6 +91,21 @@ public enum ChatEventKind
 
     /// <summary>You are not in <see cref="ChatEvent.Room"/>, so cannot speak there or leave it.</summary>
     NotInRoom = 33,
+
+    /// <summary>
+    /// The topic of <see cref="ChatEvent.Room"/> is <see cref="ChatEvent.Text"/> (empty: none), set by
+    /// <see cref="ChatEvent.Other"/> at <see cref="ChatEvent.Time"/>.
+    /// </summary>
+    TopicIs = 34,
+
+    /// <summary>
+    /// Who <see cref="ChatEvent.Other"/> is: <see cref="ChatEvent.Nick"/> as the hub spells it (empty: no
+    /// one is called that), in the rooms <see cref="ChatEvent.Names"/>, away with <see cref="ChatEvent.Text"/> if not empty.
+    /// </summary>
+    WhoisReply = 35,
+
+    /// <summary><see cref="ChatEvent.Nick"/>, whom you just sent a private message, is away: <see cref="ChatEvent.Text"/>.</summary>
+    IsAway = 36,
 
     /// <summary>The hub lost its backplane and is reconnecting; talk is refused meanwhile.</summary>
     BackplaneDown = 40,

@@ -137,8 +137,68 @@ public sealed class ChatHub : IChatHub
             {
                 target.Deliver(new ChatEvent(ChatEventKind.Private) { Nick = member.Nick, Text = text, Time = Now });
                 member.Deliver(new ChatEvent(ChatEventKind.PrivateSent) { Other = target.Nick!, Text = text, Time = Now });
+                if (target.AwayMessage is { } away)
+                    member.Deliver(new ChatEvent(ChatEventKind.IsAway) { Nick = target.Nick!, Text = away });
             }
         }
+    }
+
+    /// <inheritdoc />
+    public void Topic(ChatMember member, string room, string? text = null)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        using (Enter())
+        {
+            _rooms.TryGetValue(room, out var found);
+            if (member.Nick is null)
+                member.Deliver(NameFirst);
+            else if (text is null)
+            {
+                var (topic, setBy, at) = found?.Topic ?? ("", "", default);
+                member.Deliver(new ChatEvent(ChatEventKind.TopicIs) { Room = found?.Name ?? room, Text = topic, Other = setBy, Time = at });
+            }
+            else if (found is null || !member.Rooms.Contains(found.Name))
+                member.Deliver(new ChatEvent(ChatEventKind.NotInRoom) { Room = found?.Name ?? room });
+            else if (_closing)
+                member.Deliver(ShuttingDown);
+            else
+            {
+                found.Topic = (text, member.Nick, Now);
+                Fanout(found, new ChatEvent(ChatEventKind.Topic) { Nick = member.Nick, Room = found.Name, Text = text, Time = found.Topic.At }, except: null);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Whois(ChatMember member, string nick)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        using (Enter())
+        {
+            if (member.Nick is null)
+                member.Deliver(NameFirst);
+            else if (!_members.TryGetValue(ChatText.Skeleton(nick), out var target) || !string.Equals(target.Nick, nick, StringComparison.OrdinalIgnoreCase))
+                member.Deliver(new ChatEvent(ChatEventKind.WhoisReply) { Other = nick });
+            else
+            {
+                member.Deliver(new ChatEvent(ChatEventKind.WhoisReply)
+                {
+                    Nick = target.Nick!,
+                    Other = nick,
+                    Names = [.. target.Rooms.Order(StringComparer.OrdinalIgnoreCase)],
+                    Text = target.AwayMessage ?? "",
+                });
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Away(ChatMember member, string message)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        ArgumentNullException.ThrowIfNull(message);
+        using (Enter())
+            member.AwayMessage = message.Length > 0 ? message : null;
     }
 
     /// <inheritdoc />

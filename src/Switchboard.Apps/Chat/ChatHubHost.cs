@@ -47,6 +47,18 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
             case RemoteChatOp.Whisper:
                 hub.Whisper(member, first, second);
                 break;
+            case RemoteChatOp.TopicAsk:
+                hub.Topic(member, first);
+                break;
+            case RemoteChatOp.TopicSet:
+                hub.Topic(member, first, second);
+                break;
+            case RemoteChatOp.Whois:
+                hub.Whois(member, first);
+                break;
+            case RemoteChatOp.Away:
+                hub.Away(member, first);
+                break;
             case RemoteChatOp.ListRooms:
                 hub.ListRooms(member);
                 break;

@@ -79,6 +79,9 @@ public class ChatMember
     /// </summary>
     public string? Room { get; internal set; }
 
+    /// <summary>Their away message (IRC's <c>AWAY</c>), or null if they are here. Kept by the hub, under its lock.</summary>
+    internal string? AwayMessage { get; set; }
+
     /// <summary>Every room they are in (for a one-room member, <see cref="Room"/> alone). Kept by the hub, under its lock.</summary>
     internal HashSet<string> Rooms { get; } = new(StringComparer.OrdinalIgnoreCase);
 

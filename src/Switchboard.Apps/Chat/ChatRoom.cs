@@ -11,6 +11,9 @@ internal sealed class ChatRoom(string name, int historySize)
 
     public IReadOnlyCollection<ChatEvent> History => _history;
 
+    /// <summary>The topic (empty: none), who set it and when; kept while the room exists.</summary>
+    public (string Text, string SetBy, DateTimeOffset At) Topic { get; set; } = ("", "", default);
+
     public void Add(ChatMember member) => Members = [.. Members, member];
 
     public void Remove(ChatMember member) => Members = Array.FindAll(Members, m => !ReferenceEquals(m, member));

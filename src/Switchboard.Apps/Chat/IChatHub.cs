@@ -52,6 +52,28 @@ public interface IChatHub
     /// <param name="text">Clean, non-empty text.</param>
     void Whisper(ChatMember member, string nick, string text);
 
+    /// <summary>
+    /// A room's topic: told to the member (<see cref="ChatEventKind.TopicIs"/>) if <paramref name="text"/>
+    /// is null; else set by the member, who must be in the room, and told to the room.
+    /// </summary>
+    /// <param name="member">Who asks or sets.</param>
+    /// <param name="room">The room, any case.</param>
+    /// <param name="text">The new topic (clean text; empty clears it), or null to ask.</param>
+    void Topic(ChatMember member, string room, string? text = null);
+
+    /// <summary>Who someone is: their name as spelt, their rooms, whether away (<see cref="ChatEventKind.WhoisReply"/>).</summary>
+    /// <param name="member">Who asks.</param>
+    /// <param name="nick">The name asked about, any case.</param>
+    void Whois(ChatMember member, string nick);
+
+    /// <summary>
+    /// Marks the member away with <paramref name="message"/>, or back if it is empty: whoever sends
+    /// them a private message meanwhile is told (<see cref="ChatEventKind.IsAway"/>).
+    /// </summary>
+    /// <param name="member">Who.</param>
+    /// <param name="message">Clean text, or empty.</param>
+    void Away(ChatMember member, string message);
+
     /// <summary><c>/rooms</c>: the rooms and their sizes, told to the member.</summary>
     /// <param name="member">Who asks.</param>
     void ListRooms(ChatMember member);

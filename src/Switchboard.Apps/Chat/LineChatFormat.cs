@@ -34,6 +34,12 @@ internal sealed class LineChatFormat : ChatFormat
         ChatEventKind.TooSlow => ChatLine.Notice($"{e.Nick} left (too slow)"),
         ChatEventKind.Lost => ChatLine.Notice($"{e.Nick} quit (connection lost)"),
         ChatEventKind.NodeStopped => ChatLine.Notice($"{e.Nick} quit (server shutting down)"),
+        // As with a quit message, the topic, user text, comes last.
+        ChatEventKind.Topic => ChatLine.Notice(e.Text.Length > 0 ? $"{e.Nick} set the topic of #{e.Room}: {e.Text}" : $"{e.Nick} cleared the topic of #{e.Room}"),
+        ChatEventKind.TopicIs => ChatLine.Notice(e.Text.Length > 0 ? $"the topic of #{e.Room} (set by {e.Other}): {e.Text}" : $"#{e.Room} has no topic"),
+        ChatEventKind.WhoisReply => ChatLine.Notice(e.Nick.Length == 0 ? $"no one is called {e.Other}"
+            : e.Names.Count == 0 ? $"{e.Nick} is in no room" : $"{e.Nick} is in " + string.Join(", ", e.Names.Select(room => "#" + room))),
+        ChatEventKind.IsAway => ChatLine.Notice($"{e.Nick} is away: {e.Text}"),
         ChatEventKind.Registered => ChatLine.Notice($"you are {e.Nick}, in #{e.Room}"),
         ChatEventKind.NameTaken => $"! the name {e.Nick} is taken",
         ChatEventKind.NameTooLike => $"! the name {e.Nick} is too like {e.Other}; choose another",

@@ -47,6 +47,16 @@ public sealed class RemoteChatHub : IChatHub
     public void Whisper(ChatMember member, string nick, string text) => Call(RemoteChatOp.Whisper, member, nick, text);
 
     /// <inheritdoc />
+    public void Topic(ChatMember member, string room, string? text = null) =>
+        Call(text is null ? RemoteChatOp.TopicAsk : RemoteChatOp.TopicSet, member, room, text ?? "");
+
+    /// <inheritdoc />
+    public void Whois(ChatMember member, string nick) => Call(RemoteChatOp.Whois, member, nick);
+
+    /// <inheritdoc />
+    public void Away(ChatMember member, string message) => Call(RemoteChatOp.Away, member, message);
+
+    /// <inheritdoc />
     public void ListRooms(ChatMember member) => Call(RemoteChatOp.ListRooms, member);
 
     /// <inheritdoc />

@@ -16,6 +16,10 @@ internal enum RemoteChatOp : byte
     Leave,
     Tell,
     Part,
+    TopicAsk,
+    TopicSet,
+    Whois,
+    Away,
 
     /// <summary>Not a call: the flag of a member who may be in several rooms.</summary>
     ManyRooms = 0x80,

@@ -23,7 +23,7 @@ internal sealed class IrcChatFormat : ChatFormat
     /// <summary>True if <paramref name="kind"/> reads the same to everyone, so this format writes it.</summary>
     public static bool IsShared(ChatEventKind kind) => kind is ChatEventKind.Talk or ChatEventKind.Action or ChatEventKind.Joined
         or ChatEventKind.Left or ChatEventKind.Renamed or ChatEventKind.Quit or ChatEventKind.Dropped or ChatEventKind.TooSlow
-        or ChatEventKind.Lost or ChatEventKind.NodeStopped;
+        or ChatEventKind.Lost or ChatEventKind.NodeStopped or ChatEventKind.Topic;
 
     /// <summary>How a member is named as the source of a line: <c>nick!nick@switchboard</c>.</summary>
     public static string Source(string nick) => $"{nick}!{nick}@{ServerName}";
@@ -41,6 +41,7 @@ internal sealed class IrcChatFormat : ChatFormat
         ChatEventKind.TooSlow => $":{Source(e.Nick)} QUIT :Too slow (reading)",
         ChatEventKind.Lost => $":{Source(e.Nick)} QUIT :Connection lost",
         ChatEventKind.NodeStopped => $":{Source(e.Nick)} QUIT :Server shutting down",
+        ChatEventKind.Topic => $":{Source(e.Nick)} TOPIC #{e.Room} :{e.Text}",
         _ => throw new ArgumentException($"{e.Kind} is not a shared event", nameof(e)),
     };
 

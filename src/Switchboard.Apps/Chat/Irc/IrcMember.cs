@@ -25,6 +25,7 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
 
     private readonly ConcurrentQueue<ListRequest> _lists = new();
     private readonly ConcurrentQueue<bool> _whispers = new(); // per private message sent, in order: true for a NOTICE
+    private readonly ConcurrentQueue<bool> _topics = new(); // per topic asked, in order: true if asked by a JOIN
     private readonly ConcurrentDictionary<string, string> _joined = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, List<ChatEvent>> _heldHistory = new(StringComparer.OrdinalIgnoreCase);
     private string? _historyRoom;
@@ -60,6 +61,12 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
     /// <c>NOTICE</c> if <paramref name="notice"/>, which is never answered with an error; call just before asking the hub.
     /// </summary>
     public void ExpectWhisper(bool notice) => _whispers.Enqueue(notice);
+
+    /// <summary>
+    /// Notes that the next <see cref="ChatEventKind.TopicIs"/> answers a <c>JOIN</c> (which shows
+    /// a topic only if there is one) if <paramref name="byJoin"/>, else a <c>TOPIC</c>; call just before asking the hub.
+    /// </summary>
+    public void ExpectTopic(bool byJoin) => _topics.Enqueue(byJoin);
 
     /// <summary>Sends one line of this member's own making, without its line end.</summary>
     public void SendLine(string line) => connection.Send(Encoding.UTF8.GetBytes(line + "\r\n"));
@@ -99,6 +106,25 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
                 break;
             case ChatEventKind.Registered:
                 Welcome();
+                break;
+            case ChatEventKind.TopicIs:
+                bool byJoin = _topics.TryDequeue(out bool joining) && joining;
+                if (chatEvent.Text.Length > 0)
+                {
+                    SendLine($":{Server} 332 {Me} #{chatEvent.Room} :{chatEvent.Text}");
+                    SendLine($":{Server} 333 {Me} #{chatEvent.Room} {chatEvent.Other} {chatEvent.Time.ToUnixTimeSeconds()}");
+                }
+                else if (!byJoin)
+                {
+                    SendLine($":{Server} 331 {Me} #{chatEvent.Room} :No topic is set");
+                }
+
+                break;
+            case ChatEventKind.WhoisReply:
+                Whois(chatEvent);
+                break;
+            case ChatEventKind.IsAway:
+                SendLine($":{Server} 301 {Me} {chatEvent.Nick} :{chatEvent.Text}");
                 break;
             case ChatEventKind.RoomList:
                 SendLine($":{Server} 321 {Me} Channel :Users Name");
@@ -144,6 +170,24 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
         // The hub's own notices (shutdown, the backplane) as the line protocol words them.
         _ => $":{Server} NOTICE {Me} :{LineChatFormat.Format(e)}",
     };
+
+    private void Whois(ChatEvent e)
+    {
+        if (e.Nick.Length == 0)
+        {
+            SendLine($":{Server} 401 {Me} {e.Other} :No such nick/channel");
+            SendLine($":{Server} 318 {Me} {e.Other} :End of /WHOIS list");
+            return;
+        }
+
+        SendLine($":{Server} 311 {Me} {e.Nick} {e.Nick} {Server} * :{e.Nick}");
+        if (e.Names.Count > 0)
+            SendLine($":{Server} 319 {Me} {e.Nick} :{string.Join(' ', e.Names.Select(room => "#" + room))}");
+        SendLine($":{Server} 312 {Me} {e.Nick} {Server} :Switchboard");
+        if (e.Text.Length > 0)
+            SendLine($":{Server} 301 {Me} {e.Nick} :{e.Text}");
+        SendLine($":{Server} 318 {Me} {e.Nick} :End of /WHOIS list");
+    }
 
     private void ListNames(ChatEvent e, ListRequest request)
     {

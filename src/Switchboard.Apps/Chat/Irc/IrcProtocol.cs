@@ -178,9 +178,22 @@ public sealed class IrcProtocol : LineProtocol
                 Mode(message);
                 break;
             case "AWAY":
-                Reply(message[0].Length > 0
+                string away = Clean(message[0]);
+                _hub.Away(Member, away);
+                Reply(away.Length > 0
                     ? $":{Server} 306 {Me} :You have been marked as being away"
                     : $":{Server} 305 {Me} :You are no longer marked as being away");
+                break;
+            case "TOPIC":
+                Topic(message);
+                break;
+            case "WHOIS":
+                // WHOIS [server] nick[,nick]: the last parameter names whom.
+                string whom = message.Params.Count > 0 ? message.Params[^1] : "";
+                if (whom.Length == 0)
+                    Reply($":{Server} 431 {Me} :No nickname given");
+                foreach (string nick in whom.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                    _hub.Whois(Member, nick);
                 break;
             default:
                 Reply($":{Server} 421 {Me} {message.Command} :Unknown command");
@@ -293,7 +306,9 @@ public sealed class IrcProtocol : LineProtocol
             }
 
             _hub.Join(Member, room);
-            ListNames(room, IrcMember.ListRequest.Names); // the JOIN, then who is there, then the room's history
+            Member.ExpectTopic(byJoin: true);
+            _hub.Topic(Member, room);
+            ListNames(room, IrcMember.ListRequest.Names); // the JOIN, its topic, who is there, then the room's history
         }
     }
 
@@ -356,6 +371,27 @@ public sealed class IrcProtocol : LineProtocol
             {
                 Reply($":{Server} 401 {Me} {target} :No such nick/channel");
             }
+        }
+    }
+
+    private void Topic(IrcMessage message)
+    {
+        if (message[0].Length == 0)
+        {
+            Reply($":{Server} 461 {Me} TOPIC :Not enough parameters");
+        }
+        else if (RoomOf(message[0]) is not { } room)
+        {
+            Reply($":{Server} 403 {Me} {message[0]} :No such channel");
+        }
+        else if (message.Params.Count == 1)
+        {
+            Member.ExpectTopic(byJoin: false);
+            _hub.Topic(Member, room);
+        }
+        else
+        {
+            _hub.Topic(Member, room, Clean(message[1]));
         }
     }
 

@@ -234,6 +234,18 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
     });
 
     /// <inheritdoc />
+    /// <exception cref="NotSupportedException">Always, for now: only IRC asks, and IRC does not yet run with a Redis hub.</exception>
+    public void Topic(ChatMember member, string room, string? text = null) => throw NotYetAcrossNodes("topics");
+
+    /// <inheritdoc />
+    /// <exception cref="NotSupportedException">Always, for now: only IRC asks, and IRC does not yet run with a Redis hub.</exception>
+    public void Whois(ChatMember member, string nick) => throw NotYetAcrossNodes("WHOIS");
+
+    /// <inheritdoc />
+    /// <exception cref="NotSupportedException">Always, for now: only IRC asks, and IRC does not yet run with a Redis hub.</exception>
+    public void Away(ChatMember member, string message) => throw NotYetAcrossNodes("away messages");
+
+    /// <inheritdoc />
     public void ListRooms(ChatMember member) => Run(member, async _ =>
     {
         var reply = (RedisResult[])(await Script(RedisScripts.Rooms).ConfigureAwait(false))!;
@@ -364,6 +376,9 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
             _resyncPending = true;
         }
     }
+
+    private static NotSupportedException NotYetAcrossNodes(string what) =>
+        new($"the Redis hub does not yet keep {what} (IRC does not yet run with a Redis hub)");
 
     /// <summary>The member, if it is a one-room member: members of several rooms are not yet served across nodes.</summary>
     private static ChatMember RequireOneRoom(ChatMember member) => member.ManyRooms

@@ -670,6 +670,12 @@ public sealed class ChatProtocolTests
 
         public void Whisper(ChatMember member, string nick, string text) => _calls.Enqueue(() => inner.Whisper(member, nick, text));
 
+        public void Topic(ChatMember member, string room, string? text = null) => _calls.Enqueue(() => inner.Topic(member, room, text));
+
+        public void Whois(ChatMember member, string nick) => _calls.Enqueue(() => inner.Whois(member, nick));
+
+        public void Away(ChatMember member, string message) => _calls.Enqueue(() => inner.Away(member, message));
+
         public void ListRooms(ChatMember member) => _calls.Enqueue(() => inner.ListRooms(member));
 
         public void ListWho(ChatMember member, string? room = null) => _calls.Enqueue(() => inner.ListWho(member, room));

@@ -261,7 +261,7 @@ public sealed class IrcProtocolTests
         using var bob = await servers.LineUserAsync("bob");
         using var alice = await IrcUser.RegisterAsync(servers.Irc, "alice");
 
-        await alice.SendAsync("NAMES #lobby", "NAMES #nowhere", "WHO #lobby", "LIST", "MODE #lobby", "MODE #lobby b", "MODE #lobby +o bob", "MODE alice", "MODE alice +i", "MODE bob", "AWAY :lunch", "AWAY");
+        await alice.SendAsync("NAMES #lobby", "NAMES #nowhere", "WHO #lobby", "LIST", "MODE #lobby", "MODE #lobby b", "MODE #lobby +o bob", "MODE alice", "MODE alice +i", "MODE bob");
 
         Assert.Equal(
             [
@@ -278,10 +278,75 @@ public sealed class IrcProtocolTests
                 ":switchboard 482 alice #lobby :Rooms here have no operators; modes cannot be changed",
                 ":switchboard 221 alice +",
                 ":switchboard 502 alice :Can't change mode for other users",
-                ":switchboard 306 alice :You have been marked as being away",
-                ":switchboard 305 alice :You are no longer marked as being away",
             ],
             await alice.SyncAsync());
+    }
+
+    [Fact]
+    public async Task A_topic_set_in_a_room_is_told_to_it_shown_on_join_and_answered_when_asked()
+    {
+        await using var servers = IrcServers.Start();
+        using var bob = await servers.LineUserAsync("bob");
+        using var alice = await IrcUser.RegisterAsync(servers.Irc, "alice");
+        using var carol = await IrcUser.RegisterAsync(servers.Irc, "carol");
+        await alice.SendAsync("TOPIC #lobby", "TOPIC #lobby :not in it yet", "JOIN #lobby");
+        await alice.NextIsAsync(":switchboard 331 alice #lobby :No topic is set");
+        await alice.NextIsAsync(":switchboard 442 alice #lobby :You're not on that channel");
+        await alice.NextIsAsync(":alice!alice@switchboard JOIN #lobby");
+        await alice.NextIsAsync(":switchboard 353 alice = #lobby :alice bob"); // no topic yet: nothing about it on JOIN
+        await alice.ExpectAsync("^:switchboard 366 ");
+        var before = DateTimeOffset.UtcNow;
+
+        await alice.SendAsync("TOPIC #lobby :\u0002plans\u0002 for today");
+
+        await alice.NextIsAsync(":alice!alice@switchboard TOPIC #lobby :plans for today");
+        await bob.ReadUntilAsync("*** alice set the topic of #lobby: plans for today");
+        await carol.SendAsync("JOIN #lobby", "TOPIC #lobby");
+        await carol.NextIsAsync(":carol!carol@switchboard JOIN #lobby");
+        await carol.NextIsAsync(":switchboard 332 carol #lobby :plans for today");
+        string setBy = await carol.ReadLineAsync() ?? "";
+        var match = Regex.Match(setBy, @"^:switchboard 333 carol #lobby alice (\d+)$");
+        Assert.True(match.Success, setBy);
+        Assert.InRange(long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), before.ToUnixTimeSeconds(), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        await carol.ExpectAsync("^:switchboard 366 carol #lobby ");
+        await carol.NextIsAsync(":switchboard 332 carol #lobby :plans for today");
+    }
+
+    [Fact]
+    public async Task Whois_names_the_rooms_and_the_away_message_and_a_private_message_to_an_away_member_is_answered_301()
+    {
+        await using var servers = IrcServers.Start();
+        using var bob = await servers.LineUserAsync("bob");
+        using var alice = await IrcUser.RegisterAsync(servers.Irc, "alice");
+        using var carol = await IrcUser.RegisterAsync(servers.Irc, "carol");
+        await alice.SendAsync("JOIN #lobby,#den", "AWAY :at lunch");
+        await alice.ExpectAsync("^:switchboard 306 alice ");
+
+        await carol.SendAsync("WHOIS ALICE", "WHOIS bob", "WHOIS nobody", "PRIVMSG alice :are you there?");
+
+        Assert.Equal(
+            [
+                ":switchboard 311 carol alice alice switchboard * :alice",
+                ":switchboard 319 carol alice :#den #lobby",
+                ":switchboard 312 carol alice switchboard :Switchboard",
+                ":switchboard 301 carol alice :at lunch",
+                ":switchboard 318 carol alice :End of /WHOIS list",
+                ":switchboard 311 carol bob bob switchboard * :bob",
+                ":switchboard 319 carol bob :#lobby",
+                ":switchboard 312 carol bob switchboard :Switchboard",
+                ":switchboard 318 carol bob :End of /WHOIS list",
+                ":switchboard 401 carol nobody :No such nick/channel",
+                ":switchboard 318 carol nobody :End of /WHOIS list",
+                ":switchboard 301 carol alice :at lunch",
+            ],
+            await carol.SyncAsync());
+        await bob.SendAsync("/msg alice and from nc?\n");
+        await bob.ReadUntilAsync("*** alice is away: at lunch");
+
+        await alice.SendAsync("AWAY");
+        await alice.ExpectAsync("^:switchboard 305 alice ");
+        await carol.SendAsync("PRIVMSG alice :back?");
+        Assert.Empty(await carol.SyncAsync());
     }
 
     [Fact]

@@ -183,7 +183,7 @@ internal static partial class ServeCommand
     {
         Description = $"chat: also speak IRC on this port (the same host; {ChatApp.StandardIrcPort} is the convention, 0 picks a free one), "
             + "to the same rooms: IRC clients (irssi, WeeChat, HexChat, ii) and line-protocol users talk together. "
-            + "Not on iterative, nor yet on forking or with --hub. See docs/irc.md",
+            + "Not on iterative, nor yet with --hub. See docs/irc.md",
         HelpName = "n",
     };
 
@@ -227,6 +227,8 @@ internal static partial class ServeCommand
             return Cli.Fail(ExitCodes.Usage, ircPortError);
         if (ircPort is not null && app is not ChatApp)
             return Cli.Fail(ExitCodes.Usage, $"{Cli.Flag(parse, IrcPortOption)}: only the chat app speaks IRC (not {app.Name})");
+        if (ircPort is not null && CheckIrc(engine, parse.GetValue(HubOption)) is { } ircError)
+            return Cli.Fail(ExitCodes.Usage, $"{Cli.Flag(parse, IrcPortOption)}: {ircError}");
         if (!TryResolveHost(parse.GetRequiredValue(HostOption), out var address))
             return Cli.Fail(ExitCodes.Usage, $"{Cli.Flag(parse, HostOption)}: cannot resolve '{parse.GetValue(HostOption)}'");
         if (!TryParseNetworks(parse.GetRequiredValue(LimitExemptOption), out var exempt, out string? error))
@@ -300,23 +302,26 @@ internal static partial class ServeCommand
 
         var logger = loggerFactory.CreateLogger("Switchboard.Cli");
         RaiseDescriptorLimit(logger);
-        try
-        {
-            server.Start();
-        }
-        catch (ServerStartException e)
-        {
-            return Cli.Fail(ExitCodes.Failure, e.Message);
-        }
 
-        try
+        // The servers this process serves: both, but in a forking worker, which serves only the
+        // listener it was started for.
+        var servers = new List<(Server Server, string What)>();
+        foreach (var (candidate, what) in new[] { (server, ""), (ircServer, $"{Cli.Flag(parse, IrcPortOption)}: ") })
         {
-            ircServer?.Start();
-        }
-        catch (ServerStartException e)
-        {
-            await server.StopAsync().ConfigureAwait(false);
-            return Cli.Fail(ExitCodes.Failure, $"{Cli.Flag(parse, IrcPortOption)}: {e.Message}");
+            if (candidate is null || !candidate.IsServedHere)
+                continue;
+            try
+            {
+                candidate.Start();
+            }
+            catch (ServerStartException e)
+            {
+                foreach (var (started, _) in servers)
+                    await started.StopAsync().ConfigureAwait(false);
+                return Cli.Fail(ExitCodes.Failure, what + e.Message);
+            }
+
+            servers.Add((candidate, what));
         }
 
         // Caught before the listening line, so that a signal sent as soon as it is read stops the
@@ -334,15 +339,14 @@ internal static partial class ServeCommand
         }
 
         var signal = signals.Received;
-        Task[] ends = ircServer is null ? [signal, server.AcceptingEnded] : [signal, server.AcceptingEnded, ircServer.AcceptingEnded];
-        if (await Task.WhenAny(ends).ConfigureAwait(false) == signal)
+        if (await Task.WhenAny([signal, .. servers.Select(s => s.Server.AcceptingEnded)]).ConfigureAwait(false) == signal)
         {
             string name = await signal.ConfigureAwait(false);
             Log.Stopping(logger, name);
         }
 
-        // Both listeners' members are told goodbye at once: the hub refuses talk from the first goodbye on.
-        await Task.WhenAll(server.StopAsync(), ircServer?.StopAsync() ?? Task.CompletedTask).ConfigureAwait(false);
+        // Every listener's members are told goodbye at once: the hub refuses talk from the first goodbye on.
+        await Task.WhenAll(servers.Select(s => s.Server.StopAsync())).ConfigureAwait(false);
         Log.Stopped(logger);
         return ExitCodes.Ok;
     }
@@ -389,6 +393,20 @@ internal static partial class ServeCommand
         }
 
         return null;
+    }
+
+    /// <summary>Whether the chat can speak IRC on <paramref name="engine"/> (with <paramref name="hub"/>): the reason if not.</summary>
+    private static string? CheckIrc(Engine engine, string? hub)
+    {
+        try
+        {
+            ChatApp.CheckIrc(engine, AppDefaults.Chat with { Hub = hub });
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
     }
 
     /// <summary><c>--hub</c>, checked as the chat checks it, the error led by the flag.</summary>

@@ -82,6 +82,13 @@ public sealed class Server : IAsyncDisposable
     public int ConnectionCount => _runtime.ConnectionCount;
 
     /// <summary>
+    /// False in a process that serves only another of the program's servers: a forking server's
+    /// worker, started for one listener of its parent's (<see cref="ServerOptions.ListenerName"/>).
+    /// A program that makes several servers starts, waits on and stops only those served here.
+    /// </summary>
+    public bool IsServedHere => Engine.ServesHere(Options);
+
+    /// <summary>
     /// Completes when the server has stopped accepting: after <see cref="StopAsync"/>, or on its
     /// own when the engine says so (a forking worker that has served its quota of connections).
     /// </summary>
@@ -97,6 +104,8 @@ public sealed class Server : IAsyncDisposable
         {
             if (_listener is not null || _stopTask is not null)
                 throw new InvalidOperationException("A server starts once.");
+            if (!IsServedHere)
+                throw new InvalidOperationException($"This process serves another listener than '{Options.ListenerName}' (see IsServedHere).");
             if (!Engine.Support.IsSupported)
                 throw new ServerStartException($"engine '{Engine.Name}' cannot run here: {Engine.Support.Reason}");
             var listener = Engine.OpenListener(Options);

@@ -11,6 +11,13 @@ public sealed record ServerOptions
     /// <summary>The address and port to listen on; port 0 picks a free port. Default: 127.0.0.1:0.</summary>
     public IPEndPoint EndPoint { get; init; } = new(IPAddress.Loopback, 0);
 
+    /// <summary>
+    /// The name of this server's listener among the servers of one process (IRC beside the line
+    /// protocol, say), so that an engine that serves from other processes starts each its own: a
+    /// forking server's workers serve only the listener they were started for. Default: empty.
+    /// </summary>
+    public string ListenerName { get; init; } = "";
+
     /// <summary>How many not-yet-accepted connections the kernel may queue. Default: 512.</summary>
     public int Backlog { get; init; } = 512;
 

@@ -18,6 +18,9 @@ public sealed class ChatApp : App
     /// <summary>IRC's conventional port.</summary>
     public const int StandardIrcPort = 6667;
 
+    /// <summary>The IRC server's <see cref="ServerOptions.ListenerName"/>.</summary>
+    public const string IrcListenerName = "irc";
+
     // One hub per serve: the line-protocol server and the IRC server of one context share it.
     private readonly ConditionalWeakTable<ServeContext, IChatHub> _hubs = [];
 
@@ -45,27 +48,40 @@ public sealed class ChatApp : App
     /// line-protocol server made from <paramref name="context"/> (docs/irc.md). Its lines are IRC's
     /// 512 bytes at most; its other limits are the context's.
     /// </summary>
-    /// <param name="engine">The same engine as the line-protocol server's: any but iterative and, for now, forking.</param>
+    /// <param name="engine">The same engine as the line-protocol server's: any but iterative.</param>
     /// <param name="context">The line-protocol server's context.</param>
     /// <param name="endPoint">Where IRC clients connect.</param>
-    /// <exception cref="ArgumentException">The engine serves one client at a time, or is forking; or the hub is Redis.</exception>
+    /// <exception cref="ArgumentException">The engine serves one client at a time, or the hub is Redis.</exception>
     /// <exception cref="ChatBackplaneException">Redis cannot be reached.</exception>
     public Server CreateIrcServer(Engine engine, ServeContext context, IPEndPoint endPoint)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(context);
-        if (!engine.ServesConcurrently)
-            throw new ArgumentException($"IRC needs an engine that serves many clients at once, not {engine.Name}");
-        if (!engine.CanServeBesideAnother)
-            throw new ArgumentException($"IRC is not yet served by the {engine.Name} engine (its workers serve one listener); use epoll, async, threading, select or poll");
-        if (context.Settings.Chat.Hub is not null)
-            throw new ArgumentException("IRC does not yet work with a Redis hub (--hub): an IRC client may be in several rooms, which the Redis hub does not yet keep");
+        CheckIrc(engine, context.Settings.Chat);
         context.Settings.Validate();
         var hub = HubOf(context);
         var options = context.Settings.Chat;
         var clock = context.Clock;
-        var serverOptions = context.Options with { EndPoint = endPoint, MaxLineLength = IrcProtocol.MaxIrcLineLength };
-        return new Server(engine, serverOptions, () => new IrcProtocol(hub, options, clock), context.LoggerFactory);
+        var serverOptions = context.Options with { EndPoint = endPoint, MaxLineLength = IrcProtocol.MaxIrcLineLength, ListenerName = IrcListenerName };
+        return new Server(engine, serverOptions, () => new IrcProtocol(hub, options, clock), context.LoggerFactory)
+        {
+            // On forking, IRC's workers reach the same hub in the parent as the line protocol's.
+            WorkerMessageHandler = () => new ChatHubHost(HubOf(context)),
+        };
+    }
+
+    /// <summary>Whether IRC can be served on <paramref name="engine"/> with <paramref name="options"/>: throws if not.</summary>
+    /// <param name="engine">The engine.</param>
+    /// <param name="options">The chat's settings.</param>
+    /// <exception cref="ArgumentException">The engine serves one client at a time, or the hub is Redis (one line, saying so).</exception>
+    public static void CheckIrc(Engine engine, ChatOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!engine.ServesConcurrently)
+            throw new ArgumentException($"IRC needs an engine that serves many clients at once, not {engine.Name}");
+        if (options.Hub is not null)
+            throw new ArgumentException("IRC does not yet work with a Redis hub (--hub): an IRC client may be in several rooms, which the Redis hub does not yet keep");
     }
 
     private IChatHub HubOf(ServeContext context) => _hubs.GetValue(context, c =>
@@ -78,7 +94,7 @@ public sealed class ChatApp : App
     public override IWorkerMessageHandler? CreateWorkerMessageHandler(ServeContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.Settings.Chat.Hub is null ? new ChatHubHost(new ChatHub(context.Settings.Chat.History)) : null;
+        return context.Settings.Chat.Hub is null ? new ChatHubHost(HubOf(context)) : null;
     }
 
     /// <summary>

@@ -150,13 +150,13 @@ public sealed class ChatHub : IChatHub
         using (Enter())
         {
             _rooms.TryGetValue(room, out var found);
-            if (member.Nick is null)
-                member.Deliver(NameFirst);
-            else if (text is null)
+            if (text is null)
             {
                 var (topic, setBy, at) = found?.Topic ?? ("", "", default);
                 member.Deliver(new ChatEvent(ChatEventKind.TopicIs) { Room = found?.Name ?? room, Text = topic, Other = setBy, Time = at });
             }
+            else if (member.Nick is null)
+                member.Deliver(NameFirst);
             else if (found is null || !member.Rooms.Contains(found.Name))
                 member.Deliver(new ChatEvent(ChatEventKind.NotInRoom) { Room = found?.Name ?? room });
             else if (_closing)
@@ -218,7 +218,9 @@ public sealed class ChatHub : IChatHub
         ArgumentNullException.ThrowIfNull(member);
         using (Enter())
         {
-            if (member.Nick is null)
+            // Your own room needs a name first; a room asked for by name is answered anyway (a front-end
+            // that pairs answers with its requests, as IRC's does, gets one answer per request).
+            if (member.Nick is null && room is null)
             {
                 member.Deliver(NameFirst);
                 return;

@@ -21,11 +21,12 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
         ArgumentNullException.ThrowIfNull(worker);
         using var reader = new BinaryReader(new MemoryStream(message.ToArray()));
         var flagged = (RemoteChatOp)reader.ReadByte();
-        var op = flagged & ~RemoteChatOp.ManyRooms;
+        var op = flagged & ~(RemoteChatOp.ManyRooms | RemoteChatOp.EchoesOwnTalk);
         long id = reader.ReadInt64();
         string first = reader.ReadString();
         string second = reader.ReadString();
         var member = MemberOf(worker, id, manyRooms: (flagged & RemoteChatOp.ManyRooms) != 0, forget: op == RemoteChatOp.Leave);
+        member.Echoes = (flagged & RemoteChatOp.EchoesOwnTalk) != 0;
         string? room = second.Length > 0 ? second : null;
         switch (op)
         {
@@ -116,6 +117,11 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
     private sealed class RemoteMember(WorkerChannel worker, long id, bool manyRooms) : ChatMember(ChatEventCodec.Instance, manyRooms)
     {
         public long Id { get; } = id;
+
+        /// <summary>What the worker's member said of <see cref="ChatMember.EchoesOwnTalk"/> with its last call.</summary>
+        public bool Echoes { get; set; }
+
+        public override bool EchoesOwnTalk => Echoes;
 
         /// <summary>The id, then the event in the wire format (encoded once per event, however many members it goes to).</summary>
         public override void Deliver(ChatEvent chatEvent)

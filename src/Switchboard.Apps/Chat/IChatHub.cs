@@ -53,8 +53,8 @@ public interface IChatHub
     void Whisper(ChatMember member, string nick, string text);
 
     /// <summary>
-    /// A room's topic: told to the member (<see cref="ChatEventKind.TopicIs"/>) if <paramref name="text"/>
-    /// is null; else set by the member, who must be in the room, and told to the room.
+    /// A room's topic: told to the member (<see cref="ChatEventKind.TopicIs"/>), named or not, if
+    /// <paramref name="text"/> is null; else set by the member, who must be in the room, and told to the room.
     /// </summary>
     /// <param name="member">Who asks or sets.</param>
     /// <param name="room">The room, any case.</param>
@@ -78,7 +78,10 @@ public interface IChatHub
     /// <param name="member">Who asks.</param>
     void ListRooms(ChatMember member);
 
-    /// <summary><c>/who</c>: the names in a room, told to the member (none for a room that does not exist).</summary>
+    /// <summary>
+    /// <c>/who</c>: the names in a room, told to the member (none for a room that does not exist);
+    /// a member without a name is told to choose one, unless they named the room.
+    /// </summary>
     /// <param name="member">Who asks.</param>
     /// <param name="room">The room, any case; null for the member's <see cref="ChatMember.Room"/>.</param>
     void ListWho(ChatMember member, string? room = null);

@@ -86,7 +86,7 @@ public sealed class RemoteChatHub : IChatHub
         using var message = new MemoryStream();
         using (var writer = new BinaryWriter(message, System.Text.Encoding.UTF8, leaveOpen: true))
         {
-            writer.Write((byte)(member.ManyRooms ? op | RemoteChatOp.ManyRooms : op));
+            writer.Write((byte)(op | (member.ManyRooms ? RemoteChatOp.ManyRooms : 0) | (member.EchoesOwnTalk ? RemoteChatOp.EchoesOwnTalk : 0)));
             writer.Write(id);
             writer.Write(first);
             writer.Write(second);

@@ -60,11 +60,11 @@ public abstract class Engine
     public virtual bool CanLimitPerAddress => true;
 
     /// <summary>
-    /// Whether several servers on this engine can run in one process, each on its own listener
-    /// (IRC beside the line protocol, sharing one chat hub). Forking cannot yet: its workers are
-    /// started for one server and inherit one listener.
+    /// Whether a server with <paramref name="options"/> serves in this process: always, but in a
+    /// process that serves for another (a forking server's worker, started for one listener of its
+    /// parent's, serves only that one).
     /// </summary>
-    public virtual bool CanServeBesideAnother => true;
+    internal virtual bool ServesHere(ServerOptions options) => true;
 
     /// <summary>Opens the listening socket: bound here, unless the engine gets it some other way (a forking worker inherits it).</summary>
     internal virtual System.Net.Sockets.Socket OpenListener(ServerOptions options) => Listeners.Bind(options);

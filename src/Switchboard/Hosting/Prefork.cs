@@ -16,7 +16,7 @@ namespace Switchboard.Hosting;
 /// </summary>
 public static class Prefork
 {
-    /// <summary>The environment variable that marks a worker: "LISTENER_FD,CONTROL_FD,PARENT_PID".</summary>
+    /// <summary>The environment variable that marks a worker: "LISTENER_FD,CONTROL_FD,PARENT_PID,LISTENER_NAME".</summary>
     public const string WorkerEnvironmentVariable = "SWITCHBOARD_FORKING_WORKER";
 
     private static readonly Lazy<WorkerDescriptors?> Descriptors = new(Parse);
@@ -30,6 +30,12 @@ public static class Prefork
     /// worker shares no memory with the others); null in any other process.
     /// </summary>
     public static ParentChannel? Parent => Channel.Value;
+
+    /// <summary>
+    /// In a worker, the <see cref="ServerOptions.ListenerName"/> of the server it was started for:
+    /// of the servers the program makes again, only that one serves here. Null in any other process.
+    /// </summary>
+    public static string? ListenerName => Descriptors.Value?.ListenerName;
 
     /// <summary>
     /// The one call a program that may serve on the forking engine makes, first thing in
@@ -63,15 +69,15 @@ public static class Prefork
         string? value = Environment.GetEnvironmentVariable(WorkerEnvironmentVariable);
         if (string.IsNullOrEmpty(value))
             return null;
-        string[] parts = value.Split(',');
-        if (parts.Length != 3 || !TryParse(parts[0], out int listener) || !TryParse(parts[1], out int control) || !TryParse(parts[2], out int parent))
-            throw new InvalidOperationException($"{WorkerEnvironmentVariable}='{value}' is not LISTENER_FD,CONTROL_FD,PARENT_PID; it is set only by a forking server for its workers");
-        return new WorkerDescriptors(new SafeSocketHandle(listener, ownsHandle: true), new SafeSocketHandle(control, ownsHandle: true), parent);
+        string[] parts = value.Split(',', 4);
+        if (parts.Length != 4 || !TryParse(parts[0], out int listener) || !TryParse(parts[1], out int control) || !TryParse(parts[2], out int parent))
+            throw new InvalidOperationException($"{WorkerEnvironmentVariable}='{value}' is not LISTENER_FD,CONTROL_FD,PARENT_PID,LISTENER_NAME; it is set only by a forking server for its workers");
+        return new WorkerDescriptors(new SafeSocketHandle(listener, ownsHandle: true), new SafeSocketHandle(control, ownsHandle: true), parent, parts[3]);
     }
 
     private static bool TryParse(string text, out int number) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out number);
 }
 
-/// <summary>What a worker inherits: the listening socket, its end of the control channel, and who its parent is.</summary>
-internal sealed record WorkerDescriptors(SafeSocketHandle Listener, SafeSocketHandle Control, int ParentPid);
+/// <summary>What a worker inherits: the listening socket and its name, its end of the control channel, and who its parent is.</summary>
+internal sealed record WorkerDescriptors(SafeSocketHandle Listener, SafeSocketHandle Control, int ParentPid, string ListenerName);

@@ -167,7 +167,7 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
                 return;
             }
 
-            var worker = WorkerHandle.Start(_listener!, settings.WorkerProgram, _logger);
+            var worker = WorkerHandle.Start(_listener!, settings.ListenerName, settings.WorkerProgram, _logger);
             _workers.Add(worker);
             Log.Started(_logger, worker.Pid, _workers.Count);
             _ = WatchAsync(worker); // before anything else can throw: it is what reaps the worker

@@ -22,6 +22,9 @@ internal sealed record PreforkPoolSettings
     /// <summary>How a worker is started: a program that calls <see cref="Prefork.InitializeWorker"/> and serves.</summary>
     public required Func<ProcessStartInfo> WorkerProgram { get; init; }
 
+    /// <summary>The name of the listener the workers serve (<see cref="ServerOptions.ListenerName"/>), passed to each.</summary>
+    public string ListenerName { get; init; } = "";
+
     /// <summary>The parent's end of the shared-state channel; null when workers share nothing.</summary>
     public IWorkerMessageHandler? MessageHandler { get; init; }
 

@@ -50,8 +50,8 @@ internal sealed class WorkerHandle : IDisposable
     /// <summary>The worker said it is exiting on its own (see <see cref="WorkerExit"/>).</summary>
     public bool SaidGoodbye { get; set; }
 
-    /// <summary>Starts <paramref name="program"/> in worker mode, inheriting the listener and one end of a fresh control channel.</summary>
-    public static WorkerHandle Start(Socket listener, Func<ProcessStartInfo> program, ILogger logger)
+    /// <summary>Starts <paramref name="program"/> in worker mode, inheriting the listener (named <paramref name="listenerName"/>) and one end of a fresh control channel.</summary>
+    public static WorkerHandle Start(Socket listener, string listenerName, Func<ProcessStartInfo> program, ILogger logger)
     {
         var (parentEnd, childEnd) = SocketPair.Create();
         try
@@ -59,7 +59,7 @@ internal sealed class WorkerHandle : IDisposable
             int listenerFd = (int)listener.Handle;
             int childFd = (int)childEnd.Handle;
             var start = program();
-            start.Environment[Prefork.WorkerEnvironmentVariable] = $"{listenerFd},{childFd},{Environment.ProcessId}";
+            start.Environment[Prefork.WorkerEnvironmentVariable] = $"{listenerFd},{childFd},{Environment.ProcessId},{listenerName}";
             // On the spawn thread, which also makes spawns one at a time: while one worker's end of
             // its control channel is inheritable, no other worker may be started, or it would
             // inherit that descriptor too. The listener is inheritable only for the start, too:

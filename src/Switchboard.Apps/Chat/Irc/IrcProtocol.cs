@@ -32,6 +32,7 @@ public sealed class IrcProtocol : LineProtocol
     private string? _wantedNick;
     private bool _userGiven;
     private bool _negotiating;
+    private bool _registering; // the hub was asked for the nick: what follows goes to the hub, which knows whether it took it
     private bool _heard;
     private bool _pinged;
     private bool _left;
@@ -58,8 +59,11 @@ public sealed class IrcProtocol : LineProtocol
 
     private bool Registered => Member.Nick is not null;
 
-    /// <summary>How this member is addressed in numerics: their nick, or <c>*</c> before they have one.</summary>
-    private string Me => Member.Nick ?? "*";
+    /// <summary>
+    /// How this member is addressed in numerics: their nick; the one asked for while the hub has
+    /// not yet answered (a remote hub answers later); <c>*</c> before that.
+    /// </summary>
+    private string Me => Member.Nick ?? (_registering ? _wantedNick : null) ?? "*";
 
     /// <inheritdoc />
     public override void OnConnected()
@@ -142,7 +146,9 @@ public sealed class IrcProtocol : LineProtocol
                 return;
         }
 
-        if (!Registered)
+        // Once the nick is asked for, the hub answers: with the command's answer, or, if the nick
+        // was refused, that a name comes first (451).
+        if (!Registered && !_registering)
         {
             Reply($":{Server} 451 {Me} :You have not registered");
             return;
@@ -279,7 +285,10 @@ public sealed class IrcProtocol : LineProtocol
     private void TryRegister()
     {
         if (!Registered && _wantedNick is { } nick && _userGiven && !_negotiating)
+        {
+            _registering = true;
             _hub.Nick(Member, nick);
+        }
     }
 
     private void Join(IrcMessage message)

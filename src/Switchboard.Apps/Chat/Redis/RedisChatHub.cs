@@ -259,7 +259,7 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
     /// <inheritdoc />
     public void ListWho(ChatMember member, string? room = null) => Run(member, async state =>
     {
-        if (member.Nick is null)
+        if (member.Nick is null && room is null)
         {
             member.Deliver(NameFirst);
             return;
@@ -268,7 +268,7 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
         var names = await _db.HashValuesAsync(RedisScripts.Prefix + "room:" + (room is null ? state.RoomKey : RoomKey(room)) + ":members").ConfigureAwait(false);
         member.Deliver(new ChatEvent(ChatEventKind.WhoList)
         {
-            Room = room is null || string.Equals(room, member.Room, StringComparison.OrdinalIgnoreCase) ? member.Room! : room,
+            Room = room is null || (member.Room is not null && string.Equals(room, member.Room, StringComparison.OrdinalIgnoreCase)) ? member.Room! : room,
             Names = [.. names.Select(n => (string)n!).Order(StringComparer.OrdinalIgnoreCase)],
         });
     });

@@ -92,7 +92,8 @@ public sealed class ForkingEngine : Engine
     public override bool CanLimitPerAddress => false;
 
     /// <inheritdoc />
-    public override bool CanServeBesideAnother => false;
+    /// <remarks>In a worker, only the server of the listener it was started for (<see cref="ServerOptions.ListenerName"/>).</remarks>
+    internal override bool ServesHere(ServerOptions options) => Prefork.ListenerName is not { } name || name == options.ListenerName;
 
     /// <summary>A worker numbers its connections from its process id × 2³² + 1: unique across the pool.</summary>
     internal override long ConnectionIdBase => Prefork.IsWorker ? (long)Environment.ProcessId << 32 : 0;
@@ -119,6 +120,7 @@ public sealed class ForkingEngine : Engine
         IdleTimeout = options.IdleTimeout,
         ShutdownTimeout = options.ShutdownTimeout,
         WorkerProgram = WorkerProgram,
+        ListenerName = options.ListenerName,
         MessageHandler = messageHandler,
         Logger = logger,
     };

@@ -31,6 +31,7 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
     private string? _historyRoom;
     private volatile bool _serverTime;
     private volatile bool _echoMessage;
+    private volatile bool _awaitingName;
 
     /// <summary>What a <see cref="ChatEventKind.WhoList"/> answers: a <c>NAMES</c> or a <c>WHO</c>.</summary>
     public enum ListRequest
@@ -40,12 +41,34 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
     }
 
     /// <summary>The client asked for <c>server-time</c>: replayed lines carry their time as a tag, not in the text.</summary>
-    public bool ServerTime { set => _serverTime = value; }
+    public bool ServerTime
+    {
+        get => _serverTime;
+        set => _serverTime = value;
+    }
 
     /// <summary>The client asked for <c>echo-message</c>: its own talk and actions come back to it.</summary>
-    public bool EchoMessage { set => _echoMessage = value; }
+    public bool EchoMessage
+    {
+        get => _echoMessage;
+        set => _echoMessage = value;
+    }
 
     public override bool EchoesOwnTalk => _echoMessage;
+
+    /// <summary>
+    /// True from the protocol's asking the hub for a first nick until the hub refuses it: meanwhile
+    /// the member may be registered already where the hub is (a forking server's parent), so its
+    /// commands go to the hub rather than being refused here.
+    /// </summary>
+    public bool AwaitingName
+    {
+        get => _awaitingName;
+        set => _awaitingName = value;
+    }
+
+    /// <summary>Whether this member's client has been told it joined <paramref name="room"/> and not yet told it left.</summary>
+    public bool HasJoined(string room) => _joined.ContainsKey(room);
 
     /// <summary>The rooms this member's client has been told it joined and not yet told it left (for <c>JOIN 0</c>).</summary>
     public IReadOnlyCollection<string> JoinedRooms => [.. _joined.Values];
@@ -95,6 +118,8 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
             return;
         }
 
+        if (chatEvent.Kind is ChatEventKind.NameTaken or ChatEventKind.NameTooLike && Nick is null)
+            _awaitingName = false;
         switch (chatEvent.Kind)
         {
             case ChatEventKind.History:

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Switchboard.Protocols;
 
 namespace Switchboard.Apps.Chat.Irc;
@@ -12,7 +13,7 @@ namespace Switchboard.Apps.Chat.Irc;
 /// <see cref="ChatOptions.PingInterval"/> is sent a <c>PING</c>; silent as long again, it is
 /// disconnected.
 /// </summary>
-public sealed class IrcProtocol : LineProtocol
+public sealed partial class IrcProtocol : LineProtocol
 {
     /// <summary>IRC's own limit: 512 bytes a line with its <c>\r\n</c>.</summary>
     public const int MaxIrcLineLength = 510;
@@ -32,7 +33,6 @@ public sealed class IrcProtocol : LineProtocol
     private string? _wantedNick;
     private bool _userGiven;
     private bool _negotiating;
-    private bool _registering; // the hub was asked for the nick: what follows goes to the hub, which knows whether it took it
     private bool _heard;
     private bool _pinged;
     private bool _left;
@@ -63,7 +63,7 @@ public sealed class IrcProtocol : LineProtocol
     /// How this member is addressed in numerics: their nick; the one asked for while the hub has
     /// not yet answered (a remote hub answers later); <c>*</c> before that.
     /// </summary>
-    private string Me => Member.Nick ?? (_registering ? _wantedNick : null) ?? "*";
+    private string Me => Member.Nick ?? (Member.AwaitingName ? _wantedNick : null) ?? "*";
 
     /// <inheritdoc />
     public override void OnConnected()
@@ -148,7 +148,7 @@ public sealed class IrcProtocol : LineProtocol
 
         // Once the nick is asked for, the hub answers: with the command's answer, or, if the nick
         // was refused, that a name comes first (451).
-        if (!Registered && !_registering)
+        if (!Registered && !Member.AwaitingName)
         {
             Reply($":{Server} 451 {Me} :You have not registered");
             return;
@@ -217,7 +217,8 @@ public sealed class IrcProtocol : LineProtocol
                 Reply($":{Server} CAP {Me} LS :{string.Join(' ', Capabilities)}");
                 break;
             case "LIST":
-                Reply($":{Server} CAP {Me} LIST :");
+                string[] enabled = [.. Capabilities.Where(c => c == "server-time" ? Member.ServerTime : Member.EchoMessage)];
+                Reply($":{Server} CAP {Me} LIST :{string.Join(' ', enabled)}");
                 break;
             case "REQ":
                 if (!Registered)
@@ -286,7 +287,7 @@ public sealed class IrcProtocol : LineProtocol
     {
         if (!Registered && _wantedNick is { } nick && _userGiven && !_negotiating)
         {
-            _registering = true;
+            Member.AwaitingName = true;
             _hub.Nick(Member, nick);
         }
     }
@@ -365,7 +366,14 @@ public sealed class IrcProtocol : LineProtocol
             if (target.StartsWith('#'))
             {
                 if (RoomOf(target) is not { } room)
-                    Reply($":{Server} 403 {Me} {target} :No such channel");
+                {
+                    if (!notice)
+                        Reply($":{Server} 403 {Me} {target} :No such channel");
+                }
+                else if (notice && !Member.HasJoined(room))
+                {
+                    // The hub would answer 442; a NOTICE is not answered with an error, so it is not sent.
+                }
                 else if (action)
                     _hub.Act(Member, text, room);
                 else
@@ -446,8 +454,12 @@ public sealed class IrcProtocol : LineProtocol
     private static IEnumerable<string> Channels(string list) =>
         list.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(RoomOf).OfType<string>();
 
-    /// <summary>Text as everyone may see it: controls and invisible characters removed (IRC's colour codes too).</summary>
-    private static string Clean(string text) => ChatText.Clean(text).Trim();
+    /// <summary>Text as everyone may see it: IRC's colour codes (with their numbers) and other formatting, controls and invisible characters removed.</summary>
+    private static string Clean(string text) => ChatText.Clean(ColourCode().Replace(text, "")).Trim();
+
+    /// <summary>^C with its foreground and background numbers (mIRC colours), or ^D with hex colours.</summary>
+    [GeneratedRegex(@"\u0003(\d{1,2}(,\d{1,2})?)?|\u0004([0-9A-Fa-f]{6}(,[0-9A-Fa-f]{6})?)?")]
+    private static partial Regex ColourCode();
 
     private void RegisterDeadline()
     {

@@ -1,0 +1,112 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Switchboard.Tests.Support;
+
+namespace Switchboard.Tests.Apps.Chat.Irc;
+
+/// <summary>
+/// The real IRC client WeeChat (headless) against <c>switchboard serve chat --irc-port</c>, beside
+/// a line-protocol user: WeeChat registers with its own capability negotiation, the user sees its
+/// join, talk, action, private message, rename, topic, part and quit in the line protocol's words,
+/// and WeeChat's logs show the room's history, who is there, and the user's talk, action and
+/// private message.
+/// </summary>
+public sealed partial class WeeChatClientTests
+{
+    private const string ServerBuffer = "irc.server." + WeeChatClient.ServerName;
+    private const string Lobby = "irc." + WeeChatClient.ServerName + ".#lobby";
+    private const string BobQuery = "irc." + WeeChatClient.ServerName + ".bob";
+
+    [WeeChatFact]
+    public async Task WeeChat_and_a_line_protocol_user_talk_in_lobby()
+    {
+        // WeeChat sends its lines as fast as it is given commands, more than the default pace's
+        // burst of 10 in this test; paced lines still keep their order, but a QUIT waiting its
+        // turn is dropped when WeeChat closes the connection straight after it (bob would read
+        // "quit (connection closed)"). A pace of 100 lines a second keeps every line in the burst.
+        using var server = CliProcess.Start("serve", "chat", "--port", "0", "--irc-port", "0", "--rate", "100");
+        var (lineEndPoint, _) = await server.ReadListeningLineAsync();
+        var ircEndPoint = await ReadIrcListeningLineAsync(server);
+
+        using var bob = await TestClient.ConnectAsync(lineEndPoint);
+        await bob.SendAsync("/nick bob\n");
+        await bob.ReadUntilAsync("*** you are bob, in #lobby");
+        // Said before WeeChat comes, so it is shown this as #lobby's history when it joins.
+        await bob.SendAsync("before you came\n/who\n");
+        Assert.Equal("*** in #lobby: bob", await bob.ReadLineAsync());
+
+        using var wee = WeeChatClient.Start(ircEndPoint, "wee");
+        // Registration, capability negotiation included: WeeChat takes the server-time it is offered.
+        await wee.WaitForLogLineAsync(ServerBuffer, "--", "Welcome to the Switchboard IRC network, wee");
+        await wee.WaitForLogLineAsync(ServerBuffer, "--", "irc: client capability, enabled: server-time");
+        Assert.DoesNotContain(wee.LogLines(ServerBuffer), l => l.Prefix == "=!=");
+
+        // /join: bob sees it; WeeChat shows who is there and, after that, the history, dated by server-time (not in the text).
+        await wee.RunAsync(ServerBuffer, "/join #lobby");
+        Assert.Equal("*** wee joined #lobby (2 here)", await bob.ReadLineAsync());
+        await wee.WaitForLogLineAsync(Lobby, "-->", "wee (wee@switchboard) has joined #lobby");
+        var names = await wee.WaitForLogLineAsync(Lobby, "--", "Nicks #lobby: [bob wee]");
+        var early = await wee.WaitForLogLineAsync(Lobby, "bob", "before you came");
+        List<WeeChatClient.LogLine> shown = [.. wee.LogLines(Lobby)];
+        Assert.True(shown.IndexOf(names) < shown.IndexOf(early), $"the history came before the names:\n{string.Join('\n', shown)}");
+
+        // Talk, an action and a private message: each the next line bob reads.
+        await wee.RunAsync(Lobby, "hello bob");
+        Assert.Equal("<wee> hello bob", await bob.ReadLineAsync());
+        await wee.RunAsync(Lobby, "/me waves");
+        Assert.Equal("* wee waves", await bob.ReadLineAsync());
+        await wee.RunAsync(Lobby, "/msg bob psst");
+        Assert.Equal("*wee* psst", await bob.ReadLineAsync());
+
+        // bob's talk and action reach #lobby's log; his private message opens a private buffer, logged apart.
+        await bob.SendAsync("hi wee\n/me grins\n/msg wee a secret\n");
+        Assert.Equal("* bob grins", await bob.ReadLineAsync());
+        Assert.Equal("-> *wee* a secret", await bob.ReadLineAsync());
+        await wee.WaitForLogLineAsync(Lobby, "bob", "hi wee");
+        await wee.WaitForLogLineAsync(Lobby, " *", "bob grins");
+        await wee.WaitForLogLineAsync(BobQuery, "bob", "a secret");
+
+        // A rename, which WeeChat takes as its own once the server's NICK confirms it.
+        await wee.RunAsync(ServerBuffer, "/nick weechat2");
+        Assert.Equal("*** wee is now known as weechat2", await bob.ReadLineAsync());
+        await wee.WaitForLogLineAsync(Lobby, "--", "You are now known as weechat2");
+
+        await wee.RunAsync(Lobby, "/topic #lobby new plans");
+        Assert.Equal("*** weechat2 set the topic of #lobby: new plans", await bob.ReadLineAsync());
+        await wee.WaitForLogLineAsync(Lobby, "--", "weechat2 has changed topic for #lobby to \"new plans\"");
+
+        await wee.RunAsync(Lobby, "/part #lobby bye");
+        Assert.Equal("*** weechat2 left #lobby: bye", await bob.ReadLineAsync());
+        await bob.SendAsync("/who\n");
+        Assert.Equal("*** in #lobby: bob", await bob.ReadLineAsync());
+
+        // Back in, then /quit: a QUIT with WeeChat's reason, and WeeChat exits.
+        await wee.RunAsync(ServerBuffer, "/join #lobby");
+        Assert.Equal("*** weechat2 joined #lobby (2 here)", await bob.ReadLineAsync());
+        await wee.WaitForLogLineAsync(Lobby, "-->", "weechat2 (weechat2@switchboard) has joined #lobby");
+        await wee.RunAsync(ServerBuffer, "/quit bye");
+        Assert.Equal("*** weechat2 quit: bye", await bob.ReadLineAsync());
+        Assert.Equal(0, await wee.WaitForExitAsync());
+
+        // Nothing WeeChat showed was an error.
+        foreach (string buffer in new[] { ServerBuffer, Lobby, BobQuery })
+            Assert.DoesNotContain(wee.LogLines(buffer), l => l.Prefix == "=!=");
+
+        await bob.SendAsync("/who\n");
+        Assert.Equal("*** in #lobby: bob", await bob.ReadLineAsync());
+        await server.StopGracefullyAsync();
+    }
+
+    /// <summary>Reads the second stdout line of <c>serve chat --irc-port</c>: where it speaks IRC.</summary>
+    private static async Task<IPEndPoint> ReadIrcListeningLineAsync(CliProcess server)
+    {
+        string? line = await server.ReadLineAsync();
+        Assert.True(line is not null, $"no second line; stderr: {server.Stderr}");
+        var match = IrcListeningLine().Match(line);
+        Assert.True(match.Success, $"unexpected second line: {line}");
+        return IPEndPoint.Parse(match.Groups["endpoint"].Value);
+    }
+
+    [GeneratedRegex(@"^listening on (?<endpoint>\S+) \(chat over IRC, \w+\)$")]
+    private static partial Regex IrcListeningLine();
+}

@@ -59,6 +59,21 @@ internal sealed class PacedLines
             _handle(null);
     }
 
+    /// <summary>
+    /// The client has gone (it closed, or its connection broke) with lines still waiting: they were
+    /// sent, so each is handled now, in order, without waiting for its turn (at most
+    /// <see cref="ChatOptions.MaxQueuedLines"/> of them); a <c>QUIT</c> among them is a quit, not a drop.
+    /// Then nothing more is handled.
+    /// </summary>
+    public void FlushAfterClose()
+    {
+        _timer?.Dispose();
+        _timer = null;
+        while (!_stopped && _queued.TryDequeue(out string? line))
+            _handle(line);
+        Stop();
+    }
+
     /// <summary>Drops what waits and handles nothing more (the member left).</summary>
     public void Stop()
     {

@@ -83,8 +83,14 @@ public sealed partial class IrcProtocol : LineProtocol
     }
 
     /// <inheritdoc />
-    public override void OnDisconnected(DisconnectReason reason) =>
+    public override void OnDisconnected(DisconnectReason reason)
+    {
+        // Lines the client sent before it went, still waiting for their turn, are said: none is lost
+        // for having come fast. Not for a slow reader, which the server cut off.
+        if (reason is DisconnectReason.RemoteClosed or DisconnectReason.Error && !_left)
+            _paced?.FlushAfterClose();
         Leave(reason == DisconnectReason.SlowConsumer ? Farewell.TooSlow : Farewell.Dropped);
+    }
 
     /// <inheritdoc />
     protected override void OnLineTooLong()

@@ -242,6 +242,23 @@ public abstract class ChatConversationTests<TSelf> : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Engines))]
+    public async Task Lines_waiting_their_turn_when_the_client_closes_are_said_and_a_quit_among_them_is_a_quit(string engine)
+    {
+        // One line a second (burst 2): the third line on waits its turn when the client closes.
+        var server = await StartAsync(engine, rate: 1);
+        var listener = await JoinAsync(server, "listener");
+        var paster = await JoinAsync(server, "paster");
+        await listener.ReadUntilAsync("*** paster joined #lobby (2 here)");
+
+        await paster.SendAsync("one\ntwo\nthree\nfour\n/quit off now\n");
+        paster.Dispose();
+
+        foreach (string line in new[] { "<paster> one", "<paster> two", "<paster> three", "<paster> four", "*** paster quit: off now" })
+            Assert.Equal(line, await listener.ReadLineAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
     public async Task More_lines_queued_than_the_limit_is_a_goodbye_and_the_room_is_told(string engine)
     {
         // One line a second (burst 2): of 150 lines at once, 2 are handled and 100 wait; the next overflows.

@@ -481,6 +481,25 @@ public sealed class IrcProtocolTests
             Assert.Equal($"<alice> line {i}", await bob.ReadLineAsync());
     }
 
+    [Fact]
+    public async Task Lines_waiting_their_turn_when_the_client_closes_are_said_and_a_QUIT_among_them_is_a_quit()
+    {
+        await using var servers = IrcServers.Start(chat: new ChatOptions { Rate = 1, Burst = 2 });
+        using var bob = await servers.LineUserAsync("bob");
+        var alice = await IrcUser.ConnectAsync(servers.Irc);
+        await alice.SendAsync("NICK alice", "USER alice 0 * :A", "JOIN #lobby");
+        await alice.ExpectAsync("^:switchboard 366 alice #lobby "); // all read, so the close is a FIN, not a reset that loses data
+        await bob.ReadUntilAsync("*** alice joined #lobby (2 here)");
+
+        await alice.SendAsync("PRIVMSG #lobby :one", "PRIVMSG #lobby :two", "PRIVMSG #lobby :three", "QUIT :bye now");
+        alice.Dispose(); // at once: the lines wait for tokens a second apart
+
+        Assert.Equal("<alice> one", await bob.ReadLineAsync());
+        Assert.Equal("<alice> two", await bob.ReadLineAsync());
+        Assert.Equal("<alice> three", await bob.ReadLineAsync());
+        Assert.Equal("*** alice quit: bye now", await bob.ReadLineAsync());
+    }
+
     private static async Task<string> ReadUntilPrefixAsync(TestClient client, string prefix)
     {
         while (await client.ReadLineAsync(Timeouts.Patient) is { } line)

@@ -103,6 +103,14 @@ public sealed class ChatApp : App
     /// names are free at once rather than when its heartbeat expires.
     /// </summary>
     /// <exception cref="ChatBackplaneException">Redis cannot be reached.</exception>
+    /// <remarks>
+    /// A forking worker waits up to <see cref="WorkerConnectPatience"/> for Redis: its parent has
+    /// just reached it, so a failure is the machine's load, not an outage.
+    /// </remarks>
     private static RedisChatHub ConnectBackplane(string url, ServeContext context) =>
-        context.Resources.Own(RedisChatHub.Connect(url, context.Settings.Chat.History, context.LoggerFactory));
+        context.Resources.Own(RedisChatHub.Connect(
+            url, context.Settings.Chat.History, context.LoggerFactory, patience: context.Parent is null ? TimeSpan.Zero : WorkerConnectPatience));
+
+    /// <summary>How long a forking worker tries to reach the Redis hub before giving up.</summary>
+    private static readonly TimeSpan WorkerConnectPatience = TimeSpan.FromSeconds(30);
 }

@@ -424,5 +424,8 @@ internal sealed partial class RedisChatHub
 
         [LoggerMessage(EventId = 1112, Level = LogLevel.Warning, Message = "Chat backplane: skipped an event that cannot be read ({Error}); is every node the same version?")]
         public static partial void Undecodable(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 1113, Level = LogLevel.Warning, Message = "Chat backplane: redis at {Address} did not answer (try {Attempt}); trying again")]
+        public static partial void ConnectRetry(ILogger logger, string address, int attempt);
     }
 }

@@ -18,6 +18,13 @@ public sealed record ServerOptions
     /// </summary>
     public string ListenerName { get; init; } = "";
 
+    /// <summary>
+    /// The line a refused client is sent before it is closed, made from the reason (<c>server full
+    /// (10,000 connections)</c>, a per-address limit, …), line end included, in the protocol's own
+    /// terms. Default: <c>error: REASON; try again later</c> and <c>\n</c>.
+    /// </summary>
+    public Func<string, string> RefusalLine { get; init; } = DefaultRefusalLine;
+
     /// <summary>How many not-yet-accepted connections the kernel may queue. Default: 512.</summary>
     public int Backlog { get; init; } = 512;
 
@@ -129,4 +136,6 @@ public sealed record ServerOptions
         if (LimitExempt is null)
             throw new ArgumentException("--limit-exempt must be a list (empty exempts nothing)");
     }
+
+    private static string DefaultRefusalLine(string reason) => $"error: {reason}; try again later\n";
 }

@@ -62,7 +62,13 @@ public sealed class ChatApp : App
         var hub = HubOf(context);
         var options = context.Settings.Chat;
         var clock = context.Clock;
-        var serverOptions = context.Options with { EndPoint = endPoint, MaxLineLength = IrcProtocol.MaxIrcLineLength, ListenerName = IrcListenerName };
+        var serverOptions = context.Options with
+        {
+            EndPoint = endPoint,
+            MaxLineLength = IrcProtocol.MaxIrcLineLength,
+            ListenerName = IrcListenerName,
+            RefusalLine = reason => $"ERROR :Closing link: {reason}; try again later\r\n",
+        };
         return new Server(engine, serverOptions, () => new IrcProtocol(hub, options, clock), context.LoggerFactory)
         {
             // On forking, IRC's workers reach the same hub in the parent as the line protocol's.

@@ -247,14 +247,14 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             _timerThread.Value.Dispose();
     }
 
-    /// <summary>Tells a client it cannot be served (one line: <c>error: WHY; try again later</c>), closes it, and logs.</summary>
+    /// <summary>Tells a client it cannot be served (one line, <see cref="ServerOptions.RefusalLine"/>: <c>error: WHY; try again later</c>), closes it, and logs.</summary>
     public void Refuse(Socket socket, string why)
     {
         EndPoint? remote = null;
         try
         {
             remote = socket.RemoteEndPoint;
-            byte[] line = Encoding.ASCII.GetBytes($"error: {why}; try again later\n");
+            byte[] line = Encoding.UTF8.GetBytes(Options.RefusalLine(why));
             if (OperatingSystem.IsLinux())
             {
                 // Never blocks, and needs nothing loaded: at the descriptor limit the runtime cannot

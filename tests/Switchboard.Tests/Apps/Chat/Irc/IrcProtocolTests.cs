@@ -500,6 +500,18 @@ public sealed class IrcProtocolTests
         Assert.Equal("*** alice quit: bye now", await bob.ReadLineAsync());
     }
 
+    [Fact]
+    public async Task A_client_refused_at_connect_is_told_why_in_an_IRC_ERROR_line()
+    {
+        await using var servers = IrcServers.Start(options: new ServerOptions { MaxConnections = 1 });
+        using var first = await IrcUser.RegisterAsync(servers.Irc, "first");
+
+        using var second = await IrcUser.ConnectAsync(servers.Irc);
+
+        await second.NextIsAsync("ERROR :Closing link: server full (1 connection); try again later");
+        Assert.True(await second.WaitForCloseAsync());
+    }
+
     private static async Task<string> ReadUntilPrefixAsync(TestClient client, string prefix)
     {
         while (await client.ReadLineAsync(Timeouts.Patient) is { } line)

@@ -22,12 +22,12 @@ internal sealed class IrcServers : IAsyncDisposable
 
     public IPEndPoint Irc => _irc.LocalEndPoint;
 
-    public static IrcServers Start(string engine = "epoll", ChatOptions? chat = null)
+    public static IrcServers Start(string engine = "epoll", ChatOptions? chat = null, ServerOptions? options = null)
     {
         var app = new ChatApp();
         var context = new ServeContext
         {
-            Options = new ServerOptions { MaxLineLength = ChatOptions.DefaultMaxLineLength },
+            Options = options ?? new ServerOptions { MaxLineLength = ChatOptions.DefaultMaxLineLength },
             Settings = new AppSettings { Chat = chat ?? new ChatOptions { Rate = 1000, Burst = 1000 } },
         };
         var lines = app.CreateServer(EngineCatalog.Get(engine), context);

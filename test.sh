@@ -3,7 +3,8 @@
 # redis-server (started by the tests themselves on a free loopback port), the IRC tests the IRC
 # clients ii and WeeChat (weechat-headless, driven through its fifo plugin). This installs
 # whichever is not there with apt-get (one update, one install), then runs `dotnet test` with the
-# arguments given.
+# arguments given. redis-server is required; without an IRC client its tests are skipped (said
+# here and by the test run), so a machine where nothing can be installed still runs the rest.
 set -euo pipefail
 
 missing=()
@@ -26,31 +27,33 @@ if ! has_fifo_plugin; then
   packages+=(weechat-plugins)
 fi
 
+installed=false
 if [ "${#packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     as_root=()
   elif command -v sudo >/dev/null 2>&1; then
     as_root=(sudo)
   else
-    echo "test.sh: not installed: ${packages[*]}; this is not root (no sudo): install it, then run again" >&2
+    as_root=(false) # neither root nor sudo: nothing can be installed
+  fi
+  if [ "${as_root[*]}" != false ] && command -v apt-get >/dev/null 2>&1 \
+    && "${as_root[@]}" apt-get update \
+    && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}"; then
+    installed=true
+  fi
+  if ! command -v redis-server >/dev/null 2>&1; then
+    echo "test.sh: redis-server is not installed and could not be (apt-get as root or with sudo): install it, then run again" >&2
     exit 1
   fi
-  if ! command -v apt-get >/dev/null 2>&1 \
-    || ! "${as_root[@]}" apt-get update \
-    || ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}"; then
-    echo "test.sh: cannot install ${packages[*]} with apt-get: install it, then run again" >&2
-    exit 1
-  fi
-  for program in "${missing[@]}"; do
+  for program in ii weechat-headless; do
     if ! command -v "$program" >/dev/null 2>&1; then
-      echo "test.sh: $program is still not on PATH after apt-get install: install it, then run again" >&2
-      exit 1
+      echo "test.sh: warning: $program is not installed and could not be; its IRC client test is skipped" >&2
     fi
   done
-  if ! has_fifo_plugin; then
-    echo "test.sh: WeeChat's fifo plugin (fifo.so) is still missing after apt-get install: install it, then run again" >&2
-    exit 1
+  if command -v weechat-headless >/dev/null 2>&1 && ! has_fifo_plugin; then
+    echo "test.sh: warning: WeeChat's fifo plugin (package weechat-plugins) is missing; the WeeChat test is skipped" >&2
   fi
+  [ "$installed" = true ] || echo "test.sh: warning: apt-get install of ${packages[*]} did not succeed" >&2
 fi
 
 exec dotnet test "$@"

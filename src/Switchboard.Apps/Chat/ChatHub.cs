@@ -198,7 +198,12 @@ public sealed class ChatHub : IChatHub
         ArgumentNullException.ThrowIfNull(member);
         ArgumentNullException.ThrowIfNull(message);
         using (Enter())
-            member.AwayMessage = message.Length > 0 ? message : null;
+        {
+            if (member.Nick is null)
+                member.Deliver(NameFirst);
+            else
+                member.AwayMessage = message.Length > 0 ? message : null;
+        }
     }
 
     /// <inheritdoc />

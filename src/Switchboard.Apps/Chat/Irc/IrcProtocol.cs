@@ -128,6 +128,8 @@ public sealed partial class IrcProtocol : LineProtocol
     {
         switch (message.Command)
         {
+            case "":
+                return; // a prefix or tags alone: nothing to do
             case "CAP":
                 Cap(message);
                 return;
@@ -205,7 +207,17 @@ public sealed partial class IrcProtocol : LineProtocol
                 if (whom.Length == 0)
                     Reply($":{Server} 431 {Me} :No nickname given");
                 foreach (string nick in whom.Split(',', StringSplitOptions.RemoveEmptyEntries))
-                    _hub.Whois(Member, nick);
+                {
+                    if (ChatText.IsValidName(nick))
+                    {
+                        _hub.Whois(Member, nick);
+                    }
+                    else
+                    {
+                        Reply($":{Server} 401 {Me} {nick} :No such nick/channel");
+                        Reply($":{Server} 318 {Me} {nick} :End of /WHOIS list");
+                    }
+                }
                 break;
             default:
                 Reply($":{Server} 421 {Me} {message.Command} :Unknown command");
@@ -472,6 +484,14 @@ public sealed partial class IrcProtocol : LineProtocol
         _registerTimer = null;
         if (_left || Registered)
             return;
+        if (Member.AwaitingName)
+        {
+            // The hub has the nick and has not answered yet (a forking server's parent, a busy
+            // Redis): its answer decides, so look again a while later.
+            _registerTimer = Connection.Schedule(_options.RegisterTimeout, RegisterDeadline);
+            return;
+        }
+
         Reply("ERROR :Closing link: registration timed out");
         Leave(Farewell.Dropped);
     }

@@ -28,6 +28,8 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
     private readonly ConcurrentQueue<bool> _topics = new(); // per topic asked, in order: true if asked by a JOIN
     private readonly ConcurrentDictionary<string, string> _joined = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, List<ChatEvent>> _heldHistory = new(StringComparer.OrdinalIgnoreCase);
+    // Rooms whose JOIN the client has seen but not yet the names: what happens there meanwhile waits, so it follows the history.
+    private readonly Dictionary<string, List<ChatEvent>> _heldLive = new(StringComparer.OrdinalIgnoreCase);
     private string? _historyRoom;
     private volatile bool _serverTime;
     private volatile bool _echoMessage;
@@ -110,11 +112,26 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
             bool own = string.Equals(chatEvent.Nick, Nick, StringComparison.OrdinalIgnoreCase);
             if (chatEvent.Kind == ChatEventKind.Action && !_echoMessage && own)
                 return;
+            if (chatEvent.Kind is not (ChatEventKind.Joined or ChatEventKind.Left or ChatEventKind.Talk or ChatEventKind.Action or ChatEventKind.Topic)
+                || !_heldLive.TryGetValue(chatEvent.Room, out var waiting))
+            {
+                connection.Send(chatEvent.EncodedAs(IrcChatFormat.Instance).Span);
+            }
+            else
+            {
+                waiting.Add(chatEvent);
+            }
+
             if (chatEvent.Kind == ChatEventKind.Joined && own)
+            {
                 _joined[chatEvent.Room] = chatEvent.Room;
+                _heldLive[chatEvent.Room] = [];
+            }
             else if (chatEvent.Kind == ChatEventKind.Left && own)
+            {
                 _joined.TryRemove(chatEvent.Room, out _);
-            connection.Send(chatEvent.EncodedAs(IrcChatFormat.Instance).Span);
+            }
+
             return;
         }
 
@@ -206,8 +223,8 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
         }
 
         SendLine($":{Server} 311 {Me} {e.Nick} {e.Nick} {Server} * :{e.Nick}");
-        if (e.Names.Count > 0)
-            SendLine($":{Server} 319 {Me} {e.Nick} :{string.Join(' ', e.Names.Select(room => "#" + room))}");
+        foreach (string rooms in Packed(e.Names.Select(room => "#" + room)))
+            SendLine($":{Server} 319 {Me} {e.Nick} :{rooms}");
         SendLine($":{Server} 312 {Me} {e.Nick} {Server} :Switchboard");
         if (e.Text.Length > 0)
             SendLine($":{Server} 301 {Me} {e.Nick} :{e.Text}");
@@ -225,23 +242,34 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
             return;
         }
 
-        // 353 lines of at most 400 bytes of names, so a big room does not pass IRC's 512.
-        var names = new StringBuilder();
-        foreach (string nick in e.Names)
-        {
-            if (names.Length + nick.Length > 400)
-            {
-                SendLine($":{Server} 353 {Me} = {channel} :{names}");
-                names.Clear();
-            }
-
-            names.Append(names.Length > 0 ? " " : "").Append(nick);
-        }
-
-        if (names.Length > 0)
+        foreach (string names in Packed(e.Names))
             SendLine($":{Server} 353 {Me} = {channel} :{names}");
         SendLine($":{Server} 366 {Me} {channel} :End of /NAMES list");
         SendHeldHistory(e.Room);
+        if (_heldLive.Remove(e.Room, out var waiting))
+        {
+            foreach (var live in waiting)
+                connection.Send(live.EncodedAs(IrcChatFormat.Instance).Span);
+        }
+    }
+
+    /// <summary>Words (names, rooms) joined by spaces into lists of at most 400 bytes, so that a numeric carrying one stays within IRC's 512.</summary>
+    private static IEnumerable<string> Packed(IEnumerable<string> words)
+    {
+        var list = new StringBuilder();
+        foreach (string word in words)
+        {
+            if (list.Length > 0 && list.Length + 1 + word.Length > 400)
+            {
+                yield return list.ToString();
+                list.Clear();
+            }
+
+            list.Append(list.Length > 0 ? " " : "").Append(word);
+        }
+
+        if (list.Length > 0)
+            yield return list.ToString();
     }
 
     /// <summary>The history held back for <paramref name="room"/>, now that the client has joined it and seen who is there.</summary>
@@ -254,9 +282,15 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
         foreach (var line in lines)
         {
             if (_serverTime)
-                SendLine($"@time={line.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)} {IrcChatFormat.Line(line)}");
+            {
+                string tag = $"@time={line.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)} ";
+                foreach (string part in IrcChatFormat.Line(line).Split("\r\n"))
+                    SendLine(tag + part);
+            }
             else
+            {
                 SendLine(IrcChatFormat.Line(line, $"[{line.Time.UtcDateTime.ToString("HH:mm", CultureInfo.InvariantCulture)}] {line.Text}"));
+            }
         }
     }
 
@@ -266,7 +300,7 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
         SendLine($":{Server} 002 {Me} :Your host is {Server}, running version {Version}");
         SendLine($":{Server} 003 {Me} :This server speaks IRC beside Switchboard's line protocol; both share one set of rooms");
         SendLine($":{Server} 004 {Me} {Server} {Version} i nt");
-        SendLine($":{Server} 005 {Me} CASEMAPPING=ascii CHANTYPES=# NICKLEN={ChatText.MaxNameLength} CHANNELLEN={ChatText.MaxNameLength + 1} "
+        SendLine($":{Server} 005 {Me} CASEMAPPING=ascii CHANTYPES=# NICKLEN={ChatText.MaxNameLength} CHANNELLEN={ChatText.MaxNameLength + 1} TOPICLEN={IrcProtocol.TopicLength} "
             + "NETWORK=Switchboard PREFIX= CHANMODES=,,,nt :are supported by this server");
         SendLine($":{Server} 422 {Me} :MOTD File is missing");
     }

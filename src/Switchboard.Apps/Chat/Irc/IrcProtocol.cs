@@ -15,6 +15,9 @@ namespace Switchboard.Apps.Chat.Irc;
 /// </summary>
 public sealed partial class IrcProtocol : LineProtocol
 {
+    /// <summary>The longest topic, in UTF-8 bytes (<c>TOPICLEN</c>): a longer one is cut there, so that every line carrying it stays within 512.</summary>
+    public const int TopicLength = 300;
+
     /// <summary>IRC's own limit: 512 bytes a line with its <c>\r\n</c>.</summary>
     public const int MaxIrcLineLength = 510;
 
@@ -426,7 +429,7 @@ public sealed partial class IrcProtocol : LineProtocol
         }
         else
         {
-            _hub.Topic(Member, room, Clean(message[1]));
+            _hub.Topic(Member, room, Truncated(Clean(message[1]), TopicLength));
         }
     }
 
@@ -468,6 +471,24 @@ public sealed partial class IrcProtocol : LineProtocol
     /// <summary>The room of <c>#name</c>, or null if that is not a room's name.</summary>
     private static string? RoomOf(string channel) =>
         channel.Length > 1 && channel[0] == '#' && ChatText.IsValidName(channel[1..]) ? channel[1..] : null;
+
+    /// <summary><paramref name="text"/> cut to at most <paramref name="bytes"/> UTF-8 bytes, never inside a character.</summary>
+    private static string Truncated(string text, int bytes)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(text) <= bytes)
+            return text;
+        int end = 0, used = 0;
+        while (end < text.Length)
+        {
+            int width = char.IsHighSurrogate(text[end]) && end + 1 < text.Length ? 2 : 1;
+            used += System.Text.Encoding.UTF8.GetByteCount(text.AsSpan(end, width));
+            if (used > bytes)
+                break;
+            end += width;
+        }
+
+        return text[..end];
+    }
 
     private static IEnumerable<string> Channels(string list) =>
         list.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(RoomOf).OfType<string>();

@@ -513,6 +513,36 @@ public sealed class IrcProtocolTests
         Assert.True(await second.WaitForCloseAsync());
     }
 
+    [Fact]
+    public async Task No_line_the_server_sends_passes_512_bytes_long_talk_is_split_whole_and_a_long_topic_is_cut()
+    {
+        await using var servers = IrcServers.Start();
+        using var bob = await servers.LineUserAsync("bob");
+        using var alice = await IrcUser.RegisterAsync(servers.Irc, "alice");
+        string[] rooms = [.. Enumerable.Range(0, 30).Select(i => $"#room-number-{i:00}")];
+        await alice.SendAsync($"JOIN {string.Join(',', rooms)},#lobby");
+        await alice.ExpectAsync("^:switchboard 366 alice #lobby ");
+        string said = string.Concat(Enumerable.Range(0, 100).Select(i => $"w{i:00} ")) + "end é"; // 402 characters, 1 of them 2 bytes
+        said = (said + said[..100]).Trim(); // the line protocol trims what is said
+
+        await bob.SendAsync(said + "\n");
+        await alice.SendAsync("WHOIS alice", "TOPIC #lobby :" + new string('t', 400), "TOPIC #lobby");
+
+        var lines = new List<string> { await alice.ReadLineAsync() ?? "" };
+        while (!lines[^1].StartsWith(":switchboard 311", StringComparison.Ordinal))
+            lines.Add(await alice.ReadLineAsync() ?? "");
+        lines.AddRange(await alice.SyncAsync());
+        foreach (string line in lines)
+            Assert.True(System.Text.Encoding.UTF8.GetByteCount(line) <= 510, $"{System.Text.Encoding.UTF8.GetByteCount(line)} bytes: {line}");
+        const string Prefix = ":bob!bob@switchboard PRIVMSG #lobby :";
+        var talk = lines.Where(l => l.StartsWith(Prefix, StringComparison.Ordinal)).Select(l => l[Prefix.Length..]).ToList();
+        Assert.True(talk.Count > 1, "the talk came in one line");
+        Assert.Equal(said, string.Concat(talk));
+        Assert.Equal(2, lines.Count(l => l.StartsWith(":switchboard 319 alice alice :", StringComparison.Ordinal)));
+        Assert.Equal(rooms.Append("#lobby").Order(StringComparer.OrdinalIgnoreCase), lines.Where(l => l.StartsWith(":switchboard 319", StringComparison.Ordinal)).SelectMany(l => l.Split(" :")[1].Split(' ')));
+        Assert.Contains(":switchboard 332 alice #lobby :" + new string('t', 300), lines);
+    }
+
     private static async Task<string> ReadUntilPrefixAsync(TestClient client, string prefix)
     {
         while (await client.ReadLineAsync(Timeouts.Patient) is { } line)

@@ -53,6 +53,12 @@ public sealed class ChatEvent
     public bool Replayed { get; init; }
 
     /// <summary>
+    /// True for talk or a private message sent as an IRC <c>NOTICE</c>: IRC clients show it as a
+    /// notice, and nothing answers it, not even an error.
+    /// </summary>
+    public bool Notice { get; init; }
+
+    /// <summary>
     /// True if a line said in a room goes back to the one who said it as well: an action
     /// (<c>/me</c>), so that they see how it reads; not talk, which they typed themselves.
     /// </summary>
@@ -61,7 +67,7 @@ public sealed class ChatEvent
     /// <summary>This event as a line of history replayed to a newcomer: a copy with <see cref="Replayed"/> set.</summary>
     internal ChatEvent AsReplayed() => new(Kind)
     {
-        Nick = Nick, Room = Room, Other = Other, Text = Text, Count = Count, Names = Names, Sizes = Sizes, Time = Time, Replayed = true,
+        Nick = Nick, Room = Room, Other = Other, Text = Text, Count = Count, Names = Names, Sizes = Sizes, Time = Time, Notice = Notice, Replayed = true,
     };
 
     /// <summary>

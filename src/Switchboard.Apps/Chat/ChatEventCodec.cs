@@ -10,7 +10,7 @@ namespace Switchboard.Apps.Chat;
 /// and names cannot hold), the free text last so that it needs no escaping:
 /// <code>kind␟time␟count␟nick␟room␟other␟names␟sizes␟flags␟text</code>
 /// <c>kind</c> the <see cref="ChatEventKind"/> number, <c>time</c> Unix milliseconds, <c>names</c>
-/// and <c>sizes</c> comma-separated, <c>flags</c> letters (<c>h</c>: <see cref="ChatEvent.Replayed"/>)
+/// and <c>sizes</c> comma-separated, <c>flags</c> letters (<c>h</c>: <see cref="ChatEvent.Replayed"/>, <c>n</c>: <see cref="ChatEvent.Notice"/>)
 /// or empty. An event without the <c>flags</c> field (nine fields, as written before it existed,
 /// and still kept in a Redis history written then) reads as having none. The first byte is a
 /// digit, never NUL: the forking channel relies on that. The Redis hub's Lua scripts write events
@@ -21,6 +21,7 @@ internal sealed class ChatEventCodec : ChatFormat
     public const char Separator = '\x1f';
 
     private const string ReplayedFlag = "h";
+    private const string NoticeFlag = "n";
 
     public static readonly ChatEventCodec Instance = new();
 
@@ -46,6 +47,7 @@ internal sealed class ChatEventCodec : ChatFormat
             Names = f[6].Length == 0 ? [] : f[6].Split(','),
             Sizes = f[7].Length == 0 ? [] : [.. f[7].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))],
             Replayed = flags.Contains(ReplayedFlag, StringComparison.Ordinal),
+            Notice = flags.Contains(NoticeFlag, StringComparison.Ordinal),
             Text = f[^1],
         };
     }
@@ -61,7 +63,7 @@ internal sealed class ChatEventCodec : ChatFormat
             .Append(e.Other).Append(Separator)
             .AppendJoin(',', e.Names).Append(Separator)
             .AppendJoin(',', e.Sizes.Select(n => n.ToString(CultureInfo.InvariantCulture))).Append(Separator)
-            .Append(e.Replayed ? ReplayedFlag : "").Append(Separator)
+            .Append(e.Replayed ? ReplayedFlag : "").Append(e.Notice ? NoticeFlag : "").Append(Separator)
             .Append(e.Text);
         return s.ToString();
     }

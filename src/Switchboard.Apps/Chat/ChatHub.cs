@@ -116,28 +116,28 @@ public sealed class ChatHub : IChatHub
     }
 
     /// <inheritdoc />
-    public void Say(ChatMember member, string text, string? room = null) => ToRoom(member, ChatEventKind.Talk, text, room);
+    public void Say(ChatMember member, string text, string? room = null, bool notice = false) => ToRoom(member, ChatEventKind.Talk, text, room, notice);
 
     /// <inheritdoc />
-    public void Act(ChatMember member, string text, string? room = null) => ToRoom(member, ChatEventKind.Action, text, room);
+    public void Act(ChatMember member, string text, string? room = null) => ToRoom(member, ChatEventKind.Action, text, room, notice: false);
 
     /// <inheritdoc />
-    public void Whisper(ChatMember member, string nick, string text)
+    public void Whisper(ChatMember member, string nick, string text, bool notice = false)
     {
         ArgumentNullException.ThrowIfNull(member);
         using (Enter())
         {
             if (member.Nick is null)
-                member.Deliver(NameFirst);
+                Refuse(member, NameFirst, notice);
             else if (_closing)
-                member.Deliver(ShuttingDown);
+                Refuse(member, ShuttingDown, notice);
             else if (!_members.TryGetValue(ChatText.Skeleton(nick), out var target) || !string.Equals(target.Nick, nick, StringComparison.OrdinalIgnoreCase))
-                member.Deliver(new ChatEvent(ChatEventKind.NoSuchNick) { Other = nick });
+                Refuse(member, new ChatEvent(ChatEventKind.NoSuchNick) { Other = nick }, notice);
             else
             {
-                target.Deliver(new ChatEvent(ChatEventKind.Private) { Nick = member.Nick, Text = text, Time = Now });
-                member.Deliver(new ChatEvent(ChatEventKind.PrivateSent) { Other = target.Nick!, Text = text, Time = Now });
-                if (target.AwayMessage is { } away)
+                target.Deliver(new ChatEvent(ChatEventKind.Private) { Nick = member.Nick, Text = text, Time = Now, Notice = notice });
+                member.Deliver(new ChatEvent(ChatEventKind.PrivateSent) { Other = target.Nick!, Text = text, Time = Now, Notice = notice });
+                if (target.AwayMessage is { } away && !notice)
                     member.Deliver(new ChatEvent(ChatEventKind.IsAway) { Nick = target.Nick!, Text = away });
             }
         }
@@ -311,31 +311,31 @@ public sealed class ChatHub : IChatHub
 
     private DateTimeOffset Now => _clock.GetUtcNow();
 
-    private void ToRoom(ChatMember member, ChatEventKind kind, string text, string? roomName)
+    private void ToRoom(ChatMember member, ChatEventKind kind, string text, string? roomName, bool notice)
     {
         ArgumentNullException.ThrowIfNull(member);
         using (Enter())
         {
             if (member.Nick is null || (roomName is null && member.Room is null))
             {
-                member.Deliver(member.Nick is null ? NameFirst : new ChatEvent(ChatEventKind.NotInRoom) { Room = "" });
+                Refuse(member, member.Nick is null ? NameFirst : new ChatEvent(ChatEventKind.NotInRoom) { Room = "" }, notice);
                 return;
             }
 
             if (_closing)
             {
-                member.Deliver(ShuttingDown);
+                Refuse(member, ShuttingDown, notice);
                 return;
             }
 
             string name = roomName ?? member.Room!;
             if (!member.Rooms.Contains(name) || !_rooms.TryGetValue(name, out var room))
             {
-                member.Deliver(new ChatEvent(ChatEventKind.NotInRoom) { Room = name });
+                Refuse(member, new ChatEvent(ChatEventKind.NotInRoom) { Room = name }, notice);
                 return;
             }
 
-            var line = new ChatEvent(kind) { Nick = member.Nick, Room = room.Name, Text = text, Time = Now };
+            var line = new ChatEvent(kind) { Nick = member.Nick, Room = room.Name, Text = text, Time = Now, Notice = notice };
             room.Remember(line);
             Fanout(room, line, except: line.EchoedToSpeaker || member.EchoesOwnTalk ? null : member);
         }
@@ -376,6 +376,13 @@ public sealed class ChatHub : IChatHub
 
         if (room.Members.Length == 0 && !string.Equals(room.Name, Lobby, StringComparison.OrdinalIgnoreCase))
             _rooms.Remove(room.Name);
+    }
+
+    /// <summary>Tells the member why what they sent went nowhere, unless it was a NOTICE, which nothing answers.</summary>
+    private static void Refuse(ChatMember member, ChatEvent why, bool notice)
+    {
+        if (!notice)
+            member.Deliver(why);
     }
 
     /// <summary>The member and everyone who shares a room with them, each once.</summary>

@@ -21,7 +21,8 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
         ArgumentNullException.ThrowIfNull(worker);
         using var reader = new BinaryReader(new MemoryStream(message.ToArray()));
         var flagged = (RemoteChatOp)reader.ReadByte();
-        var op = flagged & ~(RemoteChatOp.ManyRooms | RemoteChatOp.EchoesOwnTalk);
+        var op = flagged & ~(RemoteChatOp.ManyRooms | RemoteChatOp.EchoesOwnTalk | RemoteChatOp.Notice);
+        bool notice = (flagged & RemoteChatOp.Notice) != 0;
         long id = reader.ReadInt64();
         string first = reader.ReadString();
         string second = reader.ReadString();
@@ -40,13 +41,13 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
                 hub.Part(member, first, second);
                 break;
             case RemoteChatOp.Say:
-                hub.Say(member, first, room);
+                hub.Say(member, first, room, notice);
                 break;
             case RemoteChatOp.Act:
                 hub.Act(member, first, room);
                 break;
             case RemoteChatOp.Whisper:
-                hub.Whisper(member, first, second);
+                hub.Whisper(member, first, second, notice);
                 break;
             case RemoteChatOp.TopicAsk:
                 hub.Topic(member, first);

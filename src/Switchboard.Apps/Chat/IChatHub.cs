@@ -38,7 +38,8 @@ public interface IChatHub
     /// <param name="member">The speaker.</param>
     /// <param name="text">Clean, non-empty text.</param>
     /// <param name="room">The room, any case; null for the member's <see cref="ChatMember.Room"/>.</param>
-    void Say(ChatMember member, string text, string? room = null);
+    /// <param name="notice">An IRC <c>NOTICE</c>: shown as one, and never answered, not even with an error.</param>
+    void Say(ChatMember member, string text, string? room = null, bool notice = false);
 
     /// <summary><c>/me TEXT</c>, in a room the member is in.</summary>
     /// <param name="member">The actor.</param>
@@ -50,7 +51,8 @@ public interface IChatHub
     /// <param name="member">The sender.</param>
     /// <param name="nick">The recipient's name, any case.</param>
     /// <param name="text">Clean, non-empty text.</param>
-    void Whisper(ChatMember member, string nick, string text);
+    /// <param name="notice">An IRC <c>NOTICE</c>: shown as one, and never answered, not even with an error.</param>
+    void Whisper(ChatMember member, string nick, string text, bool notice = false);
 
     /// <summary>
     /// A room's topic: told to the member (<see cref="ChatEventKind.TopicIs"/>), named or not, if

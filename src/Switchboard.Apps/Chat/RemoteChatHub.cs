@@ -38,13 +38,15 @@ public sealed class RemoteChatHub : IChatHub
     public void Part(ChatMember member, string room, string message = "") => Call(RemoteChatOp.Part, member, room, message);
 
     /// <inheritdoc />
-    public void Say(ChatMember member, string text, string? room = null) => Call(RemoteChatOp.Say, member, text, room ?? "");
+    public void Say(ChatMember member, string text, string? room = null, bool notice = false) =>
+        Call(notice ? RemoteChatOp.Say | RemoteChatOp.Notice : RemoteChatOp.Say, member, text, room ?? "");
 
     /// <inheritdoc />
     public void Act(ChatMember member, string text, string? room = null) => Call(RemoteChatOp.Act, member, text, room ?? "");
 
     /// <inheritdoc />
-    public void Whisper(ChatMember member, string nick, string text) => Call(RemoteChatOp.Whisper, member, nick, text);
+    public void Whisper(ChatMember member, string nick, string text, bool notice = false) =>
+        Call(notice ? RemoteChatOp.Whisper | RemoteChatOp.Notice : RemoteChatOp.Whisper, member, nick, text);
 
     /// <inheritdoc />
     public void Topic(ChatMember member, string room, string? text = null) =>

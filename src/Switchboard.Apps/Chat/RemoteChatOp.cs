@@ -24,6 +24,9 @@ internal enum RemoteChatOp : byte
     /// <summary>Not a call: the flag of a member who may be in several rooms.</summary>
     ManyRooms = 0x80,
 
+    /// <summary>Not a call: the flag of talk or a private message sent as an IRC NOTICE.</summary>
+    Notice = 0x20,
+
     /// <summary>Not a call: the flag of a member whose own talk comes back to them (<see cref="ChatMember.EchoesOwnTalk"/>), as of this call.</summary>
     EchoesOwnTalk = 0x40,
 }

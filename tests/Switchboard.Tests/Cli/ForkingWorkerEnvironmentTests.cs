@@ -17,6 +17,6 @@ public sealed class ForkingWorkerEnvironmentTests
         Assert.NotEqual(0, code);
         string stderr = cli.Stderr.Trim();
         Assert.Single(stderr.Split('\n'));
-        Assert.Contains("SWITCHBOARD_FORKING_WORKER='x' is not LISTENER_FD,CONTROL_FD,PARENT_PID", stderr, StringComparison.Ordinal);
+        Assert.Contains("SWITCHBOARD_FORKING_WORKER='x' is not LISTENER_FD,CONTROL_FD,PARENT_PID,LISTENER_NAME;", stderr, StringComparison.Ordinal);
     }
 }

@@ -35,6 +35,14 @@ public sealed partial class ServeIrcTests
         Assert.Equal("<alice> hello nc", await bob.ReadLineAsync());
         await bob.SendAsync("hello irc\n");
         await alice.NextIsAsync(":bob!bob@switchboard PRIVMSG #lobby :hello irc");
+        await alice.SendAsync("NOTICE #elsewhere :x", "NOTICE nobody :x", "PRIVMSG nobody :y", "WHOIS a\u001fb");
+        Assert.Equal(
+            [
+                ":switchboard 401 alice nobody :No such nick/channel",
+                ":switchboard 401 alice a\u001fb :No such nick/channel",
+                ":switchboard 318 alice a\u001fb :End of /WHOIS list",
+            ],
+            await alice.SyncAsync()); // notices unanswered; a malformed nick answered here, not passed on to break the channel
 
         await cli.StopGracefullyAsync();
         await alice.ExpectAsync("^ERROR :Closing link: the server is shutting down$");
@@ -57,7 +65,7 @@ public sealed partial class ServeIrcTests
     }
 
     [Fact]
-    public async Task An_IRC_port_in_use_is_one_line_naming_the_flag_and_exit_code_1_and_the_chat_port_is_given_back()
+    public async Task An_IRC_port_in_use_is_one_line_naming_the_flag_and_exit_code_1()
     {
         using var taken = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
         taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));

@@ -39,7 +39,7 @@ internal sealed class IrcChatFormat : ChatFormat
     /// </summary>
     public static string Line(ChatEvent e, string? text = null) => e.Kind switch
     {
-        ChatEventKind.Talk => Fitted($":{Source(e.Nick)} PRIVMSG #{e.Room} :", text ?? e.Text, ""),
+        ChatEventKind.Talk => Fitted($":{Source(e.Nick)} {(e.Notice ? "NOTICE" : "PRIVMSG")} #{e.Room} :", text ?? e.Text, ""),
         ChatEventKind.Action => Fitted($":{Source(e.Nick)} PRIVMSG #{e.Room} :\u0001ACTION ", text ?? e.Text, "\u0001"),
         ChatEventKind.Joined => $":{Source(e.Nick)} JOIN #{e.Room}",
         ChatEventKind.Left => e.Text.Length > 0 ? $":{Source(e.Nick)} PART #{e.Room} :{e.Text}" : $":{Source(e.Nick)} PART #{e.Room}",

@@ -24,7 +24,6 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
         (Assembly.GetEntryAssembly() ?? typeof(IrcMember).Assembly).GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";
 
     private readonly ConcurrentQueue<ListRequest> _lists = new();
-    private readonly ConcurrentQueue<bool> _whispers = new(); // per private message sent, in order: true for a NOTICE
     private readonly ConcurrentQueue<bool> _topics = new(); // per topic asked, in order: true if asked by a JOIN
     private readonly ConcurrentDictionary<string, string> _joined = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, List<ChatEvent>> _heldHistory = new(StringComparer.OrdinalIgnoreCase);
@@ -69,9 +68,6 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
         set => _awaitingName = value;
     }
 
-    /// <summary>Whether this member's client has been told it joined <paramref name="room"/> and not yet told it left.</summary>
-    public bool HasJoined(string room) => _joined.ContainsKey(room);
-
     /// <summary>The rooms this member's client has been told it joined and not yet told it left (for <c>JOIN 0</c>).</summary>
     public IReadOnlyCollection<string> JoinedRooms => [.. _joined.Values];
 
@@ -80,12 +76,6 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
 
     /// <summary>Notes that the next <see cref="ChatEventKind.WhoList"/> answers <paramref name="request"/>; call just before asking the hub.</summary>
     public void Expect(ListRequest request) => _lists.Enqueue(request);
-
-    /// <summary>
-    /// Notes that the next answer to a private message (sent, or no such nick) answers a
-    /// <c>NOTICE</c> if <paramref name="notice"/>, which is never answered with an error; call just before asking the hub.
-    /// </summary>
-    public void ExpectWhisper(bool notice) => _whispers.Enqueue(notice);
 
     /// <summary>
     /// Notes that the next <see cref="ChatEventKind.TopicIs"/> answers a <c>JOIN</c> (which shows
@@ -175,16 +165,11 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
                 SendLine($":{Server} 323 {Me} :End of /LIST");
                 break;
             case ChatEventKind.Private:
-                SendLine($":{IrcChatFormat.Source(chatEvent.Nick)} PRIVMSG {Me} :{chatEvent.Text}");
+                SendLine(IrcChatFormat.Fitted($":{IrcChatFormat.Source(chatEvent.Nick)} {Command(chatEvent)} {Me} :", chatEvent.Text, ""));
                 break;
             case ChatEventKind.PrivateSent:
-                bool sentAsNotice = _whispers.TryDequeue(out bool notice) && notice;
                 if (_echoMessage)
-                    SendLine($":{IrcChatFormat.Source(Me)} {(sentAsNotice ? "NOTICE" : "PRIVMSG")} {chatEvent.Other} :{chatEvent.Text}");
-                break;
-            case ChatEventKind.NoSuchNick:
-                if (!(_whispers.TryDequeue(out bool toNobody) && toNobody))
-                    SendLine(Numeric(chatEvent)!);
+                    SendLine(IrcChatFormat.Fitted($":{IrcChatFormat.Source(Me)} {Command(chatEvent)} {chatEvent.Other} :", chatEvent.Text, ""));
                 break;
             case ChatEventKind.Reply:
                 SendLine(chatEvent.Text); // the protocol's own line, already in IRC's terms
@@ -197,6 +182,8 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
                 break;
         }
     }
+
+    private static string Command(ChatEvent e) => e.Notice ? "NOTICE" : "PRIVMSG";
 
     /// <summary>Closes the connection after what was sent before (the hub's last word on a member who leaves).</summary>
     public override void Close() => connection.Close();

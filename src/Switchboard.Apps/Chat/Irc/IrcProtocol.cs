@@ -391,19 +391,14 @@ public sealed partial class IrcProtocol : LineProtocol
                     if (!notice)
                         Reply($":{Server} 403 {Me} {target} :No such channel");
                 }
-                else if (notice && !Member.HasJoined(room))
-                {
-                    // The hub would answer 442; a NOTICE is not answered with an error, so it is not sent.
-                }
                 else if (action)
                     _hub.Act(Member, text, room);
                 else
-                    _hub.Say(Member, text, room);
+                    _hub.Say(Member, text, room, notice);
             }
             else if (ChatText.IsValidName(target))
             {
-                Member.ExpectWhisper(notice);
-                _hub.Whisper(Member, target, action ? $"* {Me} {text}" : text);
+                _hub.Whisper(Member, target, action ? $"* {Me} {text}" : text, notice);
             }
             else if (!notice)
             {

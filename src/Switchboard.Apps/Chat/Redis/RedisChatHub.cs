@@ -233,24 +233,28 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
     });
 
     /// <inheritdoc />
-    public void Say(ChatMember member, string text, string? room = null) => ToRoom(member, ChatEventKind.Talk, text, room);
+    /// <remarks>A notice reads as talk across nodes (the rooms' logs do not keep the flag); it is never answered, as everywhere.</remarks>
+    public void Say(ChatMember member, string text, string? room = null, bool notice = false) => ToRoom(member, ChatEventKind.Talk, text, room, notice);
 
     /// <inheritdoc />
-    public void Act(ChatMember member, string text, string? room = null) => ToRoom(member, ChatEventKind.Action, text, room);
+    public void Act(ChatMember member, string text, string? room = null) => ToRoom(member, ChatEventKind.Action, text, room, notice: false);
 
     /// <inheritdoc />
-    public void Whisper(ChatMember member, string nick, string text) => Run(member, async state =>
+    /// <remarks>A notice reads as a private message across nodes; it is never answered, as everywhere.</remarks>
+    public void Whisper(ChatMember member, string nick, string text, bool notice = false) => Run(member, async state =>
     {
         if (Refused(member) is { } refusal)
         {
-            member.Deliver(refusal);
+            if (!notice)
+                member.Deliver(refusal);
             return;
         }
 
         string holder = (string)(await Script(RedisScripts.Whisper, ChatText.Skeleton(nick), nick, member.Nick!, text).ConfigureAwait(false))!;
-        member.Deliver(holder.Length == 0
-            ? new ChatEvent(ChatEventKind.NoSuchNick) { Other = nick }
-            : new ChatEvent(ChatEventKind.PrivateSent) { Other = holder, Text = text });
+        if (holder.Length > 0)
+            member.Deliver(new ChatEvent(ChatEventKind.PrivateSent) { Other = holder, Text = text, Notice = notice });
+        else if (!notice)
+            member.Deliver(new ChatEvent(ChatEventKind.NoSuchNick) { Other = nick });
     });
 
     /// <inheritdoc />
@@ -418,17 +422,19 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
         : Volatile.Read(ref _down) ? NotSent
         : null;
 
-    private void ToRoom(ChatMember member, ChatEventKind kind, string text, string? room) => Run(member, async state =>
+    private void ToRoom(ChatMember member, ChatEventKind kind, string text, string? room, bool notice) => Run(member, async state =>
     {
         if (room is not null && member.Room is not null && !string.Equals(room, member.Room, StringComparison.OrdinalIgnoreCase))
         {
-            member.Deliver(new ChatEvent(ChatEventKind.NotInRoom) { Room = room });
+            if (!notice)
+                member.Deliver(new ChatEvent(ChatEventKind.NotInRoom) { Room = room });
             return;
         }
 
         if (Refused(member) is { } refusal)
         {
-            member.Deliver(refusal);
+            if (!notice)
+                member.Deliver(refusal);
             return;
         }
 

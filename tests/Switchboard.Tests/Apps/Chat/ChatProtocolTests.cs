@@ -664,11 +664,11 @@ public sealed class ChatProtocolTests
 
         public void Part(ChatMember member, string room, string message = "") => _calls.Enqueue(() => inner.Part(member, room, message));
 
-        public void Say(ChatMember member, string text, string? room = null) => _calls.Enqueue(() => inner.Say(member, text, room));
+        public void Say(ChatMember member, string text, string? room = null, bool notice = false) => _calls.Enqueue(() => inner.Say(member, text, room, notice));
 
         public void Act(ChatMember member, string text, string? room = null) => _calls.Enqueue(() => inner.Act(member, text, room));
 
-        public void Whisper(ChatMember member, string nick, string text) => _calls.Enqueue(() => inner.Whisper(member, nick, text));
+        public void Whisper(ChatMember member, string nick, string text, bool notice = false) => _calls.Enqueue(() => inner.Whisper(member, nick, text, notice));
 
         public void Topic(ChatMember member, string room, string? text = null) => _calls.Enqueue(() => inner.Topic(member, room, text));
 

@@ -543,6 +543,27 @@ public sealed class IrcProtocolTests
         Assert.Contains(":switchboard 332 alice #lobby :" + new string('t', 300), lines);
     }
 
+    [Fact]
+    public async Task A_notice_reaches_IRC_users_as_a_notice_line_users_as_talk_and_nothing_ever_answers_it()
+    {
+        await using var servers = IrcServers.Start();
+        using var bob = await servers.LineUserAsync("bob");
+        using var alice = await IrcUser.RegisterAsync(servers.Irc, "alice");
+        using var carol = await IrcUser.RegisterAsync(servers.Irc, "carol");
+        await carol.SendAsync("JOIN #lobby", "AWAY :gone");
+        await carol.ExpectAsync("^:switchboard 306 ");
+        await alice.SendAsync("JOIN #lobby");
+        await alice.ExpectAsync("^:switchboard 366 alice #lobby ");
+        await carol.ExpectAsync("^:alice!alice@switchboard JOIN #lobby$");
+
+        await alice.SendAsync("NOTICE #lobby :a bot speaks", "NOTICE carol :psst", "NOTICE #elsewhere :x", "NOTICE nobody :x", "PRIVMSG nobody :y");
+
+        await carol.NextIsAsync(":alice!alice@switchboard NOTICE #lobby :a bot speaks");
+        await carol.NextIsAsync(":alice!alice@switchboard NOTICE carol :psst");
+        await bob.ReadUntilAsync("<alice> a bot speaks");
+        Assert.Equal([":switchboard 401 alice nobody :No such nick/channel"], await alice.SyncAsync()); // no 442, 401 or 301 for the notices
+    }
+
     private static async Task<string> ReadUntilPrefixAsync(TestClient client, string prefix)
     {
         while (await client.ReadLineAsync(Timeouts.Patient) is { } line)

@@ -9,7 +9,10 @@ namespace Switchboard.Apps.Chat;
 /// waits its turn, and so does every line after it, so answers keep the order of the lines. A
 /// connection with more waiting than <see cref="ChatOptions.MaxQueuedLines"/> lines or
 /// <see cref="ChatOptions.MaxQueuedBytes"/> bytes overflows: the queue is dropped and the
-/// front-end told why, to say goodbye. Used from the connection's callbacks only.
+/// front-end told why, to say goodbye. Used from the connection's callbacks, on its own thread,
+/// but for <see cref="Stop"/>, which may come from another connection's thread (a member found too
+/// slow during someone else's fan-out): it only sets a flag and cancels the timer, and the queue is
+/// left to the owner's thread, which sees the flag and drops it.
 /// </summary>
 internal sealed class PacedLines
 {
@@ -21,7 +24,7 @@ internal sealed class PacedLines
     private readonly Queue<string?> _queued = new(); // null: a line that was too long, answered in its turn
     private long _queuedBytes;
     private IDisposable? _timer;
-    private bool _stopped;
+    private volatile bool _stopped;
 
     /// <param name="options">The rate, burst and queue limits.</param>
     /// <param name="clock">The bucket's clock.</param>
@@ -74,12 +77,10 @@ internal sealed class PacedLines
         Stop();
     }
 
-    /// <summary>Drops what waits and handles nothing more (the member left).</summary>
+    /// <summary>Handles nothing more (the member left); what waits is dropped. Safe from any thread.</summary>
     public void Stop()
     {
         _stopped = true;
-        _queued.Clear();
-        _queuedBytes = 0;
         _timer?.Dispose();
     }
 
@@ -89,6 +90,8 @@ internal sealed class PacedLines
         if (tooMany || _queuedBytes + bytes > _options.MaxQueuedBytes)
         {
             Stop();
+            _queued.Clear();
+            _queuedBytes = 0;
             _overflow(tooMany
                 ? $"too many lines queued (max {_options.MaxQueuedLines} lines)"
                 : $"too many lines queued (max {_options.MaxQueuedBytes} bytes)");
@@ -104,6 +107,12 @@ internal sealed class PacedLines
     private void Drain()
     {
         _timer = null;
+        if (_stopped)
+        {
+            _queued.Clear();
+            return;
+        }
+
         while (_queued.Count > 0 && !_stopped && _connection.IsOpen)
         {
             // A too-long line costs no token: it is dropped, and answered in its turn.

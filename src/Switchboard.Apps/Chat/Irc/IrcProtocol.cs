@@ -177,8 +177,14 @@ public sealed partial class IrcProtocol : LineProtocol
                 Privmsg(message, notice: message.Command == "NOTICE");
                 break;
             case "NAMES":
-                foreach (string channel in Channels(message[0]))
-                    ListNames(channel, IrcMember.ListRequest.Names);
+                foreach (string channel in message[0].Split(',', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (RoomOf(channel) is { } named)
+                        ListNames(named, IrcMember.ListRequest.Names);
+                    else
+                        Reply($":{Server} 366 {Me} {channel} :End of /NAMES list");
+                }
+
                 if (message[0].Length == 0)
                     Reply($":{Server} 366 {Me} * :End of /NAMES list");
                 break;
@@ -484,9 +490,6 @@ public sealed partial class IrcProtocol : LineProtocol
 
         return text[..end];
     }
-
-    private static IEnumerable<string> Channels(string list) =>
-        list.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(RoomOf).OfType<string>();
 
     /// <summary>Text as everyone may see it: IRC's colour codes (with their numbers) and other formatting, controls and invisible characters removed.</summary>
     private static string Clean(string text) => ChatText.Clean(ColourCode().Replace(text, "")).Trim();

@@ -261,13 +261,14 @@ public sealed class IrcProtocolTests
         using var bob = await servers.LineUserAsync("bob");
         using var alice = await IrcUser.RegisterAsync(servers.Irc, "alice");
 
-        await alice.SendAsync("NAMES #lobby", "NAMES #nowhere", "WHO #lobby", "LIST", "MODE #lobby", "MODE #lobby b", "MODE #lobby +o bob", "MODE alice", "MODE alice +i", "MODE bob");
+        await alice.SendAsync("NAMES #lobby", "NAMES #nowhere,bad", "WHO #lobby", "LIST", "MODE #lobby", "MODE #lobby b", "MODE #lobby +o bob", "MODE alice", "MODE alice +i", "MODE bob");
 
         Assert.Equal(
             [
                 ":switchboard 353 alice = #lobby :bob",
                 ":switchboard 366 alice #lobby :End of /NAMES list",
                 ":switchboard 366 alice #nowhere :End of /NAMES list",
+                ":switchboard 366 alice bad :End of /NAMES list",
                 ":switchboard 352 alice #lobby bob switchboard switchboard bob H :0 bob",
                 ":switchboard 315 alice #lobby :End of /WHO list",
                 ":switchboard 321 alice Channel :Users Name",

@@ -206,6 +206,7 @@ public sealed partial class ServeCommandTests
         ["--rate"] = ["0"],
         ["--register-timeout"] = ["-1", "1 h"],
         ["--hub"] = ["localhost:6379"],
+        ["--irc-port"] = ["70000", "-1"],
         ["--log-level"] = ["verbose"],
     };
 

@@ -1,12 +1,11 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using Switchboard.Tests.Apps.Chat.Irc;
 using Switchboard.Tests.Support;
 
 namespace Switchboard.Tests.Cli;
 
 /// <summary><c>serve chat --irc-port</c>: both listeners from the real program, on every engine that can, and its refusals.</summary>
-public sealed partial class ServeIrcTests
+public sealed class ServeIrcTests
 {
     public static TheoryData<string> Engines => new(["forking", "epoll", "threading"]);
 
@@ -17,7 +16,7 @@ public sealed partial class ServeIrcTests
         using var cli = CliProcess.Start("serve", "chat", "--port", "0", "--irc-port", "0", "--engine", engine, "--workers", "2..8");
         var (lines, first) = await cli.ReadListeningLineAsync();
         Assert.EndsWith($"(chat, {engine})", first, StringComparison.Ordinal);
-        var irc = IrcEndPoint(await cli.ReadLineAsync(), engine);
+        var irc = await cli.ReadIrcListeningLineAsync(engine);
         using var bob = await TestClient.ConnectAsync(lines);
         await bob.SendAsync("/nick bob\n");
         await bob.ReadUntilAsync("*** you are bob, in #lobby");
@@ -78,15 +77,4 @@ public sealed partial class ServeIrcTests
         Assert.Equal("", stdout);
         Assert.Matches($@"^switchboard: --irc-port: .*{port}.*\n$", stderr.ReplaceLineEndings("\n"));
     }
-
-    private static IPEndPoint IrcEndPoint(string? line, string engine)
-    {
-        var match = IrcListeningLine().Match(line ?? "");
-        Assert.True(match.Success, $"not IRC's listening line: {line}");
-        Assert.Equal(engine, match.Groups["engine"].Value);
-        return IPEndPoint.Parse(match.Groups["endpoint"].Value);
-    }
-
-    [GeneratedRegex(@"^listening on (?<endpoint>\S+) \(chat over IRC, (?<engine>\w+)\)$")]
-    private static partial Regex IrcListeningLine();
 }

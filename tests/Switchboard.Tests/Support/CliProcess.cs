@@ -96,6 +96,21 @@ public sealed partial class CliProcess : IDisposable
         return (IPEndPoint.Parse(match.Groups["endpoint"].Value), line);
     }
 
+    /// <summary>
+    /// Reads the next stdout line, which must be <c>serve chat --irc-port</c>'s second listening
+    /// line (<c>listening on IP:PORT (chat over IRC, ENGINE)</c>); returns where it speaks IRC.
+    /// </summary>
+    public async Task<IPEndPoint> ReadIrcListeningLineAsync(string? engine = null)
+    {
+        string? line = await ReadLineAsync();
+        Assert.True(line is not null, $"no second line; stderr: {Stderr}");
+        var match = IrcListeningLine().Match(line);
+        Assert.True(match.Success, $"not IRC's listening line: {line}");
+        if (engine is not null)
+            Assert.Equal(engine, match.Groups["engine"].Value);
+        return IPEndPoint.Parse(match.Groups["endpoint"].Value);
+    }
+
     public async Task<string?> ReadLineAsync() =>
         await _process.StandardOutput.ReadLineAsync().WaitAsync(Timeouts.Patient);
 
@@ -176,4 +191,7 @@ public sealed partial class CliProcess : IDisposable
 
     [GeneratedRegex(@"^listening on (?<endpoint>\S+) \((?<app>\w+), (?<engine>\w+)\)$")]
     private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@"^listening on (?<endpoint>\S+) \(chat over IRC, (?<engine>\w+)\)$")]
+    private static partial Regex IrcListeningLine();
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.RegularExpressions;
 using Switchboard.Tests.Support;
 
@@ -17,7 +16,7 @@ public sealed partial class IiClientTests
     {
         using var server = CliProcess.Start("serve", "chat", "--port", "0", "--irc-port", "0");
         var (lineEndPoint, _) = await server.ReadListeningLineAsync();
-        var ircEndPoint = await ReadIrcListeningLineAsync(server);
+        var ircEndPoint = await server.ReadIrcListeningLineAsync();
 
         using var bob = await TestClient.ConnectAsync(lineEndPoint);
         await bob.SendAsync("/nick bob\n");
@@ -81,18 +80,6 @@ public sealed partial class IiClientTests
         await server.StopGracefullyAsync();
     }
 
-    /// <summary>Reads the second stdout line of <c>serve chat --irc-port</c>: where it speaks IRC.</summary>
-    private static async Task<IPEndPoint> ReadIrcListeningLineAsync(CliProcess server)
-    {
-        string? line = await server.ReadLineAsync();
-        Assert.True(line is not null, $"no second line; stderr: {server.Stderr}");
-        var match = IrcListeningLine().Match(line);
-        Assert.True(match.Success, $"unexpected second line: {line}");
-        return IPEndPoint.Parse(match.Groups["endpoint"].Value);
-    }
-
-    [GeneratedRegex(@"^listening on (?<endpoint>\S+) \(chat over IRC, \w+\)$")]
-    private static partial Regex IrcListeningLine();
 
     /// <summary>bob's line from before alice joined, as ii shows the replay: the time it was said (UTC) before the text.</summary>
     [GeneratedRegex(@"^<bob> \[\d\d:\d\d\] before you came$")]

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text.RegularExpressions;
 using Switchboard.Tests.Support;
 
 namespace Switchboard.Tests.Apps.Chat.Irc;
@@ -11,7 +9,7 @@ namespace Switchboard.Tests.Apps.Chat.Irc;
 /// and WeeChat's logs show the room's history, who is there, and the user's talk, action and
 /// private message.
 /// </summary>
-public sealed partial class WeeChatClientTests
+public sealed class WeeChatClientTests
 {
     private const string ServerBuffer = "irc.server." + WeeChatClient.ServerName;
     private const string Lobby = "irc." + WeeChatClient.ServerName + ".#lobby";
@@ -25,7 +23,7 @@ public sealed partial class WeeChatClientTests
         // the QUIT among them, are handled before it leaves.
         using var server = CliProcess.Start("serve", "chat", "--port", "0", "--irc-port", "0");
         var (lineEndPoint, _) = await server.ReadListeningLineAsync();
-        var ircEndPoint = await ReadIrcListeningLineAsync(server);
+        var ircEndPoint = await server.ReadIrcListeningLineAsync();
 
         using var bob = await TestClient.ConnectAsync(lineEndPoint);
         await bob.SendAsync("/nick bob\n");
@@ -95,17 +93,4 @@ public sealed partial class WeeChatClientTests
         Assert.Equal("*** in #lobby: bob", await bob.ReadLineAsync());
         await server.StopGracefullyAsync();
     }
-
-    /// <summary>Reads the second stdout line of <c>serve chat --irc-port</c>: where it speaks IRC.</summary>
-    private static async Task<IPEndPoint> ReadIrcListeningLineAsync(CliProcess server)
-    {
-        string? line = await server.ReadLineAsync();
-        Assert.True(line is not null, $"no second line; stderr: {server.Stderr}");
-        var match = IrcListeningLine().Match(line);
-        Assert.True(match.Success, $"unexpected second line: {line}");
-        return IPEndPoint.Parse(match.Groups["endpoint"].Value);
-    }
-
-    [GeneratedRegex(@"^listening on (?<endpoint>\S+) \(chat over IRC, \w+\)$")]
-    private static partial Regex IrcListeningLine();
 }

@@ -23,7 +23,7 @@ public sealed partial class IrcProtocol : LineProtocol
 
     private const string Server = IrcChatFormat.ServerName;
 
-    /// <summary>The capabilities offered; <c>message-tags</c> only as the carrier of <c>server-time</c>.</summary>
+    /// <summary>The capabilities offered (IRCv3); <c>server-time</c>'s tag is sent on replayed history only.</summary>
     private static readonly string[] Capabilities = ["echo-message", "server-time"];
 
     private readonly IChatHub _hub;
@@ -81,7 +81,7 @@ public sealed partial class IrcProtocol : LineProtocol
     public override void OnShutdown()
     {
         _hub.BeginShutdown();
-        Member.SendLine($"ERROR :Closing link: the server is shutting down");
+        Member.SendLine("ERROR :Closing link: the server is shutting down");
         Leave(Farewell.Silent);
     }
 

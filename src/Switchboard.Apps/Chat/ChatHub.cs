@@ -116,6 +116,22 @@ public sealed class ChatHub : IChatHub
     }
 
     /// <inheritdoc />
+    public void PartAll(ChatMember member)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        using (Enter())
+        {
+            if (member.Nick is null)
+                member.Deliver(NameFirst);
+            else if (member.ManyRooms)
+            {
+                foreach (string room in member.Rooms.Order(StringComparer.OrdinalIgnoreCase).ToList())
+                    LeaveRoomLocked(member, room, ChatEventKind.Left, "");
+            }
+        }
+    }
+
+    /// <inheritdoc />
     public void Say(ChatMember member, string text, string? room = null, bool notice = false) => ToRoom(member, ChatEventKind.Talk, text, room, notice);
 
     /// <inheritdoc />

@@ -40,6 +40,9 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
             case RemoteChatOp.Part:
                 hub.Part(member, first, second);
                 break;
+            case RemoteChatOp.PartAll:
+                hub.PartAll(member);
+                break;
             case RemoteChatOp.Say:
                 hub.Say(member, first, room, notice);
                 break;

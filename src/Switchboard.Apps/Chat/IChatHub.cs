@@ -34,6 +34,10 @@ public interface IChatHub
     /// <param name="message">The parting message, or empty.</param>
     void Part(ChatMember member, string room, string message = "");
 
+    /// <summary>A member of <see cref="ChatMember.ManyRooms"/> leaves every room they are in (IRC's <c>JOIN 0</c>), each as <see cref="Part"/> leaves one.</summary>
+    /// <param name="member">Who.</param>
+    void PartAll(ChatMember member);
+
     /// <summary>A plain line, said to a room the member is in.</summary>
     /// <param name="member">The speaker.</param>
     /// <param name="text">Clean, non-empty text.</param>

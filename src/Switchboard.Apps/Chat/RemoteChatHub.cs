@@ -38,6 +38,9 @@ public sealed class RemoteChatHub : IChatHub
     public void Part(ChatMember member, string room, string message = "") => Call(RemoteChatOp.Part, member, room, message);
 
     /// <inheritdoc />
+    public void PartAll(ChatMember member) => Call(RemoteChatOp.PartAll, member);
+
+    /// <inheritdoc />
     public void Say(ChatMember member, string text, string? room = null, bool notice = false) =>
         Call(notice ? RemoteChatOp.Say | RemoteChatOp.Notice : RemoteChatOp.Say, member, text, room ?? "");
 

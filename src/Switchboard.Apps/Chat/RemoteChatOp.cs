@@ -20,6 +20,7 @@ internal enum RemoteChatOp : byte
     TopicSet,
     Whois,
     Away,
+    PartAll,
 
     /// <summary>Not a call: the flag of a member who may be in several rooms.</summary>
     ManyRooms = 0x80,

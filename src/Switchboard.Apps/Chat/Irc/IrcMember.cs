@@ -25,7 +25,6 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
 
     private readonly ConcurrentQueue<ListRequest> _lists = new();
     private readonly ConcurrentQueue<bool> _topics = new(); // per topic asked, in order: true if asked by a JOIN
-    private readonly ConcurrentDictionary<string, string> _joined = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, List<ChatEvent>> _heldHistory = new(StringComparer.OrdinalIgnoreCase);
     // Rooms whose JOIN the client has seen but not yet the names: what happens there meanwhile waits, so it follows the history.
     private readonly Dictionary<string, List<ChatEvent>> _heldLive = new(StringComparer.OrdinalIgnoreCase);
@@ -67,9 +66,6 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
         get => _awaitingName;
         set => _awaitingName = value;
     }
-
-    /// <summary>The rooms this member's client has been told it joined and not yet told it left (for <c>JOIN 0</c>).</summary>
-    public IReadOnlyCollection<string> JoinedRooms => [.. _joined.Values];
 
     /// <summary>How this member is addressed in numerics: their nick, or <c>*</c> before they have one.</summary>
     private string Me => Nick ?? "*";
@@ -113,15 +109,7 @@ internal sealed class IrcMember(IConnection connection) : ChatMember(IrcChatForm
             }
 
             if (chatEvent.Kind == ChatEventKind.Joined && own)
-            {
-                _joined[chatEvent.Room] = chatEvent.Room;
                 _heldLive[chatEvent.Room] = [];
-            }
-            else if (chatEvent.Kind == ChatEventKind.Left && own)
-            {
-                _joined.TryRemove(chatEvent.Room, out _);
-            }
-
             return;
         }
 

@@ -329,8 +329,7 @@ public sealed partial class IrcProtocol : LineProtocol
 
         if (message[0] == "0")
         {
-            foreach (string room in Member.JoinedRooms)
-                _hub.Part(Member, room);
+            _hub.PartAll(Member);
             return;
         }
 

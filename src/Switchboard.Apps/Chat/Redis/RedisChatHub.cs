@@ -233,6 +233,15 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
     });
 
     /// <inheritdoc />
+    /// <remarks>Its members are one-room members, who are always in a room: nothing to do.</remarks>
+    public void PartAll(ChatMember member) => Run(member, _ =>
+    {
+        if (member.Nick is null)
+            member.Deliver(NameFirst);
+        return Task.CompletedTask;
+    });
+
+    /// <inheritdoc />
     /// <remarks>A notice reads as talk across nodes (the rooms' logs do not keep the flag); it is never answered, as everywhere.</remarks>
     public void Say(ChatMember member, string text, string? room = null, bool notice = false) => ToRoom(member, ChatEventKind.Talk, text, room, notice);
 

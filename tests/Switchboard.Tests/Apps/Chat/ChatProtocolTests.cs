@@ -664,6 +664,8 @@ public sealed class ChatProtocolTests
 
         public void Part(ChatMember member, string room, string message = "") => _calls.Enqueue(() => inner.Part(member, room, message));
 
+        public void PartAll(ChatMember member) => _calls.Enqueue(() => inner.PartAll(member));
+
         public void Say(ChatMember member, string text, string? room = null, bool notice = false) => _calls.Enqueue(() => inner.Say(member, text, room, notice));
 
         public void Act(ChatMember member, string text, string? room = null) => _calls.Enqueue(() => inner.Act(member, text, room));

@@ -176,7 +176,7 @@ public sealed class IrcProtocolTests
     }
 
     [Fact]
-    public async Task An_IRC_user_is_in_several_rooms_at_once_and_one_who_shares_two_of_them_hears_a_rename_once()
+    public async Task An_IRC_user_is_in_several_rooms_at_once_one_who_shares_two_of_them_hears_a_rename_once_and_JOIN_0_leaves_them_all()
     {
         await using var servers = IrcServers.Start();
         using var alice = await IrcUser.RegisterAsync(servers.Irc, "alice");
@@ -196,6 +196,13 @@ public sealed class IrcProtocolTests
         Assert.Empty(await alice.SyncAsync());
         await carol.NextIsAsync(":carol!carol@switchboard NICK :caroline");
         Assert.Empty(await carol.SyncAsync());
+
+        await carol.SendAsync("JOIN 0", "PRIVMSG #one :gone?");
+        await carol.NextIsAsync(":caroline!caroline@switchboard PART #one");
+        await carol.NextIsAsync(":caroline!caroline@switchboard PART #two");
+        await carol.NextIsAsync(":switchboard 442 caroline #one :You're not on that channel");
+        await alice.NextIsAsync(":caroline!caroline@switchboard PART #one");
+        await alice.NextIsAsync(":caroline!caroline@switchboard PART #two");
     }
 
     [Fact]

@@ -10,6 +10,6 @@ public sealed partial class PrintProtocol(ILogger logger) : LineProtocol
     /// <inheritdoc />
     protected override void OnLineReceived(string line) => LogLine(logger, Connection.RemoteEndPoint, line);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Remote}: {Line}")]
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "{Remote}: {Line}")]
     private static partial void LogLine(ILogger logger, System.Net.EndPoint remote, string line);
 }

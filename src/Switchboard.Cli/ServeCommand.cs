@@ -2,8 +2,12 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 using Switchboard.Apps;
 using Switchboard.Apps.Chat;
 using Switchboard.Engines;
@@ -192,6 +196,12 @@ internal static partial class ServeCommand
         "Least important log lines shown on stderr: " + string.Join(", ", ChoiceOption<LogLevel>.Names) + " (any case)",
         LogLevel.Information, "level", "level");
 
+    private static readonly ChoiceOption<LogFormat> LogFormatOption = new(
+        "--log-format",
+        "How log lines on stderr are written: text (time, level, message), json (one JSON object a line, UTC times, " +
+        "event id and category), systemd (the <N> priority prefix journald reads, no time). See docs/operations.md",
+        LogFormat.Text, "format", "format");
+
     public static Command Create()
     {
         var command = new Command(
@@ -204,7 +214,7 @@ internal static partial class ServeCommand
         };
         foreach (var (option, _) in EngineOptions)
             command.Options.Add(option);
-        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, RegisterTimeoutOption, HubOption, IrcPortOption, LogLevelOption.Option })
+        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, RegisterTimeoutOption, HubOption, IrcPortOption, LogLevelOption.Option, LogFormatOption.Option })
             command.Options.Add(option);
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -241,7 +251,7 @@ internal static partial class ServeCommand
         if (CheckHub(parse) is { } hubError)
             return Cli.Fail(ExitCodes.Usage, hubError);
 
-        using var loggerFactory = CreateLoggerFactory(LogLevelOption.GetValue(parse));
+        using var loggerFactory = CreateLoggerFactory(LogLevelOption.GetValue(parse), LogFormatOption.GetValue(parse));
         Server server;
         Server? ircServer = null;
         try
@@ -556,15 +566,101 @@ internal static partial class ServeCommand
         }
     }
 
-    private static ILoggerFactory CreateLoggerFactory(LogLevel level) =>
-        LoggerFactory.Create(builder => builder
-            .SetMinimumLevel(level)
-            .AddConsole(o =>
+    /// <summary>The ways <c>--log-format</c> writes log lines.</summary>
+    private enum LogFormat
+    {
+        Text,
+        Json,
+        Systemd,
+    }
+
+    /// <summary>
+    /// Log lines on stderr, in <paramref name="format"/>. A forking server's workers are this
+    /// program started again with the same arguments, so they write the same format to the same
+    /// stderr: text says which one speaks with a <c>[worker PID]</c> prefix (CompactConsoleFormatter),
+    /// json and systemd with a scope, <c>worker PID</c>, on every line a worker writes.
+    /// </summary>
+    private static ILoggerFactory CreateLoggerFactory(LogLevel level, LogFormat format) =>
+        LoggerFactory.Create(builder =>
+        {
+            builder.SetMinimumLevel(level);
+            switch (format)
             {
-                o.FormatterName = CompactConsoleFormatter.FormatterName;
-                o.LogToStandardErrorThreshold = LogLevel.Trace;
-            })
-            .AddConsoleFormatter<CompactConsoleFormatter, ConsoleFormatterOptions>());
+                case LogFormat.Json:
+                    builder.AddJsonConsole(o =>
+                    {
+                        o.IncludeScopes = true;
+                        o.UseUtcTimestamp = true;
+                        o.TimestampFormat = "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'";
+                        o.JsonWriterOptions = new JsonWriterOptions { Indented = false };
+                    });
+                    break;
+                case LogFormat.Systemd:
+                    builder.AddSystemdConsole(o => o.IncludeScopes = true); // journald adds the time
+                    break;
+                default:
+                    builder.AddConsole(o => o.FormatterName = CompactConsoleFormatter.FormatterName)
+                        .AddConsoleFormatter<CompactConsoleFormatter, ConsoleFormatterOptions>();
+                    break;
+            }
+
+            builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            if (Prefork.IsWorker)
+            {
+                // The console logger, wrapped so that every line carries the worker's scope.
+                builder.Services.RemoveAll<ILoggerProvider>();
+                builder.Services.AddSingleton<ILoggerProvider>(services => new WorkerLoggerProvider(new ConsoleLoggerProvider(
+                    services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>(), services.GetServices<ConsoleFormatter>())));
+            }
+        });
+
+    /// <summary>
+    /// A forking server's worker's logger: the console logger, with <see cref="WorkerScope"/> the
+    /// outermost scope of every line (also of lines from threads that carry no scopes of their own).
+    /// </summary>
+    private sealed class WorkerLoggerProvider(ConsoleLoggerProvider inner) : ILoggerProvider, ISupportExternalScope
+    {
+        public ILogger CreateLogger(string categoryName) => inner.CreateLogger(categoryName);
+
+        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => inner.SetScopeProvider(new WithWorkerScope(scopeProvider));
+
+        public void Dispose() => inner.Dispose();
+
+        private sealed class WithWorkerScope(IExternalScopeProvider scopes) : IExternalScopeProvider
+        {
+            public void ForEachScope<TState>(Action<object?, TState> callback, TState state)
+            {
+                callback(WorkerScope.Instance, state);
+                scopes.ForEachScope(callback, state);
+            }
+
+            public IDisposable Push(object? state) => scopes.Push(state);
+        }
+    }
+
+    /// <summary>
+    /// The scope that marks a worker's lines: <c>worker PID</c>; in json, <c>{"Message":"worker PID","WorkerPid":PID}</c>.
+    /// </summary>
+    private sealed class WorkerScope : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        public static readonly WorkerScope Instance = new();
+
+        private readonly KeyValuePair<string, object?> _pid = new("WorkerPid", Environment.ProcessId);
+
+        public int Count => 1;
+
+        public KeyValuePair<string, object?> this[int index] =>
+            index == 0 ? _pid : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            yield return _pid;
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => $"worker {Environment.ProcessId}";
+    }
 
     /// <summary>
     /// SIGINT (Ctrl-C) and SIGTERM, caught from construction until disposed: a second signal kills
@@ -597,19 +693,19 @@ internal static partial class ServeCommand
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Information, Message = "{Signal} received: shutting down")]
+        [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "{Signal} received: shutting down")]
         public static partial void Stopping(ILogger logger, string signal);
 
-        [LoggerMessage(Level = LogLevel.Debug, Message = "open files limit {Limit} (raised from {Before})")]
+        [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "open files limit {Limit} (raised from {Before})")]
         public static partial void RaisedDescriptorLimit(ILogger logger, ulong limit, ulong before);
 
-        [LoggerMessage(Level = LogLevel.Debug, Message = "open files limit {Limit}, already at the hard limit")]
+        [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "open files limit {Limit}, already at the hard limit")]
         public static partial void DescriptorLimitAtHardLimit(ILogger logger, ulong limit);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Could not raise the open-files limit: {Error}")]
+        [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Could not raise the open-files limit: {Error}")]
         public static partial void DescriptorLimitUnchanged(ILogger logger, string error);
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "Stopped")]
+        [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Stopped")]
         public static partial void Stopped(ILogger logger);
     }
 }

@@ -142,10 +142,10 @@ internal sealed partial class OutputBudget(long limit, Func<IEnumerable<Connecti
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Information, Message = "Dropped connections had {DroppedMiB} MiB queued: collected garbage, memory in use {BeforeMiB} -> {AfterMiB} MiB ({Milliseconds:F0} ms)")]
+        [LoggerMessage(EventId = 230, Level = LogLevel.Information, Message = "Dropped connections had {DroppedMiB} MiB queued: collected garbage, memory in use {BeforeMiB} -> {AfterMiB} MiB ({Milliseconds:F0} ms)")]
         public static partial void Reclaimed(ILogger logger, long droppedMiB, long beforeMiB, long afterMiB, double milliseconds);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "{Remote} reads too slowly: its {Pending} bytes pending are the most while all connections' pending output ({Total} bytes) is over the limit of {Limit}")]
+        [LoggerMessage(EventId = 231, Level = LogLevel.Warning, Message = "{Remote} reads too slowly: its {Pending} bytes pending are the most while all connections' pending output ({Total} bytes) is over the limit of {Limit}")]
         public static partial void TotalOverLimit(ILogger logger, System.Net.EndPoint remote, long pending, long total, long limit);
     }
 }

@@ -284,19 +284,19 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Remote}: {Why}")]
+        [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Refused {Remote}: {Why}")]
         public static partial void Refused(ILogger logger, string remote, string why);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Connections} ({Why}) in the last {Seconds} s")]
+        [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Refused {Connections} ({Why}) in the last {Seconds} s")]
         public static partial void RefusedMore(ILogger logger, string connections, string why, double seconds);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "accept failed: {Error}; retrying")]
+        [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "accept failed: {Error}; retrying")]
         public static partial void AcceptFailed(ILogger logger, string error);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "accept failed {Times} ({Error}) in the last {Seconds} s")]
+        [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "accept failed {Times} ({Error}) in the last {Seconds} s")]
         public static partial void AcceptFailedMore(ILogger logger, string times, string error, double seconds);
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: saying goodbye to {Connections}")]
+        [LoggerMessage(EventId = 204, Level = LogLevel.Information, Message = "Shutting down: saying goodbye to {Connections}")]
         public static partial void ShuttingDown(ILogger logger, string connections);
     }
 }

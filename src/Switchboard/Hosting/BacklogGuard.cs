@@ -185,13 +185,13 @@ internal sealed partial class BacklogGuard : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Warning, Message = "All {Workers} workers busy for {Grace} s: refusing new clients until one is free")]
+        [LoggerMessage(EventId = 420, Level = LogLevel.Warning, Message = "All {Workers} workers busy for {Grace} s: refusing new clients until one is free")]
         public static partial void AllBusy(ILogger logger, int workers, double grace);
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "A worker is free again after {Seconds:F1} s with all busy; clients refused meanwhile: {Refused}")]
+        [LoggerMessage(EventId = 421, Level = LogLevel.Information, Message = "A worker is free again after {Seconds:F1} s with all busy; clients refused meanwhile: {Refused}")]
         public static partial void FreeAgain(ILogger logger, double seconds, int refused);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Accepting a waiting client to refuse it failed: {Error}")]
+        [LoggerMessage(EventId = 422, Level = LogLevel.Warning, Message = "Accepting a waiting client to refuse it failed: {Error}")]
         public static partial void AcceptFailed(ILogger logger, string error);
     }
 }

@@ -391,49 +391,49 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Error, Message = "The shared-state handler failed as the server began to stop; stopping the workers all the same")]
+        [LoggerMessage(EventId = 400, Level = LogLevel.Error, Message = "The shared-state handler failed as the server began to stop; stopping the workers all the same")]
         public static partial void StoppingHandlerFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(Level = LogLevel.Error, Message = "The shared-state handler failed on a message from worker {Pid}")]
+        [LoggerMessage(EventId = 401, Level = LogLevel.Error, Message = "The shared-state handler failed on a message from worker {Pid}")]
         public static partial void HandlerFailed(ILogger logger, int pid, Exception exception);
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "Started worker {Pid} ({Count} in the pool)")]
+        [LoggerMessage(EventId = 402, Level = LogLevel.Information, Message = "Started worker {Pid} ({Count} in the pool)")]
         public static partial void Started(ILogger logger, int pid, int count);
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Pid} exited ({How})")]
+        [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "Worker {Pid} exited ({How})")]
         public static partial void Exited(ILogger logger, int pid, string how);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Pid} died ({How}) while serving a connection: only that connection is lost")]
+        [LoggerMessage(EventId = 404, Level = LogLevel.Warning, Message = "Worker {Pid} died ({How}) while serving a connection: only that connection is lost")]
         public static partial void DiedServing(ILogger logger, int pid, string how);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Pid} died ({How}) while idle: no connection is lost")]
+        [LoggerMessage(EventId = 405, Level = LogLevel.Warning, Message = "Worker {Pid} died ({How}) while idle: no connection is lost")]
         public static partial void DiedIdle(ILogger logger, int pid, string how);
 
-        [LoggerMessage(Level = LogLevel.Error, Message = "Worker {Pid} failed to start ({How}, before it reported ready); next start in {Seconds} s")]
+        [LoggerMessage(EventId = 406, Level = LogLevel.Error, Message = "Worker {Pid} failed to start ({How}, before it reported ready); next start in {Seconds} s")]
         public static partial void FailedStart(ILogger logger, int pid, string how, double seconds);
 
-        [LoggerMessage(Level = LogLevel.Error, Message = "Cannot start a worker: {Error}; retrying in {Seconds} s")]
+        [LoggerMessage(EventId = 407, Level = LogLevel.Error, Message = "Cannot start a worker: {Error}; retrying in {Seconds} s")]
         public static partial void CannotStart(ILogger logger, string error, double seconds);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "At most {Max} workers, not {Wanted}: the open-files limit is {Limit} and {Open} are open; {Reserve} are kept in reserve")]
+        [LoggerMessage(EventId = 408, Level = LogLevel.Warning, Message = "At most {Max} workers, not {Wanted}: the open-files limit is {Limit} and {Open} are open; {Reserve} are kept in reserve")]
         public static partial void Capped(ILogger logger, int wanted, int max, ulong limit, string open, int reserve);
 
-        [LoggerMessage(Level = LogLevel.Error, Message = "Not starting a worker: {Open} descriptors open, the limit is {Limit} and {Reserve} are kept in reserve; next try in {Seconds} s")]
+        [LoggerMessage(EventId = 409, Level = LogLevel.Error, Message = "Not starting a worker: {Open} descriptors open, the limit is {Limit} and {Reserve} are kept in reserve; next try in {Seconds} s")]
         public static partial void NoDescriptors(ILogger logger, string open, ulong limit, int reserve, double seconds);
 
-        [LoggerMessage(Level = LogLevel.Error, Message = "Worker {Pid} is hung: its connection has been quiet for {Seconds:F0} s, past the idle timeout; killing it")]
+        [LoggerMessage(EventId = 410, Level = LogLevel.Error, Message = "Worker {Pid} is hung: its connection has been quiet for {Seconds:F0} s, past the idle timeout; killing it")]
         public static partial void Hung(ILogger logger, int pid, double seconds);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Pid} did not finish in time; killing it")]
+        [LoggerMessage(EventId = 411, Level = LogLevel.Warning, Message = "Worker {Pid} did not finish in time; killing it")]
         public static partial void Killing(ILogger logger, int pid);
 
-        [LoggerMessage(Level = LogLevel.Error, Message = "Workers {Pids} were not reaped {Seconds} s after they were killed; stopping without them")]
+        [LoggerMessage(EventId = 412, Level = LogLevel.Error, Message = "Workers {Pids} were not reaped {Seconds} s after they were killed; stopping without them")]
         public static partial void NotReaped(ILogger logger, string pids, double seconds);
 
-        [LoggerMessage(Level = LogLevel.Error, Message = "Following worker {Pid} failed ({Type}: {Error}); stopping and reaping it")]
+        [LoggerMessage(EventId = 413, Level = LogLevel.Error, Message = "Following worker {Pid} failed ({Type}: {Error}); stopping and reaping it")]
         public static partial void WatchFailed(ILogger logger, int pid, string type, string error);
 
-        [LoggerMessage(Level = LogLevel.Error, Message = "The shared-state handler failed on the exit of worker {Pid} ({Type}: {Error})")]
+        [LoggerMessage(EventId = 414, Level = LogLevel.Error, Message = "The shared-state handler failed on the exit of worker {Pid} ({Type}: {Error})")]
         public static partial void ExitHandlerFailed(ILogger logger, int pid, string type, string error);
     }
 }

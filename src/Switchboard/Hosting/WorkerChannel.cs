@@ -101,7 +101,7 @@ public sealed partial class WorkerChannel
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Error, Message = "Worker {Pid} is not reading its messages ({Capacity} queued); closing its channel")]
+        [LoggerMessage(EventId = 430, Level = LogLevel.Error, Message = "Worker {Pid} is not reading its messages ({Capacity} queued); closing its channel")]
         public static partial void Overflow(ILogger logger, int pid, int capacity);
     }
 }

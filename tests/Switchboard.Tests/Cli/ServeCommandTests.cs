@@ -208,6 +208,7 @@ public sealed partial class ServeCommandTests
         ["--hub"] = ["localhost:6379"],
         ["--irc-port"] = ["70000", "-1"],
         ["--log-level"] = ["verbose"],
+        ["--log-format"] = ["xml"],
     };
 
     [Fact]

@@ -72,10 +72,10 @@ internal sealed partial class ThreadingAcceptor(ServerRuntime runtime, ThreadBud
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Out of threads: {Limit} leaves no room past {Threads} connection threads; refusing clients until some leave")]
+        [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "Out of threads: {Limit} leaves no room past {Threads} connection threads; refusing clients until some leave")]
         public static partial void OutOfThreads(ILogger logger, int threads, string limit);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "A connection thread could not start ({Threads} running); refusing the client")]
+        [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "A connection thread could not start ({Threads} running); refusing the client")]
         public static partial void ThreadStartFailed(ILogger logger, int threads);
     }
 }

@@ -105,7 +105,7 @@ internal sealed partial class WorkerAcceptor(ServerRuntime runtime, ParentChanne
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Information, Message = "Served {Connections}; retiring so a fresh worker takes over")]
+        [LoggerMessage(EventId = 440, Level = LogLevel.Information, Message = "Served {Connections}; retiring so a fresh worker takes over")]
         public static partial void QuotaServed(ILogger logger, string connections);
     }
 }

@@ -252,7 +252,7 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Error, Message = "{Loop}: waiting for readiness failed ({Error}); dropping its {Connections}")]
+        [LoggerMessage(EventId = 220, Level = LogLevel.Error, Message = "{Loop}: waiting for readiness failed ({Error}); dropping its {Connections}")]
         public static partial void WaitFailed(ILogger logger, string loop, string error, string connections);
     }
 }

@@ -337,6 +337,7 @@ internal static partial class ServeCommand
         // Caught before the listening line, so that a signal sent as soon as it is read stops the
         // server gracefully instead of killing it.
         using var signals = new ShutdownSignals();
+        using var manager = new ServiceNotifications();
 
         // A forking server's workers share the parent's stdout: only the parent says where it listens.
         if (!Prefork.IsWorker)
@@ -348,12 +349,16 @@ internal static partial class ServeCommand
             Console.Out.Flush();
         }
 
+        manager.Ready($"listening on {server.LocalEndPoint} ({app.Name}, {engine.Name})");
+
         var signal = signals.Received;
         if (await Task.WhenAny([signal, .. servers.Select(s => s.Server.AcceptingEnded)]).ConfigureAwait(false) == signal)
         {
             string name = await signal.ConfigureAwait(false);
             Log.Stopping(logger, name);
         }
+
+        manager.Stopping();
 
         // Every listener's members are told goodbye at once: the hub refuses talk from the first goodbye on.
         await Task.WhenAll(servers.Select(s => s.Server.StopAsync())).ConfigureAwait(false);

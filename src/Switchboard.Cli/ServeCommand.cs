@@ -347,9 +347,8 @@ internal static partial class ServeCommand
             if (ircServer is not null)
                 Console.Out.WriteLine($"listening on {ircServer.LocalEndPoint} ({app.Name} over IRC, {engine.Name})");
             Console.Out.Flush();
+            manager.Ready($"listening on {server.LocalEndPoint} ({app.Name}, {engine.Name})");
         }
-
-        manager.Ready($"listening on {server.LocalEndPoint} ({app.Name}, {engine.Name})");
 
         var signal = signals.Received;
         if (await Task.WhenAny([signal, .. servers.Select(s => s.Server.AcceptingEnded)]).ConfigureAwait(false) == signal)

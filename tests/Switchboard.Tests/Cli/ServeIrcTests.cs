@@ -23,15 +23,15 @@ public sealed class ServeIrcTests
         using var alice = await IrcUser.ConnectAsync(irc);
 
         // All at once: on forking the hub is in the parent, and the JOIN may reach this worker before its welcome does.
-        await alice.SendAsync("CAP LS 302", "NICK alice", "USER alice 0 * :A", "CAP REQ :echo-message", "CAP END", "JOIN #lobby", "PRIVMSG #lobby :hello nc");
+        await alice.SendAsync("CAP LS 302", "NICK alice", "USER alice 0 * :A", "CAP REQ :echo-message", "CAP END", "JOIN #lobby", "PRIVMSG #lobby :hello line users");
 
         await alice.ExpectAsync("^:switchboard 001 alice ");
         await alice.ExpectAsync("^:alice!alice@switchboard JOIN #lobby$");
         await alice.NextIsAsync(":switchboard 353 alice = #lobby :alice bob");
         await alice.NextIsAsync(":switchboard 366 alice #lobby :End of /NAMES list");
-        await alice.NextIsAsync(":alice!alice@switchboard PRIVMSG #lobby :hello nc"); // echo-message, through the parent on forking
+        await alice.NextIsAsync(":alice!alice@switchboard PRIVMSG #lobby :hello line users"); // echo-message, through the parent on forking
         await bob.ReadUntilAsync("*** alice joined #lobby (2 here)");
-        Assert.Equal("<alice> hello nc", await bob.ReadLineAsync());
+        Assert.Equal("<alice> hello line users", await bob.ReadLineAsync());
         await bob.SendAsync("hello irc\n");
         await alice.NextIsAsync(":bob!bob@switchboard PRIVMSG #lobby :hello irc");
         await alice.SendAsync("NOTICE #elsewhere :x", "NOTICE nobody :x", "PRIVMSG nobody :y", "WHOIS a\u001fb");

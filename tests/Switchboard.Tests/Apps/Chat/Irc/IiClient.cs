@@ -16,38 +16,22 @@ namespace Switchboard.Tests.Apps.Chat.Irc;
 /// </summary>
 internal sealed partial class IiClient : IDisposable
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+    private readonly ClientProgram _program;
 
-    private readonly Process _process;
-    private readonly string _root;
-    private readonly StringBuilder _output = new();
-
-    private IiClient(Process process, string root, string host)
+    private IiClient(ClientProgram program, string host)
     {
-        _process = process;
-        _root = root;
-        ServerDirectory = Path.Combine(root, host);
-        _process.OutputDataReceived += (_, e) => Collect(e.Data);
-        _process.ErrorDataReceived += (_, e) => Collect(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _program = program;
+        ServerDirectory = Path.Combine(program.Directory, host);
     }
 
     /// <summary>The ii program on PATH, or null if it is not installed.</summary>
-    public static string? Program { get; } = FindProgram();
+    public static string? Program { get; } = ClientProgram.FindOnPath("ii");
 
     /// <summary>Where ii keeps this server's files: <c>in</c>, <c>out</c> and a directory for each channel or query.</summary>
     public string ServerDirectory { get; }
 
     /// <summary>What ii printed on its stdout and stderr (it echoes its login and every line it reads from the server).</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-                return _output.ToString();
-        }
-    }
+    public string Output => _program.Printed;
 
     /// <summary>Starts <c>ii -s ADDRESS -p PORT -n NICK -i DIR</c>, DIR a new temporary directory.</summary>
     public static IiClient Start(IPEndPoint server, string nick)
@@ -55,24 +39,10 @@ internal sealed partial class IiClient : IDisposable
         string program = Program ?? throw new InvalidOperationException("ii is not installed");
         string root = Directory.CreateTempSubdirectory("switchboard-ii-").FullName;
         string host = server.Address.ToString();
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(program);
         foreach (string arg in new[] { "-s", host, "-p", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-n", nick, "-i", root })
             start.ArgumentList.Add(arg);
-        try
-        {
-            return new IiClient(Process.Start(start)!, root, host);
-        }
-        catch
-        {
-            Directory.Delete(root, recursive: true);
-            throw;
-        }
+        return new IiClient(ClientProgram.Start("ii", start, root), host);
     }
 
     /// <summary>
@@ -83,9 +53,8 @@ internal sealed partial class IiClient : IDisposable
     public async Task SendAsync(string? channel, string line)
     {
         string fifo = Path.Combine(DirectoryOf(channel), "in");
-        if (_process.HasExited)
-            Assert.Fail($"ii exited (code {_process.ExitCode}) before it could be sent '{line}'; its output:\n{Output}");
-        await WaitUntilAsync(() => File.Exists(fifo), () => $"{fifo} to exist");
+        _program.AssertRunning(line, () => Output);
+        await _program.WaitUntilAsync(() => File.Exists(fifo), () => $"{fifo} to exist");
         byte[] bytes = Encoding.UTF8.GetBytes(line + "\n");
         await Task.Run(() =>
         {
@@ -132,66 +101,18 @@ internal sealed partial class IiClient : IDisposable
     }
 
     /// <summary>Waits for ii to exit by itself (after <c>/q</c>); returns its exit code.</summary>
-    public async Task<int> WaitForExitAsync()
-    {
-        await _process.WaitForExitAsync().WaitAsync(Timeouts.Patient);
-        _process.WaitForExit(); // the redirected output, flushed
-        return _process.ExitCode;
-    }
+    public Task<int> WaitForExitAsync() => _program.WaitForExitAsync();
 
-    public void Dispose()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            _process.WaitForExit(Timeouts.Patient);
-        }
-
-        _process.Dispose();
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left in the temporary directory: nothing a test depends on.
-        }
-    }
+    public void Dispose() => _program.Dispose();
 
     private Task WaitForOutLineAsync(string? channel, Func<string, bool> match, string what) =>
-        WaitUntilAsync(
+        _program.WaitUntilAsync(
             () => OutLines(channel).Any(match),
             () => $"{what} in {Path.Combine(DirectoryOf(channel), "out")}; it holds:\n{string.Join('\n', OutLines(channel))}\nii's output:\n{Output}");
-
-    /// <summary>Polls <paramref name="condition"/> (a look at files: nothing to be told of) until it holds, for at most <see cref="Timeouts.Patient"/>.</summary>
-    private async Task WaitUntilAsync(Func<bool> condition, Func<string> what)
-    {
-        var deadline = DateTime.UtcNow + Timeouts.Patient;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"timed out waiting for {what()}" + (_process.HasExited ? $" (ii exited with code {_process.ExitCode})" : ""));
-            await Task.Delay(PollInterval);
-        }
-    }
 
     /// <summary>ii names a channel's directory after the channel, in lower case.</summary>
     private string DirectoryOf(string? channel) =>
         channel is null ? ServerDirectory : Path.Combine(ServerDirectory, channel.ToLowerInvariant());
-
-    private void Collect(string? line)
-    {
-        if (line is null)
-            return;
-        lock (_output)
-            _output.AppendLine(line);
-    }
-
-    private static string? FindProgram() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, "ii"))
-            .FirstOrDefault(File.Exists);
 
     /// <summary>The time ii puts before each line: seconds since 1970 (ii 1.8), or a date and minute (later versions).</summary>
     [GeneratedRegex(@"^(\d+|\d{4}-\d\d-\d\d \d\d:\d\d) ")]

@@ -14,16 +14,10 @@ public sealed partial class IiClientTests
     [IiFact]
     public async Task Ii_and_a_line_protocol_user_talk_in_lobby()
     {
-        using var server = CliProcess.Start("serve", "chat", "--port", "0", "--irc-port", "0");
-        var (lineEndPoint, _) = await server.ReadListeningLineAsync();
-        var ircEndPoint = await server.ReadIrcListeningLineAsync();
-
-        using var bob = await TestClient.ConnectAsync(lineEndPoint);
-        await bob.SendAsync("/nick bob\n");
-        await bob.ReadUntilAsync("*** you are bob, in #lobby");
-        // Said before alice comes, so she is shown it as #lobby's history when she joins.
-        await bob.SendAsync("before you came\n/who\n");
-        Assert.Equal("*** in #lobby: bob", await bob.ReadLineAsync());
+        // bob has said "before you came": alice is shown it as #lobby's history when she joins.
+        var (started, connected, ircEndPoint) = await RealClientScene.StartAsync();
+        using var server = started;
+        using var bob = connected;
 
         using var alice = IiClient.Start(ircEndPoint, "alice");
         await alice.WaitForOutLineAsync(null, "Welcome to the Switchboard IRC network, alice");

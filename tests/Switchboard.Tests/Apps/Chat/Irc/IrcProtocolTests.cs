@@ -69,8 +69,8 @@ public sealed class IrcProtocolTests
         Assert.Equal("* alice waves", await bob.ReadLineAsync());
         Assert.Empty(await alice.SyncAsync()); // neither her talk nor her action comes back: her client shows them
 
-        await bob.SendAsync("hello from nc\n/me grins\n");
-        await alice.NextIsAsync(":bob!bob@switchboard PRIVMSG #lobby :hello from nc");
+        await bob.SendAsync("hello from a line user\n/me grins\n");
+        await alice.NextIsAsync(":bob!bob@switchboard PRIVMSG #lobby :hello from a line user");
         await alice.NextIsAsync(":bob!bob@switchboard PRIVMSG #lobby :\u0001ACTION grins\u0001");
     }
 
@@ -348,7 +348,7 @@ public sealed class IrcProtocolTests
                 ":switchboard 301 carol alice :at lunch",
             ],
             await carol.SyncAsync());
-        await bob.SendAsync("/msg alice and from nc?\n");
+        await bob.SendAsync("/msg alice and from a line user?\n");
         await bob.ReadUntilAsync("*** alice is away: at lunch");
 
         await alice.SendAsync("AWAY");

@@ -20,25 +20,13 @@ internal sealed class WeeChatClient : IDisposable
     /// <summary>The name WeeChat knows the server under test by: its buffers are <c>irc.server.sb</c>, <c>irc.sb.#lobby</c>...</summary>
     public const string ServerName = "sb";
 
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
-
-    private readonly Process _process;
-    private readonly string _home;
-    private readonly StringBuilder _output = new();
+    private readonly ClientProgram _program;
     private FileStream? _fifo;
 
-    private WeeChatClient(Process process, string home)
-    {
-        _process = process;
-        _home = home;
-        _process.OutputDataReceived += (_, e) => Collect(e.Data);
-        _process.ErrorDataReceived += (_, e) => Collect(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-    }
+    private WeeChatClient(ClientProgram program) => _program = program;
 
     /// <summary>The weechat-headless program on PATH, or null if it is not installed.</summary>
-    public static string? Program { get; } = FindOnPath("weechat-headless");
+    public static string? Program { get; } = ClientProgram.FindOnPath("weechat-headless");
 
     /// <summary>
     /// True if WeeChat's fifo plugin is installed where this machine's WeeChat looks for plugins
@@ -47,7 +35,7 @@ internal sealed class WeeChatClient : IDisposable
     public static bool HasFifoPlugin { get; } = FindFifoPlugin();
 
     /// <summary>Where WeeChat writes each buffer's log.</summary>
-    public string LogDirectory => Path.Combine(_home, "logs");
+    public string LogDirectory => Path.Combine(_program.Directory, "logs");
 
     /// <summary>
     /// For failure messages: what WeeChat printed on its stdout and stderr, its own log
@@ -57,10 +45,7 @@ internal sealed class WeeChatClient : IDisposable
     {
         get
         {
-            string printed;
-            lock (_output)
-                printed = _output.ToString();
-            return $"{printed}\nweechat.log:\n{ReadOrNone(Path.Combine(_home, "weechat.log"))}\n"
+            return $"{_program.Printed}\nweechat.log:\n{ReadOrNone(Path.Combine(_program.Directory, "weechat.log"))}\n"
                 + $"core buffer:\n{ReadOrNone(LogPath("core.weechat"))}";
         }
     }
@@ -91,26 +76,12 @@ internal sealed class WeeChatClient : IDisposable
             $"/set irc.server.{ServerName}.autoreconnect off",
             $"/connect {ServerName}",
         ];
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(program);
         start.Environment["LC_ALL"] = "C.UTF-8"; // WeeChat wants a UTF-8 locale
         start.Environment["TZ"] = "UTC";
         foreach (string arg in new[] { "--dir", home, "--plugins", "irc,logger,fifo", "--run-command", string.Join(';', commands) })
             start.ArgumentList.Add(arg);
-        try
-        {
-            return new WeeChatClient(Process.Start(start)!, home);
-        }
-        catch
-        {
-            Directory.Delete(home, recursive: true);
-            throw;
-        }
+        return new WeeChatClient(ClientProgram.Start("WeeChat", start, home));
     }
 
     /// <summary>
@@ -120,12 +91,11 @@ internal sealed class WeeChatClient : IDisposable
     /// </summary>
     public async Task RunAsync(string buffer, string text)
     {
-        if (_process.HasExited)
-            Assert.Fail($"WeeChat exited (code {_process.ExitCode}) before it could be given '{text}'; its output:\n{Output}");
+        _program.AssertRunning(text, () => Output);
         if (_fifo is null)
         {
-            string path = Path.Combine(_home, $"weechat_fifo_{_process.Id}");
-            await WaitUntilAsync(() => File.Exists(path), () => $"{path} to exist");
+            string path = Path.Combine(_program.Directory, $"weechat_fifo_{_program.Id}");
+            await _program.WaitUntilAsync(() => File.Exists(path), () => $"{path} to exist");
             _fifo = await Task.Run(() => new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0))
                 .WaitAsync(Timeouts.Quick);
         }
@@ -171,29 +141,18 @@ internal sealed class WeeChatClient : IDisposable
     public async Task<LogLine> WaitForLogLineAsync(string buffer, Func<LogLine, bool> match, string what)
     {
         LogLine? found = null;
-        await WaitUntilAsync(
+        await _program.WaitUntilAsync(
             () => (found = LogLines(buffer).FirstOrDefault(match)) is not null,
             () => $"{what} in {LogPath(buffer)}; it holds:\n{string.Join('\n', LogLines(buffer))}\nWeeChat's output:\n{Output}");
         return found!;
     }
 
     /// <summary>Waits for WeeChat to exit by itself (after <c>/quit</c>); returns its exit code.</summary>
-    public async Task<int> WaitForExitAsync()
-    {
-        await _process.WaitForExitAsync().WaitAsync(Timeouts.Patient);
-        _process.WaitForExit(); // the redirected output, flushed
-        return _process.ExitCode;
-    }
+    public Task<int> WaitForExitAsync() => _program.WaitForExitAsync();
 
     public void Dispose()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            _process.WaitForExit(Timeouts.Patient);
-        }
-
-        _process.Dispose();
+        _program.Dispose(); // WeeChat killed first: the pipe's writing end then has nothing to wait for
         try
         {
             _fifo?.Dispose();
@@ -201,15 +160,6 @@ internal sealed class WeeChatClient : IDisposable
         catch (IOException)
         {
             // The reader is gone: nothing was left to write.
-        }
-
-        try
-        {
-            Directory.Delete(_home, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left in the temporary directory: nothing a test depends on.
         }
     }
 
@@ -227,32 +177,6 @@ internal sealed class WeeChatClient : IDisposable
 
     /// <summary>The logger's file for a buffer: its full name, in lower case.</summary>
     private string LogPath(string buffer) => Path.Combine(LogDirectory, buffer.ToLowerInvariant() + ".weechatlog");
-
-    /// <summary>Polls <paramref name="condition"/> (a look at files: nothing to be told of) until it holds, for at most <see cref="Timeouts.Patient"/>.</summary>
-    private async Task WaitUntilAsync(Func<bool> condition, Func<string> what)
-    {
-        var deadline = DateTime.UtcNow + Timeouts.Patient;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"timed out waiting for {what()}" + (_process.HasExited ? $" (WeeChat exited with code {_process.ExitCode})" : ""));
-            await Task.Delay(PollInterval);
-        }
-    }
-
-    private void Collect(string? line)
-    {
-        if (line is null)
-            return;
-        lock (_output)
-            _output.AppendLine(line);
-    }
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, name))
-            .FirstOrDefault(File.Exists);
 
     /// <summary>Looks for fifo.so where distributions put WeeChat's plugins (/usr/lib/weechat/plugins, /usr/lib/ARCH/weechat/plugins, the same under /usr/local).</summary>
     private static bool FindFifoPlugin()

@@ -21,16 +21,10 @@ public sealed class WeeChatClientTests
         // The default pace: WeeChat sends its lines as fast as it is given commands, more than the
         // burst of 10, and closes straight after its QUIT; the lines still waiting their turn then,
         // the QUIT among them, are handled before it leaves.
-        using var server = CliProcess.Start("serve", "chat", "--port", "0", "--irc-port", "0");
-        var (lineEndPoint, _) = await server.ReadListeningLineAsync();
-        var ircEndPoint = await server.ReadIrcListeningLineAsync();
-
-        using var bob = await TestClient.ConnectAsync(lineEndPoint);
-        await bob.SendAsync("/nick bob\n");
-        await bob.ReadUntilAsync("*** you are bob, in #lobby");
-        // Said before WeeChat comes, so it is shown this as #lobby's history when it joins.
-        await bob.SendAsync("before you came\n/who\n");
-        Assert.Equal("*** in #lobby: bob", await bob.ReadLineAsync());
+        // bob has said "before you came": WeeChat is shown it as #lobby's history when it joins.
+        var (started, connected, ircEndPoint) = await RealClientScene.StartAsync();
+        using var server = started;
+        using var bob = connected;
 
         using var wee = WeeChatClient.Start(ircEndPoint, "wee");
         // Registration, capability negotiation included: WeeChat takes the server-time it is offered.

@@ -49,7 +49,7 @@ public sealed class Server : IAsyncDisposable
         Engine = engine;
         Options = options;
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Switchboard.Server");
-        _runtime = new ServerRuntime(options, protocolFactory, logger, engine.ConnectionIdBase);
+        _runtime = new ServerRuntime(options, protocolFactory, logger, engine.ConnectionIdBase, engine.Name);
     }
 
     /// <summary>The engine serving connections.</summary>
@@ -126,6 +126,7 @@ public sealed class Server : IAsyncDisposable
 
             _listener = listener;
             _localEndPoint = (IPEndPoint)listener.LocalEndPoint!;
+            _runtime.Metrics.Listening(_localEndPoint.Port);
         }
     }
 

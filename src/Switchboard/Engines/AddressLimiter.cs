@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using Switchboard.Diagnostics;
 
 namespace Switchboard.Engines;
 
@@ -62,7 +63,7 @@ internal sealed class AddressLimiter
     /// Counts a new connection from <paramref name="address"/>, or returns why it is refused (then
     /// nothing is counted). A counted connection must be given back with <see cref="Release"/>.
     /// </summary>
-    public string? TryAcquire(IPAddress address)
+    public Refusal? TryAcquire(IPAddress address)
     {
         if (!TryKey(address, out var key))
             return null;
@@ -77,14 +78,14 @@ internal sealed class AddressLimiter
             }
 
             if (_maxPerAddress > 0 && entry.Open >= _maxPerAddress)
-                return $"too many connections from your address ({_maxPerAddress})";
+                return new Refusal(RefusalKind.PerAddress, $"too many connections from your address ({_maxPerAddress})");
             if (_ratePerMinute > 0)
             {
                 Refill(ref entry, now);
                 if (entry.Tokens < 1)
                 {
                     _entries[key] = entry;
-                    return $"connecting too often from your address ({_ratePerMinute} a minute)";
+                    return new Refusal(RefusalKind.ConnectRate, $"connecting too often from your address ({_ratePerMinute} a minute)");
                 }
 
                 entry.Tokens--;

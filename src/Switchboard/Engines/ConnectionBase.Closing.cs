@@ -89,7 +89,7 @@ internal abstract partial class ConnectionBase
             or DisconnectReason.IdleTimeout or DisconnectReason.LineTooLong;
         CloseTransport(graceful);
         if (dropped > 0)
-            _budget?.OnDropped(dropped);
+            OnDropped(dropped);
         LogDisconnected(reason, error);
         DeliverDisconnected();
     }

@@ -24,6 +24,9 @@ internal abstract partial class ConnectionBase
     {
         if (!_protocol.ReportsOwnActivity)
             MarkActivity();
+        _bytesReceived += data.Length;
+        if (Diagnostics.ServerMetrics.CountsLines)
+            _linesReceived += data.Count((byte)'\n');
         RunCallback<ReceivedCallback, ReadOnlySpan<byte>>(data, openOnly: true);
     }
 

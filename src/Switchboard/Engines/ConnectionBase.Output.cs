@@ -54,6 +54,8 @@ internal abstract partial class ConnectionBase
             if (!tooSlow)
             {
                 _output.Append(data);
+                if (Diagnostics.ServerMetrics.CountsLines)
+                    _linesSent += data.Count((byte)'\n');
                 Debug.Assert(_output.Length <= Options.MaxPendingBytes, "output stays within its bound");
                 startWriter = _writer.TryClaim();
                 if (!_aboveSoft && _output.Length > Options.MaxPendingSoftBytes && SoftLimitOn)
@@ -163,6 +165,7 @@ internal abstract partial class ConnectionBase
         {
             _writer.Return();
             _output.Consume(count);
+            _bytesSent += count;
             if (_aboveSoft && _output.Length <= Options.MaxPendingSoftBytes)
                 _aboveSoft = false;
         }
@@ -199,7 +202,14 @@ internal abstract partial class ConnectionBase
 
         // A peer that went away while its output was flushed (a close waits for it): still counted.
         if (dropped > 0)
-            _budget?.OnDropped(dropped);
+            OnDropped(dropped);
+    }
+
+    /// <summary>Output that will never be sent: out of the server's total, and counted.</summary>
+    private void OnDropped(long bytes)
+    {
+        _budget?.OnDropped(bytes);
+        _host.OnOutputDropped(bytes);
     }
 
     /// <summary>The transport calls this when its writer found the output empty: a closing connection may now close.</summary>

@@ -31,6 +31,13 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner, IActi
     private readonly Protocol _protocol;
     private readonly IConnectionHost _host;
 
+    // For metrics: plain fields, each written by one thread at a time (see the properties), read
+    // by a collector without a lock (a 64-bit read is whole; a count a moment old is fine).
+    private long _bytesReceived;
+    private long _bytesSent;
+    private long _linesReceived;
+    private long _linesSent;
+
     protected ConnectionBase(long id, EndPoint remote, EndPoint local, Protocol protocol, IConnectionHost host, ITimerScheduler timers)
     {
         Id = id;
@@ -66,6 +73,18 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner, IActi
             ScheduleInternal(Options.IdleTimeout, CheckIdle);
         Invoke(static p => p.OnConnected());
     }
+
+    /// <summary>Bytes handed to the protocol so far (the reading thread writes it).</summary>
+    public long BytesReceived => _bytesReceived;
+
+    /// <summary>Bytes written to the socket so far (under the state lock).</summary>
+    public long BytesSent => _bytesSent;
+
+    /// <summary>Line ends received so far, counted while metrics count lines (<see cref="Diagnostics.ServerMetrics.CountsLines"/>).</summary>
+    public long LinesReceived => _linesReceived;
+
+    /// <summary>Line ends queued to send so far, counted as <see cref="LinesReceived"/> is.</summary>
+    public long LinesSent => _linesSent;
 
     /// <summary>The engine closed the socket: call once. The server counts descriptors by it.</summary>
     protected void SocketClosed() => _host.OnSocketClosed();

@@ -15,6 +15,11 @@ internal interface IConnectionHost
     /// <summary>Called once per connection, after <c>OnDisconnected</c> has run.</summary>
     void OnConnectionClosed(ConnectionBase connection);
 
+    /// <summary>Queued output of a connection was discarded unsent (<paramref name="bytes"/> of it).</summary>
+    void OnOutputDropped(long bytes)
+    {
+    }
+
     /// <summary>
     /// Called once per connection when its socket is closed: with a lingering close, after
     /// <see cref="OnConnectionClosed"/>. Until then the connection still holds a descriptor.

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Switchboard.Diagnostics;
 using Switchboard.Engines.Timers;
 using Switchboard.Hosting;
 using Switchboard.Protocols;
@@ -35,8 +36,9 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     private readonly RepeatLimiter _acceptFailureLog;
 
     // Connection ids count up from one past firstIdAfter (see Engine.ConnectionIdBase).
-    public ServerRuntime(ServerOptions options, Func<Protocol> protocolFactory, ILogger logger, long firstIdAfter = 0)
+    public ServerRuntime(ServerOptions options, Func<Protocol> protocolFactory, ILogger logger, long firstIdAfter = 0, string engineName = "")
     {
+        Metrics = new ServerMetrics(engineName, () => _connections.Values);
         _refusalLog = new RepeatLimiter(RepeatLimiter.DefaultWindow, (why, count, window) => Log.RefusedMore(logger, Counted.Of(count, "more connection"), why, Math.Max(1, Math.Round(window.TotalSeconds))));
         _acceptFailureLog = new RepeatLimiter(RepeatLimiter.DefaultWindow, (error, count, window) => Log.AcceptFailedMore(logger, Counted.Of(count, "more time"), error, Math.Max(1, Math.Round(window.TotalSeconds))));
         _lastId = firstIdAfter;
@@ -52,6 +54,9 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     public OutputBudget OutputBudget { get; }
 
     public ServerOptions Options { get; }
+
+    /// <summary>This server's measurements (the Switchboard meter).</summary>
+    public ServerMetrics Metrics { get; }
 
     public ILogger Logger { get; }
 
@@ -81,7 +86,7 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         if (Interlocked.Increment(ref _count) > Options.MaxConnections)
         {
             Interlocked.Decrement(ref _count);
-            Refuse(socket, $"server full ({Counted.Of(Options.MaxConnections, "connection")})");
+            Refuse(socket, new Refusal(RefusalKind.ServerFull, $"server full ({Counted.Of(Options.MaxConnections, "connection")})"));
             return null;
         }
 
@@ -135,6 +140,7 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         connection.CountedAddress = counted;
         Interlocked.Increment(ref _openSockets);
         _connections[connection.Id] = connection;
+        Metrics.OnAccepted();
         return connection;
     }
 
@@ -142,9 +148,10 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     /// Refuses a connection admitted but never started: its engine could not serve it after all
     /// (no thread for it, say). The connection is forgotten and its socket refused with one line.
     /// </summary>
-    public void Withdraw(ConnectionBase connection, Socket socket, string why)
+    public void Withdraw(ConnectionBase connection, Socket socket, Refusal why)
     {
-        OnConnectionClosed(connection);
+        if (_connections.TryRemove(connection.Id, out _))
+            Unadmit(connection.CountedAddress);
         OnSocketClosed();
         Refuse(socket, why);
     }
@@ -152,7 +159,10 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     public void OnConnectionClosed(ConnectionBase connection)
     {
         if (_connections.TryRemove(connection.Id, out _))
+        {
             Unadmit(connection.CountedAddress);
+            Metrics.OnClosed(connection, connection.Reason ?? DisconnectReason.Error);
+        }
     }
 
     /// <summary>Gives back what <see cref="Admit"/> counted for one connection.</summary>
@@ -165,6 +175,8 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
 
     public void OnSocketClosed() => Interlocked.Decrement(ref _openSockets);
 
+    public void OnOutputDropped(long bytes) => Metrics.OnOutputDropped(bytes);
+
     public void OnAcceptFailed(SocketException e)
     {
         string error = e.SocketErrorCode == SocketError.TooManyOpenSockets ? $"out of file descriptors (ulimit -n {SoftDescriptorLimit()})" : e.Message;
@@ -176,7 +188,7 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     public void BeginStopping() => _stopping = true;
 
     /// <summary>What a client refused for lack of descriptors is told.</summary>
-    public const string OutOfDescriptors = "server out of file descriptors";
+    public static readonly Refusal OutOfDescriptors = new(RefusalKind.OutOfDescriptors, "server out of file descriptors");
 
     /// <summary>
     /// How many connections fit under the descriptor limit with <see cref="DescriptorReserve"/> to
@@ -243,13 +255,16 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     {
         _refusalLog.Dispose();
         _acceptFailureLog.Dispose();
+        Metrics.Dispose();
         if (_timerThread.IsValueCreated)
             _timerThread.Value.Dispose();
     }
 
     /// <summary>Tells a client it cannot be served (one line, <see cref="ServerOptions.RefusalLine"/>: <c>error: WHY; try again later</c>), closes it, and logs.</summary>
-    public void Refuse(Socket socket, string why)
+    public void Refuse(Socket socket, Refusal refusal)
     {
+        string why = refusal.Why;
+        Metrics.OnRefused(refusal.Kind);
         EndPoint? remote = null;
         try
         {

@@ -63,6 +63,21 @@ public sealed class ParentChannel
         Write(Frames.Status, payload);
     }
 
+    internal void ReportServed(Protocols.DisconnectReason reason, long bytesReceived, long bytesSent, long linesReceived, long linesSent)
+    {
+        Span<byte> payload = stackalloc byte[2 + (4 * sizeof(long))];
+        payload[0] = WorkerStatus.Served;
+        payload[1] = (byte)reason;
+        var counts = payload[2..];
+        foreach (long count in (ReadOnlySpan<long>)[bytesReceived, bytesSent, linesReceived, linesSent])
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(counts, count);
+            counts = counts[sizeof(long)..];
+        }
+
+        Write(Frames.Status, payload);
+    }
+
     private void Write(byte kind, ReadOnlySpan<byte> payload)
     {
         byte[] frame = Frames.Build(kind, payload);

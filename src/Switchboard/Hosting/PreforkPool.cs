@@ -45,12 +45,23 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
     {
         _listener = listener; // inheritable only while a worker starts (WorkerHandle.Start)
         _max = settings.Max;
+        settings.Metrics?.SetWorkers(CountWorkers);
         if (settings.RefuseWhenFull is { } refuse)
             _backlogGuard = new BacklogGuard(listener, socket => refuse(socket, Volatile.Read(ref _max)), _logger);
         if (settings.IdleTimeout > TimeSpan.Zero)
             _hangCheck = new Timer(_ => KillHung(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         lock (_lock)
             Replenish();
+    }
+
+    /// <summary>Idle and busy workers now, for metrics.</summary>
+    private (int Idle, int Busy) CountWorkers()
+    {
+        lock (_lock)
+        {
+            int busy = _workers.Count(w => w.IsBusy);
+            return (_workers.Count - busy, busy);
+        }
     }
 
     /// <summary>Releases the hang check, should the pool be dropped without <see cref="Stop"/> (a failed start).</summary>
@@ -169,6 +180,7 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
 
             var worker = WorkerHandle.Start(_listener!, settings.ListenerName, settings.WorkerProgram, _logger);
             _workers.Add(worker);
+            settings.Metrics?.OnWorkerStarted();
             Log.Started(_logger, worker.Pid, _workers.Count);
             _ = WatchAsync(worker); // before anything else can throw: it is what reaps the worker
             if (!_capped)
@@ -317,7 +329,7 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
         lock (_lock)
         {
             if (worker.Process.HasExited)
-                LogExit(worker);
+                settings.Metrics?.OnWorkerExited(died: LogExit(worker));
             _workers.Remove(worker);
             worker.Dispose();
             if (_stopping && _workers.Count == 0)
@@ -326,17 +338,25 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
         }
     }
 
-    /// <summary>Says how a reaped worker ended. Holding <see cref="_lock"/>.</summary>
-    private void LogExit(WorkerHandle worker)
+    /// <summary>Says how a reaped worker ended; true if it died (failed to start, or ended with an error). Holding <see cref="_lock"/>.</summary>
+    private bool LogExit(WorkerHandle worker)
     {
         int code = worker.Process.ExitCode;
         string how = WorkerExit.Describe(code, worker.SaidGoodbye, worker.CameUp);
         if (!worker.CameUp && !_stopping)
+        {
             Log.FailedStart(_logger, worker.Pid, how, _backOff.Failed().TotalSeconds);
-        else if (code == 0 || _stopping)
+            return true;
+        }
+
+        if (code == 0 || _stopping)
+        {
             Log.Exited(_logger, worker.Pid, how);
-        else
-            LogDied(worker, how);
+            return false;
+        }
+
+        LogDied(worker, how);
+        return true;
     }
 
     /// <summary>A worker that died: whether it took a connection with it.</summary>
@@ -360,17 +380,37 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
             case WorkerStatus.Exiting:
                 worker.SaidGoodbye = true;
                 return;
+            case WorkerStatus.Served when frame.Length >= 3 + (4 * sizeof(long)):
+                OnServed(frame.AsSpan(2));
+                return;
             case WorkerStatus.Ready:
                 worker.CameUp = true;
                 _backOff.Succeeded();
                 break;
             default:
+                if (status == WorkerStatus.Busy && !worker.IsBusy)
+                    settings.Metrics?.OnAccepted();
                 worker.IsBusy = status == WorkerStatus.Busy;
                 worker.Reported(TimeSpan.Zero);
                 break;
         }
 
         Replenish();
+    }
+
+    /// <summary>A worker's connection ended: its counts join the server's (<see cref="WorkerStatus.Served"/>).</summary>
+    private void OnServed(ReadOnlySpan<byte> report)
+    {
+        if (settings.Metrics is not { } metrics)
+            return;
+        var reason = (Protocols.DisconnectReason)report[0];
+        var counts = report[1..];
+        metrics.OnClosed(
+            reason,
+            bytesReceived: BinaryPrimitives.ReadInt64LittleEndian(counts),
+            bytesSent: BinaryPrimitives.ReadInt64LittleEndian(counts[8..]),
+            linesReceived: BinaryPrimitives.ReadInt64LittleEndian(counts[16..]),
+            linesSent: BinaryPrimitives.ReadInt64LittleEndian(counts[24..]));
     }
 
     private void Deliver(IWorkerMessageHandler? handler, WorkerHandle worker, byte[] frame)

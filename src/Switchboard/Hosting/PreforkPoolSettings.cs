@@ -35,6 +35,9 @@ internal sealed record PreforkPoolSettings
     /// </summary>
     public Action<Socket, int>? RefuseWhenFull { get; init; }
 
+    /// <summary>The server's measurements: the pool's workers, and the connections they report served.</summary>
+    public Diagnostics.ServerMetrics? Metrics { get; init; }
+
     /// <summary>Where the pool logs workers starting, exiting and dying.</summary>
     public required ILogger Logger { get; init; }
 }

@@ -19,6 +19,13 @@ internal static class WorkerStatus
     /// </summary>
     public const byte Alive = (byte)'A';
 
+    /// <summary>
+    /// The worker's connection ended, followed by its counts for the parent's metrics: the
+    /// <see cref="Protocols.DisconnectReason"/> (1 byte), then bytes received, bytes sent, lines
+    /// received and lines sent (8 bytes each, little-endian). Sent before <see cref="Idle"/>.
+    /// </summary>
+    public const byte Served = (byte)'S';
+
     /// <summary>The worker is exiting on its own, so its exit status is an exit code, not a signal.</summary>
     public const byte Exiting = (byte)'X';
 }

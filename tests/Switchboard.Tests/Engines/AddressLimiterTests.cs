@@ -1,4 +1,5 @@
 using System.Net;
+using Switchboard.Diagnostics;
 using Switchboard.Engines;
 using Switchboard.Tests.Support;
 
@@ -33,7 +34,7 @@ public sealed class AddressLimiterTests
 
         Assert.Null(limiter.TryAcquire(address));
         Assert.Null(limiter.TryAcquire(address));
-        Assert.Equal("connecting too often from your address (2 a minute)", limiter.TryAcquire(address));
+        Assert.Equal(new Refusal(RefusalKind.ConnectRate, "connecting too often from your address (2 a minute)"), limiter.TryAcquire(address));
         limiter.Release(address);
         limiter.Release(address);
         Assert.Equal(1, limiter.Count); // its bucket is not full: remembered

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Switchboard.Diagnostics;
 using Switchboard.Engines.Sockets;
 
 namespace Switchboard.Engines.Blocking;
@@ -11,7 +12,7 @@ namespace Switchboard.Engines.Blocking;
 internal sealed partial class ThreadingAcceptor(ServerRuntime runtime, ThreadBudget budget) : BlockingAcceptor(runtime)
 {
     /// <summary>What a client refused for lack of threads is told.</summary>
-    public const string OutOfThreads = "server out of threads";
+    public static readonly Refusal OutOfThreads = new(RefusalKind.OutOfThreads, "server out of threads");
 
     // Connection threads only read and call the protocol; a small stack lets thousands coexist.
     private const int ConnectionThreadStackSize = 256 * 1024;

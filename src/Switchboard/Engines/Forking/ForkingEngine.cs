@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Switchboard.Diagnostics;
 using Switchboard.Engines.Forking;
 using Switchboard.Hosting;
 
@@ -106,22 +107,23 @@ public sealed class ForkingEngine : Engine
     internal override IListenerService CreateListenerService(ServerRuntime runtime) =>
         Prefork.Parent is { } parent
             ? new WorkerAcceptor(runtime, parent, ConnectionsPerWorker)
-            : new PreforkService(PoolSettings(runtime.Options, runtime.Logger, runtime.WorkerMessageHandler?.Invoke(), runtime.Refuse));
+            : new PreforkService(PoolSettings(runtime.Options, runtime.Logger, runtime.WorkerMessageHandler?.Invoke(), runtime.Refuse, runtime.Metrics));
 
     /// <summary>What the parent's pool is told: this engine's settings, and the options every engine honours.</summary>
-    internal PreforkPoolSettings PoolSettings(ServerOptions options, ILogger logger, IWorkerMessageHandler? messageHandler, Action<Socket, string>? refuse = null) => new()
+    internal PreforkPoolSettings PoolSettings(ServerOptions options, ILogger logger, IWorkerMessageHandler? messageHandler, Action<Socket, Refusal>? refuse = null, ServerMetrics? metrics = null) => new()
     {
         MinSpare = MinSpareWorkers,
         // A worker serves one connection at a time, so the connection limit is a limit on
         // workers; as beyond MaxWorkers, a connection over it waits in the backlog, and is
         // refused as on other engines once every worker has been busy for a moment.
         Max = Math.Min(MaxWorkers, options.MaxConnections),
-        RefuseWhenFull = refuse is null ? null : (socket, workers) => refuse(socket, $"server full ({Counted.Of(workers, "connection")})"),
+        RefuseWhenFull = refuse is null ? null : (socket, workers) => refuse(socket, new Refusal(RefusalKind.ServerFull, $"server full ({Counted.Of(workers, "connection")})")),
         IdleTimeout = options.IdleTimeout,
         ShutdownTimeout = options.ShutdownTimeout,
         WorkerProgram = WorkerProgram,
         ListenerName = options.ListenerName,
         MessageHandler = messageHandler,
+        Metrics = metrics,
         Logger = logger,
     };
 }

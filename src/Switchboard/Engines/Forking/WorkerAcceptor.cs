@@ -77,6 +77,7 @@ internal sealed partial class WorkerAcceptor(ServerRuntime runtime, ParentChanne
         _current = connection;
         IterativeAcceptor.ServeToTheEnd(connection);
         _current = null;
+        parent.ReportServed(connection.Reason ?? Protocols.DisconnectReason.Error, connection.BytesReceived, connection.BytesSent, connection.LinesReceived, connection.LinesSent);
         parent.Report(WorkerStatus.Idle);
         if (quota > 0 && ++_served >= quota)
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Switchboard.Diagnostics;
 using Switchboard.Engines.Timers;
 
 namespace Switchboard.Engines.Readiness;
@@ -23,6 +24,7 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
     private readonly Socket _wakeReader;
     private readonly Socket _wakeWriter;
     private readonly Thread _thread;
+    private readonly KeyValuePair<string, object?> _engineTag;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Touched by other threads: work posted to the loop, and whether a wake-up byte is in flight.
@@ -38,9 +40,12 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
     private readonly byte[] _receiveBuffer = new byte[ReceiveBufferSize];
     private readonly byte[] _wakeBuffer = new byte[64];
     private int _nextToken = FirstConnectionToken;
+    private long _busyTicks; // Stopwatch ticks spent between waits, while measured (ServerMetrics.MeasuresLoopBusy)
 
-    public ReadinessLoop(string name, IMultiplexer multiplexer, ILogger logger)
+    public ReadinessLoop(string name, IMultiplexer multiplexer, ILogger logger, ServerMetrics? metrics = null, string engine = "")
     {
+        _engineTag = new("switchboard.engine", engine);
+        metrics?.AddLoop(() => Volatile.Read(ref _busyTicks));
         _multiplexer = multiplexer;
         _logger = logger;
         (_wakeReader, _wakeWriter) = Interop.Interop.SocketPair.Create();
@@ -151,11 +156,16 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
             {
                 if (!TryWait())
                     continue;
+                long start = ServerMetrics.MeasuresLoopBusy ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+                if (ServerMetrics.LoopEvents.Enabled)
+                    ServerMetrics.LoopEvents.Record(_ready.Count, _engineTag);
                 foreach (var ready in _ready)
                     Dispatch(ready);
                 RunPosted();
                 FireDueTimers();
                 FlushRequested();
+                if (start != 0)
+                    Volatile.Write(ref _busyTicks, _busyTicks + (System.Diagnostics.Stopwatch.GetTimestamp() - start));
             }
         }
         finally

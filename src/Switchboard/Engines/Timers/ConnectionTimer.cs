@@ -1,3 +1,5 @@
+using Switchboard.Diagnostics;
+
 namespace Switchboard.Engines.Timers;
 
 /// <summary>
@@ -41,6 +43,8 @@ internal sealed class ConnectionTimer : IDisposable
     {
         if (_cancelled)
             return false;
+        if (!IsInternal && ServerMetrics.TimerLateness.Enabled)
+            ServerMetrics.TimerLateness.Record(Clock.ToTimeSpan(Math.Max(0, now - DueTicks)).TotalSeconds);
         Owner.RunTimer(this);
         if (PeriodTicks == 0 || _cancelled || !Owner.IsAlive)
             return false;

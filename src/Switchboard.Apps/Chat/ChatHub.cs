@@ -35,6 +35,27 @@ public sealed class ChatHub : IChatHub
         _clock = clock ?? TimeProvider.System;
         // The lobby always exists, so /rooms lists it even before anyone has a name.
         _rooms.Add(Lobby, new ChatRoom(Lobby, historySize));
+        ChatMetrics.Track(this);
+    }
+
+    /// <summary>Members with a name, now (for metrics).</summary>
+    internal int MemberCount
+    {
+        get
+        {
+            lock (_lock)
+                return _members.Count;
+        }
+    }
+
+    /// <summary>Rooms that exist, now (for metrics).</summary>
+    internal int RoomCount
+    {
+        get
+        {
+            lock (_lock)
+                return _rooms.Count;
+        }
     }
 
     /// <inheritdoc />
@@ -152,6 +173,7 @@ public sealed class ChatHub : IChatHub
             else
             {
                 target.Deliver(new ChatEvent(ChatEventKind.Private) { Nick = member.Nick, Text = text, Time = Now, Notice = notice });
+                ChatMetrics.OnWhispered();
                 member.Deliver(new ChatEvent(ChatEventKind.PrivateSent) { Other = target.Nick!, Text = text, Time = Now, Notice = notice });
                 if (target.AwayMessage is { } away && !notice)
                     member.Deliver(new ChatEvent(ChatEventKind.IsAway) { Nick = target.Nick!, Text = away });
@@ -353,6 +375,7 @@ public sealed class ChatHub : IChatHub
 
             var line = new ChatEvent(kind) { Nick = member.Nick, Room = room.Name, Text = text, Time = Now, Notice = notice };
             room.Remember(line);
+            ChatMetrics.OnSaid(kind);
             Fanout(room, line, except: line.EchoedToSpeaker || member.EchoesOwnTalk ? null : member);
         }
     }
@@ -412,11 +435,17 @@ public sealed class ChatHub : IChatHub
 
     private static void Fanout(ChatRoom room, ChatEvent line, ChatMember? except)
     {
+        int delivered = 0;
         foreach (var member in room.Members)
         {
             if (!ReferenceEquals(member, except))
+            {
                 member.Deliver(line);
+                delivered++;
+            }
         }
+
+        ChatMetrics.OnDelivered(delivered);
     }
 
     /// <summary>The hub's lock, held for one call; on exit runs the leaves that call deferred (and those they defer).</summary>

@@ -90,6 +90,7 @@ internal sealed class PacedLines
         if (tooMany || _queuedBytes + bytes > _options.MaxQueuedBytes)
         {
             Stop();
+            ChatMetrics.OnRefused(_queued.Count + 1);
             _queued.Clear();
             _queuedBytes = 0;
             _overflow(tooMany
@@ -100,6 +101,8 @@ internal sealed class PacedLines
 
         _queued.Enqueue(line);
         _queuedBytes += bytes;
+        if (line is not null)
+            ChatMetrics.OnDelayed();
         _timer ??= _connection.Schedule(_bucket.UntilNext(), Drain);
     }
 

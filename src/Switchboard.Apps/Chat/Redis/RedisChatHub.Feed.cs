@@ -284,6 +284,8 @@ internal sealed partial class RedisChatHub
         if (gap)
             await CatchUpAsync(key, before: seq).ConfigureAwait(false);
         var e = TryDecode(f[6]);
+        if (e is not null && e.Time != default)
+            ChatMetrics.BackplaneLag.Record(Math.Max(0, (DateTimeOffset.UtcNow - e.Time).TotalSeconds));
         lock (_lock)
         {
             // Looked up again: the room may have emptied here, and been made again, meanwhile.
@@ -367,6 +369,7 @@ internal sealed partial class RedisChatHub
         if (_closing || e is null)
             return;
         var notice = missed > 0 ? new ChatEvent(ChatEventKind.Missed) { Room = e.Room, Count = (int)Math.Min(missed, int.MaxValue) } : null;
+        int delivered = 0;
         foreach (var state in room.Members)
         {
             if (state.Buffer is { } held)
@@ -380,8 +383,13 @@ internal sealed partial class RedisChatHub
             if (notice is not null)
                 state.Member.Deliver(notice);
             if (origin != state.Owner || e.EchoedToSpeaker)
+            {
                 state.Member.Deliver(e);
+                delivered++;
+            }
         }
+
+        ChatMetrics.OnDelivered(delivered);
     }
 
     private static partial class Log

@@ -261,7 +261,10 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
 
         string holder = (string)(await Script(RedisScripts.Whisper, ChatText.Skeleton(nick), nick, member.Nick!, text).ConfigureAwait(false))!;
         if (holder.Length > 0)
+        {
+            ChatMetrics.OnWhispered();
             member.Deliver(new ChatEvent(ChatEventKind.PrivateSent) { Other = holder, Text = text, Notice = notice });
+        }
         else if (!notice)
             member.Deliver(new ChatEvent(ChatEventKind.NoSuchNick) { Other = nick });
     });
@@ -461,6 +464,8 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
 
         if (seq == 0)
             member.Deliver(NotSent);
+        else
+            ChatMetrics.OnSaid(kind);
     });
 
     private Task<RedisResult> Script(string script, params RedisValue[] args) => _db.ScriptEvaluateAsync(script, values: args);

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The tests' entry point. Some tests run real programs: the Redis chat hub's tests a real
-# redis-server (started by the tests themselves on a free loopback port), the IRC tests the IRC
+# redis-server (started by the tests themselves on a free loopback port), the metrics tests
+# Prometheus's promtool (package prometheus) on what serve --metrics serves, the IRC tests the IRC
 # clients ii and WeeChat (weechat-headless, driven through its fifo plugin). This installs
 # whichever is not there with apt-get (one update, one install), then runs `dotnet test` with the
-# arguments given. redis-server is required; without an IRC client its tests are skipped (said
-# here and by the test run), so a machine where nothing can be installed still runs the rest.
+# arguments given. redis-server and promtool are required; without an IRC client its tests are
+# skipped (said here and by the test run), so a machine where nothing can be installed still runs the rest.
 set -euo pipefail
 
 missing=()
@@ -13,6 +14,9 @@ for program in redis-server ii weechat-headless; do
     missing+=("$program") # the Debian package is named as the program
   fi
 done
+if ! command -v promtool >/dev/null 2>&1; then
+  missing+=(prometheus) # promtool's package
+fi
 
 # WeeChat's fifo plugin: Debian ships it apart from weechat-headless, in weechat-plugins.
 has_fifo_plugin() {
@@ -41,10 +45,12 @@ if [ "${#packages[@]}" -gt 0 ]; then
     && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}"; then
     installed=true
   fi
-  if ! command -v redis-server >/dev/null 2>&1; then
-    echo "test.sh: redis-server is not installed and could not be (apt-get as root or with sudo): install it, then run again" >&2
-    exit 1
-  fi
+  for program in redis-server promtool; do
+    if ! command -v "$program" >/dev/null 2>&1; then
+      echo "test.sh: $program is not installed and could not be (apt-get as root or with sudo): install it, then run again" >&2
+      exit 1
+    fi
+  done
   for program in ii weechat-headless; do
     if ! command -v "$program" >/dev/null 2>&1; then
       echo "test.sh: warning: $program is not installed and could not be; its IRC client test is skipped" >&2

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -191,6 +193,13 @@ internal static partial class ServeCommand
         HelpName = "n",
     };
 
+    private static readonly Option<string?> MetricsOption = new("--metrics")
+    {
+        Description = $"Serve metrics in the Prometheus text format at http://HOST:PORT{MetricsEndpoint.Path} (9464 is the convention, "
+            + "port 0 picks a free one; its address is printed after the listening line). Off by default. See docs/operations.md",
+        HelpName = "host:port",
+    };
+
     private static readonly ChoiceOption<LogLevel> LogLevelOption = new(
         "--log-level",
         "Least important log lines shown on stderr: " + string.Join(", ", ChoiceOption<LogLevel>.Names) + " (any case)",
@@ -214,7 +223,7 @@ internal static partial class ServeCommand
         };
         foreach (var (option, _) in EngineOptions)
             command.Options.Add(option);
-        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, RegisterTimeoutOption, HubOption, IrcPortOption, LogLevelOption.Option, LogFormatOption.Option })
+        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, RegisterTimeoutOption, HubOption, IrcPortOption, MetricsOption, LogLevelOption.Option, LogFormatOption.Option })
             command.Options.Add(option);
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -250,6 +259,9 @@ internal static partial class ServeCommand
             return Cli.Fail(ExitCodes.Usage, engineError);
         if (CheckHub(parse) is { } hubError)
             return Cli.Fail(ExitCodes.Usage, hubError);
+        IPEndPoint? metricsAt = null;
+        if (parse.GetValue(MetricsOption) is { } metricsText && !TryParseHostPort(metricsText, out metricsAt, out string? metricsError))
+            return Cli.Fail(ExitCodes.Usage, $"{Cli.Flag(parse, MetricsOption)}: {metricsError}");
 
         using var loggerFactory = CreateLoggerFactory(LogLevelOption.GetValue(parse), LogFormatOption.GetValue(parse));
         Server server;
@@ -313,6 +325,23 @@ internal static partial class ServeCommand
         var logger = loggerFactory.CreateLogger("Switchboard.Cli");
         RaiseDescriptorLimit(logger);
 
+        // The parent serves the metrics; a forking worker counts for it, and reports when each connection ends.
+        MetricsEndpoint? metrics = null;
+        using var workerLineCount = metricsAt is not null && Prefork.IsWorker ? MetricsEndpoint.CountLinesForParent() : null;
+        if (metricsAt is not null && !Prefork.IsWorker)
+        {
+            try
+            {
+                metrics = await MetricsEndpoint.StartAsync(metricsAt, loggerFactory).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                return Cli.Fail(ExitCodes.Failure, $"{Cli.Flag(parse, MetricsOption)}: cannot listen on {metricsAt}: {ListenFailure(e)}");
+            }
+        }
+
+        await using var metricsScope = metrics;
+
         // The servers this process serves: both, but in a forking worker, which serves only the
         // listener it was started for.
         var servers = new List<(Server Server, string What)>();
@@ -346,6 +375,8 @@ internal static partial class ServeCommand
             Console.Out.WriteLine($"listening on {server.LocalEndPoint} ({app.Name}, {engine.Name})");
             if (ircServer is not null)
                 Console.Out.WriteLine($"listening on {ircServer.LocalEndPoint} ({app.Name} over IRC, {engine.Name})");
+            if (metrics is not null)
+                Console.Out.WriteLine($"metrics on {metrics.Url}");
             Console.Out.Flush();
             manager.Ready($"listening on {server.LocalEndPoint} ({app.Name}, {engine.Name})");
         }
@@ -553,6 +584,45 @@ internal static partial class ServeCommand
             Log.DescriptorLimitUnchanged(logger, e.Message);
         }
     }
+
+    /// <summary><c>HOST:PORT</c> (<c>[::1]:9464</c> for IPv6), the host resolved as <c>--host</c> is.</summary>
+    private static bool TryParseHostPort(string text, [NotNullWhen(true)] out IPEndPoint? endPoint, [NotNullWhen(false)] out string? error)
+    {
+        endPoint = null;
+        int colon = text.LastIndexOf(':');
+        string host = colon > 0 ? text[..colon] : "";
+        if (host.Length == 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port))
+        {
+            error = $"write HOST:PORT, e.g. 127.0.0.1:9464 (got '{text}')";
+            return false;
+        }
+
+        if (port > IPEndPoint.MaxPort)
+        {
+            error = $"bad port {port} in '{text}' (0-{IPEndPoint.MaxPort})";
+            return false;
+        }
+
+        if (host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('['))
+        {
+            error = $"write an IPv6 address in brackets, e.g. [::1]:9464 (got '{text}')";
+            return false;
+        }
+
+        if (!TryResolveHost(host, out var address))
+        {
+            error = $"cannot resolve '{host}'";
+            return false;
+        }
+
+        endPoint = new IPEndPoint(address, port);
+        error = null;
+        return true;
+    }
+
+    /// <summary>Kestrel's bind failure in a few words: "address already in use", say.</summary>
+    private static string ListenFailure(IOException e) =>
+        (e.InnerException ?? e).Message.TrimEnd('.').ToLowerInvariant();
 
     private static bool TryResolveHost(string host, out IPAddress address)
     {

@@ -207,6 +207,7 @@ public sealed partial class ServeCommandTests
         ["--register-timeout"] = ["-1", "1 h"],
         ["--hub"] = ["localhost:6379"],
         ["--irc-port"] = ["70000", "-1"],
+        ["--metrics"] = ["9464", "no-such-host.invalid:9464"],
         ["--log-level"] = ["verbose"],
         ["--log-format"] = ["xml"],
     };

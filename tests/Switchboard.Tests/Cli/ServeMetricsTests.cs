@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Switchboard.Tests.Support;
+
+namespace Switchboard.Tests.Cli;
+
+/// <summary>
+/// <c>serve --metrics</c>: the Prometheus endpoint, scraped over HTTP while real clients use the
+/// server, and checked against what the test did.
+/// </summary>
+public sealed class ServeMetricsTests
+{
+    private const int Clients = 3;
+    private const int LinesEach = 4;
+
+    [Theory]
+    [InlineData("epoll")]
+    [InlineData("async")]
+    [InlineData("threading")]
+    [InlineData("select")]
+    [InlineData("poll")]
+    [InlineData("iterative")]
+    [InlineData("forking")]
+    public async Task Counters_match_what_the_clients_did(string engine)
+    {
+        using var cli = CliProcess.Start("serve", "echo", "--port", "0", "--engine", engine, "--metrics", "127.0.0.1:0");
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        string url = await ReadMetricsLineAsync(cli);
+        const string line = "hello metrics"; // 14 bytes with its \n
+        for (int i = 0; i < Clients; i++)
+        {
+            using var client = await TestClient.ConnectAsync(endPoint);
+            for (int n = 0; n < LinesEach; n++)
+                await client.AssertEchoesAsync(line);
+        }
+
+        long bytes = Clients * LinesEach * (line.Length + 1);
+        var scrape = await PrometheusScrape.WaitUntilAsync(url, s => s.Value("switchboard_connections_closed_total") >= Clients);
+        string port = $"server_port={endPoint.Port}";
+        Assert.Equal(Clients, scrape.Value("switchboard_connections_accepted_total", port, $"switchboard_engine={engine}"));
+        Assert.Equal(Clients, scrape.Value("switchboard_connections_closed_total", port, "switchboard_disconnect_reason=remote_closed"));
+        Assert.Equal(0, scrape.Value("switchboard_connections_active", port));
+        Assert.Equal(bytes, scrape.Value("switchboard_io_bytes_total", port, "network_io_direction=receive"));
+        Assert.Equal(bytes, scrape.Value("switchboard_io_bytes_total", port, "network_io_direction=transmit"));
+        Assert.Equal(Clients * LinesEach, scrape.Value("switchboard_lines_total", port, "network_io_direction=receive"));
+        Assert.Equal(Clients * LinesEach, scrape.Value("switchboard_lines_total", port, "network_io_direction=transmit"));
+        if (engine is "epoll" or "select" or "poll")
+            Assert.True(scrape.Value("switchboard_loop_events_count", $"switchboard_engine={engine}") > 0, scrape.Text);
+        if (engine == "forking")
+        {
+            Assert.True(scrape.Value("switchboard_workers_started_total", port) >= 1, scrape.Text);
+            Assert.True(scrape.Value("switchboard_workers", port, "switchboard_worker_state=idle") >= 1, scrape.Text);
+        }
+
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task Open_connections_and_their_queued_output_are_seen_while_they_last()
+    {
+        using var cli = CliProcess.Start("serve", "echo", "--port", "0", "--metrics", "127.0.0.1:0");
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        string url = await ReadMetricsLineAsync(cli);
+        using var first = await TestClient.ConnectAsync(endPoint);
+        using var second = await TestClient.ConnectAsync(endPoint);
+        await first.AssertEchoesAsync("one");
+        await second.AssertEchoesAsync("two");
+
+        var scrape = await PrometheusScrape.WaitUntilAsync(url, s => s.Value("switchboard_connections_active") == 2);
+        Assert.Equal(8, scrape.Value("switchboard_io_bytes_total", "network_io_direction=receive"));
+        Assert.Equal(0, scrape.Value("switchboard_output_queued_bytes"));
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task Refusals_slow_consumers_and_dropped_output_are_counted_by_reason()
+    {
+        using var cli = CliProcess.Start(
+            "serve", "echo", "--port", "0", "--max-connections", "1", "--max-pending", "65536", "--metrics", "127.0.0.1:0");
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        string url = await ReadMetricsLineAsync(cli);
+
+        // A client that sends and never reads: its echo piles up past --max-pending, and it is dropped.
+        using var reader = await TestClient.ConnectAsync(endPoint, receiveBufferSize: 4096);
+        await reader.AssertEchoesAsync("first");
+        using var refused = await TestClient.ConnectAsync(endPoint);
+        Assert.StartsWith("error: server full", await refused.ReadLineAsync());
+        var chunk = new byte[64 * 1024];
+        Array.Fill(chunk, (byte)'x');
+        try
+        {
+            while (!cli.Stderr.Contains("too slow", StringComparison.Ordinal))
+                await reader.SendAsync(chunk);
+        }
+        catch (SocketException)
+        {
+            // Dropped while sending: what the test wanted.
+        }
+
+        var scrape = await PrometheusScrape.WaitUntilAsync(url, s => s.Value("switchboard_connections_closed_total", "switchboard_disconnect_reason=too_slow") == 1);
+        Assert.Equal(1, scrape.Value("switchboard_connections_refused_total", "switchboard_refusal_reason=server_full"));
+        Assert.True(scrape.Value("switchboard_output_dropped_bytes_total") > 0, scrape.Text);
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task The_time_app_reports_how_late_its_ticks_were()
+    {
+        using var cli = CliProcess.Start("serve", "time", "--port", "0", "--interval", "10ms", "--metrics", "127.0.0.1:0");
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        string url = await ReadMetricsLineAsync(cli);
+        using var client = await TestClient.ConnectAsync(endPoint);
+        for (int i = 0; i < 5; i++)
+            Assert.NotNull(await client.ReadLineAsync());
+
+        var scrape = await PrometheusScrape.WaitUntilAsync(url, s => s.Value("switchboard_timer_lateness_seconds_count") >= 5);
+        Assert.True(scrape.Has("switchboard_timer_lateness_seconds_bucket"), scrape.Text);
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task Chat_reports_members_rooms_lines_and_deliveries()
+    {
+        using var cli = CliProcess.Start("serve", "chat", "--port", "0", "--metrics", "127.0.0.1:0");
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        string url = await ReadMetricsLineAsync(cli);
+        using var alice = await TestClient.ConnectAsync(endPoint);
+        using var bob = await TestClient.ConnectAsync(endPoint);
+        using var carol = await TestClient.ConnectAsync(endPoint);
+        foreach (var (client, nick) in new[] { (alice, "alice"), (bob, "bob"), (carol, "carol") })
+        {
+            await client.SendAsync($"/nick {nick}\n");
+            await client.ReadUntilAsync($"*** {nick} joined #lobby", prefix: true);
+        }
+
+        await carol.SendAsync("/join #den\n");
+        await carol.ReadUntilAsync("*** carol joined #den", prefix: true);
+        await alice.SendAsync("hello everyone\n");
+        await bob.ReadUntilAsync("<alice> hello everyone");
+
+        var scrape = await PrometheusScrape.WaitUntilAsync(url, s => s.Value("switchboard_chat_lines_total", "switchboard_chat_kind=talk") == 1);
+        Assert.Equal(3, scrape.Value("switchboard_chat_members"));
+        Assert.Equal(2, scrape.Value("switchboard_chat_rooms")); // the lobby and #den
+        Assert.True(scrape.Value("switchboard_chat_deliveries_total") >= 1, scrape.Text); // bob's line, and the joins and parts
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task Promtool_accepts_the_output()
+    {
+        string? promtool = FindOnPath("promtool");
+        Assert.True(promtool is not null, "promtool is not installed: ./test.sh installs it (Debian package prometheus)");
+        using var cli = CliProcess.Start("serve", "chat", "--port", "0", "--metrics", "127.0.0.1:0");
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        string url = await ReadMetricsLineAsync(cli);
+        using (var client = await TestClient.ConnectAsync(endPoint))
+        {
+            await client.SendAsync("/nick alice\nhello\n");
+            await client.ReadUntilAsync("*** alice joined #lobby", prefix: true);
+        }
+
+        var scrape = await PrometheusScrape.WaitUntilAsync(url, s => s.Value("switchboard_connections_closed_total") == 1);
+        var check = new ProcessStartInfo(promtool!, ["check", "metrics"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(check)!;
+        await process.StandardInput.WriteAsync(scrape.Text);
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        string errors = await process.StandardError.ReadToEndAsync().WaitAsync(Timeouts.Patient);
+        await process.WaitForExitAsync().WaitAsync(Timeouts.Patient);
+        Assert.True(process.ExitCode == 0, $"promtool check metrics: exit {process.ExitCode}\n{await output}{errors}");
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task A_metrics_port_in_use_is_one_line_and_exit_1()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync("serve", "echo", "--port", "0", "--metrics", $"127.0.0.1:{port}");
+
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout);
+        Assert.Equal($"switchboard: --metrics: cannot listen on 127.0.0.1:{port}: address already in use", stderr.Trim());
+    }
+
+    [Theory]
+    [InlineData("9464", "--metrics: write HOST:PORT, e.g. 127.0.0.1:9464 (got '9464')")]
+    [InlineData("localhost:http", "--metrics: write HOST:PORT, e.g. 127.0.0.1:9464 (got 'localhost:http')")]
+    [InlineData("127.0.0.1:70000", "--metrics: bad port 70000 in '127.0.0.1:70000' (0-65535)")]
+    [InlineData("::1:9464", "--metrics: write an IPv6 address in brackets, e.g. [::1]:9464 (got '::1:9464')")]
+    public async Task A_bad_metrics_address_is_one_line_and_exit_2(string value, string message)
+    {
+        var (code, _, stderr) = await CliProcess.RunAsync("serve", "echo", "--port", "0", "--metrics", value);
+
+        Assert.Equal(2, code);
+        Assert.Equal($"switchboard: {message}", stderr.Trim());
+    }
+
+    /// <summary>Reads stdout up to <c>metrics on URL</c> (after the listening line) and returns the URL.</summary>
+    private static async Task<string> ReadMetricsLineAsync(CliProcess cli)
+    {
+        string? line = await cli.ReadLineAsync();
+        Assert.True(line is not null && line.StartsWith("metrics on http://", StringComparison.Ordinal), $"not the metrics line: {line}; stderr: {cli.Stderr}");
+        return line["metrics on ".Length..];
+    }
+
+    private static string? FindOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, program))
+            .FirstOrDefault(File.Exists);
+}

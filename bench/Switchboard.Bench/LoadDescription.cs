@@ -1,21 +1,28 @@
+using System.Globalization;
+
 namespace Switchboard.Bench;
 
-/// <summary>The load of a run in a few words, for the line over the table and the charts' caption.</summary>
+/// <summary>The load of a run in a few words, for the line over the table and the charts' caption; numbers written as the table writes them (1,234.5).</summary>
 internal static class LoadDescription
 {
-    /// <summary>E.g. "latency: 100 clients, 10 s" or "chat: 100 clients, 10 talking, 10 s, median of 3 runs".</summary>
+    /// <summary>E.g. "latency: 100 clients, 10 s", "latency: 1 client, 10 s" or "chat: 100 clients, 10 talking, 10 s, median of 3 runs each".</summary>
     public static string Of(BenchSettings settings)
     {
-        string seconds = $"{settings.Duration.TotalSeconds:0.###} s";
+        string seconds = Invariant($"{settings.Duration.TotalSeconds:0.###} s");
         string load = settings.Scenario switch
         {
-            "connections" => $"{settings.Connections:N0} connections",
-            "chat" => $"{settings.Clients:N0} clients, {settings.Senders:N0} talking, {seconds}",
-            "echo" => $"{settings.Clients:N0} clients × {settings.InFlight:N0} in flight, {settings.Size} B, {seconds}",
-            "time" => $"{settings.Clients:N0} clients, a tick every {settings.TickInterval.TotalSeconds:0.###} s, {seconds}",
-            _ => $"{settings.Clients:N0} clients, {seconds}",
+            "connections" => Count(settings.Connections, "connection"),
+            "chat" => Invariant($"{Count(settings.Clients, "client")}, {settings.Senders:N0} talking, {seconds}"),
+            "echo" => Invariant($"{Count(settings.Clients, "client")} × {settings.InFlight:N0} in flight, {settings.Size} B, {seconds}"),
+            "time" => Invariant($"{Count(settings.Clients, "client")}, a tick every {settings.TickInterval.TotalSeconds:0.###} s, {seconds}"),
+            _ => Invariant($"{Count(settings.Clients, "client")}, {seconds}"),
         };
         string repeat = settings.Repeat > 1 ? $", median of {settings.Repeat} runs each" : "";
         return $"{settings.Scenario}: {load}{repeat}";
     }
+
+    /// <summary>A count and its noun, with an s unless it is 1 (the rule of <c>Counted.Of</c>), grouped by thousands: "1 client", "10,000 connections".</summary>
+    private static string Count(int count, string noun) => Invariant($"{count:N0} {(count == 1 ? noun : noun + "s")}");
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

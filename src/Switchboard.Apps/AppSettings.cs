@@ -18,21 +18,30 @@ public sealed record AppSettings
     /// <summary><c>chat</c>: the room's settings.</summary>
     public ChatOptions Chat { get; init; } = new();
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming the first setting out of range by its
+    /// <c>switchboard serve</c> flag, in the CLI's words: <c>--rate must be more than 0 lines a second (got 0)</c>.
+    /// </summary>
     /// <exception cref="ArgumentException">A setting is out of range.</exception>
     public void Validate()
     {
         if (Interval < MinInterval)
-            throw new ArgumentException($"interval must be at least {MinInterval.TotalSeconds.ToString(CultureInfo.InvariantCulture)} seconds (got {Interval.TotalSeconds.ToString(CultureInfo.InvariantCulture)})");
+            throw new ArgumentException($"--interval must be at least {DurationText(MinInterval)} (got {DurationText(Interval)})");
         if (Chat.History < 0)
-            throw new ArgumentException($"bad history {Chat.History}: must be 0 or more");
+            throw new ArgumentException($"--history must be 0 (none) or more (got {Chat.History.ToString(CultureInfo.InvariantCulture)})");
         if (!(Chat.Rate > 0))
-            throw new ArgumentException($"bad rate {Chat.Rate.ToString(CultureInfo.InvariantCulture)}: must be more than 0 lines a second");
+            throw new ArgumentException($"--rate must be more than 0 lines a second (got {Chat.Rate.ToString(CultureInfo.InvariantCulture)})");
         if (Chat.RegisterTimeout < TimeSpan.Zero)
-            throw new ArgumentException($"bad register timeout {Chat.RegisterTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}: --register-timeout must be 0 (no limit) or more seconds");
+            throw new ArgumentException($"--register-timeout must be 0 (no limit) or more (got {DurationText(Chat.RegisterTimeout)})");
         if (Chat.Hub is { } hub)
             _ = Switchboard.Apps.Chat.Redis.RedisHubAddress.Parse(hub);
         if (Chat.MaxQueuedLines < 1 || Chat.MaxQueuedBytes < 1)
             throw new ArgumentException($"bad chat queue limits ({Chat.MaxQueuedLines} lines, {Chat.MaxQueuedBytes} bytes): both must be 1 or more");
     }
+
+    /// <summary>A duration as the CLI writes one: <c>1ms</c>, <c>0.5ms</c>, <c>0s</c>, <c>2.5s</c>.</summary>
+    private static string DurationText(TimeSpan value) =>
+        value != TimeSpan.Zero && Math.Abs(value.TotalSeconds) < 1
+            ? Math.Round(value.TotalMilliseconds, 3).ToString("0.###", CultureInfo.InvariantCulture) + "ms"
+            : Math.Round(value.TotalSeconds, 3).ToString("0.###", CultureInfo.InvariantCulture) + "s";
 }

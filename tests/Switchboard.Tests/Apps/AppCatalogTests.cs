@@ -58,15 +58,28 @@ public sealed class AppCatalogTests
         Assert.Throws<ObjectDisposedException>(() => context.Resources.Own(new Released()));
     }
 
-    [Fact]
-    public void Settings_out_of_range_are_refused_when_the_server_is_made()
+    [Theory]
+    [InlineData("chat", "rate", "--rate must be more than 0 lines a second (got 0)")]
+    [InlineData("chat", "history", "--history must be 0 (none) or more (got -1)")]
+    [InlineData("chat", "register-timeout", "--register-timeout must be 0 (no limit) or more (got -2.5s)")]
+    [InlineData("time", "interval", "--interval must be at least 1ms (got 0s)")]
+    [InlineData("time", "short interval", "--interval must be at least 1ms (got 0.5ms)")]
+    public void Settings_out_of_range_are_refused_when_the_server_is_made_naming_the_flag_as_the_cli_does(string name, string setting, string message)
     {
-        Assert.True(AppCatalog.TryGet("chat", out var chat));
-        var context = new ServeContext { Settings = new AppSettings { Chat = new() { Rate = 0 } } };
+        Assert.True(AppCatalog.TryGet(name, out var app));
+        var settings = setting switch
+        {
+            "rate" => new AppSettings { Chat = new() { Rate = 0 } },
+            "history" => new AppSettings { Chat = new() { History = -1 } },
+            "register-timeout" => new AppSettings { Chat = new() { RegisterTimeout = TimeSpan.FromSeconds(-2.5) } },
+            "interval" => new AppSettings { Interval = TimeSpan.Zero },
+            _ => new AppSettings { Interval = TimeSpan.FromMilliseconds(0.5) },
+        };
+        var context = new ServeContext { Settings = settings };
 
-        var error = Assert.Throws<ArgumentException>(() => chat.CreateServer(new ThreadingEngine(), context));
+        var error = Assert.Throws<ArgumentException>(() => app.CreateServer(new ThreadingEngine(), context));
 
-        Assert.Equal("bad rate 0: must be more than 0 lines a second", error.Message);
+        Assert.Equal(message, error.Message);
     }
 
     private sealed class Released : IAsyncDisposable

@@ -71,6 +71,47 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Each_chart_labels_its_bars_and_says_the_load_the_machine_which_way_is_better_and_who_served_one_client_at_a_time()
+    {
+        var (code, stdout, stderr) = await CliProcess.RunBenchAsync(
+            "latency", "--engines", "iterative,epoll", "--duration", "300ms", "--clients", "1", "--out", _out);
+
+        Assert.True(code == 0, $"exit {code}; stdout: {stdout}; stderr: {stderr}");
+        Assert.Equal("latency: 1 client, 0.3 s", stdout.ReplaceLineEndings("\n").Split('\n')[0]);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out, "latency.json")));
+        var machine = json.RootElement.GetProperty("Machine");
+        string machineLine = $"{machine.GetProperty("Cores").GetInt32()} cores, {machine.GetProperty("Cpu").GetString()}, "
+            + $"Linux {machine.GetProperty("Kernel").GetString()}, {machine.GetProperty("Runtime").GetString()}, "
+            + $"{machine.GetProperty("When").GetDateTimeOffset():yyyy-MM-dd}";
+        var results = json.RootElement.GetProperty("Results").EnumerateArray().ToList();
+        Assert.Equal(["iterative", "epoll"], results.Select(r => r.GetProperty("Engine").GetString()));
+
+        foreach (var (chart, figure, title, better) in new[]
+        {
+            ("p99", "LatencyP99Micros", "round trip p99 (µs)", "lower is better"),
+            ("rate", "MessagesPerSecond", "messages per second (msg/s)", "higher is better"),
+            ("cpu", "ServerCpuNanosPerMessage", "server CPU per message (ns)", "lower is better"),
+        })
+        {
+            var texts = SvgTexts.Read(Path.Combine(_out, $"latency-{chart}.svg"));
+            double[] values = [.. results.Select(r => r.GetProperty(figure).GetDouble())];
+            Assert.All(values, v => Assert.True(v > 0, $"{chart}: {v}"));
+
+            // each bar's value, in the engines' order, before anything else
+            Assert.Equal(values.Select(SvgTexts.BarLabel), texts.Take(2));
+            // the caption: the load, then the machine
+            Assert.Equal(["latency: 1 client, 0.3 s", machineLine], texts.Skip(2).Take(2));
+            // under each slot its engine; iterative says it served one client at a time
+            Assert.Equal(["iterative", "(one client at a time)", "epoll"], texts.Skip(4).Take(3));
+            Assert.Single(texts, t => t.Contains("one client at a time", StringComparison.Ordinal));
+            // which way is better, and a log scale exactly when one value is more than ten times another
+            bool wide = values.Max() / values.Min() > 10;
+            Assert.Equal($"{title}, {better}{(wide ? ", log scale" : "")}", texts[7]);
+            Assert.Equal($"latency: {title[..title.LastIndexOf(" (", StringComparison.Ordinal)]}", texts[^1]);
+        }
+    }
+
+    [Fact]
     public async Task An_unknown_scenario_is_one_line_and_exit_code_2()
     {
         var (code, _, stderr) = await CliProcess.RunBenchAsync("juggling");

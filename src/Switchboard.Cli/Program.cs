@@ -12,12 +12,13 @@ catch (InvalidOperationException e)
     return Cli.Fail(ExitCodes.Failure, e.Message);
 }
 
+var serve = ServeCommand.Create();
 var root = new RootCommand(
     "Switchboard: concurrent TCP servers. One protocol API, interchangeable engines (iterative, threading, forking, async, select, poll, epoll), " +
     "the apps time, echo, print and chat, and a non-blocking client. The benchmark of the engines is a program of its own, " +
     "in the source tree: dotnet run -c Release --project bench/Switchboard.Bench -- --help")
 {
-    ServeCommand.Create(),
+    serve,
     ConnectCommand.Create(),
     EnginesCommand.Create(),
 };
@@ -32,13 +33,17 @@ if (args is ["bench", ..])
         "the benchmark is its own program now, in the source tree: dotnet run -c Release --project bench/Switchboard.Bench -- SCENARIO [options]");
 }
 
+// serve's configuration file and environment become options the command line did not give.
+if (!ServeConfiguration.TryExpand(root, serve, ServeCommand.ConfigOption, args, out args, out string? configError))
+    return Cli.Fail(ExitCodes.Usage, configError);
+
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0 && parse.Action is not CliHelp) // "serve -h" is help, though the app is missing
 {
     // One line, no usage dump: name the first thing that is wrong and where help is.
     // A message of our own parsers names the flag and what to write: no pointer to help needed.
-    string message = ParseErrors.Describe(parse.Errors);
-    if (message.StartsWith('-'))
+    string message = ParseErrors.Describe(parse.Errors, OptionNames.Origins);
+    if (message.StartsWith('-') || OptionNames.Origins.Values.Any(origin => message.StartsWith(origin, StringComparison.OrdinalIgnoreCase)))
         return Cli.Fail(ExitCodes.Usage, message);
     string command = parse.CommandResult.Command == root ? "switchboard" : $"switchboard {parse.CommandResult.Command.Name}";
     return Cli.Fail(ExitCodes.Usage, $"{message} (see '{command} --help')");

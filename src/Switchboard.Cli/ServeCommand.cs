@@ -193,6 +193,14 @@ internal static partial class ServeCommand
         HelpName = "n",
     };
 
+    /// <summary><c>--config FILE</c>: read before parsing, by <see cref="ServeConfiguration"/>.</summary>
+    public static readonly Option<string?> ConfigOption = new("--config")
+    {
+        Description = "Read settings from this JSON file: keys are these options without their dashes (\"max-connections\": 1000; \"app\": \"chat\"). "
+            + $"Environment variables ({ServeConfiguration.EnvironmentPrefix}MAX_CONNECTIONS=1000) override the file, and flags override both. See docs/operations.md",
+        HelpName = "file",
+    };
+
     private static readonly Option<string?> MetricsOption = new("--metrics")
     {
         Description = $"Serve metrics in the Prometheus text format at http://HOST:PORT{MetricsEndpoint.Path} (9464 is the convention, "
@@ -223,7 +231,7 @@ internal static partial class ServeCommand
         };
         foreach (var (option, _) in EngineOptions)
             command.Options.Add(option);
-        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, RegisterTimeoutOption, HubOption, IrcPortOption, MetricsOption, LogLevelOption.Option, LogFormatOption.Option })
+        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, RegisterTimeoutOption, HubOption, IrcPortOption, MetricsOption, ConfigOption, LogLevelOption.Option, LogFormatOption.Option })
             command.Options.Add(option);
         command.SetAction((parse, _) => RunAsync(parse));
         return command;

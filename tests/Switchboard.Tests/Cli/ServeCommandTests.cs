@@ -208,6 +208,7 @@ public sealed partial class ServeCommandTests
         ["--hub"] = ["localhost:6379"],
         ["--irc-port"] = ["70000", "-1"],
         ["--metrics"] = ["9464", "no-such-host.invalid:9464"],
+        ["--config"] = ["/no/such/serve.json"],
         ["--log-level"] = ["verbose"],
         ["--log-format"] = ["xml"],
     };

@@ -76,6 +76,28 @@ public abstract class App
         };
     }
 
+    /// <summary>
+    /// The settings this app can change while it serves (<see cref="Reconfigure"/>), by the name
+    /// of their <c>serve</c> flag without dashes (<c>rate</c>); a change to any other needs a
+    /// restart. None by default.
+    /// </summary>
+    public virtual IReadOnlyCollection<string> LiveSettings => [];
+
+    /// <summary>
+    /// Puts the <see cref="LiveSettings"/> of <paramref name="settings"/> in force for the servers
+    /// made from <paramref name="context"/>, without dropping a connection (a reload); the others
+    /// are ignored. Nothing to do by default.
+    /// </summary>
+    /// <param name="context">The context the servers were made from.</param>
+    /// <param name="settings">The settings read again.</param>
+    /// <exception cref="ArgumentException">A setting is out of range (one line, naming it).</exception>
+    public virtual void Reconfigure(ServeContext context, AppSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+    }
+
     /// <inheritdoc />
     public override string ToString() => Name;
 

@@ -223,7 +223,8 @@ internal static partial class ServeCommand
     {
         var command = new Command(
             "serve",
-            "Serve an app until Ctrl-C or SIGTERM. Prints 'listening on IP:PORT (APP, ENGINE)' on stdout when ready; logs go to stderr.")
+            "Serve an app until Ctrl-C or SIGTERM; SIGHUP reloads its settings (--config, the environment) without dropping a connection. "
+            + "Prints 'listening on IP:PORT (APP, ENGINE)' on stdout when ready; logs go to stderr.")
         {
             AppArgument, EngineOption, HostOption, PortOption, MaxConnectionsOption, MaxPendingOption, MaxPendingTotalOption,
             MaxPendingSoftOption, MaxPendingSoftSecondsOption, MaxLineOption, IdleTimeoutOption, MaxPerAddressOption, ConnectRateOption,
@@ -239,75 +240,26 @@ internal static partial class ServeCommand
 
     private static async Task<int> RunAsync(ParseResult parse)
     {
-        if (!AppCatalog.TryGet(parse.GetRequiredValue(AppArgument), out var app))
-            return Cli.Fail(ExitCodes.Usage, $"unknown app '{parse.GetValue(AppArgument)!.ToLowerInvariant()}' (choose from: {string.Join(", ", AppCatalog.All.Select(a => a.Name))})");
-        if (!EngineCatalog.TryGet(parse.GetRequiredValue(EngineOption), out var engine))
-            return Cli.Fail(ExitCodes.Usage, $"{Cli.Flag(parse, EngineOption)}: unknown engine '{parse.GetValue(EngineOption)}' (choose from: {string.Join(", ", EngineCatalog.All.Select(e => e.Name))})");
-        if (!engine.Support.IsSupported)
-            return Cli.Fail(ExitCodes.Failure, $"engine '{engine.Name}' cannot run here: {engine.Support.Reason}");
-
-        int port = parse.GetValue(PortOption) ?? app.DefaultPort;
-        if (CheckNumbers(parse, port) is { } numberError)
-            return Cli.Fail(ExitCodes.Usage, numberError);
-        int? ircPort = parse.GetValue(IrcPortOption);
-        if (ircPort is { } irc && OptionChecks.Port(Cli.Flag(parse, IrcPortOption), irc, 0) is { } ircPortError)
-            return Cli.Fail(ExitCodes.Usage, ircPortError);
-        if (ircPort is not null && app is not ChatApp)
-            return Cli.Fail(ExitCodes.Usage, $"{Cli.Flag(parse, IrcPortOption)}: only the chat app speaks IRC (not {app.Name})");
-        if (ircPort is not null && CheckIrc(engine, parse.GetValue(HubOption)) is { } ircError)
-            return Cli.Fail(ExitCodes.Usage, $"{Cli.Flag(parse, IrcPortOption)}: {ircError}");
-        if (!TryResolveHost(parse.GetRequiredValue(HostOption), out var address))
-            return Cli.Fail(ExitCodes.Usage, $"{Cli.Flag(parse, HostOption)}: cannot resolve '{parse.GetValue(HostOption)}'");
-        if (!TryParseNetworks(parse.GetRequiredValue(LimitExemptOption), out var exempt, out string? error))
-            return Cli.Fail(ExitCodes.Usage, error);
-        var given = EngineOptions
-            .Where(pair => parse.GetResult(pair.Option) is { Implicit: false })
-            .ToDictionary(pair => pair.Setting.Name, pair => parse.GetRequiredValue(pair.Option));
-        if (CheckEngineSettings(parse, given) is { } engineError)
-            return Cli.Fail(ExitCodes.Usage, engineError);
-        if (CheckHub(parse) is { } hubError)
-            return Cli.Fail(ExitCodes.Usage, hubError);
-        IPEndPoint? metricsAt = null;
-        if (parse.GetValue(MetricsOption) is { } metricsText && !TryParseHostPort(metricsText, out metricsAt, out string? metricsError))
-            return Cli.Fail(ExitCodes.Usage, $"{Cli.Flag(parse, MetricsOption)}: {metricsError}");
-
-        using var loggerFactory = CreateLoggerFactory(LogLevelOption.GetValue(parse), LogFormatOption.GetValue(parse));
-        Server server;
-        Server? ircServer = null;
+        ServePlan plan;
         try
         {
-            // Each part validates its own settings, once: the server its options, the engine its
-            // own, the app its settings. A value out of range is their message, on one line.
-            engine = engine.WithSettings(given);
-            var options = new ServerOptions
-            {
-                EndPoint = new IPEndPoint(address, port),
-                Backlog = parse.GetValue(BacklogOption),
-                MaxConnections = parse.GetValue(MaxConnectionsOption),
-                MaxPendingBytes = parse.GetValue(MaxPendingOption),
-                MaxPendingTotalBytes = parse.GetValue(MaxPendingTotalOption),
-                MaxPendingSoftBytes = parse.GetValue(MaxPendingSoftOption),
-                MaxPendingSoftTime = parse.GetValue(MaxPendingSoftSecondsOption).ToTimeSpan(),
-                MaxLineLength = parse.GetValue(MaxLineOption) ?? app.DefaultMaxLineLength,
-                IdleTimeout = parse.GetValue(IdleTimeoutOption).ToTimeSpan(),
-                ShutdownTimeout = parse.GetValue(ShutdownTimeoutOption).ToTimeSpan(),
-            };
-            options = WithAddressLimits(options, parse, app, engine, exempt);
-            double rate = parse.GetValue(RateOption);
-            var settings = new AppSettings
-            {
-                Interval = parse.GetValue(IntervalOption).ToTimeSpan(),
-                Utc = parse.GetValue(UtcOption),
-                Chat = AppDefaults.Chat with
-                {
-                    History = parse.GetValue(HistoryOption),
-                    Hub = parse.GetValue(HubOption),
-                    Rate = rate,
-                    RegisterTimeout = parse.GetValue(RegisterTimeoutOption).ToTimeSpan(),
-                    Burst = double.IsFinite(rate) ? (int)Math.Clamp(Math.Ceiling(rate * 2), 1, int.MaxValue) : 1,
-                },
-            };
-            var context = new ServeContext { Options = options, Settings = settings, LoggerFactory = loggerFactory };
+            plan = Plan(parse);
+        }
+        catch (PlanException e)
+        {
+            return Cli.Fail(e.ExitCode, e.Message);
+        }
+
+        var (app, engine, address, ircPort, metricsAt) = (plan.App, plan.Engine, plan.Address, plan.IrcPort, plan.MetricsAt);
+
+        var logLevel = new LiveLogLevel(plan.LogLevel);
+        using var loggerFactory = CreateLoggerFactory(logLevel, plan.LogFormat);
+        Server server;
+        Server? ircServer = null;
+        ServeContext context;
+        try
+        {
+            context = new ServeContext { Options = plan.Options, Settings = plan.Settings, LoggerFactory = loggerFactory };
             server = app.CreateServer(engine, context);
             if (ircPort is { } ircPortNumber)
             {
@@ -372,9 +324,32 @@ internal static partial class ServeCommand
         }
 
         // Caught before the listening line, so that a signal sent as soon as it is read stops the
-        // server gracefully instead of killing it.
+        // server gracefully (or reloads it) instead of killing it.
         using var signals = new ShutdownSignals();
         using var manager = new ServiceNotifications();
+        var reloader = new Reloader(parse, context, app, engine, [.. servers.Select(s => s.Server)], logLevel, logger);
+        using var reloads = new ReloadSignals(() =>
+        {
+            if (!Prefork.IsWorker)
+            {
+                manager.Reloading();
+                Log.Reloading(logger);
+            }
+
+            try
+            {
+                reloader.Reload();
+            }
+#pragma warning disable CA1031 // A reload that fails in a way not foreseen must not end the server, nor the next reloads.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Log.ReloadFailed(logger, $"unexpected error: {e.Message}");
+            }
+
+            if (!Prefork.IsWorker)
+                manager.Ready($"listening on {server.LocalEndPoint} ({app.Name}, {engine.Name})");
+        });
 
         // A forking server's workers share the parent's stdout: only the parent says where it listens.
         if (!Prefork.IsWorker)
@@ -403,6 +378,102 @@ internal static partial class ServeCommand
         Log.Stopped(logger);
         return ExitCodes.Ok;
     }
+
+
+    /// <summary>
+    /// What serve is asked to run, every value checked and nothing started: at start, and again
+    /// at each reload.
+    /// </summary>
+    /// <exception cref="PlanException">Something is wrong: its exit code and one line.</exception>
+    private static ServePlan Plan(ParseResult parse)
+    {
+        static ServePlan Fail(int code, string message) => throw new PlanException(code, message);
+
+        if (!AppCatalog.TryGet(parse.GetRequiredValue(AppArgument), out var app))
+            return Fail(ExitCodes.Usage, $"unknown app '{parse.GetValue(AppArgument)!.ToLowerInvariant()}' (choose from: {string.Join(", ", AppCatalog.All.Select(a => a.Name))})");
+        if (!EngineCatalog.TryGet(parse.GetRequiredValue(EngineOption), out var engine))
+            return Fail(ExitCodes.Usage, $"{Cli.Flag(parse, EngineOption)}: unknown engine '{parse.GetValue(EngineOption)}' (choose from: {string.Join(", ", EngineCatalog.All.Select(e => e.Name))})");
+        if (!engine.Support.IsSupported)
+            return Fail(ExitCodes.Failure, $"engine '{engine.Name}' cannot run here: {engine.Support.Reason}");
+
+        int port = parse.GetValue(PortOption) ?? app.DefaultPort;
+        if (CheckNumbers(parse, port) is { } numberError)
+            return Fail(ExitCodes.Usage, numberError);
+        int? ircPort = parse.GetValue(IrcPortOption);
+        if (ircPort is { } irc && OptionChecks.Port(Cli.Flag(parse, IrcPortOption), irc, 0) is { } ircPortError)
+            return Fail(ExitCodes.Usage, ircPortError);
+        if (ircPort is not null && app is not ChatApp)
+            return Fail(ExitCodes.Usage, $"{Cli.Flag(parse, IrcPortOption)}: only the chat app speaks IRC (not {app.Name})");
+        if (ircPort is not null && CheckIrc(engine, parse.GetValue(HubOption)) is { } ircError)
+            return Fail(ExitCodes.Usage, $"{Cli.Flag(parse, IrcPortOption)}: {ircError}");
+        if (!TryResolveHost(parse.GetRequiredValue(HostOption), out var address))
+            return Fail(ExitCodes.Usage, $"{Cli.Flag(parse, HostOption)}: cannot resolve '{parse.GetValue(HostOption)}'");
+        if (!TryParseNetworks(parse.GetRequiredValue(LimitExemptOption), out var exempt, out string? error))
+            return Fail(ExitCodes.Usage, error);
+        var given = EngineOptions
+            .Where(pair => parse.GetResult(pair.Option) is { Implicit: false })
+            .ToDictionary(pair => pair.Setting.Name, pair => parse.GetRequiredValue(pair.Option));
+        if (CheckEngineSettings(parse, given) is { } engineError)
+            return Fail(ExitCodes.Usage, engineError);
+        if (CheckHub(parse) is { } hubError)
+            return Fail(ExitCodes.Usage, hubError);
+        IPEndPoint? metricsAt = null;
+        if (parse.GetValue(MetricsOption) is { } metricsText && !TryParseHostPort(metricsText, out metricsAt, out string? metricsError))
+            return Fail(ExitCodes.Usage, $"{Cli.Flag(parse, MetricsOption)}: {metricsError}");
+
+        try
+        {
+            // Each part validates its own settings, once: the server its options, the engine its
+            // own, the app its settings. A value out of range is their message, on one line.
+            engine = engine.WithSettings(given);
+            engine.Validate();
+            var options = new ServerOptions
+            {
+                EndPoint = new IPEndPoint(address, port),
+                Backlog = parse.GetValue(BacklogOption),
+                MaxConnections = parse.GetValue(MaxConnectionsOption),
+                MaxPendingBytes = parse.GetValue(MaxPendingOption),
+                MaxPendingTotalBytes = parse.GetValue(MaxPendingTotalOption),
+                MaxPendingSoftBytes = parse.GetValue(MaxPendingSoftOption),
+                MaxPendingSoftTime = parse.GetValue(MaxPendingSoftSecondsOption).ToTimeSpan(),
+                MaxLineLength = parse.GetValue(MaxLineOption) ?? app.DefaultMaxLineLength,
+                IdleTimeout = parse.GetValue(IdleTimeoutOption).ToTimeSpan(),
+                ShutdownTimeout = parse.GetValue(ShutdownTimeoutOption).ToTimeSpan(),
+            };
+            options = WithAddressLimits(options, parse, app, engine, exempt);
+            options.Validate();
+            double rate = parse.GetValue(RateOption);
+            var settings = new AppSettings
+            {
+                Interval = parse.GetValue(IntervalOption).ToTimeSpan(),
+                Utc = parse.GetValue(UtcOption),
+                Chat = AppDefaults.Chat with
+                {
+                    History = parse.GetValue(HistoryOption),
+                    Hub = parse.GetValue(HubOption),
+                    Rate = rate,
+                    RegisterTimeout = parse.GetValue(RegisterTimeoutOption).ToTimeSpan(),
+                    Burst = double.IsFinite(rate) ? (int)Math.Clamp(Math.Ceiling(rate * 2), 1, int.MaxValue) : 1,
+                },
+            };
+            settings.Validate();
+            return new ServePlan(app, engine, options, settings, address, ircPort, metricsAt, LogLevelOption.GetValue(parse), LogFormatOption.GetValue(parse));
+        }
+        catch (Exception e) when (e is ArgumentException or OverflowException)
+        {
+            return Fail(ExitCodes.Usage, e.Message);
+        }
+    }
+
+    /// <summary>A value <see cref="Plan"/> cannot take: the exit code, and the line that says why.</summary>
+    private sealed class PlanException(int exitCode, string message) : Exception(message)
+    {
+        public int ExitCode { get; } = exitCode;
+    }
+
+    /// <summary>What serve runs: see <see cref="Plan"/>.</summary>
+    private sealed record ServePlan(
+        App App, Engine Engine, ServerOptions Options, AppSettings Settings, IPAddress Address, int? IrcPort, IPEndPoint? MetricsAt, LogLevel LogLevel, LogFormat LogFormat);
 
     /// <summary>
     /// The numbers given, in range, before any settings are built: the first that is not, named
@@ -648,6 +719,20 @@ internal static partial class ServeCommand
         }
     }
 
+    /// <summary>The least important log lines shown: <c>--log-level</c>, which a reload may change.</summary>
+    private sealed class LiveLogLevel(LogLevel level)
+    {
+        private volatile int _level = (int)level;
+
+        public LogLevel Level
+        {
+            get => (LogLevel)_level;
+            set => _level = (int)value;
+        }
+
+        public bool Allows(LogLevel logLevel) => logLevel != LogLevel.None && (int)logLevel >= _level;
+    }
+
     /// <summary>The ways <c>--log-format</c> writes log lines.</summary>
     private enum LogFormat
     {
@@ -662,10 +747,12 @@ internal static partial class ServeCommand
     /// stderr: text says which one speaks with a <c>[worker PID]</c> prefix (CompactConsoleFormatter),
     /// json and systemd with a scope, <c>worker PID</c>, on every line a worker writes.
     /// </summary>
-    private static ILoggerFactory CreateLoggerFactory(LogLevel level, LogFormat format) =>
+    private static ILoggerFactory CreateLoggerFactory(LiveLogLevel level, LogFormat format) =>
         LoggerFactory.Create(builder =>
         {
-            builder.SetMinimumLevel(level);
+            // Every level passes the factory; the filter asks the level in force, which a reload may change.
+            builder.SetMinimumLevel(LogLevel.Trace);
+            builder.AddFilter(logLevel => level.Allows(logLevel));
             switch (format)
             {
                 case LogFormat.Json:
@@ -748,6 +835,58 @@ internal static partial class ServeCommand
     /// SIGINT (Ctrl-C) and SIGTERM, caught from construction until disposed: a second signal kills
     /// the process the usual way.
     /// </summary>
+    /// <summary>
+    /// SIGHUP, taken from its default (ending the process) and turned into reloads, one at a
+    /// time, in order, on a thread of their own; signals that come during a reload make one more.
+    /// </summary>
+    private sealed class ReloadSignals : IDisposable
+    {
+        private readonly PosixSignalRegistration _sighup;
+        private readonly SemaphoreSlim _pending = new(0, 1);
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _loop;
+
+        public ReloadSignals(Action reload)
+        {
+            _sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                try
+                {
+                    _pending.Release();
+                }
+                catch (SemaphoreFullException)
+                {
+                    // One is waiting already: it reads the settings as they are when it runs.
+                }
+            });
+            _loop = Task.Run(async () =>
+            {
+                try
+                {
+                    while (true)
+                    {
+                        await _pending.WaitAsync(_stop.Token).ConfigureAwait(false);
+                        reload();
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopping.
+                }
+            });
+        }
+
+        public void Dispose()
+        {
+            _sighup.Dispose();
+            _stop.Cancel();
+            _loop.Wait();
+            _stop.Dispose();
+            _pending.Dispose();
+        }
+    }
+
     private sealed class ShutdownSignals : IDisposable
     {
         private readonly TaskCompletionSource<string> _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -789,5 +928,20 @@ internal static partial class ServeCommand
 
         [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Stopped")]
         public static partial void Stopped(ILogger logger);
+
+        [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "SIGHUP received: reloading the settings")]
+        public static partial void Reloading(ILogger logger);
+
+        [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Reloaded: {Changes}")]
+        public static partial void Reloaded(ILogger logger, string changes);
+
+        [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Reload: changed, but in force only after a restart: {Changes}")]
+        public static partial void NeedsRestart(ILogger logger, string changes);
+
+        [LoggerMessage(EventId = 108, Level = LogLevel.Error, Message = "Reload failed, nothing changed: {Error}")]
+        public static partial void ReloadFailed(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 109, Level = LogLevel.Debug, Message = "Worker reloaded: {Changes}")]
+        public static partial void WorkerReloaded(ILogger logger, string changes);
     }
 }

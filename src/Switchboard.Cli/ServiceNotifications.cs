@@ -39,6 +39,13 @@ internal sealed class ServiceNotifications : IDisposable
     /// <summary>The server is shutting down: <c>STOPPING=1</c>.</summary>
     public void Stopping() => Notify("STOPPING=1");
 
+    /// <summary>
+    /// A reload begins (SIGHUP): RELOADING=1, with the monotonic time systemd's Type=notify-reload
+    /// asks for; <see cref="Ready"/> says it is over.
+    /// </summary>
+    public void Reloading() =>
+        Notify($"RELOADING=1\nMONOTONIC_USEC={System.Diagnostics.Stopwatch.GetTimestamp() / (System.Diagnostics.Stopwatch.Frequency / 1_000_000)}");
+
     public void Dispose()
     {
         _watchdog?.Dispose();

@@ -47,7 +47,6 @@ public sealed class Server : IAsyncDisposable
         if (!engine.CanLimitPerAddress && AddressLimiter.IsEnabled(options))
             throw new ArgumentException($"--max-connections-per-ip and --connect-rate are not available on {engine.Name}: its workers accept connections apart (set both to 0)");
         Engine = engine;
-        Options = options;
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Switchboard.Server");
         _runtime = new ServerRuntime(options, protocolFactory, logger, engine.ConnectionIdBase, engine.Name);
     }
@@ -55,8 +54,41 @@ public sealed class Server : IAsyncDisposable
     /// <summary>The engine serving connections.</summary>
     public Engine Engine { get; }
 
-    /// <summary>The options the server was created with.</summary>
-    public ServerOptions Options { get; }
+    /// <summary>The options in force: those the server was created with, or the last <see cref="Reconfigure"/>'s.</summary>
+    public ServerOptions Options => _runtime.Options;
+
+    /// <summary>
+    /// Puts new limits in force without dropping a connection (a reload): the connection limit,
+    /// output limits, line length, idle timeout, per-address limits and shutdown timeout. Each
+    /// applies from the next time it is looked at: the next connection admitted, the next send,
+    /// the next line, a connection's next idle check (an idle timeout turned on applies to
+    /// connections that arrive after). Where and how the server listens cannot change here. On
+    /// forking, the connections are served by workers, each with the options it started with: the
+    /// pool keeps its cap on workers, and a worker takes new options only by being told itself
+    /// (serve sends each worker SIGHUP, and it reloads as its parent does).
+    /// </summary>
+    /// <param name="options">The options to put in force.</param>
+    /// <exception cref="ArgumentException">
+    /// An option is out of range, the engine cannot keep a limit asked for, or an option that needs a
+    /// restart differs (<see cref="ServerOptions.EndPoint"/>, <see cref="ServerOptions.Backlog"/>,
+    /// <see cref="ServerOptions.ListenerName"/>).
+    /// </exception>
+    public void Reconfigure(ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var current = Options;
+        if (!Equals(options.EndPoint, current.EndPoint))
+            throw new ArgumentException($"the address to listen on ({options.EndPoint}) changes only with a restart");
+        if (options.Backlog != current.Backlog)
+            throw new ArgumentException("the backlog changes only with a restart");
+        if (options.ListenerName != current.ListenerName)
+            throw new ArgumentException("the listener's name changes only with a restart");
+        if (!Engine.CanLimitPerAddress && AddressLimiter.IsEnabled(options))
+            throw new ArgumentException($"--max-connections-per-ip and --connect-rate are not available on {Engine.Name}: its workers accept connections apart (set both to 0)");
+        _runtime.Reconfigure(options);
+        _listenerService?.OnReconfigured();
+    }
 
     /// <summary>
     /// Makes the parent's end of the shared-state channel, for an engine that serves connections

@@ -21,8 +21,10 @@ public sealed class ChatApp : App
     /// <summary>The IRC server's <see cref="ServerOptions.ListenerName"/>.</summary>
     public const string IrcListenerName = "irc";
 
-    // One hub per serve: the line-protocol server and the IRC server of one context share it.
+    // One hub per serve: the line-protocol server and the IRC server of one context share it;
+    // and one set of settings in force, which a reload replaces.
     private readonly ConditionalWeakTable<ServeContext, IChatHub> _hubs = [];
+    private readonly ConditionalWeakTable<ServeContext, LiveChatOptions> _live = [];
 
     /// <inheritdoc />
     public override string Name => "chat";
@@ -37,11 +39,45 @@ public sealed class ChatApp : App
     public override Func<Protocol> CreateProtocolFactory(ServeContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var options = context.Settings.Chat;
+        var options = LiveOf(context);
         var hub = HubOf(context);
         var clock = context.Clock;
         return () => new ChatProtocol(hub, options, clock);
     }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// <c>rate</c> paces each member's next line (also of lines already waiting); <c>history</c>
+    /// trims every room at once (with the Redis hub: each room's stream at its next line);
+    /// <c>register-timeout</c> applies to connections that arrive after. On forking, the history
+    /// is the parent's (it holds the rooms) and the rest each worker's.
+    /// </remarks>
+    public override IReadOnlyCollection<string> LiveSettings { get; } = ["rate", "history", "register-timeout"];
+
+    /// <inheritdoc />
+    public override void Reconfigure(ServeContext context, AppSettings settings)
+    {
+        base.Reconfigure(context, settings);
+        var live = LiveOf(context);
+        live.Current = live.Current with
+        {
+            Rate = settings.Chat.Rate,
+            Burst = settings.Chat.Burst,
+            History = settings.Chat.History,
+            RegisterTimeout = settings.Chat.RegisterTimeout,
+        };
+        switch (HubOf(context))
+        {
+            case ChatHub hub:
+                hub.HistorySize = settings.Chat.History;
+                break;
+            case RedisChatHub hub:
+                hub.HistorySize = settings.Chat.History;
+                break;
+        }
+    }
+
+    private LiveChatOptions LiveOf(ServeContext context) => _live.GetValue(context, c => new LiveChatOptions(c.Settings.Chat));
 
     /// <summary>
     /// A second server, on <paramref name="endPoint"/>, that speaks IRC to the same rooms as the
@@ -60,7 +96,7 @@ public sealed class ChatApp : App
         CheckIrc(engine, context.Settings.Chat);
         context.Settings.Validate();
         var hub = HubOf(context);
-        var options = context.Settings.Chat;
+        var options = LiveOf(context);
         var clock = context.Clock;
         var serverOptions = context.Options with
         {

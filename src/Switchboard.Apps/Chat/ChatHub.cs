@@ -21,7 +21,7 @@ public sealed class ChatHub : IChatHub
     private readonly Dictionary<string, ChatMember> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChatRoom> _rooms = new(StringComparer.OrdinalIgnoreCase);
     private readonly Queue<(ChatMember Member, Farewell How, string Message)> _deferredLeaves = new();
-    private readonly int _historySize;
+    private int _historySize;
     private readonly TimeProvider _clock;
     private bool _closing;
 
@@ -36,6 +36,27 @@ public sealed class ChatHub : IChatHub
         // The lobby always exists, so /rooms lists it even before anyone has a name.
         _rooms.Add(Lobby, new ChatRoom(Lobby, historySize));
         ChatMetrics.Track(this);
+    }
+
+    /// <summary>Lines each room keeps and replays (a reload may change it): a smaller number forgets the oldest lines at once.</summary>
+    internal int HistorySize
+    {
+        get
+        {
+            lock (_lock)
+                return _historySize;
+        }
+
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            lock (_lock)
+            {
+                _historySize = value;
+                foreach (var room in _rooms.Values)
+                    room.HistorySize = value;
+            }
+        }
     }
 
     /// <summary>Members with a name, now (for metrics).</summary>

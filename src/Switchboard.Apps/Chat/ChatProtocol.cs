@@ -27,7 +27,7 @@ public sealed class ChatProtocol : LineProtocol
     ];
 
     private readonly IChatHub _hub;
-    private readonly ChatOptions _options;
+    private readonly LiveChatOptions _live;
     private readonly TimeProvider _clock;
     private ChatMember? _member;
     private PacedLines? _paced;
@@ -40,22 +40,28 @@ public sealed class ChatProtocol : LineProtocol
     /// <param name="options">Limits and history.</param>
     /// <param name="clock">For flood control; the system clock by default.</param>
     public ChatProtocol(IChatHub hub, ChatOptions options, TimeProvider? clock = null)
+        : this(hub, new LiveChatOptions(options), clock)
+    {
+    }
+
+    /// <summary>Creates the protocol for one connection of a server whose settings a reload may change.</summary>
+    internal ChatProtocol(IChatHub hub, LiveChatOptions options, TimeProvider? clock)
     {
         _hub = hub;
-        _options = options;
+        _live = options;
         _clock = clock ?? TimeProvider.System;
     }
 
     private ChatMember Member => _member ??= new ChatMember(Connection, ChatFormat.Lines);
 
-    private PacedLines Paced => _paced ??= new PacedLines(_options, _clock, Connection, HandleInTurn, Overflowed);
+    private PacedLines Paced => _paced ??= new PacedLines(_live, _clock, Connection, HandleInTurn, Overflowed);
 
     /// <inheritdoc />
     public override void OnConnected()
     {
         SendLine(ChatLine.Notice("welcome to Switchboard chat. Who are you? Choose a name with /nick NAME (/help lists the commands)"));
-        if (_options.RegisterTimeout > TimeSpan.Zero)
-            _registerTimer = Connection.Schedule(_options.RegisterTimeout, RegisterDeadline);
+        if (_live.Current.RegisterTimeout > TimeSpan.Zero)
+            _registerTimer = Connection.Schedule(_live.Current.RegisterTimeout, RegisterDeadline);
     }
 
     /// <inheritdoc />
@@ -217,7 +223,7 @@ public sealed class ChatProtocol : LineProtocol
 
     private void Strike()
     {
-        if (++_strikes < _options.StrikesBeforeDisconnect)
+        if (++_strikes < _live.Current.StrikesBeforeDisconnect)
             return;
         Reply("! too many dropped lines; goodbye");
         Leave(Farewell.Dropped); // the hub closes the connection after the goodbye

@@ -4,6 +4,7 @@ namespace Switchboard.Apps.Chat;
 internal sealed class ChatRoom(string name, int historySize)
 {
     private readonly Queue<ChatEvent> _history = new();
+    private int _historySize = historySize;
 
     public string Name { get; } = name;
 
@@ -18,11 +19,23 @@ internal sealed class ChatRoom(string name, int historySize)
 
     public void Remove(ChatMember member) => Members = Array.FindAll(Members, m => !ReferenceEquals(m, member));
 
+    /// <summary>Lines kept (a reload may change it): a smaller number forgets the oldest at once.</summary>
+    public int HistorySize
+    {
+        get => _historySize;
+        set
+        {
+            _historySize = value;
+            while (_history.Count > value)
+                _history.Dequeue();
+        }
+    }
+
     public void Remember(ChatEvent line)
     {
-        if (historySize == 0)
+        if (_historySize == 0)
             return;
-        if (_history.Count == historySize)
+        if (_history.Count >= _historySize)
             _history.Dequeue();
         _history.Enqueue(line);
     }

@@ -16,8 +16,11 @@ namespace Switchboard.Apps.Chat;
 /// </summary>
 internal sealed class PacedLines
 {
-    private readonly ChatOptions _options;
+    private static readonly TimeSpan ReloadCheck = TimeSpan.FromSeconds(1);
+
+    private readonly LiveChatOptions _live;
     private readonly TokenBucket _bucket;
+    private ChatOptions _options; // the settings the bucket was last tuned to
     private readonly IConnection _connection;
     private readonly Action<string?> _handle;
     private readonly Action<string> _overflow;
@@ -26,15 +29,16 @@ internal sealed class PacedLines
     private IDisposable? _timer;
     private volatile bool _stopped;
 
-    /// <param name="options">The rate, burst and queue limits.</param>
+    /// <param name="options">The rate, burst and queue limits, followed when a reload changes them.</param>
     /// <param name="clock">The bucket's clock.</param>
     /// <param name="connection">Whose timers pace the queue.</param>
     /// <param name="handle">Handles a line in its turn; null for a line that was too long (it costs no token).</param>
     /// <param name="overflow">Told, with the reason (<c>too many lines queued (max 100 lines)</c>), when the queue overflows; nothing is handled after it.</param>
-    public PacedLines(ChatOptions options, TimeProvider clock, IConnection connection, Action<string?> handle, Action<string> overflow)
+    public PacedLines(LiveChatOptions options, TimeProvider clock, IConnection connection, Action<string?> handle, Action<string> overflow)
     {
-        _options = options;
-        _bucket = new TokenBucket(options.Rate, options.Burst, clock);
+        _live = options;
+        _options = options.Current;
+        _bucket = new TokenBucket(_options.Rate, _options.Burst, clock);
         _connection = connection;
         _handle = handle;
         _overflow = overflow;
@@ -45,6 +49,7 @@ internal sealed class PacedLines
     {
         if (_stopped)
             return;
+        FollowReload();
         if (_queued.Count > 0 || !_bucket.TryTake())
             Enqueue(line, Encoding.UTF8.GetByteCount(line) + 1);
         else
@@ -84,6 +89,32 @@ internal sealed class PacedLines
         _timer?.Dispose();
     }
 
+    /// <summary>Settings changed by a reload: the rate and burst apply from this line on, to what is queued too. On the connection's callback thread, as the rest.</summary>
+    /// <summary>
+    /// When to look at the queue again: when the next token is due, but within a second, so that a
+    /// reload that quickens the rate reaches lines already waiting without a new line to notice it.
+    /// </summary>
+    private TimeSpan NextTurn()
+    {
+        var due = _bucket.UntilNext();
+        return due < ReloadCheck ? due : ReloadCheck;
+    }
+
+    private void FollowReload()
+    {
+        var current = _live.Current;
+        if (ReferenceEquals(current, _options))
+            return;
+        _options = current;
+        _bucket.Retune(current.Rate, current.Burst);
+        if (_timer is not null)
+        {
+            // The line waiting was timed at the old rate: time it again at the new one.
+            _timer.Dispose();
+            _timer = _connection.Schedule(NextTurn(), Drain);
+        }
+    }
+
     private void Enqueue(string? line, int bytes)
     {
         bool tooMany = _queued.Count >= _options.MaxQueuedLines;
@@ -103,13 +134,14 @@ internal sealed class PacedLines
         _queuedBytes += bytes;
         if (line is not null)
             ChatMetrics.OnDelayed();
-        _timer ??= _connection.Schedule(_bucket.UntilNext(), Drain);
+        _timer ??= _connection.Schedule(NextTurn(), Drain);
     }
 
     /// <summary>The pace timer: handles queued lines, in order, as long as there are tokens; then waits for the next.</summary>
     private void Drain()
     {
         _timer = null;
+        FollowReload();
         if (_stopped)
         {
             _queued.Clear();
@@ -122,7 +154,7 @@ internal sealed class PacedLines
             string? line = _queued.Peek();
             if (line is not null && !_bucket.TryTake())
             {
-                _timer = _connection.Schedule(_bucket.UntilNext(), Drain);
+                _timer = _connection.Schedule(NextTurn(), Drain);
                 return;
             }
 

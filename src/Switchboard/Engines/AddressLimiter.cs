@@ -28,9 +28,9 @@ internal sealed class AddressLimiter
 
     private readonly Lock _lock = new();
     private readonly Dictionary<AddressKey, Entry> _entries = [];
-    private readonly IReadOnlyList<IPNetwork> _exempt;
-    private readonly int _maxPerAddress;
-    private readonly int _ratePerMinute;
+    private volatile IReadOnlyList<IPNetwork> _exempt;
+    private int _maxPerAddress; // these two under _lock
+    private int _ratePerMinute;
     private readonly TimeProvider _clock;
 
     public AddressLimiter(ServerOptions options, TimeProvider? clock = null)
@@ -40,6 +40,20 @@ internal sealed class AddressLimiter
         _ratePerMinute = options.ConnectRatePerMinute;
         _clock = clock ?? TimeProvider.System;
         TableLimit = (int)Math.Min((long)options.MaxConnections + ThrottleEntries, int.MaxValue);
+    }
+
+    /// <summary>
+    /// New limits (a reload): the next connection is judged by them. The table is kept, so what
+    /// each address has open still counts; a bucket holding more than a lower rate allows is cut to it.
+    /// </summary>
+    public void Update(ServerOptions options)
+    {
+        lock (_lock)
+        {
+            _exempt = options.LimitExempt;
+            _maxPerAddress = options.MaxConnectionsPerAddress;
+            _ratePerMinute = options.ConnectRatePerMinute;
+        }
     }
 
     /// <summary>True if the options ask for any per-address limit.</summary>

@@ -70,6 +70,8 @@ internal abstract partial class ConnectionBase
     {
         if (State != ConnectionState.Open)
             return;
+        if (Options.IdleTimeout <= TimeSpan.Zero)
+            return; // turned off by a reload
         long idleFor = _timers.Now - Volatile.Read(ref _lastActivity);
         long limit = Clock.ToTicks(Options.IdleTimeout);
         if (idleFor >= limit)

@@ -20,6 +20,8 @@ namespace Switchboard.Engines;
 /// </remarks>
 internal sealed partial class OutputBudget(long limit, Func<IEnumerable<ConnectionBase>> connections, ILogger logger)
 {
+    private long _limit = limit;
+
     /// <summary>Queued output dropped with closed connections, since the last reclaim, that calls for one.</summary>
     internal const long ReclaimThreshold = 64L * 1024 * 1024;
 
@@ -41,10 +43,15 @@ internal sealed partial class OutputBudget(long limit, Func<IEnumerable<Connecti
     /// <summary>Bytes queued by all connections (those not yet closed), now.</summary>
     public long Total => Interlocked.Read(ref _total);
 
-    public long Limit => limit;
+    /// <summary>The cap; 0 for none. Set by a reload: the next Send over it enforces it.</summary>
+    public long Limit
+    {
+        get => Interlocked.Read(ref _limit);
+        set => Interlocked.Exchange(ref _limit, value);
+    }
 
     /// <summary>True if the total is over the cap: the caller should call <see cref="Enforce"/>, outside its locks.</summary>
-    public bool IsOver => limit > 0 && Interlocked.Read(ref _total) > limit;
+    public bool IsOver => Limit is > 0 and var cap && Interlocked.Read(ref _total) > cap;
 
     public void Add(long bytes)
     {
@@ -131,11 +138,11 @@ internal sealed partial class OutputBudget(long limit, Func<IEnumerable<Connecti
         foreach (var (connection, pending) in queues)
         {
             long total = Total;
-            if (total <= limit)
+            if (total <= Limit)
                 return;
             if (connection.Reason is not null)
                 continue; // closed since the snapshot: no longer counted
-            Log.TotalOverLimit(logger, connection.RemoteEndPoint, pending, total, limit);
+            Log.TotalOverLimit(logger, connection.RemoteEndPoint, pending, total, Limit);
             connection.Disconnect(DisconnectReason.SlowConsumer);
         }
     }

@@ -31,7 +31,8 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     private int _openSockets;      // connections' sockets not yet closed (a lingering close outlives its connection)
     private int _descriptorBudget; // open sockets at which clients are refused; 0 until first measured
     private volatile bool _stopping;
-    private readonly AddressLimiter? _addressLimiter;
+    private volatile AddressLimiter? _addressLimiter; // made by a reload that turns the limits on
+    private volatile ServerOptions _options;
     private readonly RepeatLimiter _refusalLog;     // one line per kind of refusal per window, then a count
     private readonly RepeatLimiter _acceptFailureLog;
 
@@ -42,7 +43,7 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         _refusalLog = new RepeatLimiter(RepeatLimiter.DefaultWindow, (why, count, window) => Log.RefusedMore(logger, Counted.Of(count, "more connection"), why, Math.Max(1, Math.Round(window.TotalSeconds))));
         _acceptFailureLog = new RepeatLimiter(RepeatLimiter.DefaultWindow, (error, count, window) => Log.AcceptFailedMore(logger, Counted.Of(count, "more time"), error, Math.Max(1, Math.Round(window.TotalSeconds))));
         _lastId = firstIdAfter;
-        Options = options;
+        _options = options;
         Logger = logger;
         _protocolFactory = protocolFactory;
         OutputBudget = new OutputBudget(options.MaxPendingTotalBytes, () => _connections.Values, logger);
@@ -53,7 +54,24 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     /// <summary>All connections' queued output together, and its cap (<see cref="ServerOptions.MaxPendingTotalBytes"/>).</summary>
     public OutputBudget OutputBudget { get; }
 
-    public ServerOptions Options { get; }
+    /// <summary>The options in force: those the server started with, or the last <see cref="Reconfigure"/>'s.</summary>
+    public ServerOptions Options => _options;
+
+    /// <summary>
+    /// Puts <paramref name="options"/> in force (a reload; validated and checked by the caller):
+    /// every limit read per connection or per send applies from the next one; the total output cap
+    /// from the next send; per-address limits from the next connection (turned on now, they count
+    /// only connections from now on).
+    /// </summary>
+    public void Reconfigure(ServerOptions options)
+    {
+        _options = options;
+        OutputBudget.Limit = options.MaxPendingTotalBytes;
+        if (_addressLimiter is { } limiter)
+            limiter.Update(options);
+        else if (AddressLimiter.IsEnabled(options))
+            _addressLimiter = new AddressLimiter(options);
+    }
 
     /// <summary>This server's measurements (the Switchboard meter).</summary>
     public ServerMetrics Metrics { get; }
@@ -98,7 +116,8 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         }
 
         IPAddress? counted = null;
-        if (_addressLimiter is not null)
+        var limiter = _addressLimiter;
+        if (limiter is not null)
         {
             try
             {
@@ -109,7 +128,7 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
                 // The peer already left: nothing to count; create below fails the same way.
             }
 
-            if (counted is not null && _addressLimiter.TryAcquire(counted) is { } refusal)
+            if (counted is not null && limiter.TryAcquire(counted) is { } refusal)
             {
                 Interlocked.Decrement(ref _count);
                 Refuse(socket, refusal);

@@ -54,6 +54,16 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
             Replenish();
     }
 
+    /// <summary>Sends <paramref name="signal"/> to every worker (one that is gone meanwhile is skipped).</summary>
+    public void SignalWorkers(int signal)
+    {
+        lock (_lock)
+        {
+            foreach (var worker in _workers)
+                Interop.Interop.ProcessControl.Signal(worker.Pid, signal);
+        }
+    }
+
     /// <summary>Idle and busy workers now, for metrics.</summary>
     private (int Idle, int Busy) CountWorkers()
     {

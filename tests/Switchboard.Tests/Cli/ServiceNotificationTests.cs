@@ -48,6 +48,24 @@ public sealed class ServiceNotificationTests : IDisposable
         Assert.All(messages, m => Assert.True(m is "WATCHDOG=1" or "STOPPING=1" || m.StartsWith("READY=1", StringComparison.Ordinal), m));
     }
 
+    [Fact]
+    public async Task A_reload_is_reloading_then_ready_again()
+    {
+        using var cli = CliProcess.StartUnder($"export NOTIFY_SOCKET='{_path}'", "serve", "echo", "--port", "0");
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        var messages = new List<string>();
+        await ReceiveUntilAsync(messages, m => m.StartsWith("READY=1", StringComparison.Ordinal));
+
+        Assert.True(CliProcess.Signal(cli.Pid, 1)); // SIGHUP
+        await ReceiveUntilAsync(messages, m => m.StartsWith("READY=1", StringComparison.Ordinal) && messages.Count > 1);
+
+        Assert.Equal(3, messages.Count);
+        Assert.Matches(@"^RELOADING=1\nMONOTONIC_USEC=\d+$", messages[1]);
+        Assert.Equal($"READY=1\nSTATUS=listening on {endPoint} (echo, epoll)", messages[2]);
+        await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l => l.Contains("Reloaded: nothing changed", StringComparison.Ordinal)));
+        await cli.StopGracefullyAsync();
+    }
+
     public void Dispose()
     {
         _socket.Dispose();

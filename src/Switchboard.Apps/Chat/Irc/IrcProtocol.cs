@@ -27,7 +27,7 @@ public sealed partial class IrcProtocol : LineProtocol
     private static readonly string[] Capabilities = ["echo-message", "server-time"];
 
     private readonly IChatHub _hub;
-    private readonly ChatOptions _options;
+    private readonly LiveChatOptions _live;
     private readonly TimeProvider _clock;
     private IrcMember? _member;
     private PacedLines? _paced;
@@ -45,11 +45,16 @@ public sealed partial class IrcProtocol : LineProtocol
     /// <param name="options">Limits, history and the ping interval.</param>
     /// <param name="clock">For flood control; the system clock by default.</param>
     public IrcProtocol(IChatHub hub, ChatOptions options, TimeProvider? clock = null)
+        : this(hub, new LiveChatOptions(options ?? throw new ArgumentNullException(nameof(options))), clock)
+    {
+    }
+
+    /// <summary>Creates the protocol for one connection of a server whose settings a reload may change.</summary>
+    internal IrcProtocol(IChatHub hub, LiveChatOptions options, TimeProvider? clock)
     {
         ArgumentNullException.ThrowIfNull(hub);
-        ArgumentNullException.ThrowIfNull(options);
         _hub = hub;
-        _options = options;
+        _live = options;
         _clock = clock ?? TimeProvider.System;
     }
 
@@ -58,7 +63,7 @@ public sealed partial class IrcProtocol : LineProtocol
 
     private IrcMember Member => _member ??= new IrcMember(Connection);
 
-    private PacedLines Paced => _paced ??= new PacedLines(_options, _clock, Connection, HandleInTurn, Overflowed);
+    private PacedLines Paced => _paced ??= new PacedLines(_live, _clock, Connection, HandleInTurn, Overflowed);
 
     private bool Registered => Member.Nick is not null;
 
@@ -71,10 +76,10 @@ public sealed partial class IrcProtocol : LineProtocol
     /// <inheritdoc />
     public override void OnConnected()
     {
-        if (_options.RegisterTimeout > TimeSpan.Zero)
-            _registerTimer = Connection.Schedule(_options.RegisterTimeout, RegisterDeadline);
-        if (_options.PingInterval > TimeSpan.Zero)
-            _pingTimer = Connection.Schedule(_options.PingInterval, PingCheck);
+        if (_live.Current.RegisterTimeout > TimeSpan.Zero)
+            _registerTimer = Connection.Schedule(_live.Current.RegisterTimeout, RegisterDeadline);
+        if (_live.Current.PingInterval > TimeSpan.Zero)
+            _pingTimer = Connection.Schedule(_live.Current.PingInterval, PingCheck);
     }
 
     /// <inheritdoc />
@@ -506,7 +511,7 @@ public sealed partial class IrcProtocol : LineProtocol
         {
             // The hub has the nick and has not answered yet (a forking server's parent, a busy
             // Redis): its answer decides, so look again a while later.
-            _registerTimer = Connection.Schedule(_options.RegisterTimeout, RegisterDeadline);
+            _registerTimer = Connection.Schedule(_live.Current.RegisterTimeout, RegisterDeadline);
             return;
         }
 
@@ -527,7 +532,7 @@ public sealed partial class IrcProtocol : LineProtocol
         }
         else if (_pinged)
         {
-            Reply(string.Create(CultureInfo.InvariantCulture, $"ERROR :Closing link: ping timeout ({_options.PingInterval.TotalSeconds * 2:0.###} seconds)"));
+            Reply(string.Create(CultureInfo.InvariantCulture, $"ERROR :Closing link: ping timeout ({_live.Current.PingInterval.TotalSeconds * 2:0.###} seconds)"));
             Leave(Farewell.Dropped);
             return;
         }
@@ -537,7 +542,7 @@ public sealed partial class IrcProtocol : LineProtocol
             Member.SendLine($"PING :{Server}");
         }
 
-        _pingTimer = Connection.Schedule(_options.PingInterval, PingCheck);
+        _pingTimer = Connection.Schedule(_live.Current.PingInterval, PingCheck);
     }
 
     private void Leave(Farewell how, string message = "")

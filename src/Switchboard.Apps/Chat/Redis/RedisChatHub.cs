@@ -26,7 +26,7 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
     private readonly IDatabase _db;
     private readonly RedisHubAddress _address;
     private readonly RedisHubTiming _timing;
-    private readonly int _history;
+    private volatile int _history;
     private readonly string _node;
     private readonly ILogger _log;
     private readonly Lock _lock = new();
@@ -115,6 +115,13 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
                 Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(1000, 100 * attempt)));
             }
         }
+    }
+
+    /// <summary>Lines each room's stream keeps (a reload may change it): applied by the next line said there, which trims the stream.</summary>
+    public int HistorySize
+    {
+        get => _history;
+        set => _history = value;
     }
 
     /// <inheritdoc />

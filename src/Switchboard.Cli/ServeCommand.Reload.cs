@@ -1,0 +1,167 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Switchboard.Apps;
+using Switchboard.Engines;
+using Switchboard.Hosting;
+
+namespace Switchboard.Cli;
+
+// serve on SIGHUP: the configuration file and the environment read again, as at start, and what
+// can change while serving put in force without dropping a connection.
+internal static partial class ServeCommand
+{
+    /// <summary>
+    /// The server options a reload puts in force (<see cref="Server.Reconfigure"/>), by flag name
+    /// without dashes. Everything else but the app's own (<see cref="App.LiveSettings"/>) and
+    /// the log level needs a restart.
+    /// </summary>
+    private static readonly HashSet<string> LiveServerSettings = new(StringComparer.Ordinal)
+    {
+        "max-connections", "max-pending", "max-pending-total", "max-pending-soft", "max-pending-soft-seconds", "max-line",
+        "idle-timeout", "max-connections-per-ip", "connect-rate", "limit-exempt", "shutdown-timeout",
+    };
+
+    /// <summary>
+    /// Reloads serve's settings on SIGHUP: reads the command line, <c>--config</c>'s file and the
+    /// environment again, checks them as at start, puts in force what can change while serving
+    /// and logs what changed and what waits for a restart. A bad value changes nothing.
+    /// </summary>
+    private sealed class Reloader
+    {
+        private readonly RootCommand _root;
+        private readonly Command _serve;
+        private readonly string[] _args;
+        private readonly ServeContext _context;
+        private readonly IReadOnlyList<Server> _servers;
+        private readonly LiveLogLevel _logLevel;
+        private readonly ILogger _logger;
+        private readonly Dictionary<string, object?> _running;
+
+        public Reloader(ParseResult parse, ServeContext context, App app, Engine engine, IReadOnlyList<Server> servers, LiveLogLevel logLevel, ILogger logger)
+        {
+            _root = (RootCommand)parse.RootCommandResult.Command;
+            _serve = parse.CommandResult.Command;
+            _args = Environment.GetCommandLineArgs()[1..];
+            _context = context;
+            App = app;
+            Engine = engine;
+            _servers = servers;
+            _logLevel = logLevel;
+            _logger = logger;
+            _running = Settable(_serve).ToDictionary(option => option.Name, option => ValueOf(parse, option), StringComparer.Ordinal);
+        }
+
+        private App App { get; }
+
+        private Engine Engine { get; }
+
+        /// <summary>Reads the settings again and puts in force what can change; logs the outcome. Never throws for a bad setting.</summary>
+        public void Reload()
+        {
+            OptionNames.Origins.Clear();
+            if (!ServeConfiguration.TryExpand(_root, _serve, ConfigOption, _args, out string[] expanded, out string? configError))
+            {
+                Log.ReloadFailed(_logger, configError);
+                return;
+            }
+
+            var parse = _root.Parse(expanded);
+            if (parse.Errors.Count > 0)
+            {
+                Log.ReloadFailed(_logger, ParseErrors.Describe(parse.Errors, OptionNames.Origins));
+                return;
+            }
+
+            ServePlan plan;
+            try
+            {
+                plan = Plan(parse);
+            }
+            catch (PlanException e)
+            {
+                Log.ReloadFailed(_logger, e.Message);
+                return;
+            }
+
+            var changed = Settable(_serve)
+                .Select(option => (Key: option.Name[2..], option.Name, Was: _running[option.Name], Now: ValueOf(parse, option)))
+                .Where(change => !Equals(change.Was, change.Now))
+                .ToList();
+            var live = changed.Where(change => IsLive(change.Key)).ToList();
+            var waiting = changed.Where(change => !IsLive(change.Key)).ToList();
+            if (live.Count > 0 && !TryApply(plan))
+                return;
+
+            foreach (var change in live)
+                _running[change.Name] = change.Now;
+            string applied = live.Count == 0 ? "nothing changed" : string.Join(", ", live.Select(c => $"{c.Key} {Text(c.Was)} -> {Text(c.Now)}"));
+            if (Prefork.IsWorker)
+            {
+                Log.WorkerReloaded(_logger, applied); // the parent says the rest, once
+                return;
+            }
+
+            Log.Reloaded(_logger, applied);
+            if (waiting.Count > 0)
+                Log.NeedsRestart(_logger, string.Join(", ", waiting.Select(c => $"{c.Key} {Text(c.Was)} -> {Text(c.Now)}")));
+        }
+
+        /// <summary>Whether a setting changes while serving (here: a forking parent's connection limit is its pool's, fixed at start).</summary>
+        private bool IsLive(string key) =>
+            key == "log-level"
+            || App.LiveSettings.Contains(key)
+            || (LiveServerSettings.Contains(key) && !(key == "max-connections" && Engine is ForkingEngine));
+
+        private bool TryApply(ServePlan plan)
+        {
+            try
+            {
+                // Every server, also when only the app's settings changed: on forking, that is
+                // what tells the workers to reload too.
+                foreach (var server in _servers)
+                    server.Reconfigure(WithLiveSettings(server.Options, plan.Options, lineLength: server.Options.ListenerName.Length == 0, Engine));
+                App.Reconfigure(_context, plan.Settings);
+            }
+            catch (ArgumentException e)
+            {
+                Log.ReloadFailed(_logger, e.Message);
+                return false;
+            }
+
+            _logLevel.Level = plan.LogLevel;
+            return true;
+        }
+
+        /// <summary><paramref name="running"/> with the live settings of <paramref name="read"/> (a second listener, IRC, keeps its own line length).</summary>
+        private static ServerOptions WithLiveSettings(ServerOptions running, ServerOptions read, bool lineLength, Engine engine) => running with
+        {
+            MaxConnections = engine is ForkingEngine ? running.MaxConnections : read.MaxConnections,
+            MaxPendingBytes = read.MaxPendingBytes,
+            MaxPendingTotalBytes = read.MaxPendingTotalBytes,
+            MaxPendingSoftBytes = read.MaxPendingSoftBytes,
+            MaxPendingSoftTime = read.MaxPendingSoftTime,
+            MaxLineLength = lineLength ? read.MaxLineLength : running.MaxLineLength,
+            IdleTimeout = read.IdleTimeout,
+            MaxConnectionsPerAddress = read.MaxConnectionsPerAddress,
+            ConnectRatePerMinute = read.ConnectRatePerMinute,
+            LimitExempt = read.LimitExempt,
+            ShutdownTimeout = read.ShutdownTimeout,
+        };
+
+        /// <summary>serve's options that a file may set: all but the file itself and help.</summary>
+        private static IEnumerable<Option> Settable(Command serve) =>
+            serve.Options.Where(option => option != ConfigOption && option is not HelpOption && option.Name.StartsWith("--", StringComparison.Ordinal));
+
+        private static object? ValueOf(ParseResult parse, Option option) =>
+            parse.GetResult(option) is { } result ? result.GetValueOrDefault<object?>() : null;
+
+        private static string Text(object? value) => value switch
+        {
+            null => "(none)",
+            "" => "''",
+            _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+        };
+    }
+}

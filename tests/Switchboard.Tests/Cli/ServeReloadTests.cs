@@ -1,0 +1,115 @@
+using Switchboard.Tests.Support;
+
+namespace Switchboard.Tests.Cli;
+
+/// <summary>
+/// SIGHUP: <c>serve</c> reads its configuration file again and puts in force what can change
+/// while it serves, without dropping a connection; the rest waits for a restart, said in the log.
+/// </summary>
+public sealed class ServeReloadTests : IDisposable
+{
+    private const int SigHup = 1;
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("sb-reload-").FullName;
+
+    private string File => Path.Combine(_directory, "chat.json");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Theory]
+    [InlineData("epoll")]
+    [InlineData("threading")]
+    public async Task A_reload_quickens_the_rate_for_members_already_talking(string engine)
+    {
+        // One line a hundred seconds: each member's first line (its /nick) takes the only token,
+        // and the next waits its turn, 100 s away, unless a reload quickens the pace.
+        Write($$"""{ "app": "chat", "port": 0, "engine": "{{engine}}", "rate": 0.01, "metrics": "127.0.0.1:0" }""");
+        using var cli = CliProcess.Start("serve", "--config", File);
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        string metrics = (await cli.ReadLineAsync())!["metrics on ".Length..];
+        using var alice = await JoinAsync(endPoint, "alice");
+        using var bob = await JoinAsync(endPoint, "bob");
+        await alice.ReadUntilAsync("*** bob joined #lobby", prefix: true);
+
+        await alice.SendAsync("waiting for my turn\n");
+        await PrometheusScrape.WaitUntilAsync(metrics, s => s.Value("switchboard_chat_paced_total", "switchboard_chat_pacing=delayed") == 1); // held
+        Write($$"""{ "app": "chat", "port": 0, "engine": "{{engine}}", "rate": 1000, "metrics": "127.0.0.1:0" }""");
+        Assert.True(CliProcess.Signal(cli.Pid, SigHup));
+        await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l => l.Contains("Reloaded: rate 0.01 -> 1000", StringComparison.Ordinal)));
+
+        await bob.ReadUntilAsync("<alice> waiting for my turn"); // within Timeouts.Quick: far sooner than the old pace's 100 s
+        await alice.SendAsync("and now at once\n");
+        await bob.ReadUntilAsync("<alice> and now at once");
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task Forking_workers_reload_too_serving_the_clients_they_have()
+    {
+        Write("""{ "app": "echo", "port": 0, "engine": "forking", "workers": "2..4", "max-line": 10, "log-level": "debug" }""");
+        using var cli = CliProcess.Start("serve", "--config", File);
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        using var client = await TestClient.ConnectAsync(endPoint);
+        await client.AssertEchoesAsync("short");
+        int worker = await cli.WorkerServingAsync(client);
+
+        Write("""{ "app": "echo", "port": 0, "engine": "forking", "workers": "2..4", "max-line": 100, "log-level": "debug" }""");
+        Assert.True(CliProcess.Signal(cli.Pid, SigHup));
+        await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l =>
+            l.Contains($"[worker {worker}] ", StringComparison.Ordinal) && l.Contains("Worker reloaded: max-line 10 -> 100", StringComparison.Ordinal)));
+
+        await client.AssertEchoesAsync("a line longer than ten bytes"); // the same connection, in the same worker
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task A_reload_raises_the_connection_limit_and_says_what_needs_a_restart()
+    {
+        Write("""{ "app": "echo", "port": 0, "max-connections": 1 }""");
+        using var cli = CliProcess.Start("serve", "--config", File);
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        using var first = await TestClient.ConnectAsync(endPoint);
+        await first.AssertEchoesAsync("one");
+        using (var refused = await TestClient.ConnectAsync(endPoint))
+            Assert.Equal("error: server full (1 connection); try again later", await refused.ReadLineAsync());
+
+        Write("""{ "app": "echo", "port": 0, "max-connections": 2, "backlog": 8 }""");
+        Assert.True(CliProcess.Signal(cli.Pid, SigHup));
+        await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l => l.Contains("Reloaded: max-connections 1 -> 2", StringComparison.Ordinal)));
+        await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l => l.Contains("in force only after a restart: backlog 512 -> 8", StringComparison.Ordinal)));
+
+        using var second = await TestClient.ConnectAsync(endPoint);
+        await second.AssertEchoesAsync("two");
+        await first.AssertEchoesAsync("still here"); // the reload dropped no one
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task A_bad_value_at_reload_changes_nothing_and_the_server_keeps_serving()
+    {
+        Write("""{ "app": "echo", "port": 0, "max-connections": 1 }""");
+        using var cli = CliProcess.Start("serve", "--config", File);
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        using var client = await TestClient.ConnectAsync(endPoint);
+
+        Write("""{ "app": "echo", "port": 0, "max-connections": 0 }""");
+        Assert.True(CliProcess.Signal(cli.Pid, SigHup));
+        await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l => l.Contains(
+            "Reload failed, nothing changed: chat.json: max-connections must be at least 1 (got 0)", StringComparison.Ordinal)));
+
+        await client.AssertEchoesAsync("still served");
+        using var refused = await TestClient.ConnectAsync(endPoint);
+        Assert.Equal("error: server full (1 connection); try again later", await refused.ReadLineAsync()); // the old limit holds
+        await cli.StopGracefullyAsync();
+    }
+
+    private void Write(string json) => System.IO.File.WriteAllText(File, json);
+
+    private static async Task<TestClient> JoinAsync(System.Net.IPEndPoint endPoint, string nick)
+    {
+        var client = await TestClient.ConnectAsync(endPoint);
+        await client.SendAsync($"/nick {nick}\n");
+        await client.ReadUntilAsync($"*** {nick} joined #lobby", prefix: true);
+        return client;
+    }
+}

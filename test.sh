@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The tests' entry point. Some tests run real programs: the Redis chat hub's tests a real
 # redis-server (started by the tests themselves on a free loopback port), the metrics tests
-# Prometheus's promtool (package prometheus) on what serve --metrics serves, the IRC tests the IRC
+# Prometheus's promtool (package prometheus) on what serve --metrics serves, the systemd tests
+# systemd-socket-activate and systemd-analyze (package systemd; no running systemd), the IRC tests the IRC
 # clients ii and WeeChat (weechat-headless, driven through its fifo plugin). This installs
 # whichever is not there with apt-get (one update, one install), then runs `dotnet test` with the
-# arguments given. redis-server and promtool are required; without an IRC client its tests are
+# arguments given. redis-server, promtool and the systemd tools are required; without an IRC client its tests are
 # skipped (said here and by the test run), so a machine where nothing can be installed still runs the rest.
 set -euo pipefail
 
@@ -16,6 +17,9 @@ for program in redis-server ii weechat-headless; do
 done
 if ! command -v promtool >/dev/null 2>&1; then
   missing+=(prometheus) # promtool's package
+fi
+if ! command -v systemd-socket-activate >/dev/null 2>&1 || ! command -v systemd-analyze >/dev/null 2>&1; then
+  missing+=(systemd) # socket activation and the unit files are tested with its tools; no running systemd needed
 fi
 
 # WeeChat's fifo plugin: Debian ships it apart from weechat-headless, in weechat-plugins.
@@ -45,7 +49,7 @@ if [ "${#packages[@]}" -gt 0 ]; then
     && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}"; then
     installed=true
   fi
-  for program in redis-server promtool; do
+  for program in redis-server promtool systemd-socket-activate systemd-analyze; do
     if ! command -v "$program" >/dev/null 2>&1; then
       echo "test.sh: $program is not installed and could not be (apt-get as root or with sudo): install it, then run again" >&2
       exit 1

@@ -302,16 +302,40 @@ internal static partial class ServeCommand
 
         await using var metricsScope = metrics;
 
+        // Sockets a service manager opened for us (systemd socket activation) are served instead
+        // of binding: the first (or one named otherwise than irc) by the app, one named irc (or
+        // the second) by IRC.
+        Socket? activatedMain = null, activatedIrc = null;
+        if (!Prefork.IsWorker)
+        {
+            try
+            {
+                (activatedMain, activatedIrc) = AssignActivated(SocketActivation.TakeListeners(), ircServer is not null);
+            }
+            catch (ServerStartException e)
+            {
+                return Cli.Fail(ExitCodes.Failure, e.Message);
+            }
+        }
+
         // The servers this process serves: both, but in a forking worker, which serves only the
         // listener it was started for.
         var servers = new List<(Server Server, string What)>();
-        foreach (var (candidate, what) in new[] { (server, ""), (ircServer, $"{Cli.Flag(parse, IrcPortOption)}: ") })
+        foreach (var (candidate, what, activated) in new[] { (server, "", activatedMain), (ircServer, $"{Cli.Flag(parse, IrcPortOption)}: ", activatedIrc) })
         {
             if (candidate is null || !candidate.IsServedHere)
                 continue;
             try
             {
-                candidate.Start();
+                if (activated is null)
+                {
+                    candidate.Start();
+                }
+                else
+                {
+                    candidate.Start(activated);
+                    Log.Activated(logger, candidate.LocalEndPoint);
+                }
             }
             catch (ServerStartException e)
             {
@@ -379,6 +403,30 @@ internal static partial class ServeCommand
         return ExitCodes.Ok;
     }
 
+
+    /// <summary>
+    /// Which passed socket each server takes: one named <c>irc</c> (systemd's
+    /// <c>FileDescriptorName=irc</c>), or else the second, is IRC's; the other is the app's.
+    /// </summary>
+    /// <exception cref="ServerStartException">More sockets were passed than serve listens on.</exception>
+    private static (Socket? Main, Socket? Irc) AssignActivated(IReadOnlyList<ActivatedSocket> passed, bool irc)
+    {
+        if (passed.Count == 0)
+            return (null, null);
+        int most = irc ? 2 : 1;
+        if (passed.Count > most)
+        {
+            foreach (var socket in passed)
+                socket.Socket.Dispose();
+            throw new ServerStartException($"socket activation: {passed.Count} sockets passed, but serve listens on {most} "
+                + (irc ? "(the app's, and IRC's named irc)" : "(give --irc-port for a second, IRC's)"));
+        }
+
+        var ircSocket = passed.FirstOrDefault(s => s.Name == ChatApp.IrcListenerName)
+            ?? (irc && passed.Count == 2 ? passed[1] : null);
+        var main = passed.FirstOrDefault(s => !ReferenceEquals(s, ircSocket));
+        return (main?.Socket, irc ? ircSocket?.Socket : null);
+    }
 
     /// <summary>
     /// What serve is asked to run, every value checked and nothing started: at start, and again
@@ -943,5 +991,8 @@ internal static partial class ServeCommand
 
         [LoggerMessage(EventId = 109, Level = LogLevel.Debug, Message = "Worker reloaded: {Changes}")]
         public static partial void WorkerReloaded(ILogger logger, string changes);
+
+        [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "Serving {EndPoint}, a socket passed by the service manager (socket activation)")]
+        public static partial void Activated(ILogger logger, IPEndPoint endPoint);
     }
 }

@@ -31,7 +31,7 @@ public sealed class Server : IAsyncDisposable
     private IListenerService? _listenerService;
     private Task? _stopTask;
 
-    /// <summary>Creates a server; nothing happens until <see cref="Start"/>.</summary>
+    /// <summary>Creates a server; nothing happens until <see cref="Start()"/>.</summary>
     /// <param name="engine">How connections get CPU time.</param>
     /// <param name="options">Endpoint and limits; validated here.</param>
     /// <param name="protocolFactory">Makes one protocol per connection. Called concurrently on some engines.</param>
@@ -130,7 +130,24 @@ public sealed class Server : IAsyncDisposable
     /// <summary>Binds, listens and starts accepting. Returns once the port is open.</summary>
     /// <exception cref="ServerStartException">The engine cannot run here, or the endpoint cannot be bound.</exception>
     /// <exception cref="InvalidOperationException">The server was already started.</exception>
-    public void Start()
+    public void Start() => StartCore(null);
+
+    /// <summary>
+    /// Starts accepting on <paramref name="listener"/>, a socket already bound and listening
+    /// (one passed by systemd: <see cref="SocketActivation"/>), instead of binding
+    /// <see cref="ServerOptions.EndPoint"/>. The server owns it from then on: it closes it when it
+    /// stops, or if it cannot start.
+    /// </summary>
+    /// <param name="listener">A listening TCP socket.</param>
+    /// <exception cref="ServerStartException">The engine cannot run here, or <paramref name="listener"/> is not a listening TCP socket.</exception>
+    /// <exception cref="InvalidOperationException">The server was already started.</exception>
+    public void Start(Socket listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        StartCore(listener);
+    }
+
+    private void StartCore(Socket? adopted)
     {
         lock (_lock)
         {
@@ -140,7 +157,17 @@ public sealed class Server : IAsyncDisposable
                 throw new InvalidOperationException($"This process serves another listener than '{Options.ListenerName}' (see IsServedHere).");
             if (!Engine.Support.IsSupported)
                 throw new ServerStartException($"engine '{Engine.Name}' cannot run here: {Engine.Support.Reason}");
-            var listener = Engine.OpenListener(Options);
+            Socket listener;
+            try
+            {
+                listener = adopted is null ? Engine.OpenListener(Options) : Listeners.Adopt(adopted);
+            }
+            catch when (adopted is not null)
+            {
+                adopted.Dispose();
+                throw;
+            }
+
             try
             {
                 _runtime.WorkerMessageHandler = WorkerMessageHandler;

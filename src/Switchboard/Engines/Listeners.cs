@@ -28,6 +28,39 @@ internal static class Listeners
         }
     }
 
+    /// <summary>A socket bound and listening elsewhere (systemd's), checked to be one a server can accept TCP connections on.</summary>
+    /// <exception cref="ServerStartException">It is not a listening TCP socket.</exception>
+    public static Socket Adopt(Socket socket)
+    {
+        bool listening;
+        try
+        {
+            listening = socket.SocketType == SocketType.Stream
+                && socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6
+                && socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.AcceptConnection) is int accepting && accepting != 0;
+        }
+        catch (SocketException)
+        {
+            listening = false;
+        }
+
+        if (!listening)
+            throw new ServerStartException($"the socket given ({Describe(socket)}) is not a listening TCP socket");
+        return socket;
+    }
+
+    private static string Describe(Socket socket)
+    {
+        try
+        {
+            return $"{socket.AddressFamily} {socket.SocketType}, {socket.LocalEndPoint?.ToString() ?? "unbound"}";
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return "unreadable";
+        }
+    }
+
     /// <summary>"127.0.0.1:1234" or "[::1]:1234".</summary>
     public static string Format(EndPoint endPoint) => endPoint.ToString() ?? "?";
 

@@ -10,7 +10,7 @@ namespace Switchboard.Hosting;
 /// arguments and an environment variable naming the descriptors it inherits (like Python
 /// multiprocessing's "spawn"), so a program that may serve on the forking engine makes one call,
 /// <see cref="InitializeWorker"/>, first thing in <c>Main</c>, and then runs as it always does: in
-/// a worker, <see cref="Server.Start"/> serves connections from the parent's listening socket
+/// a worker, <see cref="Server.Start()"/> serves connections from the parent's listening socket
 /// instead of binding one, and the program should skip what only the parent does (printing where
 /// it listens, say). A program that never uses the forking engine calls nothing here.
 /// </summary>

@@ -126,7 +126,7 @@ public sealed partial class LogFormatTests
     [Fact]
     public void Every_LoggerMessage_in_src_has_an_event_id_and_no_two_share_one()
     {
-        string src = Path.Combine(RepositoryRoot(), "src");
+        string src = Path.Combine(Repository.Root, "src");
         var ids = new Dictionary<int, string>();
         var missing = new List<string>();
         foreach (string file in Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories))
@@ -193,18 +193,6 @@ public sealed partial class LogFormatTests
             .Where(s => s.ValueKind == JsonValueKind.Object && s.TryGetProperty("WorkerPid", out _))
             .Select(s => (int?)s.GetProperty("WorkerPid").GetInt32())
             .FirstOrDefault();
-
-    /// <summary>The checkout the tests were built from: the first directory above them with Switchboard.slnx.</summary>
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Switchboard.slnx")))
-                return directory.FullName;
-        }
-
-        throw new DirectoryNotFoundException($"no Switchboard.slnx above {AppContext.BaseDirectory}");
-    }
 
     [GeneratedRegex(@"^\d\d:\d\d:\d\d\.\d{3} \S+\s+(?<message>.*)$")]
     private static partial Regex TextLine();

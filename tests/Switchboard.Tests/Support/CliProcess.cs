@@ -49,6 +49,28 @@ public sealed partial class CliProcess : IDisposable
     /// <summary>Runs the executable from a shell after <paramref name="shellSetup"/> (e.g. "ulimit -n 160").</summary>
     public static CliProcess StartUnder(string shellSetup, params string[] args) => Start(shellSetup, SwitchboardDll, args);
 
+    /// <summary>
+    /// Runs the executable through <paramref name="launcher"/>, a program that runs the command
+    /// line it is given (<c>systemd-socket-activate -l ADDRESS</c>, say).
+    /// </summary>
+    public static CliProcess StartThrough(IReadOnlyList<string> launcher, params string[] args)
+    {
+        var start = new ProcessStartInfo(launcher[0])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in launcher.Skip(1))
+            start.ArgumentList.Add(arg);
+        start.ArgumentList.Add(DotnetHost());
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, SwitchboardDll));
+        foreach (string arg in args)
+            start.ArgumentList.Add(arg);
+        return new CliProcess(Process.Start(start)!);
+    }
+
     private static CliProcess Start(string? shellSetup, string program, string[] args)
     {
         var start = new ProcessStartInfo(shellSetup is null ? DotnetHost() : "/bin/sh")

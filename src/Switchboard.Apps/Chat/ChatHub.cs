@@ -8,7 +8,7 @@ namespace Switchboard.Apps.Chat;
 /// every member of a room the same order of lines. A leave that a fan-out
 /// itself causes (a member found too slow) waits until that fan-out is done, for the same reason.
 /// </summary>
-public sealed class ChatHub : IChatHub
+public sealed class ChatHub : IChatHub, IChatCensus
 {
     /// <summary>The room everyone starts in.</summary>
     public const string Lobby = "lobby";
@@ -60,7 +60,7 @@ public sealed class ChatHub : IChatHub
     }
 
     /// <summary>Members with a name, now (for metrics).</summary>
-    internal int MemberCount
+    public int MemberCount
     {
         get
         {
@@ -70,7 +70,7 @@ public sealed class ChatHub : IChatHub
     }
 
     /// <summary>Rooms that exist, now (for metrics).</summary>
-    internal int RoomCount
+    public int RoomCount
     {
         get
         {

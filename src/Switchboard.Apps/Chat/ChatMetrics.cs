@@ -14,7 +14,7 @@ internal static class ChatMetrics
     private static readonly Meter Meter = new(SwitchboardMetrics.MeterName);
 
     // Hubs of this process, for the member and room counts; weakly held (tests make many).
-    private static readonly ConditionalWeakTable<ChatHub, object?> Hubs = new();
+    private static readonly ConditionalWeakTable<IChatCensus, object?> Hubs = new();
 
     /// <summary>Lines said to a room (talk, notices and /me) or privately, by kind (switchboard.chat.kind).</summary>
     private static readonly Counter<long> Said = Meter.CreateCounter<long>(
@@ -32,10 +32,10 @@ internal static class ChatMetrics
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5] });
 
     private static readonly ObservableUpDownCounter<long> Members = Meter.CreateObservableUpDownCounter(
-        "switchboard.chat.members", () => Hubs.Sum(pair => (long)pair.Key.MemberCount), "{member}", "Members with a name, in this process's hub (forking: the parent's).");
+        "switchboard.chat.members", () => Hubs.Sum(pair => (long)pair.Key.MemberCount), "{member}", "Members with a name: of this process's hub (forking: the parent's, which holds them all); with the Redis hub, this node's.");
 
     private static readonly ObservableUpDownCounter<long> Rooms = Meter.CreateObservableUpDownCounter(
-        "switchboard.chat.rooms", () => Hubs.Sum(pair => (long)pair.Key.RoomCount), "{room}", "Rooms that exist, in this process's hub (the lobby always does).");
+        "switchboard.chat.rooms", () => Hubs.Sum(pair => (long)pair.Key.RoomCount), "{room}", "Rooms that exist in this process's hub (the lobby always does); with the Redis hub, the rooms this node's members are in.");
 
     private static readonly KeyValuePair<string, object?> Talk = new("switchboard.chat.kind", "talk");
     private static readonly KeyValuePair<string, object?> Action = new("switchboard.chat.kind", "action");
@@ -43,7 +43,7 @@ internal static class ChatMetrics
     private static readonly KeyValuePair<string, object?> Delayed = new("switchboard.chat.pacing", "delayed");
     private static readonly KeyValuePair<string, object?> Refused = new("switchboard.chat.pacing", "refused");
 
-    public static void Track(ChatHub hub) => Hubs.TryAdd(hub, null);
+    public static void Track(IChatCensus hub) => Hubs.TryAdd(hub, null);
 
     public static void OnSaid(ChatEventKind kind) => Said.Add(1, kind == ChatEventKind.Action ? Action : Talk);
 
@@ -58,4 +58,12 @@ internal static class ChatMetrics
     public static void OnDelayed() => Paced.Add(1, Delayed);
 
     public static void OnRefused(int lines) => Paced.Add(lines, Refused);
+}
+
+/// <summary>A hub's members and rooms now, for <see cref="ChatMetrics"/>.</summary>
+internal interface IChatCensus
+{
+    int MemberCount { get; }
+
+    int RoomCount { get; }
 }

@@ -15,7 +15,7 @@ namespace Switchboard.Apps.Chat.Redis;
 /// the room's log (its last 1,000 events) by seq before going on, so no member misses or repeats one.
 /// docs/scale-out.md says what is guaranteed and what is not.
 /// </summary>
-internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
+internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDisposable
 {
     private static readonly ChatEvent NameFirst = new(ChatEventKind.NameFirst);
     private static readonly ChatEvent ShuttingDown = new(ChatEventKind.ShuttingDown);
@@ -55,6 +55,27 @@ internal sealed partial class RedisChatHub : IChatHub, IAsyncDisposable
         _history = history;
         _node = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
         _log = log;
+        ChatMetrics.Track(this);
+    }
+
+    /// <summary>This node's members with a name (for metrics).</summary>
+    public int MemberCount
+    {
+        get
+        {
+            lock (_lock)
+                return _named.Count;
+        }
+    }
+
+    /// <summary>The rooms this node's members are in (for metrics).</summary>
+    public int RoomCount
+    {
+        get
+        {
+            lock (_lock)
+                return _rooms.Values.Count(room => room.Members.Length > 0);
+        }
     }
 
     /// <summary>

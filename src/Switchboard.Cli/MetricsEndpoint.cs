@@ -41,6 +41,7 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
 
     /// <summary>Listens on <paramref name="at"/> and serves the meter until disposed.</summary>
     /// <exception cref="IOException">The address cannot be listened on (in use, say): Kestrel's own message.</exception>
+    /// <exception cref="System.Net.Sockets.SocketException">The address cannot be listened on (not this machine's, or a port that needs privileges).</exception>
     public static async Task<MetricsEndpoint> StartAsync(IPEndPoint at, ILoggerFactory loggerFactory)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
@@ -55,7 +56,16 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
             .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         var app = builder.Build();
         app.UseOpenTelemetryPrometheusScrapingEndpoint(Path);
-        await app.StartAsync().ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var uri = new Uri(address);
         return new MetricsEndpoint(app, new IPEndPoint(at.Address, uri.Port));

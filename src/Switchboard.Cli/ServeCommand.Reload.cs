@@ -38,9 +38,11 @@ internal static partial class ServeCommand
         private readonly LiveLogLevel _logLevel;
         private readonly ILogger _logger;
         private readonly Dictionary<string, object?> _running;
+        private readonly WorkerArguments _workers;
 
-        public Reloader(ParseResult parse, ServeContext context, App app, Engine engine, IReadOnlyList<Server> servers, LiveLogLevel logLevel, ILogger logger)
+        public Reloader(ParseResult parse, ServeContext context, App app, Engine engine, IReadOnlyList<Server> servers, LiveLogLevel logLevel, ILogger logger, WorkerArguments workers)
         {
+            _workers = workers;
             _root = (RootCommand)parse.RootCommandResult.Command;
             _serve = parse.CommandResult.Command;
             _args = Environment.GetCommandLineArgs()[1..];
@@ -50,7 +52,7 @@ internal static partial class ServeCommand
             _servers = servers;
             _logLevel = logLevel;
             _logger = logger;
-            _running = Settable(_serve).ToDictionary(option => option.Name, option => ValueOf(parse, option), StringComparer.Ordinal);
+            _running = SettableOptions(_serve).ToDictionary(option => option.Name, option => ValueOf(parse, option), StringComparer.Ordinal);
         }
 
         private App App { get; }
@@ -85,24 +87,25 @@ internal static partial class ServeCommand
                 return;
             }
 
-            var changed = Settable(_serve)
+            string app = parse.GetRequiredValue(AppArgument);
+            if (!string.Equals(app, App.Name, StringComparison.OrdinalIgnoreCase))
+            {
+                Log.ReloadFailed(_logger, $"the app changes only with a restart ({App.Name} -> {app.ToLowerInvariant()})");
+                return;
+            }
+
+            var changed = SettableOptions(_serve)
                 .Select(option => (Key: option.Name[2..], option.Name, Was: _running[option.Name], Now: ValueOf(parse, option)))
                 .Where(change => !Equals(change.Was, change.Now))
                 .ToList();
             var live = changed.Where(change => IsLive(change.Key)).ToList();
             var waiting = changed.Where(change => !IsLive(change.Key)).ToList();
-            if (live.Count > 0 && !TryApply(plan))
+            if (live.Count > 0 && !TryApply(plan, parse, live.Select(c => c.Name)))
                 return;
 
             foreach (var change in live)
                 _running[change.Name] = change.Now;
             string applied = live.Count == 0 ? "nothing changed" : string.Join(", ", live.Select(c => $"{c.Key} {Text(c.Was)} -> {Text(c.Now)}"));
-            if (Prefork.IsWorker)
-            {
-                Log.WorkerReloaded(_logger, applied); // the parent says the rest, once
-                return;
-            }
-
             Log.Reloaded(_logger, applied);
             if (waiting.Count > 0)
                 Log.NeedsRestart(_logger, string.Join(", ", waiting.Select(c => $"{c.Key} {Text(c.Was)} -> {Text(c.Now)}")));
@@ -114,18 +117,25 @@ internal static partial class ServeCommand
             || App.LiveSettings.Contains(key)
             || (LiveServerSettings.Contains(key) && !(key == "max-connections" && Engine is ForkingEngine));
 
-        private bool TryApply(ServePlan plan)
+        /// <summary>Puts the live settings of <paramref name="plan"/> in force (those named <paramref name="live"/> changed); false, logged, if a part refused.</summary>
+        private bool TryApply(ServePlan plan, ParseResult parse, IEnumerable<string> live)
         {
+            // On forking, fresh workers take the place of the running ones (Server.Reconfigure
+            // retires them): they start with the settings in force, the new live ones and the
+            // running rest, so first say what those are.
+            string[] before = _workers.Current;
+            _workers.Take(parse, live);
             try
             {
                 // Every server, also when only the app's settings changed: on forking, that is
-                // what tells the workers to reload too.
+                // what brings fresh workers.
                 foreach (var server in _servers)
                     server.Reconfigure(WithLiveSettings(server.Options, plan.Options, lineLength: server.Options.ListenerName.Length == 0, Engine));
                 App.Reconfigure(_context, plan.Settings);
             }
             catch (ArgumentException e)
             {
+                _workers.Current = before;
                 Log.ReloadFailed(_logger, e.Message);
                 return false;
             }
@@ -150,10 +160,6 @@ internal static partial class ServeCommand
             ShutdownTimeout = read.ShutdownTimeout,
         };
 
-        /// <summary>serve's options that a file may set: all but the file itself and help.</summary>
-        private static IEnumerable<Option> Settable(Command serve) =>
-            serve.Options.Where(option => option != ConfigOption && option is not HelpOption && option.Name.StartsWith("--", StringComparison.Ordinal));
-
         private static object? ValueOf(ParseResult parse, Option option) =>
             parse.GetResult(option) is { } result ? result.GetValueOrDefault<object?>() : null;
 
@@ -164,4 +170,54 @@ internal static partial class ServeCommand
             _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
         };
     }
+
+    /// <summary>
+    /// The arguments a forking server's workers are started with: serve's, every setting in force
+    /// given as a flag, as the command line, the file and the environment set it (never
+    /// <c>--config</c>: a worker does not read the file, which may have changed since, or hold a
+    /// mistake). A reload changes the live settings here; the others stay as the server started.
+    /// </summary>
+    private sealed class WorkerArguments
+    {
+        private readonly string _app;
+        private readonly Dictionary<string, string[]> _flags = new(StringComparer.Ordinal); // option name: its tokens, name first
+        private volatile string[] _current = [];
+
+        public WorkerArguments(ParseResult parse)
+        {
+            _app = parse.GetRequiredValue(AppArgument);
+            foreach (var option in SettableOptions(parse.CommandResult.Command))
+                Set(parse, option);
+            Build();
+        }
+
+        public string[] Current
+        {
+            get => _current;
+            set => _current = value;
+        }
+
+        /// <summary>The settings named <paramref name="names"/> as <paramref name="parse"/> gives them.</summary>
+        public void Take(ParseResult parse, IEnumerable<string> names)
+        {
+            var wanted = names.ToHashSet(StringComparer.Ordinal);
+            foreach (var option in SettableOptions(parse.CommandResult.Command).Where(o => wanted.Contains(o.Name)))
+                Set(parse, option);
+            Build();
+        }
+
+        private void Set(ParseResult parse, Option option)
+        {
+            if (parse.GetResult(option) is { IdentifierToken: not null } given)
+                _flags[option.Name] = [option.Name, .. given.Tokens.Select(t => t.Value)];
+            else
+                _flags.Remove(option.Name);
+        }
+
+        private void Build() => _current = ["serve", _app, .. _flags.Values.SelectMany(tokens => tokens)];
+    }
+
+    /// <summary>serve's options that a file may set: all but the file itself and help.</summary>
+    private static IEnumerable<Option> SettableOptions(Command serve) =>
+        serve.Options.Where(option => option != ConfigOption && option is not HelpOption && option.Name.StartsWith("--", StringComparison.Ordinal));
 }

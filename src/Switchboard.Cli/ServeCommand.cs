@@ -241,9 +241,10 @@ internal static partial class ServeCommand
     private static async Task<int> RunAsync(ParseResult parse)
     {
         ServePlan plan;
+        var workerArguments = Prefork.IsWorker ? null : new WorkerArguments(parse);
         try
         {
-            plan = Plan(parse);
+            plan = Plan(parse, workerArguments);
         }
         catch (PlanException e)
         {
@@ -294,7 +295,7 @@ internal static partial class ServeCommand
             {
                 metrics = await MetricsEndpoint.StartAsync(metricsAt, loggerFactory).ConfigureAwait(false);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or SocketException)
             {
                 return Cli.Fail(ExitCodes.Failure, $"{Cli.Flag(parse, MetricsOption)}: cannot listen on {metricsAt}: {ListenFailure(e)}");
             }
@@ -351,15 +352,13 @@ internal static partial class ServeCommand
         // server gracefully (or reloads it) instead of killing it.
         using var signals = new ShutdownSignals();
         using var manager = new ServiceNotifications();
-        var reloader = new Reloader(parse, context, app, engine, [.. servers.Select(s => s.Server)], logLevel, logger);
-        using var reloads = new ReloadSignals(() =>
+        // A forking server's workers never reload: their parent replaces them (Server.Reconfigure).
+        // They only keep a stray SIGHUP (a terminal's hangup, sent to its whole group) from ending them.
+        var reloader = workerArguments is null ? null : new Reloader(parse, context, app, engine, [.. servers.Select(s => s.Server)], logLevel, logger, workerArguments);
+        using var reloads = new ReloadSignals(reloader is null ? () => { } : () =>
         {
-            if (!Prefork.IsWorker)
-            {
-                manager.Reloading();
-                Log.Reloading(logger);
-            }
-
+            manager.Reloading();
+            Log.Reloading(logger);
             try
             {
                 reloader.Reload();
@@ -371,8 +370,7 @@ internal static partial class ServeCommand
                 Log.ReloadFailed(logger, $"unexpected error: {e.Message}");
             }
 
-            if (!Prefork.IsWorker)
-                manager.Ready($"listening on {server.LocalEndPoint} ({app.Name}, {engine.Name})");
+            manager.Ready($"listening on {server.LocalEndPoint} ({app.Name}, {engine.Name})");
         });
 
         // A forking server's workers share the parent's stdout: only the parent says where it listens.
@@ -395,6 +393,7 @@ internal static partial class ServeCommand
             Log.Stopping(logger, name);
         }
 
+        reloads.Dispose(); // no reload once stopping (nor RELOADING=1 after STOPPING=1)
         manager.Stopping();
 
         // Every listener's members are told goodbye at once: the hub refuses talk from the first goodbye on.
@@ -433,7 +432,9 @@ internal static partial class ServeCommand
     /// at each reload.
     /// </summary>
     /// <exception cref="PlanException">Something is wrong: its exit code and one line.</exception>
-    private static ServePlan Plan(ParseResult parse)
+    /// <param name="parse">The command line, with what the file and environment set.</param>
+    /// <param name="workers">On forking, where the workers' arguments are kept (a reload changes them); null elsewhere, and in a worker.</param>
+    private static ServePlan Plan(ParseResult parse, WorkerArguments? workers = null)
     {
         static ServePlan Fail(int code, string message) => throw new PlanException(code, message);
 
@@ -475,6 +476,19 @@ internal static partial class ServeCommand
             // own, the app its settings. A value out of range is their message, on one line.
             engine = engine.WithSettings(given);
             engine.Validate();
+            if (engine is ForkingEngine forking && workers is not null)
+            {
+                // Workers are this program again, given every setting as a flag: never the file,
+                // which may have changed since (a reload says when it counts), nor its errors.
+                engine = new ForkingEngine
+                {
+                    MinSpareWorkers = forking.MinSpareWorkers,
+                    MaxWorkers = forking.MaxWorkers,
+                    ConnectionsPerWorker = forking.ConnectionsPerWorker,
+                    WorkerProgram = () => ThisProgram.StartInfo(workers.Current),
+                };
+            }
+
             var options = new ServerOptions
             {
                 EndPoint = new IPEndPoint(address, port),
@@ -748,7 +762,7 @@ internal static partial class ServeCommand
     }
 
     /// <summary>Kestrel's bind failure in a few words: "address already in use", say.</summary>
-    private static string ListenFailure(IOException e) =>
+    private static string ListenFailure(Exception e) =>
         (e.InnerException ?? e).Message.TrimEnd('.').ToLowerInvariant();
 
     private static bool TryResolveHost(string host, out IPAddress address)
@@ -893,6 +907,7 @@ internal static partial class ServeCommand
         private readonly SemaphoreSlim _pending = new(0, 1);
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _loop;
+        private bool _disposed;
 
         public ReloadSignals(Action reload)
         {
@@ -927,9 +942,12 @@ internal static partial class ServeCommand
 
         public void Dispose()
         {
+            if (_disposed)
+                return;
+            _disposed = true;
             _sighup.Dispose();
             _stop.Cancel();
-            _loop.Wait();
+            _loop.Wait(); // a reload in progress finishes first
             _stop.Dispose();
             _pending.Dispose();
         }
@@ -988,9 +1006,6 @@ internal static partial class ServeCommand
 
         [LoggerMessage(EventId = 108, Level = LogLevel.Error, Message = "Reload failed, nothing changed: {Error}")]
         public static partial void ReloadFailed(ILogger logger, string error);
-
-        [LoggerMessage(EventId = 109, Level = LogLevel.Debug, Message = "Worker reloaded: {Changes}")]
-        public static partial void WorkerReloaded(ILogger logger, string changes);
 
         [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "Serving {EndPoint}, a socket passed by the service manager (socket activation)")]
         public static partial void Activated(ILogger logger, IPEndPoint endPoint);

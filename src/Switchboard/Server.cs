@@ -63,9 +63,11 @@ public sealed class Server : IAsyncDisposable
     /// applies from the next time it is looked at: the next connection admitted, the next send,
     /// the next line, a connection's next idle check (an idle timeout turned on applies to
     /// connections that arrive after). Where and how the server listens cannot change here. On
-    /// forking, the connections are served by workers, each with the options it started with: the
-    /// pool keeps its cap on workers, and a worker takes new options only by being told itself
-    /// (serve sends each worker SIGHUP, and it reloads as its parent does).
+    /// forking, each worker serves with the options it was started with: every worker is asked
+    /// to retire once the connection it serves ends, and fresh workers take their places, so the
+    /// new options apply to connections that start after the call (no connection is dropped); the
+    /// pool keeps its cap on workers, and follows the new idle and shutdown timeouts. A worker is
+    /// started by <see cref="ForkingEngine.WorkerProgram"/>, which must give it the new options.
     /// </summary>
     /// <param name="options">The options to put in force.</param>
     /// <exception cref="ArgumentException">
@@ -87,7 +89,7 @@ public sealed class Server : IAsyncDisposable
         if (!Engine.CanLimitPerAddress && AddressLimiter.IsEnabled(options))
             throw new ArgumentException($"--max-connections-per-ip and --connect-rate are not available on {Engine.Name}: its workers accept connections apart (set both to 0)");
         _runtime.Reconfigure(options);
-        _listenerService?.OnReconfigured();
+        _listenerService?.OnReconfigured(options);
     }
 
     /// <summary>
@@ -170,6 +172,7 @@ public sealed class Server : IAsyncDisposable
 
             try
             {
+                _runtime.Metrics.Listening(((IPEndPoint)listener.LocalEndPoint!).Port); // before the first connection
                 _runtime.WorkerMessageHandler = WorkerMessageHandler;
                 _listenerService = Engine.CreateListenerService(_runtime);
                 _listenerService.Start(listener);
@@ -177,6 +180,7 @@ public sealed class Server : IAsyncDisposable
             catch
             {
                 // Not started: give the port back, so that a caller may try again.
+                _runtime.Metrics.Dispose(); // and report nothing of it
                 _listenerService?.Dispose();
                 _listenerService = null;
                 listener.Dispose();
@@ -185,7 +189,6 @@ public sealed class Server : IAsyncDisposable
 
             _listener = listener;
             _localEndPoint = (IPEndPoint)listener.LocalEndPoint!;
-            _runtime.Metrics.Listening(_localEndPoint.Port);
         }
     }
 

@@ -86,8 +86,14 @@ internal sealed class ServerMetrics : IDisposable
         _connections = connections;
         _tags = [new("switchboard.engine", engine)];
         _tagList = new TagList(_tags);
-        Live[this] = 0;
     }
+
+    /// <summary>
+    /// Held while a closing connection's counts move from the live sum to the totals, and while a
+    /// collector reads both: a collection sees a connection's counts once, never zero times (a
+    /// counter that went down would read as a reset).
+    /// </summary>
+    public Lock Sync { get; } = new();
 
     /// <summary>Whether line ends are being counted (someone collects <c>switchboard.lines</c>).</summary>
     public static bool CountsLines => Lines.Enabled;
@@ -95,11 +101,15 @@ internal sealed class ServerMetrics : IDisposable
     /// <summary>Whether event loops measure their busy time (someone collects <c>switchboard.loop.busy.time</c>).</summary>
     public static bool MeasuresLoopBusy => LoopBusy.Enabled;
 
-    /// <summary>The server is listening on <paramref name="port"/>: every measurement from now on carries it.</summary>
+    /// <summary>
+    /// The server listens on <paramref name="port"/> and is about to accept: from now on it is
+    /// reported, every measurement carrying the port. Call before the first connection.
+    /// </summary>
     public void Listening(int port)
     {
         _tags = [new("switchboard.engine", _tags[0].Value), new("server.port", port)];
         _tagList = new TagList(_tags);
+        Live[this] = 0;
     }
 
     public void Dispose() => Live.TryRemove(this, out _);
@@ -113,22 +123,34 @@ internal sealed class ServerMetrics : IDisposable
         Refused.Add(1, tags);
     }
 
-    /// <summary>A connection ended: its counts move from the live sum to the server's totals.</summary>
-    public void OnClosed(ConnectionBase connection, DisconnectReason reason)
+    /// <summary>A connection leaving the live sum: its counts join the server's totals. Holding <see cref="Sync"/>, as the connection leaves the registry.</summary>
+    public void Fold(ConnectionBase connection) =>
+        Fold(connection.BytesReceived, connection.BytesSent, connection.LinesReceived, connection.LinesSent);
+
+    /// <summary>A connection ended (<see cref="Fold(ConnectionBase)"/> done): counted by reason.</summary>
+    public void OnClosed(DisconnectReason reason)
     {
-        OnClosed(reason, connection.BytesReceived, connection.BytesSent, connection.LinesReceived, connection.LinesSent);
+        var tags = _tagList;
+        tags.Add("switchboard.disconnect.reason", MetricNames.Of(reason));
+        Closed.Add(1, tags);
     }
 
-    /// <summary>A connection ended with these counts (on forking, as its worker reported them).</summary>
-    public void OnClosed(DisconnectReason reason, long bytesReceived, long bytesSent, long linesReceived, long linesSent)
+    /// <summary>On forking, a worker's connection ended with these counts, as the worker reported them.</summary>
+    public void OnServed(DisconnectReason reason, long bytesReceived, long bytesSent, long linesReceived, long linesSent, long dropped)
+    {
+        lock (Sync)
+            Fold(bytesReceived, bytesSent, linesReceived, linesSent);
+        OnClosed(reason);
+        if (dropped > 0)
+            OnOutputDropped(dropped);
+    }
+
+    private void Fold(long bytesReceived, long bytesSent, long linesReceived, long linesSent)
     {
         Interlocked.Add(ref _bytesReceived, bytesReceived);
         Interlocked.Add(ref _bytesSent, bytesSent);
         Interlocked.Add(ref _linesReceived, linesReceived);
         Interlocked.Add(ref _linesSent, linesSent);
-        var tags = _tagList;
-        tags.Add("switchboard.disconnect.reason", MetricNames.Of(reason));
-        Closed.Add(1, tags);
     }
 
     public void OnOutputDropped(long bytes) => Dropped.Add(bytes, _tagList);
@@ -162,12 +184,16 @@ internal sealed class ServerMetrics : IDisposable
     {
         foreach (var server in Live.Keys)
         {
-            long received = Volatile.Read(ref server._bytesReceived);
-            long sent = Volatile.Read(ref server._bytesSent);
-            foreach (var connection in server._connections())
+            long received, sent;
+            lock (server.Sync)
             {
-                received += connection.BytesReceived;
-                sent += connection.BytesSent;
+                received = Volatile.Read(ref server._bytesReceived);
+                sent = Volatile.Read(ref server._bytesSent);
+                foreach (var connection in server._connections())
+                {
+                    received += connection.BytesReceived;
+                    sent += connection.BytesSent;
+                }
             }
 
             yield return Directed(received, server._tags, "receive");
@@ -179,12 +205,16 @@ internal sealed class ServerMetrics : IDisposable
     {
         foreach (var server in Live.Keys)
         {
-            long received = Volatile.Read(ref server._linesReceived);
-            long sent = Volatile.Read(ref server._linesSent);
-            foreach (var connection in server._connections())
+            long received, sent;
+            lock (server.Sync)
             {
-                received += connection.LinesReceived;
-                sent += connection.LinesSent;
+                received = Volatile.Read(ref server._linesReceived);
+                sent = Volatile.Read(ref server._linesSent);
+                foreach (var connection in server._connections())
+                {
+                    received += connection.LinesReceived;
+                    sent += connection.LinesSent;
+                }
             }
 
             yield return Directed(received, server._tags, "receive");

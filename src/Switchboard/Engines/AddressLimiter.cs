@@ -50,9 +50,18 @@ internal sealed class AddressLimiter
     {
         lock (_lock)
         {
+            // A throttle turned on from off: buckets kept only for open connections were empty.
+            if (_ratePerMinute <= 0 && options.ConnectRatePerMinute > 0)
+            {
+                long now = _clock.GetTimestamp();
+                foreach (var key in _entries.Keys.ToList())
+                    _entries[key] = _entries[key] with { Tokens = options.ConnectRatePerMinute, Refilled = now };
+            }
+
             _exempt = options.LimitExempt;
             _maxPerAddress = options.MaxConnectionsPerAddress;
             _ratePerMinute = options.ConnectRatePerMinute;
+            TableLimit = (int)Math.Min((long)options.MaxConnections + ThrottleEntries, int.MaxValue);
         }
     }
 
@@ -60,8 +69,8 @@ internal sealed class AddressLimiter
     public static bool IsEnabled(ServerOptions options) =>
         options.MaxConnectionsPerAddress > 0 || options.ConnectRatePerMinute > 0;
 
-    /// <summary>The most entries kept.</summary>
-    public int TableLimit { get; }
+    /// <summary>The most entries kept (it follows the connection limit at a reload).</summary>
+    public int TableLimit { get; private set; }
 
     /// <summary>Entries now (for tests).</summary>
     public int Count
@@ -75,12 +84,15 @@ internal sealed class AddressLimiter
 
     /// <summary>
     /// Counts a new connection from <paramref name="address"/>, or returns why it is refused (then
-    /// nothing is counted). A counted connection must be given back with <see cref="Release"/>.
+    /// nothing is counted). A counted connection (<paramref name="counted"/>: false for an exempt
+    /// address) must be given back with <see cref="Release"/>, whatever the exemptions are by then.
     /// </summary>
-    public Refusal? TryAcquire(IPAddress address)
+    public Refusal? TryAcquire(IPAddress address, out bool counted)
     {
-        if (!TryKey(address, out var key))
+        counted = false;
+        if (IsExempt(address))
             return null;
+        var key = KeyOf(address);
         long now = _clock.GetTimestamp();
         lock (_lock)
         {
@@ -107,15 +119,15 @@ internal sealed class AddressLimiter
 
             entry.Open++;
             _entries[key] = entry;
+            counted = true;
             return null;
         }
     }
 
-    /// <summary>Gives back a connection counted by <see cref="TryAcquire"/>.</summary>
+    /// <summary>Gives back a connection counted by <see cref="TryAcquire"/> (exempt or not by now: it was counted).</summary>
     public void Release(IPAddress address)
     {
-        if (!TryKey(address, out var key))
-            return;
+        var key = KeyOf(address);
         long now = _clock.GetTimestamp();
         lock (_lock)
         {
@@ -168,26 +180,30 @@ internal sealed class AddressLimiter
         }
     }
 
-    /// <summary>The counted key of an address (IPv4 alone, IPv6 by /64), or false if it is exempt.</summary>
-    private bool TryKey(IPAddress address, out AddressKey key)
+    /// <summary>Whether <paramref name="address"/> is in <see cref="ServerOptions.LimitExempt"/> (as it is now).</summary>
+    private bool IsExempt(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)
             address = address.MapToIPv4();
         foreach (var network in _exempt)
         {
             if (network.Contains(address))
-            {
-                key = default;
-                return false;
-            }
+                return true;
         }
 
+        return false;
+    }
+
+    /// <summary>The counted key of an address: IPv4 alone, IPv6 by /64.</summary>
+    private static AddressKey KeyOf(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+            address = address.MapToIPv4();
         Span<byte> bytes = stackalloc byte[16];
         address.TryWriteBytes(bytes, out int written);
-        key = address.AddressFamily == AddressFamily.InterNetwork
+        return address.AddressFamily == AddressFamily.InterNetwork
             ? new AddressKey(false, BinaryPrimitives.ReadUInt32BigEndian(bytes))
             : new AddressKey(true, BinaryPrimitives.ReadUInt64BigEndian(bytes[..Math.Max(8, written)]));
-        return true;
     }
 
     private readonly record struct AddressKey(bool IsV6, ulong Value);

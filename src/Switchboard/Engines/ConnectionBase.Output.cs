@@ -9,7 +9,8 @@ namespace Switchboard.Engines;
 // until it gets none, reporting each write with OnOutputWritten. The state lock is this buffer.
 //
 // Invariants, under the state lock:
-// - _output.Length <= Options.MaxPendingBytes (a Send that would pass it ends the connection instead).
+// - _output.Length <= Options.MaxPendingBytes as it was at the last Send (a Send that would pass it
+//   ends the connection instead; a reload that lowers it applies from the next Send).
 // - Output is appended only while Open. Once discarded (CloseTransport, or a failed write) it is
 //   cleared as soon as no chunk is out, and a writer's TryTakeOutput clears what is left.
 // - A chunk handed out by TryTakeOutput stays valid until OnOutputWritten: the buffer never
@@ -43,6 +44,7 @@ internal abstract partial class ConnectionBase
         bool scheduleSoftCheck = false;
         bool tooSlow;
         long pending;
+        var options = Options; // once: a reload may replace them meanwhile
         lock (_output)
         {
             if (_life.State != ConnectionState.Open)
@@ -50,22 +52,22 @@ internal abstract partial class ConnectionBase
             if (data.IsEmpty)
                 return true;
             pending = _output.Length + data.Length;
-            tooSlow = pending > Options.MaxPendingBytes;
+            tooSlow = pending > options.MaxPendingBytes;
             if (!tooSlow)
             {
                 _output.Append(data);
                 if (Diagnostics.ServerMetrics.CountsLines)
                     _linesSent += data.Count((byte)'\n');
-                Debug.Assert(_output.Length <= Options.MaxPendingBytes, "output stays within its bound");
+                Debug.Assert(_output.Length <= options.MaxPendingBytes, "output stays within its bound");
                 startWriter = _writer.TryClaim();
-                if (!_aboveSoft && _output.Length > Options.MaxPendingSoftBytes && SoftLimitOn)
+                if (!_aboveSoft && _output.Length > options.MaxPendingSoftBytes && SoftLimitOn(options))
                     scheduleSoftCheck = PassedSoftLimit();
             }
         }
 
         if (tooSlow)
         {
-            Log.SlowConsumer(Logger, RemoteEndPoint, pending, Options.MaxPendingBytes);
+            Log.SlowConsumer(Logger, RemoteEndPoint, pending, options.MaxPendingBytes);
             Disconnect(DisconnectReason.SlowConsumer);
             return false;
         }
@@ -73,13 +75,13 @@ internal abstract partial class ConnectionBase
         if (startWriter)
             StartWriting();
         if (scheduleSoftCheck)
-            ScheduleInternal(Options.MaxPendingSoftTime, CheckSoftLimit);
+            ScheduleInternal(options.MaxPendingSoftTime, CheckSoftLimit);
         if (_budget is { IsOver: true })
             _budget.Enforce();
         return true;
     }
 
-    private bool SoftLimitOn => Options.MaxPendingSoftBytes > 0 && Options.MaxPendingSoftTime > TimeSpan.Zero;
+    private static bool SoftLimitOn(ServerOptions options) => options.MaxPendingSoftBytes > 0 && options.MaxPendingSoftTime > TimeSpan.Zero;
 
     /// <summary>The queue went over the soft limit (under the state lock): true if a check must be scheduled.</summary>
     private bool PassedSoftLimit()
@@ -113,10 +115,11 @@ internal abstract partial class ConnectionBase
             pending = _output.Length;
         }
 
-        long limit = Clock.ToTicks(Options.MaxPendingSoftTime);
+        var options = Options; // once: a reload may replace them meanwhile
+        long limit = Clock.ToTicks(options.MaxPendingSoftTime);
         if (overFor >= limit)
         {
-            Log.SlowConsumerSoft(Logger, RemoteEndPoint, pending, Options.MaxPendingSoftBytes, Options.MaxPendingSoftTime.TotalSeconds);
+            Log.SlowConsumerSoft(Logger, RemoteEndPoint, pending, options.MaxPendingSoftBytes, options.MaxPendingSoftTime.TotalSeconds);
             Disconnect(DisconnectReason.SlowConsumer);
         }
         else
@@ -208,6 +211,7 @@ internal abstract partial class ConnectionBase
     /// <summary>Output that will never be sent: out of the server's total, and counted.</summary>
     private void OnDropped(long bytes)
     {
+        Interlocked.Add(ref _bytesDropped, bytes);
         _budget?.OnDropped(bytes);
         _host.OnOutputDropped(bytes);
     }

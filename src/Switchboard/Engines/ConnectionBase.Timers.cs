@@ -70,10 +70,11 @@ internal abstract partial class ConnectionBase
     {
         if (State != ConnectionState.Open)
             return;
-        if (Options.IdleTimeout <= TimeSpan.Zero)
+        var timeout = Options.IdleTimeout; // once: a reload may replace it meanwhile
+        if (timeout <= TimeSpan.Zero)
             return; // turned off by a reload
         long idleFor = _timers.Now - Volatile.Read(ref _lastActivity);
-        long limit = Clock.ToTicks(Options.IdleTimeout);
+        long limit = Clock.ToTicks(timeout);
         if (idleFor >= limit)
             Disconnect(DisconnectReason.IdleTimeout);
         else

@@ -37,6 +37,7 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner, IActi
     private long _bytesSent;
     private long _linesReceived;
     private long _linesSent;
+    private long _bytesDropped;
 
     protected ConnectionBase(long id, EndPoint remote, EndPoint local, Protocol protocol, IConnectionHost host, ITimerScheduler timers)
     {
@@ -68,6 +69,7 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner, IActi
     public void Start()
     {
         _protocol.Attach(this);
+        _host.OnConnectionStarted();
         Log.Connected(Logger, RemoteEndPoint);
         if (Options.IdleTimeout > TimeSpan.Zero)
             ScheduleInternal(Options.IdleTimeout, CheckIdle);
@@ -85,6 +87,9 @@ internal abstract partial class ConnectionBase : IConnection, ITimerOwner, IActi
 
     /// <summary>Line ends queued to send so far, counted as <see cref="LinesReceived"/> is.</summary>
     public long LinesSent => _linesSent;
+
+    /// <summary>Queued output discarded unsent so far.</summary>
+    public long BytesDropped => Interlocked.Read(ref _bytesDropped);
 
     /// <summary>The engine closed the socket: call once. The server counts descriptors by it.</summary>
     protected void SocketClosed() => _host.OnSocketClosed();

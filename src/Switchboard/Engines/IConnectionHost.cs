@@ -12,6 +12,11 @@ internal interface IConnectionHost
     /// <summary>The cap on all connections' queued output together, if the host keeps one.</summary>
     OutputBudget? OutputBudget => null;
 
+    /// <summary>Called once per connection the engine starts serving (one admitted and then refused is not).</summary>
+    void OnConnectionStarted()
+    {
+    }
+
     /// <summary>Called once per connection, after <c>OnDisconnected</c> has run.</summary>
     void OnConnectionClosed(ConnectionBase connection);
 

@@ -18,8 +18,8 @@ internal interface IListenerService : IDisposable
     /// <summary>Stops taking connections; those being served carry on (graceful shutdown ends them).</summary>
     void StopAccepting();
 
-    /// <summary>The server's options were replaced (<see cref="Server.Reconfigure"/>): pass it on to whoever serves elsewhere. Nothing by default.</summary>
-    void OnReconfigured()
+    /// <summary>The server's options were replaced by <paramref name="options"/> (<see cref="Server.Reconfigure"/>): pass it on to whoever serves elsewhere. Nothing by default.</summary>
+    void OnReconfigured(ServerOptions options)
     {
     }
 }

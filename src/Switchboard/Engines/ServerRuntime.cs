@@ -128,11 +128,17 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
                 // The peer already left: nothing to count; create below fails the same way.
             }
 
-            if (counted is not null && limiter.TryAcquire(counted) is { } refusal)
+            if (counted is not null)
             {
-                Interlocked.Decrement(ref _count);
-                Refuse(socket, refusal);
-                return null;
+                if (limiter.TryAcquire(counted, out bool isCounted) is { } refusal)
+                {
+                    Interlocked.Decrement(ref _count);
+                    Refuse(socket, refusal);
+                    return null;
+                }
+
+                if (!isCounted)
+                    counted = null; // exempt: nothing to give back at close
             }
         }
 
@@ -159,7 +165,6 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         connection.CountedAddress = counted;
         Interlocked.Increment(ref _openSockets);
         _connections[connection.Id] = connection;
-        Metrics.OnAccepted();
         return connection;
     }
 
@@ -177,10 +182,18 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
 
     public void OnConnectionClosed(ConnectionBase connection)
     {
-        if (_connections.TryRemove(connection.Id, out _))
+        bool removed;
+        lock (Metrics.Sync)
+        {
+            removed = _connections.TryRemove(connection.Id, out _);
+            if (removed)
+                Metrics.Fold(connection);
+        }
+
+        if (removed)
         {
             Unadmit(connection.CountedAddress);
-            Metrics.OnClosed(connection, connection.Reason ?? DisconnectReason.Error);
+            Metrics.OnClosed(connection.Reason ?? DisconnectReason.Error);
         }
     }
 
@@ -195,6 +208,8 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     public void OnSocketClosed() => Interlocked.Decrement(ref _openSockets);
 
     public void OnOutputDropped(long bytes) => Metrics.OnOutputDropped(bytes);
+
+    public void OnConnectionStarted() => Metrics.OnAccepted();
 
     public void OnAcceptFailed(SocketException e)
     {

@@ -5,14 +5,15 @@ namespace Switchboard.Hosting;
 
 /// <summary>
 /// The control channel's framing, both ways: a 4-byte little-endian length, then a kind byte and
-/// the payload. Kinds: a worker's status, an app's message (the shared-state channel), or the
-/// parent's stop.
+/// the payload. Kinds: a worker's status, an app's message (the shared-state channel), the
+/// parent's stop, or its request to retire (the server's options changed).
 /// </summary>
 internal static class Frames
 {
     public const byte Status = 1;
     public const byte Message = 2;
     public const byte Stop = 3; // parent to worker: say goodbye and exit, after the messages before
+    public const byte Retire = 4; // parent to worker: take no more connections; finish the one served, then exit
 
     private const int MaxFrame = 16 * 1024 * 1024;
 

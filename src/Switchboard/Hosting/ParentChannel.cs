@@ -16,6 +16,8 @@ public sealed class ParentChannel
     private readonly Lock _sendLock = new();
     private readonly ManualResetEventSlim _handlerSet = new();
     private MessageHandler? _received;
+    private Action? _retire;
+    private bool _retireRequested;
 
     internal ParentChannel(SafeSocketHandle control)
     {
@@ -63,19 +65,50 @@ public sealed class ParentChannel
         Write(Frames.Status, payload);
     }
 
-    internal void ReportServed(Protocols.DisconnectReason reason, long bytesReceived, long bytesSent, long linesReceived, long linesSent)
+    internal void ReportServed(Protocols.DisconnectReason reason, long bytesReceived, long bytesSent, long linesReceived, long linesSent, long dropped)
     {
-        Span<byte> payload = stackalloc byte[2 + (4 * sizeof(long))];
+        Span<byte> payload = stackalloc byte[2 + (5 * sizeof(long))];
         payload[0] = WorkerStatus.Served;
         payload[1] = (byte)reason;
         var counts = payload[2..];
-        foreach (long count in (ReadOnlySpan<long>)[bytesReceived, bytesSent, linesReceived, linesSent])
+        foreach (long count in (ReadOnlySpan<long>)[bytesReceived, bytesSent, linesReceived, linesSent, dropped])
         {
             System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(counts, count);
             counts = counts[sizeof(long)..];
         }
 
         Write(Frames.Status, payload);
+    }
+
+    /// <summary>
+    /// Who retires this worker when the parent asks (<see cref="Frames.Retire"/>): called at once
+    /// if the parent asked already, else when it does, once, on the channel's thread.
+    /// </summary>
+    internal void OnRetire(Action retire)
+    {
+        bool now;
+        lock (_sendLock)
+        {
+            _retire = retire;
+            now = _retireRequested;
+        }
+
+        if (now)
+            retire();
+    }
+
+    private void RequestRetire()
+    {
+        Action? retire;
+        lock (_sendLock)
+        {
+            if (_retireRequested)
+                return;
+            _retireRequested = true;
+            retire = _retire;
+        }
+
+        retire?.Invoke();
     }
 
     private void Write(byte kind, ReadOnlySpan<byte> payload)
@@ -105,6 +138,8 @@ public sealed class ParentChannel
                     _handlerSet.Wait();
                     _received!(frame.AsSpan(1));
                 }
+                else if (frame[0] == Frames.Retire)
+                    RequestRetire();
                 else if (frame[0] == Frames.Stop)
                     ProcessControl.Signal(Environment.ProcessId, ProcessControl.SIGTERM); // as at any stop, after every message before
             }

@@ -36,6 +36,12 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
     private Timer? _hangCheck;
     private bool _stopping;
     private bool _retryScheduled;
+    private long _idleTimeoutTicks = settings.IdleTimeout.Ticks;         // a reload may change these two
+    private long _shutdownTimeoutTicks = settings.ShutdownTimeout.Ticks;
+
+    private TimeSpan IdleTimeout => TimeSpan.FromTicks(Volatile.Read(ref _idleTimeoutTicks));
+
+    private TimeSpan ShutdownTimeout => TimeSpan.FromTicks(Volatile.Read(ref _shutdownTimeoutTicks));
 
     /// <summary>Completes when every worker has exited and the listener is closed, after <see cref="Stop"/>.</summary>
     public Task Stopped => _stopped.Task;
@@ -48,19 +54,33 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
         settings.Metrics?.SetWorkers(CountWorkers);
         if (settings.RefuseWhenFull is { } refuse)
             _backlogGuard = new BacklogGuard(listener, socket => refuse(socket, Volatile.Read(ref _max)), _logger);
-        if (settings.IdleTimeout > TimeSpan.Zero)
+        if (IdleTimeout > TimeSpan.Zero)
             _hangCheck = new Timer(_ => KillHung(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         lock (_lock)
             Replenish();
     }
 
-    /// <summary>Sends <paramref name="signal"/> to every worker (one that is gone meanwhile is skipped).</summary>
-    public void SignalWorkers(int signal)
+    /// <summary>
+    /// The server's options changed: the pool takes the timeouts it enforces, and every worker
+    /// (each serves with the options it was started with) is asked to retire once its connection
+    /// ends; fresh workers, started with the options in force, take their places. No connection
+    /// is dropped. Nothing while the pool stops.
+    /// </summary>
+    public void Reconfigure(TimeSpan idleTimeout, TimeSpan shutdownTimeout)
     {
         lock (_lock)
         {
+            if (_stopping)
+                return;
+            Volatile.Write(ref _idleTimeoutTicks, idleTimeout.Ticks);
+            Volatile.Write(ref _shutdownTimeoutTicks, shutdownTimeout.Ticks);
+            if (idleTimeout > TimeSpan.Zero)
+                _hangCheck ??= new Timer(_ => KillHung(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
             foreach (var worker in _workers)
-                Interop.Interop.ProcessControl.Signal(worker.Pid, signal);
+            {
+                if (!worker.Channel.SendRetire())
+                    Log.RetireNotQueued(_logger, worker.Pid);
+            }
         }
     }
 
@@ -114,7 +134,7 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
     {
         try
         {
-            await _allExited.Task.WaitAsync(settings.ShutdownTimeout + TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            await _allExited.Task.WaitAsync(ShutdownTimeout + TimeSpan.FromSeconds(1)).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -206,7 +226,9 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
     /// </summary>
     private void KillHung()
     {
-        var limit = settings.IdleTimeout + HangMargin;
+        if (IdleTimeout <= TimeSpan.Zero)
+            return; // turned off by a reload
+        var limit = IdleTimeout + HangMargin;
         lock (_lock)
         {
             if (_stopping)
@@ -415,12 +437,13 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
             return;
         var reason = (Protocols.DisconnectReason)report[0];
         var counts = report[1..];
-        metrics.OnClosed(
+        metrics.OnServed(
             reason,
             bytesReceived: BinaryPrimitives.ReadInt64LittleEndian(counts),
             bytesSent: BinaryPrimitives.ReadInt64LittleEndian(counts[8..]),
             linesReceived: BinaryPrimitives.ReadInt64LittleEndian(counts[16..]),
-            linesSent: BinaryPrimitives.ReadInt64LittleEndian(counts[24..]));
+            linesSent: BinaryPrimitives.ReadInt64LittleEndian(counts[24..]),
+            dropped: counts.Length >= 40 ? BinaryPrimitives.ReadInt64LittleEndian(counts[32..]) : 0);
     }
 
     private void Deliver(IWorkerMessageHandler? handler, WorkerHandle worker, byte[] frame)
@@ -443,6 +466,9 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
     {
         [LoggerMessage(EventId = 400, Level = LogLevel.Error, Message = "The shared-state handler failed as the server began to stop; stopping the workers all the same")]
         public static partial void StoppingHandlerFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 415, Level = LogLevel.Warning, Message = "Worker {Pid} could not be asked to retire (its channel is full or closed): it serves with the old settings until it exits")]
+        public static partial void RetireNotQueued(ILogger logger, int pid);
 
         [LoggerMessage(EventId = 401, Level = LogLevel.Error, Message = "The shared-state handler failed on a message from worker {Pid}")]
         public static partial void HandlerFailed(ILogger logger, int pid, Exception exception);

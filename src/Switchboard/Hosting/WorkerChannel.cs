@@ -70,6 +70,13 @@ public sealed partial class WorkerChannel
     /// </summary>
     internal bool SendStop() => Volatile.Read(ref _closed) == 0 && _outbound.Writer.TryWrite(Frames.Build(Frames.Stop, []));
 
+    /// <summary>
+    /// Asks the worker to retire: to take no more connections, finish the one it serves and
+    /// exit, so that a fresh worker (with the options in force) takes its place. False if it could
+    /// not be queued.
+    /// </summary>
+    internal bool SendRetire() => Volatile.Read(ref _closed) == 0 && _outbound.Writer.TryWrite(Frames.Build(Frames.Retire, []));
+
     /// <summary>The worker is gone: later messages are dropped, silently.</summary>
     internal void Complete() => Close();
 

@@ -22,7 +22,8 @@ internal static class WorkerStatus
     /// <summary>
     /// The worker's connection ended, followed by its counts for the parent's metrics: the
     /// <see cref="Protocols.DisconnectReason"/> (1 byte), then bytes received, bytes sent, lines
-    /// received and lines sent (8 bytes each, little-endian). Sent before <see cref="Idle"/>.
+    /// received, lines sent and output bytes dropped unsent (8 bytes each, little-endian). Sent
+    /// before <see cref="Idle"/>.
     /// </summary>
     public const byte Served = (byte)'S';
 

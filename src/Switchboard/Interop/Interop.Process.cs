@@ -7,7 +7,6 @@ internal static partial class Interop
     /// <summary>Signals and parent death, for the forking engine's workers.</summary>
     internal static partial class ProcessControl
     {
-        public const int SIGHUP = 1;
         public const int SIGKILL = 9;
         public const int SIGTERM = 15;
         private const int PR_SET_PDEATHSIG = 1;

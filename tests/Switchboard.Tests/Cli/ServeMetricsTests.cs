@@ -59,7 +59,8 @@ public sealed class ServeMetricsTests
     [Fact]
     public async Task Open_connections_and_their_queued_output_are_seen_while_they_last()
     {
-        using var cli = CliProcess.Start("serve", "echo", "--port", "0", "--metrics", "127.0.0.1:0");
+        using var cli = CliProcess.Start(
+            "serve", "echo", "--port", "0", "--max-pending", "67108864", "--max-pending-soft", "0", "--metrics", "127.0.0.1:0");
         var (endPoint, _) = await cli.ReadListeningLineAsync();
         string url = await ReadMetricsLineAsync(cli);
         using var first = await TestClient.ConnectAsync(endPoint);
@@ -70,6 +71,16 @@ public sealed class ServeMetricsTests
         var scrape = await PrometheusScrape.WaitUntilAsync(url, s => s.Value("switchboard_connections_active") == 2);
         Assert.Equal(8, scrape.Value("switchboard_io_bytes_total", "network_io_direction=receive"));
         Assert.Equal(0, scrape.Value("switchboard_output_queued_bytes"));
+
+        // A third that sends and never reads: its echo fills the kernel's buffers, then its queue.
+        using var hoarder = await TestClient.ConnectAsync(endPoint, receiveBufferSize: 4096);
+        var chunk = new byte[64 * 1024];
+        Array.Fill(chunk, (byte)'x');
+        for (int i = 0; i < 128; i++) // 8 MiB: more than loopback's buffers hold, less than the cap
+            await hoarder.SendAsync(chunk);
+        scrape = await PrometheusScrape.WaitUntilAsync(url, s => s.Value("switchboard_output_queued_bytes") > 0);
+        Assert.Equal(scrape.Value("switchboard_output_queued_bytes"), scrape.Value("switchboard_output_queued_largest_bytes")); // the others' queues are empty
+        Assert.Equal(3, scrape.Value("switchboard_connections_active"));
         await cli.StopGracefullyAsync();
     }
 
@@ -142,7 +153,9 @@ public sealed class ServeMetricsTests
         var scrape = await PrometheusScrape.WaitUntilAsync(url, s => s.Value("switchboard_chat_lines_total", "switchboard_chat_kind=talk") == 1);
         Assert.Equal(3, scrape.Value("switchboard_chat_members"));
         Assert.Equal(2, scrape.Value("switchboard_chat_rooms")); // the lobby and #den
-        Assert.True(scrape.Value("switchboard_chat_deliveries_total") >= 1, scrape.Text); // bob's line, and the joins and parts
+        // Joins 1 + 2 + 3 (each told to everyone in the room, the joiner too), carol's move 2 + 1
+        // (her leaving told to the two left, her joining to herself), and alice's line to bob: 10.
+        Assert.Equal(10, scrape.Value("switchboard_chat_deliveries_total"));
         await cli.StopGracefullyAsync();
     }
 

@@ -44,21 +44,27 @@ public sealed class ServeReloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Forking_workers_reload_too_serving_the_clients_they_have()
+    public async Task On_forking_the_connection_served_keeps_its_worker_and_the_next_gets_a_fresh_one_with_the_new_settings()
     {
-        Write("""{ "app": "echo", "port": 0, "engine": "forking", "workers": "2..4", "max-line": 10, "log-level": "debug" }""");
+        // One worker: the client of the reload's time holds it; the next client is served only
+        // by the worker that replaces it, which must have been started with the new settings.
+        Write("""{ "app": "echo", "port": 0, "engine": "forking", "workers": "1..1", "max-line": 10 }""");
         using var cli = CliProcess.Start("serve", "--config", File);
         var (endPoint, _) = await cli.ReadListeningLineAsync();
-        using var client = await TestClient.ConnectAsync(endPoint);
-        await client.AssertEchoesAsync("short");
-        int worker = await cli.WorkerServingAsync(client);
+        var first = await TestClient.ConnectAsync(endPoint);
+        await first.AssertEchoesAsync("short");
+        int before = await cli.WorkerServingAsync(first);
 
-        Write("""{ "app": "echo", "port": 0, "engine": "forking", "workers": "2..4", "max-line": 100, "log-level": "debug" }""");
+        Write("""{ "app": "echo", "port": 0, "engine": "forking", "workers": "1..1", "max-line": 100 }""");
         Assert.True(CliProcess.Signal(cli.Pid, SigHup));
-        await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l =>
-            l.Contains($"[worker {worker}] ", StringComparison.Ordinal) && l.Contains("Worker reloaded: max-line 10 -> 100", StringComparison.Ordinal)));
+        await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l => l.Contains("Reloaded: max-line 10 -> 100", StringComparison.Ordinal)));
+        await first.AssertEchoesAsync("still here"); // not dropped: served on, by its worker
+        first.Dispose();
 
-        await client.AssertEchoesAsync("a line longer than ten bytes"); // the same connection, in the same worker
+        using var next = await TestClient.ConnectAsync(endPoint);
+        await next.AssertEchoesAsync("a line longer than ten bytes");
+        Assert.NotEqual(before, await cli.WorkerServingAsync(next));
+        Assert.DoesNotContain("killed", cli.Stderr, StringComparison.Ordinal);
         await cli.StopGracefullyAsync();
     }
 

@@ -415,7 +415,7 @@ public abstract class EngineConformanceTests : IAsyncLifetime
     {
         string? line = await client.ReadLineAsync();
         Assert.NotNull(line);
-        Assert.StartsWith("hello ", line, StringComparison.Ordinal);
+        Assert.True(line.StartsWith("hello ", StringComparison.Ordinal), $"not a greeting: {line}");
         return long.Parse(line["hello ".Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
 }

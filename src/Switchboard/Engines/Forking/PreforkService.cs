@@ -14,8 +14,8 @@ internal sealed class PreforkService(PreforkPoolSettings settings) : IListenerSe
 
     public void StopAccepting() => _pool.Stop();
 
-    /// <summary>Each worker serves with the options it started with: it is told to reload them itself (SIGHUP).</summary>
-    public void OnReconfigured() => _pool.SignalWorkers(Interop.Interop.ProcessControl.SIGHUP);
+    /// <summary>Each worker serves with the options it started with: it retires once its connection ends, and a fresh one takes its place.</summary>
+    public void OnReconfigured(ServerOptions options) => _pool.Reconfigure(options.IdleTimeout, options.ShutdownTimeout);
 
     public void Dispose() => _pool.Dispose();
 }

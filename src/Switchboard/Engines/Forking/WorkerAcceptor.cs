@@ -34,9 +34,17 @@ internal sealed partial class WorkerAcceptor(ServerRuntime runtime, ParentChanne
             _heartbeat = new Timer(_ => ReportProgress(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         parent.Report(WorkerStatus.Ready);
         base.Start(listener);
+        parent.OnRetire(Retire);
     }
 
     public override void StopAccepting() => _stopping = true;
+
+    /// <summary>The server's options changed in the parent: finish the connection served (if any), take no more, and exit.</summary>
+    private void Retire()
+    {
+        Log.Retiring(Runtime.Logger);
+        _stopping = true;
+    }
 
     public override void Dispose()
     {
@@ -77,7 +85,7 @@ internal sealed partial class WorkerAcceptor(ServerRuntime runtime, ParentChanne
         _current = connection;
         IterativeAcceptor.ServeToTheEnd(connection);
         _current = null;
-        parent.ReportServed(connection.Reason ?? Protocols.DisconnectReason.Error, connection.BytesReceived, connection.BytesSent, connection.LinesReceived, connection.LinesSent);
+        parent.ReportServed(connection.Reason ?? Protocols.DisconnectReason.Error, connection.BytesReceived, connection.BytesSent, connection.LinesReceived, connection.LinesSent, connection.BytesDropped);
         parent.Report(WorkerStatus.Idle);
         if (quota > 0 && ++_served >= quota)
         {
@@ -108,5 +116,8 @@ internal sealed partial class WorkerAcceptor(ServerRuntime runtime, ParentChanne
     {
         [LoggerMessage(EventId = 440, Level = LogLevel.Information, Message = "Served {Connections}; retiring so a fresh worker takes over")]
         public static partial void QuotaServed(ILogger logger, string connections);
+
+        [LoggerMessage(EventId = 441, Level = LogLevel.Debug, Message = "The server's settings changed: retiring once the connection served (if any) ends, so a fresh worker takes over")]
+        public static partial void Retiring(ILogger logger);
     }
 }

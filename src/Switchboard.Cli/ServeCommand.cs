@@ -402,7 +402,6 @@ internal static partial class ServeCommand
         return ExitCodes.Ok;
     }
 
-
     /// <summary>
     /// Which passed socket each server takes: one named <c>irc</c> (systemd's
     /// <c>FileDescriptorName=irc</c>), or else the second, is IRC's; the other is the app's.

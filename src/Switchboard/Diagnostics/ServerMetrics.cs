@@ -37,11 +37,6 @@ internal sealed class ServerMetrics : IDisposable
         "switchboard.timer.lateness", "s", "How late each protocol timer fired, after its due time.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2] });
 
-    /// <summary>Readiness engines (select, poll, epoll): sockets ready per wait of a loop.</summary>
-    public static readonly Histogram<int> LoopEvents = Meter.CreateHistogram<int>(
-        "switchboard.loop.events", "{event}", "Readiness events returned by one wait of an event loop (select, poll, epoll).",
-        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024] });
-
     private static readonly Counter<long> WorkersStarted = Meter.CreateCounter<long>(
         "switchboard.workers.started", "{worker}", "Forking: worker processes started.");
 
@@ -66,11 +61,17 @@ internal sealed class ServerMetrics : IDisposable
     private static readonly ObservableCounter<double> LoopBusy = Meter.CreateObservableCounter(
         "switchboard.loop.busy.time", ObserveLoopBusy, "s", "Time event loops spent handling events and timers rather than waiting (select, poll, epoll).");
 
+    private static readonly ObservableCounter<long> LoopWaits = Meter.CreateObservableCounter(
+        "switchboard.loop.waits", () => ObserveLoops(loop => loop.Waits), "{wait}", "Waits of event loops for readiness (select, poll, epoll): with switchboard.loop.events, the events each wait returned on average.");
+
+    private static readonly ObservableCounter<long> LoopEvents = Meter.CreateObservableCounter(
+        "switchboard.loop.events", () => ObserveLoops(loop => loop.Events), "{event}", "Readiness events the waits of event loops returned (select, poll, epoll).");
+
     private static readonly ObservableUpDownCounter<int> Workers = Meter.CreateObservableUpDownCounter(
         "switchboard.workers", ObserveWorkers, "{worker}", "Forking: worker processes by state (switchboard.worker.state: idle, busy).");
 
     private readonly Func<IEnumerable<ConnectionBase>> _connections;
-    private readonly List<Func<long>> _loopBusyTicks = [];
+    private readonly List<ILoopMeasurements> _loops = [];
     private Func<(int Idle, int Busy)>? _workers;
     private KeyValuePair<string, object?>[] _tags;
     private TagList _tagList;
@@ -155,11 +156,11 @@ internal sealed class ServerMetrics : IDisposable
 
     public void OnOutputDropped(long bytes) => Dropped.Add(bytes, _tagList);
 
-    /// <summary>An event loop of this server: its busy time is read when collected.</summary>
-    public void AddLoop(Func<long> busyStopwatchTicks)
+    /// <summary>An event loop of this server: its counts are read when collected.</summary>
+    public void AddLoop(ILoopMeasurements loop)
     {
-        lock (_loopBusyTicks)
-            _loopBusyTicks.Add(busyStopwatchTicks);
+        lock (_loops)
+            _loops.Add(loop);
     }
 
     /// <summary>Forking: where the pool's idle and busy workers are counted, read when collected.</summary>
@@ -237,19 +238,23 @@ internal sealed class ServerMetrics : IDisposable
             yield return new Measurement<long>(server._connections().Select(c => c.PendingBytes).DefaultIfEmpty().Max(), server._tags);
     }
 
-    private static IEnumerable<Measurement<double>> ObserveLoopBusy()
+    private static IEnumerable<Measurement<double>> ObserveLoopBusy() =>
+        ObserveLoops(loop => loop.BusyTicks).Select(m => new Measurement<double>((double)m.Value / Stopwatch.Frequency, m.Tags));
+
+    /// <summary>One figure of every loop, summed per server; nothing for a server without loops.</summary>
+    private static IEnumerable<Measurement<long>> ObserveLoops(Func<ILoopMeasurements, long> figure)
     {
         foreach (var server in Live.Keys)
         {
-            long ticks;
-            lock (server._loopBusyTicks)
+            long sum;
+            lock (server._loops)
             {
-                if (server._loopBusyTicks.Count == 0)
+                if (server._loops.Count == 0)
                     continue;
-                ticks = server._loopBusyTicks.Sum(busy => busy());
+                sum = server._loops.Sum(figure);
             }
 
-            yield return new Measurement<double>((double)ticks / Stopwatch.Frequency, server._tags);
+            yield return new Measurement<long>(sum, server._tags);
         }
     }
 
@@ -264,4 +269,15 @@ internal sealed class ServerMetrics : IDisposable
             yield return new Measurement<int>(busy, [.. server._tags, new("switchboard.worker.state", "busy")]);
         }
     }
+}
+
+/// <summary>What an event loop counts for <see cref="ServerMetrics"/>: plain fields of the loop thread, read when collected.</summary>
+internal interface ILoopMeasurements
+{
+    /// <summary>Stopwatch ticks spent between waits (while measured: <see cref="ServerMetrics.MeasuresLoopBusy"/>).</summary>
+    long BusyTicks { get; }
+
+    long Waits { get; }
+
+    long Events { get; }
 }

@@ -46,7 +46,10 @@ public sealed class ServeMetricsTests
         Assert.Equal(Clients * LinesEach, scrape.Value("switchboard_lines_total", port, "network_io_direction=receive"));
         Assert.Equal(Clients * LinesEach, scrape.Value("switchboard_lines_total", port, "network_io_direction=transmit"));
         if (engine is "epoll" or "select" or "poll")
-            Assert.True(scrape.Value("switchboard_loop_events_count", $"switchboard_engine={engine}") > 0, scrape.Text);
+        {
+            Assert.True(scrape.Value("switchboard_loop_waits_total", port) > 0, scrape.Text);
+            Assert.True(scrape.Value("switchboard_loop_events_total", port) >= Clients * (LinesEach + 1), scrape.Text); // each line read, each close
+        }
         if (engine == "forking")
         {
             Assert.True(scrape.Value("switchboard_workers_started_total", port) >= 1, scrape.Text);

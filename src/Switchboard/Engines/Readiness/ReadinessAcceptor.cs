@@ -41,7 +41,7 @@ internal sealed class ReadinessAcceptor : Acceptor
             try
             {
                 multiplexer = engine.CreateMultiplexer();
-                _loops[i] = new ReadinessLoop($"switchboard-{engine.Name}-{i}", multiplexer, runtime.Logger, runtime.Metrics, engine.Name);
+                _loops[i] = new ReadinessLoop($"switchboard-{engine.Name}-{i}", multiplexer, runtime.Logger, runtime.Metrics);
             }
             catch (Exception e) when (e is Win32Exception or SocketException)
             {

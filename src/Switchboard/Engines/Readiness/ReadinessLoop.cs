@@ -12,7 +12,7 @@ namespace Switchboard.Engines.Readiness;
 /// timers (a heap; the wait's timeout is the next deadline) and a wake-up socket pair, so that a
 /// <c>Send</c> from another thread, or a timer added from one, wakes it.
 /// </summary>
-internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
+internal sealed partial class ReadinessLoop : ITimerScheduler, ILoopMeasurements, IDisposable
 {
     private const int WakerToken = 0;
     private const int ListenerToken = 1;
@@ -24,7 +24,6 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
     private readonly Socket _wakeReader;
     private readonly Socket _wakeWriter;
     private readonly Thread _thread;
-    private readonly KeyValuePair<string, object?> _engineTag;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Touched by other threads: work posted to the loop, and whether a wake-up byte is in flight.
@@ -41,11 +40,12 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
     private readonly byte[] _wakeBuffer = new byte[64];
     private int _nextToken = FirstConnectionToken;
     private long _busyTicks; // Stopwatch ticks spent between waits, while measured (ServerMetrics.MeasuresLoopBusy)
+    private long _waits;     // these three: written by the loop thread alone, read by a metrics collector
+    private long _events;
 
-    public ReadinessLoop(string name, IMultiplexer multiplexer, ILogger logger, ServerMetrics? metrics = null, string engine = "")
+    public ReadinessLoop(string name, IMultiplexer multiplexer, ILogger logger, ServerMetrics? metrics = null)
     {
-        _engineTag = new("switchboard.engine", engine);
-        metrics?.AddLoop(() => Volatile.Read(ref _busyTicks));
+        metrics?.AddLoop(this);
         _multiplexer = multiplexer;
         _logger = logger;
         (_wakeReader, _wakeWriter) = Interop.Interop.SocketPair.Create();
@@ -54,6 +54,12 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
     }
 
     public long Now => Clock.Now;
+
+    long ILoopMeasurements.BusyTicks => Volatile.Read(ref _busyTicks);
+
+    long ILoopMeasurements.Waits => Volatile.Read(ref _waits);
+
+    long ILoopMeasurements.Events => Volatile.Read(ref _events);
 
     /// <summary>Completes when the loop thread has ended.</summary>
     public Task Stopped => _stopped.Task;
@@ -157,8 +163,8 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, IDisposable
                 if (!TryWait())
                     continue;
                 long start = ServerMetrics.MeasuresLoopBusy ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
-                if (ServerMetrics.LoopEvents.Enabled)
-                    ServerMetrics.LoopEvents.Record(_ready.Count, _engineTag);
+                Volatile.Write(ref _waits, _waits + 1);
+                Volatile.Write(ref _events, _events + _ready.Count);
                 foreach (var ready in _ready)
                     Dispatch(ready);
                 RunPosted();

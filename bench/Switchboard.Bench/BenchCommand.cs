@@ -114,6 +114,13 @@ internal static class BenchCommand
         HelpName = "n",
     };
 
+    private static readonly Option<bool> MetricsOption = new("--metrics")
+    {
+        Description = "Start each server with metrics on (serve --metrics 127.0.0.1:0) and scrape them once a second during the load, as Prometheus would: " +
+                      "the server's CPU then includes what metrics cost. The table's first line says so; the JSON counts the scrapes (MetricsScrapes). " +
+                      "Not with --target or the Kestrel peer",
+    };
+
     private static readonly Option<string?> KestrelOption = new("--kestrel")
     {
         Description = "The built Kestrel reference peer: its Switchboard.KestrelEcho.dll or the folder it is in. " +
@@ -143,7 +150,7 @@ internal static class BenchCommand
             $"{BenchExitCodes.Interrupted} interrupted by Ctrl-C or SIGTERM (what was measured is kept, marked partial or not run).")
         {
             ScenarioArgument, EnginesOption, TargetOption, OutOption, ClientsOption, SendersOption, InFlightOption, SizeOption, DurationOption,
-            ConnectionsOption, IntervalOption, PinOption, NoPinOption, SwitchboardOption, KestrelOption, RepeatOption,
+            ConnectionsOption, IntervalOption, PinOption, NoPinOption, SwitchboardOption, KestrelOption, RepeatOption, MetricsOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -176,6 +183,10 @@ internal static class BenchCommand
             }
         }
 
+        bool metrics = parse.GetValue(MetricsOption);
+        if (metrics && targets.Count > 0)
+            return BenchCli.Fail(ExitCodes.Usage, $"{Flag(parse, MetricsOption)} starts our servers with metrics on: a --target server is not ours (scrape it yourself)");
+
         foreach (var option in new[] { ClientsOption, SendersOption, InFlightOption, SizeOption, ConnectionsOption, RepeatOption })
         {
             if (parse.GetValue(option) is var value and < 1)
@@ -199,9 +210,10 @@ internal static class BenchCommand
         if (list == "all")
         {
             names = EngineCatalog.All.Where(e => e.Support.IsSupported).Select(e => e.Name);
-            if (peerFits && kestrel is not null)
+            bool peerJoins = peerFits && !metrics; // it has no metrics endpoint: with --metrics, 'all' is our engines
+            if (peerJoins && kestrel is not null)
                 names = names.Append(KestrelPeer.Name);
-            else if (peerFits && targets.Count == 0)
+            else if (peerJoins && targets.Count == 0)
                 Console.Error.WriteLine($"{BenchCli.Name}: kestrel left out of 'all': the reference peer is not built (build it with '{KestrelPeer.BuildCommand}', or give --kestrel PATH)");
         }
         else
@@ -215,6 +227,8 @@ internal static class BenchCommand
             {
                 if (!peerFits)
                     return BenchCli.Fail(ExitCodes.Usage, $"the Kestrel peer is an echo server: it runs echo, latency, connections and churn, not {scenario}");
+                if (metrics)
+                    return BenchCli.Fail(ExitCodes.Usage, $"the Kestrel peer has no metrics endpoint: leave it out with {Flag(parse, MetricsOption)}");
                 if (kestrel is null)
                 {
                     return BenchCli.Fail(ExitCodes.Failure,
@@ -249,6 +263,7 @@ internal static class BenchCommand
             TickInterval = interval,
             Pin = parse.GetValue(PinOption) && !parse.GetValue(NoPinOption),
             Repeat = parse.GetValue(RepeatOption),
+            Metrics = metrics,
         };
 
         if (DescriptorsWanted(settings) is var wanted && DescriptorLimit.RaiseToHardLimit().After is var limit && (ulong)wanted > limit)

@@ -59,6 +59,10 @@ public sealed record BenchResult
 
     public long Errors { get; init; }
 
+    /// <summary>With <c>--metrics</c>: scrapes of the server's metrics endpoint that answered during the load; left out otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? MetricsScrapes { get; init; }
+
     /// <summary>Why this run failed (its figures, if any, are not to be trusted); null if it did not.</summary>
     public string? Failure { get; init; }
 

@@ -117,11 +117,12 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         [
             "serve", .. app, "--port", "0", "--engine", engine, "--log-level", "Warning",
             "--max-pending", "67108864", "--max-connections", "100000", "--workers", "4..128",
+            .. (settings.Metrics ? (string[])["--metrics", "127.0.0.1:0"] : []),
         ];
         var start = engine == KestrelPeer.Name
             ? KestrelPeer.StartInfo(settings.KestrelPath ?? throw new BenchException($"the Kestrel peer is not built: {KestrelPeer.BuildCommand}"))
             : program(arguments);
-        using var server = await ServerProcess.StartAsync(pin ? CorePinning.Pinned(start, ServerCore) : start, cancel).ConfigureAwait(false);
+        using var server = await ServerProcess.StartAsync(pin ? CorePinning.Pinned(start, ServerCore) : start, settings.Metrics, cancel).ConfigureAwait(false);
         if (engine == "forking")
             await Task.Delay(TimeSpan.FromSeconds(2), cancel).ConfigureAwait(false); // let the spare workers start
         BenchResult result;
@@ -161,25 +162,52 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             loadCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         }
 
+        // With --metrics, scraped while the load is measured, as Prometheus would scrape it.
+        MetricsScraper? scraper = null;
+        void StartScraping()
+        {
+            if (server?.MetricsUrl is { } url)
+                scraper = MetricsScraper.Start(url);
+        }
+
         void Started()
         {
             ReadCpu();
+            StartScraping();
             progress.Measuring(settings.Duration);
         }
 
         ReadCpu(); // the connections scenario measures its opening
         if (settings.Scenario == "connections")
-            progress.Measuring(null);
-        var result = settings.Scenario switch
         {
-            "echo" => await EchoAsync(engine, target, Started, interrupt).ConfigureAwait(false),
-            "latency" => await LatencyAsync(engine, target, Started, interrupt).ConfigureAwait(false),
-            "connections" => await ConnectionsAsync(engine, target, server, interrupt).ConfigureAwait(false),
-            "churn" => Basic(engine, await ChurnLoad.RunAsync(target, settings.Clients, settings.Duration, Started, interrupt).ConfigureAwait(false)),
-            "chat" => await ChatAsync(engine, targets, startedHere: server is not null, Started, interrupt).ConfigureAwait(false),
-            "time" => await TimeAsync(engine, target, Started, interrupt).ConfigureAwait(false),
-            _ => throw new ArgumentException($"unknown scenario '{settings.Scenario}' (choose from: echo, latency, connections, churn, chat, time)"),
-        };
+            StartScraping();
+            progress.Measuring(null);
+        }
+
+        BenchResult result;
+        try
+        {
+            result = settings.Scenario switch
+            {
+                "echo" => await EchoAsync(engine, target, Started, interrupt).ConfigureAwait(false),
+                "latency" => await LatencyAsync(engine, target, Started, interrupt).ConfigureAwait(false),
+                "connections" => await ConnectionsAsync(engine, target, server, interrupt).ConfigureAwait(false),
+                "churn" => Basic(engine, await ChurnLoad.RunAsync(target, settings.Clients, settings.Duration, Started, interrupt).ConfigureAwait(false)),
+                "chat" => await ChatAsync(engine, targets, startedHere: server is not null, Started, interrupt).ConfigureAwait(false),
+                "time" => await TimeAsync(engine, target, Started, interrupt).ConfigureAwait(false),
+                _ => throw new ArgumentException($"unknown scenario '{settings.Scenario}' (choose from: echo, latency, connections, churn, chat, time)"),
+            };
+        }
+        finally
+        {
+            if (scraper is not null)
+                await scraper.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (scraper is not null)
+            result = result with { MetricsScrapes = scraper.Scrapes, Failure = result.Failure ?? scraper.FailureDescription };
+        else if (settings.Metrics && server is not null)
+            result = result with { MetricsScrapes = 0 };
         if (interrupt.IsCancellationRequested)
             result = result with { Partial = true };
         if (result.Messages == 0)

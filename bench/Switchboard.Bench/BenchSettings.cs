@@ -54,6 +54,12 @@ public sealed record BenchSettings
     /// <summary>Runs of each engine (<c>--repeat</c>); the figures are their medians.</summary>
     public int Repeat { get; init; } = 1;
 
+    /// <summary>
+    /// Start each server with <c>--metrics</c> and scrape it every <see cref="MetricsScraper.Every"/>
+    /// during the load, so that its figures include what metrics cost.
+    /// </summary>
+    public bool Metrics { get; init; }
+
     /// <summary>Pin server and load generator to different cores.</summary>
     public bool Pin { get; init; } = true;
 

@@ -5,7 +5,10 @@ namespace Switchboard.Bench;
 /// <summary>The load of a run in a few words, for the line over the table and the charts' caption; numbers written as the table writes them (1,234.5).</summary>
 internal static class LoadDescription
 {
-    /// <summary>E.g. "latency: 100 clients, 10 s", "latency: 1 client, 10 s" or "chat: 100 clients, 10 talking, 10 s, median of 3 runs each".</summary>
+    /// <summary>
+    /// E.g. "latency: 100 clients, 10 s", "latency: 1 client, 10 s", "chat: 100 clients, 10 talking,
+    /// 10 s, median of 3 runs each" or "latency: 100 clients, 10 s, metrics on (scraped every 1 s)".
+    /// </summary>
     public static string Of(BenchSettings settings)
     {
         string seconds = Invariant($"{settings.Duration.TotalSeconds:0.###} s");
@@ -18,7 +21,8 @@ internal static class LoadDescription
             _ => Invariant($"{Count(settings.Clients, "client")}, {seconds}"),
         };
         string repeat = settings.Repeat > 1 ? $", median of {settings.Repeat} runs each" : "";
-        return $"{settings.Scenario}: {load}{repeat}";
+        string metrics = settings.Metrics ? Invariant($", metrics on (scraped every {MetricsScraper.Every.TotalSeconds:0.###} s)") : "";
+        return $"{settings.Scenario}: {load}{metrics}{repeat}";
     }
 
     /// <summary>A count and its noun, with an s unless it is 1 (the rule of <c>Counted.Of</c>), grouped by thousands: "1 client", "10,000 connections".</summary>

@@ -48,12 +48,16 @@ internal sealed class ServerProcess : IDisposable
     // Recorded when StopAsync begins: null until then.
     private bool? _exitedBeforeStop;
 
+    /// <summary>Where it serves metrics, read from its <c>metrics on</c> line; null when started without <c>--metrics</c>.</summary>
+    public Uri? MetricsUrl { get; private set; }
+
     /// <summary>
-    /// Starts the server and waits for its <c>listening on</c> line. If that fails or
-    /// <paramref name="cancel"/> fires first, the server (and any workers it forked) is killed
-    /// before this throws: nothing outlives a start that did not return.
+    /// Starts the server and waits for its <c>listening on</c> line, and with
+    /// <paramref name="metrics"/> (it was given <c>--metrics</c>) the <c>metrics on</c> line after
+    /// it. If that fails or <paramref name="cancel"/> fires first, the server (and any workers it
+    /// forked) is killed before this throws: nothing outlives a start that did not return.
     /// </summary>
-    public static async Task<ServerProcess> StartAsync(ProcessStartInfo start, CancellationToken cancel = default)
+    public static async Task<ServerProcess> StartAsync(ProcessStartInfo start, bool metrics = false, CancellationToken cancel = default)
     {
         cancel.ThrowIfCancellationRequested();
         start.RedirectStandardOutput = true;
@@ -75,24 +79,14 @@ internal sealed class ServerProcess : IDisposable
         try
         {
             process.BeginErrorReadLine();
-            string? line;
-            try
-            {
-                line = await process.StandardOutput.ReadLineAsync(CancellationToken.None).AsTask().WaitAsync(ListenTimeout, cancel).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                throw new BenchException($"the server did not say 'listening on' within {ListenTimeout.TotalSeconds:0} s: {server.StderrTail()}");
-            }
-
-            if (line is null || !line.StartsWith("listening on ", StringComparison.Ordinal))
-            {
-                process.WaitForExit(TimeSpan.FromSeconds(1)); // for its last words on stderr
-                string said = server.StderrTail() is { Length: > 0 } tail ? tail : line ?? "no output";
-                throw new BenchException($"the server did not start: {said}");
-            }
-
+            string line = await server.ReadLineStartingAsync("listening on ", cancel).ConfigureAwait(false);
             server.EndPoint = IPEndPoint.Parse(line.Split(' ')[2]);
+            if (metrics)
+            {
+                line = await server.ReadLineStartingAsync("metrics on ", cancel).ConfigureAwait(false);
+                server.MetricsUrl = new Uri(line["metrics on ".Length..]);
+            }
+
             return server;
         }
         catch
@@ -100,6 +94,29 @@ internal sealed class ServerProcess : IDisposable
             server.Dispose(); // kills the process tree
             throw;
         }
+    }
+
+    /// <summary>The server's next line on stdout, which must start with <paramref name="start"/>.</summary>
+    private async Task<string> ReadLineStartingAsync(string start, CancellationToken cancel)
+    {
+        string? line;
+        try
+        {
+            line = await _process.StandardOutput.ReadLineAsync(CancellationToken.None).AsTask().WaitAsync(ListenTimeout, cancel).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new BenchException($"the server did not say '{start.TrimEnd()}' within {ListenTimeout.TotalSeconds:0} s: {StderrTail()}");
+        }
+
+        if (line is null || !line.StartsWith(start, StringComparison.Ordinal))
+        {
+            _process.WaitForExit(TimeSpan.FromSeconds(1)); // for its last words on stderr
+            string said = StderrTail() is { Length: > 0 } tail ? tail : line ?? "no output";
+            throw new BenchException($"the server did not start: {said}");
+        }
+
+        return line;
     }
 
     public double CpuSeconds() => ProcessStats.CpuSeconds(Pid);

@@ -145,6 +145,37 @@ public sealed class BenchRunTests : IDisposable
     }
 
     [Fact]
+    public async Task Metrics_on_starts_each_server_with_its_endpoint_scraped_during_the_load_and_says_so()
+    {
+        var (code, stdout, stderr) = await CliProcess.RunBenchAsync(
+            "latency", "--engines", "epoll,forking", "--metrics", "--duration", "2500ms", "--clients", "2", "--out", _out);
+
+        Assert.True(code == 0, $"exit {code}; stdout: {stdout}; stderr: {stderr}");
+        Assert.StartsWith("latency: 2 clients, 2.5 s, metrics on (scraped every 1 s)\n", stdout.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out, "latency.json")));
+        Assert.True(json.RootElement.GetProperty("Settings").GetProperty("Metrics").GetBoolean());
+        Assert.All(json.RootElement.GetProperty("Results").EnumerateArray(), r =>
+        {
+            Assert.Equal(JsonValueKind.Null, r.GetProperty("Failure").ValueKind);
+            // One scrape as the load starts, then one a second: at 0 s, 1 s and 2 s within 2.5 s.
+            Assert.InRange(r.GetProperty("MetricsScrapes").GetInt32(), 3, 4);
+            Assert.True(r.GetProperty("Messages").GetInt64() > 0);
+        });
+    }
+
+    [Theory]
+    [InlineData("--target", "127.0.0.1:9", "switchboard-bench: --metrics starts our servers with metrics on: a --target server is not ours (scrape it yourself)")]
+    [InlineData("--engines", "epoll,kestrel", "switchboard-bench: the Kestrel peer has no metrics endpoint: leave it out with --metrics")]
+    public async Task Metrics_for_a_server_not_ours_is_one_line_and_exit_code_2(string flag, string value, string message)
+    {
+        var (code, stdout, stderr) = await CliProcess.RunBenchAsync("latency", flag, value, "--metrics");
+
+        Assert.Equal(2, code);
+        Assert.Empty(stdout);
+        Assert.Equal(message + "\n", stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
     public async Task An_engine_that_serves_one_client_at_a_time_is_marked_and_not_ranked()
     {
         var (code, stdout, stderr) = await CliProcess.RunBenchAsync(
@@ -160,7 +191,7 @@ public sealed class BenchRunTests : IDisposable
     }
 
     [Fact]
-    public async Task Help_lists_repeat_kestrel_and_every_exit_code()
+    public async Task Help_lists_repeat_kestrel_metrics_and_every_exit_code()
     {
         var (code, stdout, _) = await CliProcess.RunBenchAsync("--help");
 
@@ -168,6 +199,7 @@ public sealed class BenchRunTests : IDisposable
         string text = System.Text.RegularExpressions.Regex.Replace(stdout, @"\s+", " "); // undo the help's line wrapping
         Assert.Contains("-r, --repeat <n> Run each engine this many times", text, StringComparison.Ordinal);
         Assert.Contains("--kestrel <path> The built Kestrel reference peer", text, StringComparison.Ordinal);
+        Assert.Contains("--metrics Start each server with metrics on (serve --metrics 127.0.0.1:0) and scrape them once a second", text, StringComparison.Ordinal);
         Assert.Contains("3 the server throttled or refused the load", text, StringComparison.Ordinal);
         Assert.Contains("130 interrupted by Ctrl-C or SIGTERM", text, StringComparison.Ordinal);
     }

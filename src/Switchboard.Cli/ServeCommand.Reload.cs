@@ -123,7 +123,7 @@ internal static partial class ServeCommand
             // On forking, fresh workers take the place of the running ones (Server.Reconfigure
             // retires them): they start with the settings in force, the new live ones and the
             // running rest, so first say what those are.
-            string[] before = _workers.Current;
+            var before = _workers.Save();
             _workers.Take(parse, live);
             try
             {
@@ -135,7 +135,7 @@ internal static partial class ServeCommand
             }
             catch (ArgumentException e)
             {
-                _workers.Current = before;
+                _workers.Restore(before); // a refused value must not reach a worker started later
                 Log.ReloadFailed(_logger, e.Message);
                 return false;
             }
@@ -195,6 +195,17 @@ internal static partial class ServeCommand
         {
             get => _current;
             set => _current = value;
+        }
+
+        /// <summary>What <see cref="Restore"/> puts back.</summary>
+        public (Dictionary<string, string[]> Flags, string[] Current) Save() => (new(_flags, StringComparer.Ordinal), _current);
+
+        public void Restore((Dictionary<string, string[]> Flags, string[] Current) saved)
+        {
+            _flags.Clear();
+            foreach (var (name, tokens) in saved.Flags)
+                _flags[name] = tokens;
+            _current = saved.Current;
         }
 
         /// <summary>The settings named <paramref name="names"/> as <paramref name="parse"/> gives them.</summary>

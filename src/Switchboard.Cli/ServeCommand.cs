@@ -393,7 +393,7 @@ internal static partial class ServeCommand
             Log.Stopping(logger, name);
         }
 
-        reloads.Dispose(); // no reload once stopping (nor RELOADING=1 after STOPPING=1)
+        reloads.Stop(); // no reload once stopping (nor RELOADING=1 after STOPPING=1); SIGHUP still taken, and ignored
         manager.Stopping();
 
         // Every listener's members are told goodbye at once: the hub refuses talk from the first goodbye on.
@@ -420,10 +420,12 @@ internal static partial class ServeCommand
                 + (irc ? "(the app's, and IRC's named irc)" : "(give --irc-port for a second, IRC's)"));
         }
 
+        if (!irc)
+            return (passed[0].Socket, null); // the one socket is the app's, whatever its name
         var ircSocket = passed.FirstOrDefault(s => s.Name == ChatApp.IrcListenerName)
-            ?? (irc && passed.Count == 2 ? passed[1] : null);
+            ?? (passed.Count == 2 ? passed[1] : null);
         var main = passed.FirstOrDefault(s => !ReferenceEquals(s, ircSocket));
-        return (main?.Socket, irc ? ircSocket?.Socket : null);
+        return (main?.Socket, ircSocket?.Socket);
     }
 
     /// <summary>
@@ -906,13 +908,15 @@ internal static partial class ServeCommand
         private readonly SemaphoreSlim _pending = new(0, 1);
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _loop;
-        private bool _disposed;
+        private volatile bool _stopped;
 
         public ReloadSignals(Action reload)
         {
             _sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
             {
                 context.Cancel = true;
+                if (_stopped)
+                    return;
                 try
                 {
                     _pending.Release();
@@ -939,14 +943,20 @@ internal static partial class ServeCommand
             });
         }
 
+        /// <summary>Reloads no more (a reload in progress finishes first); SIGHUP is still taken from its default, and ignored.</summary>
+        public void Stop()
+        {
+            if (_stopped)
+                return;
+            _stopped = true;
+            _stop.Cancel();
+            _loop.Wait();
+        }
+
         public void Dispose()
         {
-            if (_disposed)
-                return;
-            _disposed = true;
+            Stop();
             _sighup.Dispose();
-            _stop.Cancel();
-            _loop.Wait(); // a reload in progress finishes first
             _stop.Dispose();
             _pending.Dispose();
         }

@@ -61,10 +61,11 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
     }
 
     /// <summary>
-    /// The server's options changed: the pool takes the timeouts it enforces, and every worker
-    /// (each serves with the options it was started with) is asked to retire once its connection
-    /// ends; fresh workers, started with the options in force, take their places. No connection
-    /// is dropped. Nothing while the pool stops.
+    /// The server's options changed: the pool takes the timeouts it enforces (the idle timeout for
+    /// the workers it starts from now on: each is checked by its own), and every worker (each
+    /// serves with the options it was started with) is asked to retire once its connection ends;
+    /// fresh workers, started with the options in force, take their places. No connection is
+    /// dropped. Nothing while the pool stops.
     /// </summary>
     public void Reconfigure(TimeSpan idleTimeout, TimeSpan shutdownTimeout)
     {
@@ -209,6 +210,7 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
             }
 
             var worker = WorkerHandle.Start(_listener!, settings.ListenerName, settings.WorkerProgram, _logger);
+            worker.IdleTimeout = IdleTimeout;
             _workers.Add(worker);
             settings.Metrics?.OnWorkerStarted();
             Log.Started(_logger, worker.Pid, _workers.Count);
@@ -226,16 +228,15 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
     /// </summary>
     private void KillHung()
     {
-        if (IdleTimeout <= TimeSpan.Zero)
-            return; // turned off by a reload
-        var limit = IdleTimeout + HangMargin;
         lock (_lock)
         {
             if (_stopping)
                 return;
             foreach (var worker in _workers)
             {
-                if (!worker.IsBusy || worker.KilledAsHung || worker.QuietFor is var quiet && quiet <= limit)
+                // By the idle timeout the worker serves with (a reload changes it for fresh workers only).
+                if (!worker.IsBusy || worker.KilledAsHung || worker.IdleTimeout <= TimeSpan.Zero
+                    || worker.QuietFor is var quiet && quiet <= worker.IdleTimeout + HangMargin)
                     continue;
                 worker.KilledAsHung = true;
                 Log.Hung(_logger, worker.Pid, quiet.TotalSeconds);

@@ -31,6 +31,9 @@ internal sealed class WorkerHandle : IDisposable
 
     public bool IsBusy { get; set; }
 
+    /// <summary>The idle timeout the worker was started with (its own, for the rest of its life; zero: none), which its hang check uses.</summary>
+    public TimeSpan IdleTimeout { get; set; }
+
     /// <summary>The worker reported it is up; until then its death counts as a failed start.</summary>
     public bool CameUp { get; set; }
 

@@ -81,8 +81,12 @@ public sealed class ServeMetricsTests
         Array.Fill(chunk, (byte)'x');
         for (int i = 0; i < 128; i++) // 8 MiB: more than loopback's buffers hold, less than the cap
             await hoarder.SendAsync(chunk);
-        scrape = await PrometheusScrape.WaitUntilAsync(url, s => s.Value("switchboard_output_queued_bytes") > 0);
-        Assert.Equal(scrape.Value("switchboard_output_queued_bytes"), scrape.Value("switchboard_output_queued_largest_bytes")); // the others' queues are empty
+        // Once it has all been read the queue stands still (the client reads nothing), and a
+        // scrape's two readings agree: the others' queues are empty.
+        scrape = await PrometheusScrape.WaitUntilAsync(url, s =>
+            s.Value("switchboard_io_bytes_total", "network_io_direction=receive") == 8 + (128 * chunk.Length)
+            && s.Value("switchboard_output_queued_bytes") > 0
+            && s.Value("switchboard_output_queued_bytes") == s.Value("switchboard_output_queued_largest_bytes"));
         Assert.Equal(3, scrape.Value("switchboard_connections_active"));
         await cli.StopGracefullyAsync();
     }

@@ -59,6 +59,10 @@ public sealed class ServeReloadTests : IDisposable
         Assert.True(CliProcess.Signal(cli.Pid, SigHup));
         await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l => l.Contains("Reloaded: max-line 10 -> 100", StringComparison.Ordinal)));
         await first.AssertEchoesAsync("still here"); // not dropped: served on, by its worker
+
+        // The file edited again, without a reload: the fresh worker must not read it (its parent
+        // gives it the settings in force, max-line 100).
+        Write("""{ "app": "echo", "port": 0, "engine": "forking", "workers": "1..1", "max-line": 10 }""");
         first.Dispose();
 
         using var next = await TestClient.ConnectAsync(endPoint);

@@ -56,6 +56,19 @@ public sealed class SocketActivationTests
     }
 
     [Fact]
+    public async Task One_socket_is_the_apps_whatever_its_name()
+    {
+        Assert.True(File.Exists(Activate), $"{Activate} is missing: ./test.sh installs it (Debian package systemd)");
+        var address = new IPEndPoint(IPAddress.Loopback, ManagedSockets.FreePort());
+        using var cli = CliProcess.StartThrough([Activate, "-l", address.ToString(), "--fdname", "irc"], "serve", "echo", "--port", "0");
+
+        using var client = await ManagedSockets.ConnectWhenListeningAsync(address);
+        await client.AssertEchoesAsync("named irc, served as echo");
+        Assert.Equal(address, (await cli.ReadListeningLineAsync()).EndPoint);
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
     public async Task More_sockets_than_serve_listens_on_is_one_line_and_exit_1()
     {
         Assert.True(File.Exists(Activate), $"{Activate} is missing: ./test.sh installs it (Debian package systemd)");

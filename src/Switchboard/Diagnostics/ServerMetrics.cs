@@ -11,8 +11,8 @@ namespace Switchboard.Diagnostics;
 /// meter that report them. Events that happen once per connection (accepted, refused, closed)
 /// are counted as they happen; what happens per message (bytes, lines) is counted in plain fields
 /// of each connection and only summed when a listener collects, so that the hot path pays a
-/// field increment, not a measurement. Every instrument carries the server's tags
-/// (<c>switchboard.engine</c>, <c>server.port</c>).
+/// field increment, not a measurement. Every instrument but the timers' lateness carries the
+/// server's tags (<c>switchboard.engine</c>, <c>server.port</c>).
 /// </summary>
 internal sealed class ServerMetrics : IDisposable
 {
@@ -181,45 +181,32 @@ internal sealed class ServerMetrics : IDisposable
             yield return new Measurement<long>(server._workers is { } workers ? workers().Busy : server._connections().LongCount(), server._tags);
     }
 
-    private static IEnumerable<Measurement<long>> ObserveBytes()
+    private static IEnumerable<Measurement<long>> ObserveBytes() => ObserveDirected(
+        server => Volatile.Read(ref server._bytesReceived), server => Volatile.Read(ref server._bytesSent), c => c.BytesReceived, c => c.BytesSent);
+
+    private static IEnumerable<Measurement<long>> ObserveLines() => ObserveDirected(
+        server => Volatile.Read(ref server._linesReceived), server => Volatile.Read(ref server._linesSent), c => c.LinesReceived, c => c.LinesSent);
+
+    /// <summary>A count each way: the closed connections' totals and the open ones' own, read together under <see cref="Sync"/>.</summary>
+    private static IEnumerable<Measurement<long>> ObserveDirected(
+        Func<ServerMetrics, long> closedReceived, Func<ServerMetrics, long> closedSent, Func<ConnectionBase, long> received, Func<ConnectionBase, long> sent)
     {
         foreach (var server in Live.Keys)
         {
-            long received, sent;
+            long inward, outward;
             lock (server.Sync)
             {
-                received = Volatile.Read(ref server._bytesReceived);
-                sent = Volatile.Read(ref server._bytesSent);
+                inward = closedReceived(server);
+                outward = closedSent(server);
                 foreach (var connection in server._connections())
                 {
-                    received += connection.BytesReceived;
-                    sent += connection.BytesSent;
+                    inward += received(connection);
+                    outward += sent(connection);
                 }
             }
 
-            yield return Directed(received, server._tags, "receive");
-            yield return Directed(sent, server._tags, "transmit");
-        }
-    }
-
-    private static IEnumerable<Measurement<long>> ObserveLines()
-    {
-        foreach (var server in Live.Keys)
-        {
-            long received, sent;
-            lock (server.Sync)
-            {
-                received = Volatile.Read(ref server._linesReceived);
-                sent = Volatile.Read(ref server._linesSent);
-                foreach (var connection in server._connections())
-                {
-                    received += connection.LinesReceived;
-                    sent += connection.LinesSent;
-                }
-            }
-
-            yield return Directed(received, server._tags, "receive");
-            yield return Directed(sent, server._tags, "transmit");
+            yield return Directed(inward, server._tags, "receive");
+            yield return Directed(outward, server._tags, "transmit");
         }
     }
 

@@ -24,9 +24,8 @@ public sealed class ServeMetricsTests
     [InlineData("forking")]
     public async Task Counters_match_what_the_clients_did(string engine)
     {
-        using var cli = CliProcess.Start("serve", "echo", "--port", "0", "--engine", engine, "--metrics", "127.0.0.1:0");
-        var (endPoint, _) = await cli.ReadListeningLineAsync();
-        string url = await ReadMetricsLineAsync(cli);
+        var (cli, endPoint, url) = await StartAsync("serve", "echo", "--port", "0", "--engine", engine);
+        using var server = cli;
         const string line = "hello metrics"; // 14 bytes with its \n
         for (int i = 0; i < Clients; i++)
         {
@@ -62,10 +61,9 @@ public sealed class ServeMetricsTests
     [Fact]
     public async Task Open_connections_and_their_queued_output_are_seen_while_they_last()
     {
-        using var cli = CliProcess.Start(
-            "serve", "echo", "--port", "0", "--max-pending", "67108864", "--max-pending-soft", "0", "--metrics", "127.0.0.1:0");
-        var (endPoint, _) = await cli.ReadListeningLineAsync();
-        string url = await ReadMetricsLineAsync(cli);
+        var (cli, endPoint, url) = await StartAsync(
+            "serve", "echo", "--port", "0", "--max-pending", "67108864", "--max-pending-soft", "0");
+        using var server = cli;
         using var first = await TestClient.ConnectAsync(endPoint);
         using var second = await TestClient.ConnectAsync(endPoint);
         await first.AssertEchoesAsync("one");
@@ -94,10 +92,9 @@ public sealed class ServeMetricsTests
     [Fact]
     public async Task Refusals_slow_consumers_and_dropped_output_are_counted_by_reason()
     {
-        using var cli = CliProcess.Start(
-            "serve", "echo", "--port", "0", "--max-connections", "1", "--max-pending", "65536", "--metrics", "127.0.0.1:0");
-        var (endPoint, _) = await cli.ReadListeningLineAsync();
-        string url = await ReadMetricsLineAsync(cli);
+        var (cli, endPoint, url) = await StartAsync(
+            "serve", "echo", "--port", "0", "--max-connections", "1", "--max-pending", "65536");
+        using var server = cli;
 
         // A client that sends and never reads: its echo piles up past --max-pending, and it is dropped.
         using var reader = await TestClient.ConnectAsync(endPoint, receiveBufferSize: 4096);
@@ -125,9 +122,8 @@ public sealed class ServeMetricsTests
     [Fact]
     public async Task The_time_app_reports_how_late_its_ticks_were()
     {
-        using var cli = CliProcess.Start("serve", "time", "--port", "0", "--interval", "10ms", "--metrics", "127.0.0.1:0");
-        var (endPoint, _) = await cli.ReadListeningLineAsync();
-        string url = await ReadMetricsLineAsync(cli);
+        var (cli, endPoint, url) = await StartAsync("serve", "time", "--port", "0", "--interval", "10ms");
+        using var server = cli;
         using var client = await TestClient.ConnectAsync(endPoint);
         for (int i = 0; i < 5; i++)
             Assert.NotNull(await client.ReadLineAsync());
@@ -140,9 +136,8 @@ public sealed class ServeMetricsTests
     [Fact]
     public async Task Chat_reports_members_rooms_lines_and_deliveries()
     {
-        using var cli = CliProcess.Start("serve", "chat", "--port", "0", "--metrics", "127.0.0.1:0");
-        var (endPoint, _) = await cli.ReadListeningLineAsync();
-        string url = await ReadMetricsLineAsync(cli);
+        var (cli, endPoint, url) = await StartAsync("serve", "chat", "--port", "0");
+        using var server = cli;
         using var alice = await TestClient.ConnectAsync(endPoint);
         using var bob = await TestClient.ConnectAsync(endPoint);
         using var carol = await TestClient.ConnectAsync(endPoint);
@@ -171,9 +166,8 @@ public sealed class ServeMetricsTests
     {
         string? promtool = FindOnPath("promtool");
         Assert.True(promtool is not null, "promtool is not installed: ./test.sh installs it (Debian package prometheus)");
-        using var cli = CliProcess.Start("serve", "chat", "--port", "0", "--metrics", "127.0.0.1:0");
-        var (endPoint, _) = await cli.ReadListeningLineAsync();
-        string url = await ReadMetricsLineAsync(cli);
+        var (cli, endPoint, url) = await StartAsync("serve", "chat", "--port", "0");
+        using var server = cli;
         using (var client = await TestClient.ConnectAsync(endPoint))
         {
             await client.SendAsync("/nick alice\nhello\n");
@@ -222,6 +216,14 @@ public sealed class ServeMetricsTests
 
         Assert.Equal(2, code);
         Assert.Equal($"switchboard: {message}", stderr.Trim());
+    }
+
+    /// <summary>Starts <c>serve</c> with <paramref name="args"/> and metrics on a free port: the process, where it listens, and the URL to scrape.</summary>
+    private static async Task<(CliProcess Cli, IPEndPoint EndPoint, string Url)> StartAsync(params string[] args)
+    {
+        var cli = CliProcess.Start([.. args, "--metrics", "127.0.0.1:0"]);
+        var (endPoint, _) = await cli.ReadListeningLineAsync();
+        return (cli, endPoint, await ReadMetricsLineAsync(cli));
     }
 
     /// <summary>Reads stdout up to <c>metrics on URL</c> (after the listening line) and returns the URL.</summary>

@@ -33,9 +33,7 @@ public sealed class ServeReloadTests : IDisposable
 
         await alice.SendAsync("waiting for my turn\n");
         await PrometheusScrape.WaitUntilAsync(metrics, s => s.Value("switchboard_chat_paced_total", "switchboard_chat_pacing=delayed") == 1); // held
-        Write($$"""{ "app": "chat", "port": 0, "engine": "{{engine}}", "rate": 1000, "metrics": "127.0.0.1:0" }""");
-        Assert.True(CliProcess.Signal(cli.Pid, SigHup));
-        await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l => l.Contains("Reloaded: rate 0.01 -> 1000", StringComparison.Ordinal)));
+        await ReloadAsync(cli, $$"""{ "app": "chat", "port": 0, "engine": "{{engine}}", "rate": 1000, "metrics": "127.0.0.1:0" }""", "Reloaded: rate 0.01 -> 1000");
 
         await bob.ReadUntilAsync("<alice> waiting for my turn"); // within Timeouts.Quick: far sooner than the old pace's 100 s
         await alice.SendAsync("and now at once\n");
@@ -55,9 +53,7 @@ public sealed class ServeReloadTests : IDisposable
         await first.AssertEchoesAsync("short");
         int before = await cli.WorkerServingAsync(first);
 
-        Write("""{ "app": "echo", "port": 0, "engine": "forking", "workers": "1..1", "max-line": 100 }""");
-        Assert.True(CliProcess.Signal(cli.Pid, SigHup));
-        await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l => l.Contains("Reloaded: max-line 10 -> 100", StringComparison.Ordinal)));
+        await ReloadAsync(cli, """{ "app": "echo", "port": 0, "engine": "forking", "workers": "1..1", "max-line": 100 }""", "Reloaded: max-line 10 -> 100");
         await first.AssertEchoesAsync("still here"); // not dropped: served on, by its worker
 
         // The file edited again, without a reload: the fresh worker must not read it (its parent
@@ -83,9 +79,7 @@ public sealed class ServeReloadTests : IDisposable
         using (var refused = await TestClient.ConnectAsync(endPoint))
             Assert.Equal("error: server full (1 connection); try again later", await refused.ReadLineAsync());
 
-        Write("""{ "app": "echo", "port": 0, "max-connections": 2, "backlog": 8 }""");
-        Assert.True(CliProcess.Signal(cli.Pid, SigHup));
-        await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l => l.Contains("Reloaded: max-connections 1 -> 2", StringComparison.Ordinal)));
+        await ReloadAsync(cli, """{ "app": "echo", "port": 0, "max-connections": 2, "backlog": 8 }""", "Reloaded: max-connections 1 -> 2");
         await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l => l.Contains("in force only after a restart: backlog 512 -> 8", StringComparison.Ordinal)));
 
         using var second = await TestClient.ConnectAsync(endPoint);
@@ -102,10 +96,7 @@ public sealed class ServeReloadTests : IDisposable
         var (endPoint, _) = await cli.ReadListeningLineAsync();
         using var client = await TestClient.ConnectAsync(endPoint);
 
-        Write("""{ "app": "echo", "port": 0, "max-connections": 0 }""");
-        Assert.True(CliProcess.Signal(cli.Pid, SigHup));
-        await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l => l.Contains(
-            "Reload failed, nothing changed: chat.json: max-connections must be at least 1 (got 0)", StringComparison.Ordinal)));
+        await ReloadAsync(cli, """{ "app": "echo", "port": 0, "max-connections": 0 }""", "Reload failed, nothing changed: chat.json: max-connections must be at least 1 (got 0)");
 
         await client.AssertEchoesAsync("still served");
         using var refused = await TestClient.ConnectAsync(endPoint);
@@ -114,6 +105,14 @@ public sealed class ServeReloadTests : IDisposable
     }
 
     private void Write(string json) => System.IO.File.WriteAllText(File, json);
+
+    /// <summary>Writes <paramref name="json"/> as the file, sends SIGHUP, and waits for the log line that says <paramref name="logged"/>.</summary>
+    private async Task ReloadAsync(CliProcess cli, string json, string logged)
+    {
+        Write(json);
+        Assert.True(CliProcess.Signal(cli.Pid, SigHup));
+        await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l => l.Contains(logged, StringComparison.Ordinal)));
+    }
 
     private static async Task<TestClient> JoinAsync(System.Net.IPEndPoint endPoint, string nick)
     {

@@ -10,19 +10,16 @@ namespace Switchboard.Tests.Cli;
 /// </summary>
 public sealed class ServiceNotificationTests : IDisposable
 {
-    private readonly string _path = Path.Combine(Path.GetTempPath(), $"sb-notify-{Guid.NewGuid():N}.sock");
-    private readonly Socket _socket = new(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-
-    public ServiceNotificationTests() => _socket.Bind(new UnixDomainSocketEndPoint(_path));
+    private readonly NotifySocket _notify = new();
 
     [Fact]
     public async Task A_manager_that_does_not_read_loses_watchdog_messages_but_never_stalls_the_shutdown()
     {
         // 2 ms asks for a datagram every millisecond: the socket's queue (net.unix.max_dgram_qlen,
         // 10 by default) is full within a few, and full again a millisecond after each one read.
-        using var cli = CliProcess.StartUnder($"export NOTIFY_SOCKET='{_path}' WATCHDOG_USEC=2000", "serve", "echo", "--port", "0");
+        using var cli = CliProcess.StartUnder($"export NOTIFY_SOCKET='{_notify.Path}' WATCHDOG_USEC=2000", "serve", "echo", "--port", "0");
         await cli.ReadListeningLineAsync();
-        await ReceiveUntilAsync([], m => m == "WATCHDOG=1"); // it does send
+        await _notify.ReceiveUntilAsync([], m => m == "WATCHDOG=1"); // it does send
 
         await cli.StopGracefullyAsync();
     }
@@ -33,15 +30,15 @@ public sealed class ServiceNotificationTests : IDisposable
     public async Task Ready_once_listening_watchdog_while_running_and_stopping_at_shutdown_from_the_parent_alone(string engine)
     {
         using var cli = CliProcess.StartUnder(
-            $"export NOTIFY_SOCKET='{_path}' WATCHDOG_USEC=100000",
+            $"export NOTIFY_SOCKET='{_notify.Path}' WATCHDOG_USEC=100000",
             "serve", "echo", "--port", "0", "--engine", engine, "--workers", "2..4");
         var (endPoint, _) = await cli.ReadListeningLineAsync();
         var messages = new List<string>();
-        await ReceiveUntilAsync(messages, m => m.StartsWith("READY=1", StringComparison.Ordinal));
-        await ReceiveUntilAsync(messages, _ => messages.Count(m => m == "WATCHDOG=1") >= 2);
+        await _notify.ReceiveUntilAsync(messages, m => m.StartsWith("READY=1", StringComparison.Ordinal));
+        await _notify.ReceiveUntilAsync(messages, _ => messages.Count(m => m == "WATCHDOG=1") >= 2);
 
         await cli.StopGracefullyAsync();
-        await ReceiveUntilAsync(messages, m => m == "STOPPING=1");
+        await _notify.ReceiveUntilAsync(messages, m => m == "STOPPING=1");
 
         Assert.Equal($"READY=1\nSTATUS=listening on {endPoint} (echo, {engine})", Assert.Single(messages, m => m.StartsWith("READY=1", StringComparison.Ordinal)));
         Assert.Single(messages, m => m == "STOPPING=1");
@@ -51,13 +48,13 @@ public sealed class ServiceNotificationTests : IDisposable
     [Fact]
     public async Task A_reload_is_reloading_then_ready_again()
     {
-        using var cli = CliProcess.StartUnder($"export NOTIFY_SOCKET='{_path}'", "serve", "echo", "--port", "0");
+        using var cli = CliProcess.StartUnder($"export NOTIFY_SOCKET='{_notify.Path}'", "serve", "echo", "--port", "0");
         var (endPoint, _) = await cli.ReadListeningLineAsync();
         var messages = new List<string>();
-        await ReceiveUntilAsync(messages, m => m.StartsWith("READY=1", StringComparison.Ordinal));
+        await _notify.ReceiveUntilAsync(messages, m => m.StartsWith("READY=1", StringComparison.Ordinal));
 
         Assert.True(CliProcess.Signal(cli.Pid, 1)); // SIGHUP
-        await ReceiveUntilAsync(messages, m => m.StartsWith("READY=1", StringComparison.Ordinal) && messages.Count > 1);
+        await _notify.ReceiveUntilAsync(messages, m => m.StartsWith("READY=1", StringComparison.Ordinal) && messages.Count > 1);
 
         Assert.Equal(3, messages.Count);
         Assert.Matches(@"^RELOADING=1\nMONOTONIC_USEC=\d+$", messages[1]);
@@ -66,24 +63,5 @@ public sealed class ServiceNotificationTests : IDisposable
         await cli.StopGracefullyAsync();
     }
 
-    public void Dispose()
-    {
-        _socket.Dispose();
-        File.Delete(_path);
-    }
-
-    /// <summary>Receives datagrams into <paramref name="messages"/> until one satisfies <paramref name="done"/>.</summary>
-    private async Task ReceiveUntilAsync(List<string> messages, Func<string, bool> done)
-    {
-        var buffer = new byte[4096];
-        using var timeout = new CancellationTokenSource(Timeouts.Patient);
-        while (true)
-        {
-            int n = await _socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
-            string message = Encoding.UTF8.GetString(buffer, 0, n);
-            messages.Add(message);
-            if (done(message))
-                return;
-        }
-    }
+    public void Dispose() => _notify.Dispose();
 }

@@ -20,14 +20,7 @@ public sealed class UnitFilesTests : IDisposable
     private const string Analyze = "/usr/bin/systemd-analyze";
 
     private readonly string _directory = Directory.CreateTempSubdirectory("sb-units-").FullName;
-    private readonly string _notifyPath;
-    private readonly Socket _notify = new(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-
-    public UnitFilesTests()
-    {
-        _notifyPath = Path.Combine(_directory, "notify.sock");
-        _notify.Bind(new UnixDomainSocketEndPoint(_notifyPath));
-    }
+    private readonly NotifySocket _notify = new();
 
     private static string Contrib => Path.Combine(Repository.Root, "contrib");
 
@@ -75,7 +68,7 @@ public sealed class UnitFilesTests : IDisposable
         double watchdog = double.Parse(unit["WatchdogSec"].TrimEnd('s'), System.Globalization.CultureInfo.InvariantCulture);
         using var cli = CliProcess.StartThrough(
             [Activate, "-l", address.ToString(), "--fdname", socketUnit["FileDescriptorName"],
-             "-E", $"NOTIFY_SOCKET={_notifyPath}", "-E", $"WATCHDOG_USEC={(long)(watchdog * 1_000_000)}"],
+             "-E", $"NOTIFY_SOCKET={_notify.Path}", "-E", $"WATCHDOG_USEC={(long)(watchdog * 1_000_000)}"],
             exec[1..]);
 
         using (var client = await ManagedSockets.ConnectWhenListeningAsync(address))
@@ -86,27 +79,13 @@ public sealed class UnitFilesTests : IDisposable
         }
 
         var messages = new List<string>();
-        await ReceiveUntilAsync(messages, m => m == $"READY=1\nSTATUS=listening on {address} (chat, epoll)");
+        await _notify.ReceiveUntilAsync(messages, m => m == $"READY=1\nSTATUS=listening on {address} (chat, epoll)");
         Assert.True(CliProcess.Signal(cli.Pid, 1)); // ExecReload: kill -HUP $MAINPID
-        await ReceiveUntilAsync(messages, m => m.StartsWith("RELOADING=1", StringComparison.Ordinal));
-        await ReceiveUntilAsync(messages, m => m.StartsWith("READY=1", StringComparison.Ordinal));
+        await _notify.ReceiveUntilAsync(messages, m => m.StartsWith("RELOADING=1", StringComparison.Ordinal));
+        await _notify.ReceiveUntilAsync(messages, m => m.StartsWith("READY=1", StringComparison.Ordinal));
         await cli.StopGracefullyAsync(); // systemctl stop: SIGTERM
-        await ReceiveUntilAsync(messages, m => m == "STOPPING=1");
+        await _notify.ReceiveUntilAsync(messages, m => m == "STOPPING=1");
         await cli.StderrLines.WaitUntilAsync(l => l.Any(x => x == "<6>Switchboard.Cli[106] Reloaded: nothing changed"));
-    }
-
-    private async Task ReceiveUntilAsync(List<string> messages, Func<string, bool> done)
-    {
-        var buffer = new byte[4096];
-        using var timeout = new CancellationTokenSource(Timeouts.Patient);
-        while (true)
-        {
-            int n = await _notify.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
-            string message = Encoding.UTF8.GetString(buffer, 0, n);
-            messages.Add(message);
-            if (done(message))
-                return;
-        }
     }
 
     private static async Task<(int Code, string Output)> RunAsync(string program, params string[] args)

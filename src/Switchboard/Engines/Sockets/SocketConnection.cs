@@ -194,12 +194,11 @@ internal sealed class SocketConnection : ConnectionBase, IThreadPoolWorkItem
         finally
         {
             t_delivering = null;
-        }
-
-        if (_pumpAfterDelivery)
-        {
-            _pumpAfterDelivery = false;
-            _ = PumpAsync();
+            if (_pumpAfterDelivery) // even if the delivery threw: the claimed writer must run
+            {
+                _pumpAfterDelivery = false;
+                _ = PumpAsync();
+            }
         }
     }
 

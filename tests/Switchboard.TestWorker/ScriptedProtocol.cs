@@ -92,24 +92,26 @@ public sealed class ScriptedProtocol(IServerProbe probe) : LineProtocol
                 });
                 break;
             case "flood-to":
-                // Queues output (the kernel's buffers first) until N bytes wait in the server's
-                // queue, then stops and reports it.
+                // Keeps N bytes waiting in the server's queue for as long as the connection lasts,
+                // reporting the first time they are there. Topping up (rather than stopping once
+                // there) keeps the figure true whenever the writer sends: the engine may still
+                // hand the kernel part of the queue after it was first reached.
                 long target = long.Parse(argument, CultureInfo.InvariantCulture);
                 bool filled = false;
-                IDisposable? flooding = null;
-                flooding = Connection.Every(TimeSpan.FromMilliseconds(1), () =>
+                Connection.Every(TimeSpan.FromMilliseconds(1), () =>
                 {
-                    if (filled)
-                        return;
-                    if (Connection.PendingBytes >= target)
+                    long pending = Connection.PendingBytes;
+                    if (pending < target)
                     {
-                        filled = true;
-                        flooding?.Dispose();
-                        probe.Filled(Connection.Id, Connection.PendingBytes);
+                        Connection.Send(Filler);
                         return;
                     }
 
-                    Connection.Send(Filler);
+                    if (!filled)
+                    {
+                        filled = true;
+                        probe.Filled(Connection.Id, pending);
+                    }
                 });
                 break;
             default:

@@ -21,7 +21,7 @@ public static class EngineCatalog
     /// The engine the CLI uses when none is named: <c>epoll</c> where it runs (Linux), <c>async</c>
     /// elsewhere. Both keep the same contract; epoll is chosen because the benchmark measures it
     /// the cheapest engine here (docs/benchmarks.md: about half of async's server CPU per echoed
-    /// message, about a fifth per chat delivery).
+    /// message, and less per chat delivery).
     /// </summary>
     public static Engine Default { get; } = Get("epoll") is { Support.IsSupported: true } epoll ? epoll : Get("async");
 

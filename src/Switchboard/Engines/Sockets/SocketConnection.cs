@@ -11,7 +11,18 @@ namespace Switchboard.Engines.Sockets;
 /// by an async send pump that runs only while output is pending, so <see cref="ConnectionBase.Send"/>
 /// never blocks.
 /// </summary>
-internal sealed class SocketConnection : ConnectionBase
+/// <remarks>
+/// The pump is never started on the spot, so that what is sent close together leaves in one
+/// write. A connection answering what it just read starts it when the read has been handed over
+/// (every answer to one read in one send, with no hand-off). Any other sender queues it to the
+/// thread pool (the connection is its own work item, so queuing allocates nothing), on the
+/// sender's own queue when it is a pool thread: it runs once the work in hand is done, and
+/// whatever else is sent to the connection before it runs joins the same write. One chat line to
+/// a thousand members is then a thousand appends and a thousand queued pumps, and the lines said
+/// while those pumps wait go out with them: under load one send carries many lines, as a readiness
+/// loop's end-of-turn flush does (docs/benchmarks.md, "Fan-out on async and threading").
+/// </remarks>
+internal sealed class SocketConnection : ConnectionBase, IThreadPoolWorkItem
 {
     private const int BlockingReceiveBufferSize = 16 * 1024;
     private const int AsyncReceiveBufferSize = 8 * 1024;
@@ -19,7 +30,12 @@ internal sealed class SocketConnection : ConnectionBase
     // After a graceful close, how long to keep reading out what the peer still sends.
     private static readonly TimeSpan LingerTimeout = TimeSpan.FromSeconds(2);
 
+    // The connection whose received bytes this thread is handing to its protocol, if any.
+    [ThreadStatic]
+    private static SocketConnection? t_delivering;
+
     private readonly Socket _socket;
+    private bool _pumpAfterDelivery; // read and written only by the thread in Deliver
     private SocketOperation? _send; // the send pump's, kept between pumps; whoever takes it out owns it
     private volatile bool _endOfStream;
     private int _disposed;
@@ -60,7 +76,7 @@ internal sealed class SocketConnection : ConnectionBase
                     return;
                 }
 
-                DeliverReceived(buffer.AsSpan(0, n));
+                Deliver(buffer.AsSpan(0, n));
             }
         }
         finally
@@ -97,7 +113,7 @@ internal sealed class SocketConnection : ConnectionBase
 
                 n = receive.BytesTransferred;
                 if (n > 0)
-                    DeliverReceived(buffer.AsSpan(0, n));
+                    Deliver(buffer.AsSpan(0, n));
             }
             catch (ObjectDisposedException e)
             {
@@ -121,7 +137,16 @@ internal sealed class SocketConnection : ConnectionBase
         }
     }
 
-    protected override void StartWriting() => _ = PumpAsync();
+    protected override void StartWriting()
+    {
+        if (ReferenceEquals(t_delivering, this))
+            _pumpAfterDelivery = true;
+        else
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+    }
+
+    /// <summary>The queued pump's start (<see cref="StartWriting"/>).</summary>
+    void IThreadPoolWorkItem.Execute() => _ = PumpAsync();
 
     protected override void CloseTransport(bool graceful)
     {
@@ -156,6 +181,25 @@ internal sealed class SocketConnection : ConnectionBase
                 source.Dispose();
             },
             (this, linger));
+    }
+
+    /// <summary>Hands a read to the protocol, then starts the pump if its answers claimed one.</summary>
+    private void Deliver(ReadOnlySpan<byte> data)
+    {
+        t_delivering = this;
+        try
+        {
+            DeliverReceived(data);
+        }
+        finally
+        {
+            t_delivering = null;
+            if (_pumpAfterDelivery) // even if the delivery threw: the claimed writer must run
+            {
+                _pumpAfterDelivery = false;
+                _ = PumpAsync();
+            }
+        }
     }
 
     private void OnEndOfStream()

@@ -1,0 +1,332 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Switchboard.Tests.Apps.Chat.Irc;
+using Switchboard.Tests.Support;
+
+namespace Switchboard.Tests.Apps.Chat.Redis;
+
+/// <summary>
+/// IRC across nodes: <c>serve chat --irc-port --hub</c> on two nodes sharing one Redis, raw IRC
+/// clients over sockets beside line-protocol users, each on either node.
+/// </summary>
+[Collection(RedisChatRunsAlone.Name)]
+public sealed partial class RedisIrcTests
+{
+    [Fact]
+    public async Task An_IRC_user_on_one_node_and_a_line_user_on_another_talk_both_ways_and_history_replays_with_server_time()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis, "--irc-port", "0");
+        using var b = await ChatNode.StartAsync(redis);
+        using var bob = await b.JoinAsync("bob");
+        var before = DateTimeOffset.UtcNow;
+        await bob.SendAsync("before you came");
+        await bob.SendAsync("/who");
+        await bob.ReadUntilAsync("*** in #lobby: bob", Timeouts.Quick);
+        var after = DateTimeOffset.UtcNow;
+
+        using var alice = await IrcUser.ConnectAsync(a.Irc);
+        await alice.SendAsync("CAP LS 302", "NICK alice", "USER alice 0 * :Alice", "CAP REQ :server-time", "CAP END");
+        await alice.ExpectAsync("^:switchboard 422 alice ");
+        await alice.SendAsync("JOIN #lobby");
+        await alice.NextIsAsync(":alice!alice@switchboard JOIN #lobby");
+        await alice.NextIsAsync(":switchboard 353 alice = #lobby :alice bob");
+        await alice.NextIsAsync(":switchboard 366 alice #lobby :End of /NAMES list");
+        var replayed = ServerTimeTagged().Match((await alice.ReadLineAsync())!);
+        Assert.True(replayed.Success, "bob's line from before, replayed with its time");
+        Assert.Equal(":bob!bob@switchboard PRIVMSG #lobby :before you came", replayed.Groups["line"].Value);
+        var said = DateTimeOffset.Parse(replayed.Groups["time"].Value, CultureInfo.InvariantCulture);
+        Assert.InRange(said, before.AddSeconds(-1), after.AddSeconds(1)); // Redis's clock, the same machine's
+        await bob.ReadUntilAsync("*** alice joined #lobby (2 here)", Timeouts.Quick);
+
+        await alice.SendAsync("PRIVMSG #lobby :hello from irc", "PRIVMSG #lobby :\u0001ACTION waves\u0001");
+        await bob.ReadUntilAsync("<alice> hello from irc", Timeouts.Quick);
+        Assert.Equal("* alice waves", (await bob.ReadUntilAsync(l => l.StartsWith('*'), "the action", Timeouts.Quick))[^1]);
+        Assert.Empty(await alice.SyncAsync()); // neither her talk nor her action comes back: her client shows them
+
+        await bob.SendAsync("hello from a line user");
+        await bob.SendAsync("/me grins");
+        await alice.NextIsAsync(":bob!bob@switchboard PRIVMSG #lobby :hello from a line user");
+        await alice.NextIsAsync(":bob!bob@switchboard PRIVMSG #lobby :\u0001ACTION grins\u0001");
+
+        // Private messages both ways, and a NOTICE to no one is answered with nothing.
+        await alice.SendAsync("PRIVMSG bob :just us", "NOTICE nobody :x", "NOTICE #nowhere :x");
+        await bob.ReadUntilAsync("*alice* just us", Timeouts.Quick);
+        Assert.Empty(await alice.SyncAsync());
+        await bob.SendAsync("/msg alice and back");
+        await alice.NextIsAsync(":bob!bob@switchboard PRIVMSG alice :and back");
+    }
+
+    [Fact]
+    public async Task An_IRC_member_is_in_two_rooms_across_nodes_talks_only_where_it_is_and_parts_one_then_all()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis, "--irc-port", "0");
+        using var b = await ChatNode.StartAsync(redis);
+        using var bob = await b.JoinAsync("bob");
+        using var carol = await b.JoinAsync("carol");
+        await carol.SendAsync("/join den");
+        await carol.ReadUntilAsync("*** carol joined #den (1 here)", Timeouts.Quick);
+        using var alice = await IrcUser.RegisterAsync(a.Irc, "alice");
+
+        await alice.SendAsync("JOIN #lobby,#den");
+        await alice.NextIsAsync(":alice!alice@switchboard JOIN #lobby");
+        await alice.NextIsAsync(":switchboard 353 alice = #lobby :alice bob");
+        await alice.NextIsAsync(":switchboard 366 alice #lobby :End of /NAMES list");
+        await alice.NextIsAsync(":alice!alice@switchboard JOIN #den");
+        await alice.NextIsAsync(":switchboard 353 alice = #den :alice carol");
+        await alice.NextIsAsync(":switchboard 366 alice #den :End of /NAMES list");
+        await carol.ReadUntilAsync("*** alice joined #den (2 here)", Timeouts.Quick);
+
+        // Each room hears what is said to it, and only that; a room she is not in refuses her.
+        await alice.SendAsync("PRIVMSG #den :to the den", "PRIVMSG #lobby :to the lobby", "PRIVMSG #attic :to the attic", "NOTICE #attic :quietly");
+        await carol.ReadUntilAsync("<alice> to the den", Timeouts.Quick);
+        var bobRead = await bob.ReadUntilAsync("<alice> to the lobby", Timeouts.Quick);
+        Assert.DoesNotContain("<alice> to the den", bobRead);
+        Assert.Equal([":switchboard 442 alice #attic :You're not on that channel"], await alice.SyncAsync());
+        await bob.SendAsync("lobby news");
+        await alice.NextIsAsync(":bob!bob@switchboard PRIVMSG #lobby :lobby news");
+        await carol.SendAsync("den news");
+        await alice.NextIsAsync(":carol!carol@switchboard PRIVMSG #den :den news");
+
+        await alice.SendAsync("WHO #den", "NAMES #lobby");
+        Assert.Equal(
+            [
+                ":switchboard 352 alice #den alice switchboard switchboard alice H :0 alice",
+                ":switchboard 352 alice #den carol switchboard switchboard carol H :0 carol",
+                ":switchboard 315 alice #den :End of /WHO list",
+                ":switchboard 353 alice = #lobby :alice bob",
+                ":switchboard 366 alice #lobby :End of /NAMES list",
+            ],
+            await alice.SyncAsync());
+
+        // PART leaves one room, confirmed to her; the other keeps her.
+        await alice.SendAsync("PART #den :off to lunch");
+        await alice.NextIsAsync(":alice!alice@switchboard PART #den :off to lunch");
+        await carol.ReadUntilAsync("*** alice left #den: off to lunch", Timeouts.Quick);
+        await carol.SendAsync("after she left");
+        await alice.SendAsync("PRIVMSG #den :still here?", "PRIVMSG #lobby :still in the lobby");
+        await alice.NextIsAsync(":switchboard 442 alice #den :You're not on that channel");
+        await bob.ReadUntilAsync("<alice> still in the lobby", Timeouts.Quick);
+        await carol.SendAsync("/who");
+        await carol.ReadUntilAsync("*** in #den: carol", Timeouts.Quick);
+
+        // JOIN 0 leaves every room.
+        await alice.SendAsync("JOIN 0");
+        await alice.NextIsAsync(":alice!alice@switchboard PART #lobby");
+        await bob.ReadUntilAsync("*** alice left #lobby", Timeouts.Quick);
+        await bob.SendAsync("/who");
+        await bob.ReadUntilAsync("*** in #lobby: bob", Timeouts.Quick);
+        Assert.DoesNotContain(alice.Seen, l => l.Contains("after she left", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_topic_set_on_one_node_is_told_everywhere_shown_on_a_join_on_another_and_goes_with_its_room()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis, "--irc-port", "0");
+        using var b = await ChatNode.StartAsync(redis, "--irc-port", "0");
+        using var bob = await b.JoinAsync("bob");
+        using var alice = await IrcUser.RegisterAsync(a.Irc, "alice");
+        using var carol = await IrcUser.RegisterAsync(b.Irc, "carol");
+        await alice.SendAsync("JOIN #lobby");
+        await alice.ExpectAsync("^:switchboard 366 alice #lobby ");
+        var before = DateTimeOffset.UtcNow;
+
+        await alice.SendAsync("TOPIC #lobby :plans for today", "TOPIC #den :not in it");
+        await alice.NextIsAsync(":alice!alice@switchboard TOPIC #lobby :plans for today");
+        await alice.NextIsAsync(":switchboard 442 alice #den :You're not on that channel");
+        await bob.ReadUntilAsync("*** alice set the topic of #lobby: plans for today", Timeouts.Quick);
+
+        await carol.SendAsync("JOIN #lobby", "TOPIC #lobby");
+        await carol.NextIsAsync(":carol!carol@switchboard JOIN #lobby");
+        await carol.NextIsAsync(":switchboard 332 carol #lobby :plans for today");
+        string setBy = await carol.ReadLineAsync() ?? "";
+        var match = Regex.Match(setBy, @"^:switchboard 333 carol #lobby alice (\d+)$");
+        Assert.True(match.Success, setBy);
+        Assert.InRange(long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), before.ToUnixTimeSeconds() - 1, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+        await carol.NextIsAsync(":switchboard 353 carol = #lobby :alice bob carol");
+        await carol.ExpectAsync("^:switchboard 366 carol #lobby ");
+        await carol.NextIsAsync(":switchboard 332 carol #lobby :plans for today");
+
+        // Set from the other node, it reaches the first.
+        await carol.SendAsync("TOPIC #lobby :changed plans");
+        await carol.ExpectAsync("^:carol!carol@switchboard TOPIC #lobby :changed plans$");
+        await alice.ExpectAsync("^:carol!carol@switchboard TOPIC #lobby :changed plans$");
+
+        // A room's topic lasts while the room does: emptied, it is gone.
+        await alice.SendAsync("JOIN #den", "TOPIC #den :den things", "PART #den");
+        await alice.ExpectAsync("^:alice!alice@switchboard PART #den$");
+        await carol.SendAsync("JOIN #den");
+        await carol.NextIsAsync(":carol!carol@switchboard JOIN #den");
+        await carol.NextIsAsync(":switchboard 353 carol = #den :carol"); // no 332: no topic
+    }
+
+    [Fact]
+    public async Task Whois_and_away_reach_a_member_on_another_node()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis, "--irc-port", "0");
+        using var b = await ChatNode.StartAsync(redis, "--irc-port", "0");
+        using var bob = await b.JoinAsync("bob");
+        using var alice = await IrcUser.RegisterAsync(a.Irc, "alice");
+        using var carol = await IrcUser.RegisterAsync(b.Irc, "carol");
+        await alice.SendAsync("JOIN #lobby,#den", "AWAY :at lunch");
+        await alice.ExpectAsync("^:switchboard 306 alice ");
+
+        await carol.SendAsync("WHOIS ALICE", "WHOIS bob", "WHOIS nobody", "PRIVMSG alice :are you there?", "NOTICE alice :a notice is never answered");
+
+        Assert.Equal(
+            [
+                ":switchboard 311 carol alice alice switchboard * :alice",
+                ":switchboard 319 carol alice :#den #lobby",
+                ":switchboard 312 carol alice switchboard :Switchboard",
+                ":switchboard 301 carol alice :at lunch",
+                ":switchboard 318 carol alice :End of /WHOIS list",
+                ":switchboard 311 carol bob bob switchboard * :bob",
+                ":switchboard 319 carol bob :#lobby",
+                ":switchboard 312 carol bob switchboard :Switchboard",
+                ":switchboard 318 carol bob :End of /WHOIS list",
+                ":switchboard 401 carol nobody :No such nick/channel",
+                ":switchboard 318 carol nobody :End of /WHOIS list",
+                ":switchboard 301 carol alice :at lunch",
+            ],
+            await carol.SyncAsync());
+        await alice.ExpectAsync("^:carol!carol@switchboard PRIVMSG alice :are you there\\?$");
+        await alice.NextIsAsync(":carol!carol@switchboard NOTICE alice :a notice is never answered");
+        await bob.SendAsync("/msg alice and from a line user?");
+        await bob.ReadUntilAsync("*** alice is away: at lunch", Timeouts.Quick);
+
+        await alice.SendAsync("AWAY");
+        await alice.ExpectAsync("^:switchboard 305 alice ");
+        await carol.SendAsync("PRIVMSG alice :back?", "WHOIS alice");
+        var lines = await carol.SyncAsync();
+        Assert.DoesNotContain(lines, l => l.Contains(" 301 ", StringComparison.Ordinal));
+        Assert.Contains(":switchboard 318 carol alice :End of /WHOIS list", lines);
+    }
+
+    [Fact]
+    public async Task A_rename_and_a_quit_reach_everyone_who_shares_a_room_on_every_node_once()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis, "--irc-port", "0");
+        using var b = await ChatNode.StartAsync(redis, "--irc-port", "0");
+        using var bob = await b.JoinAsync("bob"); // in #lobby, on the other node
+        using var carol = await a.JoinAsync("carol"); // in #den, on alice's node
+        await carol.SendAsync("/join den");
+        await carol.ReadUntilAsync("*** carol joined #den (1 here)", Timeouts.Quick);
+        using var alice = await IrcUser.RegisterAsync(a.Irc, "alice");
+        using var dave = await IrcUser.RegisterAsync(b.Irc, "dave"); // shares both rooms with her, on the other node
+        using var erin = await IrcUser.RegisterAsync(a.Irc, "erin"); // shares both rooms with her, on her node
+        foreach (var user in new[] { alice, dave, erin })
+        {
+            await user.SendAsync("JOIN #lobby,#den");
+            await user.ExpectAsync("^:switchboard 366 \\w+ #den ");
+        }
+
+        await alice.SendAsync("NICK alicia");
+        await alice.ExpectAsync("^:alice!alice@switchboard NICK :alicia$");
+        // A line she says after: whoever has it has had every copy of the rename there was.
+        await alice.SendAsync("PRIVMSG #den :renamed", "PRIVMSG #lobby :renamed");
+        foreach (var user in new[] { dave, erin })
+        {
+            var seen = await ReadUntilAsync(user, ":alicia!alicia@switchboard PRIVMSG #den :renamed", ":alicia!alicia@switchboard PRIVMSG #lobby :renamed");
+            Assert.Single(seen, ":alice!alice@switchboard NICK :alicia");
+        }
+
+        Assert.Single(await bob.ReadUntilAsync("<alicia> renamed", Timeouts.Quick), "*** alice is now known as alicia");
+        Assert.Single(await carol.ReadUntilAsync("<alicia> renamed", Timeouts.Quick), "*** alice is now known as alicia");
+
+        await alice.SendAsync("QUIT :bye all");
+        await alice.ExpectAsync("^ERROR ");
+        // Lines said after the quit, in each room, come after every copy of it.
+        await bob.ReadUntilAsync("*** alicia quit: bye all", Timeouts.Quick);
+        await carol.ReadUntilAsync("*** alicia quit: bye all", Timeouts.Quick);
+        await bob.SendAsync("after the quit");
+        await carol.SendAsync("after the quit too");
+        foreach (var user in new[] { dave, erin })
+        {
+            var seen = await ReadUntilAsync(user, ":bob!bob@switchboard PRIVMSG #lobby :after the quit", ":carol!carol@switchboard PRIVMSG #den :after the quit too");
+            Assert.Single(seen, ":alicia!alicia@switchboard QUIT :Quit: bye all");
+        }
+
+        await dave.SendAsync("WHOIS alicia", "NAMES #den");
+        Assert.Equal(
+            [
+                ":switchboard 401 dave alicia :No such nick/channel",
+                ":switchboard 318 dave alicia :End of /WHOIS list",
+                ":switchboard 353 dave = #den :carol dave erin",
+                ":switchboard 366 dave #den :End of /NAMES list",
+            ],
+            await dave.SyncAsync());
+    }
+
+    [IiFact]
+    public async Task Ii_on_one_node_and_a_line_user_on_another_talk_in_lobby()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis, "--irc-port", "0");
+        using var b = await ChatNode.StartAsync(redis);
+        using var bob = await b.JoinAsync("bob");
+
+        using var alice = IiClient.Start(a.Irc, "alice");
+        await alice.WaitForOutLineAsync(null, "Welcome to the Switchboard IRC network, alice");
+        await alice.SendAsync(null, "/j #lobby");
+        await bob.ReadUntilAsync("*** alice joined #lobby (2 here)", Timeouts.Quick);
+        await alice.WaitForOutLineAsync(null, "= #lobby alice bob");
+
+        await alice.SendAsync("#lobby", "hello bob");
+        await bob.ReadUntilAsync("<alice> hello bob", Timeouts.Quick);
+        await alice.SendAsync("#lobby", "/PRIVMSG #lobby :\u0001ACTION waves\u0001");
+        await bob.ReadUntilAsync("* alice waves", Timeouts.Quick);
+        await alice.SendAsync(null, "/j bob just between us");
+        await bob.ReadUntilAsync("*alice* just between us", Timeouts.Quick);
+
+        await bob.SendAsync("hi alice");
+        await bob.SendAsync("/msg alice a secret");
+        await bob.ReadUntilAsync("-> *alice* a secret", Timeouts.Quick);
+        await alice.WaitForOutLineAsync("#lobby", "<bob> hi alice");
+        await alice.WaitForOutLineAsync("bob", "<bob> a secret");
+
+        await alice.SendAsync(null, "/n alice2");
+        await bob.ReadUntilAsync("*** alice is now known as alice2", Timeouts.Quick);
+        await alice.WaitForOutLineAsync(null, "-!- changed nick to \"alice2\"");
+
+        await alice.SendAsync("#lobby", "/l");
+        await bob.ReadUntilAsync("*** alice2 left #lobby: leaving", Timeouts.Quick);
+        await alice.SendAsync(null, "/j #lobby");
+        await bob.ReadUntilAsync("*** alice2 joined #lobby (2 here)", Timeouts.Quick);
+        await alice.WaitForOutLineAsync("#lobby", "-!- alice2(alice2@switchboard) has joined #lobby");
+        await alice.SendAsync(null, "/q");
+        await bob.ReadUntilAsync("*** alice2 quit: bye", Timeouts.Quick);
+        Assert.Equal(0, await alice.WaitForExitAsync());
+        await bob.SendAsync("/who");
+        await bob.ReadUntilAsync("*** in #lobby: bob", Timeouts.Quick);
+    }
+
+    /// <summary>Reads until every line of <paramref name="expected"/> has come, in any order (lines of different rooms); returns the lines read.</summary>
+    private static async Task<List<string>> ReadUntilAsync(IrcUser user, params string[] expected)
+    {
+        var read = new List<string>();
+        var missing = new HashSet<string>(expected);
+        try
+        {
+            while (await user.ReadLineAsync() is { } line)
+            {
+                read.Add(line);
+                if (missing.Remove(line) && missing.Count == 0)
+                    return read;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"no '{string.Join("', '", missing)}' in time; read: {string.Join(" | ", read)}");
+        }
+
+        Assert.Fail($"closed before '{string.Join("', '", missing)}'; read: {string.Join(" | ", read)}");
+        return read;
+    }
+
+    [GeneratedRegex(@"^@time=(?<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (?<line>.*)$")]
+    private static partial Regex ServerTimeTagged();
+}

@@ -261,6 +261,70 @@ public sealed partial class RedisIrcTests
             await dave.SyncAsync());
     }
 
+    [Fact]
+    public async Task With_echo_message_an_IRC_users_own_talk_comes_back_and_a_notice_stays_a_notice_across_nodes()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis, "--irc-port", "0");
+        using var b = await ChatNode.StartAsync(redis, "--irc-port", "0");
+        using var bob = await b.JoinAsync("bob");
+        using var carol = await IrcUser.RegisterAsync(b.Irc, "carol");
+        using var alice = await IrcUser.ConnectAsync(a.Irc);
+        await alice.SendAsync("CAP LS 302", "NICK alice", "USER alice 0 * :Alice", "CAP REQ :echo-message", "CAP END", "JOIN #lobby");
+        await alice.ExpectAsync("^:switchboard 366 alice #lobby ");
+        await carol.SendAsync("JOIN #lobby");
+        await carol.ExpectAsync("^:switchboard 366 carol #lobby ");
+
+        await alice.SendAsync("PRIVMSG #lobby :said once", "NOTICE #lobby :heads up", "PRIVMSG carol :psst");
+        await alice.ExpectAsync("^:alice!alice@switchboard PRIVMSG #lobby :said once$");
+        await alice.NextIsAsync(":alice!alice@switchboard NOTICE #lobby :heads up");
+        await alice.NextIsAsync(":alice!alice@switchboard PRIVMSG carol :psst");
+        await carol.ExpectAsync("^:alice!alice@switchboard PRIVMSG #lobby :said once$");
+        await carol.NextIsAsync(":alice!alice@switchboard NOTICE #lobby :heads up");
+        await carol.NextIsAsync(":alice!alice@switchboard PRIVMSG carol :psst");
+        await bob.ReadUntilAsync("<alice> said once", Timeouts.Quick);
+
+        // Without it, carol's own talk does not come back to her.
+        await carol.SendAsync("PRIVMSG #lobby :not echoed");
+        await alice.NextIsAsync(":carol!carol@switchboard PRIVMSG #lobby :not echoed");
+        Assert.Empty(await carol.SyncAsync());
+    }
+
+    [Fact]
+    public async Task A_killed_nodes_IRC_member_in_two_rooms_quits_once_for_everyone_and_leaves_both()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis, "--irc-port", "0");
+        using var b = await ChatNode.StartAsync(redis, "--irc-port", "0");
+        using var bob = await b.JoinAsync("bob");
+        using var alice = await IrcUser.RegisterAsync(a.Irc, "alice");
+        using var dave = await IrcUser.RegisterAsync(b.Irc, "dave");
+        foreach (var user in new[] { alice, dave })
+        {
+            await user.SendAsync("JOIN #lobby,#den");
+            await user.ExpectAsync("^:switchboard 366 \\w+ #den ");
+        }
+
+        await a.KillAsync();
+
+        // Heartbeat 1 s, dead after 6 s. A line said after the quit reaches dave after every copy of it.
+        await bob.ReadUntilAsync("*** alice quit (connection lost)", Timeouts.Patient);
+        await bob.SendAsync("after");
+        var seen = await ReadUntilAsync(dave, ":bob!bob@switchboard PRIVMSG #lobby :after");
+        Assert.Single(seen, ":alice!alice@switchboard QUIT :Connection lost");
+        await dave.SendAsync("NAMES #lobby", "NAMES #den", "WHOIS alice");
+        Assert.Equal(
+            [
+                ":switchboard 353 dave = #lobby :bob dave",
+                ":switchboard 366 dave #lobby :End of /NAMES list",
+                ":switchboard 353 dave = #den :dave",
+                ":switchboard 366 dave #den :End of /NAMES list",
+                ":switchboard 401 dave alice :No such nick/channel",
+                ":switchboard 318 dave alice :End of /WHOIS list",
+            ],
+            await dave.SyncAsync());
+    }
+
     [IiFact]
     public async Task Ii_on_one_node_and_a_line_user_on_another_talk_in_lobby()
     {

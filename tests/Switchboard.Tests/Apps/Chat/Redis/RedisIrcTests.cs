@@ -368,6 +368,53 @@ public sealed partial class RedisIrcTests
         await bob.ReadUntilAsync("*** in #lobby: bob", Timeouts.Quick);
     }
 
+    [WeeChatFact]
+    public async Task WeeChat_on_one_node_and_a_line_user_on_another_talk_in_lobby()
+    {
+        const string server = "irc.server." + WeeChatClient.ServerName;
+        const string lobby = "irc." + WeeChatClient.ServerName + ".#lobby";
+        const string bobQuery = "irc." + WeeChatClient.ServerName + ".bob";
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis, "--irc-port", "0");
+        using var b = await ChatNode.StartAsync(redis);
+        using var bob = await b.JoinAsync("bob");
+        await bob.SendAsync("before you came");
+
+        using var wee = WeeChatClient.Start(a.Irc, "wee");
+        await wee.WaitForLogLineAsync(server, "--", "Welcome to the Switchboard IRC network, wee");
+        await wee.RunAsync(server, "/join #lobby");
+        await bob.ReadUntilAsync("*** wee joined #lobby (2 here)", Timeouts.Quick);
+        await wee.WaitForLogLineAsync(lobby, "--", "Nicks #lobby: [bob wee]");
+        await wee.WaitForLogLineAsync(lobby, "bob", "before you came"); // history from the other node, dated by server-time
+
+        await wee.RunAsync(lobby, "hello bob");
+        await bob.ReadUntilAsync("<wee> hello bob", Timeouts.Quick);
+        await wee.RunAsync(lobby, "/me waves");
+        await bob.ReadUntilAsync("* wee waves", Timeouts.Quick);
+        await wee.RunAsync(lobby, "/msg bob psst");
+        await bob.ReadUntilAsync("*wee* psst", Timeouts.Quick);
+        await bob.SendAsync("hi wee");
+        await bob.SendAsync("/msg wee a secret");
+        await wee.WaitForLogLineAsync(lobby, "bob", "hi wee");
+        await wee.WaitForLogLineAsync(bobQuery, "bob", "a secret");
+
+        await wee.RunAsync(server, "/nick weechat2");
+        await bob.ReadUntilAsync("*** wee is now known as weechat2", Timeouts.Quick);
+        await wee.WaitForLogLineAsync(lobby, "--", "You are now known as weechat2");
+        await wee.RunAsync(lobby, "/topic #lobby new plans");
+        await bob.ReadUntilAsync("*** weechat2 set the topic of #lobby: new plans", Timeouts.Quick);
+        await wee.WaitForLogLineAsync(lobby, "--", "weechat2 has changed topic for #lobby to \"new plans\"");
+        await wee.RunAsync(lobby, "/part #lobby bye");
+        await bob.ReadUntilAsync("*** weechat2 left #lobby: bye", Timeouts.Quick);
+        await wee.RunAsync(server, "/join #lobby");
+        await bob.ReadUntilAsync("*** weechat2 joined #lobby (2 here)", Timeouts.Quick);
+        await wee.RunAsync(server, "/quit bye");
+        await bob.ReadUntilAsync("*** weechat2 quit: bye", Timeouts.Quick);
+        Assert.Equal(0, await wee.WaitForExitAsync());
+        foreach (string buffer in new[] { server, lobby, bobQuery })
+            Assert.DoesNotContain(wee.LogLines(buffer), l => l.Prefix == "=!=");
+    }
+
     /// <summary>Reads until every line of <paramref name="expected"/> has come, in any order (lines of different rooms); returns the lines read.</summary>
     private static async Task<List<string>> ReadUntilAsync(IrcUser user, params string[] expected)
     {

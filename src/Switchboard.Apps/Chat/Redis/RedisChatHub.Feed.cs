@@ -221,7 +221,7 @@ internal sealed partial class RedisChatHub
         foreach (var skeleton in lost.Select(r => (string)r!))
         {
             var state = named.First(s => s.Skeleton == skeleton);
-            state.Member.Deliver(new ChatEvent(ChatEventKind.Reply) { Text = $"! your name {state.Member.Nick} was taken while the chat backplane was away; goodbye" });
+            DeliverTo(state.Member, new ChatEvent(ChatEventKind.Reply) { Text = $"! your name {state.Member.Nick} was taken while the chat backplane was away; goodbye" });
             Leave(state.Member, Farewell.Dropped);
         }
     }

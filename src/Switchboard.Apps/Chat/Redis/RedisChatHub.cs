@@ -151,7 +151,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         string? old = member.Nick;
         if (string.Equals(old, nick, StringComparison.Ordinal))
         {
-            member.Deliver(new ChatEvent(ChatEventKind.AlreadyNamed) { Nick = nick });
+            DeliverTo(member, new ChatEvent(ChatEventKind.AlreadyNamed) { Nick = nick });
             return;
         }
 
@@ -189,7 +189,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
                 if (lobby is not null)
                     AbandonJoin(lobby);
                 string holder = (string)reply[1]!;
-                member.Deliver(string.Equals(holder, nick, StringComparison.OrdinalIgnoreCase)
+                DeliverTo(member, string.Equals(holder, nick, StringComparison.OrdinalIgnoreCase)
                     ? new ChatEvent(ChatEventKind.NameTaken) { Nick = nick }
                     : new ChatEvent(ChatEventKind.NameTooLike) { Nick = nick, Other = holder });
                 break;
@@ -203,7 +203,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
                         CompleteJoinLocked(lobby, reply);
                 }
 
-                member.Deliver(new ChatEvent(ChatEventKind.Registered) { Nick = nick, Room = member.Room ?? "" });
+                DeliverTo(member, new ChatEvent(ChatEventKind.Registered) { Nick = nick, Room = member.Room ?? "" });
                 break;
             default:
                 lock (_lock)
@@ -214,7 +214,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
                     member.Nick = nick;
                 }
 
-                member.Deliver(ChatEventCodec.Decode((string)reply[1]!));
+                DeliverTo(member, ChatEventCodec.Decode((string)reply[1]!));
                 break;
         }
     });
@@ -224,7 +224,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     {
         if (member.Nick is null)
         {
-            member.Deliver(NameFirst);
+            DeliverTo(member, NameFirst);
             return;
         }
 
@@ -235,7 +235,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         {
             if (state.Find(key) is { } already)
             {
-                member.Deliver(new ChatEvent(ChatEventKind.AlreadyInRoom) { Room = already.Name ?? room });
+                DeliverTo(member, new ChatEvent(ChatEventKind.AlreadyInRoom) { Room = already.Name ?? room });
                 return;
             }
 
@@ -281,9 +281,9 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         lock (_lock)
             membership = member.ManyRooms ? state.Find(RoomKey(room)) : null;
         if (member.Nick is null)
-            member.Deliver(NameFirst);
+            DeliverTo(member, NameFirst);
         else if (membership is null)
-            member.Deliver(new ChatEvent(ChatEventKind.NotInRoom) { Room = room });
+            DeliverTo(member, new ChatEvent(ChatEventKind.NotInRoom) { Room = room });
         else
             await PartAsync(state, membership, message).ConfigureAwait(false);
     });
@@ -293,7 +293,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     {
         if (member.Nick is null)
         {
-            member.Deliver(NameFirst);
+            DeliverTo(member, NameFirst);
             return;
         }
 
@@ -318,7 +318,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         if (Refused(member) is { } refusal)
         {
             if (!notice)
-                member.Deliver(refusal);
+                DeliverTo(member, refusal);
             return;
         }
 
@@ -328,12 +328,12 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         if (holder.Length > 0)
         {
             ChatMetrics.OnWhispered();
-            member.Deliver(new ChatEvent(ChatEventKind.PrivateSent) { Other = holder, Text = text, Notice = notice });
+            DeliverTo(member, new ChatEvent(ChatEventKind.PrivateSent) { Other = holder, Text = text, Notice = notice });
             if (away.Length > 0 && !notice)
-                member.Deliver(new ChatEvent(ChatEventKind.IsAway) { Nick = holder, Text = away });
+                DeliverTo(member, new ChatEvent(ChatEventKind.IsAway) { Nick = holder, Text = away });
         }
         else if (!notice)
-            member.Deliver(new ChatEvent(ChatEventKind.NoSuchNick) { Other = nick });
+            DeliverTo(member, new ChatEvent(ChatEventKind.NoSuchNick) { Other = nick });
     }, notice);
 
     /// <inheritdoc />
@@ -345,7 +345,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
             var topic = (RedisResult[])(await Script(RedisScripts.GetTopic, key).ConfigureAwait(false))!;
             string name = (string)topic[0]!;
             string said = (string)topic[1]!;
-            member.Deliver(new ChatEvent(ChatEventKind.TopicIs)
+            DeliverTo(member, new ChatEvent(ChatEventKind.TopicIs)
             {
                 Room = name.Length > 0 ? name : room,
                 Text = said,
@@ -359,18 +359,18 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         lock (_lock)
             membership = state.Find(key);
         if (member.Nick is null)
-            member.Deliver(NameFirst);
+            DeliverTo(member, NameFirst);
         else if (membership is null)
-            member.Deliver(new ChatEvent(ChatEventKind.NotInRoom) { Room = room });
+            DeliverTo(member, new ChatEvent(ChatEventKind.NotInRoom) { Room = room });
         else if (Refused(member) is { } refusal)
-            member.Deliver(refusal);
+            DeliverTo(member, refusal);
         else
         {
             var reply = (RedisResult[])(await Script(RedisScripts.SetTopic, key, state.Skeleton!, member.Nick, text, state.Owner).ConfigureAwait(false))!;
             long seq = (long)reply[0];
             if (seq == 0 || TryDecode((string)reply[1]!) is not { } set)
             {
-                member.Deliver(NotSent);
+                DeliverTo(member, NotSent);
                 return;
             }
 
@@ -378,7 +378,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
             await InFeedAsync(async () =>
             {
                 await CatchUpQuietlyAsync(key, seq).ConfigureAwait(false);
-                member.Deliver(set);
+                DeliverTo(member, set);
             }).ConfigureAwait(false);
         }
     });
@@ -388,12 +388,12 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     {
         if (member.Nick is null)
         {
-            member.Deliver(NameFirst);
+            DeliverTo(member, NameFirst);
             return;
         }
 
         var reply = (RedisResult[])(await Script(RedisScripts.Whois, ChatText.Skeleton(nick), nick).ConfigureAwait(false))!;
-        member.Deliver(reply.Length == 0
+        DeliverTo(member, reply.Length == 0
             ? new ChatEvent(ChatEventKind.WhoisReply) { Other = nick }
             : new ChatEvent(ChatEventKind.WhoisReply)
             {
@@ -412,7 +412,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         {
             if (member.Nick is null)
             {
-                member.Deliver(NameFirst);
+                DeliverTo(member, NameFirst);
                 return;
             }
 
@@ -434,7 +434,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
             .Select(i => (Name: (string)reply[2 * i]!, Size: (int)reply[(2 * i) + 1]))
             .OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase)
             .ToList();
-        member.Deliver(new ChatEvent(ChatEventKind.RoomList) { Names = [.. rooms.Select(r => r.Name)], Sizes = [.. rooms.Select(r => r.Size)] });
+        DeliverTo(member, new ChatEvent(ChatEventKind.RoomList) { Names = [.. rooms.Select(r => r.Name)], Sizes = [.. rooms.Select(r => r.Size)] });
     });
 
     /// <inheritdoc />
@@ -442,7 +442,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     {
         if (member.Nick is null && room is null)
         {
-            member.Deliver(NameFirst);
+            DeliverTo(member, NameFirst);
             return;
         }
 
@@ -451,13 +451,13 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
             key = room is not null ? RoomKey(room) : state.Rooms.LastOrDefault()?.Key;
         if (key is null)
         {
-            member.Deliver(new ChatEvent(ChatEventKind.WhoList) { Room = room ?? "" });
+            DeliverTo(member, new ChatEvent(ChatEventKind.WhoList) { Room = room ?? "" });
             return;
         }
 
         var reply = (RedisResult[])(await Script(RedisScripts.Who, key).ConfigureAwait(false))!;
         string name = (string)reply[0]!;
-        member.Deliver(new ChatEvent(ChatEventKind.WhoList)
+        DeliverTo(member, new ChatEvent(ChatEventKind.WhoList)
         {
             Room = name.Length > 0 ? name : room ?? member.Room ?? "",
             Names = [.. reply.Skip(1).Select(n => (string)n!).Order(StringComparer.OrdinalIgnoreCase)],
@@ -470,7 +470,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         ArgumentNullException.ThrowIfNull(line);
         Run(member, _ =>
         {
-            member.Deliver(new ChatEvent(ChatEventKind.Reply) { Text = line });
+            DeliverTo(member, new ChatEvent(ChatEventKind.Reply) { Text = line });
             return Task.CompletedTask;
         });
     }
@@ -578,6 +578,17 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
             _named.Remove(skeleton);
     }
 
+    /// <summary>
+    /// Delivers an answer to one member under the hub's lock, as the feed delivers room events:
+    /// a member is handed one event at a time (an IRC member holds a room's events back between
+    /// its <c>JOIN</c> and the names, in state that is not shared safely).
+    /// </summary>
+    private void DeliverTo(ChatMember member, ChatEvent chatEvent)
+    {
+        lock (_lock)
+            member.Deliver(chatEvent);
+    }
+
     /// <summary>Why nothing the member says can go anywhere now, if so: no name yet, the server stopping, or Redis away.</summary>
     private ChatEvent? Refused(ChatMember member) =>
         member.Nick is null ? NameFirst
@@ -595,7 +606,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         if (refusal is not null)
         {
             if (!notice)
-                member.Deliver(refusal);
+                DeliverTo(member, refusal);
             return;
         }
 
@@ -608,14 +619,14 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         {
             // Sent, but not answered in time: it may have reached the room.
             if (!notice)
-                member.Deliver(Unanswered);
+                DeliverTo(member, Unanswered);
             return;
         }
 
         if (seq != 0)
             ChatMetrics.OnSaid(kind);
         else if (!notice)
-            member.Deliver(NotSent);
+            DeliverTo(member, NotSent);
     }, notice);
 
     private Task<RedisResult> Script(string script, params RedisValue[] args) => _db.ScriptEvaluateAsync(script, values: args);
@@ -655,13 +666,13 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         catch (Exception e) when (IsBackplaneFault(e))
         {
             if (!notice)
-                state.Member.Deliver(NotSent);
+                DeliverTo(state.Member, NotSent);
         }
         catch (Exception e)
         {
             Log.Unexpected(_log, e);
             if (!notice)
-                state.Member.Deliver(NotSent);
+                DeliverTo(state.Member, NotSent);
         }
         finally
         {

@@ -325,6 +325,44 @@ public sealed partial class RedisIrcTests
             await dave.SyncAsync());
     }
 
+    [Fact]
+    public async Task Redis_lost_mid_run_is_told_to_an_IRC_member_who_is_put_back_in_both_rooms_away_when_it_returns_empty()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis, "--irc-port", "0");
+        using var b = await ChatNode.StartAsync(redis);
+        using var bob = await b.JoinAsync("bob");
+        using var carol = await b.JoinAsync("carol");
+        await carol.SendAsync("/join den");
+        await carol.ReadUntilAsync("*** carol joined #den (1 here)", Timeouts.Quick);
+        using var alice = await IrcUser.RegisterAsync(a.Irc, "alice");
+        await alice.SendAsync("JOIN #lobby,#den", "AWAY :at lunch");
+        await alice.ExpectAsync("^:switchboard 306 alice ");
+
+        await redis.StopAsync();
+        await alice.ExpectAsync("^:switchboard NOTICE alice :\\*\\*\\* chat backplane unavailable; reconnecting$");
+        await alice.SendAsync("PRIVMSG #den :during", "NOTICE #den :during, quietly");
+        Assert.Equal([":switchboard NOTICE alice :! not sent: chat backplane unavailable"], await alice.SyncAsync());
+
+        // Restarted empty: the node puts her back, in both rooms, still away.
+        await redis.RestartAsync();
+        await alice.ExpectAsync("^:switchboard NOTICE alice :\\*\\*\\* chat backplane back$");
+        await carol.ReadUntilAsync("*** chat backplane back", Timeouts.Patient);
+        await carol.SendAsync("/who");
+        await carol.ReadUntilAsync("*** in #den: alice, carol", Timeouts.Quick);
+        await bob.ReadUntilAsync("*** chat backplane back", Timeouts.Patient);
+        await bob.SendAsync("/who");
+        await bob.ReadUntilAsync("*** in #lobby: alice, bob", Timeouts.Quick);
+        await bob.SendAsync("/msg alice still out?");
+        await bob.ReadUntilAsync("*** alice is away: at lunch", Timeouts.Quick);
+
+        await alice.SendAsync("PRIVMSG #den :after");
+        await carol.ReadUntilAsync("<alice> after", Timeouts.Quick);
+        Assert.DoesNotContain("<alice> during", carol.Seen);
+        Assert.DoesNotContain(carol.Seen, l => l.Contains("quietly", StringComparison.Ordinal));
+        Assert.DoesNotContain("<alice> after", bob.Seen);
+    }
+
     [IiFact]
     public async Task Ii_on_one_node_and_a_line_user_on_another_talk_in_lobby()
     {

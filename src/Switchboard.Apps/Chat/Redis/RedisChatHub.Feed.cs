@@ -376,9 +376,9 @@ internal sealed partial class RedisChatHub
             return;
         var notice = missed > 0 ? new ChatEvent(ChatEventKind.Missed) { Room = e.Room, Count = (int)Math.Min(missed, int.MaxValue) } : null;
         int delivered = 0;
+        var held = new HeldEvent(seq, origin, e, shared);
         foreach (var membership in room.Members)
         {
-            var held = new HeldEvent(seq, origin, e, shared);
             if (membership.Buffer is { } buffer)
             {
                 buffer.Add(held);

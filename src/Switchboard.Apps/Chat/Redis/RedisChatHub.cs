@@ -6,10 +6,11 @@ using StackExchange.Redis;
 namespace Switchboard.Apps.Chat.Redis;
 
 /// <summary>
-/// An <see cref="IChatHub"/> shared by every node (process) pointed at one Redis: names, rooms,
-/// <c>/who</c>, <c>/rooms</c>, <c>/msg</c> and history live in Redis, changed only by the Lua
-/// scripts of <see cref="RedisScripts"/>, and every node hears every room event once on one
-/// channel and fans it out to its own members. Each member's calls run one after another, so a
+/// An <see cref="IChatHub"/> shared by every node (process) pointed at one Redis: names, rooms
+/// (several per IRC member), <c>/who</c>, <c>/rooms</c>, <c>/msg</c>, history, topics and away
+/// messages live in Redis, changed only by the Lua scripts of <see cref="RedisScripts"/> (an away
+/// message, which touches one key, by one command), and every node hears every room event once on
+/// one channel and fans it out to its own members. Each member's calls run one after another, so a
 /// member reads the answers in the order of its lines. The order of a room is the order of its
 /// <c>seq</c>; a node that missed events (its subscription or Redis went away) fetches them from
 /// the room's log (its last 1,000 events) by seq before going on, so no member misses or repeats one.
@@ -179,7 +180,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
             // or the old one claimed again, at the next resync.
             if (lobby is not null)
                 AbandonJoin(lobby);
-            Unsure(new PendingRelease(skeleton, nick, old is null ? toLobby ? ChatHub.Lobby : "" : roomKeys, old is null ? ChatEventKind.Dropped : 0, "", state.Owner));
+            Unsure(new PendingRelease(skeleton, nick, old is null ? (toLobby ? ChatHub.Lobby : "") : roomKeys, old is null ? ChatEventKind.Dropped : 0, "", state.Owner));
             throw;
         }
 
@@ -416,13 +417,20 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
                 return;
             }
 
-            // Kept here too, so that a resync puts it back in Redis with the member.
+            // Kept here too: a resync puts it in Redis with the member, so a fault now loses nothing.
             lock (_lock)
                 state.Away = message.Length > 0 ? message : null;
-            if (message.Length > 0)
-                await _db.HashSetAsync(RedisScripts.Prefix + "away", state.Owner, message).ConfigureAwait(false);
-            else
-                await _db.HashDeleteAsync(RedisScripts.Prefix + "away", state.Owner).ConfigureAwait(false);
+            try
+            {
+                if (message.Length > 0)
+                    await _db.HashSetAsync(RedisScripts.Prefix + "away", state.Owner, message).ConfigureAwait(false);
+                else
+                    await _db.HashDeleteAsync(RedisScripts.Prefix + "away", state.Owner).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsBackplaneFault(e))
+            {
+                Unsure(null);
+            }
         });
     }
 

@@ -121,6 +121,49 @@ public sealed partial class RedisIrcTests
     }
 
     [Fact]
+    public async Task A_PART_amid_a_burst_comes_after_exactly_the_lines_said_before_it_in_the_rooms_order()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var a = await ChatNode.StartAsync(redis, "--irc-port", "0");
+        using var b = await ChatNode.StartAsync(redis);
+        using var carol = await b.JoinAsync("carol");
+        using var bob = await b.JoinAsync("bob");
+        foreach (var user in new[] { carol, bob })
+        {
+            await user.SendAsync("/join den");
+            await user.ReadUntilAsync(l => l.StartsWith($"*** {(user == carol ? "carol" : "bob")} joined #den", StringComparison.Ordinal), "the join", Timeouts.Quick);
+        }
+
+        using var alice = await IrcUser.RegisterAsync(a.Irc, "alice");
+        using var dave = await IrcUser.RegisterAsync(a.Irc, "dave"); // stays, on alice's node
+        foreach (var user in new[] { alice, dave })
+        {
+            await user.SendAsync("JOIN #den");
+            await user.ExpectAsync("^:switchboard 366 \\w+ #den ");
+        }
+
+        string[] lines = [.. Enumerable.Range(0, 300).Select(i => $"m{i:D3}")];
+        await carol.SendLinesAsync(lines);
+        await alice.ExpectAsync("^:carol!carol@switchboard PRIVMSG #den :m010$");
+        await alice.SendAsync("PART #den");
+
+        // bob has the room's order: the lines before her part, then the part, then the rest.
+        var order = await bob.ReadUntilAsync("<carol> m299", Timeouts.Patient);
+        int parted = order.IndexOf("*** alice left #den");
+        Assert.True(parted > 0, "bob saw alice leave");
+        var before = order.Take(parted).Where(l => l.StartsWith("<carol> ", StringComparison.Ordinal)).Select(l => l["<carol> ".Length..]).ToList();
+
+        // alice got exactly those (m000 to m010 read already), then her PART, then nothing of the room.
+        await ReadUntilAsync(alice, ":alice!alice@switchboard PART #den");
+        var heard = alice.Seen
+            .Where(l => l.StartsWith(":carol!carol@switchboard PRIVMSG #den :", StringComparison.Ordinal))
+            .Select(l => l[":carol!carol@switchboard PRIVMSG #den :".Length..]).ToList();
+        Assert.Equal(before, heard);
+        await ReadUntilAsync(dave, ":carol!carol@switchboard PRIVMSG #den :m299"); // her node has handled the whole burst
+        Assert.DoesNotContain(await alice.SyncAsync(), l => l.Contains(" PRIVMSG #den ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_topic_set_on_one_node_is_told_everywhere_shown_on_a_join_on_another_and_goes_with_its_room()
     {
         await using var redis = await RedisServer.StartAsync();

@@ -189,7 +189,7 @@ internal static partial class ServeCommand
     {
         Description = $"chat: also speak IRC on this port (the same host; {ChatApp.StandardIrcPort} is the convention, 0 picks a free one), "
             + "to the same rooms: IRC clients (irssi, WeeChat, HexChat, ii) and line-protocol users talk together. "
-            + "Not on iterative, nor yet with --hub. See docs/irc.md",
+            + "Not on iterative; with --hub, IRC users on every node share the rooms too. See docs/irc.md",
         HelpName = "n",
     };
 

@@ -87,7 +87,7 @@ public sealed class ChatApp : App
     /// <param name="engine">The same engine as the line-protocol server's: any but iterative.</param>
     /// <param name="context">The line-protocol server's context.</param>
     /// <param name="endPoint">Where IRC clients connect.</param>
-    /// <exception cref="ArgumentException">The engine serves one client at a time, or the hub is Redis.</exception>
+    /// <exception cref="ArgumentException">The engine serves one client at a time.</exception>
     /// <exception cref="ChatBackplaneException">Redis cannot be reached.</exception>
     public Server CreateIrcServer(Engine engine, ServeContext context, IPEndPoint endPoint)
     {
@@ -107,23 +107,22 @@ public sealed class ChatApp : App
         };
         return new Server(engine, serverOptions, () => new IrcProtocol(hub, options, clock), context.LoggerFactory)
         {
-            // On forking, IRC's workers reach the same hub in the parent as the line protocol's.
-            WorkerMessageHandler = () => new ChatHubHost(HubOf(context)),
+            // On forking, IRC's workers reach the same hub in the parent as the line protocol's;
+            // with a Redis hub, every worker talks to Redis itself, and the parent relays nothing.
+            WorkerMessageHandler = () => CreateWorkerMessageHandler(context),
         };
     }
 
     /// <summary>Whether IRC can be served on <paramref name="engine"/> with <paramref name="options"/>: throws if not.</summary>
     /// <param name="engine">The engine.</param>
     /// <param name="options">The chat's settings.</param>
-    /// <exception cref="ArgumentException">The engine serves one client at a time, or the hub is Redis (one line, saying so).</exception>
+    /// <exception cref="ArgumentException">The engine serves one client at a time (one line, saying so).</exception>
     public static void CheckIrc(Engine engine, ChatOptions options)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(options);
         if (!engine.ServesConcurrently)
             throw new ArgumentException($"IRC needs an engine that serves many clients at once, not {engine.Name}");
-        if (options.Hub is not null)
-            throw new ArgumentException("IRC does not yet work with a Redis hub (--hub): an IRC client may be in several rooms, which the Redis hub does not yet keep");
     }
 
     private IChatHub HubOf(ServeContext context) => _hubs.GetValue(context, c =>

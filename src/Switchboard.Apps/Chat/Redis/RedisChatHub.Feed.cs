@@ -191,14 +191,17 @@ internal sealed partial class RedisChatHub
     private async Task RegisterAsync()
     {
         MemberState[] named;
-        (string? Skeleton, string? RoomKey)[] seen;
+        (string? Skeleton, string RoomKeys)[] seen;
         var args = new List<RedisValue> { _node };
         lock (_lock)
         {
             named = [.. _named.Values];
-            seen = [.. named.Select(s => (s.Skeleton, s.RoomKey))];
+            seen = [.. named.Select(s => (s.Skeleton, RoomKeysLocked(s)))];
             foreach (var state in named)
-                args.AddRange([state.Skeleton!, state.Member.Nick ?? "", state.Owner, state.RoomKey ?? ChatHub.Lobby, state.Member.Room ?? ChatHub.Lobby]);
+            {
+                args.AddRange([state.Skeleton!, state.Member.Nick ?? "", state.Owner, RoomKeysLocked(state),
+                    string.Join(',', state.Rooms.Select(m => m.Name ?? m.Key)), state.Away ?? ""]);
+            }
         }
 
         var lost = (RedisResult[])(await Script(RedisScripts.Register, [.. args]).ConfigureAwait(false))!;
@@ -210,7 +213,7 @@ internal sealed partial class RedisChatHub
         {
             for (int i = 0; i < named.Length; i++)
             {
-                if (named[i].Skeleton != seen[i].Skeleton || named[i].RoomKey != seen[i].RoomKey)
+                if (named[i].Skeleton != seen[i].Skeleton || RoomKeysLocked(named[i]) != seen[i].RoomKeys)
                     _resyncPending = true;
             }
         }
@@ -218,7 +221,7 @@ internal sealed partial class RedisChatHub
         foreach (var skeleton in lost.Select(r => (string)r!))
         {
             var state = named.First(s => s.Skeleton == skeleton);
-            state.Member.Deliver(new ChatEvent(ChatEventKind.Reply) { Text = $"! your name {state.Member.Nick} was taken while the chat backplane was away; goodbye" });
+            DeliverTo(state.Member, new ChatEvent(ChatEventKind.Reply) { Text = $"! your name {state.Member.Nick} was taken while the chat backplane was away; goodbye" });
             Leave(state.Member, Farewell.Dropped);
         }
     }
@@ -269,7 +272,7 @@ internal sealed partial class RedisChatHub
             return;
         }
 
-        if (f[0] != "r" || f.Length != 7 || !NewerEpoch(f[1]))
+        if (f[0] != "r" || f.Length is not (7 or 8) || !NewerEpoch(f[1]))
             return;
         string key = f[2];
         long seq = long.Parse(f[3], CultureInfo.InvariantCulture);
@@ -290,7 +293,7 @@ internal sealed partial class RedisChatHub
         {
             // Looked up again: the room may have emptied here, and been made again, meanwhile.
             if (_rooms.TryGetValue(key, out var room))
-                DeliverLocked(room, seq, long.Parse(f[4], CultureInfo.InvariantCulture), f[5], e);
+                DeliverLocked(room, seq, long.Parse(f[4], CultureInfo.InvariantCulture), f[5], e, f.Length == 8 ? f[7] : "");
         }
     }
 
@@ -311,9 +314,12 @@ internal sealed partial class RedisChatHub
             foreach (var room in _rooms.Values)
             {
                 (room.LastSeq, room.LastTalk) = (0, 0);
-                foreach (var state in room.Members)
-                    state.JoinSeq = 0;
+                foreach (var membership in room.Members)
+                    membership.JoinSeq = 0;
             }
+
+            foreach (var state in _states.Values)
+                state.ForgetShared();
         }
 
         Log.Wiped(_log, _address);
@@ -346,7 +352,7 @@ internal sealed partial class RedisChatHub
             foreach (var entry in entries)
             {
                 long seq = long.Parse(((string)entry.Id!).Split('-')[0], CultureInfo.InvariantCulture);
-                DeliverLocked(room, seq, (long)entry["n"], (string)entry["o"]!, TryDecode((string)entry["e"]!));
+                DeliverLocked(room, seq, (long)entry["n"], (string)entry["o"]!, TryDecode((string)entry["e"]!), (string?)entry["x"] ?? "");
             }
         }
 
@@ -358,7 +364,7 @@ internal sealed partial class RedisChatHub
     /// delivered is a repeat and is dropped; a line whose number skips some (gone from the stream
     /// before this node could fetch them) is preceded by a notice of how many were missed.
     /// </summary>
-    private void DeliverLocked(LocalRoom room, long seq, long talk, string origin, ChatEvent? e)
+    private void DeliverLocked(LocalRoom room, long seq, long talk, string origin, ChatEvent? e, string shared)
     {
         if (seq <= room.LastSeq)
             return;
@@ -370,26 +376,41 @@ internal sealed partial class RedisChatHub
             return;
         var notice = missed > 0 ? new ChatEvent(ChatEventKind.Missed) { Room = e.Room, Count = (int)Math.Min(missed, int.MaxValue) } : null;
         int delivered = 0;
-        foreach (var state in room.Members)
+        var held = new HeldEvent(seq, origin, e, shared);
+        foreach (var membership in room.Members)
         {
-            if (state.Buffer is { } held)
+            if (membership.Buffer is { } buffer)
             {
-                held.Add((seq, origin, e));
+                buffer.Add(held);
                 continue;
             }
 
-            if (seq < state.JoinSeq)
+            if (seq < membership.JoinSeq)
                 continue;
             if (notice is not null)
-                state.Member.Deliver(notice);
-            if (origin != state.Owner || e.EchoedToSpeaker)
-            {
-                state.Member.Deliver(e);
+                membership.State.Member.Deliver(notice);
+            if (DeliverOwedLocked(membership, held))
                 delivered++;
-            }
         }
 
         ChatMetrics.OnDelivered(delivered);
+    }
+
+    /// <summary>
+    /// Delivers a room event to one member here if it is theirs to hear: not their own talk (unless
+    /// they asked for it back, IRC's echo-message) nor their own join, part, rename or topic (they
+    /// are told those in answer to their call), and an event told in several rooms only once.
+    /// </summary>
+    private static bool DeliverOwedLocked(Membership membership, HeldEvent held)
+    {
+        var state = membership.State;
+        bool own = held.Origin == state.Owner;
+        if (own && !held.Event.EchoedToSpeaker && !(held.Event.Kind == ChatEventKind.Talk && state.Member.EchoesOwnTalk))
+            return false;
+        if (held.Shared.Length > 0 && !state.FirstHearing(held.Shared))
+            return false;
+        state.Member.Deliver(held.Event);
+        return true;
     }
 
     private static partial class Log

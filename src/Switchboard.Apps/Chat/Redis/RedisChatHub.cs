@@ -6,10 +6,11 @@ using StackExchange.Redis;
 namespace Switchboard.Apps.Chat.Redis;
 
 /// <summary>
-/// An <see cref="IChatHub"/> shared by every node (process) pointed at one Redis: names, rooms,
-/// <c>/who</c>, <c>/rooms</c>, <c>/msg</c> and history live in Redis, changed only by the Lua
-/// scripts of <see cref="RedisScripts"/>, and every node hears every room event once on one
-/// channel and fans it out to its own members. Each member's calls run one after another, so a
+/// An <see cref="IChatHub"/> shared by every node (process) pointed at one Redis: names, rooms
+/// (several per IRC member), <c>/who</c>, <c>/rooms</c>, <c>/msg</c>, history, topics and away
+/// messages live in Redis, changed only by the Lua scripts of <see cref="RedisScripts"/> (an away
+/// message, which touches one key, by one command), and every node hears every room event once on
+/// one channel and fans it out to its own members. Each member's calls run one after another, so a
 /// member reads the answers in the order of its lines. The order of a room is the order of its
 /// <c>seq</c>; a node that missed events (its subscription or Redis went away) fetches them from
 /// the room's log (its last 1,000 events) by seq before going on, so no member misses or repeats one.
@@ -151,49 +152,59 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         string? old = member.Nick;
         if (string.Equals(old, nick, StringComparison.Ordinal))
         {
-            member.Deliver(new ChatEvent(ChatEventKind.AlreadyNamed) { Nick = nick });
+            DeliverTo(member, new ChatEvent(ChatEventKind.AlreadyNamed) { Nick = nick });
             return;
         }
 
         string skeleton = ChatText.Skeleton(nick);
-        if (old is null)
-            BeginJoin(state, ChatHub.Lobby);
+        // A one-room member's first name puts them in the lobby; a member of several (IRC) starts in none.
+        bool toLobby = old is null && !member.ManyRooms;
+        string roomKeys;
+        Membership? lobby = null;
+        lock (_lock)
+        {
+            roomKeys = RoomKeysLocked(state);
+            if (toLobby)
+                lobby = BeginJoinLocked(state, ChatHub.Lobby);
+        }
+
         RedisResult[] reply;
         try
         {
             reply = (RedisResult[])(await Script(RedisScripts.Nick,
-                _node, state.Owner, skeleton, nick, state.Skeleton ?? "", old ?? "", state.RoomKey ?? "", old is null ? _history : 0).ConfigureAwait(false))!;
+                _node, state.Owner, skeleton, nick, state.Skeleton ?? "", old ?? "", roomKeys, toLobby ? _history : 0, toLobby ? "1" : "").ConfigureAwait(false))!;
         }
         catch (Exception e) when (IsBackplaneFault(e))
         {
             // Redis may have done it all the same: the name is released (if it is this member's),
             // or the old one claimed again, at the next resync.
-            if (old is null)
-                AbandonJoin(state);
-            Unsure(new PendingRelease(skeleton, nick, old is null ? ChatHub.Lobby : state.RoomKey ?? "", old is null ? ChatEventKind.Dropped : 0, "", state.Owner));
+            if (lobby is not null)
+                AbandonJoin(lobby);
+            Unsure(new PendingRelease(skeleton, nick, old is null ? (toLobby ? ChatHub.Lobby : "") : roomKeys, old is null ? ChatEventKind.Dropped : 0, "", state.Owner));
             throw;
         }
 
         switch ((string?)reply[0])
         {
             case "taken":
-                if (old is null)
-                    AbandonJoin(state);
+                if (lobby is not null)
+                    AbandonJoin(lobby);
                 string holder = (string)reply[1]!;
-                member.Deliver(string.Equals(holder, nick, StringComparison.OrdinalIgnoreCase)
+                DeliverTo(member, string.Equals(holder, nick, StringComparison.OrdinalIgnoreCase)
                     ? new ChatEvent(ChatEventKind.NameTaken) { Nick = nick }
                     : new ChatEvent(ChatEventKind.NameTooLike) { Nick = nick, Other = holder });
                 break;
-            case "joined":
+            case "joined" or "named":
                 lock (_lock)
                 {
                     state.Skeleton = skeleton;
                     _named[skeleton] = state;
                     member.Nick = nick;
-                    CompleteJoinLocked(state, reply);
+                    if (lobby is not null)
+                        CompleteJoinLocked(lobby, reply);
                 }
 
-                member.Deliver(new ChatEvent(ChatEventKind.Registered) { Nick = nick, Room = member.Room! });
+                DeliverTo(member, new ChatEvent(ChatEventKind.Registered) { Nick = nick, Room = member.Room ?? "" });
                 break;
             default:
                 lock (_lock)
@@ -204,34 +215,40 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
                     member.Nick = nick;
                 }
 
-                member.Deliver(ChatEventCodec.Decode((string)reply[1]!));
+                DeliverTo(member, ChatEventCodec.Decode((string)reply[1]!));
                 break;
         }
     });
 
     /// <inheritdoc />
-    /// <exception cref="NotSupportedException">The member is of <see cref="ChatMember.ManyRooms"/>: not yet served across nodes.</exception>
-    public void Join(ChatMember member, string room) => Run(RequireOneRoom(member), async state =>
+    public void Join(ChatMember member, string room) => Run(member, async state =>
     {
         if (member.Nick is null)
         {
-            member.Deliver(NameFirst);
+            DeliverTo(member, NameFirst);
             return;
         }
 
-        if (string.Equals(member.Room, room, StringComparison.OrdinalIgnoreCase))
-        {
-            member.Deliver(new ChatEvent(ChatEventKind.AlreadyInRoom) { Room = member.Room! });
-            return;
-        }
-
-        string oldKey = state.RoomKey!;
         string key = RoomKey(room);
-        BeginJoin(state, key);
+        Membership? old;
+        Membership joining;
+        lock (_lock)
+        {
+            if (state.Find(key) is { } already)
+            {
+                DeliverTo(member, new ChatEvent(ChatEventKind.AlreadyInRoom) { Room = already.Name ?? room });
+                return;
+            }
+
+            // A one-room member moves: Redis takes them out of their room in the same script.
+            old = member.ManyRooms ? null : state.Rooms.LastOrDefault();
+            joining = BeginJoinLocked(state, key);
+        }
+
         RedisResult[] reply;
         try
         {
-            reply = (RedisResult[])(await Script(RedisScripts.Join, _node, state.Skeleton!, member.Nick, oldKey, key, room, _history, state.Owner).ConfigureAwait(false))!;
+            reply = (RedisResult[])(await Script(RedisScripts.Join, _node, state.Skeleton!, member.Nick, old?.Key ?? "", key, room, _history, state.Owner).ConfigureAwait(false))!;
         }
         catch (Exception e) when (IsBackplaneFault(e))
         {
@@ -239,9 +256,14 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
             // next resync moves them back (Register puts each member where this node has them).
             lock (_lock)
             {
-                BeginJoinLocked(state, oldKey);
-                state.JoinSeq = _rooms[oldKey].LastSeq + 1;
-                state.Buffer = null;
+                RemoveLocked(joining);
+                if (old is not null)
+                {
+                    var back = BeginJoinLocked(state, old.Key);
+                    back.Name = old.Name;
+                    back.JoinSeq = _rooms[old.Key].LastSeq + 1;
+                    back.Buffer = null;
+                }
             }
 
             Unsure(null);
@@ -249,65 +271,168 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         }
 
         lock (_lock)
-            CompleteJoinLocked(state, reply);
+            CompleteJoinLocked(joining, reply);
     });
 
     /// <inheritdoc />
-    /// <remarks>Its members are one-room members, who cannot part (they move with <see cref="Join"/>).</remarks>
-    public void Part(ChatMember member, string room, string message = "") => Run(member, _ =>
+    /// <remarks>A one-room member cannot part (they move with <see cref="Join"/>).</remarks>
+    public void Part(ChatMember member, string room, string message = "") => Run(member, async state =>
     {
-        member.Deliver(member.Nick is null ? NameFirst : new ChatEvent(ChatEventKind.NotInRoom) { Room = room });
-        return Task.CompletedTask;
+        Membership? membership;
+        lock (_lock)
+            membership = member.ManyRooms ? state.Find(RoomKey(room)) : null;
+        if (member.Nick is null)
+            DeliverTo(member, NameFirst);
+        else if (membership is null)
+            DeliverTo(member, new ChatEvent(ChatEventKind.NotInRoom) { Room = room });
+        else
+            await PartAsync(state, membership, message).ConfigureAwait(false);
     });
 
     /// <inheritdoc />
-    /// <remarks>Its members are one-room members, who are always in a room: nothing to do.</remarks>
-    public void PartAll(ChatMember member) => Run(member, _ =>
+    public void PartAll(ChatMember member) => Run(member, async state =>
     {
         if (member.Nick is null)
-            member.Deliver(NameFirst);
-        return Task.CompletedTask;
+        {
+            DeliverTo(member, NameFirst);
+            return;
+        }
+
+        if (!member.ManyRooms)
+            return;
+        List<Membership> rooms;
+        lock (_lock)
+            rooms = [.. state.Rooms.OrderBy(m => m.Name ?? m.Key, StringComparer.OrdinalIgnoreCase)];
+        foreach (var membership in rooms)
+            await PartAsync(state, membership, "").ConfigureAwait(false);
     });
 
     /// <inheritdoc />
-    /// <remarks>A notice reads as talk across nodes (the rooms' logs do not keep the flag); it is never answered, as everywhere.</remarks>
     public void Say(ChatMember member, string text, string? room = null, bool notice = false) => ToRoom(member, ChatEventKind.Talk, text, room, notice);
 
     /// <inheritdoc />
     public void Act(ChatMember member, string text, string? room = null) => ToRoom(member, ChatEventKind.Action, text, room, notice: false);
 
     /// <inheritdoc />
-    /// <remarks>A notice reads as a private message across nodes; it is never answered, as everywhere.</remarks>
     public void Whisper(ChatMember member, string nick, string text, bool notice = false) => Run(member, async state =>
     {
         if (Refused(member) is { } refusal)
         {
             if (!notice)
-                member.Deliver(refusal);
+                DeliverTo(member, refusal);
             return;
         }
 
-        string holder = (string)(await Script(RedisScripts.Whisper, ChatText.Skeleton(nick), nick, member.Nick!, text).ConfigureAwait(false))!;
+        var reply = (RedisResult[])(await Script(RedisScripts.Whisper, ChatText.Skeleton(nick), nick, member.Nick!, text, notice ? "n" : "").ConfigureAwait(false))!;
+        string holder = (string)reply[0]!;
+        string away = (string)reply[1]!;
         if (holder.Length > 0)
         {
             ChatMetrics.OnWhispered();
-            member.Deliver(new ChatEvent(ChatEventKind.PrivateSent) { Other = holder, Text = text, Notice = notice });
+            DeliverTo(member, new ChatEvent(ChatEventKind.PrivateSent) { Other = holder, Text = text, Notice = notice });
+            if (away.Length > 0 && !notice)
+                DeliverTo(member, new ChatEvent(ChatEventKind.IsAway) { Nick = holder, Text = away });
         }
         else if (!notice)
-            member.Deliver(new ChatEvent(ChatEventKind.NoSuchNick) { Other = nick });
+            DeliverTo(member, new ChatEvent(ChatEventKind.NoSuchNick) { Other = nick });
+    }, notice);
+
+    /// <inheritdoc />
+    public void Topic(ChatMember member, string room, string? text = null) => Run(member, async state =>
+    {
+        string key = RoomKey(room);
+        if (text is null)
+        {
+            var topic = (RedisResult[])(await Script(RedisScripts.GetTopic, key).ConfigureAwait(false))!;
+            string name = (string)topic[0]!;
+            string said = (string)topic[1]!;
+            DeliverTo(member, new ChatEvent(ChatEventKind.TopicIs)
+            {
+                Room = name.Length > 0 ? name : room,
+                Text = said,
+                Other = (string)topic[2]!,
+                Time = said.Length > 0 ? DateTimeOffset.FromUnixTimeMilliseconds((long)topic[3]) : default,
+            });
+            return;
+        }
+
+        Membership? membership;
+        lock (_lock)
+            membership = state.Find(key);
+        if (member.Nick is null)
+            DeliverTo(member, NameFirst);
+        else if (membership is null)
+            DeliverTo(member, new ChatEvent(ChatEventKind.NotInRoom) { Room = room });
+        else if (Refused(member) is { } refusal)
+            DeliverTo(member, refusal);
+        else
+        {
+            var reply = (RedisResult[])(await Script(RedisScripts.SetTopic, key, state.Skeleton!, member.Nick, text, state.Owner).ConfigureAwait(false))!;
+            long seq = (long)reply[0];
+            if (seq == 0 || TryDecode((string)reply[1]!) is not { } set)
+            {
+                DeliverTo(member, NotSent);
+                return;
+            }
+
+            // The setter hears it too, after every event of the room before it, as everyone else does.
+            await InFeedAsync(async () =>
+            {
+                await CatchUpQuietlyAsync(key, seq).ConfigureAwait(false);
+                DeliverTo(member, set);
+            }).ConfigureAwait(false);
+        }
     });
 
     /// <inheritdoc />
-    /// <exception cref="NotSupportedException">Always, for now: only IRC asks, and IRC does not yet run with a Redis hub.</exception>
-    public void Topic(ChatMember member, string room, string? text = null) => throw NotYetAcrossNodes("topics");
+    public void Whois(ChatMember member, string nick) => Run(member, async _ =>
+    {
+        if (member.Nick is null)
+        {
+            DeliverTo(member, NameFirst);
+            return;
+        }
+
+        var reply = (RedisResult[])(await Script(RedisScripts.Whois, ChatText.Skeleton(nick), nick).ConfigureAwait(false))!;
+        DeliverTo(member, reply.Length == 0
+            ? new ChatEvent(ChatEventKind.WhoisReply) { Other = nick }
+            : new ChatEvent(ChatEventKind.WhoisReply)
+            {
+                Nick = (string)reply[0]!,
+                Other = nick,
+                Text = (string)reply[1]!,
+                Names = [.. reply.Skip(2).Select(r => (string)r!).Order(StringComparer.OrdinalIgnoreCase)],
+            });
+    });
 
     /// <inheritdoc />
-    /// <exception cref="NotSupportedException">Always, for now: only IRC asks, and IRC does not yet run with a Redis hub.</exception>
-    public void Whois(ChatMember member, string nick) => throw NotYetAcrossNodes("WHOIS");
+    public void Away(ChatMember member, string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        Run(member, async state =>
+        {
+            if (member.Nick is null)
+            {
+                DeliverTo(member, NameFirst);
+                return;
+            }
 
-    /// <inheritdoc />
-    /// <exception cref="NotSupportedException">Always, for now: only IRC asks, and IRC does not yet run with a Redis hub.</exception>
-    public void Away(ChatMember member, string message) => throw NotYetAcrossNodes("away messages");
+            // Kept here too: a resync puts it in Redis with the member, so a fault now loses nothing.
+            lock (_lock)
+                state.Away = message.Length > 0 ? message : null;
+            try
+            {
+                if (message.Length > 0)
+                    await _db.HashSetAsync(RedisScripts.Prefix + "away", state.Owner, message).ConfigureAwait(false);
+                else
+                    await _db.HashDeleteAsync(RedisScripts.Prefix + "away", state.Owner).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsBackplaneFault(e))
+            {
+                Unsure(null);
+            }
+        });
+    }
 
     /// <inheritdoc />
     public void ListRooms(ChatMember member) => Run(member, async _ =>
@@ -317,7 +442,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
             .Select(i => (Name: (string)reply[2 * i]!, Size: (int)reply[(2 * i) + 1]))
             .OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase)
             .ToList();
-        member.Deliver(new ChatEvent(ChatEventKind.RoomList) { Names = [.. rooms.Select(r => r.Name)], Sizes = [.. rooms.Select(r => r.Size)] });
+        DeliverTo(member, new ChatEvent(ChatEventKind.RoomList) { Names = [.. rooms.Select(r => r.Name)], Sizes = [.. rooms.Select(r => r.Size)] });
     });
 
     /// <inheritdoc />
@@ -325,15 +450,25 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     {
         if (member.Nick is null && room is null)
         {
-            member.Deliver(NameFirst);
+            DeliverTo(member, NameFirst);
             return;
         }
 
-        var names = await _db.HashValuesAsync(RedisScripts.Prefix + "room:" + (room is null ? state.RoomKey : RoomKey(room)) + ":members").ConfigureAwait(false);
-        member.Deliver(new ChatEvent(ChatEventKind.WhoList)
+        string? key;
+        lock (_lock)
+            key = room is not null ? RoomKey(room) : state.Rooms.LastOrDefault()?.Key;
+        if (key is null)
         {
-            Room = room is null || (member.Room is not null && string.Equals(room, member.Room, StringComparison.OrdinalIgnoreCase)) ? member.Room! : room,
-            Names = [.. names.Select(n => (string)n!).Order(StringComparer.OrdinalIgnoreCase)],
+            DeliverTo(member, new ChatEvent(ChatEventKind.WhoList) { Room = room ?? "" });
+            return;
+        }
+
+        var reply = (RedisResult[])(await Script(RedisScripts.Who, key).ConfigureAwait(false))!;
+        string name = (string)reply[0]!;
+        DeliverTo(member, new ChatEvent(ChatEventKind.WhoList)
+        {
+            Room = name.Length > 0 ? name : room ?? member.Room ?? "",
+            Names = [.. reply.Skip(1).Select(n => (string)n!).Order(StringComparer.OrdinalIgnoreCase)],
         });
     });
 
@@ -343,7 +478,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         ArgumentNullException.ThrowIfNull(line);
         Run(member, _ =>
         {
-            member.Deliver(new ChatEvent(ChatEventKind.Reply) { Text = line });
+            DeliverTo(member, new ChatEvent(ChatEventKind.Reply) { Text = line });
             return Task.CompletedTask;
         });
     }
@@ -353,15 +488,18 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     {
         if (state.Skeleton is not null)
         {
+            string roomKeys;
             lock (_lock)
             {
-                LeaveLocalRoomLocked(state);
+                roomKeys = RoomKeysLocked(state);
+                foreach (var membership in state.Rooms.ToList())
+                    RemoveLocked(membership);
                 ForgetNameLocked(state);
             }
 
             // A node shutting down tells the other nodes; its own members are being told goodbye.
             var kind = how == Farewell.Silent ? ChatEventKind.NodeStopped : how.EventKind()!.Value;
-            var release = new PendingRelease(state.Skeleton, member.Nick!, state.RoomKey ?? "", kind, message, state.Owner);
+            var release = new PendingRelease(state.Skeleton, member.Nick!, roomKeys, kind, message, state.Owner);
             try
             {
                 await ReleaseAsync(release).ConfigureAwait(false);
@@ -441,14 +579,6 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         }
     }
 
-    private static NotSupportedException NotYetAcrossNodes(string what) =>
-        new($"the Redis hub does not yet keep {what} (IRC does not yet run with a Redis hub)");
-
-    /// <summary>The member, if it is a one-room member: members of several rooms are not yet served across nodes.</summary>
-    private static ChatMember RequireOneRoom(ChatMember member) => member.ManyRooms
-        ? throw new NotSupportedException("the Redis hub does not yet serve members of several rooms (IRC)")
-        : member;
-
     /// <summary>Takes the member's name out of this node's table, if it is still theirs there.</summary>
     private void ForgetNameLocked(MemberState state)
     {
@@ -456,50 +586,64 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
             _named.Remove(skeleton);
     }
 
+    /// <summary>
+    /// Delivers an answer to one member under the hub's lock, as the feed delivers room events:
+    /// a member is handed one event at a time (an IRC member holds a room's events back between
+    /// its <c>JOIN</c> and the names, in state that is not shared safely).
+    /// </summary>
+    private void DeliverTo(ChatMember member, ChatEvent chatEvent)
+    {
+        lock (_lock)
+            member.Deliver(chatEvent);
+    }
+
+    /// <summary>Why nothing the member says can go anywhere now, if so: no name yet, the server stopping, or Redis away.</summary>
     private ChatEvent? Refused(ChatMember member) =>
-        member.Nick is null || member.Room is null ? NameFirst
+        member.Nick is null ? NameFirst
         : Volatile.Read(ref _closing) ? ShuttingDown
         : Volatile.Read(ref _down) ? NotSent
         : null;
 
     private void ToRoom(ChatMember member, ChatEventKind kind, string text, string? room, bool notice) => Run(member, async state =>
     {
-        if (room is not null && member.Room is not null && !string.Equals(room, member.Room, StringComparison.OrdinalIgnoreCase))
+        // The room named, or a one-room member's room; talk goes only to a room the member is in.
+        Membership? membership;
+        lock (_lock)
+            membership = room is null ? state.Rooms.LastOrDefault() : state.Find(RoomKey(room));
+        var refusal = Refused(member) ?? (membership is null ? new ChatEvent(ChatEventKind.NotInRoom) { Room = room ?? "" } : null);
+        if (refusal is not null)
         {
             if (!notice)
-                member.Deliver(new ChatEvent(ChatEventKind.NotInRoom) { Room = room });
-            return;
-        }
-
-        if (Refused(member) is { } refusal)
-        {
-            if (!notice)
-                member.Deliver(refusal);
+                DeliverTo(member, refusal);
             return;
         }
 
         long seq;
         try
         {
-            seq = (long)(await Script(RedisScripts.Say, state.RoomKey!, (int)kind, state.Skeleton!, member.Nick!, text, state.Owner, _history).ConfigureAwait(false));
+            seq = (long)(await Script(RedisScripts.Say, membership!.Key, (int)kind, state.Skeleton!, member.Nick!, text, state.Owner, _history, notice ? "n" : "").ConfigureAwait(false));
         }
         catch (TimeoutException)
         {
             // Sent, but not answered in time: it may have reached the room.
-            member.Deliver(Unanswered);
+            if (!notice)
+                DeliverTo(member, Unanswered);
             return;
         }
 
-        if (seq == 0)
-            member.Deliver(NotSent);
-        else
+        if (seq != 0)
             ChatMetrics.OnSaid(kind);
-    });
+        else if (!notice)
+            DeliverTo(member, NotSent);
+    }, notice);
 
     private Task<RedisResult> Script(string script, params RedisValue[] args) => _db.ScriptEvaluateAsync(script, values: args);
 
-    /// <summary>Queues <paramref name="op"/> after the member's earlier calls; a backplane fault is told to the member as <c>! not sent</c>.</summary>
-    private void Run(ChatMember member, Func<MemberState, Task> op)
+    /// <summary>
+    /// Queues <paramref name="op"/> after the member's earlier calls; a backplane fault is told to
+    /// the member as <c>! not sent</c>, unless the call is a <paramref name="notice"/>, which nothing answers.
+    /// </summary>
+    private void Run(ChatMember member, Func<MemberState, Task> op, bool notice = false)
     {
         ArgumentNullException.ThrowIfNull(member);
         MemberState? state;
@@ -517,10 +661,10 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         // delivers, and so may make a slow member leave, cannot deadlock with the feed.
         var done = new TaskCompletionSource();
         var previous = Interlocked.Exchange(ref state.Tail, done.Task);
-        _ = RunAfter(previous, state, op, done);
+        _ = RunAfter(previous, state, op, done, notice);
     }
 
-    private async Task RunAfter(Task previous, MemberState state, Func<MemberState, Task> op, TaskCompletionSource done)
+    private async Task RunAfter(Task previous, MemberState state, Func<MemberState, Task> op, TaskCompletionSource done, bool notice)
     {
         try
         {
@@ -529,12 +673,14 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         }
         catch (Exception e) when (IsBackplaneFault(e))
         {
-            state.Member.Deliver(NotSent);
+            if (!notice)
+                DeliverTo(state.Member, NotSent);
         }
         catch (Exception e)
         {
             Log.Unexpected(_log, e);
-            state.Member.Deliver(NotSent);
+            if (!notice)
+                DeliverTo(state.Member, NotSent);
         }
         finally
         {
@@ -542,53 +688,56 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         }
     }
 
-    /// <summary>Frees a name, if it is still the member's, and takes them out of their room, telling it how they left.</summary>
+    /// <summary>Frees a name, if it is still the member's, and takes them out of their rooms, telling each how they left.</summary>
     private Task<RedisResult> ReleaseAsync(PendingRelease release) =>
-        Script(RedisScripts.Leave, _node, release.Skeleton, release.Nick, release.RoomKey, (int)release.Kind, release.Message, release.Owner);
+        Script(RedisScripts.Leave, _node, release.Skeleton, release.Nick, release.RoomKeys, (int)release.Kind, release.Message, release.Owner);
 
-    private void BeginJoin(MemberState state, string roomKey)
-    {
-        lock (_lock)
-            BeginJoinLocked(state, roomKey);
-    }
+    /// <summary>The keys of the rooms this node has the member in, comma-separated, in the order joined.</summary>
+    private static string RoomKeysLocked(MemberState state) => string.Join(',', state.Rooms.Select(m => m.Key));
 
-    /// <summary>Moves the member into the room here, holding back the room's events until the join's place in its order is known.</summary>
-    private void BeginJoinLocked(MemberState state, string roomKey)
+    /// <summary>
+    /// Puts the member in the room here (a one-room member leaves theirs), holding back the room's
+    /// events until the join's place in its order is known.
+    /// </summary>
+    private Membership BeginJoinLocked(MemberState state, string roomKey)
     {
-        LeaveLocalRoomLocked(state);
+        if (!state.Member.ManyRooms)
+        {
+            foreach (var left in state.Rooms.ToList())
+                RemoveLocked(left);
+        }
+
         if (!_rooms.TryGetValue(roomKey, out var room))
             _rooms.Add(roomKey, room = new LocalRoom(roomKey));
-        room.Members = [.. room.Members, state];
-        state.RoomKey = roomKey;
-        state.JoinSeq = 0;
-        state.Buffer = [];
+        var membership = new Membership(state, roomKey) { Buffer = [] };
+        room.Members = [.. room.Members, membership];
+        state.Rooms.Add(membership);
+        return membership;
     }
 
-    private void AbandonJoin(MemberState state)
+    private void AbandonJoin(Membership membership)
     {
         lock (_lock)
-        {
-            LeaveLocalRoomLocked(state);
-            state.RoomKey = null;
-            state.Buffer = null;
-        }
+            RemoveLocked(membership);
     }
 
     /// <summary>
     /// The join's reply, <c>{'joined', SEQ, ROOM, TALK, JOIN EVENT, HISTORY EVENT...}</c>: the
     /// history, the join notice, then the room's events after the join (those held back, then live).
     /// </summary>
-    private void CompleteJoinLocked(MemberState state, RedisResult[] reply)
+    private void CompleteJoinLocked(Membership membership, RedisResult[] reply)
     {
         long seq = (long)reply[1];
-        var room = _rooms[state.RoomKey!];
+        var room = _rooms[membership.Key];
         string roomName = (string)reply[2]!;
-        state.Member.Room = roomName;
+        var member = membership.State.Member;
+        membership.Name = roomName;
+        member.Room = roomName;
         if (room.LastTalk == 0)
             room.LastTalk = (long)reply[3];
-        var held = state.Buffer ?? [];
-        state.JoinSeq = seq;
-        state.Buffer = null;
+        var held = membership.Buffer ?? [];
+        membership.JoinSeq = seq;
+        membership.Buffer = null;
         // Nothing of this room delivered here yet: what comes after the earliest join here is owed,
         // so a gap after it is caught up from the log.
         if (room.LastSeq < 0)
@@ -600,14 +749,101 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
                 history.Add(past);
         }
 
-        state.Member.DeliverHistory(roomName, history);
+        member.DeliverHistory(roomName, history);
 
         if (TryDecode((string)reply[4]!) is { } joined)
-            state.Member.Deliver(joined);
-        foreach (var (heldSeq, origin, e) in held)
+            member.Deliver(joined);
+        foreach (var e in held)
         {
-            if (heldSeq > seq && (origin != state.Owner || e.EchoedToSpeaker))
-                state.Member.Deliver(e);
+            if (e.Seq > seq)
+                DeliverOwedLocked(membership, e);
+        }
+    }
+
+    /// <summary>
+    /// A member of several rooms leaves one: the room's events are held back for them until the
+    /// part's place in the room's order is known; then they get every event before it (caught up
+    /// from the room's log if the channel has not brought it yet), and last the part itself, as
+    /// IRC's confirmation. Their later calls wait for this, so they read the answers in order.
+    /// </summary>
+    private async Task PartAsync(MemberState state, Membership membership, string message)
+    {
+        var member = state.Member;
+        lock (_lock)
+            membership.Buffer ??= [];
+        RedisResult[] reply;
+        try
+        {
+            reply = (RedisResult[])(await Script(RedisScripts.Part, _node, state.Skeleton!, member.Nick!, membership.Key, message, state.Owner).ConfigureAwait(false))!;
+        }
+        catch (Exception e) when (IsBackplaneFault(e))
+        {
+            // Still in the room here; if Redis took them out all the same, the next resync puts them back.
+            lock (_lock)
+            {
+                var held = membership.Buffer ?? [];
+                membership.Buffer = null;
+                foreach (var past in held)
+                    DeliverOwedLocked(membership, past);
+            }
+
+            Unsure(null);
+            throw;
+        }
+
+        long seq = (long)reply[0];
+        var left = (seq > 0 ? TryDecode((string)reply[1]!) : null)
+            ?? new ChatEvent(ChatEventKind.Left) { Nick = member.Nick!, Room = membership.Name ?? membership.Key, Text = message };
+        await InFeedAsync(async () =>
+        {
+            if (seq > 0)
+                await CatchUpQuietlyAsync(membership.Key, seq).ConfigureAwait(false);
+            lock (_lock)
+            {
+                var held = membership.Buffer ?? [];
+                membership.Buffer = null;
+                foreach (var past in held)
+                {
+                    if (seq == 0 || past.Seq < seq)
+                        DeliverOwedLocked(membership, past);
+                }
+
+                RemoveLocked(membership);
+                member.Room = state.Rooms.LastOrDefault()?.Name;
+                member.Deliver(left);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="work"/> in the feed's turn, so no room event is handled meanwhile; a fault goes to the caller.</summary>
+    private async Task InFeedAsync(Func<Task> work)
+    {
+        await _feed.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await work().ConfigureAwait(false);
+        }
+        finally
+        {
+            _feed.Release();
+        }
+    }
+
+    /// <summary>
+    /// In the feed's turn: delivers the room's events before <paramref name="seq"/> that this node
+    /// has not yet (the channel and a script's reply race), so that what a member hears of its own
+    /// call comes after them. If Redis fails meanwhile, the next resync catches up instead.
+    /// </summary>
+    private async Task CatchUpQuietlyAsync(string key, long seq)
+    {
+        try
+        {
+            await CatchUpAsync(key, before: seq).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsBackplaneFault(e))
+        {
+            Report(e);
+            Unsure(null);
         }
     }
 
@@ -625,21 +861,33 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         }
     }
 
-    private void LeaveLocalRoomLocked(MemberState state)
+    /// <summary>Takes the member out of one room here; the room goes when its last member here does.</summary>
+    private void RemoveLocked(Membership membership)
     {
-        if (state.RoomKey is null || !_rooms.TryGetValue(state.RoomKey, out var room))
+        membership.State.Rooms.Remove(membership);
+        if (!_rooms.TryGetValue(membership.Key, out var room))
             return;
-        room.Members = Array.FindAll(room.Members, m => !ReferenceEquals(m, state));
+        room.Members = Array.FindAll(room.Members, m => !ReferenceEquals(m, membership));
         if (room.Members.Length == 0)
             _rooms.Remove(room.Key);
     }
 
-    /// <summary>A name to free and a room to leave, once Redis answers (the Leave script's arguments).</summary>
-    private sealed record PendingRelease(string Skeleton, string Nick, string RoomKey, ChatEventKind Kind, string Message, string Owner);
+    /// <summary>A name to free and rooms to leave (comma-separated keys), once Redis answers (the Leave script's arguments).</summary>
+    private sealed record PendingRelease(string Skeleton, string Nick, string RoomKeys, ChatEventKind Kind, string Message, string Owner);
 
-    /// <summary>A member as this node keeps them: their owner id in Redis, room, place in the room's order, and their queue of calls.</summary>
+    /// <summary>A room event held back for a member while their join or part is under way.</summary>
+    private readonly record struct HeldEvent(long Seq, string Origin, ChatEvent Event, string Shared);
+
+    /// <summary>
+    /// A member as this node keeps them: their owner id in Redis, name, rooms, away message, and
+    /// their queue of calls. Their rooms and away message are changed under the hub's lock.
+    /// </summary>
     private sealed class MemberState(ChatMember member, string owner)
     {
+        private const int SharedRemembered = 32;
+        private readonly Queue<string> _sharedOrder = new();
+        private readonly HashSet<string> _shared = new(StringComparer.Ordinal);
+
         public ChatMember Member { get; } = member;
 
         /// <summary><c>NODE/N</c>: whose claim a name is.</summary>
@@ -647,16 +895,54 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
 
         public string? Skeleton { get; set; }
 
-        public string? RoomKey { get; set; }
+        /// <summary>The rooms this node has them in, in the order joined: one at most for a one-room member.</summary>
+        public List<Membership> Rooms { get; } = [];
+
+        /// <summary>Their away message, or null: put back in Redis by a resync.</summary>
+        public string? Away { get; set; }
+
+        /// <summary>Done when the member's last call is: the next one waits for it. A field, exchanged with <see cref="Interlocked"/>.</summary>
+        public Task Tail = Task.CompletedTask;
+
+        public Membership? Find(string roomKey) => Rooms.Find(m => m.Key == roomKey);
+
+        /// <summary>
+        /// True the first time this member is handed an event told in several rooms (by its shared
+        /// id), false for its other copies: a rename or a quit is heard once, however many rooms are shared.
+        /// </summary>
+        public bool FirstHearing(string shared)
+        {
+            if (!_shared.Add(shared))
+                return false;
+            _sharedOrder.Enqueue(shared);
+            if (_sharedOrder.Count > SharedRemembered)
+                _shared.Remove(_sharedOrder.Dequeue());
+            return true;
+        }
+
+        /// <summary>Forgets the shared ids heard: Redis lost its data, and numbers them from 1 again.</summary>
+        public void ForgetShared()
+        {
+            _shared.Clear();
+            _sharedOrder.Clear();
+        }
+    }
+
+    /// <summary>A member in one room here, and their place in its order.</summary>
+    private sealed class Membership(MemberState state, string key)
+    {
+        public MemberState State { get; } = state;
+
+        public string Key { get; } = key;
+
+        /// <summary>The room's name as Redis spells it, once the join is done.</summary>
+        public string? Name { get; set; }
 
         /// <summary>The seq of their join: room events from it on are theirs; 0 for all, or while the join is under way.</summary>
         public long JoinSeq { get; set; }
 
-        /// <summary>Room events held back while the join is under way; null when it is not.</summary>
-        public List<(long Seq, string Origin, ChatEvent Event)>? Buffer { get; set; }
-
-        /// <summary>Done when the member's last call is: the next one waits for it. A field, exchanged with <see cref="Interlocked"/>.</summary>
-        public Task Tail = Task.CompletedTask;
+        /// <summary>Room events held back while a join or a part is under way; null when none is.</summary>
+        public List<HeldEvent>? Buffer { get; set; }
     }
 
     /// <summary>A room with members on this node, and how far into its order this node has delivered.</summary>
@@ -664,7 +950,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     {
         public string Key { get; } = key;
 
-        public MemberState[] Members { get; set; } = [];
+        public Membership[] Members { get; set; } = [];
 
         /// <summary>The seq of the last event delivered here (or owed to no one here); -1 while unknown, 0 from the start of a new order.</summary>
         public long LastSeq { get; set; } = -1;

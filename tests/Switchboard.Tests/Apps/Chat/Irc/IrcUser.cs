@@ -12,6 +12,9 @@ internal sealed class IrcUser : IDisposable
 
     private IrcUser(TestClient client) => _client = client;
 
+    /// <summary>Every line read so far, in order, without line ends.</summary>
+    public IReadOnlyList<string> Seen => _seen;
+
     public static async Task<IrcUser> ConnectAsync(IPEndPoint endPoint) => new(await TestClient.ConnectAsync(endPoint));
 
     /// <summary>Connects and registers as <paramref name="nick"/> (NICK, USER), reading up to the end of the welcome (422).</summary>

@@ -16,19 +16,26 @@ public sealed class RedisChatRunsAlone
 /// <summary>One <c>switchboard serve chat --hub</c> process pointed at a test's Redis.</summary>
 internal sealed class ChatNode : IDisposable
 {
-    private ChatNode(CliProcess process, IPEndPoint endPoint)
+    private readonly IPEndPoint? _irc;
+
+    private ChatNode(CliProcess process, IPEndPoint endPoint, IPEndPoint? irc)
     {
         Process = process;
         EndPoint = endPoint;
+        _irc = irc;
     }
 
     public CliProcess Process { get; }
 
     public IPEndPoint EndPoint { get; }
 
+    /// <summary>Where the node speaks IRC: started with <c>--irc-port</c>.</summary>
+    public IPEndPoint Irc => _irc ?? throw new InvalidOperationException("this node was started without --irc-port");
+
     /// <summary>
     /// Starts a node on a free port, without flood control (so the tests' bursts are not paced),
-    /// on the async engine unless <paramref name="extra"/> names another, and waits until it listens.
+    /// on the async engine unless <paramref name="extra"/> names another, and waits until it listens
+    /// (on both ports if <paramref name="extra"/> has <c>--irc-port</c>).
     /// </summary>
     public static async Task<ChatNode> StartAsync(RedisServer redis, params string[] extra)
     {
@@ -40,7 +47,8 @@ internal sealed class ChatNode : IDisposable
         try
         {
             var (endPoint, _) = await process.ReadListeningLineAsync();
-            return new ChatNode(process, endPoint);
+            var irc = extra.Contains("--irc-port") ? await process.ReadIrcListeningLineAsync() : null;
+            return new ChatNode(process, endPoint, irc);
         }
         catch
         {

@@ -89,6 +89,13 @@ internal static class BenchCommand
         HelpName = "n",
     };
 
+    private static readonly Option<int> ConnectWindowOption = new("--connect-window")
+    {
+        Description = "connections: connects in flight at once; 1 connects one after another as fast as one client can (an accept storm: the listen queue fills whenever the server accepts more slowly than the client connects, and the table's 'overflows' column counts the kernel's dropped handshakes)",
+        DefaultValueFactory = _ => 100,
+        HelpName = "n",
+    };
+
     private static readonly Option<string> IntervalOption = new("--interval")
     {
         Description = "time: how often the time app ticks: 100ms, 1s, or plain seconds (0.5), as for serve",
@@ -150,7 +157,7 @@ internal static class BenchCommand
             $"{BenchExitCodes.Interrupted} interrupted by Ctrl-C or SIGTERM (what was measured is kept, marked partial or not run).")
         {
             ScenarioArgument, EnginesOption, TargetOption, OutOption, ClientsOption, SendersOption, InFlightOption, SizeOption, DurationOption,
-            ConnectionsOption, IntervalOption, PinOption, NoPinOption, SwitchboardOption, KestrelOption, RepeatOption, MetricsOption,
+            ConnectionsOption, ConnectWindowOption, IntervalOption, PinOption, NoPinOption, SwitchboardOption, KestrelOption, RepeatOption, MetricsOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -187,7 +194,7 @@ internal static class BenchCommand
         if (metrics && targets.Count > 0)
             return BenchCli.Fail(ExitCodes.Usage, $"{Flag(parse, MetricsOption)} starts our servers with metrics on: a --target server is not ours (scrape it yourself)");
 
-        foreach (var option in new[] { ClientsOption, SendersOption, InFlightOption, SizeOption, ConnectionsOption, RepeatOption })
+        foreach (var option in new[] { ClientsOption, SendersOption, InFlightOption, SizeOption, ConnectionsOption, ConnectWindowOption, RepeatOption })
         {
             if (parse.GetValue(option) is var value and < 1)
                 return BenchCli.Fail(ExitCodes.Usage, $"{Flag(parse, option)} must be at least 1 (got {value})");
@@ -260,6 +267,7 @@ internal static class BenchCommand
             Size = parse.GetValue(SizeOption),
             Duration = duration,
             Connections = parse.GetValue(ConnectionsOption),
+            ConnectWindow = parse.GetValue(ConnectWindowOption),
             TickInterval = interval,
             Pin = parse.GetValue(PinOption) && !parse.GetValue(NoPinOption),
             Repeat = parse.GetValue(RepeatOption),

@@ -52,6 +52,14 @@ public sealed record BenchResult
     /// <summary>Server resident memory added per idle connection, in bytes: the growth over the second half of the connections, per connection.</summary>
     public double? RssBytesPerConnection { get; init; }
 
+    /// <summary>
+    /// Handshakes the kernel dropped because a listen queue was full while the connections opened
+    /// (connections): the growth of <c>TcpExt: ListenOverflows</c> in <c>/proc/net/netstat</c>,
+    /// counted for the whole network namespace. Each one costs its client a retransmitted SYN,
+    /// a second or more later.
+    /// </summary>
+    public long? ListenOverflows { get; init; }
+
     /// <summary>Connections that answered at the end (connections).</summary>
     public int? Answered { get; init; }
 

@@ -284,7 +284,9 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         var loadCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         long rssHalfway = 0;
         void Halfway() => rssHalfway = server?.Memory().Rss ?? 0;
-        var (seconds, sockets) = await ConnectionsLoad.OpenAsync(target, settings.Connections, Halfway, interrupt).ConfigureAwait(false);
+        long? overflowsBefore = ListenQueue.Overflows();
+        var (seconds, sockets) = await ConnectionsLoad.OpenAsync(target, settings.Connections, settings.ConnectWindow, Halfway, interrupt).ConfigureAwait(false);
+        long? overflows = ListenQueue.Overflows() - overflowsBefore;
         using (sockets)
         {
             double cpuOpening = (server?.CpuSeconds() ?? 0) - cpuBefore;
@@ -306,6 +308,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
                 AcceptsPerSecond = seconds > 0 ? sockets.Count / seconds : 0,
                 LoadGeneratorCpuCores = seconds > 0 ? loadCpuOpening / seconds : 0,
                 ServerCpuMicrosPerAccept = server is null || sockets.Count == 0 ? null : cpuOpening * 1e6 / sockets.Count,
+                ListenOverflows = overflows,
                 RssBytesPerConnection = server is null || !allOpened ? null : (double)(rssAfter - rssHalfway) / secondHalf,
                 Answered = answered,
                 Errors = answered is { } count ? sockets.Count - count : 0,

@@ -51,6 +51,9 @@ public sealed record BenchSettings
     /// <summary>Idle connections to open (connections).</summary>
     public int Connections { get; init; } = 10_000;
 
+    /// <summary>Connects in flight at once (connections); 1: one after another, as one client connecting in a loop.</summary>
+    public int ConnectWindow { get; init; } = 100;
+
     /// <summary>Runs of each engine (<c>--repeat</c>); the figures are their medians.</summary>
     public int Repeat { get; init; } = 1;
 

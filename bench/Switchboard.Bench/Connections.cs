@@ -11,9 +11,10 @@ internal static class Connections
     // A connect that neither completes nor fails (a full backlog drops SYNs) ends the run this soon.
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
-    // Connects in flight at once. A sliding window, not batches: a batch waits for its slowest
-    // connect, which left the generator idle and understated the server's accept rate.
-    private const int Concurrency = 100;
+    // Connects in flight at once, unless told otherwise. A sliding window, not batches: a batch
+    // waits for its slowest connect, which left the generator idle and understated the server's
+    // accept rate.
+    private const int DefaultWindow = 100;
 
     /// <summary>
     /// Opens <paramref name="count"/> connections; disposing the result closes them all.
@@ -24,7 +25,7 @@ internal static class Connections
         var sockets = new OpenConnections(count);
         try
         {
-            await OpenMoreAsync(sockets, target, count, interrupt).ConfigureAwait(false);
+            await OpenMoreAsync(sockets, target, count, DefaultWindow, interrupt).ConfigureAwait(false);
             interrupt.ThrowIfCancellationRequested();
             return sockets;
         }
@@ -36,12 +37,13 @@ internal static class Connections
     }
 
     /// <summary>
-    /// Opens connections into <paramref name="sockets"/> until it holds <paramref name="total"/>.
+    /// Opens connections into <paramref name="sockets"/> until it holds <paramref name="total"/>,
+    /// <paramref name="window"/> connects in flight at once.
     /// The first connect that fails stops the whole window at once (the others' connects are
     /// cancelled) and its error is the one thrown. <paramref name="interrupt"/> (Ctrl-C) stops
     /// the window too, without an error: <paramref name="sockets"/> holds what opened.
     /// </summary>
-    public static async Task OpenMoreAsync(OpenConnections sockets, IPEndPoint target, int total, CancellationToken interrupt)
+    public static async Task OpenMoreAsync(OpenConnections sockets, IPEndPoint target, int total, int window, CancellationToken interrupt)
     {
         int first = sockets.Count;
         var opened = new Socket?[total - first];
@@ -66,9 +68,27 @@ internal static class Connections
             }
         }
 
+        // One at a time is a client's blocking connect loop, as fast as one thread can go: an
+        // async connect each costs the generator more than the server's accept.
+        void OpenOneByOne()
+        {
+            try
+            {
+                for (int index = first; index < total && !abandon.IsCancellationRequested; index++)
+                    opened[index - first] = OpenOneBlocking(target, index);
+            }
+            catch (Exception e)
+            {
+                firstFailure = e;
+            }
+        }
+
         try
         {
-            await Task.WhenAll(Enumerable.Range(0, Math.Min(Concurrency, opened.Length)).Select(_ => OpenInTurnAsync())).ConfigureAwait(false);
+            if (window == 1)
+                await Task.Factory.StartNew(OpenOneByOne, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+            else
+                await Task.WhenAll(Enumerable.Range(0, Math.Min(window, opened.Length)).Select(_ => OpenInTurnAsync())).ConfigureAwait(false);
         }
         finally
         {
@@ -80,13 +100,43 @@ internal static class Connections
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstFailure);
     }
 
+    private static Socket OpenOneBlocking(IPEndPoint target, int index)
+    {
+        // On Linux a blocking connect gives up after the send timeout (SO_SNDTIMEO), failing with
+        // EINPROGRESS: without one, a target that drops every SYN would hold it for two minutes.
+        var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendTimeout = (int)ConnectTimeout.TotalMilliseconds };
+        try
+        {
+            BindSourceAddress(socket, target, index);
+            socket.Connect(target);
+            socket.SendTimeout = 0;
+            return socket;
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.InProgress or SocketError.WouldBlock or SocketError.TimedOut)
+        {
+            socket.Dispose();
+            throw new BenchException($"cannot connect to {target}: no answer within {ConnectTimeout.TotalSeconds:0} s");
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new BenchException($"cannot connect to {target}: {e.Message}", e);
+        }
+    }
+
+    // Past one address's ephemeral ports, connect from 127.0.0.2, 127.0.0.3 and so on.
+    private static void BindSourceAddress(Socket socket, IPEndPoint target, int index)
+    {
+        if (IPAddress.IsLoopback(target.Address) && target.AddressFamily == AddressFamily.InterNetwork && index >= PerSourceAddress)
+            socket.Bind(new IPEndPoint(new IPAddress([127, 0, 0, (byte)(1 + (index / PerSourceAddress))]), 0));
+    }
+
     private static async Task<Socket> OpenOneAsync(IPEndPoint target, int index, CancellationToken abandon)
     {
         var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            if (IPAddress.IsLoopback(target.Address) && target.AddressFamily == AddressFamily.InterNetwork && index >= PerSourceAddress)
-                socket.Bind(new IPEndPoint(new IPAddress([127, 0, 0, (byte)(1 + (index / PerSourceAddress))]), 0));
+            BindSourceAddress(socket, target, index);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(abandon);
             timeout.CancelAfter(ConnectTimeout);
             await socket.ConnectAsync(target, timeout.Token).ConfigureAwait(false);

@@ -11,17 +11,18 @@ internal static class ConnectionsLoad
     /// Opens <paramref name="count"/> connections in two halves, calling <paramref name="halfway"/>
     /// between them: memory read there and at the end gives the cost of one more connection
     /// without the fixed costs (runtime, GC budget) that a before-and-after reading includes.
+    /// <paramref name="window"/> connects are in flight at once (1: one after another).
     /// <paramref name="interrupt"/> (Ctrl-C) stops the opening early: the sockets are those that opened.
     /// </summary>
-    public static async Task<(double Seconds, OpenConnections Sockets)> OpenAsync(IPEndPoint target, int count, Action halfway, CancellationToken interrupt)
+    public static async Task<(double Seconds, OpenConnections Sockets)> OpenAsync(IPEndPoint target, int count, int window, Action halfway, CancellationToken interrupt)
     {
         var clock = Stopwatch.StartNew();
         var sockets = new OpenConnections(count);
         try
         {
-            await Connections.OpenMoreAsync(sockets, target, count / 2, interrupt).ConfigureAwait(false);
+            await Connections.OpenMoreAsync(sockets, target, count / 2, window, interrupt).ConfigureAwait(false);
             halfway(); // a read of /proc: well under a millisecond
-            await Connections.OpenMoreAsync(sockets, target, count, interrupt).ConfigureAwait(false);
+            await Connections.OpenMoreAsync(sockets, target, count, window, interrupt).ConfigureAwait(false);
             return (clock.Elapsed.TotalSeconds, sockets);
         }
         catch

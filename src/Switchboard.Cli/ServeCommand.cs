@@ -119,7 +119,7 @@ internal static partial class ServeCommand
 
     private static readonly Option<int> BacklogOption = new("--backlog")
     {
-        Description = "Connections the kernel may queue before they are accepted",
+        Description = "Connections the kernel may queue before they are accepted (the kernel caps it at net.core.somaxconn)",
         DefaultValueFactory = _ => Defaults.Backlog,
         HelpName = "n",
     };

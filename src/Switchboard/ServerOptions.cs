@@ -25,8 +25,14 @@ public sealed record ServerOptions
     /// </summary>
     public Func<string, string> RefusalLine { get; init; } = DefaultRefusalLine;
 
-    /// <summary>How many not-yet-accepted connections the kernel may queue. Default: 512.</summary>
-    public int Backlog { get; init; } = 512;
+    /// <summary>
+    /// How many not-yet-accepted connections the kernel may queue. Default: 4096, Linux's own
+    /// default cap (<c>net.core.somaxconn</c>, which also caps any larger value): a client
+    /// connecting in a loop fills a shorter queue whenever the server falls behind for a moment,
+    /// and each handshake the kernel then drops costs its client a second (docs/benchmarks.md,
+    /// "Accept storms").
+    /// </summary>
+    public int Backlog { get; init; } = 4096;
 
     /// <summary>
     /// Connections served at once. A client over the limit gets one line saying so and is closed.

@@ -219,6 +219,45 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Connecting_one_after_another_to_a_full_backlog_fails_in_one_line_at_the_connect_timeout()
+    {
+        // As above, for the one-by-one connects of --connect-window 1: a blocking connect, which
+        // the kernel would otherwise retry for two minutes.
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(0);
+        var endPoint = (System.Net.IPEndPoint)listener.LocalEndPoint!;
+        using var waiting = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await waiting.ConnectAsync(endPoint);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (code, stdout, stderr) = await CliProcess.RunBenchAsync(
+            "connections", "--target", endPoint.ToString(), "--connect-window", "1", "--connections", "50");
+
+        Assert.True(code == 1, $"exit {code}; stdout: {stdout}; stderr: {stderr}");
+        // connections reports its progress (measuring) before the opening, then the failure.
+        Assert.Equal(["connections on target: measuring", $"switchboard-bench: connections on target: cannot connect to {endPoint}: no answer within 10 s"],
+            stderr.ReplaceLineEndings("\n").TrimEnd().Split('\n'));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Connecting_one_after_another_counts_the_listen_queue_overflows()
+    {
+        var (code, stdout, stderr) = await CliProcess.RunBenchAsync(
+            "connections", "--engines", "epoll", "--connect-window", "1", "--connections", "300", "--out", _out);
+
+        Assert.True(code == 0, $"exit {code}; stdout: {stdout}; stderr: {stderr}");
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out, "connections.json")));
+        Assert.Equal(1, json.RootElement.GetProperty("Settings").GetProperty("ConnectWindow").GetInt32());
+        var result = Assert.Single(json.RootElement.GetProperty("Results").EnumerateArray());
+        Assert.Equal(300, result.GetProperty("Messages").GetInt64());
+        Assert.Equal(300, result.GetProperty("Answered").GetInt32());
+        Assert.True(result.GetProperty("ListenOverflows").GetInt64() >= 0); // read from /proc/net/netstat before and after: a number, not null
+        Assert.Contains("overflows", stdout.ReplaceLineEndings("\n").Split('\n')[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task More_connections_than_the_descriptor_limit_allows_is_refused_up_front()
     {
         var (code, _, stderr) = await CliProcess.RunBenchAsync("connections", "--engines", "epoll", "--connections", "10000000");

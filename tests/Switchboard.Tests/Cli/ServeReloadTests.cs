@@ -80,7 +80,7 @@ public sealed class ServeReloadTests : IDisposable
             Assert.Equal("error: server full (1 connection); try again later", await refused.ReadLineAsync());
 
         await ReloadAsync(cli, """{ "app": "echo", "port": 0, "max-connections": 2, "backlog": 8 }""", "Reloaded: max-connections 1 -> 2");
-        await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l => l.Contains("in force only after a restart: backlog 512 -> 8", StringComparison.Ordinal)));
+        await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l => l.Contains("in force only after a restart: backlog 4096 -> 8", StringComparison.Ordinal)));
 
         using var second = await TestClient.ConnectAsync(endPoint);
         await second.AssertEchoesAsync("two");

@@ -68,7 +68,7 @@
   function timeOf(iso) {
     const when = new Date(iso);
     const today = new Date();
-    const hm = when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    const hm = when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
     return when.toDateString() === today.toDateString() ? hm : `${when.toLocaleDateString()} ${hm}`;
   }
 
@@ -220,7 +220,8 @@
         showRooms(event.names || [], event.sizes || []);
         return; // the panel shows it
       case 'history':
-        line({ ...event, style: 'notice divider' });
+        // The page shows times in the reader's own zone, not UTC as the line protocol does.
+        line({ ...event, style: 'notice divider', line: `the last ${event.count === 1 ? 'line' : `${event.count} lines`} of #${event.room}:` });
         return;
       default:
         break;

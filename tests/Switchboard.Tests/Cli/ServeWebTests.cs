@@ -215,6 +215,33 @@ public sealed class ServeWebTests
         await cli.StopGracefullyAsync();
     }
 
+    [Fact]
+    public async Task A_page_on_one_node_and_a_terminal_on_another_share_a_room_through_the_redis_hub()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var (cli, _, page) = await StartAsync("--hub", redis.Url);
+        using var server = cli;
+        using var other = CliProcess.Start("serve", "chat", "--port", "0", "--hub", redis.Url);
+        var (line, _) = await other.ReadListeningLineAsync();
+
+        using var ann = await WebChatClient.ConnectAsync(page);
+        await ann.SendAsync("/nick ann");
+        await ann.WaitForAsync("registered");
+        using var carol = await TestClient.ConnectAsync(line);
+        await carol.SendAsync("/nick carol\n");
+        await carol.ReadUntilAsync("*** you are carol, in #lobby");
+        await ann.WaitForAsync(e => e.GetProperty("kind").GetString() == "joined" && e.GetProperty("nick").GetString() == "carol", "carol's join");
+
+        await ann.SendAsync("hello across nodes");
+        await carol.ReadUntilAsync("<ann> hello across nodes");
+        await carol.SendAsync("and back\n");
+        var said = await ann.WaitForAsync("talk", "and back");
+        Assert.Equal("carol", said.GetProperty("nick").GetString());
+
+        await cli.StopGracefullyAsync();
+        await other.StopGracefullyAsync();
+    }
+
     /// <summary>Starts <c>serve chat</c> with a web page on a free port; returns the line protocol's address and the page's.</summary>
     private static async Task<(CliProcess Cli, IPEndPoint Line, Uri Page)> StartAsync(params string[] more)
     {

@@ -408,6 +408,8 @@ internal static partial class ServeCommand
         if (!Prefork.IsWorker)
         {
             WarnIfServingTheNetwork(server.LocalEndPoint, app);
+            if (web is not null)
+                WarnIfServingTheNetwork(web.EndPoint, app);
             Console.Out.WriteLine($"listening on {server.LocalEndPoint} ({app.Name}, {engine.Name})");
             if (ircServer is not null)
                 Console.Out.WriteLine($"listening on {ircServer.LocalEndPoint} ({app.Name} over IRC, {engine.Name})");

@@ -42,6 +42,7 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
     private bool _open = true;
     private bool _finished;
     private bool _shuttingDown;
+    private long _lastActive; // the clock's timestamp of the last message received or sent (for the idle timeout)
     private int _reason = -1; // the first DisconnectReason decided
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeText = "";
@@ -135,6 +136,9 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
         _session = session;
         var writing = WriteAsync();
         Call(session.Start);
+        MarkActive();
+        if (Options.IdleTimeout > TimeSpan.Zero)
+            Schedule(Options.IdleTimeout, CheckIdle);
         await ReadAsync().ConfigureAwait(false);
 
         // The page closed, or the socket broke, or we closed and the page answered: nothing more to send.
@@ -230,6 +234,7 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
                     bytes = bytes[..^1];
                 if (!bytes.IsEmpty && bytes[^1] == (byte)'\r')
                     bytes = bytes[..^1];
+                MarkActive();
                 string line = Encoding.UTF8.GetString(bytes);
                 Call(() => _session!.Receive(line));
             }
@@ -249,6 +254,7 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
                 await _socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, _abort.Token).ConfigureAwait(false);
                 lock (_output)
                     _pending = Math.Max(0, _pending - message.Length);
+                MarkActive();
             }
 
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
@@ -268,6 +274,21 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
             Decide(_abort.IsCancellationRequested ? DisconnectReason.Aborted : DisconnectReason.Error);
             _socket.Abort();
         }
+    }
+
+    private void MarkActive() => Interlocked.Exchange(ref _lastActive, _clock.GetTimestamp());
+
+    /// <summary>
+    /// <see cref="ServerOptions.IdleTimeout"/>, as the engines keep it: nothing received or sent for
+    /// that long and the socket is closed (status 1000, <c>idle timeout</c>); else looked at again when it could be.
+    /// </summary>
+    private void CheckIdle()
+    {
+        var quiet = _clock.GetElapsedTime(Interlocked.Read(ref _lastActive));
+        if (quiet >= Options.IdleTimeout)
+            CloseWith(DisconnectReason.IdleTimeout, WebSocketCloseStatus.NormalClosure, "idle timeout");
+        else
+            Schedule(Options.IdleTimeout - quiet, CheckIdle);
     }
 
     /// <summary>Cuts the socket off: both directions end at once.</summary>

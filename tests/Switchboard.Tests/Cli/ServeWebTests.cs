@@ -194,6 +194,41 @@ public sealed class ServeWebTests
     }
 
     [Fact]
+    public async Task A_silent_page_is_closed_after_the_idle_timeout_and_one_that_talks_is_not()
+    {
+        var (cli, line, page) = await StartAsync("--idle-timeout", "2s");
+        using var server = cli;
+        using var quiet = await WebChatClient.ConnectAsync(page);
+        await quiet.SendAsync("/nick quiet");
+        await quiet.WaitForAsync("registered");
+        using var talker = await WebChatClient.ConnectAsync(page);
+        await talker.SendAsync("/nick talker");
+        await talker.WaitForAsync("registered");
+
+        // The talker asks who is here every half second (an answer to it alone: output to the quiet
+        // one would count as its activity, as the engines count it): it outlives the quiet one.
+        var quietGone = quiet.WaitForCloseAsync();
+        int said = 0;
+        while (!quietGone.IsCompleted)
+        {
+            Assert.True(said < 40, "the quiet page was not closed within 20 s");
+            await talker.SendAsync("/who");
+            said++;
+            await Task.WhenAny(quietGone, Task.Delay(500)); // the talker's pace; the loop ends on the close
+        }
+
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, await quietGone);
+        Assert.Equal("idle timeout", quiet.Socket.CloseStatusDescription);
+        Assert.True(said >= 3, $"closed after {said} of the other's lines, before its 2 s");
+        await talker.WaitForAsync(e => e.GetProperty("kind").GetString() == "dropped" && e.GetProperty("nick").GetString() == "quiet", "the quiet one's leaving");
+        await talker.SendAsync("/who");
+        var who = await talker.WaitForAsync("whoList");
+        Assert.Equal(["talker"], who.GetProperty("names").EnumerateArray().Select(n => n.GetString()));
+
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
     public async Task A_page_that_does_not_read_is_dropped_as_too_slow()
     {
         var (cli, line, page) = await StartAsync("--max-pending", "8192", "--rate", "1000", "--max-line", "2048");

@@ -80,7 +80,7 @@ public sealed class WebChatClient : IDisposable
         await Socket.SendAsync(Encoding.UTF8.GetBytes(line), WebSocketMessageType.Text, endOfMessage: true, cts.Token);
     }
 
-    /// <summary>The next event, or null once the server has closed (see <see cref="WebSocket.CloseStatus"/>).</summary>
+    /// <summary>The next event, or null once the server has closed (see <see cref="WebSocket.CloseStatus"/>), the close answered.</summary>
     public async Task<JsonElement?> NextAsync(TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? Timeouts.Patient);
@@ -89,7 +89,13 @@ public sealed class WebChatClient : IDisposable
         {
             var result = await Socket.ReceiveAsync(_buffer.AsMemory(length), cts.Token);
             if (result.MessageType == WebSocketMessageType.Close)
+            {
+                // Answered at once, as a browser answers it, so the server need not wait to end the socket.
+                if (Socket.State == WebSocketState.CloseReceived)
+                    await Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", cts.Token);
                 return null;
+            }
+
             length += result.Count;
             if (result.EndOfMessage)
                 return JsonDocument.Parse(_buffer.AsMemory(0, length)).RootElement.Clone();

@@ -3,14 +3,16 @@
 # redis-server (started by the tests themselves on a free loopback port), the metrics tests
 # Prometheus's promtool (package prometheus) on what serve --metrics serves, the systemd tests
 # systemd-socket-activate and systemd-analyze (package systemd; no running systemd), the IRC tests the IRC
-# clients ii and WeeChat (weechat-headless, driven through its fifo plugin). This installs
+# clients ii and WeeChat (weechat-headless, driven through its fifo plugin), the web chat's test
+# Debian's chromium, headless, driven by Playwright (which must never download a browser of its
+# own: PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD is set here, and nothing runs `playwright install`). This installs
 # whichever is not there with apt-get (one update, one install), then runs `dotnet test` with the
-# arguments given. redis-server, promtool and the systemd tools are required; without an IRC client its tests are
+# arguments given. redis-server, promtool, the systemd tools and chromium are required; without an IRC client its tests are
 # skipped (said here and by the test run), so a machine where nothing can be installed still runs the rest.
 set -euo pipefail
 
 missing=()
-for program in redis-server ii weechat-headless; do
+for program in redis-server ii weechat-headless chromium; do
   if ! command -v "$program" >/dev/null 2>&1; then
     missing+=("$program") # the Debian package is named as the program
   fi
@@ -49,7 +51,7 @@ if [ "${#packages[@]}" -gt 0 ]; then
     && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}"; then
     installed=true
   fi
-  for program in redis-server promtool systemd-socket-activate systemd-analyze; do
+  for program in redis-server promtool systemd-socket-activate systemd-analyze chromium; do
     if ! command -v "$program" >/dev/null 2>&1; then
       echo "test.sh: $program is not installed and could not be (apt-get as root or with sudo): install it, then run again" >&2
       exit 1
@@ -66,4 +68,5 @@ if [ "${#packages[@]}" -gt 0 ]; then
   [ "$installed" = true ] || echo "test.sh: warning: apt-get install of ${packages[*]} did not succeed" >&2
 fi
 
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 exec dotnet test "$@"

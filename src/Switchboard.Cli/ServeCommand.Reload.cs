@@ -3,6 +3,7 @@ using System.CommandLine.Help;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Switchboard.Apps;
+using Switchboard.Cli.Web;
 using Switchboard.Engines;
 using Switchboard.Hosting;
 
@@ -35,13 +36,15 @@ internal static partial class ServeCommand
         private readonly string[] _args;
         private readonly ServeContext _context;
         private readonly IReadOnlyList<Server> _servers;
+        private readonly WebChatEndpoint? _web;
         private readonly LiveLogLevel _logLevel;
         private readonly ILogger _logger;
         private readonly Dictionary<string, object?> _running;
         private readonly WorkerArguments _workers;
 
-        public Reloader(ParseResult parse, ServeContext context, App app, Engine engine, IReadOnlyList<Server> servers, LiveLogLevel logLevel, ILogger logger, WorkerArguments workers)
+        public Reloader(ParseResult parse, ServeContext context, App app, Engine engine, IReadOnlyList<Server> servers, WebChatEndpoint? web, LiveLogLevel logLevel, ILogger logger, WorkerArguments workers)
         {
+            _web = web;
             _workers = workers;
             _root = (RootCommand)parse.RootCommandResult.Command;
             _serve = parse.CommandResult.Command;
@@ -132,6 +135,7 @@ internal static partial class ServeCommand
                 foreach (var server in _servers)
                     server.Reconfigure(WithLiveSettings(server.Options, plan.Options, lineLength: server.Options.ListenerName.Length == 0, Engine));
                 App.Reconfigure(_context, plan.Settings);
+                _web?.Reconfigure(WithLiveSettings(_web.Options, plan.Options, lineLength: true, Engine));
             }
             catch (ArgumentException e)
             {

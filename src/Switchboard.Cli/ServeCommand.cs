@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Switchboard.Apps;
 using Switchboard.Apps.Chat;
+using Switchboard.Cli.Web;
 using Switchboard.Engines;
 using Switchboard.Hosting;
 
@@ -208,6 +209,20 @@ internal static partial class ServeCommand
         HelpName = "host:port",
     };
 
+    private static readonly Option<string?> WebOption = new("--web")
+    {
+        Description = "chat: serve the chat in a browser at http://HOST:PORT/ (port 0 picks a free one; its address is printed after the listening line): "
+            + "a page and its WebSocket, in the same rooms as the line protocol. Off by default. See docs/web.md",
+        HelpName = "host:port",
+    };
+
+    private static readonly Option<string?> WebOriginsOption = new("--web-origins")
+    {
+        Description = "chat: origins whose pages may open the web chat's WebSocket besides the page's own, comma-separated "
+            + "(https://chat.example.org, for a page behind a proxy). See docs/web.md",
+        HelpName = "origins",
+    };
+
     private static readonly ChoiceOption<LogLevel> LogLevelOption = new(
         "--log-level",
         "Least important log lines shown on stderr: " + string.Join(", ", ChoiceOption<LogLevel>.Names) + " (any case)",
@@ -232,7 +247,7 @@ internal static partial class ServeCommand
         };
         foreach (var (option, _) in EngineOptions)
             command.Options.Add(option);
-        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, RegisterTimeoutOption, HubOption, IrcPortOption, MetricsOption, ConfigOption, LogLevelOption.Option, LogFormatOption.Option })
+        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, RegisterTimeoutOption, HubOption, IrcPortOption, WebOption, WebOriginsOption, MetricsOption, ConfigOption, LogLevelOption.Option, LogFormatOption.Option })
             command.Options.Add(option);
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -251,7 +266,7 @@ internal static partial class ServeCommand
             return Cli.Fail(e.ExitCode, e.Message);
         }
 
-        var (app, engine, address, ircPort, metricsAt) = (plan.App, plan.Engine, plan.Address, plan.IrcPort, plan.MetricsAt);
+        var (app, engine, address, ircPort, metricsAt, webAt) = (plan.App, plan.Engine, plan.Address, plan.IrcPort, plan.MetricsAt, plan.WebAt);
 
         var logLevel = new LiveLogLevel(plan.LogLevel);
         using var loggerFactory = CreateLoggerFactory(logLevel, plan.LogFormat);
@@ -302,6 +317,22 @@ internal static partial class ServeCommand
         }
 
         await using var metricsScope = metrics;
+
+        // The web page's members live in the parent too, in the parent's hub, which the workers share.
+        WebChatEndpoint? web = null;
+        if (webAt is not null && !Prefork.IsWorker)
+        {
+            try
+            {
+                web = await WebChatEndpoint.StartAsync(webAt, (ChatApp)app, context, plan.WebOrigins, loggerFactory).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or SocketException)
+            {
+                return Cli.Fail(ExitCodes.Failure, $"{Cli.Flag(parse, WebOption)}: cannot listen on {webAt}: {ListenFailure(e)}");
+            }
+        }
+
+        await using var webScope = web;
 
         // Sockets a service manager opened for us (systemd socket activation) are served instead
         // of binding: the first (or one named otherwise than irc) by the app, one named irc (or
@@ -354,7 +385,7 @@ internal static partial class ServeCommand
         using var manager = new ServiceNotifications();
         // A forking server's workers never reload: their parent replaces them (Server.Reconfigure).
         // They only keep a stray SIGHUP (a terminal's hangup, sent to its whole group) from ending them.
-        var reloader = workerArguments is null ? null : new Reloader(parse, context, app, engine, [.. servers.Select(s => s.Server)], logLevel, logger, workerArguments);
+        var reloader = workerArguments is null ? null : new Reloader(parse, context, app, engine, [.. servers.Select(s => s.Server)], web, logLevel, logger, workerArguments);
         using var reloads = new ReloadSignals(reloader is null ? () => { } : () =>
         {
             manager.Reloading();
@@ -377,9 +408,13 @@ internal static partial class ServeCommand
         if (!Prefork.IsWorker)
         {
             WarnIfServingTheNetwork(server.LocalEndPoint, app);
+            if (web is not null)
+                WarnIfServingTheNetwork(web.EndPoint, app);
             Console.Out.WriteLine($"listening on {server.LocalEndPoint} ({app.Name}, {engine.Name})");
             if (ircServer is not null)
                 Console.Out.WriteLine($"listening on {ircServer.LocalEndPoint} ({app.Name} over IRC, {engine.Name})");
+            if (web is not null)
+                Console.Out.WriteLine($"web on {web.Url}");
             if (metrics is not null)
                 Console.Out.WriteLine($"metrics on {metrics.Url}");
             Console.Out.Flush();
@@ -397,7 +432,7 @@ internal static partial class ServeCommand
         manager.Stopping();
 
         // Every listener's members are told goodbye at once: the hub refuses talk from the first goodbye on.
-        await Task.WhenAll(servers.Select(s => s.Server.StopAsync())).ConfigureAwait(false);
+        await Task.WhenAll([.. servers.Select(s => s.Server.StopAsync()), web?.StopAsync() ?? Task.CompletedTask]).ConfigureAwait(false);
         Log.Stopped(logger);
         return ExitCodes.Ok;
     }
@@ -470,6 +505,13 @@ internal static partial class ServeCommand
         IPEndPoint? metricsAt = null;
         if (parse.GetValue(MetricsOption) is { } metricsText && !TryParseHostPort(metricsText, out metricsAt, out string? metricsError))
             return Fail(ExitCodes.Usage, $"{Cli.Flag(parse, MetricsOption)}: {metricsError}");
+        IPEndPoint? webAt = null;
+        if (parse.GetValue(WebOption) is { } webText && !TryParseHostPort(webText, out webAt, out string? webError))
+            return Fail(ExitCodes.Usage, $"{Cli.Flag(parse, WebOption)}: {webError}");
+        if (webAt is not null && app is not ChatApp)
+            return Fail(ExitCodes.Usage, $"{Cli.Flag(parse, WebOption)}: only the chat app has a web page (not {app.Name})");
+        if (!TryParseOrigins(parse.GetValue(WebOriginsOption), out var webOrigins, out string? originsError))
+            return Fail(ExitCodes.Usage, $"{Cli.Flag(parse, WebOriginsOption)}: {originsError}");
 
         try
         {
@@ -520,7 +562,7 @@ internal static partial class ServeCommand
                 },
             };
             settings.Validate();
-            return new ServePlan(app, engine, options, settings, address, ircPort, metricsAt, LogLevelOption.GetValue(parse), LogFormatOption.GetValue(parse));
+            return new ServePlan(app, engine, options, settings, address, ircPort, metricsAt, webAt, webOrigins, LogLevelOption.GetValue(parse), LogFormatOption.GetValue(parse));
         }
         catch (Exception e) when (e is ArgumentException or OverflowException)
         {
@@ -536,7 +578,8 @@ internal static partial class ServeCommand
 
     /// <summary>What serve runs: see <see cref="Plan"/>.</summary>
     private sealed record ServePlan(
-        App App, Engine Engine, ServerOptions Options, AppSettings Settings, IPAddress Address, int? IrcPort, IPEndPoint? MetricsAt, LogLevel LogLevel, LogFormat LogFormat);
+        App App, Engine Engine, ServerOptions Options, AppSettings Settings, IPAddress Address, int? IrcPort, IPEndPoint? MetricsAt,
+        IPEndPoint? WebAt, IReadOnlyList<string> WebOrigins, LogLevel LogLevel, LogFormat LogFormat);
 
     /// <summary>
     /// The numbers given, in range, before any settings are built: the first that is not, named
@@ -759,6 +802,30 @@ internal static partial class ServeCommand
 
         endPoint = new IPEndPoint(address, port);
         error = null;
+        return true;
+    }
+
+    /// <summary>
+    /// <c>--web-origins</c>: each an origin as a browser sends it, <c>SCHEME://HOST[:PORT]</c>
+    /// (http or https, no path), written back in that form.
+    /// </summary>
+    private static bool TryParseOrigins(string? text, out IReadOnlyList<string> origins, [NotNullWhen(false)] out string? error)
+    {
+        var found = new List<string>();
+        origins = found;
+        error = null;
+        foreach (string origin in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
+                || uri.PathAndQuery != "/" || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
+            {
+                error = $"bad origin '{origin}': write SCHEME://HOST[:PORT], e.g. https://chat.example.org";
+                return false;
+            }
+
+            found.Add(uri.IsDefaultPort ? $"{uri.Scheme}://{uri.Host}" : $"{uri.Scheme}://{uri.Host}:{uri.Port}");
+        }
+
         return true;
     }
 

@@ -113,6 +113,22 @@ public sealed class ChatApp : App
         };
     }
 
+    /// <summary>
+    /// The session of one web page's WebSocket (docs/web.md): a member of the same rooms as the
+    /// line-protocol server made from <paramref name="context"/>, in one room at a time as a
+    /// line-protocol member is, its events written as JSON. Its limits are the context's; on
+    /// forking, call it in the parent, whose hub the workers' members share.
+    /// </summary>
+    /// <param name="context">The line-protocol server's context.</param>
+    /// <param name="connection">The WebSocket, as a connection: its timers pace the member's lines.</param>
+    /// <exception cref="ChatBackplaneException">Redis cannot be reached.</exception>
+    public ChatSession CreateWebSession(ServeContext context, IConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(connection);
+        return new ChatSession(HubOf(context), LiveOf(context), context.Clock, connection, WebChatFormat.Instance);
+    }
+
     /// <summary>Whether IRC can be served on <paramref name="engine"/> with <paramref name="options"/>: throws if not.</summary>
     /// <param name="engine">The engine.</param>
     /// <param name="options">The chat's settings.</param>

@@ -18,7 +18,7 @@ internal sealed class LineChatFormat : ChatFormat
     public static string Format(ChatEvent e) => e.Replayed ? ChatLine.Replayed(e.Time, DateTimeOffset.UtcNow, Live(e)) : Live(e);
 
     /// <summary>The line for <paramref name="e"/> as it reads when it happens.</summary>
-    private static string Live(ChatEvent e) => e.Kind switch
+    internal static string Live(ChatEvent e) => e.Kind switch
     {
         ChatEventKind.Talk => ChatLine.Talk(e.Nick, e.Text),
         ChatEventKind.Action => ChatLine.Action(e.Nick, e.Text),

@@ -208,6 +208,8 @@ public sealed partial class ServeCommandTests
         ["--hub"] = ["localhost:6379"],
         ["--irc-port"] = ["70000", "-1"],
         ["--metrics"] = ["9464", "no-such-host.invalid:9464"],
+        ["--web"] = ["8080", "no-such-host.invalid:8080", "127.0.0.1:70000"],
+        ["--web-origins"] = ["chat.example.org", "ftp://chat.example.org", "https://chat.example.org/room"],
         ["--config"] = ["/no/such/serve.json"],
         ["--log-level"] = ["verbose"],
         ["--log-format"] = ["xml"],

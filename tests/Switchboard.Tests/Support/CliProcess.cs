@@ -133,6 +133,14 @@ public sealed partial class CliProcess : IDisposable
         return IPEndPoint.Parse(match.Groups["endpoint"].Value);
     }
 
+    /// <summary>Reads the next stdout line, which must be <c>serve chat --web</c>'s <c>web on http://IP:PORT/</c>; returns the page's address.</summary>
+    public async Task<Uri> ReadWebLineAsync()
+    {
+        string? line = await ReadLineAsync();
+        Assert.True(line is not null && line.StartsWith("web on http://", StringComparison.Ordinal), $"not the web line: {line}; stderr: {Stderr}");
+        return new Uri(line["web on ".Length..]);
+    }
+
     public async Task<string?> ReadLineAsync() =>
         await _process.StandardOutput.ReadLineAsync().WaitAsync(Timeouts.Patient);
 

@@ -196,12 +196,16 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("Connection refused", result.GetProperty("Failure").GetString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_target_whose_backlog_is_full_fails_in_one_line_at_the_connect_timeout()
+    [Theory]
+    // The cancelled siblings of the first connect to time out must not replace its message, nor
+    // keep the window opening the other 200.
+    [InlineData("latency", "--duration", "300ms", "--clients", "300")]
+    // One after another: blocking connects, which the kernel would otherwise retry for two minutes.
+    [InlineData("connections", "--connect-window", "1", "--connections", "50")]
+    public async Task A_target_whose_backlog_is_full_fails_in_one_line_at_the_connect_timeout(string scenario, params string[] arguments)
     {
         // Backlog 0 with one connection already waiting: the kernel drops further SYNs, so every
-        // connect hangs until the bench's 10 s timeout. The cancelled siblings of the first connect
-        // to time out must not replace its message, nor keep the window opening the other 200.
+        // connect hangs until the bench's 10 s timeout.
         using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
         listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
         listener.Listen(0);
@@ -210,34 +214,13 @@ public sealed class BenchCommandTests : IDisposable
         await waiting.ConnectAsync(endPoint);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var (code, stdout, stderr) = await CliProcess.RunBenchAsync(
-            "latency", "--target", endPoint.ToString(), "--duration", "300ms", "--clients", "300");
+        var (code, stdout, stderr) = await CliProcess.RunBenchAsync([scenario, "--target", endPoint.ToString(), .. arguments]);
 
         Assert.True(code == 1, $"exit {code}; stdout: {stdout}; stderr: {stderr}");
-        Assert.Equal($"switchboard-bench: latency on target: cannot connect to {endPoint}: no answer within 10 s\n", stderr.ReplaceLineEndings("\n"));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
-    }
-
-    [Fact]
-    public async Task Connecting_one_after_another_to_a_full_backlog_fails_in_one_line_at_the_connect_timeout()
-    {
-        // As above, for the one-by-one connects of --connect-window 1: a blocking connect, which
-        // the kernel would otherwise retry for two minutes.
-        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
-        listener.Listen(0);
-        var endPoint = (System.Net.IPEndPoint)listener.LocalEndPoint!;
-        using var waiting = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-        await waiting.ConnectAsync(endPoint);
-
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var (code, stdout, stderr) = await CliProcess.RunBenchAsync(
-            "connections", "--target", endPoint.ToString(), "--connect-window", "1", "--connections", "50");
-
-        Assert.True(code == 1, $"exit {code}; stdout: {stdout}; stderr: {stderr}");
-        // connections reports its progress (measuring) before the opening, then the failure.
-        Assert.Equal(["connections on target: measuring", $"switchboard-bench: connections on target: cannot connect to {endPoint}: no answer within 10 s"],
-            stderr.ReplaceLineEndings("\n").TrimEnd().Split('\n'));
+        // connections says it is measuring before it opens; then the failure, in one line.
+        var lines = stderr.ReplaceLineEndings("\n").TrimEnd().Split('\n');
+        Assert.Equal($"switchboard-bench: {scenario} on target: cannot connect to {endPoint}: no answer within 10 s", lines[^1]);
+        Assert.All(lines[..^1], line => Assert.Equal($"{scenario} on target: measuring", line));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
     }
 

@@ -67,6 +67,13 @@ public sealed record BenchResult
 
     public long Errors { get; init; }
 
+    /// <summary>
+    /// The machine's load average over the last minute (the first figure of <c>/proc/loadavg</c>)
+    /// when the load ended, the bench's own work included: how busy the cores were that the
+    /// figures came from. Null where there is no such file (not Linux).
+    /// </summary>
+    public double? LoadAverage { get; init; }
+
     /// <summary>With <c>--metrics</c>: scrapes of the server's metrics endpoint that answered during the load; left out otherwise.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? MetricsScrapes { get; init; }

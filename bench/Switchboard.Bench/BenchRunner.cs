@@ -208,6 +208,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             result = result with { MetricsScrapes = scraper.Scrapes, Failure = result.Failure ?? scraper.FailureDescription };
         else if (settings.Metrics && server is not null)
             result = result with { MetricsScrapes = 0 };
+        result = result with { LoadAverage = MachineLoad.OneMinute() };
         if (interrupt.IsCancellationRequested)
             result = result with { Partial = true };
         if (result.Messages == 0)

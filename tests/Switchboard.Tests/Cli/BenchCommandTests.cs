@@ -34,6 +34,7 @@ public sealed class BenchCommandTests : IDisposable
             Assert.Equal(JsonValueKind.Null, r.GetProperty("Failure").ValueKind);
             Assert.True(r.GetProperty(char.ToUpperInvariant(figure[0]) + figure[1..]).GetDouble() > 0);
             Assert.True(r.GetProperty("ServerPeakRssBytes").GetInt64() > 0 || scenario == "connections");
+            Assert.True(r.GetProperty("LoadAverage").GetDouble() >= 0); // read from /proc/loadavg: a number, not null
         });
         Assert.All(results, r =>
         {

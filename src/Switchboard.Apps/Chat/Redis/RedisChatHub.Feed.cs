@@ -124,8 +124,9 @@ internal sealed partial class RedisChatHub
             if (_down)
                 return;
             _down = true;
+            // A snapshot: a delivery may make a member leave, inline (a slow consumer dropped).
             var notice = new ChatEvent(ChatEventKind.BackplaneDown);
-            foreach (var state in _named.Values)
+            foreach (var state in _named.Values.ToArray())
                 state.Member.Deliver(notice);
         }
 
@@ -180,7 +181,7 @@ internal sealed partial class RedisChatHub
                 return;
             _down = false;
             var notice = new ChatEvent(ChatEventKind.BackplaneBack);
-            foreach (var state in _named.Values)
+            foreach (var state in _named.Values.ToArray())
                 state.Member.Deliver(notice);
         }
 

@@ -175,6 +175,7 @@ internal sealed partial class RedisChatHub
             throw;
         }
 
+        Log.Resynced(_log);
         lock (_lock)
         {
             if (!_down)
@@ -188,20 +189,25 @@ internal sealed partial class RedisChatHub
         Log.Back(_log, _address);
     }
 
-    /// <summary>Puts this node's named members back into Redis; a member whose name someone else took meanwhile is told and disconnected.</summary>
+    /// <summary>
+    /// Puts this node's named members back into Redis (a room they are parting is left out: the
+    /// part, under way, takes them out); a member whose name someone else took meanwhile is told
+    /// and disconnected. Redis forgets any member of this node not passed.
+    /// </summary>
     private async Task RegisterAsync()
     {
         MemberState[] named;
-        (string? Skeleton, string RoomKeys)[] seen;
+        (string? Skeleton, string RoomKeys, string Parting, string? Away)[] seen;
         var args = new List<RedisValue> { _node };
         lock (_lock)
         {
             named = [.. _named.Values];
-            seen = [.. named.Select(s => (s.Skeleton, RoomKeysLocked(s)))];
+            seen = [.. named.Select(s => (s.Skeleton, RegisteredRoomKeysLocked(s), PartingRoomKeysLocked(s), s.Away))];
             foreach (var state in named)
             {
-                args.AddRange([state.Skeleton!, state.Member.Nick ?? "", state.Owner, RoomKeysLocked(state),
-                    string.Join(',', state.Rooms.Select(m => m.Name ?? m.Key)), state.Away ?? ""]);
+                var rooms = state.Rooms.Where(m => !m.Parting).ToList();
+                args.AddRange([state.Skeleton!, state.Member.Nick ?? "", state.Owner, string.Join(',', rooms.Select(m => m.Key)),
+                    string.Join(',', rooms.Select(m => m.Name ?? m.Key)), state.Away ?? "", PartingRoomKeysLocked(state)]);
             }
         }
 
@@ -209,14 +215,21 @@ internal sealed partial class RedisChatHub
         if (lost.Length > 0)
             Log.Registered(_log, named.Length, lost.Length);
 
-        // A member who renamed or moved while this ran was put back as they were: once more, as they are.
+        // A member who renamed, moved, set or cleared their away message, or got a name while this
+        // ran was put back as they were (or forgotten): once more, as they are.
         lock (_lock)
         {
             for (int i = 0; i < named.Length; i++)
             {
-                if (named[i].Skeleton != seen[i].Skeleton || RoomKeysLocked(named[i]) != seen[i].RoomKeys)
+                if (named[i].Skeleton != seen[i].Skeleton || RegisteredRoomKeysLocked(named[i]) != seen[i].RoomKeys
+                    || PartingRoomKeysLocked(named[i]) != seen[i].Parting || named[i].Away != seen[i].Away)
+                {
                     _resyncPending = true;
+                }
             }
+
+            if (_named.Values.Any(s => Array.IndexOf(named, s) < 0))
+                _resyncPending = true;
         }
 
         foreach (var skeleton in lost.Select(r => (string)r!))
@@ -454,6 +467,9 @@ internal sealed partial class RedisChatHub
 
         [LoggerMessage(EventId = 1112, Level = LogLevel.Warning, Message = "Chat backplane: skipped an event that cannot be read ({Error}); is every node the same version?")]
         public static partial void Undecodable(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 1114, Level = LogLevel.Debug, Message = "Chat backplane: resynced with redis")]
+        public static partial void Resynced(ILogger logger);
 
         [LoggerMessage(EventId = 1113, Level = LogLevel.Warning, Message = "Chat backplane: redis at {Address} did not answer (try {Attempt}); trying again")]
         public static partial void ConnectRetry(ILogger logger, string address, int attempt);

@@ -695,6 +695,12 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     /// <summary>The keys of the rooms this node has the member in, comma-separated, in the order joined.</summary>
     private static string RoomKeysLocked(MemberState state) => string.Join(',', state.Rooms.Select(m => m.Key));
 
+    /// <summary>The keys of the rooms a resync puts the member back in: theirs but those they are parting.</summary>
+    private static string RegisteredRoomKeysLocked(MemberState state) => string.Join(',', state.Rooms.Where(m => !m.Parting).Select(m => m.Key));
+
+    /// <summary>The keys of the rooms the member is parting (their part under way), comma-separated.</summary>
+    private static string PartingRoomKeysLocked(MemberState state) => string.Join(',', state.Rooms.Where(m => m.Parting).Select(m => m.Key));
+
     /// <summary>
     /// Puts the member in the room here (a one-room member leaves theirs), holding back the room's
     /// events until the join's place in its order is known.
@@ -770,7 +776,11 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     {
         var member = state.Member;
         lock (_lock)
+        {
             membership.Buffer ??= [];
+            membership.Parting = true; // a resync meanwhile must not put them back
+        }
+
         RedisResult[] reply;
         try
         {
@@ -783,6 +793,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
             {
                 var held = membership.Buffer ?? [];
                 membership.Buffer = null;
+                membership.Parting = false;
                 foreach (var past in held)
                     DeliverOwedLocked(membership, past);
             }
@@ -943,6 +954,9 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
 
         /// <summary>Room events held back while a join or a part is under way; null when none is.</summary>
         public List<HeldEvent>? Buffer { get; set; }
+
+        /// <summary>True while their part is under way: a resync leaves the room out (the part takes them out of it in Redis).</summary>
+        public bool Parting { get; set; }
     }
 
     /// <summary>A room with members on this node, and how far into its order this node has delivered.</summary>

@@ -382,19 +382,25 @@ internal static class RedisScripts
 
     /// <summary>
     /// ARGV: node, then for each member this node serves: skeleton, nick, owner, room keys and
-    /// room names (each comma-separated, in the same order), away message. Puts them back as this
-    /// node has them: after Redis lost them (restarted empty, or reaped this node during a long
-    /// pause), or after a call whose answer was lost (a member Redis has in a room this node does
-    /// not leaves it). Claims each name only if no one else took it meanwhile. Reply: the
-    /// skeletons whose names were taken.
+    /// room names (each comma-separated, in the same order), away message, and the keys of the
+    /// rooms they are parting (their part under way: neither put back nor told). Puts them back as
+    /// this node has them: after Redis lost them (restarted empty, or reaped this node during a
+    /// long pause), or after a call whose answer was lost (a member Redis has in a room this node
+    /// does not leaves it). Claims each name only if no one else took it meanwhile. A member Redis
+    /// has on this node that is not passed (one who left, or renamed, while the resync was under
+    /// way) is taken out of its rooms silently, and its name freed if still this node's: the
+    /// node, which asks again after a change it did not pass, puts back any it still has. Reply:
+    /// the skeletons whose names were taken.
     /// </summary>
     public const string Register = Membership + """
         local node = ARGV[1]
         epoch()
         redis.call('ZADD', P .. 'nodes', tonumber(now_ms()), node)
         local lost = {}
-        for i = 2, #ARGV, 6 do
-          local skel, nick, owner, rks, names, away = ARGV[i], ARGV[i + 1], ARGV[i + 2], list(ARGV[i + 3]), list(ARGV[i + 4]), ARGV[i + 5]
+        local passed = {}
+        for i = 2, #ARGV, 7 do
+          local skel, nick, owner, rks, names, away, parting = ARGV[i], ARGV[i + 1], ARGV[i + 2], list(ARGV[i + 3]), list(ARGV[i + 4]), ARGV[i + 5], list(ARGV[i + 6])
+          passed[skel] = true
           local claim = redis.call('GET', P .. 'nick:' .. skel)
           if claim and split(claim) ~= owner then
             table.insert(lost, skel)
@@ -402,7 +408,7 @@ internal static class RedisScripts
             -- Where Redis last had them, if not where this node has them (a join whose answer was lost).
             local _, was = member_of(node, skel)
             for _, wasrk in ipairs(was) do
-              if not has(rks, wasrk) then leave_room(skel, nick, wasrk, 5, '', '', '') end
+              if not has(rks, wasrk) and not has(parting, wasrk) then leave_room(skel, nick, wasrk, 5, '', '', '') end
             end
             redis.call('SET', P .. 'nick:' .. skel, owner .. US .. nick)
             set_member(node, skel, nick, rks)
@@ -415,6 +421,22 @@ internal static class RedisScripts
             else
               redis.call('HSET', P .. 'away', owner, away)
             end
+          end
+        end
+        local members = redis.call('HGETALL', P .. 'node:' .. node)
+        for i = 1, #members, 2 do
+          local skel = members[i]
+          if not passed[skel] then
+            local nick, rks = split(members[i + 1])
+            local mine, claim = owns(skel, node .. '/')
+            if mine then
+              for _, rk in ipairs(list(rks)) do leave_room(skel, nick, rk, 0, '', '', '') end
+              if claim then
+                redis.call('DEL', P .. 'nick:' .. skel)
+                redis.call('HDEL', P .. 'away', (split(claim)))
+              end
+            end
+            redis.call('HDEL', P .. 'node:' .. node, skel)
           end
         end
         return lost

@@ -44,4 +44,71 @@ public sealed class RedisHubRaceTests
         await members[1].Closed.WaitAsync(Timeouts.Quick);
         await members[2].Closed.WaitAsync(Timeouts.Quick);
     }
+
+    [Fact]
+    public async Task A_PART_under_way_while_the_node_resyncs_is_not_undone_by_it()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var logs = new HookedLoggerFactory();
+        await using var hub = RedisChatHub.Connect(redis.Url, history: 5, logs);
+        var alice = new HubMember(manyRooms: true);
+        var bob = new HubMember(manyRooms: true);
+        hub.Nick(alice, "alice");
+        hub.Nick(bob, "bob");
+        hub.Join(bob, "den");
+        await bob.WaitForAsync(e => e.Kind == ChatEventKind.Joined && e.Nick == "bob", "bob's join");
+        hub.Join(alice, "den");
+        await bob.WaitForAsync(e => e.Kind == ChatEventKind.Joined && e.Nick == "alice", "alice's join");
+
+        // The subscription comes back: in the same breath as the node asks for a resync, alice
+        // parts, so her part's script runs while the resync is under way, before it lists her rooms.
+        int parted = 0;
+        logs.OnLog = (id, _) =>
+        {
+            if (id == 1103 && Interlocked.Exchange(ref parted, 1) == 0)
+                hub.Part(alice, "den", "bye");
+        };
+        await redis.CommandAsync("CLIENT", "KILL", "TYPE", "pubsub");
+        await alice.WaitForAsync(e => e.Kind == ChatEventKind.Left && e.Nick == "alice", "her part", Timeouts.Patient);
+        await bob.WaitForAsync(e => e.Kind == ChatEventKind.Left && e.Nick == "alice", "her part");
+
+        // The resync that ran meanwhile did not put her back in Redis.
+        Assert.Equal("bob", await redis.CommandAsync("HKEYS", "switchboard:room:den:members"));
+        string node = await redis.CommandAsync("ZRANGE", "switchboard:nodes", "0", "-1");
+        Assert.Equal("alice\u001f", await redis.CommandAsync("HGET", $"switchboard:node:{node}", ChatText.Skeleton("alice")));
+    }
+
+    [Fact]
+    public async Task A_resync_takes_out_of_Redis_a_member_of_this_node_that_the_node_no_longer_has()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var logs = new HookedLoggerFactory();
+        await using var hub = RedisChatHub.Connect(redis.Url, history: 5, logs);
+        var alice = new HubMember(manyRooms: true);
+        hub.Nick(alice, "alice");
+        hub.Join(alice, "den");
+        await alice.WaitForAsync(ChatEventKind.Joined);
+        string node = await redis.CommandAsync("ZRANGE", "switchboard:nodes", "0", "-1");
+
+        // What a leave or a rename that raced a resync leaves behind: Redis has a member on this
+        // node, in a room, with a name and an away message, that the node no longer has.
+        await redis.CommandAsync("HSET", $"switchboard:node:{node}", "ghost", "ghost\u001fden");
+        await redis.CommandAsync("HSET", "switchboard:room:den:members", "ghost", "ghost");
+        await redis.CommandAsync("SET", "switchboard:nick:ghost", $"{node}/99\u001fghost");
+        await redis.CommandAsync("HSET", "switchboard:away", $"{node}/99", "gone");
+
+        var resynced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        logs.OnLog = (id, _) =>
+        {
+            if (id == 1114)
+                resynced.TrySetResult();
+        };
+        await redis.CommandAsync("ZREM", "switchboard:nodes", node); // the next beat finds the node unknown: a resync
+        await resynced.Task.WaitAsync(Timeouts.Quick);
+
+        Assert.Equal(ChatText.Skeleton("alice"), await redis.CommandAsync("HKEYS", "switchboard:room:den:members"));
+        Assert.Equal(ChatText.Skeleton("alice"), await redis.CommandAsync("HKEYS", $"switchboard:node:{node}"));
+        Assert.Equal("(nil)", await redis.CommandAsync("GET", "switchboard:nick:ghost"));
+        Assert.Equal("0", await redis.CommandAsync("HLEN", "switchboard:away"));
+    }
 }

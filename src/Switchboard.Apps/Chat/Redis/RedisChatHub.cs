@@ -343,7 +343,19 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         string key = RoomKey(room);
         if (text is null)
         {
-            var topic = (RedisResult[])(await Script(RedisScripts.GetTopic, key).ConfigureAwait(false))!;
+            RedisResult[] topic;
+            try
+            {
+                topic = (RedisResult[])(await Script(RedisScripts.GetTopic, key).ConfigureAwait(false))!;
+            }
+            catch (Exception) when (member.ManyRooms)
+            {
+                // An IRC front-end pairs each answer with its ask, in order: answered (no topic),
+                // then told it failed.
+                DeliverTo(member, new ChatEvent(ChatEventKind.TopicIs) { Room = room });
+                throw;
+            }
+
             string name = (string)topic[0]!;
             string said = (string)topic[1]!;
             DeliverTo(member, new ChatEvent(ChatEventKind.TopicIs)
@@ -463,7 +475,19 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
             return;
         }
 
-        var reply = (RedisResult[])(await Script(RedisScripts.Who, key).ConfigureAwait(false))!;
+        RedisResult[] reply;
+        try
+        {
+            reply = (RedisResult[])(await Script(RedisScripts.Who, key).ConfigureAwait(false))!;
+        }
+        catch (Exception) when (member.ManyRooms)
+        {
+            // An IRC front-end pairs each answer with its ask, and holds a room's events back from
+            // its JOIN until the names: answered (no names), then told it failed.
+            DeliverTo(member, new ChatEvent(ChatEventKind.WhoList) { Room = room ?? member.Room ?? "" });
+            throw;
+        }
+
         string name = (string)reply[0]!;
         DeliverTo(member, new ChatEvent(ChatEventKind.WhoList)
         {

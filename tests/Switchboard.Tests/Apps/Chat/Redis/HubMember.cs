@@ -1,5 +1,8 @@
+using System.Net;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Switchboard.Apps.Chat;
+using Switchboard.Protocols;
 using Switchboard.Tests.Support;
 
 namespace Switchboard.Tests.Apps.Chat.Redis;
@@ -93,4 +96,87 @@ internal sealed class HookedLoggerFactory : ILoggerFactory, ILogger
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
         OnLog?.Invoke(eventId.Id, formatter(state, exception));
+}
+
+/// <summary>
+/// A connection with no socket for an in-process front-end member (an <c>IrcMember</c>): keeps
+/// the lines sent, and runs <see cref="OnLine"/> for each on the sending thread.
+/// </summary>
+internal sealed class RecordingConnection : IConnection
+{
+    private readonly List<string> _lines = [];
+    private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Runs for each line sent (without its line end), on the sending thread.</summary>
+    public Action<string>? OnLine { get; set; }
+
+    public long Id => 1;
+
+    public EndPoint RemoteEndPoint { get; } = new IPEndPoint(IPAddress.Loopback, 1);
+
+    public EndPoint LocalEndPoint { get; } = new IPEndPoint(IPAddress.Loopback, 2);
+
+    public ServerOptions Options { get; } = new();
+
+    public long PendingBytes => 0;
+
+    public bool IsOpen => true;
+
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_lines)
+                return [.. _lines];
+        }
+    }
+
+    public bool Send(ReadOnlySpan<byte> data)
+    {
+        string[] sent = Encoding.UTF8.GetString(data).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        TaskCompletionSource arrived;
+        lock (_lines)
+        {
+            _lines.AddRange(sent);
+            arrived = _arrived;
+            _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        arrived.SetResult();
+        foreach (string line in sent)
+            OnLine?.Invoke(line);
+        return true;
+    }
+
+    public void Close()
+    {
+    }
+
+    public void Abort()
+    {
+    }
+
+    public IDisposable Schedule(TimeSpan delay, Action action) => throw new NotSupportedException();
+
+    public IDisposable Every(TimeSpan period, Action action) => throw new NotSupportedException();
+
+    /// <summary>Waits (bounded) until a line equal to <paramref name="expected"/> has been sent; </summary>
+    public async Task WaitForAsync(string expected)
+    {
+        var deadline = DateTime.UtcNow + Timeouts.Quick;
+        while (true)
+        {
+            Task next;
+            lock (_lines)
+            {
+                if (_lines.Contains(expected))
+                    return;
+                next = _arrived.Task;
+            }
+
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || await Task.WhenAny(next, Task.Delay(left)) != next)
+                Assert.Fail($"no '{expected}' within {Timeouts.Quick}; sent: {string.Join(" | ", Lines)}");
+        }
+    }
 }

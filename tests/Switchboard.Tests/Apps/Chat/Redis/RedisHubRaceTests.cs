@@ -1,4 +1,5 @@
 using Switchboard.Apps.Chat;
+using Switchboard.Apps.Chat.Irc;
 using Switchboard.Apps.Chat.Redis;
 using Switchboard.Tests.Support;
 
@@ -110,5 +111,56 @@ public sealed class RedisHubRaceTests
         Assert.Equal(ChatText.Skeleton("alice"), await redis.CommandAsync("HKEYS", $"switchboard:node:{node}"));
         Assert.Equal("(nil)", await redis.CommandAsync("GET", "switchboard:nick:ghost"));
         Assert.Equal("0", await redis.CommandAsync("HLEN", "switchboard:away"));
+    }
+
+    [Fact]
+    public async Task An_IRC_JOIN_whose_names_or_topic_cannot_be_fetched_is_answered_empty_and_the_room_is_heard_from_then_on()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var hub = RedisChatHub.Connect(redis.Url, history: 5);
+        var bob = new HubMember(manyRooms: true);
+        hub.Nick(bob, "bob");
+        hub.Join(bob, "den");
+        await bob.WaitForAsync(ChatEventKind.Joined);
+        var connection = new RecordingConnection();
+        var alice = new IrcMember(connection);
+        hub.Nick(alice, "alice");
+        await connection.WaitForAsync(":switchboard 001 alice :Welcome to the Switchboard IRC network, alice");
+
+        // Her JOIN is done; the topic and the names it asks for next fail (the room table is not
+        // a hash for a moment, as a fault of Redis would make them fail).
+        connection.OnLine = line =>
+        {
+            if (line == ":alice!alice@switchboard JOIN #den")
+            {
+                redis.CommandAsync("RENAME", "switchboard:rooms", "switchboard:rooms-aside").GetAwaiter().GetResult();
+                redis.CommandAsync("SET", "switchboard:rooms", "not a hash").GetAwaiter().GetResult();
+            }
+        };
+        Join(hub, alice, "den");
+        await connection.WaitForAsync(":switchboard 366 alice #den :End of /NAMES list");
+        connection.OnLine = null;
+        await redis.CommandAsync("RENAME", "switchboard:rooms-aside", "switchboard:rooms");
+
+        // Answered in turn from then on, and what is said in the room reaches her.
+        alice.Expect(IrcMember.ListRequest.Who);
+        hub.ListWho(alice, "den");
+        await connection.WaitForAsync(":switchboard 315 alice #den :End of /WHO list");
+        alice.ExpectTopic(byJoin: false);
+        hub.Topic(alice, "den");
+        await connection.WaitForAsync(":switchboard 331 alice #den :No topic is set");
+        hub.Say(bob, "are you there?", "den");
+        await connection.WaitForAsync(":bob!bob@switchboard PRIVMSG #den :are you there?");
+        Assert.Contains(":switchboard 352 alice #den alice switchboard switchboard alice H :0 alice", connection.Lines);
+    }
+
+    /// <summary>What the IRC protocol asks the hub for a <c>JOIN</c>: the join, the topic, then the names.</summary>
+    private static void Join(RedisChatHub hub, IrcMember member, string room)
+    {
+        hub.Join(member, room);
+        member.ExpectTopic(byJoin: true);
+        hub.Topic(member, room);
+        member.Expect(IrcMember.ListRequest.Names);
+        hub.ListWho(member, room);
     }
 }

@@ -8,8 +8,7 @@ namespace Switchboard.Apps.Chat.Redis;
 /// <summary>
 /// An <see cref="IChatHub"/> shared by every node (process) pointed at one Redis: names, rooms
 /// (several per IRC member), <c>/who</c>, <c>/rooms</c>, <c>/msg</c>, history, topics and away
-/// messages live in Redis, changed only by the Lua scripts of <see cref="RedisScripts"/> (an away
-/// message, which touches one key, by one command), and every node hears every room event once on
+/// messages live in Redis, changed only by the Lua scripts of <see cref="RedisScripts"/>, and every node hears every room event once on
 /// one channel and fans it out to its own members. Each member's calls run one after another, so a
 /// member reads the answers in the order of its lines. The order of a room is the order of its
 /// <c>seq</c>; a node that missed events (its subscription or Redis went away) fetches them from
@@ -434,10 +433,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
                 state.Away = message.Length > 0 ? message : null;
             try
             {
-                if (message.Length > 0)
-                    await _db.HashSetAsync(RedisScripts.Prefix + "away", state.Owner, message).ConfigureAwait(false);
-                else
-                    await _db.HashDeleteAsync(RedisScripts.Prefix + "away", state.Owner).ConfigureAwait(false);
+                await Script(RedisScripts.Away, state.Owner, state.Skeleton!, message).ConfigureAwait(false);
             }
             catch (Exception e) when (IsBackplaneFault(e))
             {

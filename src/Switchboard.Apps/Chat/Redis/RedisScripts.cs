@@ -169,28 +169,37 @@ internal static class RedisScripts
           return not claim or string.sub(claim, 1, #owner_prefix) == owner_prefix, claim
         end
         -- Frees the name and takes the member out of every room Redis has them in (and of rks,
-        -- the rooms their node has them in), each room told once with one shared id.
-        local function release(node, skel, nick, rks, kind, text, owner_prefix)
+        -- the rooms their node has them in), each room told once with one shared id. The member's
+        -- entries of their own (their away message, under owner if given; their node's entry) go
+        -- whether or not the name is still theirs.
+        local function release(node, skel, nick, rks, kind, text, owner_prefix, owner)
+          if owner then redis.call('HDEL', P .. 'away', owner) end
           local mine, claim = owns(skel, owner_prefix)
-          if not mine then return false end
-          local _, had = member_of(node, skel)
-          for _, rk in ipairs(rks) do
-            if not has(had, rk) then table.insert(had, rk) end
-          end
-          local shared = shared_id(#had)
-          for _, rk in ipairs(had) do leave_room(skel, nick, rk, kind, text, '', shared) end
-          if claim then
-            redis.call('DEL', P .. 'nick:' .. skel)
-            redis.call('HDEL', P .. 'away', (split(claim)))
+          if mine then
+            local _, had = member_of(node, skel)
+            for _, rk in ipairs(rks) do
+              if not has(had, rk) then table.insert(had, rk) end
+            end
+            local shared = shared_id(#had)
+            for _, rk in ipairs(had) do leave_room(skel, nick, rk, kind, text, '', shared) end
+            if claim then
+              redis.call('DEL', P .. 'nick:' .. skel)
+              redis.call('HDEL', P .. 'away', (split(claim)))
+            end
           end
           redis.call('HDEL', P .. 'node:' .. node, skel)
-          return true
+          return mine
         end
         local function reap(node, kind)
           local members = redis.call('HGETALL', P .. 'node:' .. node)
           for i = 1, #members, 2 do
             local nick = split(members[i + 1])
             release(node, members[i], nick, {}, kind, '', node .. '/')
+          end
+          -- Away messages of the node's members, whatever became of their names.
+          local prefix = node .. '/'
+          for _, owner in ipairs(redis.call('HKEYS', P .. 'away')) do
+            if string.sub(owner, 1, #prefix) == prefix then redis.call('HDEL', P .. 'away', owner) end
           end
           redis.call('DEL', P .. 'node:' .. node)
           redis.call('ZREM', P .. 'nodes', node)
@@ -292,7 +301,7 @@ internal static class RedisScripts
     /// <summary>ARGV: node, skeleton, nick, room keys (comma-separated), kind told to the rooms (0: none), quit message, owner.</summary>
     public const string Leave = Membership + """
         local node, skel, nick, rks, kind, text, owner = ARGV[1], ARGV[2], ARGV[3], list(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
-        release(node, skel, nick, rks, kind, text, owner .. US)
+        release(node, skel, nick, rks, kind, text, owner .. US, owner)
         return 1
         """;
 
@@ -440,6 +449,22 @@ internal static class RedisScripts
           end
         end
         return lost
+        """;
+
+    /// <summary>
+    /// ARGV: owner, skeleton, away message (empty: back). Sets or clears the member's away
+    /// message, but stores one only while the name's claim is theirs (else a resync, which puts
+    /// the claim back, puts it back with it). Reply: 1.
+    /// </summary>
+    public const string Away = Prelude + """
+        local owner, skel, away = ARGV[1], ARGV[2], ARGV[3]
+        local claim = redis.call('GET', P .. 'nick:' .. skel)
+        if away ~= '' and claim and split(claim) == owner then
+          redis.call('HSET', P .. 'away', owner, away)
+        else
+          redis.call('HDEL', P .. 'away', owner)
+        end
+        return 1
         """;
 
     /// <summary>ARGV: node, kind. This node leaves: its remaining members leave their rooms and free their names.</summary>

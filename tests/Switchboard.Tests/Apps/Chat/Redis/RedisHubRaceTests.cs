@@ -154,6 +154,46 @@ public sealed class RedisHubRaceTests
         Assert.Contains(":switchboard 352 alice #den alice switchboard switchboard alice H :0 alice", connection.Lines);
     }
 
+    [Fact]
+    public async Task An_away_message_is_stored_only_with_its_members_name_and_goes_when_they_leave_whatever_became_of_the_name()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var hub = RedisChatHub.Connect(redis.Url, history: 5);
+        var alice = new HubMember(manyRooms: true);
+        var carol = new HubMember(manyRooms: true);
+        hub.Nick(alice, "alice");
+        hub.Nick(carol, "carol");
+        await carol.WaitForAsync(ChatEventKind.Registered);
+        await AfterCallsAsync(hub, alice, h => h.Away(alice, "at lunch"));
+        string owner = await redis.CommandAsync("HKEYS", "switchboard:away");
+        Assert.Equal("at lunch", await redis.CommandAsync("HGET", "switchboard:away", owner));
+
+        // Her name went to someone else (Redis forgot it, another took it): leaving, she takes
+        // her away message with her all the same.
+        await redis.CommandAsync("SET", $"switchboard:nick:{ChatText.Skeleton("alice")}", "elsewhere/1\u001falice");
+        hub.Leave(alice, Farewell.Quit);
+        await alice.Closed.WaitAsync(Timeouts.Quick);
+        Assert.Equal("0", await redis.CommandAsync("HLEN", "switchboard:away"));
+
+        // carol's claim is gone (as after a reap): an away message set meanwhile waits for the
+        // claim (a resync puts both back), and none is left behind when she leaves.
+        await redis.CommandAsync("DEL", $"switchboard:nick:{ChatText.Skeleton("carol")}");
+        await AfterCallsAsync(hub, carol, h => h.Away(carol, "in a meeting"));
+        Assert.Equal("0", await redis.CommandAsync("HLEN", "switchboard:away"));
+        hub.Leave(carol, Farewell.Quit);
+        await carol.Closed.WaitAsync(Timeouts.Quick);
+        Assert.Equal("0", await redis.CommandAsync("HLEN", "switchboard:away"));
+    }
+
+    /// <summary>Makes a member's call, and waits until it is done (a member's calls run in order: a reply to a later one says so).</summary>
+    private static async Task AfterCallsAsync(RedisChatHub hub, HubMember member, Action<RedisChatHub> call)
+    {
+        string token = $"done {Guid.NewGuid():N}";
+        call(hub);
+        hub.Tell(member, token);
+        await member.WaitForAsync(e => e.Kind == ChatEventKind.Reply && e.Text == token, token);
+    }
+
     /// <summary>What the IRC protocol asks the hub for a <c>JOIN</c>: the join, the topic, then the names.</summary>
     private static void Join(RedisChatHub hub, IrcMember member, string room)
     {

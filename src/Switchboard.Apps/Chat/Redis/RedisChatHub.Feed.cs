@@ -327,7 +327,7 @@ internal sealed partial class RedisChatHub
             _epoch = epoch;
             foreach (var room in _rooms.Values)
             {
-                (room.LastSeq, room.LastTalk) = (0, 0);
+                (room.LastSeq, room.LastTalk, room.LastShared) = (0, 0, 0);
                 foreach (var membership in room.Members)
                     membership.JoinSeq = 0;
             }
@@ -408,6 +408,29 @@ internal sealed partial class RedisChatHub
         }
 
         ChatMetrics.OnDelivered(delivered);
+        if (shared.Length > 0 && long.TryParse(shared, NumberStyles.None, CultureInfo.InvariantCulture, out long id) && id > room.LastShared)
+        {
+            room.LastShared = id;
+            foreach (var membership in room.Members)
+                ForgetPassedSharedLocked(membership.State);
+        }
+    }
+
+    /// <summary>
+    /// Lets the member forget the shared ids no room of theirs here can bring again: those up to
+    /// the smallest last shared id of their rooms (none while a join or part of theirs holds a room back).
+    /// </summary>
+    private void ForgetPassedSharedLocked(MemberState state)
+    {
+        long passed = long.MaxValue;
+        foreach (var membership in state.Rooms)
+        {
+            passed = membership.Buffer is null && _rooms.TryGetValue(membership.Key, out var room) ? Math.Min(passed, room.LastShared) : 0;
+            if (passed == 0)
+                return;
+        }
+
+        state.ForgetSharedThrough(passed);
     }
 
     /// <summary>

@@ -915,9 +915,11 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     /// </summary>
     private sealed class MemberState(ChatMember member, string owner)
     {
-        private const int SharedRemembered = 32;
-        private readonly Queue<string> _sharedOrder = new();
-        private readonly HashSet<string> _shared = new(StringComparer.Ordinal);
+        // Enough for the copies of one room's whole log (1,000 events) to come between two copies
+        // of one event, as when a resync catches the rooms up one after another.
+        private const int SharedRemembered = 1024;
+        private readonly Queue<long> _sharedOrder = new();
+        private readonly HashSet<long> _shared = [];
 
         public ChatMember Member { get; } = member;
 
@@ -943,12 +945,25 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         /// </summary>
         public bool FirstHearing(string shared)
         {
-            if (!_shared.Add(shared))
+            if (!long.TryParse(shared, NumberStyles.None, CultureInfo.InvariantCulture, out long id))
+                return true;
+            if (!_shared.Add(id))
                 return false;
-            _sharedOrder.Enqueue(shared);
+            _sharedOrder.Enqueue(id);
             if (_sharedOrder.Count > SharedRemembered)
                 _shared.Remove(_sharedOrder.Dequeue());
             return true;
+        }
+
+        /// <summary>
+        /// Forgets the shared ids heard up to <paramref name="passed"/>: each of their rooms here
+        /// has delivered an event told in several rooms numbered at least that, and a room's
+        /// copies come in the order of the ids, so no copy of those is still to come.
+        /// </summary>
+        public void ForgetSharedThrough(long passed)
+        {
+            while (_sharedOrder.TryPeek(out long oldest) && oldest <= passed)
+                _shared.Remove(_sharedOrder.Dequeue());
         }
 
         /// <summary>Forgets the shared ids heard: Redis lost its data, and numbers them from 1 again.</summary>
@@ -991,5 +1006,8 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
 
         /// <summary>The number of the last line delivered here; 0 if unknown.</summary>
         public long LastTalk { get; set; }
+
+        /// <summary>The largest shared id of an event delivered here (told in several rooms at once); 0 if none yet.</summary>
+        public long LastShared { get; set; }
     }
 }

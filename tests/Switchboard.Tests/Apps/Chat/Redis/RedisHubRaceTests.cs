@@ -185,6 +185,45 @@ public sealed class RedisHubRaceTests
         Assert.Equal("0", await redis.CommandAsync("HLEN", "switchboard:away"));
     }
 
+    [Fact]
+    public async Task Quits_told_in_two_rooms_while_the_node_was_not_listening_are_heard_once_after_it_catches_up_room_by_room()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var logs = new HookedLoggerFactory();
+        await using var hub = RedisChatHub.Connect(redis.Url, history: 5, logs);
+        var alice = new HubMember(manyRooms: true);
+        hub.Nick(alice, "alice");
+        hub.Join(alice, "attic");
+        hub.Join(alice, "den");
+        await alice.WaitForAsync(e => e.Kind == ChatEventKind.Joined && e.Room == "den", "her join of #den");
+
+        // Forty members of a node that died, each in both rooms, reaped while this node heard
+        // nothing: their quits are in the rooms' logs (two copies each, one shared id), not on the channel.
+        const int quitters = 40;
+        foreach (string room in new[] { "attic", "den" })
+        {
+            for (int i = 1; i <= quitters; i++)
+            {
+                string seq = await redis.CommandAsync("INCR", $"switchboard:room:{room}:seq");
+                string quit = ChatEventCodec.ToText(new ChatEvent(ChatEventKind.Lost) { Nick = $"q{i}", Room = room });
+                await redis.CommandAsync("XADD", $"switchboard:room:{room}:log", $"{seq}-0", "n", "0", "o", "", "e", quit, "x", $"{1000 + i}");
+            }
+        }
+
+        var resynced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        logs.OnLog = (id, _) =>
+        {
+            if (id == 1114)
+                resynced.TrySetResult();
+        };
+        string node = await redis.CommandAsync("ZRANGE", "switchboard:nodes", "0", "-1");
+        await redis.CommandAsync("ZREM", "switchboard:nodes", node); // the next beat resyncs, catching up each room from its log
+        await resynced.Task.WaitAsync(Timeouts.Quick);
+
+        var heard = alice.Events.Where(e => e.Kind == ChatEventKind.Lost).Select(e => e.Nick).ToList();
+        Assert.Equal(Enumerable.Range(1, quitters).Select(i => $"q{i}"), heard);
+    }
+
     /// <summary>Makes a member's call, and waits until it is done (a member's calls run in order: a reply to a later one says so).</summary>
     private static async Task AfterCallsAsync(RedisChatHub hub, HubMember member, Action<RedisChatHub> call)
     {

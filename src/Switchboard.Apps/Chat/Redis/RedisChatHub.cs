@@ -827,8 +827,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
             ?? new ChatEvent(ChatEventKind.Left) { Nick = member.Nick!, Room = membership.Name ?? membership.Key, Text = message };
         await InFeedAsync(async () =>
         {
-            if (seq > 0)
-                await CatchUpQuietlyAsync(membership.Key, seq).ConfigureAwait(false);
+            bool caughtUp = seq == 0 || await CatchUpQuietlyAsync(membership.Key, seq).ConfigureAwait(false);
             lock (_lock)
             {
                 var held = membership.Buffer ?? [];
@@ -838,6 +837,12 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
                     if (seq == 0 || past.Seq < seq)
                         DeliverOwedLocked(membership, past);
                 }
+
+                // Events before the part that this node could not fetch: the channel brings them
+                // later, when she is no longer in the room here. She is told how many (at most
+                // that many lines).
+                if (!caughtUp && _rooms.TryGetValue(membership.Key, out var room) && room.LastSeq >= 0 && seq - 1 - room.LastSeq > 0)
+                    member.Deliver(new ChatEvent(ChatEventKind.Missed) { Room = membership.Name ?? membership.Key, Count = (int)Math.Min(seq - 1 - room.LastSeq, int.MaxValue) });
 
                 RemoveLocked(membership);
                 member.Room = state.Rooms.LastOrDefault()?.Name;
@@ -865,16 +870,19 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     /// has not yet (the channel and a script's reply race), so that what a member hears of its own
     /// call comes after them. If Redis fails meanwhile, the next resync catches up instead.
     /// </summary>
-    private async Task CatchUpQuietlyAsync(string key, long seq)
+    /// <returns>False if Redis failed: events before <paramref name="seq"/> may not be delivered here yet.</returns>
+    private async Task<bool> CatchUpQuietlyAsync(string key, long seq)
     {
         try
         {
             await CatchUpAsync(key, before: seq).ConfigureAwait(false);
+            return true;
         }
         catch (Exception e) when (IsBackplaneFault(e))
         {
             Report(e);
             Unsure(null);
+            return false;
         }
     }
 

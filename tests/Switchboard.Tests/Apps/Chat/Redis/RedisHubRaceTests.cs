@@ -224,6 +224,34 @@ public sealed class RedisHubRaceTests
         Assert.Equal(Enumerable.Range(1, quitters).Select(i => $"q{i}"), heard);
     }
 
+    [Fact]
+    public async Task A_parting_member_whose_node_cannot_fetch_the_lines_before_the_part_is_told_how_many_were_missed()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var hub = RedisChatHub.Connect(redis.Url, history: 5);
+        var alice = new HubMember(manyRooms: true);
+        hub.Nick(alice, "alice");
+        hub.Join(alice, "den");
+        await alice.WaitForAsync(ChatEventKind.Joined);
+
+        // Three lines in the room that this node has not heard yet (in the room's log, not on the
+        // channel), and the log cannot be read when her part needs it.
+        for (int i = 1; i <= 3; i++)
+        {
+            string seq = await redis.CommandAsync("INCR", "switchboard:room:den:seq");
+            string talk = await redis.CommandAsync("INCR", "switchboard:room:den:talk");
+            string line = ChatEventCodec.ToText(new ChatEvent(ChatEventKind.Talk) { Nick = "bob", Room = "den", Text = $"line {i}" });
+            await redis.CommandAsync("XADD", "switchboard:room:den:log", $"{seq}-0", "n", talk, "o", "", "e", line);
+        }
+
+        await redis.CommandAsync("ACL", "SETUSER", "default", "-xrange");
+        hub.Part(alice, "den");
+        await alice.WaitForAsync(e => e.Kind == ChatEventKind.Left && e.Nick == "alice", "her part");
+
+        var told = alice.Events.SkipWhile(e => e.Kind != ChatEventKind.Joined).Skip(1).Select(e => (e.Kind, e.Room, e.Count)).ToList();
+        Assert.Equal([(ChatEventKind.Missed, "den", 3), (ChatEventKind.Left, "den", 0)], told);
+    }
+
     /// <summary>Makes a member's call, and waits until it is done (a member's calls run in order: a reply to a later one says so).</summary>
     private static async Task AfterCallsAsync(RedisChatHub hub, HubMember member, Action<RedisChatHub> call)
     {

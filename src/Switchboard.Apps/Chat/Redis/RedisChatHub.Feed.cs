@@ -198,9 +198,12 @@ internal sealed partial class RedisChatHub
     {
         MemberState[] named;
         (string? Skeleton, string RoomKeys, string Parting, string? Away)[] seen;
+        bool naming;
         var args = new List<RedisValue> { _node };
         lock (_lock)
         {
+            args.Add(string.Join(',', _changing.Keys));
+            naming = _namingCalls > 0;
             named = [.. _named.Values];
             seen = [.. named.Select(s => (s.Skeleton, RegisteredRoomKeysLocked(s), PartingRoomKeysLocked(s), s.Away))];
             foreach (var state in named)
@@ -219,6 +222,8 @@ internal sealed partial class RedisChatHub
         // ran was put back as they were (or forgotten): once more, as they are.
         lock (_lock)
         {
+            if (naming)
+                _resyncPending = true;
             for (int i = 0; i < named.Length; i++)
             {
                 if (named[i].Skeleton != seen[i].Skeleton || RegisteredRoomKeysLocked(named[i]) != seen[i].RoomKeys
@@ -228,7 +233,8 @@ internal sealed partial class RedisChatHub
                 }
             }
 
-            if (_named.Values.Any(s => Array.IndexOf(named, s) < 0))
+            var passed = new HashSet<MemberState>(named, ReferenceEqualityComparer.Instance);
+            if (_named.Values.Any(s => !passed.Contains(s)))
                 _resyncPending = true;
         }
 

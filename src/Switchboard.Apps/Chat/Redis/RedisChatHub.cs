@@ -34,6 +34,8 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     private readonly Dictionary<string, MemberState> _named = new(StringComparer.Ordinal); // by skeleton
     private readonly Dictionary<string, LocalRoom> _rooms = new(StringComparer.Ordinal); // by room key
     private readonly List<PendingRelease> _unreleased = []; // names to free once Redis answers
+    private readonly Dictionary<string, int> _changing = new(StringComparer.Ordinal); // skeletons a Nick or Leave is changing in Redis
+    private int _namingCalls; // Nick calls under way
     private readonly SemaphoreSlim _feed = new(1, 1); // events and resyncs, one at a time
     private readonly CancellationTokenSource _stopping = new();
     private ChannelMessageQueue? _subscription;
@@ -167,6 +169,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
                 lobby = BeginJoinLocked(state, ChatHub.Lobby);
         }
 
+        using var changing = ChangingName(skeleton, naming: true);
         RedisResult[] reply;
         try
         {
@@ -508,6 +511,8 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     {
         if (state.Skeleton is not null)
         {
+            // Before the name leaves this node's table: a resync meanwhile leaves it to this call.
+            using var changing = ChangingName(state.Skeleton, naming: false);
             string roomKeys;
             lock (_lock)
             {
@@ -909,6 +914,38 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         room.Members = Array.FindAll(room.Members, m => !ReferenceEquals(m, membership));
         if (room.Members.Length == 0)
             _rooms.Remove(room.Key);
+    }
+
+    /// <summary>
+    /// Notes, until disposed, that a call of this node is changing <paramref name="skeleton"/>'s
+    /// state in Redis (a <see cref="Nick"/> if <paramref name="naming"/>, else a <see cref="Leave"/>):
+    /// a resync meanwhile leaves that name's entries alone, and after a rename or a first name asks again.
+    /// </summary>
+    private NameChange ChangingName(string skeleton, bool naming)
+    {
+        lock (_lock)
+        {
+            _changing[skeleton] = _changing.GetValueOrDefault(skeleton) + 1;
+            if (naming)
+                _namingCalls++;
+        }
+
+        return new NameChange(this, skeleton, naming);
+    }
+
+    /// <summary>A call changing a name's state in Redis, under way until disposed (<see cref="ChangingName"/>).</summary>
+    private sealed class NameChange(RedisChatHub hub, string skeleton, bool naming) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (hub._lock)
+            {
+                if (--hub._changing[skeleton] == 0)
+                    hub._changing.Remove(skeleton);
+                if (naming)
+                    hub._namingCalls--;
+            }
+        }
     }
 
     /// <summary>A name to free and rooms to leave (comma-separated keys), once Redis answers (the Leave script's arguments).</summary>

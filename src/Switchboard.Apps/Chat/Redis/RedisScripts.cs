@@ -390,7 +390,8 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// ARGV: node, then for each member this node serves: skeleton, nick, owner, room keys and
+    /// ARGV: node, the skeletons whose state a call of the node is changing now (comma-separated:
+    /// left to that call), then for each member this node serves: skeleton, nick, owner, room keys and
     /// room names (each comma-separated, in the same order), away message, and the keys of the
     /// rooms they are parting (their part under way: neither put back nor told). Puts them back as
     /// this node has them: after Redis lost them (restarted empty, or reaped this node during a
@@ -407,7 +408,8 @@ internal static class RedisScripts
         redis.call('ZADD', P .. 'nodes', tonumber(now_ms()), node)
         local lost = {}
         local passed = {}
-        for i = 2, #ARGV, 7 do
+        for _, skel in ipairs(list(ARGV[2])) do passed[skel] = true end
+        for i = 3, #ARGV, 7 do
           local skel, nick, owner, rks, names, away, parting = ARGV[i], ARGV[i + 1], ARGV[i + 2], list(ARGV[i + 3]), list(ARGV[i + 4]), ARGV[i + 5], list(ARGV[i + 6])
           passed[skel] = true
           local claim = redis.call('GET', P .. 'nick:' .. skel)

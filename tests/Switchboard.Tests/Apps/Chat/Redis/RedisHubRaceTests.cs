@@ -80,6 +80,37 @@ public sealed class RedisHubRaceTests
     }
 
     [Fact]
+    public async Task A_first_name_taken_while_the_node_resyncs_is_kept_and_its_member_can_talk()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var logs = new HookedLoggerFactory();
+        await using var hub = RedisChatHub.Connect(redis.Url, history: 5, logs);
+        var bob = new HubMember();
+        hub.Nick(bob, "bob");
+        await bob.WaitForAsync(ChatEventKind.Registered);
+
+        // zed names himself in the same breath as the node asks for a resync: his name's script
+        // runs first, and its answer may reach him before or after the resync lists the members.
+        var zed = new HubMember();
+        var resynced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int named = 0;
+        logs.OnLog = (id, _) =>
+        {
+            if (id == 1103 && Interlocked.Exchange(ref named, 1) == 0)
+                hub.Nick(zed, "zed");
+            else if (id == 1114)
+                resynced.TrySetResult();
+        };
+        await redis.CommandAsync("CLIENT", "KILL", "TYPE", "pubsub");
+        await zed.WaitForAsync(ChatEventKind.Registered, Timeouts.Patient);
+        await resynced.Task.WaitAsync(Timeouts.Quick);
+
+        hub.Say(zed, "still here");
+        await bob.WaitForAsync(e => e.Kind == ChatEventKind.Talk && e.Text == "still here", "zed's line");
+        Assert.StartsWith(await redis.CommandAsync("ZRANGE", "switchboard:nodes", "0", "-1") + "/", await redis.CommandAsync("GET", $"switchboard:nick:{ChatText.Skeleton("zed")}"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_resync_takes_out_of_Redis_a_member_of_this_node_that_the_node_no_longer_has()
     {
         await using var redis = await RedisServer.StartAsync();

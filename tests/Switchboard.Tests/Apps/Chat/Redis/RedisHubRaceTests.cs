@@ -27,7 +27,8 @@ public sealed class RedisHubRaceTests
         }
 
         // m0 is told first (the first named); telling it drops m1, then m2, as a send that finds
-        // a slow consumer does, inline, on the hub's thread.
+        // a slow consumer does, inline, on the hub's thread. (.NET's Dictionary lets an enumeration
+        // go on past a removal, so the old loop over the live table passed this too: it guards the snapshot.)
         members[0].OnDeliver = e =>
         {
             if (e.Kind == ChatEventKind.BackplaneDown)

@@ -190,6 +190,12 @@ internal sealed partial class RedisChatHub
     }
 
     /// <summary>
+    /// For tests: runs in a resync once the members to put back are listed and before Redis is
+    /// asked to, where a member's call can overtake the resync.
+    /// </summary>
+    internal Action? RegisterListed { get; set; }
+
+    /// <summary>
     /// Puts this node's named members back into Redis (a room they are parting is left out: the
     /// part, under way, takes them out); a member whose name someone else took meanwhile is told
     /// and disconnected. Redis forgets any member of this node not passed.
@@ -214,6 +220,7 @@ internal sealed partial class RedisChatHub
             }
         }
 
+        RegisterListed?.Invoke();
         var lost = (RedisResult[])(await Script(RedisScripts.Register, [.. args]).ConfigureAwait(false))!;
         if (lost.Length > 0)
             Log.Registered(_log, named.Length, lost.Length);

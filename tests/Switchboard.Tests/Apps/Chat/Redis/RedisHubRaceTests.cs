@@ -112,6 +112,39 @@ public sealed class RedisHubRaceTests
     }
 
     [Fact]
+    public async Task An_away_message_cleared_while_the_node_resyncs_does_not_come_back()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var logs = new HookedLoggerFactory();
+        await using var hub = RedisChatHub.Connect(redis.Url, history: 5, logs);
+        var alice = new HubMember(manyRooms: true);
+        hub.Nick(alice, "alice");
+        await AfterCallsAsync(hub, alice, h => h.Away(alice, "at lunch"));
+
+        // The resync lists her as away; she comes back before it writes that to Redis.
+        int cleared = 0;
+        hub.RegisterListed = () =>
+        {
+            if (Interlocked.Exchange(ref cleared, 1) == 0)
+                hub.Away(alice, "");
+        };
+        int resyncs = 0;
+        var twice = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        logs.OnLog = (id, _) =>
+        {
+            if (id == 1114 && Interlocked.Increment(ref resyncs) == 2)
+                twice.TrySetResult();
+        };
+        string node = await redis.CommandAsync("ZRANGE", "switchboard:nodes", "0", "-1");
+        await redis.CommandAsync("ZREM", "switchboard:nodes", node); // the next beat resyncs
+
+        // The node sees that her away message changed while it ran, and resyncs once more.
+        Assert.True(await Task.WhenAny(twice.Task, Task.Delay(Timeouts.Quick)) == twice.Task,
+            $"no second resync: her away message in Redis is still '{await redis.CommandAsync("HVALS", "switchboard:away")}'");
+        Assert.Equal("0", await redis.CommandAsync("HLEN", "switchboard:away"));
+    }
+
+    [Fact]
     public async Task A_resync_takes_out_of_Redis_a_member_of_this_node_that_the_node_no_longer_has()
     {
         await using var redis = await RedisServer.StartAsync();

@@ -124,8 +124,9 @@ internal sealed partial class RedisChatHub
             if (_down)
                 return;
             _down = true;
+            // A snapshot: a delivery may make a member leave, inline (a slow consumer dropped).
             var notice = new ChatEvent(ChatEventKind.BackplaneDown);
-            foreach (var state in _named.Values)
+            foreach (var state in _named.Values.ToArray())
                 state.Member.Deliver(notice);
         }
 
@@ -174,48 +175,74 @@ internal sealed partial class RedisChatHub
             throw;
         }
 
+        Log.Resynced(_log);
         lock (_lock)
         {
             if (!_down)
                 return;
             _down = false;
             var notice = new ChatEvent(ChatEventKind.BackplaneBack);
-            foreach (var state in _named.Values)
+            foreach (var state in _named.Values.ToArray())
                 state.Member.Deliver(notice);
         }
 
         Log.Back(_log, _address);
     }
 
-    /// <summary>Puts this node's named members back into Redis; a member whose name someone else took meanwhile is told and disconnected.</summary>
+    /// <summary>
+    /// For tests: runs in a resync once the members to put back are listed and before Redis is
+    /// asked to, where a member's call can overtake the resync.
+    /// </summary>
+    internal Action? RegisterListed { get; set; }
+
+    /// <summary>
+    /// Puts this node's named members back into Redis (a room they are parting is left out: the
+    /// part, under way, takes them out); a member whose name someone else took meanwhile is told
+    /// and disconnected. Redis forgets any member of this node not passed.
+    /// </summary>
     private async Task RegisterAsync()
     {
         MemberState[] named;
-        (string? Skeleton, string RoomKeys)[] seen;
+        (string? Skeleton, string RoomKeys, string Parting, string? Away)[] seen;
+        bool naming;
         var args = new List<RedisValue> { _node };
         lock (_lock)
         {
+            args.Add(string.Join(',', _changing.Keys));
+            naming = _namingCalls > 0;
             named = [.. _named.Values];
-            seen = [.. named.Select(s => (s.Skeleton, RoomKeysLocked(s)))];
+            seen = [.. named.Select(s => (s.Skeleton, RegisteredRoomKeysLocked(s), PartingRoomKeysLocked(s), s.Away))];
             foreach (var state in named)
             {
-                args.AddRange([state.Skeleton!, state.Member.Nick ?? "", state.Owner, RoomKeysLocked(state),
-                    string.Join(',', state.Rooms.Select(m => m.Name ?? m.Key)), state.Away ?? ""]);
+                var rooms = state.Rooms.Where(m => !m.Parting).ToList();
+                args.AddRange([state.Skeleton!, state.Member.Nick ?? "", state.Owner, string.Join(',', rooms.Select(m => m.Key)),
+                    string.Join(',', rooms.Select(m => m.Name ?? m.Key)), state.Away ?? "", PartingRoomKeysLocked(state)]);
             }
         }
 
+        RegisterListed?.Invoke();
         var lost = (RedisResult[])(await Script(RedisScripts.Register, [.. args]).ConfigureAwait(false))!;
         if (lost.Length > 0)
             Log.Registered(_log, named.Length, lost.Length);
 
-        // A member who renamed or moved while this ran was put back as they were: once more, as they are.
+        // A member who renamed, moved, set or cleared their away message, or got a name while this
+        // ran was put back as they were (or forgotten): once more, as they are.
         lock (_lock)
         {
+            if (naming)
+                _resyncPending = true;
             for (int i = 0; i < named.Length; i++)
             {
-                if (named[i].Skeleton != seen[i].Skeleton || RoomKeysLocked(named[i]) != seen[i].RoomKeys)
+                if (named[i].Skeleton != seen[i].Skeleton || RegisteredRoomKeysLocked(named[i]) != seen[i].RoomKeys
+                    || PartingRoomKeysLocked(named[i]) != seen[i].Parting || named[i].Away != seen[i].Away)
+                {
                     _resyncPending = true;
+                }
             }
+
+            var passed = new HashSet<MemberState>(named, ReferenceEqualityComparer.Instance);
+            if (_named.Values.Any(s => !passed.Contains(s)))
+                _resyncPending = true;
         }
 
         foreach (var skeleton in lost.Select(r => (string)r!))
@@ -313,7 +340,7 @@ internal sealed partial class RedisChatHub
             _epoch = epoch;
             foreach (var room in _rooms.Values)
             {
-                (room.LastSeq, room.LastTalk) = (0, 0);
+                (room.LastSeq, room.LastTalk, room.LastShared) = (0, 0, 0);
                 foreach (var membership in room.Members)
                     membership.JoinSeq = 0;
             }
@@ -394,6 +421,29 @@ internal sealed partial class RedisChatHub
         }
 
         ChatMetrics.OnDelivered(delivered);
+        if (shared.Length > 0 && long.TryParse(shared, NumberStyles.None, CultureInfo.InvariantCulture, out long id) && id > room.LastShared)
+        {
+            room.LastShared = id;
+            foreach (var membership in room.Members)
+                ForgetPassedSharedLocked(membership.State);
+        }
+    }
+
+    /// <summary>
+    /// Lets the member forget the shared ids no room of theirs here can bring again: those up to
+    /// the smallest last shared id of their rooms (none while a join or part of theirs holds a room back).
+    /// </summary>
+    private void ForgetPassedSharedLocked(MemberState state)
+    {
+        long passed = long.MaxValue;
+        foreach (var membership in state.Rooms)
+        {
+            passed = membership.Buffer is null && _rooms.TryGetValue(membership.Key, out var room) ? Math.Min(passed, room.LastShared) : 0;
+            if (passed == 0)
+                return;
+        }
+
+        state.ForgetSharedThrough(passed);
     }
 
     /// <summary>
@@ -453,6 +503,9 @@ internal sealed partial class RedisChatHub
 
         [LoggerMessage(EventId = 1112, Level = LogLevel.Warning, Message = "Chat backplane: skipped an event that cannot be read ({Error}); is every node the same version?")]
         public static partial void Undecodable(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 1114, Level = LogLevel.Debug, Message = "Chat backplane: resynced with redis")]
+        public static partial void Resynced(ILogger logger);
 
         [LoggerMessage(EventId = 1113, Level = LogLevel.Warning, Message = "Chat backplane: redis at {Address} did not answer (try {Attempt}); trying again")]
         public static partial void ConnectRetry(ILogger logger, string address, int attempt);

@@ -8,8 +8,7 @@ namespace Switchboard.Apps.Chat.Redis;
 /// <summary>
 /// An <see cref="IChatHub"/> shared by every node (process) pointed at one Redis: names, rooms
 /// (several per IRC member), <c>/who</c>, <c>/rooms</c>, <c>/msg</c>, history, topics and away
-/// messages live in Redis, changed only by the Lua scripts of <see cref="RedisScripts"/> (an away
-/// message, which touches one key, by one command), and every node hears every room event once on
+/// messages live in Redis, changed only by the Lua scripts of <see cref="RedisScripts"/>, and every node hears every room event once on
 /// one channel and fans it out to its own members. Each member's calls run one after another, so a
 /// member reads the answers in the order of its lines. The order of a room is the order of its
 /// <c>seq</c>; a node that missed events (its subscription or Redis went away) fetches them from
@@ -35,6 +34,8 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     private readonly Dictionary<string, MemberState> _named = new(StringComparer.Ordinal); // by skeleton
     private readonly Dictionary<string, LocalRoom> _rooms = new(StringComparer.Ordinal); // by room key
     private readonly List<PendingRelease> _unreleased = []; // names to free once Redis answers
+    private readonly Dictionary<string, int> _changing = new(StringComparer.Ordinal); // skeletons a Nick or Leave is changing in Redis
+    private int _namingCalls; // Nick calls under way
     private readonly SemaphoreSlim _feed = new(1, 1); // events and resyncs, one at a time
     private readonly CancellationTokenSource _stopping = new();
     private ChannelMessageQueue? _subscription;
@@ -168,6 +169,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
                 lobby = BeginJoinLocked(state, ChatHub.Lobby);
         }
 
+        using var changing = ChangingName(skeleton, naming: true);
         RedisResult[] reply;
         try
         {
@@ -343,7 +345,19 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         string key = RoomKey(room);
         if (text is null)
         {
-            var topic = (RedisResult[])(await Script(RedisScripts.GetTopic, key).ConfigureAwait(false))!;
+            RedisResult[] topic;
+            try
+            {
+                topic = (RedisResult[])(await Script(RedisScripts.GetTopic, key).ConfigureAwait(false))!;
+            }
+            catch (Exception) when (member.ManyRooms)
+            {
+                // An IRC front-end pairs each answer with its ask, in order: answered (no topic),
+                // then told it failed.
+                DeliverTo(member, new ChatEvent(ChatEventKind.TopicIs) { Room = room });
+                throw;
+            }
+
             string name = (string)topic[0]!;
             string said = (string)topic[1]!;
             DeliverTo(member, new ChatEvent(ChatEventKind.TopicIs)
@@ -422,10 +436,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
                 state.Away = message.Length > 0 ? message : null;
             try
             {
-                if (message.Length > 0)
-                    await _db.HashSetAsync(RedisScripts.Prefix + "away", state.Owner, message).ConfigureAwait(false);
-                else
-                    await _db.HashDeleteAsync(RedisScripts.Prefix + "away", state.Owner).ConfigureAwait(false);
+                await Script(RedisScripts.Away, state.Owner, state.Skeleton!, message).ConfigureAwait(false);
             }
             catch (Exception e) when (IsBackplaneFault(e))
             {
@@ -463,7 +474,19 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
             return;
         }
 
-        var reply = (RedisResult[])(await Script(RedisScripts.Who, key).ConfigureAwait(false))!;
+        RedisResult[] reply;
+        try
+        {
+            reply = (RedisResult[])(await Script(RedisScripts.Who, key).ConfigureAwait(false))!;
+        }
+        catch (Exception) when (member.ManyRooms)
+        {
+            // An IRC front-end pairs each answer with its ask, and holds a room's events back from
+            // its JOIN until the names: answered (no names), then told it failed.
+            DeliverTo(member, new ChatEvent(ChatEventKind.WhoList) { Room = room ?? member.Room ?? "" });
+            throw;
+        }
+
         string name = (string)reply[0]!;
         DeliverTo(member, new ChatEvent(ChatEventKind.WhoList)
         {
@@ -488,6 +511,8 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     {
         if (state.Skeleton is not null)
         {
+            // Before the name leaves this node's table: a resync meanwhile leaves it to this call.
+            using var changing = ChangingName(state.Skeleton, naming: false);
             string roomKeys;
             lock (_lock)
             {
@@ -695,6 +720,12 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     /// <summary>The keys of the rooms this node has the member in, comma-separated, in the order joined.</summary>
     private static string RoomKeysLocked(MemberState state) => string.Join(',', state.Rooms.Select(m => m.Key));
 
+    /// <summary>The keys of the rooms a resync puts the member back in: theirs but those they are parting.</summary>
+    private static string RegisteredRoomKeysLocked(MemberState state) => string.Join(',', state.Rooms.Where(m => !m.Parting).Select(m => m.Key));
+
+    /// <summary>The keys of the rooms the member is parting (their part under way), comma-separated.</summary>
+    private static string PartingRoomKeysLocked(MemberState state) => string.Join(',', state.Rooms.Where(m => m.Parting).Select(m => m.Key));
+
     /// <summary>
     /// Puts the member in the room here (a one-room member leaves theirs), holding back the room's
     /// events until the join's place in its order is known.
@@ -770,7 +801,11 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     {
         var member = state.Member;
         lock (_lock)
+        {
             membership.Buffer ??= [];
+            membership.Parting = true; // a resync meanwhile must not put them back
+        }
+
         RedisResult[] reply;
         try
         {
@@ -783,6 +818,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
             {
                 var held = membership.Buffer ?? [];
                 membership.Buffer = null;
+                membership.Parting = false;
                 foreach (var past in held)
                     DeliverOwedLocked(membership, past);
             }
@@ -796,8 +832,7 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
             ?? new ChatEvent(ChatEventKind.Left) { Nick = member.Nick!, Room = membership.Name ?? membership.Key, Text = message };
         await InFeedAsync(async () =>
         {
-            if (seq > 0)
-                await CatchUpQuietlyAsync(membership.Key, seq).ConfigureAwait(false);
+            bool caughtUp = seq == 0 || await CatchUpQuietlyAsync(membership.Key, seq).ConfigureAwait(false);
             lock (_lock)
             {
                 var held = membership.Buffer ?? [];
@@ -807,6 +842,12 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
                     if (seq == 0 || past.Seq < seq)
                         DeliverOwedLocked(membership, past);
                 }
+
+                // Events before the part that this node could not fetch: the channel brings them
+                // later, when she is no longer in the room here. She is told how many (at most
+                // that many lines).
+                if (!caughtUp && _rooms.TryGetValue(membership.Key, out var room) && room.LastSeq >= 0 && seq - 1 - room.LastSeq > 0)
+                    member.Deliver(new ChatEvent(ChatEventKind.Missed) { Room = membership.Name ?? membership.Key, Count = (int)Math.Min(seq - 1 - room.LastSeq, int.MaxValue) });
 
                 RemoveLocked(membership);
                 member.Room = state.Rooms.LastOrDefault()?.Name;
@@ -834,16 +875,19 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     /// has not yet (the channel and a script's reply race), so that what a member hears of its own
     /// call comes after them. If Redis fails meanwhile, the next resync catches up instead.
     /// </summary>
-    private async Task CatchUpQuietlyAsync(string key, long seq)
+    /// <returns>False if Redis failed: events before <paramref name="seq"/> may not be delivered here yet.</returns>
+    private async Task<bool> CatchUpQuietlyAsync(string key, long seq)
     {
         try
         {
             await CatchUpAsync(key, before: seq).ConfigureAwait(false);
+            return true;
         }
         catch (Exception e) when (IsBackplaneFault(e))
         {
             Report(e);
             Unsure(null);
+            return false;
         }
     }
 
@@ -872,6 +916,38 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
             _rooms.Remove(room.Key);
     }
 
+    /// <summary>
+    /// Notes, until disposed, that a call of this node is changing <paramref name="skeleton"/>'s
+    /// state in Redis (a <see cref="Nick"/> if <paramref name="naming"/>, else a <see cref="Leave"/>):
+    /// a resync meanwhile leaves that name's entries alone, and after a rename or a first name asks again.
+    /// </summary>
+    private NameChange ChangingName(string skeleton, bool naming)
+    {
+        lock (_lock)
+        {
+            _changing[skeleton] = _changing.GetValueOrDefault(skeleton) + 1;
+            if (naming)
+                _namingCalls++;
+        }
+
+        return new NameChange(this, skeleton, naming);
+    }
+
+    /// <summary>A call changing a name's state in Redis, under way until disposed (<see cref="ChangingName"/>).</summary>
+    private sealed class NameChange(RedisChatHub hub, string skeleton, bool naming) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (hub._lock)
+            {
+                if (--hub._changing[skeleton] == 0)
+                    hub._changing.Remove(skeleton);
+                if (naming)
+                    hub._namingCalls--;
+            }
+        }
+    }
+
     /// <summary>A name to free and rooms to leave (comma-separated keys), once Redis answers (the Leave script's arguments).</summary>
     private sealed record PendingRelease(string Skeleton, string Nick, string RoomKeys, ChatEventKind Kind, string Message, string Owner);
 
@@ -884,9 +960,11 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     /// </summary>
     private sealed class MemberState(ChatMember member, string owner)
     {
-        private const int SharedRemembered = 32;
-        private readonly Queue<string> _sharedOrder = new();
-        private readonly HashSet<string> _shared = new(StringComparer.Ordinal);
+        // Enough for the copies of one room's whole log (1,000 events) to come between two copies
+        // of one event, as when a resync catches the rooms up one after another.
+        private const int SharedRemembered = 1024;
+        private readonly Queue<long> _sharedOrder = new();
+        private readonly HashSet<long> _shared = [];
 
         public ChatMember Member { get; } = member;
 
@@ -912,12 +990,25 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         /// </summary>
         public bool FirstHearing(string shared)
         {
-            if (!_shared.Add(shared))
+            if (!long.TryParse(shared, NumberStyles.None, CultureInfo.InvariantCulture, out long id))
+                return true;
+            if (!_shared.Add(id))
                 return false;
-            _sharedOrder.Enqueue(shared);
+            _sharedOrder.Enqueue(id);
             if (_sharedOrder.Count > SharedRemembered)
                 _shared.Remove(_sharedOrder.Dequeue());
             return true;
+        }
+
+        /// <summary>
+        /// Forgets the shared ids heard up to <paramref name="passed"/>: each of their rooms here
+        /// has delivered an event told in several rooms numbered at least that, and a room's
+        /// copies come in the order of the ids, so no copy of those is still to come.
+        /// </summary>
+        public void ForgetSharedThrough(long passed)
+        {
+            while (_sharedOrder.TryPeek(out long oldest) && oldest <= passed)
+                _shared.Remove(_sharedOrder.Dequeue());
         }
 
         /// <summary>Forgets the shared ids heard: Redis lost its data, and numbers them from 1 again.</summary>
@@ -943,6 +1034,9 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
 
         /// <summary>Room events held back while a join or a part is under way; null when none is.</summary>
         public List<HeldEvent>? Buffer { get; set; }
+
+        /// <summary>True while their part is under way: a resync leaves the room out (the part takes them out of it in Redis).</summary>
+        public bool Parting { get; set; }
     }
 
     /// <summary>A room with members on this node, and how far into its order this node has delivered.</summary>
@@ -957,5 +1051,8 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
 
         /// <summary>The number of the last line delivered here; 0 if unknown.</summary>
         public long LastTalk { get; set; }
+
+        /// <summary>The largest shared id of an event delivered here (told in several rooms at once); 0 if none yet.</summary>
+        public long LastShared { get; set; }
     }
 }

@@ -169,28 +169,37 @@ internal static class RedisScripts
           return not claim or string.sub(claim, 1, #owner_prefix) == owner_prefix, claim
         end
         -- Frees the name and takes the member out of every room Redis has them in (and of rks,
-        -- the rooms their node has them in), each room told once with one shared id.
-        local function release(node, skel, nick, rks, kind, text, owner_prefix)
+        -- the rooms their node has them in), each room told once with one shared id. The member's
+        -- entries of their own (their away message, under owner if given; their node's entry) go
+        -- whether or not the name is still theirs.
+        local function release(node, skel, nick, rks, kind, text, owner_prefix, owner)
+          if owner then redis.call('HDEL', P .. 'away', owner) end
           local mine, claim = owns(skel, owner_prefix)
-          if not mine then return false end
-          local _, had = member_of(node, skel)
-          for _, rk in ipairs(rks) do
-            if not has(had, rk) then table.insert(had, rk) end
-          end
-          local shared = shared_id(#had)
-          for _, rk in ipairs(had) do leave_room(skel, nick, rk, kind, text, '', shared) end
-          if claim then
-            redis.call('DEL', P .. 'nick:' .. skel)
-            redis.call('HDEL', P .. 'away', (split(claim)))
+          if mine then
+            local _, had = member_of(node, skel)
+            for _, rk in ipairs(rks) do
+              if not has(had, rk) then table.insert(had, rk) end
+            end
+            local shared = shared_id(#had)
+            for _, rk in ipairs(had) do leave_room(skel, nick, rk, kind, text, '', shared) end
+            if claim then
+              redis.call('DEL', P .. 'nick:' .. skel)
+              redis.call('HDEL', P .. 'away', (split(claim)))
+            end
           end
           redis.call('HDEL', P .. 'node:' .. node, skel)
-          return true
+          return mine
         end
         local function reap(node, kind)
           local members = redis.call('HGETALL', P .. 'node:' .. node)
           for i = 1, #members, 2 do
             local nick = split(members[i + 1])
             release(node, members[i], nick, {}, kind, '', node .. '/')
+          end
+          -- Away messages of the node's members, whatever became of their names.
+          local prefix = node .. '/'
+          for _, owner in ipairs(redis.call('HKEYS', P .. 'away')) do
+            if string.sub(owner, 1, #prefix) == prefix then redis.call('HDEL', P .. 'away', owner) end
           end
           redis.call('DEL', P .. 'node:' .. node)
           redis.call('ZREM', P .. 'nodes', node)
@@ -292,7 +301,7 @@ internal static class RedisScripts
     /// <summary>ARGV: node, skeleton, nick, room keys (comma-separated), kind told to the rooms (0: none), quit message, owner.</summary>
     public const string Leave = Membership + """
         local node, skel, nick, rks, kind, text, owner = ARGV[1], ARGV[2], ARGV[3], list(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
-        release(node, skel, nick, rks, kind, text, owner .. US)
+        release(node, skel, nick, rks, kind, text, owner .. US, owner)
         return 1
         """;
 
@@ -381,20 +390,28 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// ARGV: node, then for each member this node serves: skeleton, nick, owner, room keys and
-    /// room names (each comma-separated, in the same order), away message. Puts them back as this
-    /// node has them: after Redis lost them (restarted empty, or reaped this node during a long
-    /// pause), or after a call whose answer was lost (a member Redis has in a room this node does
-    /// not leaves it). Claims each name only if no one else took it meanwhile. Reply: the
-    /// skeletons whose names were taken.
+    /// ARGV: node, the skeletons whose state a call of the node is changing now (comma-separated:
+    /// left to that call), then for each member this node serves: skeleton, nick, owner, room keys and
+    /// room names (each comma-separated, in the same order), away message, and the keys of the
+    /// rooms they are parting (their part under way: neither put back nor told). Puts them back as
+    /// this node has them: after Redis lost them (restarted empty, or reaped this node during a
+    /// long pause), or after a call whose answer was lost (a member Redis has in a room this node
+    /// does not leaves it). Claims each name only if no one else took it meanwhile. A member Redis
+    /// has on this node that is not passed (one who left, or renamed, while the resync was under
+    /// way) is taken out of its rooms silently, and its name freed if still this node's: the
+    /// node, which asks again after a change it did not pass, puts back any it still has. Reply:
+    /// the skeletons whose names were taken.
     /// </summary>
     public const string Register = Membership + """
         local node = ARGV[1]
         epoch()
         redis.call('ZADD', P .. 'nodes', tonumber(now_ms()), node)
         local lost = {}
-        for i = 2, #ARGV, 6 do
-          local skel, nick, owner, rks, names, away = ARGV[i], ARGV[i + 1], ARGV[i + 2], list(ARGV[i + 3]), list(ARGV[i + 4]), ARGV[i + 5]
+        local passed = {}
+        for _, skel in ipairs(list(ARGV[2])) do passed[skel] = true end
+        for i = 3, #ARGV, 7 do
+          local skel, nick, owner, rks, names, away, parting = ARGV[i], ARGV[i + 1], ARGV[i + 2], list(ARGV[i + 3]), list(ARGV[i + 4]), ARGV[i + 5], list(ARGV[i + 6])
+          passed[skel] = true
           local claim = redis.call('GET', P .. 'nick:' .. skel)
           if claim and split(claim) ~= owner then
             table.insert(lost, skel)
@@ -402,7 +419,7 @@ internal static class RedisScripts
             -- Where Redis last had them, if not where this node has them (a join whose answer was lost).
             local _, was = member_of(node, skel)
             for _, wasrk in ipairs(was) do
-              if not has(rks, wasrk) then leave_room(skel, nick, wasrk, 5, '', '', '') end
+              if not has(rks, wasrk) and not has(parting, wasrk) then leave_room(skel, nick, wasrk, 5, '', '', '') end
             end
             redis.call('SET', P .. 'nick:' .. skel, owner .. US .. nick)
             set_member(node, skel, nick, rks)
@@ -417,7 +434,39 @@ internal static class RedisScripts
             end
           end
         end
+        local members = redis.call('HGETALL', P .. 'node:' .. node)
+        for i = 1, #members, 2 do
+          local skel = members[i]
+          if not passed[skel] then
+            local nick, rks = split(members[i + 1])
+            local mine, claim = owns(skel, node .. '/')
+            if mine then
+              for _, rk in ipairs(list(rks)) do leave_room(skel, nick, rk, 0, '', '', '') end
+              if claim then
+                redis.call('DEL', P .. 'nick:' .. skel)
+                redis.call('HDEL', P .. 'away', (split(claim)))
+              end
+            end
+            redis.call('HDEL', P .. 'node:' .. node, skel)
+          end
+        end
         return lost
+        """;
+
+    /// <summary>
+    /// ARGV: owner, skeleton, away message (empty: back). Sets or clears the member's away
+    /// message, but stores one only while the name's claim is theirs (else a resync, which puts
+    /// the claim back, puts it back with it). Reply: 1.
+    /// </summary>
+    public const string Away = Prelude + """
+        local owner, skel, away = ARGV[1], ARGV[2], ARGV[3]
+        local claim = redis.call('GET', P .. 'nick:' .. skel)
+        if away ~= '' and claim and split(claim) == owner then
+          redis.call('HSET', P .. 'away', owner, away)
+        else
+          redis.call('HDEL', P .. 'away', owner)
+        end
+        return 1
         """;
 
     /// <summary>ARGV: node, kind. This node leaves: its remaining members leave their rooms and free their names.</summary>

@@ -42,17 +42,20 @@ public sealed partial class RedisIrcTests
         await alice.SendAsync("PRIVMSG #lobby :hello from irc", "PRIVMSG #lobby :\u0001ACTION waves\u0001");
         await bob.ReadUntilAsync("<alice> hello from irc", Timeouts.Quick);
         Assert.Equal("* alice waves", (await bob.ReadUntilAsync(l => l.StartsWith('*'), "the action", Timeouts.Quick))[^1]);
-        Assert.Empty(await alice.SyncAsync()); // neither her talk nor her action comes back: her client shows them
 
+        // Neither her talk nor her action comes back: her client shows them. Her node delivers the
+        // room in its order, so bob's next line, said after both, is the next she reads.
         await bob.SendAsync("hello from a line user");
         await bob.SendAsync("/me grins");
         await alice.NextIsAsync(":bob!bob@switchboard PRIVMSG #lobby :hello from a line user");
         await alice.NextIsAsync(":bob!bob@switchboard PRIVMSG #lobby :\u0001ACTION grins\u0001");
 
-        // Private messages both ways, and a NOTICE to no one is answered with nothing.
-        await alice.SendAsync("PRIVMSG bob :just us", "NOTICE nobody :x", "NOTICE #nowhere :x");
+        // Private messages both ways, and a NOTICE to no one is answered with nothing: the hub
+        // answers her in order, so the WHOIS's answer is the next she reads.
+        await alice.SendAsync("PRIVMSG bob :just us", "NOTICE nobody :x", "NOTICE #nowhere :x", "WHOIS nobody");
         await bob.ReadUntilAsync("*alice* just us", Timeouts.Quick);
-        Assert.Empty(await alice.SyncAsync());
+        await alice.NextIsAsync(":switchboard 401 alice nobody :No such nick/channel");
+        await alice.NextIsAsync(":switchboard 318 alice nobody :End of /WHOIS list");
         await bob.SendAsync("/msg alice and back");
         await alice.NextIsAsync(":bob!bob@switchboard PRIVMSG alice :and back");
     }
@@ -100,16 +103,23 @@ public sealed partial class RedisIrcTests
             ],
             await alice.SyncAsync());
 
+        // dave, on her node, joins the den after her: her node hands a den event to her before him.
+        using var dave = await IrcUser.RegisterAsync(a.Irc, "dave");
+        await dave.SendAsync("JOIN #den");
+        await dave.ExpectAsync("^:switchboard 366 dave #den ");
+        await alice.NextIsAsync(":dave!dave@switchboard JOIN #den");
+
         // PART leaves one room, confirmed to her; the other keeps her.
         await alice.SendAsync("PART #den :off to lunch");
         await alice.NextIsAsync(":alice!alice@switchboard PART #den :off to lunch");
         await carol.ReadUntilAsync("*** alice left #den: off to lunch", Timeouts.Quick);
         await carol.SendAsync("after she left");
+        await ReadUntilAsync(dave, ":carol!carol@switchboard PRIVMSG #den :after she left"); // her node has handled it
         await alice.SendAsync("PRIVMSG #den :still here?", "PRIVMSG #lobby :still in the lobby");
         await alice.NextIsAsync(":switchboard 442 alice #den :You're not on that channel");
         await bob.ReadUntilAsync("<alice> still in the lobby", Timeouts.Quick);
         await carol.SendAsync("/who");
-        await carol.ReadUntilAsync("*** in #den: carol", Timeouts.Quick);
+        await carol.ReadUntilAsync("*** in #den: carol, dave", Timeouts.Quick);
 
         // JOIN 0 leaves every room.
         await alice.SendAsync("JOIN 0");
@@ -324,18 +334,23 @@ public sealed partial class RedisIrcTests
         await carol.ExpectAsync("^:switchboard 366 carol #lobby ");
 
         await alice.SendAsync("PRIVMSG #lobby :said once", "NOTICE #lobby :heads up", "PRIVMSG carol :psst");
-        await alice.ExpectAsync("^:alice!alice@switchboard PRIVMSG #lobby :said once$");
-        await alice.NextIsAsync(":alice!alice@switchboard NOTICE #lobby :heads up");
-        await alice.NextIsAsync(":alice!alice@switchboard PRIVMSG carol :psst");
+        // Her room's echoes come on the channel, in the room's order; her private one answers her
+        // call: the two kinds may come in either order.
+        var echoed = await ReadUntilAsync(alice,
+            ":alice!alice@switchboard PRIVMSG #lobby :said once", ":alice!alice@switchboard NOTICE #lobby :heads up", ":alice!alice@switchboard PRIVMSG carol :psst");
+        Assert.True(echoed.IndexOf(":alice!alice@switchboard PRIVMSG #lobby :said once") < echoed.IndexOf(":alice!alice@switchboard NOTICE #lobby :heads up"), string.Join(" | ", echoed));
         await carol.ExpectAsync("^:alice!alice@switchboard PRIVMSG #lobby :said once$");
         await carol.NextIsAsync(":alice!alice@switchboard NOTICE #lobby :heads up");
         await carol.NextIsAsync(":alice!alice@switchboard PRIVMSG carol :psst");
         await bob.ReadUntilAsync("<alice> said once", Timeouts.Quick);
 
-        // Without it, carol's own talk does not come back to her.
+        // Without it, carol's own talk does not come back to her: bob's line, said after hers and
+        // delivered by her node in the room's order, is the next she reads.
         await carol.SendAsync("PRIVMSG #lobby :not echoed");
         await alice.NextIsAsync(":carol!carol@switchboard PRIVMSG #lobby :not echoed");
-        Assert.Empty(await carol.SyncAsync());
+        await bob.ReadUntilAsync("<carol> not echoed", Timeouts.Quick);
+        await bob.SendAsync("after carol");
+        await carol.NextIsAsync(":bob!bob@switchboard PRIVMSG #lobby :after carol");
     }
 
     [Fact]

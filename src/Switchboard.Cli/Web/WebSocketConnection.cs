@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
@@ -13,8 +14,10 @@ namespace Switchboard.Cli.Web;
 /// runs on it as on a TCP connection, with the same guarantees (docs/architecture.md, "The
 /// contract"): <see cref="Send"/> never blocks and may be called from any thread; the session's
 /// calls and its timers run one at a time (under one lock, since none blocks); the session hears
-/// of the end exactly once. Each <see cref="Send"/> is one text message (the hub sends one event,
-/// one JSON object, at a time). Output waits in a queue of at most
+/// of the end exactly once. Each <see cref="Send"/> is one event, one JSON object (the hub sends one
+/// at a time); the writer sends what waits as one text message, the object alone, or a JSON array
+/// of the objects when several wait (up to <see cref="MaxBatchBytes"/>), so that a burst costs a
+/// page a few sends, not one per event. Output waits in a queue of at most
 /// <see cref="ServerOptions.MaxPendingBytes"/>, over <see cref="ServerOptions.MaxPendingSoftBytes"/>
 /// for no longer than <see cref="ServerOptions.MaxPendingSoftTime"/>, and counted in the web
 /// sockets' total (<see cref="WebOutputBudget"/>): past any of them the reader is too slow, and is
@@ -28,6 +31,9 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
 {
     /// <summary>How much longer than the shutdown timeout a server's stop waits for its sockets' ends (their aborts, past the deadline).</summary>
     public static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>The most bytes of events one message carries when several wait (an event alone may be bigger).</summary>
+    public const int MaxBatchBytes = 64 * 1024;
 
     private static long s_nextId;
 
@@ -50,6 +56,7 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
     private long _softSince;
     private int _deadlineArmed;
     private bool _counted = true; // the queue counts in the web sockets' total (while open)
+    private volatile bool _discarded; // dropped as too slow: nothing more is sent
     private bool _finished;
     private bool _shuttingDown;
     private long _lastActive; // the clock's timestamp of the last message received or sent (for the idle timeout)
@@ -294,6 +301,7 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
         MarkClosed();
         _closeStatus = WebSocketCloseStatus.PolicyViolation;
         _closeText = "too slow";
+        _discarded = true;
         _queue.Writer.TryComplete();
         while (_queue.Reader.TryRead(out _))
         {
@@ -359,13 +367,44 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
 
     private async Task WriteAsync()
     {
+        var reader = _queue.Reader;
+        var parts = new List<byte[]>();
+        byte[]? carried = null; // taken from the queue, but past the last message's size: the next one's first
         try
         {
-            await foreach (byte[] message in _queue.Reader.ReadAllAsync(_abort.Token).ConfigureAwait(false))
+            while (true)
             {
-                await _socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, _abort.Token).ConfigureAwait(false);
+                byte[] first;
+                if (carried is not null)
+                    (first, carried) = (carried, null);
+                else if (reader.TryRead(out var next))
+                    first = next;
+                else if (await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
+                    continue;
+                else
+                    break;
+                if (_discarded)
+                    break;
+
+                // What else waits goes with it, as one JSON array, up to the batch's size.
+                parts.Clear();
+                parts.Add(first);
+                int size = first.Length + 1; // and a bracket, or a comma
+                while (size < MaxBatchBytes && reader.TryRead(out var more))
+                {
+                    if (size + more.Length + 1 > MaxBatchBytes)
+                    {
+                        carried = more;
+                        break;
+                    }
+
+                    parts.Add(more);
+                    size += more.Length + 1;
+                }
+
+                await SendEventsAsync(parts, size + 1).ConfigureAwait(false);
                 lock (_output)
-                    SetPending(Math.Max(0, _pending - message.Length)); // 0 already if the queue was dropped meanwhile
+                    SetPending(Math.Max(0, _pending - (size - parts.Count))); // 0 already if the queue was dropped meanwhile
                 MarkActive();
             }
 
@@ -385,6 +424,37 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
         {
             Decide(_abort.IsCancellationRequested ? DisconnectReason.Aborted : DisconnectReason.Error);
             _socket.Abort();
+        }
+    }
+
+    /// <summary>One event as it is; several as a JSON array of them, in one message.</summary>
+    private async Task SendEventsAsync(List<byte[]> events, int arraySize)
+    {
+        if (events.Count == 1)
+        {
+            await _socket.SendAsync(events[0], WebSocketMessageType.Text, endOfMessage: true, _abort.Token).ConfigureAwait(false);
+            return;
+        }
+
+        byte[] array = ArrayPool<byte>.Shared.Rent(arraySize);
+        try
+        {
+            array[0] = (byte)'[';
+            int at = 1;
+            for (int i = 0; i < events.Count; i++)
+            {
+                if (i > 0)
+                    array[at++] = (byte)',';
+                events[i].CopyTo(array, at);
+                at += events[i].Length;
+            }
+
+            array[at++] = (byte)']';
+            await _socket.SendAsync(array.AsMemory(0, at), WebSocketMessageType.Text, endOfMessage: true, _abort.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(array);
         }
     }
 

@@ -343,6 +343,26 @@ public sealed class ServeWebTests
     }
 
     [Fact]
+    public async Task Events_that_wait_for_a_page_go_out_together_as_arrays_in_order()
+    {
+        var (cli, line, page) = await StartAsync("--max-pending", "67108864", "--max-pending-soft", "0", "--rate", "100000", "--max-line", "4096");
+        using var server = cli;
+        using var carol = await CarolAsync(line);
+
+        // 4000 lines wait for a page that reads none of them until all were said: then it reads them all, in fewer messages.
+        using var late = await StuckPageAsync(page, carol, "late");
+        int before = late.Messages;
+        for (int i = 0; i < 4000; i++)
+        {
+            var said = await late.WaitForAsync(e => e.GetProperty("kind").GetString() == "talk", $"line {i}");
+            Assert.StartsWith($"{i} zzz", said.GetProperty("text").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.True(late.Messages - before < 4000 / 2, $"4000 events in {late.Messages - before} messages");
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
     public async Task A_page_over_the_soft_limit_for_its_time_is_dropped_as_too_slow()
     {
         var (cli, line, page) = await StartAsync(

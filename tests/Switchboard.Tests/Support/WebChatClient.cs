@@ -9,14 +9,15 @@ namespace Switchboard.Tests.Support;
 
 /// <summary>
 /// A WebSocket client of <c>serve chat --web</c>'s socket, as the page is (docs/web.md): it sends
-/// lines and reads one JSON event per message. The handshake is written by hand, so that a test
+/// lines and reads JSON events, one per message or several in one (an array). The handshake is written by hand, so that a test
 /// chooses the <c>Origin</c> and <c>Host</c> headers and the socket's receive buffer (a reader too
 /// slow to keep up).
 /// </summary>
 public sealed class WebChatClient : IDisposable
 {
     private readonly Socket _tcp;
-    private readonly byte[] _buffer = new byte[64 * 1024];
+    private readonly byte[] _buffer = new byte[256 * 1024];
+    private readonly Queue<JsonElement> _waiting = new(); // the rest of a message that carried several events
 
     private WebChatClient(Socket tcp, WebSocket socket)
     {
@@ -25,6 +26,9 @@ public sealed class WebChatClient : IDisposable
     }
 
     public WebSocket Socket { get; }
+
+    /// <summary>How many messages have been read (an array of events is one).</summary>
+    public int Messages { get; private set; }
 
     /// <summary>
     /// Opens the socket of the page at <paramref name="page"/>, sending <paramref name="origin"/>
@@ -120,6 +124,8 @@ public sealed class WebChatClient : IDisposable
     /// <summary>The next event, or null once the server has closed (see <see cref="WebSocket.CloseStatus"/>), the close answered.</summary>
     public async Task<JsonElement?> NextAsync(TimeSpan? timeout = null)
     {
+        if (_waiting.TryDequeue(out var waiting))
+            return waiting;
         using var cts = new CancellationTokenSource(timeout ?? Timeouts.Patient);
         int length = 0;
         while (true)
@@ -135,7 +141,16 @@ public sealed class WebChatClient : IDisposable
 
             length += result.Count;
             if (result.EndOfMessage)
-                return JsonDocument.Parse(_buffer.AsMemory(0, length)).RootElement.Clone();
+            {
+                Messages++;
+                var root = JsonDocument.Parse(_buffer.AsMemory(0, length)).RootElement.Clone();
+                if (root.ValueKind != JsonValueKind.Array)
+                    return root;
+                Assert.True(root.GetArrayLength() > 1, $"an array of fewer than two events: {root.GetRawText()}");
+                foreach (var one in root.EnumerateArray())
+                    _waiting.Enqueue(one);
+                return _waiting.Dequeue();
+            }
         }
     }
 

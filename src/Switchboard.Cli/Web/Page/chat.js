@@ -1,4 +1,5 @@
-// Switchboard chat's page (docs/web.md). The server sends one JSON object per event; the page
+// Switchboard chat's page (docs/web.md). The server sends one JSON object per event (several
+// that waited go in one message, as an array); the page
 // sends each line as the line protocol reads it ("/nick ann", "hello"). After a drop it connects
 // again, waiting longer each time, and takes back its name and room (waiting for it while the
 // server still holds it for the connection that dropped). Its own talk is shown when the server
@@ -59,7 +60,9 @@
     };
     socket.onmessage = (message) => {
       state.attempt = 0; // the server answers: whatever broke before is mended
-      handle(JSON.parse(message.data));
+      // One event, or several that waited for us, as an array.
+      const data = JSON.parse(message.data);
+      for (const event of Array.isArray(data) ? data : [data]) handle(event);
     };
     socket.onclose = (closed) => {
       if (state.socket !== socket) return;

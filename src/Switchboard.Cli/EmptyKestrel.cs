@@ -17,15 +17,26 @@ namespace Switchboard.Cli;
 /// </summary>
 internal static class EmptyKestrel
 {
-    /// <summary>A builder whose Kestrel listens on <paramref name="at"/> alone.</summary>
-    public static WebApplicationBuilder CreateBuilder(IPEndPoint at, ILoggerFactory loggerFactory)
+    /// <summary>
+    /// A builder whose Kestrel listens on <paramref name="at"/> alone, with at most
+    /// <paramref name="maxConnections"/> HTTP connections open and <paramref name="maxUpgraded"/>
+    /// upgraded ones (WebSockets; once upgraded a connection counts there, not in the first): past
+    /// them Kestrel closes a new connection at once, so that idle keep-alive connections cannot
+    /// take every descriptor.
+    /// </summary>
+    public static WebApplicationBuilder CreateBuilder(IPEndPoint at, ILoggerFactory loggerFactory, long maxConnections, long maxUpgraded)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton<ILoggerFactory>(new WarningsOnly(loggerFactory));
         builder.Services.AddLogging();
         // serve owns the process's signals and its exit: the host must not take Ctrl-C or SIGTERM.
         builder.Services.AddSingleton<IHostLifetime, ServeOwnsTheProcess>();
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(at));
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxConcurrentConnections = maxConnections;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = maxUpgraded;
+            kestrel.Listen(at);
+        });
         return builder;
     }
 

@@ -27,6 +27,9 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
         EndPoint = endPoint;
     }
 
+    /// <summary>The most scrapers' connections open at once: a few scrapers need no more, and a flood of connections gets no more.</summary>
+    public const int MaxConnections = 64;
+
     /// <summary>Where it listens (the real port when 0 was asked for).</summary>
     public IPEndPoint EndPoint { get; }
 
@@ -38,7 +41,7 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
     /// <exception cref="System.Net.Sockets.SocketException">The address cannot be listened on (not this machine's, or a port that needs privileges).</exception>
     public static async Task<MetricsEndpoint> StartAsync(IPEndPoint at, ILoggerFactory loggerFactory)
     {
-        var builder = EmptyKestrel.CreateBuilder(at, loggerFactory);
+        var builder = EmptyKestrel.CreateBuilder(at, loggerFactory, MaxConnections, maxUpgraded: 0);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .ConfigureResource(resource => resource.AddService("switchboard"))
             .AddMeter(SwitchboardMetrics.MeterName)

@@ -219,7 +219,8 @@ internal static partial class ServeCommand
     private static readonly Option<string?> WebOriginsOption = new("--web-origins")
     {
         Description = "chat: origins whose pages may open the web chat's WebSocket besides the page's own, comma-separated "
-            + "(https://chat.example.org, for a page behind a proxy). See docs/web.md",
+            + "(https://chat.example.org, for a page behind a proxy); their host names are also names the page itself may be reached by "
+            + "(besides addresses and localhost: against DNS rebinding). See docs/web.md",
         HelpName = "origins",
     };
 

@@ -29,6 +29,12 @@ public abstract class ChatFormat
 
     internal int Slot { get; }
 
+    /// <summary>
+    /// True if a member reading this format is sent their own talk back (<see cref="ChatMember.EchoesOwnTalk"/>):
+    /// the web page shows a line only once the hub has taken it.
+    /// </summary>
+    internal virtual bool EchoesOwnTalk => false;
+
     /// <summary>Writes <paramref name="chatEvent"/>; called once per event and format.</summary>
     /// <param name="chatEvent">The event.</param>
     /// <returns>The bytes a member reading this format receives.</returns>

@@ -86,10 +86,11 @@ public class ChatMember
     internal HashSet<string> Rooms { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
-    /// True if the hub sends this member's own talk back to them as well (IRC's <c>echo-message</c>);
-    /// their actions go back to everyone who did them anyway (<see cref="ChatEvent"/>).
+    /// True if the hub sends this member's own talk back to them as well (IRC's <c>echo-message</c>;
+    /// the web page's, whose format asks for it); their actions go back to everyone who did them
+    /// anyway (<see cref="ChatEvent"/>).
     /// </summary>
-    public virtual bool EchoesOwnTalk => false;
+    public virtual bool EchoesOwnTalk => Format.EchoesOwnTalk;
 
     /// <summary>Queues one event to this member, in its <see cref="Format"/>; never blocks.</summary>
     /// <param name="chatEvent">The event; the same one may go to many members.</param>

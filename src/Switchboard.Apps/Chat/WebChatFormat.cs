@@ -10,7 +10,8 @@ namespace Switchboard.Apps.Chat;
 /// <c>action</c>, <c>private</c>, <c>notice</c> or <c>error</c>), <c>line</c> the line protocol's
 /// wording without its <c>***</c> or <c>!</c>, and the event's fields as they are: <c>room</c>,
 /// <c>nick</c>, <c>other</c>, <c>text</c>, <c>count</c>, <c>names</c>, <c>sizes</c>, <c>time</c>
-/// (UTC, ISO 8601) and <c>history</c> (true for a line of a room's history replayed).
+/// (UTC, ISO 8601) and <c>history</c> (true for a line of a room's history replayed). A page's own
+/// talk comes back to it (<see cref="EchoesOwnTalk"/>).
 /// </summary>
 internal sealed class WebChatFormat : ChatFormat
 {
@@ -21,6 +22,9 @@ internal sealed class WebChatFormat : ChatFormat
     private WebChatFormat()
     {
     }
+
+    /// <summary>The page shows its own talk when it comes back, so only what the hub took.</summary>
+    internal override bool EchoesOwnTalk => true;
 
     protected internal override byte[] Encode(ChatEvent chatEvent)
     {

@@ -16,8 +16,11 @@ namespace Switchboard.Cli.Web;
 /// engine: on forking it runs in the parent, whose hub the workers share. The line protocol's
 /// protections hold: the line limit and flood control (the session's), the connection limit and
 /// the per-address limits (<see cref="PerAddressLimits"/>: the same options, counted apart from
-/// the line protocol's connections), slow readers dropped (<see cref="WebSocketConnection"/>); and a
-/// WebSocket whose <c>Origin</c> is not allowed is refused (403) before it opens.
+/// the line protocol's connections; Kestrel's own connection limits, so that plain HTTP connections
+/// cannot take every descriptor either), slow readers dropped (<see cref="WebSocketConnection"/>, and
+/// the sockets' total, <see cref="WebOutputBudget"/>), dead peers found by pings; and a WebSocket
+/// whose <c>Origin</c> is not allowed, or whose page was reached by a name not of this server
+/// (DNS rebinding), is refused (403) before it opens.
 /// </summary>
 internal sealed partial class WebChatEndpoint : IAsyncDisposable
 {
@@ -40,6 +43,7 @@ internal sealed partial class WebChatEndpoint : IAsyncDisposable
     private readonly Dictionary<string, byte[]> _files;
     private volatile ServerOptions _options;
     private readonly PerAddressLimits _limits;
+    private readonly WebOutputBudget _budget;
     private int _count;
     private volatile bool _stopping;
 
@@ -52,8 +56,15 @@ internal sealed partial class WebChatEndpoint : IAsyncDisposable
         _limits = new PerAddressLimits(context.Options, context.Clock);
         _origins = origins;
         _logger = logger;
+        _budget = new WebOutputBudget(() => _options.MaxPendingTotalBytes, () => _open.Keys, logger);
         _files = Files.ToDictionary(file => file.Key, file => ReadResource(file.Value.Resource), StringComparer.Ordinal);
     }
+
+    /// <summary>How often the server pings each socket.</summary>
+    public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a ping may go unanswered before the peer is taken for dead.</summary>
+    public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Where it listens (the real port when 0 was asked for).</summary>
     public IPEndPoint EndPoint { get; private set; } = new(IPAddress.Loopback, 0);
@@ -76,10 +87,14 @@ internal sealed partial class WebChatEndpoint : IAsyncDisposable
     /// <exception cref="System.Net.Sockets.SocketException">The address cannot be listened on.</exception>
     public static async Task<WebChatEndpoint> StartAsync(IPEndPoint at, ChatApp chat, ServeContext context, IReadOnlyList<string> origins, ILoggerFactory loggerFactory)
     {
-        var builder = EmptyKestrel.CreateBuilder(at, loggerFactory);
+        // Kestrel's limits: the sockets as many as --max-connections (as they were at start: a reload
+        // lowers the count checked here, not Kestrel's), and as many plain HTTP connections beside them.
+        var builder = EmptyKestrel.CreateBuilder(at, loggerFactory, maxConnections: context.Options.MaxConnections, maxUpgraded: context.Options.MaxConnections);
         var app = builder.Build();
         var endpoint = new WebChatEndpoint(app, chat, context, origins, loggerFactory.CreateLogger("Switchboard.Cli.Web"));
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+
+        // A ping every KeepAliveInterval; a peer that has not answered one within KeepAliveTimeout is dead, and its socket aborted.
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = KeepAliveInterval, KeepAliveTimeout = KeepAliveTimeout });
         app.Run(endpoint.HandleAsync);
         endpoint.EndPoint = await EmptyKestrel.StartAsync(app, at).ConfigureAwait(false);
         return endpoint;
@@ -182,14 +197,26 @@ internal sealed partial class WebChatEndpoint : IAsyncDisposable
                 return;
             }
 
-            var socket = await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            System.Net.WebSockets.WebSocket socket;
+            try
+            {
+                socket = await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            }
+            catch (InvalidOperationException) when (!http.Response.HasStarted)
+            {
+                // Kestrel's own limit on upgraded connections (the count above is checked first; a reload may raise it past Kestrel's).
+                await RefuseAsync(http, StatusCodes.Status503ServiceUnavailable, "server full").ConfigureAwait(false);
+                return;
+            }
+
             using var connection = new WebSocketConnection(
                 socket,
                 new IPEndPoint(address, http.Connection.RemotePort),
                 new IPEndPoint(http.Connection.LocalIpAddress ?? IPAddress.None, http.Connection.LocalPort),
                 options,
                 _context.Clock,
-                _logger);
+                _logger,
+                _budget);
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _open[connection] = done.Task;
             try
@@ -212,10 +239,25 @@ internal sealed partial class WebChatEndpoint : IAsyncDisposable
         }
     }
 
-    /// <summary>The page's own origin (as the browser reached this server: its Host), or one given with <c>--web-origins</c>.</summary>
+    /// <summary>
+    /// One given with <c>--web-origins</c>, or the page's own origin (as the browser reached this
+    /// server: its Host) when that Host is a name of this server's (<see cref="IsTrustedHost"/>): a
+    /// name of another site's, which its DNS points here (rebinding), would make that site's page
+    /// this one's.
+    /// </summary>
     private bool IsAllowed(string origin, HttpRequest request) =>
-        string.Equals(origin, $"{request.Scheme}://{request.Host.Value}", StringComparison.OrdinalIgnoreCase)
-        || _origins.Any(allowed => string.Equals(origin, allowed, StringComparison.OrdinalIgnoreCase));
+        _origins.Any(allowed => string.Equals(origin, allowed, StringComparison.OrdinalIgnoreCase))
+        || string.Equals(origin, $"{request.Scheme}://{request.Host.Value}", StringComparison.OrdinalIgnoreCase) && IsTrustedHost(request.Host.Host);
+
+    /// <summary>
+    /// A name the page may be reached by, for its own origin to count: an IP address (no DNS, so
+    /// nothing to rebind), <c>localhost</c>, or the host of an origin given with <c>--web-origins</c>.
+    /// </summary>
+    private bool IsTrustedHost(string host) =>
+        IPAddress.TryParse(host.Trim('[', ']'), out _)
+        || string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
+        || _origins.Any(allowed => Uri.TryCreate(allowed, UriKind.Absolute, out var uri) && string.Equals(uri.Host, host, StringComparison.OrdinalIgnoreCase));
 
     private static async Task RefuseAsync(HttpContext http, int status, string why)
     {

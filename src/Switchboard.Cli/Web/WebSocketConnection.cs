@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
@@ -13,17 +14,26 @@ namespace Switchboard.Cli.Web;
 /// runs on it as on a TCP connection, with the same guarantees (docs/architecture.md, "The
 /// contract"): <see cref="Send"/> never blocks and may be called from any thread; the session's
 /// calls and its timers run one at a time (under one lock, since none blocks); the session hears
-/// of the end exactly once. Each <see cref="Send"/> is one text message (the hub sends one event,
-/// one JSON object, at a time). Output waits in a queue of at most
-/// <see cref="ServerOptions.MaxPendingBytes"/>: past it the reader is too slow, and is closed
-/// (status 1008, <c>too slow</c>) with what waits dropped. A message from the page is one line:
-/// longer than <see cref="ServerOptions.MaxLineLength"/> bytes, it is dropped and answered as the
-/// line protocol answers a long line.
+/// of the end exactly once. Each <see cref="Send"/> is one event, one JSON object (the hub sends one
+/// at a time); the writer sends what waits as one text message, the object alone, or a JSON array
+/// of the objects when several wait (up to <see cref="MaxBatchBytes"/>), so that a burst costs a
+/// page a few sends, not one per event. Output waits in a queue of at most
+/// <see cref="ServerOptions.MaxPendingBytes"/>, over <see cref="ServerOptions.MaxPendingSoftBytes"/>
+/// for no longer than <see cref="ServerOptions.MaxPendingSoftTime"/>, and counted in the web
+/// sockets' total (<see cref="WebOutputBudget"/>): past any of them the reader is too slow, and is
+/// closed (status 1008, <c>too slow</c>) with what waits dropped. Every close, ours or the page's,
+/// has <see cref="ServerOptions.ShutdownTimeout"/> to finish before the socket is aborted, so that a
+/// page that reads nothing cannot hold its socket open. A message from the page is one line (a line
+/// end at its end is dropped first): longer than <see cref="ServerOptions.MaxLineLength"/> bytes, it
+/// is dropped and answered as the line protocol answers a long line.
 /// </summary>
 internal sealed partial class WebSocketConnection : IConnection, IDisposable
 {
-    /// <summary>How long a closing handshake (ours or the page's) may take before the socket is aborted.</summary>
+    /// <summary>How much longer than the shutdown timeout a server's stop waits for its sockets' ends (their aborts, past the deadline).</summary>
     public static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>The most bytes of events one message carries when several wait (an event alone may be bigger).</summary>
+    public const int MaxBatchBytes = 64 * 1024;
 
     private static long s_nextId;
 
@@ -37,9 +47,16 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
     private readonly HashSet<ITimer> _timers = [];
     private bool _timersStopped;
     private readonly CancellationTokenSource _abort = new();
+    private readonly WebOutputBudget? _budget;
     private ChatSession? _session;
     private long _pending;
     private bool _open = true;
+    private bool _aboveSoft; // the queue has been over the soft limit since _softSince (the clock's timestamp)
+    private bool _softCheck; // a soft-limit check is scheduled
+    private long _softSince;
+    private int _deadlineArmed;
+    private bool _counted = true; // the queue counts in the web sockets' total (while open)
+    private volatile bool _discarded; // dropped as too slow: nothing more is sent
     private bool _finished;
     private bool _shuttingDown;
     private long _lastActive; // the clock's timestamp of the last message received or sent (for the idle timeout)
@@ -47,9 +64,10 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeText = "";
 
-    public WebSocketConnection(WebSocket socket, EndPoint remote, EndPoint local, ServerOptions options, TimeProvider clock, ILogger logger)
+    public WebSocketConnection(WebSocket socket, EndPoint remote, EndPoint local, ServerOptions options, TimeProvider clock, ILogger logger, WebOutputBudget? budget = null)
     {
         _socket = socket;
+        _budget = budget;
         RemoteEndPoint = remote;
         LocalEndPoint = local;
         Options = options;
@@ -89,19 +107,44 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
 
     public bool Send(ReadOnlySpan<byte> data)
     {
+        var options = Options;
+        bool scheduleSoftCheck = false;
         lock (_output)
         {
             if (!_open)
                 return false;
-            if (_pending + data.Length > Options.MaxPendingBytes)
+            if (_pending + data.Length > options.MaxPendingBytes)
             {
+                Log.TooSlow(_logger, RemoteEndPoint, _pending + data.Length, options.MaxPendingBytes);
                 TooSlow();
                 return false;
             }
 
-            _pending += data.Length;
+            SetPending(_pending + data.Length);
             _queue.Writer.TryWrite(data.ToArray());
-            return true;
+            if (!_aboveSoft && _pending > options.MaxPendingSoftBytes && SoftLimitOn(options))
+            {
+                _aboveSoft = true;
+                _softSince = _clock.GetTimestamp();
+                scheduleSoftCheck = !_softCheck;
+                _softCheck = true;
+            }
+        }
+
+        if (scheduleSoftCheck)
+            Schedule(options.MaxPendingSoftTime, CheckSoftLimit);
+        if (_budget is { IsOver: true })
+            _budget.Enforce();
+        return true;
+    }
+
+    /// <summary>The web sockets' total is over its cap and this one's queue is the biggest: it is dropped as too slow.</summary>
+    public void DropAsTooSlow()
+    {
+        lock (_output)
+        {
+            if (_open)
+                TooSlow();
         }
     }
 
@@ -111,7 +154,7 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
     {
         Decide(DisconnectReason.Aborted);
         lock (_output)
-            _open = false;
+            MarkClosed();
         _queue.Writer.TryComplete();
         CancelNow();
     }
@@ -141,11 +184,13 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
             Schedule(Options.IdleTimeout, CheckIdle);
         await ReadAsync().ConfigureAwait(false);
 
-        // The page closed, or the socket broke, or we closed and the page answered: nothing more to send.
+        // The page closed, or the socket broke, or we closed and the page answered: nothing more to
+        // send but what waits, and a page that reads nothing does not hold the socket for it.
         Decide(DisconnectReason.RemoteClosed);
         lock (_output)
-            _open = false;
+            MarkClosed();
         _queue.Writer.TryComplete();
+        ArmCloseDeadline();
         await writing.ConfigureAwait(false);
         Finish();
     }
@@ -168,37 +213,110 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
             if (!_open)
                 return;
             Decide(reason);
-            _open = false;
+            MarkClosed();
             _closeStatus = status;
             _closeText = text;
         }
 
-        // The writer sends what waits, then the close; the page's close ends the reader.
+        // The writer sends what waits, then the close; the page's close ends the reader. A page
+        // that reads nothing never lets the writer finish: the socket is aborted at the deadline.
         _queue.Writer.TryComplete();
+        ArmCloseDeadline();
+    }
+
+    /// <summary>
+    /// From the first close on, the socket has <see cref="ServerOptions.ShutdownTimeout"/> to send what
+    /// waits and finish the closing handshake; then it is aborted. Armed once: later closes do not extend it.
+    /// </summary>
+    private void ArmCloseDeadline()
+    {
+        if (Interlocked.Exchange(ref _deadlineArmed, 1) != 0)
+            return;
+        try
+        {
+            // At least a moment, so that a zero timeout never cancels synchronously under a caller's lock.
+            _abort.CancelAfter(Options.ShutdownTimeout > TimeSpan.FromMilliseconds(1) ? Options.ShutdownTimeout : TimeSpan.FromMilliseconds(1));
+        }
+        catch (ObjectDisposedException)
+        {
+            // over already
+        }
+    }
+
+    private static bool SoftLimitOn(ServerOptions options) =>
+        options.MaxPendingSoftBytes > 0 && options.MaxPendingSoftTime > TimeSpan.Zero && options.MaxPendingSoftBytes < options.MaxPendingBytes;
+
+    /// <summary>Under <see cref="_output"/>: closed, and its queue no longer counted in the web sockets' total.</summary>
+    private void MarkClosed()
+    {
+        _open = false;
+        if (_counted)
+            _budget?.Add(-_pending);
+        _counted = false;
+    }
+
+    /// <summary>Under <see cref="_output"/>: the queue's size, mirrored in the web sockets' total while it counts.</summary>
+    private void SetPending(long pending)
+    {
+        if (_counted)
+            _budget?.Add(pending - _pending);
+        _pending = pending;
+        if (_aboveSoft && pending <= Options.MaxPendingSoftBytes)
+            _aboveSoft = false;
+    }
+
+    /// <summary>
+    /// The soft-limit timer: a socket whose queue has stayed over <see cref="ServerOptions.MaxPendingSoftBytes"/>
+    /// for <see cref="ServerOptions.MaxPendingSoftTime"/> is dropped as too slow; one that went under since
+    /// is looked at again when it next passes the limit.
+    /// </summary>
+    private void CheckSoftLimit()
+    {
+        var options = Options;
+        lock (_output)
+        {
+            if (!_open || !_aboveSoft)
+            {
+                _softCheck = false;
+                return;
+            }
+
+            var overFor = _clock.GetElapsedTime(_softSince);
+            if (overFor < options.MaxPendingSoftTime)
+            {
+                // Went under and over again since: looked at when its new time is up.
+                Schedule(options.MaxPendingSoftTime - overFor, CheckSoftLimit);
+                return;
+            }
+
+            Log.TooSlowSoft(_logger, RemoteEndPoint, _pending, options.MaxPendingSoftBytes, options.MaxPendingSoftTime.TotalSeconds);
+            TooSlow();
+        }
     }
 
     /// <summary>Under <see cref="_output"/>: what waits is dropped, and the page is closed for reading too slowly.</summary>
     private void TooSlow()
     {
         Decide(DisconnectReason.SlowConsumer);
-        _open = false;
+        MarkClosed();
         _closeStatus = WebSocketCloseStatus.PolicyViolation;
         _closeText = "too slow";
+        _discarded = true;
         _queue.Writer.TryComplete();
         while (_queue.Reader.TryRead(out _))
         {
         }
 
-        _pending = 0;
+        SetPending(0);
 
         // The page is not reading, so even the close may not get through: the socket is aborted if it has not closed in time.
-        _abort.CancelAfter(CloseGrace);
+        ArmCloseDeadline();
     }
 
     private async Task ReadAsync()
     {
         int limit = Options.MaxLineLength;
-        var buffer = new byte[limit + 1];
+        var buffer = new byte[limit + 3]; // the line, its line end (\r\n), and one more: full means too long
         try
         {
             while (true)
@@ -208,7 +326,7 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
                 ValueWebSocketReceiveResult result;
                 do
                 {
-                    // Past the limit the rest of the message is read into the buffer's start and dropped.
+                    // Past the buffer the rest of the message is read into its start and dropped.
                     var room = tooLong ? buffer.AsMemory() : buffer.AsMemory(length);
                     result = await _socket.ReceiveAsync(room, _abort.Token).ConfigureAwait(false);
                     if (result.MessageType == WebSocketMessageType.Close)
@@ -216,24 +334,26 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
                     if (!tooLong)
                     {
                         length += result.Count;
-                        tooLong = length > limit;
+                        tooLong = length == buffer.Length;
                     }
                 }
                 while (!result.EndOfMessage);
 
                 if (!IsOpen)
                     continue; // closing: what the page sends now is not read, as a closed TCP connection's is not
-                if (tooLong)
+
+                // The line end is not part of the line: dropped before the line is measured, as the line protocol does.
+                var bytes = buffer.AsSpan(0, length);
+                if (!tooLong && !bytes.IsEmpty && bytes[^1] == (byte)'\n')
+                    bytes = bytes[..^1];
+                if (!tooLong && !bytes.IsEmpty && bytes[^1] == (byte)'\r')
+                    bytes = bytes[..^1];
+                if (tooLong || bytes.Length > limit)
                 {
                     Call(() => _session!.ReceiveTooLong());
                     continue;
                 }
 
-                var bytes = buffer.AsSpan(0, length);
-                if (!bytes.IsEmpty && bytes[^1] == (byte)'\n')
-                    bytes = bytes[..^1];
-                if (!bytes.IsEmpty && bytes[^1] == (byte)'\r')
-                    bytes = bytes[..^1];
                 MarkActive();
                 string line = Encoding.UTF8.GetString(bytes);
                 Call(() => _session!.Receive(line));
@@ -247,13 +367,44 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
 
     private async Task WriteAsync()
     {
+        var reader = _queue.Reader;
+        var parts = new List<byte[]>();
+        byte[]? carried = null; // taken from the queue, but past the last message's size: the next one's first
         try
         {
-            await foreach (byte[] message in _queue.Reader.ReadAllAsync(_abort.Token).ConfigureAwait(false))
+            while (true)
             {
-                await _socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, _abort.Token).ConfigureAwait(false);
+                byte[] first;
+                if (carried is not null)
+                    (first, carried) = (carried, null);
+                else if (reader.TryRead(out var next))
+                    first = next;
+                else if (await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
+                    continue;
+                else
+                    break;
+                if (_discarded)
+                    break;
+
+                // What else waits goes with it, as one JSON array, up to the batch's size.
+                parts.Clear();
+                parts.Add(first);
+                int size = first.Length + 1; // and a bracket, or a comma
+                while (size < MaxBatchBytes && reader.TryRead(out var more))
+                {
+                    if (size + more.Length + 1 > MaxBatchBytes)
+                    {
+                        carried = more;
+                        break;
+                    }
+
+                    parts.Add(more);
+                    size += more.Length + 1;
+                }
+
+                await SendEventsAsync(parts, size + 1).ConfigureAwait(false);
                 lock (_output)
-                    _pending = Math.Max(0, _pending - message.Length);
+                    SetPending(Math.Max(0, _pending - (size - parts.Count))); // 0 already if the queue was dropped meanwhile
                 MarkActive();
             }
 
@@ -265,14 +416,45 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
                     (status, text) = (_closeStatus, _closeText);
                 await _socket.CloseOutputAsync(status, text, _abort.Token).ConfigureAwait(false);
 
-                // The page answers the close; one that does not is cut off.
-                _abort.CancelAfter(CloseGrace);
+                // The page answers the close; one that does not is cut off (armed by the close already).
+                ArmCloseDeadline();
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
         {
             Decide(_abort.IsCancellationRequested ? DisconnectReason.Aborted : DisconnectReason.Error);
             _socket.Abort();
+        }
+    }
+
+    /// <summary>One event as it is; several as a JSON array of them, in one message.</summary>
+    private async Task SendEventsAsync(List<byte[]> events, int arraySize)
+    {
+        if (events.Count == 1)
+        {
+            await _socket.SendAsync(events[0], WebSocketMessageType.Text, endOfMessage: true, _abort.Token).ConfigureAwait(false);
+            return;
+        }
+
+        byte[] array = ArrayPool<byte>.Shared.Rent(arraySize);
+        try
+        {
+            array[0] = (byte)'[';
+            int at = 1;
+            for (int i = 0; i < events.Count; i++)
+            {
+                if (i > 0)
+                    array[at++] = (byte)',';
+                events[i].CopyTo(array, at);
+                at += events[i].Length;
+            }
+
+            array[at++] = (byte)']';
+            await _socket.SendAsync(array.AsMemory(0, at), WebSocketMessageType.Text, endOfMessage: true, _abort.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(array);
         }
     }
 
@@ -345,7 +527,7 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
                 Log.CallbackFailed(_logger, e, RemoteEndPoint);
                 Decide(DisconnectReason.ProtocolError);
                 lock (_output)
-                    _open = false;
+                    MarkClosed();
                 _queue.Writer.TryComplete();
                 CancelNow();
             }
@@ -405,5 +587,11 @@ internal sealed partial class WebSocketConnection : IConnection, IDisposable
     {
         [LoggerMessage(EventId = 120, Level = LogLevel.Error, Message = "web chat: the session of {Remote} failed; its socket is aborted")]
         public static partial void CallbackFailed(ILogger logger, Exception exception, EndPoint remote);
+
+        [LoggerMessage(EventId = 123, Level = LogLevel.Warning, Message = "web chat: {Remote} reads too slowly: {Pending} bytes pending would pass the limit of {Limit}")]
+        public static partial void TooSlow(ILogger logger, EndPoint remote, long pending, long limit);
+
+        [LoggerMessage(EventId = 124, Level = LogLevel.Warning, Message = "web chat: {Remote} reads too slowly: {Pending} bytes pending, over the soft limit of {Limit} for {Seconds} s")]
+        public static partial void TooSlowSoft(ILogger logger, EndPoint remote, long pending, long limit, double seconds);
     }
 }

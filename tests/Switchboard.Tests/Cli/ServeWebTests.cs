@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using System.Net.WebSockets;
+using System.Text;
 using System.Text.Json;
 using Switchboard.Tests.Support;
 
@@ -9,7 +11,9 @@ namespace Switchboard.Tests.Cli;
 /// <summary>
 /// <c>serve chat --web</c> without a browser: the page's files, and its WebSocket driven by a
 /// client of the test's (<see cref="WebChatClient"/>) beside a line-protocol client, against the
-/// line protocol's protections: origin, line limit, flood control, slow readers.
+/// line protocol's protections: origin and host, line limit, flood control, slow readers (each
+/// socket's queue, its soft limit, the sockets' total), closes that cannot finish, the connection
+/// limits (the sockets', per address, and Kestrel's for plain HTTP).
 /// </summary>
 public sealed class ServeWebTests
 {
@@ -113,6 +117,8 @@ public sealed class ServeWebTests
         // Both ways, /me and /msg.
         await ann.SendAsync("hello from the web");
         await carol.ReadUntilAsync("<ann> hello from the web");
+        var echoed = await ann.WaitForAsync("talk", "hello from the web"); // the page's own talk comes back, once the hub took it
+        Assert.Equal("ann", echoed.GetProperty("nick").GetString());
         await ann.SendAsync("/me waves");
         await carol.ReadUntilAsync("* ann waves");
         await carol.SendAsync("/msg ann psst\n");
@@ -141,12 +147,26 @@ public sealed class ServeWebTests
         await ann.WaitForAsync("registered");
 
         await ann.SendAsync(new string('x', 65));
-        var refused = await ann.WaitForAsync(e => e.GetProperty("style").GetString() == "error", "an error");
-        Assert.Equal("line too long (max 64 bytes)", refused.GetProperty("line").GetString());
-        await ann.SendAsync(new string('y', 64)); // the limit itself is a line
+        var refused = await ann.NextAsync();
+        Assert.Equal("error", refused!.Value.GetProperty("style").GetString());
+        Assert.Equal("line too long (max 64 bytes)", refused.Value.GetProperty("line").GetString());
+
+        // The limit itself is a line, and its line end does not count towards it: the next event is the line, said.
+        foreach (string end in new[] { "", "\n", "\r\n" })
+        {
+            await ann.SendAsync(new string('y', 64) + end);
+            var next = await ann.NextAsync();
+            Assert.Equal("talk", next!.Value.GetProperty("kind").GetString());
+            Assert.Equal(new string('y', 64), next.Value.GetProperty("text").GetString());
+        }
+
+        await ann.SendAsync(new string('y', 65) + "\n");
+        refused = await ann.NextAsync();
+        Assert.Equal("line too long (max 64 bytes)", refused!.Value.GetProperty("line").GetString());
         await ann.SendAsync("/who");
-        var who = await ann.WaitForAsync("whoList");
-        Assert.Equal(["ann"], who.GetProperty("names").EnumerateArray().Select(n => n.GetString()));
+        var who = await ann.NextAsync();
+        Assert.Equal("whoList", who!.Value.GetProperty("kind").GetString());
+        Assert.Equal(["ann"], who.Value.GetProperty("names").EnumerateArray().Select(n => n.GetString()));
 
         await cli.StopGracefullyAsync();
     }
@@ -196,7 +216,8 @@ public sealed class ServeWebTests
     [Fact]
     public async Task A_silent_page_is_closed_after_the_idle_timeout_and_one_that_talks_is_not()
     {
-        var (cli, line, page) = await StartAsync("--idle-timeout", "2s");
+        // At 4 lines a second (8 at once), the talker's questions are answered at the server's pace.
+        var (cli, _, page) = await StartAsync("--idle-timeout", "2s", "--rate", "4");
         using var server = cli;
         using var quiet = await WebChatClient.ConnectAsync(page);
         await quiet.SendAsync("/nick quiet");
@@ -204,23 +225,33 @@ public sealed class ServeWebTests
         using var talker = await WebChatClient.ConnectAsync(page);
         await talker.SendAsync("/nick talker");
         await talker.WaitForAsync("registered");
+        var sinceQuietsLastEvent = Stopwatch.StartNew(); // the talker's join, sent to the quiet one before the talker's own registration
 
-        // The talker asks who is here every half second (an answer to it alone: output to the quiet
-        // one would count as its activity, as the engines count it): it outlives the quiet one.
+        // The talker asks who is here, the next question when the last is answered (an answer to
+        // it alone: output to the quiet one would count as its activity, as the engines count it).
         var quietGone = quiet.WaitForCloseAsync();
-        int said = 0;
+        int answered = 0;
+        bool quietLeft = false;
         while (!quietGone.IsCompleted)
         {
-            Assert.True(said < 40, "the quiet page was not closed within 20 s");
+            Assert.True(answered < 200, "the quiet page was not closed after 200 answers to the other");
             await talker.SendAsync("/who");
-            said++;
-            await Task.WhenAny(quietGone, Task.Delay(500)); // the talker's pace; the loop ends on the close
+            var answer = await talker.WaitForAsync(e => e.GetProperty("kind").GetString() is "whoList" or "dropped", "the answer");
+            if (answer.GetProperty("kind").GetString() == "dropped")
+            {
+                quietLeft = true;
+                await talker.WaitForAsync("whoList");
+            }
+
+            answered++;
         }
 
         Assert.Equal(WebSocketCloseStatus.NormalClosure, await quietGone);
         Assert.Equal("idle timeout", quiet.Socket.CloseStatusDescription);
-        Assert.True(said >= 3, $"closed after {said} of the other's lines, before its 2 s");
-        await talker.WaitForAsync(e => e.GetProperty("kind").GetString() == "dropped" && e.GetProperty("nick").GetString() == "quiet", "the quiet one's leaving");
+        Assert.True(sinceQuietsLastEvent.Elapsed >= TimeSpan.FromSeconds(1.5), $"closed {sinceQuietsLastEvent.Elapsed} after its last event, before its 2 s");
+        Assert.True(answered > 8, $"closed after {answered} answers to the other, within its first burst");
+        if (!quietLeft)
+            await talker.WaitForAsync(e => e.GetProperty("kind").GetString() == "dropped" && e.GetProperty("nick").GetString() == "quiet", "the quiet one's leaving");
         await talker.SendAsync("/who");
         var who = await talker.WaitForAsync("whoList");
         Assert.Equal(["talker"], who.GetProperty("names").EnumerateArray().Select(n => n.GetString()));
@@ -275,6 +306,255 @@ public sealed class ServeWebTests
 
         await cli.StopGracefullyAsync();
         await other.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task A_page_that_reads_nothing_cannot_hold_its_socket_by_closing_quitting_or_at_shutdown()
+    {
+        // One socket at a time: each page that ends must give its slot back. Its queue stays far under
+        // --max-pending (and no soft limit): only the close's deadline, the shutdown timeout, ends it.
+        var (cli, line, page) = await StartAsync(
+            "--max-connections", "1", "--max-pending", "67108864", "--max-pending-soft", "0", "--max-pending-total", "0",
+            "--rate", "100000", "--max-line", "4096", "--shutdown-timeout", "1s");
+        using var server = cli;
+        using var carol = await CarolAsync(line);
+
+        // Its own close frame goes out (the server reads), and the server's answer cannot, behind megabytes the page does not read.
+        using (var closing = await StuckPageAsync(page, carol, "closer"))
+        {
+            using var cts = new CancellationTokenSource(Timeouts.Quick);
+            await closing.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", cts.Token);
+            await carol.ReadUntilAsync("*** closer quit (connection closed)");
+        }
+
+        // /quit: the room hears it at once; the bye waits behind the rest, and the socket is cut off at the deadline.
+        using (var quitter = await StuckPageAsync(page, carol, "quitter"))
+        {
+            await quitter.SendAsync("/quit");
+            await carol.ReadUntilAsync("*** quitter quit", prefix: true);
+            using var next = await WebChatClient.ConnectWhenFreeAsync(page); // the slot came back
+        }
+
+        // At shutdown: the server stops within its timeout, not after the page.
+        using var stuck = await StuckPageAsync(page, carol, "stuck", waitForSlot: true);
+        var stopping = Stopwatch.StartNew();
+        await cli.StopGracefullyAsync();
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(4.5), $"stopped in {stopping.Elapsed} with a shutdown timeout of 1 s");
+    }
+
+    [Fact]
+    public async Task Events_that_wait_for_a_page_go_out_together_as_arrays_in_order()
+    {
+        var (cli, line, page) = await StartAsync("--max-pending", "67108864", "--max-pending-soft", "0", "--rate", "100000", "--max-line", "4096");
+        using var server = cli;
+        using var carol = await CarolAsync(line);
+
+        // 4000 lines wait for a page that reads none of them until all were said: then it reads them all, in fewer messages.
+        using var late = await StuckPageAsync(page, carol, "late");
+        int before = late.Messages;
+        for (int i = 0; i < 4000; i++)
+        {
+            var said = await late.WaitForAsync(e => e.GetProperty("kind").GetString() == "talk", $"line {i}");
+            Assert.StartsWith($"{i} zzz", said.GetProperty("text").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.True(late.Messages - before < 4000 / 2, $"4000 events in {late.Messages - before} messages");
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task A_page_over_the_soft_limit_for_its_time_is_dropped_as_too_slow()
+    {
+        var (cli, line, page) = await StartAsync(
+            "--max-pending", "67108864", "--max-pending-soft", "65536", "--max-pending-soft-seconds", "1s", "--max-pending-total", "0",
+            "--rate", "100000", "--max-line", "4096");
+        using var server = cli;
+        using var carol = await CarolAsync(line);
+        using var slow = await StuckPageAsync(page, carol, "slow", waitForQueue: false);
+        await carol.ReadUntilAsync("*** slow left (too slow)");
+        Assert.Contains("over the soft limit of 65536", cli.Stderr, StringComparison.Ordinal);
+
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task Over_the_sockets_total_the_biggest_queue_is_dropped_as_too_slow()
+    {
+        var (cli, line, page) = await StartAsync(
+            "--max-pending", "67108864", "--max-pending-soft", "0", "--max-pending-total", "1048576", "--rate", "100000", "--max-line", "4096");
+        using var server = cli;
+        using var carol = await CarolAsync(line);
+        using var reader = await WebChatClient.ConnectAsync(page); // reads all it is sent, in another room
+        await reader.SendAsync("/nick reader");
+        await reader.WaitForAsync("registered");
+        await reader.SendAsync("/join garden");
+        await reader.WaitForAsync(e => e.GetProperty("kind").GetString() == "joined" && e.GetProperty("nick").GetString() == "reader", "the reader's join");
+
+        using var slow = await StuckPageAsync(page, carol, "slow", waitForQueue: false);
+        try
+        {
+            await carol.ReadUntilAsync("*** slow left (too slow)");
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail(cli.Stderr);
+        }
+
+        Assert.Contains("all web sockets' pending output", cli.Stderr, StringComparison.Ordinal);
+        await reader.SendAsync("/who");
+        var who = await reader.WaitForAsync("whoList");
+        Assert.Equal(["reader"], who.GetProperty("names").EnumerateArray().Select(n => n.GetString()));
+
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task Refusals_say_why_and_the_slots_come_back_when_the_sockets_close()
+    {
+        var (cli, _, page) = await StartAsync("--max-connections", "2");
+        using var server = cli;
+        for (int round = 0; round < 2; round++)
+        {
+            // Up to the limit (again, after closing them: nothing stays counted), and one more is refused.
+            using var first = round == 0 ? await WebChatClient.ConnectAsync(page) : await WebChatClient.ConnectWhenFreeAsync(page);
+            using var second = round == 0 ? await WebChatClient.ConnectAsync(page) : await WebChatClient.ConnectWhenFreeAsync(page);
+            var (status, refused) = await WebChatClient.TryConnectAsync(page);
+            Assert.Equal(503, status);
+            Assert.Null(refused);
+            foreach (var open in new[] { first, second })
+            {
+                using var cts = new CancellationTokenSource(Timeouts.Quick);
+                await open.Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", cts.Token);
+            }
+        }
+
+        await cli.StopGracefullyAsync();
+
+        // One per address (loopback not exempt): the second from the same address is refused with 429.
+        (cli, _, page) = await StartAsync("--max-connections-per-ip", "1", "--limit-exempt", "");
+        using var perAddress = cli;
+        for (int round = 0; round < 2; round++)
+        {
+            using var one = round == 0 ? await WebChatClient.ConnectAsync(page) : await WebChatClient.ConnectWhenFreeAsync(page);
+            var (status, _) = await WebChatClient.TryConnectAsync(page);
+            Assert.Equal(429, status);
+            using var cts = new CancellationTokenSource(Timeouts.Quick);
+            await one.Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", cts.Token);
+        }
+
+        Assert.Contains("too many connections from your address (1)", cli.Stderr, StringComparison.Ordinal);
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task Plain_http_connections_are_limited_too()
+    {
+        var (cli, _, page) = await StartAsync("--max-connections", "2");
+        using var server = cli;
+        using var first = await HttpKeptAliveAsync(page);
+        using var second = await HttpKeptAliveAsync(page);
+        Assert.NotNull(first);
+        Assert.NotNull(second);
+
+        // Two idle keep-alive connections are the limit: the next is closed unanswered.
+        using (var third = await HttpKeptAliveAsync(page))
+            Assert.Null(third);
+
+        first.Dispose();
+        var deadline = DateTime.UtcNow + Timeouts.Quick;
+        Socket? again;
+        while ((again = await HttpKeptAliveAsync(page)) is null)
+            Assert.True(DateTime.UtcNow < deadline, "no connection was taken after one of the two closed");
+        again.Dispose();
+
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task A_page_reached_by_a_name_not_of_this_server_is_refused_against_dns_rebinding()
+    {
+        var (cli, _, page) = await StartAsync("--web-origins", "https://chat.example.org");
+        using var server = cli;
+        int port = page.Port;
+
+        // Another site whose name its DNS points here: its page's origin is the Host it reached us by.
+        var (status, _) = await WebChatClient.TryConnectAsync(page, origin: $"http://evil.example:{port}", host: $"evil.example:{port}");
+        Assert.Equal(403, status);
+        Assert.Contains($"origin http://evil.example:{port} is not allowed", cli.Stderr, StringComparison.Ordinal);
+
+        // localhost, an address, and a name of --web-origins are this server's.
+        foreach (string host in new[] { $"localhost:{port}", $"127.0.0.1:{port}", $"chat.example.org:{port}" })
+        {
+            var (taken, client) = await WebChatClient.TryConnectAsync(page, origin: $"http://{host}", host: host);
+            Assert.True(taken == 101, $"{host}: HTTP {taken}");
+            client!.Dispose();
+        }
+
+        await cli.StopGracefullyAsync();
+    }
+
+    /// <summary>carol, on the line protocol, in #lobby.</summary>
+    private static async Task<TestClient> CarolAsync(IPEndPoint line)
+    {
+        var carol = await TestClient.ConnectAsync(line);
+        await carol.SendAsync("/nick carol\n");
+        await carol.ReadUntilAsync("*** you are carol, in #lobby");
+        return carol;
+    }
+
+    /// <summary>
+    /// A page named <paramref name="name"/> in carol's room that reads nothing, with 8 MB of carol's
+    /// talk sent to it: past the kernel's buffers (the server's socket's grows to 4 MB), the rest
+    /// waits in the server's queue, and its writer waits for room. With <paramref name="waitForQueue"/>, carol's /who is answered first: every line was
+    /// queued. With <paramref name="waitForSlot"/>, it connects once a slot is free.
+    /// </summary>
+    private static async Task<WebChatClient> StuckPageAsync(Uri page, TestClient carol, string name, bool waitForQueue = true, bool waitForSlot = true)
+    {
+        var stuck = waitForSlot ? await ConnectSmallWhenFreeAsync(page) : await WebChatClient.ConnectAsync(page, receiveBufferSize: 4096);
+        await stuck.SendAsync($"/nick {name}");
+        await stuck.WaitForAsync("registered");
+        await carol.ReadUntilAsync($"*** {name} joined #lobby (2 here)");
+        string text = new('z', 2000);
+        await carol.SendAsync(string.Concat(Enumerable.Range(0, 4000).Select(i => $"{i} {text}\n")) + (waitForQueue ? "/who\n" : ""));
+        if (waitForQueue)
+            await carol.ReadUntilAsync("*** in #lobby: ", prefix: true);
+        return stuck;
+    }
+
+    /// <summary>A socket with a 4 KB receive buffer, once the server has a slot for it.</summary>
+    private static async Task<WebChatClient> ConnectSmallWhenFreeAsync(Uri page)
+    {
+        var deadline = DateTime.UtcNow + Timeouts.Quick;
+        while (true)
+        {
+            var (status, client) = await WebChatClient.TryConnectAsync(page, receiveBufferSize: 4096);
+            if (client is not null)
+                return client;
+            Assert.True(status is 503 or 0 && DateTime.UtcNow < deadline, $"the socket was refused: HTTP {status}");
+        }
+    }
+
+    /// <summary>A connection that fetched the page's style and stays open (keep-alive); null if the server closed it unanswered.</summary>
+    private static async Task<Socket?> HttpKeptAliveAsync(Uri page)
+    {
+        var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var cts = new CancellationTokenSource(Timeouts.Quick);
+        try
+        {
+            await tcp.ConnectAsync(new IPEndPoint(IPAddress.Parse(page.Host), page.Port), cts.Token);
+            await tcp.SendAsync(Encoding.ASCII.GetBytes($"GET /chat.css HTTP/1.1\r\nHost: {page.Authority}\r\n\r\n"), cts.Token);
+            var buffer = new byte[64 * 1024];
+            int read = await tcp.ReceiveAsync(buffer, cts.Token);
+            if (read > 0 && Encoding.ASCII.GetString(buffer, 0, read).StartsWith("HTTP/1.1 200", StringComparison.Ordinal))
+                return tcp;
+        }
+        catch (SocketException)
+        {
+            // reset: not taken
+        }
+
+        tcp.Dispose();
+        return null;
     }
 
     /// <summary>Starts <c>serve chat</c> with a web page on a free port; returns the line protocol's address and the page's.</summary>

@@ -8,7 +8,8 @@ namespace Switchboard.Tests.Cli;
 /// <c>serve chat --web</c> in a real browser: Debian's chromium, headless, driven by Playwright
 /// (which never downloads a browser of its own: it is given /usr/bin/chromium). Two people on the
 /// page and one on the line protocol share rooms; then the server restarts and the pages come back
-/// by themselves. A screenshot of the page is kept under TestResults/web/.
+/// by themselves; a page whose connection drops while the server still holds its name waits for the
+/// name. A screenshot of the page is kept under TestResults/web/.
 /// </summary>
 public sealed class WebPageBrowserTests
 {
@@ -22,7 +23,7 @@ public sealed class WebPageBrowserTests
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: test.sh installs it (apt-get install chromium)");
         int webPort = ManagedSockets.FreePort();
-        string[] serve = ["serve", "chat", "--port", "0", "--web", $"127.0.0.1:{webPort}"];
+        string[] serve = ["serve", "chat", "--port", "0", "--web", $"127.0.0.1:{webPort}", "--max-line", "200"];
         var cli = CliProcess.Start(serve);
         try
         {
@@ -55,6 +56,7 @@ public sealed class WebPageBrowserTests
             await Assertions.Expect(bob.Locator("#log .msg.talk").Last).ToContainTextAsync("hello from the terminal", Patiently);
             await SayAsync(ann, "hello from the browser");
             await carol.ReadUntilAsync("<ann> hello from the browser");
+            await Assertions.Expect(ann.Locator("#log .msg.talk.mine")).ToContainTextAsync("hello from the browser", Patiently); // as the server sent it back
             await Assertions.Expect(bob.Locator("#log .msg.talk").Last).ToContainTextAsync("hello from the browser", Patiently);
             await SayAsync(ann, "/me waves");
             await carol.ReadUntilAsync("* ann waves");
@@ -81,6 +83,12 @@ public sealed class WebPageBrowserTests
             // An error is shown as one.
             await SayAsync(ann, "/msg nobody hello?");
             await Assertions.Expect(ann.Locator("#log .msg.error").Last).ToContainTextAsync("no one is called nobody", Patiently);
+
+            // Talk the server refuses is never shown as said.
+            await SayAsync(ann, new string('x', 300));
+            await Assertions.Expect(ann.Locator("#log .msg.error").Last).ToContainTextAsync("line too long (max 200 bytes)", Patiently);
+            await Assertions.Expect(ann.Locator("#log .msg.talk", new PageLocatorOptions { HasText = "xxxxxxxxxx" })).ToHaveCountAsync(0);
+            await Assertions.Expect(ann.Locator("#log .msg.talk", new PageLocatorOptions { HasText = "hello from the browser" })).ToHaveCountAsync(1);
 
             await SayAsync(ann, "the garden is lovely");
             await carol.ReadUntilAsync("<ann> the garden is lovely");
@@ -115,6 +123,67 @@ public sealed class WebPageBrowserTests
         {
             cli.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task A_page_whose_connection_drops_waits_for_its_name_while_the_server_still_holds_it()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: test.sh installs it (apt-get install chromium)");
+        using var cli = CliProcess.Start("serve", "chat", "--port", "0", "--web", "127.0.0.1:0");
+        var (line, _) = await cli.ReadListeningLineAsync();
+        var url = await cli.ReadWebLineAsync();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        var context = await browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+
+        // Every socket of the page goes through the test, which can drop the page's side alone: the
+        // server then still holds the old member, and its name, as it does until it finds a dropped
+        // connection gone (its pings unanswered, or its close's deadline).
+        var sockets = new List<(IWebSocketRoute Page, IWebSocketRoute Server)>();
+        var secondSocket = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteWebSocketAsync(new System.Text.RegularExpressions.Regex("/chat$"), socket =>
+        {
+            var server = socket.ConnectToServer();
+            lock (sockets)
+            {
+                if (sockets.Count == 0)
+                {
+                    // The first: a close of either side is not passed on to the other.
+                    socket.OnClose((_, _) => { });
+                    server.OnClose((_, _) => { });
+                }
+
+                sockets.Add((socket, server));
+                if (sockets.Count == 2)
+                    secondSocket.SetResult();
+            }
+        });
+        await page.GotoAsync(url.ToString());
+        await page.Locator("#name").FillAsync("ann");
+        await page.Locator("#name-form button").ClickAsync();
+        await Assertions.Expect(page.Locator("#me")).ToHaveTextAsync("ann", new() { Timeout = (float)Timeouts.Patient.TotalMilliseconds });
+        using var carol = await TestClient.ConnectAsync(line);
+        await carol.SendAsync("/nick carol\n");
+        await carol.ReadUntilAsync("*** you are carol, in #lobby");
+
+        (IWebSocketRoute Page, IWebSocketRoute Server) first;
+        lock (sockets)
+            first = sockets[0];
+        await first.Page.CloseAsync(new WebSocketRouteCloseOptions { Code = 4000, Reason = "dropped by the test" });
+        await secondSocket.Task.WaitAsync(Timeouts.Patient);
+
+        // The page is back, its name still held: it says so, and asks again.
+        await Assertions.Expect(page.Locator("#name-error")).ToContainTextAsync("trying again", Patiently);
+
+        // The server lets the old connection go: the page gets its name back, by itself.
+        await first.Server.CloseAsync();
+        await carol.ReadUntilAsync("*** ann quit (connection closed)");
+        await Assertions.Expect(page.Locator("#log .msg[data-kind=registered]")).ToHaveCountAsync(2, new() { Timeout = (float)Timeouts.Patient.TotalMilliseconds });
+        await Assertions.Expect(page.Locator("#me")).ToHaveTextAsync("ann");
+        await carol.ReadUntilAsync("*** ann joined #lobby (2 here)");
+
+        await cli.StopGracefullyAsync();
     }
 
     /// <summary>A page of its own browser context, with <paramref name="name"/> chosen.</summary>

@@ -9,13 +9,15 @@ namespace Switchboard.Tests.Support;
 
 /// <summary>
 /// A WebSocket client of <c>serve chat --web</c>'s socket, as the page is (docs/web.md): it sends
-/// lines and reads one JSON event per message. The handshake is written by hand, so that a test
-/// chooses the <c>Origin</c> header and the socket's receive buffer (a reader too slow to keep up).
+/// lines and reads JSON events, one per message or several in one (an array). The handshake is written by hand, so that a test
+/// chooses the <c>Origin</c> and <c>Host</c> headers and the socket's receive buffer (a reader too
+/// slow to keep up).
 /// </summary>
 public sealed class WebChatClient : IDisposable
 {
     private readonly Socket _tcp;
-    private readonly byte[] _buffer = new byte[64 * 1024];
+    private readonly byte[] _buffer = new byte[256 * 1024];
+    private readonly Queue<JsonElement> _waiting = new(); // the rest of a message that carried several events
 
     private WebChatClient(Socket tcp, WebSocket socket)
     {
@@ -24,6 +26,9 @@ public sealed class WebChatClient : IDisposable
     }
 
     public WebSocket Socket { get; }
+
+    /// <summary>How many messages have been read (an array of events is one).</summary>
+    public int Messages { get; private set; }
 
     /// <summary>
     /// Opens the socket of the page at <paramref name="page"/>, sending <paramref name="origin"/>
@@ -36,8 +41,31 @@ public sealed class WebChatClient : IDisposable
         return client;
     }
 
-    /// <summary>The server's answer to the handshake: 101 and the client, or the refusal's status and no client.</summary>
-    public static async Task<(int Status, WebChatClient? Client)> TryConnectAsync(Uri page, string? origin = "", int? receiveBufferSize = null)
+    /// <summary>
+    /// Opens the socket once the server takes it: a slot freed by a socket that just ended is
+    /// given back a moment after its end is seen, so a refusal (503, 429, or a connection closed
+    /// unanswered at Kestrel's limit while the last try's is not yet seen closed) is tried again, until
+    /// <see cref="Timeouts.Quick"/> has passed.
+    /// </summary>
+    public static async Task<WebChatClient> ConnectWhenFreeAsync(Uri page)
+    {
+        var deadline = DateTime.UtcNow + Timeouts.Quick;
+        while (true)
+        {
+            var (status, client) = await TryConnectAsync(page);
+            if (client is not null)
+                return client;
+            Assert.True(status is 503 or 429 or 0, $"the socket was refused: HTTP {status}"); // 0: closed unanswered, at Kestrel's own limit
+            Assert.True(DateTime.UtcNow < deadline, $"the socket was still refused (HTTP {status}) after {Timeouts.Quick}");
+        }
+    }
+
+    /// <summary>
+    /// The server's answer to the handshake: 101 and the client, or the refusal's status and no
+    /// client; 0 if the server closed the connection without an answer. <paramref name="host"/> is
+    /// the <c>Host</c> header (the page's address by default).
+    /// </summary>
+    public static async Task<(int Status, WebChatClient? Client)> TryConnectAsync(Uri page, string? origin = "", int? receiveBufferSize = null, string? host = null)
     {
         var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         if (receiveBufferSize is { } size)
@@ -46,7 +74,7 @@ public sealed class WebChatClient : IDisposable
         await tcp.ConnectAsync(new IPEndPoint(IPAddress.Parse(page.Host), page.Port), cts.Token);
         var stream = new NetworkStream(tcp, ownsSocket: false);
         string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
-        string request = $"GET /chat HTTP/1.1\r\nHost: {page.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        string request = $"GET /chat HTTP/1.1\r\nHost: {host ?? page.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
             + (origin is null ? "" : $"Origin: {(origin.Length == 0 ? $"http://{page.Authority}" : origin)}\r\n") + "\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request), cts.Token);
@@ -54,11 +82,24 @@ public sealed class WebChatClient : IDisposable
         // The answer's head, a byte at a time, so that nothing of the socket's first frames is read with it.
         var head = new List<byte>();
         var one = new byte[1];
-        while (head.Count < 4 || head[^4] != '\r' || head[^3] != '\n' || head[^2] != '\r' || head[^1] != '\n')
+        try
         {
-            if (await stream.ReadAsync(one, cts.Token) == 0)
-                break;
-            head.Add(one[0]);
+            while (head.Count < 4 || head[^4] != '\r' || head[^3] != '\n' || head[^2] != '\r' || head[^1] != '\n')
+            {
+                if (await stream.ReadAsync(one, cts.Token) == 0)
+                    break;
+                head.Add(one[0]);
+            }
+        }
+        catch (IOException)
+        {
+            head.Clear(); // reset: no answer
+        }
+
+        if (head.Count == 0)
+        {
+            tcp.Dispose();
+            return (0, null);
         }
 
         string statusLine = Encoding.ASCII.GetString([.. head]).Split("\r\n")[0];
@@ -83,6 +124,8 @@ public sealed class WebChatClient : IDisposable
     /// <summary>The next event, or null once the server has closed (see <see cref="WebSocket.CloseStatus"/>), the close answered.</summary>
     public async Task<JsonElement?> NextAsync(TimeSpan? timeout = null)
     {
+        if (_waiting.TryDequeue(out var waiting))
+            return waiting;
         using var cts = new CancellationTokenSource(timeout ?? Timeouts.Patient);
         int length = 0;
         while (true)
@@ -98,7 +141,16 @@ public sealed class WebChatClient : IDisposable
 
             length += result.Count;
             if (result.EndOfMessage)
-                return JsonDocument.Parse(_buffer.AsMemory(0, length)).RootElement.Clone();
+            {
+                Messages++;
+                var root = JsonDocument.Parse(_buffer.AsMemory(0, length)).RootElement.Clone();
+                if (root.ValueKind != JsonValueKind.Array)
+                    return root;
+                Assert.True(root.GetArrayLength() > 1, $"an array of fewer than two events: {root.GetRawText()}");
+                foreach (var one in root.EnumerateArray())
+                    _waiting.Enqueue(one);
+                return _waiting.Dequeue();
+            }
         }
     }
 

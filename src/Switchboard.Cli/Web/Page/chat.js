@@ -1,6 +1,9 @@
-// Switchboard chat's page (docs/web.md). The server sends one JSON object per event; the page
+// Switchboard chat's page (docs/web.md). The server sends one JSON object per event (several
+// that waited go in one message, as an array); the page
 // sends each line as the line protocol reads it ("/nick ann", "hello"). After a drop it connects
-// again, waiting longer each time, and takes back its name and room.
+// again, waiting longer each time, and takes back its name and room (waiting for it while the
+// server still holds it for the connection that dropped). Its own talk is shown when the server
+// sends it back, so a line the server refused is never shown as said.
 'use strict';
 
 (() => {
@@ -16,7 +19,15 @@
     attempt: 0,
     quit: false,
     roomsTimer: null,
+    retaking: false, // the /nick in flight takes back a name held before (not one typed in the form)
+    retakeUntil: 0, // until when a taken name is asked for again: the old connection may still be leaving
+    retakeTimer: null,
   };
+
+  // The server may hold the name of a dropped connection until it finds it gone (its close
+  // deadline, or its pings unanswered, up to about a minute): the name is asked for again till then.
+  const RETAKE_FOR_MS = 75000;
+  const RETAKE_EVERY_MS = 2000;
 
   function status(text, down) {
     $('status').textContent = text;
@@ -37,14 +48,21 @@
     state.socket = socket;
     state.nick = null;
     state.here = null;
+    clearTimeout(state.retakeTimer);
     status('connecting…');
     socket.onopen = () => {
       status('connected');
-      if (state.wanted) send('/nick ' + state.wanted);
+      if (state.wanted) {
+        state.retaking = true;
+        state.retakeUntil = Date.now() + RETAKE_FOR_MS;
+        send('/nick ' + state.wanted);
+      }
     };
     socket.onmessage = (message) => {
       state.attempt = 0; // the server answers: whatever broke before is mended
-      handle(JSON.parse(message.data));
+      // One event, or several that waited for us, as an array.
+      const data = JSON.parse(message.data);
+      for (const event of Array.isArray(data) ? data : [data]) handle(event);
     };
     socket.onclose = (closed) => {
       if (state.socket !== socket) return;
@@ -80,9 +98,9 @@
   }
 
   // One line of the log: text only ever goes in as text, never as HTML.
-  function line(event, mine) {
+  function line(event) {
     const item = document.createElement('li');
-    item.className = `msg ${event.style}` + (event.history ? ' history' : '') + (mine ? ' mine' : '');
+    item.className = `msg ${event.style}` + (event.history ? ' history' : '');
     item.dataset.kind = event.kind;
     const time = document.createElement('time');
     time.dateTime = event.time;
@@ -91,6 +109,7 @@
     if (event.history) item.append(span('tag', 'earlier'));
     switch (event.kind) {
       case 'talk':
+        if (event.nick === state.nick && !event.history) item.classList.add('mine');
         item.append(span('nick', event.nick), ' ', event.text);
         break;
       case 'action':
@@ -155,6 +174,8 @@
   function handle(event) {
     switch (event.kind) {
       case 'registered':
+        state.retaking = false;
+        clearTimeout(state.retakeTimer);
         state.nick = event.nick;
         state.wanted = event.nick;
         sessionStorage.setItem('switchboard.nick', event.nick);
@@ -171,7 +192,17 @@
         return;
       case 'nameTaken':
       case 'nameTooLike':
+        if (!state.nick && event.kind === 'nameTaken' && state.retaking && Date.now() < state.retakeUntil) {
+          // Ours, most likely, on the connection that dropped: asked for again until the server lets it go.
+          $('name-error').textContent = `${event.line}: your earlier connection may still be leaving; trying again…`;
+          $('name-form').hidden = false;
+          $('chat').hidden = true;
+          clearTimeout(state.retakeTimer);
+          state.retakeTimer = setTimeout(() => send('/nick ' + state.wanted), RETAKE_EVERY_MS);
+          return;
+        }
         if (!state.nick) {
+          state.retaking = false;
           state.wanted = null;
           sessionStorage.removeItem('switchboard.nick');
           $('name-error').textContent = event.line;
@@ -231,6 +262,8 @@
 
   $('name-form').addEventListener('submit', (submitted) => {
     submitted.preventDefault();
+    state.retaking = false; // a name chosen now: not taken back
+    clearTimeout(state.retakeTimer);
     state.wanted = $('name').value.trim();
     $('name-error').textContent = '';
     if (!send('/nick ' + state.wanted) && !state.socket) connect();
@@ -253,8 +286,7 @@
     $('say').value = '';
     const command = text.trim().split(/\s+/, 1)[0].toLowerCase();
     if (command === '/quit') state.quit = true;
-    // The server does not echo talk back to who said it: the page shows it as said.
-    if (!text.trim().startsWith('/')) line({ kind: 'talk', style: 'talk', nick: state.nick, text: text.trim(), time: new Date().toISOString() }, true);
+    // Talk is shown when the server sends it back: what it refuses (too long, too fast) is never shown as said.
   });
 
   if (state.wanted) $('name').value = state.wanted;

@@ -145,6 +145,47 @@ public sealed class RedisHubRaceTests
     }
 
     [Fact]
+    public async Task A_member_who_quits_while_the_node_resyncs_is_not_left_behind_in_Redis()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var logs = new HookedLoggerFactory();
+        await using var hub = RedisChatHub.Connect(redis.Url, history: 5, logs);
+        var alice = new HubMember(manyRooms: true);
+        var bob = new HubMember(manyRooms: true);
+        hub.Nick(alice, "alice");
+        hub.Nick(bob, "bob");
+        hub.Join(bob, "den");
+        await bob.WaitForAsync(e => e.Kind == ChatEventKind.Joined && e.Nick == "bob", "bob's join");
+        hub.Join(alice, "den");
+        await bob.WaitForAsync(e => e.Kind == ChatEventKind.Joined && e.Nick == "alice", "alice's join");
+
+        // The resync lists her in the den; she quits before it writes that to Redis, so it puts her back.
+        int quit = 0;
+        hub.RegisterListed = () =>
+        {
+            if (Interlocked.Exchange(ref quit, 1) == 0)
+                hub.Leave(alice, Farewell.Quit, "bye");
+        };
+        int resyncs = 0;
+        var twice = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        logs.OnLog = (id, _) =>
+        {
+            if (id == 1114 && Interlocked.Increment(ref resyncs) == 2)
+                twice.TrySetResult();
+        };
+        string node = await redis.CommandAsync("ZRANGE", "switchboard:nodes", "0", "-1");
+        await redis.CommandAsync("ZREM", "switchboard:nodes", node); // the next beat resyncs
+        await bob.WaitForAsync(e => e.Kind == ChatEventKind.Quit && e.Nick == "alice", "her quit");
+
+        // The node sees that she changed while it ran, and resyncs once more: Redis forgets her.
+        await twice.Task.WaitAsync(Timeouts.Quick);
+        Assert.Equal(ChatText.Skeleton("bob"), await redis.CommandAsync("HKEYS", "switchboard:room:den:members"));
+        Assert.Equal(ChatText.Skeleton("bob"), await redis.CommandAsync("HKEYS", $"switchboard:node:{node}"));
+        Assert.Equal("(nil)", await redis.CommandAsync("GET", $"switchboard:nick:{ChatText.Skeleton("alice")}"));
+        Assert.Single(bob.Events, e => e.Kind == ChatEventKind.Quit);
+    }
+
+    [Fact]
     public async Task A_resync_takes_out_of_Redis_a_member_of_this_node_that_the_node_no_longer_has()
     {
         await using var redis = await RedisServer.StartAsync();

@@ -5,7 +5,7 @@ namespace Switchboard.Apps.Chat;
 
 /// <summary>
 /// The web page's wording of every event (<c>docs/web.md</c>): one JSON object per event, sent
-/// as one WebSocket text message. <c>kind</c> is the <see cref="ChatEventKind"/> (<c>talk</c>,
+/// as one WebSocket text message (or, with others waiting for the same page, in one JSON array). <c>kind</c> is the <see cref="ChatEventKind"/> (<c>talk</c>,
 /// <c>joined</c>, <c>nameTaken</c>, …), <c>style</c> how the page shows it (<c>talk</c>,
 /// <c>action</c>, <c>private</c>, <c>notice</c> or <c>error</c>), <c>line</c> the line protocol's
 /// wording without its <c>***</c> or <c>!</c>, and the event's fields as they are: <c>room</c>,

@@ -510,7 +510,7 @@ public sealed class ServeWebTests
     /// </summary>
     private static async Task<WebChatClient> StuckPageAsync(Uri page, TestClient carol, string name, bool waitForQueue = true, bool waitForSlot = true)
     {
-        var stuck = waitForSlot ? await ConnectSmallWhenFreeAsync(page) : await WebChatClient.ConnectAsync(page, receiveBufferSize: 4096);
+        var stuck = waitForSlot ? await WebChatClient.ConnectWhenFreeAsync(page, receiveBufferSize: 4096) : await WebChatClient.ConnectAsync(page, receiveBufferSize: 4096);
         await stuck.SendAsync($"/nick {name}");
         await stuck.WaitForAsync("registered");
         await carol.ReadUntilAsync($"*** {name} joined #lobby (2 here)");
@@ -519,19 +519,6 @@ public sealed class ServeWebTests
         if (waitForQueue)
             await carol.ReadUntilAsync("*** in #lobby: ", prefix: true);
         return stuck;
-    }
-
-    /// <summary>A socket with a 4 KB receive buffer, once the server has a slot for it.</summary>
-    private static async Task<WebChatClient> ConnectSmallWhenFreeAsync(Uri page)
-    {
-        var deadline = DateTime.UtcNow + Timeouts.Quick;
-        while (true)
-        {
-            var (status, client) = await WebChatClient.TryConnectAsync(page, receiveBufferSize: 4096);
-            if (client is not null)
-                return client;
-            Assert.True(status is 503 or 0 && DateTime.UtcNow < deadline, $"the socket was refused: HTTP {status}");
-        }
     }
 
     /// <summary>A connection that fetched the page's style and stays open (keep-alive); null if the server closed it unanswered.</summary>

@@ -47,12 +47,12 @@ public sealed class WebChatClient : IDisposable
     /// unanswered at Kestrel's limit while the last try's is not yet seen closed) is tried again, until
     /// <see cref="Timeouts.Quick"/> has passed.
     /// </summary>
-    public static async Task<WebChatClient> ConnectWhenFreeAsync(Uri page)
+    public static async Task<WebChatClient> ConnectWhenFreeAsync(Uri page, int? receiveBufferSize = null)
     {
         var deadline = DateTime.UtcNow + Timeouts.Quick;
         while (true)
         {
-            var (status, client) = await TryConnectAsync(page);
+            var (status, client) = await TryConnectAsync(page, receiveBufferSize: receiveBufferSize);
             if (client is not null)
                 return client;
             Assert.True(status is 503 or 429 or 0, $"the socket was refused: HTTP {status}"); // 0: closed unanswered, at Kestrel's own limit

@@ -14,7 +14,8 @@ namespace Switchboard.Engines.Sockets;
 /// <remarks>
 /// The pump is never started on the spot, so that what is sent close together leaves in one
 /// write. A connection answering what it just read starts it when the read has been handed over
-/// (every answer to one read in one send, with no hand-off). Any other sender queues it to the
+/// (every answer to one read in one send, with no hand-off), and its greeting before its first
+/// read. Any other sender queues it to the
 /// thread pool (the connection is its own work item, so queuing allocates nothing), on the
 /// sender's own queue when it is a pool thread: it runs once the work in hand is done, and
 /// whatever else is sent to the connection before it runs joins the same write. One chat line to
@@ -30,12 +31,12 @@ internal sealed class SocketConnection : ConnectionBase, IThreadPoolWorkItem
     // After a graceful close, how long to keep reading out what the peer still sends.
     private static readonly TimeSpan LingerTimeout = TimeSpan.FromSeconds(2);
 
-    // The connection whose received bytes this thread is handing to its protocol, if any.
+    // The connection this thread is starting or handing received bytes to, if any.
     [ThreadStatic]
-    private static SocketConnection? t_delivering;
+    private static SocketConnection? t_serving;
 
     private readonly Socket _socket;
-    private bool _pumpAfterDelivery; // read and written only by the thread in Deliver
+    private bool _pumpAfterDelivery; // read and written only by the thread in StartHere or Deliver
     private SocketOperation? _send; // the send pump's, kept between pumps; whoever takes it out owns it
     private volatile bool _endOfStream;
     private int _disposed;
@@ -53,7 +54,7 @@ internal sealed class SocketConnection : ConnectionBase, IThreadPoolWorkItem
     /// <summary>Serves the connection on the calling thread until the socket is done with.</summary>
     public void RunBlocking()
     {
-        Start();
+        StartHere();
         byte[] buffer = ArrayPool<byte>.Shared.Rent(BlockingReceiveBufferSize);
         try
         {
@@ -88,7 +89,7 @@ internal sealed class SocketConnection : ConnectionBase, IThreadPoolWorkItem
     /// <summary>Serves the connection with async receives until the socket is done with.</summary>
     public async Task RunAsync()
     {
-        Start();
+        StartHere();
         // Errors come back as values (see SocketOperation): a reset costs no stack trace.
         using var receive = new SocketOperation();
         while (true)
@@ -139,7 +140,7 @@ internal sealed class SocketConnection : ConnectionBase, IThreadPoolWorkItem
 
     protected override void StartWriting()
     {
-        if (ReferenceEquals(t_delivering, this))
+        if (ReferenceEquals(t_serving, this))
             _pumpAfterDelivery = true;
         else
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
@@ -183,22 +184,47 @@ internal sealed class SocketConnection : ConnectionBase, IThreadPoolWorkItem
             (this, linger));
     }
 
+    /// <summary>
+    /// Starts the connection (<c>OnConnected</c>) and sends what it says from this thread, before
+    /// the first read: a blocking read must not begin while another thread's first send is
+    /// switching the socket to non-blocking mode.
+    /// </summary>
+    private void StartHere()
+    {
+        t_serving = this;
+        try
+        {
+            Start();
+        }
+        finally
+        {
+            t_serving = null;
+            PumpIfClaimed();
+        }
+    }
+
     /// <summary>Hands a read to the protocol, then starts the pump if its answers claimed one.</summary>
     private void Deliver(ReadOnlySpan<byte> data)
     {
-        t_delivering = this;
+        t_serving = this;
         try
         {
             DeliverReceived(data);
         }
         finally
         {
-            t_delivering = null;
-            if (_pumpAfterDelivery) // even if the delivery threw: the claimed writer must run
-            {
-                _pumpAfterDelivery = false;
-                _ = PumpAsync();
-            }
+            t_serving = null;
+            PumpIfClaimed();
+        }
+    }
+
+    /// <summary>Starts the pump a send on this thread claimed (even if the callback then threw: the claimed writer must run).</summary>
+    private void PumpIfClaimed()
+    {
+        if (_pumpAfterDelivery)
+        {
+            _pumpAfterDelivery = false;
+            _ = PumpAsync();
         }
     }
 

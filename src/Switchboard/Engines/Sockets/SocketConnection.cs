@@ -15,9 +15,9 @@ namespace Switchboard.Engines.Sockets;
 /// The pump is never started on the spot, so that what is sent close together leaves in one
 /// write. A connection answering what it just read starts it when the read has been handed over
 /// (every answer to one read in one send, with no hand-off), and its greeting before its first
-/// read. Any other sender queues it to the
-/// thread pool (the connection is its own work item, so queuing allocates nothing), on the
-/// sender's own queue when it is a pool thread: it runs once the work in hand is done, and
+/// read. Any other sender queues it to the thread pool (the connection is its own work item, so
+/// queuing allocates nothing), on the sender's own queue when it is a pool thread: it runs once
+/// the work in hand is done, and
 /// whatever else is sent to the connection before it runs joins the same write. One chat line to
 /// a thousand members is then a thousand appends and a thousand queued pumps, and the lines said
 /// while those pumps wait go out with them: under load one send carries many lines, as a readiness

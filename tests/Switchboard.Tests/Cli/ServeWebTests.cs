@@ -103,9 +103,7 @@ public sealed class ServeWebTests
         Assert.False(said.GetProperty("history").GetBoolean());
         Assert.True(DateTimeOffset.UtcNow - said.GetProperty("time").GetDateTimeOffset() < TimeSpan.FromMinutes(1));
 
-        using var bob = await WebChatClient.ConnectAsync(page);
-        await bob.SendAsync("/nick bob");
-        await bob.WaitForAsync("registered");
+        using var bob = await WebChatClient.JoinAsync(page, "bob");
         await bob.SendAsync("/join garden");
         var header = await bob.WaitForAsync("history");
         Assert.Equal(1, header.GetProperty("count").GetInt32());
@@ -142,9 +140,7 @@ public sealed class ServeWebTests
     {
         var (cli, _, page) = await StartAsync("--max-line", "64");
         using var server = cli;
-        using var ann = await WebChatClient.ConnectAsync(page);
-        await ann.SendAsync("/nick ann");
-        await ann.WaitForAsync("registered");
+        using var ann = await WebChatClient.JoinAsync(page, "ann");
 
         await ann.SendAsync(new string('x', 65));
         var refused = await ann.NextAsync();
@@ -177,9 +173,7 @@ public sealed class ServeWebTests
         // 20 lines a second, 40 at once: 80 lines take at least two seconds to be answered.
         var (cli, _, page) = await StartAsync("--rate", "20");
         using var server = cli;
-        using var ann = await WebChatClient.ConnectAsync(page);
-        await ann.SendAsync("/nick ann");
-        await ann.WaitForAsync("registered");
+        using var ann = await WebChatClient.JoinAsync(page, "ann");
 
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < 79; i++)
@@ -199,9 +193,7 @@ public sealed class ServeWebTests
         using var carol = await TestClient.ConnectAsync(line);
         await carol.SendAsync("/nick carol\n");
         await carol.ReadUntilAsync("*** you are carol, in #lobby");
-        using var ann = await WebChatClient.ConnectAsync(page);
-        await ann.SendAsync("/nick ann");
-        await ann.WaitForAsync("registered");
+        using var ann = await WebChatClient.JoinAsync(page, "ann");
 
         for (int i = 0; i < 110; i++)
             await ann.SendAsync($"flood {i}");
@@ -219,12 +211,8 @@ public sealed class ServeWebTests
         // At 4 lines a second (8 at once), the talker's questions are answered at the server's pace.
         var (cli, _, page) = await StartAsync("--idle-timeout", "2s", "--rate", "4");
         using var server = cli;
-        using var quiet = await WebChatClient.ConnectAsync(page);
-        await quiet.SendAsync("/nick quiet");
-        await quiet.WaitForAsync("registered");
-        using var talker = await WebChatClient.ConnectAsync(page);
-        await talker.SendAsync("/nick talker");
-        await talker.WaitForAsync("registered");
+        using var quiet = await WebChatClient.JoinAsync(page, "quiet");
+        using var talker = await WebChatClient.JoinAsync(page, "talker");
         var sinceQuietsLastEvent = Stopwatch.StartNew(); // the talker's join, sent to the quiet one before the talker's own registration
 
         // The talker asks who is here, the next question when the last is answered (an answer to
@@ -264,9 +252,7 @@ public sealed class ServeWebTests
     {
         var (cli, line, page) = await StartAsync("--max-pending", "8192", "--rate", "1000", "--max-line", "2048");
         using var server = cli;
-        using var slow = await WebChatClient.ConnectAsync(page, receiveBufferSize: 4096);
-        await slow.SendAsync("/nick slow");
-        await slow.WaitForAsync("registered");
+        using var slow = await WebChatClient.JoinAsync(page, "slow", receiveBufferSize: 4096);
         using var carol = await TestClient.ConnectAsync(line);
         await carol.SendAsync("/nick carol\n");
         await carol.ReadUntilAsync("*** you are carol, in #lobby");
@@ -290,9 +276,7 @@ public sealed class ServeWebTests
         using var other = CliProcess.Start("serve", "chat", "--port", "0", "--hub", redis.Url);
         var (line, _) = await other.ReadListeningLineAsync();
 
-        using var ann = await WebChatClient.ConnectAsync(page);
-        await ann.SendAsync("/nick ann");
-        await ann.WaitForAsync("registered");
+        using var ann = await WebChatClient.JoinAsync(page, "ann");
         using var carol = await TestClient.ConnectAsync(line);
         await carol.SendAsync("/nick carol\n");
         await carol.ReadUntilAsync("*** you are carol, in #lobby");
@@ -384,9 +368,7 @@ public sealed class ServeWebTests
             "--max-pending", "67108864", "--max-pending-soft", "0", "--max-pending-total", "1048576", "--rate", "100000", "--max-line", "4096");
         using var server = cli;
         using var carol = await CarolAsync(line);
-        using var reader = await WebChatClient.ConnectAsync(page); // reads all it is sent, in another room
-        await reader.SendAsync("/nick reader");
-        await reader.WaitForAsync("registered");
+        using var reader = await WebChatClient.JoinAsync(page, "reader"); // reads all it is sent, in another room
         await reader.SendAsync("/join garden");
         await reader.WaitForAsync(e => e.GetProperty("kind").GetString() == "joined" && e.GetProperty("nick").GetString() == "reader", "the reader's join");
 

@@ -41,6 +41,23 @@ public sealed class WebChatClient : IDisposable
         return client;
     }
 
+    /// <summary>Opens the page's socket and takes the name <paramref name="nick"/>, waiting until the server says it is taken.</summary>
+    public static async Task<WebChatClient> JoinAsync(Uri page, string nick, int? receiveBufferSize = null)
+    {
+        var client = await ConnectAsync(page, receiveBufferSize: receiveBufferSize);
+        try
+        {
+            await client.SendAsync($"/nick {nick}");
+            await client.WaitForAsync("registered");
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>
     /// Opens the socket once the server takes it: a slot freed by a socket that just ended is
     /// given back a moment after its end is seen, so a refusal (503, 429, or a connection closed

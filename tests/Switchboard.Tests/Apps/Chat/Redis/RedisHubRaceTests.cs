@@ -53,14 +53,7 @@ public sealed class RedisHubRaceTests
         await using var redis = await RedisServer.StartAsync();
         var logs = new HookedLoggerFactory();
         await using var hub = RedisChatHub.Connect(redis.Url, history: 5, logs);
-        var alice = new HubMember(manyRooms: true);
-        var bob = new HubMember(manyRooms: true);
-        hub.Nick(alice, "alice");
-        hub.Nick(bob, "bob");
-        hub.Join(bob, "den");
-        await bob.WaitForAsync(e => e.Kind == ChatEventKind.Joined && e.Nick == "bob", "bob's join");
-        hub.Join(alice, "den");
-        await bob.WaitForAsync(e => e.Kind == ChatEventKind.Joined && e.Nick == "alice", "alice's join");
+        var (alice, bob) = await AliceAndBobInDenAsync(hub);
 
         // The subscription comes back: in the same breath as the node asks for a resync, alice
         // parts, so her part's script runs while the resync is under way, before it lists her rooms.
@@ -150,14 +143,7 @@ public sealed class RedisHubRaceTests
         await using var redis = await RedisServer.StartAsync();
         var logs = new HookedLoggerFactory();
         await using var hub = RedisChatHub.Connect(redis.Url, history: 5, logs);
-        var alice = new HubMember(manyRooms: true);
-        var bob = new HubMember(manyRooms: true);
-        hub.Nick(alice, "alice");
-        hub.Nick(bob, "bob");
-        hub.Join(bob, "den");
-        await bob.WaitForAsync(e => e.Kind == ChatEventKind.Joined && e.Nick == "bob", "bob's join");
-        hub.Join(alice, "den");
-        await bob.WaitForAsync(e => e.Kind == ChatEventKind.Joined && e.Nick == "alice", "alice's join");
+        var (alice, bob) = await AliceAndBobInDenAsync(hub);
 
         // The resync lists her in the den; she quits before it writes that to Redis, so it puts her back.
         int quit = 0;
@@ -356,6 +342,20 @@ public sealed class RedisHubRaceTests
 
         var told = alice.Events.SkipWhile(e => e.Kind != ChatEventKind.Joined).Skip(1).Select(e => (e.Kind, e.Room, e.Count)).ToList();
         Assert.Equal([(ChatEventKind.Missed, "den", 3), (ChatEventKind.Left, "den", 0)], told);
+    }
+
+    /// <summary>Names alice and bob (members of several rooms) and has both join #den, bob first, waiting until bob has seen both joins.</summary>
+    private static async Task<(HubMember Alice, HubMember Bob)> AliceAndBobInDenAsync(RedisChatHub hub)
+    {
+        var alice = new HubMember(manyRooms: true);
+        var bob = new HubMember(manyRooms: true);
+        hub.Nick(alice, "alice");
+        hub.Nick(bob, "bob");
+        hub.Join(bob, "den");
+        await bob.WaitForAsync(e => e.Kind == ChatEventKind.Joined && e.Nick == "bob", "bob's join");
+        hub.Join(alice, "den");
+        await bob.WaitForAsync(e => e.Kind == ChatEventKind.Joined && e.Nick == "alice", "alice's join");
+        return (alice, bob);
     }
 
     /// <summary>Makes a member's call, and waits until it is done (a member's calls run in order: a reply to a later one says so).</summary>

@@ -86,6 +86,10 @@ public sealed class Server : IAsyncDisposable
             throw new ArgumentException("the backlog changes only with a restart");
         if (options.ListenerName != current.ListenerName)
             throw new ArgumentException("the listener's name changes only with a restart");
+        if (!ReferenceEquals(options.Tls, current.Tls))
+            throw new ArgumentException(current.Tls is null || options.Tls is null
+                ? "TLS turns on or off only with a restart"
+                : "a new certificate is put in force with the running one's ServerCertificate.ReplaceWith, not by replacing the object");
         if (!Engine.CanLimitPerAddress && AddressLimiter.IsEnabled(options))
             throw new ArgumentException($"--max-connections-per-ip and --connect-rate are not available on {Engine.Name}: its workers accept connections apart (set both to 0)");
         _runtime.Reconfigure(options);

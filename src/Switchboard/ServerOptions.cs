@@ -109,6 +109,15 @@ public sealed record ServerOptions
     /// </summary>
     public IReadOnlyList<IPNetwork> LimitExempt { get; init; } = DefaultLimitExempt;
 
+    /// <summary>
+    /// TLS: null (the default) serves plain TCP; a certificate makes every connection of this
+    /// server TLS, on every engine, the app seeing only plaintext (docs/tls.md). A client must
+    /// finish its handshake within 10 s; one that speaks plain text is told so in one line and
+    /// closed. The certificate object stays for the server's life; a reload puts a newer
+    /// certificate into it (<see cref="Tls.ServerCertificate.ReplaceWith"/>).
+    /// </summary>
+    public Tls.ServerCertificate? Tls { get; init; }
+
     /// <summary>The default of <see cref="LimitExempt"/>: the loopback networks, 127.0.0.0/8 and ::1/128.</summary>
     public static IReadOnlyList<IPNetwork> DefaultLimitExempt { get; } =
         [new IPNetwork(IPAddress.Parse("127.0.0.0"), 8), new IPNetwork(IPAddress.IPv6Loopback, 128)];

@@ -145,7 +145,7 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         T connection;
         try
         {
-            connection = create(Interlocked.Increment(ref _lastId), socket, _protocolFactory());
+            connection = create(Interlocked.Increment(ref _lastId), socket, CreateProtocol());
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -166,6 +166,13 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         Interlocked.Increment(ref _openSockets);
         _connections[connection.Id] = connection;
         return connection;
+    }
+
+    /// <summary>The app's protocol for a new connection, under TLS when the server has a certificate.</summary>
+    private Protocol CreateProtocol()
+    {
+        var protocol = _protocolFactory();
+        return Options.Tls is { } certificate ? new Tls.TlsProtocol(protocol, certificate, Logger) : protocol;
     }
 
     /// <summary>

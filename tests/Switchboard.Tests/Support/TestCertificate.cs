@@ -57,8 +57,8 @@ public sealed class TestCertificate : IDisposable
 
         string directory = System.IO.Directory.CreateTempSubdirectory("switchboard-cert-").FullName;
         var made = new TestCertificate(directory, certificate);
-        File.WriteAllText(made.CertPath, certificate.ExportCertificatePem());
-        File.WriteAllText(made.KeyPath, key.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(made.CertPath, certificate.ExportCertificatePem() + "\n");
+        File.WriteAllText(made.KeyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
         File.WriteAllBytes(made.Pkcs12Path, certificate.Export(X509ContentType.Pkcs12));
         return made;
     }

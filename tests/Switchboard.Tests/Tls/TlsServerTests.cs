@@ -1,0 +1,222 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Switchboard.Engines;
+using Switchboard.Protocols;
+using Switchboard.Tests.Support;
+using Switchboard.Tls;
+
+namespace Switchboard.Tests.Tls;
+
+/// <summary>
+/// TLS on every engine that serves in the test process (forking: Cli/ServeTlsTests, through the
+/// real program): a real <see cref="SslStream"/> client talks to real servers over loopback, the
+/// app's protocol sees only plaintext, and what goes wrong is one line and the server serves on.
+/// </summary>
+public sealed class TlsServerTests : IAsyncLifetime
+{
+    private readonly List<Server> _servers = [];
+    private readonly TestCertificate _certificate = TestCertificate.Create();
+    private readonly ServerProbe _probe = new();
+
+    public static TheoryData<string> Engines => [.. TestEngines.InProcess.Select(e => e.Name)];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var server in _servers)
+            await server.StopAsync().WaitAsync(Timeouts.Patient);
+        _certificate.Dispose();
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task The_protocol_sees_plaintext_both_ways_in_small_and_large_pieces(string engine)
+    {
+        var server = Start(engine, () => new Echo(_probe));
+        await using var client = await TlsClient.ConnectAsync(server.LocalEndPoint, _certificate);
+
+        await client.Stream.WriteAsync("hello\n"u8.ToArray());
+        Assert.Equal("hello\n", Encoding.ASCII.GetString(await client.ReadExactlyAsync(6)));
+
+        // 300 KiB: many records each way, more than one read's worth at once on every engine.
+        var big = new byte[300 * 1024];
+        new Random(7).NextBytes(big);
+        var echoed = client.ReadExactlyAsync(big.Length);
+        await client.Stream.WriteAsync(big);
+        Assert.Equal(big, await echoed);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_send_from_another_thread_is_encrypted_too(string engine)
+    {
+        var server = Start(engine, () => new GreetFromPool());
+        await using var client = await TlsClient.ConnectAsync(server.LocalEndPoint, _certificate);
+        string expected = string.Concat(Enumerable.Range(0, 200).Select(i => $"line {i}\n"));
+        Assert.Equal(expected, Encoding.ASCII.GetString(await client.ReadExactlyAsync(expected.Length)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_plain_text_client_is_told_the_port_speaks_TLS_and_the_server_serves_on(string engine)
+    {
+        var server = Start(engine, () => new Echo(_probe));
+        using (var plain = await TestClient.ConnectAsync(server.LocalEndPoint))
+        {
+            await plain.SendAsync("hello\n");
+            Assert.Equal("error: this port speaks TLS; connect with TLS (switchboard connect --tls, openssl s_client)", await plain.ReadLineAsync());
+            Assert.True(await plain.WaitForCloseAsync());
+        }
+
+        await using var client = await TlsClient.ConnectAsync(server.LocalEndPoint, _certificate);
+        await client.Stream.WriteAsync("still here\n"u8.ToArray());
+        Assert.Equal("still here\n", Encoding.ASCII.GetString(await client.ReadExactlyAsync(11)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_close_by_the_app_sends_close_notify_after_its_last_line(string engine)
+    {
+        var server = Start(engine, () => new SayAndClose());
+        await using var client = await TlsClient.ConnectAsync(server.LocalEndPoint, _certificate);
+        var buffer = new byte[64];
+        var said = new MemoryStream();
+        int n;
+        while ((n = await client.Stream.ReadAsync(buffer).AsTask().WaitAsync(Timeouts.Quick)) > 0)
+            said.Write(buffer, 0, n); // a FIN without close_notify would throw here ("unexpected EOF")
+        Assert.Equal("bye\n", Encoding.ASCII.GetString(said.ToArray()));
+    }
+
+    [Fact]
+    public async Task A_failed_handshake_never_reaches_the_app_and_the_server_serves_on()
+    {
+        var server = Start("epoll", () => new Echo(_probe));
+
+        // A handshake record whose ClientHello is garbage: the server's handshake fails.
+        using (var broken = await TestClient.ConnectAsync(server.LocalEndPoint))
+        {
+            await broken.SendAsync(new byte[] { 22, 3, 1, 0, 6, 1, 0, 0, 2, 0xff, 0xff });
+            Assert.True(await broken.WaitForCloseAsync());
+        }
+
+        await using var client = await TlsClient.ConnectAsync(server.LocalEndPoint, _certificate);
+        await client.Stream.WriteAsync("ok\n"u8.ToArray());
+        Assert.Equal("ok\n", Encoding.ASCII.GetString(await client.ReadExactlyAsync(3)));
+        Assert.Equal(1, Echo.Connected(_probe));
+    }
+
+    [Fact]
+    public async Task A_client_that_never_finishes_its_handshake_is_closed_at_the_deadline()
+    {
+        var server = Start("epoll", () => new Echo(_probe));
+        using var silent = await TestClient.ConnectAsync(server.LocalEndPoint);
+        await silent.SendAsync(new byte[] { 22, 3, 1 }); // the start of a TLS record, never finished
+        Assert.True(await silent.WaitForCloseAsync(TlsProtocol.HandshakeTimeout + Timeouts.Quick));
+        Assert.Equal(0, Echo.Connected(_probe));
+    }
+
+    [Fact]
+    public async Task A_replaced_certificate_is_presented_to_the_next_handshake_while_open_connections_go_on()
+    {
+        var server = Start("async", () => new Echo(_probe));
+        await using var before = await TlsClient.ConnectAsync(server.LocalEndPoint, _certificate);
+
+        using var renewed = TestCertificate.Create();
+        server.Options.Tls!.ReplaceWith(ServerCertificate.Load(renewed.CertPath, renewed.KeyPath));
+        await using var after = await TlsClient.ConnectAsync(server.LocalEndPoint, renewed);
+        Assert.Equal(renewed.Certificate.Thumbprint, after.ServerThumbprint);
+
+        await before.Stream.WriteAsync("old\n"u8.ToArray());
+        Assert.Equal("old\n", Encoding.ASCII.GetString(await before.ReadExactlyAsync(4)));
+    }
+
+    private Server Start(string engine, Func<Protocol> protocol)
+    {
+        var options = new ServerOptions { Tls = ServerCertificate.Load(_certificate.CertPath, _certificate.KeyPath) };
+        var server = new Server(EngineCatalog.Get(engine), options, protocol);
+        _servers.Add(server);
+        server.Start();
+        return server;
+    }
+
+    /// <summary>Echoes every byte; counts connections in the probe.</summary>
+    private sealed class Echo(ServerProbe probe) : Protocol
+    {
+        public static int Connected(ServerProbe probe) => probe.Events.Snapshot().Count(e => e.StartsWith("connected", StringComparison.Ordinal));
+
+        public override void OnConnected() => probe.Connected(Connection.Id);
+
+        public override void OnReceived(ReadOnlySpan<byte> data) => Connection.Send(data);
+    }
+
+    /// <summary>Sends 200 lines from a pool thread, one Send each.</summary>
+    private sealed class GreetFromPool : Protocol
+    {
+        public override void OnConnected() => ThreadPool.QueueUserWorkItem(_ =>
+        {
+            for (int i = 0; i < 200; i++)
+                Connection.Send(Encoding.ASCII.GetBytes($"line {i}\n"));
+        });
+    }
+
+    private sealed class SayAndClose : Protocol
+    {
+        public override void OnConnected()
+        {
+            Connection.Send("bye\n"u8);
+            Connection.Close();
+        }
+    }
+
+    /// <summary>A TLS client that trusts exactly one test certificate.</summary>
+    private sealed class TlsClient : IAsyncDisposable
+    {
+        private readonly TcpClient _tcp;
+
+        private TlsClient(TcpClient tcp, SslStream stream)
+        {
+            _tcp = tcp;
+            Stream = stream;
+        }
+
+        public SslStream Stream { get; }
+
+        public string? ServerThumbprint => Stream.RemoteCertificate is { } c ? new X509Certificate2(c).Thumbprint : null;
+
+        public static async Task<TlsClient> ConnectAsync(IPEndPoint endPoint, TestCertificate trusted)
+        {
+            var tcp = new TcpClient();
+            await tcp.ConnectAsync(endPoint).WaitAsync(Timeouts.Quick);
+            var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
+            var options = new SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                CertificateChainPolicy = new X509ChainPolicy
+                {
+                    TrustMode = X509ChainTrustMode.CustomRootTrust,
+                    CustomTrustStore = { trusted.Certificate },
+                    RevocationMode = X509RevocationMode.NoCheck,
+                },
+            };
+            await ssl.AuthenticateAsClientAsync(options).WaitAsync(Timeouts.Quick);
+            return new TlsClient(tcp, ssl);
+        }
+
+        public async Task<byte[]> ReadExactlyAsync(int count)
+        {
+            var buffer = new byte[count];
+            await Stream.ReadExactlyAsync(buffer).AsTask().WaitAsync(Timeouts.Patient);
+            return buffer;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Stream.DisposeAsync();
+            _tcp.Dispose();
+        }
+    }
+}

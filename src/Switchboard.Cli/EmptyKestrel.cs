@@ -3,9 +3,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Switchboard.Tls;
 
 namespace Switchboard.Cli;
 
@@ -22,9 +24,11 @@ internal static class EmptyKestrel
     /// <paramref name="maxConnections"/> HTTP connections open and <paramref name="maxUpgraded"/>
     /// upgraded ones (WebSockets; once upgraded a connection counts there, not in the first): past
     /// them Kestrel closes a new connection at once, so that idle keep-alive connections cannot
-    /// take every descriptor.
+    /// take every descriptor. With <paramref name="tls"/>, it speaks HTTPS only, presenting the
+    /// certificate in force at each handshake (a reload's <see cref="ServerCertificate.ReplaceWith"/>
+    /// counts from the next one).
     /// </summary>
-    public static WebApplicationBuilder CreateBuilder(IPEndPoint at, ILoggerFactory loggerFactory, long maxConnections, long maxUpgraded)
+    public static WebApplicationBuilder CreateBuilder(IPEndPoint at, ILoggerFactory loggerFactory, long maxConnections, long maxUpgraded, ServerCertificate? tls = null)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton<ILoggerFactory>(new WarningsOnly(loggerFactory));
@@ -35,7 +39,11 @@ internal static class EmptyKestrel
         {
             kestrel.Limits.MaxConcurrentConnections = maxConnections;
             kestrel.Limits.MaxConcurrentUpgradedConnections = maxUpgraded;
-            kestrel.Listen(at);
+            kestrel.Listen(at, listen =>
+            {
+                if (tls is not null)
+                    listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificateSelector = (_, _) => tls.Certificate });
+            });
         });
         return builder;
     }

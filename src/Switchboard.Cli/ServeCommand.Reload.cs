@@ -41,6 +41,7 @@ internal static partial class ServeCommand
         private readonly ILogger _logger;
         private readonly Dictionary<string, object?> _running;
         private readonly WorkerArguments _workers;
+        private bool _tlsStaysOn; // this reload's: TLS was on and stays on (a new certificate is put in force)
 
         public Reloader(ParseResult parse, ServeContext context, App app, Engine engine, IReadOnlyList<Server> servers, WebChatEndpoint? web, LiveLogLevel logLevel, ILogger logger, WorkerArguments workers)
         {
@@ -97,14 +98,28 @@ internal static partial class ServeCommand
                 return;
             }
 
+            // The certificate's files are read again at every reload (a renewed certificate keeps
+            // its file's name), and put in force if TLS stays on; turning it on or off waits for
+            // a restart, as the diff below says.
+            var (running, fresh) = (_context.Options.Tls, plan.Options.Tls);
+            _tlsStaysOn = running is not null && fresh is not null;
+
             var changed = SettableOptions(_serve)
                 .Select(option => (Key: option.Name[2..], option.Name, Was: _running[option.Name], Now: ValueOf(parse, option)))
                 .Where(change => !Equals(change.Was, change.Now))
                 .ToList();
             var live = changed.Where(change => IsLive(change.Key)).ToList();
             var waiting = changed.Where(change => !IsLive(change.Key)).ToList();
-            if (live.Count > 0 && !TryApply(plan, parse, live.Select(c => c.Name)))
+            // On forking the workers hold their own copy of the certificate: fresh workers read the files.
+            bool retireWorkers = _tlsStaysOn && Engine is ForkingEngine;
+            if ((live.Count > 0 || retireWorkers) && !TryApply(plan, parse, live.Select(c => c.Name)))
                 return;
+
+            if (_tlsStaysOn)
+            {
+                running!.ReplaceWith(fresh!);
+                Log.CertificateReloaded(_logger, running);
+            }
 
             foreach (var change in live)
                 _running[change.Name] = change.Now;
@@ -117,6 +132,7 @@ internal static partial class ServeCommand
         /// <summary>Whether a setting changes while serving (here: a forking parent's connection limit is its pool's, fixed at start).</summary>
         private bool IsLive(string key) =>
             key == "log-level"
+            || (key is "tls-cert" or "tls-key" && _tlsStaysOn)
             || App.LiveSettings.Contains(key)
             || (LiveServerSettings.Contains(key) && !(key == "max-connections" && Engine is ForkingEngine));
 

@@ -15,6 +15,7 @@ using Switchboard.Apps.Chat;
 using Switchboard.Cli.Web;
 using Switchboard.Engines;
 using Switchboard.Hosting;
+using Switchboard.Tls;
 
 namespace Switchboard.Cli;
 
@@ -194,6 +195,20 @@ internal static partial class ServeCommand
         HelpName = "n",
     };
 
+    private static readonly Option<string?> TlsCertOption = new("--tls-cert")
+    {
+        Description = "Speak TLS on every listener a client connects to (the app's port, --irc-port, --web as HTTPS), with this certificate: "
+            + "PEM (the server's certificate first, then any intermediates; the key in --tls-key or in the same file), or one PKCS#12 file "
+            + "without a password. Every engine. SIGHUP reads the files again; connections already open keep theirs. See docs/tls.md",
+        HelpName = "file",
+    };
+
+    private static readonly Option<string?> TlsKeyOption = new("--tls-key")
+    {
+        Description = "The private key of --tls-cert, PEM, unencrypted (readable only by the server's user); not needed when the certificate file holds it",
+        HelpName = "file",
+    };
+
     /// <summary><c>--config FILE</c>: read before parsing, by <see cref="ServeConfiguration"/>.</summary>
     public static readonly Option<string?> ConfigOption = new("--config")
     {
@@ -211,7 +226,7 @@ internal static partial class ServeCommand
 
     private static readonly Option<string?> WebOption = new("--web")
     {
-        Description = "chat: serve the chat in a browser at http://HOST:PORT/ (port 0 picks a free one; its address is printed after the listening line): "
+        Description = "chat: serve the chat in a browser at http://HOST:PORT/ (https:// with --tls-cert; port 0 picks a free one; its address is printed after the listening line): "
             + "a page and its WebSocket, in the same rooms as the line protocol. Off by default. See docs/web.md",
         HelpName = "host:port",
     };
@@ -248,7 +263,7 @@ internal static partial class ServeCommand
         };
         foreach (var (option, _) in EngineOptions)
             command.Options.Add(option);
-        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, RegisterTimeoutOption, HubOption, IrcPortOption, WebOption, WebOriginsOption, MetricsOption, ConfigOption, LogLevelOption.Option, LogFormatOption.Option })
+        foreach (var option in new Option[] { IntervalOption, UtcOption, HistoryOption, RateOption, RegisterTimeoutOption, HubOption, IrcPortOption, WebOption, WebOriginsOption, TlsCertOption, TlsKeyOption, MetricsOption, ConfigOption, LogLevelOption.Option, LogFormatOption.Option })
             command.Options.Add(option);
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -408,6 +423,8 @@ internal static partial class ServeCommand
         // A forking server's workers share the parent's stdout: only the parent says where it listens.
         if (!Prefork.IsWorker)
         {
+            if (plan.Options.Tls is { } tls)
+                Log.Tls(logger, tls);
             WarnIfServingTheNetwork(server.LocalEndPoint, app);
             if (web is not null)
                 WarnIfServingTheNetwork(web.EndPoint, app);
@@ -513,6 +530,22 @@ internal static partial class ServeCommand
             return Fail(ExitCodes.Usage, $"{Cli.Flag(parse, WebOption)}: only the chat app has a web page (not {app.Name})");
         if (!TryParseOrigins(parse.GetValue(WebOriginsOption), out var webOrigins, out string? originsError))
             return Fail(ExitCodes.Usage, $"{Cli.Flag(parse, WebOriginsOption)}: {originsError}");
+        ServerCertificate? tls = null;
+        if (parse.GetValue(TlsCertOption) is { Length: > 0 } certificatePath)
+        {
+            try
+            {
+                tls = ServerCertificate.Load(certificatePath, parse.GetValue(TlsKeyOption) is { Length: > 0 } keyPath ? keyPath : null);
+            }
+            catch (ServerCertificateException e)
+            {
+                return Fail(ExitCodes.Usage, $"{Cli.Flag(parse, TlsCertOption)}: {e.Message}");
+            }
+        }
+        else if (parse.GetValue(TlsKeyOption) is { Length: > 0 })
+        {
+            return Fail(ExitCodes.Usage, $"{Cli.Flag(parse, TlsKeyOption)}: give the certificate too (--tls-cert)");
+        }
 
         try
         {
@@ -545,6 +578,7 @@ internal static partial class ServeCommand
                 MaxLineLength = parse.GetValue(MaxLineOption) ?? app.DefaultMaxLineLength,
                 IdleTimeout = parse.GetValue(IdleTimeoutOption).ToTimeSpan(),
                 ShutdownTimeout = parse.GetValue(ShutdownTimeoutOption).ToTimeSpan(),
+                Tls = tls,
             };
             options = WithAddressLimits(options, parse, app, engine, exempt);
             options.Validate();
@@ -1086,5 +1120,11 @@ internal static partial class ServeCommand
 
         [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "Serving {EndPoint}, a socket passed by the service manager (socket activation)")]
         public static partial void Activated(ILogger logger, IPEndPoint endPoint);
+
+        [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "TLS on every listener, certificate {Certificate}")]
+        public static partial void Tls(ILogger logger, ServerCertificate certificate);
+
+        [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Reload: TLS certificate read again, presented from the next handshake on: {Certificate}")]
+        public static partial void CertificateReloaded(ILogger logger, ServerCertificate certificate);
     }
 }

@@ -73,7 +73,7 @@ internal sealed partial class WebChatEndpoint : IAsyncDisposable
     public ServerOptions Options => _options;
 
     /// <summary>The page's address.</summary>
-    public string Url => $"http://{EndPoint}/";
+    public string Url => $"{(_context.Options.Tls is null ? "http" : "https")}://{EndPoint}/";
 
     /// <summary>
     /// Listens on <paramref name="at"/> and serves the page and its WebSocket until stopped.
@@ -89,7 +89,7 @@ internal sealed partial class WebChatEndpoint : IAsyncDisposable
     {
         // Kestrel's limits: the sockets as many as --max-connections (as they were at start: a reload
         // lowers the count checked here, not Kestrel's), and as many plain HTTP connections beside them.
-        var builder = EmptyKestrel.CreateBuilder(at, loggerFactory, maxConnections: context.Options.MaxConnections, maxUpgraded: context.Options.MaxConnections);
+        var builder = EmptyKestrel.CreateBuilder(at, loggerFactory, maxConnections: context.Options.MaxConnections, maxUpgraded: context.Options.MaxConnections, context.Options.Tls);
         var app = builder.Build();
         var endpoint = new WebChatEndpoint(app, chat, context, origins, loggerFactory.CreateLogger("Switchboard.Cli.Web"));
 

@@ -52,8 +52,8 @@ public sealed class ServerCertificate
         _current = newer._current;
     }
 
-    /// <summary>One line for logs: subject, expiry and thumbprint.</summary>
-    public string Describe()
+    /// <summary>One line for logs: subject, expiry and the start of the SHA-256 fingerprint.</summary>
+    public override string ToString()
     {
         var certificate = Certificate;
         return $"{certificate.Subject}, valid until {certificate.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm} UTC, SHA-256 {certificate.GetCertHashString(HashAlgorithmName.SHA256)[..16]}…";

@@ -210,6 +210,8 @@ public sealed partial class ServeCommandTests
         ["--metrics"] = ["9464", "no-such-host.invalid:9464"],
         ["--web"] = ["8080", "no-such-host.invalid:8080", "127.0.0.1:70000"],
         ["--web-origins"] = ["chat.example.org", "ftp://chat.example.org", "https://chat.example.org/room"],
+        ["--tls-cert"] = ["/no/such/cert.pem", "/dev/null"],
+        ["--tls-key"] = ["/no/such/key.pem"],
         ["--config"] = ["/no/such/serve.json"],
         ["--log-level"] = ["verbose"],
         ["--log-format"] = ["xml"],

@@ -71,6 +71,21 @@ public sealed partial class CliProcess : IDisposable
         return new CliProcess(Process.Start(start)!);
     }
 
+    /// <summary>Runs another program (<c>openssl s_client</c>, <c>socat</c>), its output captured as the executable's is.</summary>
+    public static CliProcess StartTool(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in args)
+            start.ArgumentList.Add(arg);
+        return new CliProcess(Process.Start(start)!);
+    }
+
     private static CliProcess Start(string? shellSetup, string program, string[] args)
     {
         var start = new ProcessStartInfo(shellSetup is null ? DotnetHost() : "/bin/sh")
@@ -137,7 +152,7 @@ public sealed partial class CliProcess : IDisposable
     public async Task<Uri> ReadWebLineAsync()
     {
         string? line = await ReadLineAsync();
-        Assert.True(line is not null && line.StartsWith("web on http://", StringComparison.Ordinal), $"not the web line: {line}; stderr: {Stderr}");
+        Assert.True(line is not null && (line.StartsWith("web on http://", StringComparison.Ordinal) || line.StartsWith("web on https://", StringComparison.Ordinal)), $"not the web line: {line}; stderr: {Stderr}");
         return new Uri(line["web on ".Length..]);
     }
 

@@ -37,7 +37,7 @@ public sealed class TlsServerTests : IAsyncLifetime
     public async Task The_protocol_sees_plaintext_both_ways_in_small_and_large_pieces(string engine)
     {
         var server = Start(engine, () => new Echo(_probe));
-        await using var client = await TlsClient.ConnectAsync(server.LocalEndPoint, _certificate);
+        await using var client = await TlsTestClient.ConnectAsync(server.LocalEndPoint, _certificate);
 
         await client.Stream.WriteAsync("hello\n"u8.ToArray());
         Assert.Equal("hello\n", Encoding.ASCII.GetString(await client.ReadExactlyAsync(6)));
@@ -55,7 +55,7 @@ public sealed class TlsServerTests : IAsyncLifetime
     public async Task A_send_from_another_thread_is_encrypted_too(string engine)
     {
         var server = Start(engine, () => new GreetFromPool());
-        await using var client = await TlsClient.ConnectAsync(server.LocalEndPoint, _certificate);
+        await using var client = await TlsTestClient.ConnectAsync(server.LocalEndPoint, _certificate);
         string expected = string.Concat(Enumerable.Range(0, 200).Select(i => $"line {i}\n"));
         Assert.Equal(expected, Encoding.ASCII.GetString(await client.ReadExactlyAsync(expected.Length)));
     }
@@ -72,7 +72,7 @@ public sealed class TlsServerTests : IAsyncLifetime
             Assert.True(await plain.WaitForCloseAsync());
         }
 
-        await using var client = await TlsClient.ConnectAsync(server.LocalEndPoint, _certificate);
+        await using var client = await TlsTestClient.ConnectAsync(server.LocalEndPoint, _certificate);
         await client.Stream.WriteAsync("still here\n"u8.ToArray());
         Assert.Equal("still here\n", Encoding.ASCII.GetString(await client.ReadExactlyAsync(11)));
     }
@@ -82,7 +82,7 @@ public sealed class TlsServerTests : IAsyncLifetime
     public async Task A_close_by_the_app_sends_close_notify_after_its_last_line(string engine)
     {
         var server = Start(engine, () => new SayAndClose());
-        await using var client = await TlsClient.ConnectAsync(server.LocalEndPoint, _certificate);
+        await using var client = await TlsTestClient.ConnectAsync(server.LocalEndPoint, _certificate);
         var buffer = new byte[64];
         var said = new MemoryStream();
         int n;
@@ -103,7 +103,7 @@ public sealed class TlsServerTests : IAsyncLifetime
             Assert.True(await broken.WaitForCloseAsync());
         }
 
-        await using var client = await TlsClient.ConnectAsync(server.LocalEndPoint, _certificate);
+        await using var client = await TlsTestClient.ConnectAsync(server.LocalEndPoint, _certificate);
         await client.Stream.WriteAsync("ok\n"u8.ToArray());
         Assert.Equal("ok\n", Encoding.ASCII.GetString(await client.ReadExactlyAsync(3)));
         Assert.Equal(1, Echo.Connected(_probe));
@@ -123,11 +123,11 @@ public sealed class TlsServerTests : IAsyncLifetime
     public async Task A_replaced_certificate_is_presented_to_the_next_handshake_while_open_connections_go_on()
     {
         var server = Start("async", () => new Echo(_probe));
-        await using var before = await TlsClient.ConnectAsync(server.LocalEndPoint, _certificate);
+        await using var before = await TlsTestClient.ConnectAsync(server.LocalEndPoint, _certificate);
 
         using var renewed = TestCertificate.Create();
         server.Options.Tls!.ReplaceWith(ServerCertificate.Load(renewed.CertPath, renewed.KeyPath));
-        await using var after = await TlsClient.ConnectAsync(server.LocalEndPoint, renewed);
+        await using var after = await TlsTestClient.ConnectAsync(server.LocalEndPoint, renewed);
         Assert.Equal(renewed.Certificate.Thumbprint, after.ServerThumbprint);
 
         await before.Stream.WriteAsync("old\n"u8.ToArray());
@@ -169,54 +169,6 @@ public sealed class TlsServerTests : IAsyncLifetime
         {
             Connection.Send("bye\n"u8);
             Connection.Close();
-        }
-    }
-
-    /// <summary>A TLS client that trusts exactly one test certificate.</summary>
-    private sealed class TlsClient : IAsyncDisposable
-    {
-        private readonly TcpClient _tcp;
-
-        private TlsClient(TcpClient tcp, SslStream stream)
-        {
-            _tcp = tcp;
-            Stream = stream;
-        }
-
-        public SslStream Stream { get; }
-
-        public string? ServerThumbprint => Stream.RemoteCertificate is { } c ? new X509Certificate2(c).Thumbprint : null;
-
-        public static async Task<TlsClient> ConnectAsync(IPEndPoint endPoint, TestCertificate trusted)
-        {
-            var tcp = new TcpClient();
-            await tcp.ConnectAsync(endPoint).WaitAsync(Timeouts.Quick);
-            var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
-            var options = new SslClientAuthenticationOptions
-            {
-                TargetHost = "localhost",
-                CertificateChainPolicy = new X509ChainPolicy
-                {
-                    TrustMode = X509ChainTrustMode.CustomRootTrust,
-                    CustomTrustStore = { trusted.Certificate },
-                    RevocationMode = X509RevocationMode.NoCheck,
-                },
-            };
-            await ssl.AuthenticateAsClientAsync(options).WaitAsync(Timeouts.Quick);
-            return new TlsClient(tcp, ssl);
-        }
-
-        public async Task<byte[]> ReadExactlyAsync(int count)
-        {
-            var buffer = new byte[count];
-            await Stream.ReadExactlyAsync(buffer).AsTask().WaitAsync(Timeouts.Patient);
-            return buffer;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Stream.DisposeAsync();
-            _tcp.Dispose();
         }
     }
 }

@@ -32,7 +32,7 @@ internal static class ConnectCommand
 
     private static readonly Option<Duration> ConnectTimeoutOption = DurationOption.Create(
         "--connect-timeout",
-        "Give up connecting after this long, looking the host up included (e.g. 10s, 500ms)",
+        "Give up connecting after this long, looking the host up included (e.g. 10s, 500ms); with --tls, the handshake gets as long again",
         new Duration(10), new Duration(0.001));
 
     private static readonly Option<bool> NoSpinnerOption = new("--no-spinner")
@@ -78,7 +78,9 @@ internal static class ConnectCommand
             "connect",
             "Connect to a server and print what it sends as 'Received: TEXT', waiting 50 ms at a time without blocking " +
             "and drawing a spinner meanwhile; lines typed on stdin are sent to the server (on a terminal, the line being " +
-            "typed stays below what arrives). For scripts: --plain --exit-on-eof, like nc -N.")
+            "typed stays below what arrives). For scripts: --plain --exit-on-eof, like nc -N. Over TLS: --tls. " +
+            $"Exit codes: {ExitCodes.Ok} the server closed; {ExitCodes.Failure} the connection failed; {ExitCodes.Usage} a bad command line, or no connection; " +
+            $"{ExitCodes.Tls} the TLS handshake failed (certificate not trusted, expired or for another name; not a TLS server); {InterruptedExitCode} Ctrl-C.")
         {
             HostArgument, PortArgument, WaitOption.Option, ConnectTimeoutOption, NoSpinnerOption, PlainOption, ExitOnEofOption,
             TlsOption, CaOption, InsecureOption,

@@ -155,6 +155,19 @@ public sealed class ConnectTlsTests
         Assert.Equal($"switchboard: --ca: no certificate in {certificate.KeyPath} (expected PEM: -----BEGIN CERTIFICATE-----)", OneLine(stderr));
     }
 
+    [Fact]
+    public async Task Help_names_the_tls_options_and_the_exit_code_of_a_failed_handshake()
+    {
+        var (code, stdout, _) = await CliProcess.RunAsync("connect", "--help");
+
+        Assert.Equal(0, code);
+        Assert.Contains("--tls ", stdout, StringComparison.Ordinal);
+        Assert.Contains("--ca <file>", stdout, StringComparison.Ordinal);
+        Assert.Contains("--insecure  ", stdout, StringComparison.Ordinal);
+        Assert.Contains("INSECURE, do not check the server's certificate", stdout, StringComparison.Ordinal);
+        Assert.Contains($"{TlsExitCode} the TLS handshake failed", stdout, StringComparison.Ordinal);
+    }
+
     private static string Port(OpenSslServer server) => server.Port.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The one line of <paramref name="stderr"/>; fails if there are more (a stack trace, say).</summary>

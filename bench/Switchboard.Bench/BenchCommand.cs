@@ -128,6 +128,20 @@ internal static class BenchCommand
                       "Not with --target or the Kestrel peer",
     };
 
+    private static readonly Option<bool> TlsOption = new("--tls")
+    {
+        Description = "Every connection speaks TLS, to measure its cost against a plain run: each server started gets a self-signed certificate the bench makes " +
+                      "(ECDSA P-256, deleted at the end; serve --tls-cert --tls-key, the Kestrel peer its own TLS) and the load trusts exactly it; " +
+                      "connections and churn then count full handshakes (no session resumption). With --target: the target must speak TLS itself " +
+                      "(or behind a terminator such as socat OPENSSL-LISTEN), trusted by --tls-ca or the system's store",
+    };
+
+    private static readonly Option<string?> TlsCaOption = new("--tls-ca")
+    {
+        Description = "With --tls --target: trust the CA certificates in this PEM file instead of the system's store (a self-signed target: its certificate)",
+        HelpName = "file",
+    };
+
     private static readonly Option<string?> KestrelOption = new("--kestrel")
     {
         Description = "The built Kestrel reference peer: its Switchboard.KestrelEcho.dll or the folder it is in. " +
@@ -158,6 +172,7 @@ internal static class BenchCommand
         {
             ScenarioArgument, EnginesOption, TargetOption, OutOption, ClientsOption, SendersOption, InFlightOption, SizeOption, DurationOption,
             ConnectionsOption, ConnectWindowOption, IntervalOption, PinOption, NoPinOption, SwitchboardOption, KestrelOption, RepeatOption, MetricsOption,
+            TlsOption, TlsCaOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -187,6 +202,22 @@ internal static class BenchCommand
                 if (target is null)
                     return BenchCli.Fail(ExitCodes.Usage, error!);
                 targets.Add(target);
+            }
+        }
+
+        bool tls = parse.GetValue(TlsOption);
+        string? tlsCa = parse.GetValue(TlsCaOption);
+        if (tlsCa is not null && (!tls || targets.Count == 0))
+            return BenchCli.Fail(ExitCodes.Usage, $"{Flag(parse, TlsCaOption)} is for --tls --target: the servers the bench starts use a certificate it makes, and the load trusts exactly that");
+        if (tlsCa is not null)
+        {
+            try
+            {
+                BenchTls.ForTarget("check", tlsCa).Dispose();
+            }
+            catch (BenchException e)
+            {
+                return BenchCli.Fail(ExitCodes.Usage, e.Message);
             }
         }
 
@@ -272,6 +303,9 @@ internal static class BenchCommand
             Pin = parse.GetValue(PinOption) && !parse.GetValue(NoPinOption),
             Repeat = parse.GetValue(RepeatOption),
             Metrics = metrics,
+            Tls = tls,
+            TlsCa = tlsCa,
+            TlsTargetHost = parse.GetValue(TargetOption) is { } given2 ? HostOf(given2.Split(',')[0].Trim()) : null,
         };
 
         if (DescriptorsWanted(settings) is var wanted && DescriptorLimit.RaiseToHardLimit().After is var limit && (ulong)wanted > limit)
@@ -345,6 +379,9 @@ internal static class BenchCommand
             return (null, $"cannot resolve '{host}': {e.Message}");
         }
     }
+
+    /// <summary>The host of a HOST:PORT target, without an IPv6 address's brackets.</summary>
+    private static string HostOf(string target) => target[..Math.Max(0, target.LastIndexOf(':'))].Trim('[', ']');
 
     private static string Flag(ParseResult parse, Option option) => Switchboard.Cli.OptionNames.AsTyped(parse, option);
 

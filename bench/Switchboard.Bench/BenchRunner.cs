@@ -14,6 +14,8 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
+    private BenchTls? _tls;
+
     private const int ServerCore = 0;
     private const int LoadGeneratorCore = 1;
 
@@ -32,6 +34,11 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         if (pin)
             CorePinning.PinThisProcess(LoadGeneratorCore);
 
+        // --tls: the certificate our servers get (made now, deleted when the run ends), or what a target is trusted by.
+        using var tls = !settings.Tls ? null
+            : settings.Targets.Count == 0 ? BenchTls.CreateSelfSigned()
+            : BenchTls.ForTarget(settings.TlsTargetHost ?? settings.Targets[0].Address.ToString(), settings.TlsCa);
+        _tls = tls;
         var results = new List<BenchResult>();
         var engines = settings.Targets.Count == 0 ? settings.Engines : ["target"];
         var table = new ResultTable(settings.Scenario, engines, settings.Duration, settings.Scenario == "chat" && settings.Targets.Count > 1, settings.Repeat > 1, output);
@@ -118,9 +125,10 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             "serve", .. app, "--port", "0", "--engine", engine, "--log-level", "Warning",
             "--max-pending", "67108864", "--max-connections", "100000", "--workers", "4..128",
             .. (settings.Metrics ? (string[])["--metrics", "127.0.0.1:0"] : []),
+            .. (_tls is { CertPath: { } cert, KeyPath: { } key } ? (string[])["--tls-cert", cert, "--tls-key", key] : []),
         ];
         var start = engine == KestrelPeer.Name
-            ? KestrelPeer.StartInfo(settings.KestrelPath ?? throw new BenchException($"the Kestrel peer is not built: {KestrelPeer.BuildCommand}"))
+            ? KestrelPeer.StartInfo(settings.KestrelPath ?? throw new BenchException($"the Kestrel peer is not built: {KestrelPeer.BuildCommand}"), _tls)
             : program(arguments);
         using var server = await ServerProcess.StartAsync(pin ? CorePinning.Pinned(start, ServerCore) : start, settings.Metrics, cancel).ConfigureAwait(false);
         if (engine == "forking")
@@ -192,7 +200,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
                 "echo" => await EchoAsync(engine, target, Started, interrupt).ConfigureAwait(false),
                 "latency" => await LatencyAsync(engine, target, Started, interrupt).ConfigureAwait(false),
                 "connections" => await ConnectionsAsync(engine, target, server, interrupt).ConfigureAwait(false),
-                "churn" => Basic(engine, await ChurnLoad.RunAsync(target, settings.Clients, settings.Duration, Started, interrupt).ConfigureAwait(false)),
+                "churn" => Basic(engine, await ChurnLoad.RunAsync(target, settings.Clients, settings.Duration, _tls, Started, interrupt).ConfigureAwait(false)),
                 "chat" => await ChatAsync(engine, targets, startedHere: server is not null, Started, interrupt).ConfigureAwait(false),
                 "time" => await TimeAsync(engine, target, Started, interrupt).ConfigureAwait(false),
                 _ => throw new ArgumentException($"unknown scenario '{settings.Scenario}' (choose from: echo, latency, connections, churn, chat, time)"),
@@ -231,13 +239,13 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
 
     private async Task<BenchResult> EchoAsync(string engine, System.Net.IPEndPoint target, Action started, CancellationToken interrupt)
     {
-        var stats = await EchoLoad.RunAsync(target, settings.Clients, settings.InFlight, settings.Size, settings.Duration, started, interrupt).ConfigureAwait(false);
+        var stats = await EchoLoad.RunAsync(target, settings.Clients, settings.InFlight, settings.Size, settings.Duration, _tls, started, interrupt).ConfigureAwait(false);
         return Basic(engine, stats);
     }
 
     private async Task<BenchResult> LatencyAsync(string engine, System.Net.IPEndPoint target, Action started, CancellationToken interrupt)
     {
-        var (stats, histogram) = await LatencyLoad.RunAsync(target, settings.Clients, settings.Size, settings.Duration, started, interrupt).ConfigureAwait(false);
+        var (stats, histogram) = await LatencyLoad.RunAsync(target, settings.Clients, settings.Size, settings.Duration, _tls, started, interrupt).ConfigureAwait(false);
         return WithPercentiles(Basic(engine, stats), histogram);
     }
 
@@ -247,7 +255,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
     /// </param>
     private async Task<BenchResult> ChatAsync(string engine, IReadOnlyList<System.Net.IPEndPoint> nodes, bool startedHere, Action started, CancellationToken interrupt)
     {
-        var outcome = await ChatLoad.RunAsync(nodes, settings.Clients, settings.Senders, settings.Duration, started, interrupt).ConfigureAwait(false);
+        var outcome = await ChatLoad.RunAsync(nodes, settings.Clients, settings.Senders, settings.Duration, _tls, started, interrupt).ConfigureAwait(false);
         var result = WithPercentiles(Basic(engine, outcome.Stats), outcome.Latency) with { Chat = outcome.Health };
         // A server given with --target that paced, refused or cut off the talk measured its
         // throttle, not itself. An interrupted run delivers less than was said only because it was
@@ -267,7 +275,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
 
     private async Task<BenchResult> TimeAsync(string engine, System.Net.IPEndPoint target, Action started, CancellationToken interrupt)
     {
-        var (stats, histogram) = await TimeLoad.RunAsync(target, settings.Clients, settings.TickInterval, settings.Duration, started, interrupt).ConfigureAwait(false);
+        var (stats, histogram) = await TimeLoad.RunAsync(target, settings.Clients, settings.TickInterval, settings.Duration, _tls, started, interrupt).ConfigureAwait(false);
         return WithPercentiles(Basic(engine, stats), histogram);
     }
 
@@ -286,7 +294,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         long rssHalfway = 0;
         void Halfway() => rssHalfway = server?.Memory().Rss ?? 0;
         long? overflowsBefore = ListenQueue.Overflows();
-        var (seconds, sockets) = await ConnectionsLoad.OpenAsync(target, settings.Connections, settings.ConnectWindow, Halfway, interrupt).ConfigureAwait(false);
+        var (seconds, sockets) = await ConnectionsLoad.OpenAsync(target, settings.Connections, settings.ConnectWindow, _tls, Halfway, interrupt).ConfigureAwait(false);
         long? overflows = ListenQueue.Overflows() - overflowsBefore;
         using (sockets)
         {

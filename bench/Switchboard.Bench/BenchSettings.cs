@@ -63,6 +63,21 @@ public sealed record BenchSettings
     /// </summary>
     public bool Metrics { get; init; }
 
+    /// <summary>
+    /// Every connection speaks TLS: our servers get a certificate the bench makes
+    /// (<c>serve --tls-cert --tls-key</c>), trusted by the load and nothing else; a target is
+    /// trusted by <see cref="TlsCa"/> or the system's store.
+    /// </summary>
+    public bool Tls { get; init; }
+
+    /// <summary>With <see cref="Tls"/> and <see cref="Targets"/>: a PEM file of the CA certificates the target is trusted by; null: the system's store.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TlsCa { get; init; }
+
+    /// <summary>With <see cref="Tls"/> and <see cref="Targets"/>: the name the target's certificate must carry (the host given in --target).</summary>
+    [JsonIgnore]
+    public string? TlsTargetHost { get; init; }
+
     /// <summary>Pin server and load generator to different cores.</summary>
     public bool Pin { get; init; } = true;
 

@@ -28,9 +28,9 @@ internal static class ChatLoad
     /// </summary>
     public sealed record Outcome(LoadStats Stats, HistogramBase Latency, HistogramBase CrossNode, ChatHealth Health);
 
-    public static async Task<Outcome> RunAsync(IReadOnlyList<IPEndPoint> nodes, int clients, int senders, TimeSpan duration, Action started, CancellationToken interrupt)
+    public static async Task<Outcome> RunAsync(IReadOnlyList<IPEndPoint> nodes, int clients, int senders, TimeSpan duration, BenchTls? tls, Action started, CancellationToken interrupt)
     {
-        using var sockets = await OpenRoundRobinAsync(nodes, clients, interrupt).ConfigureAwait(false);
+        using var sockets = await OpenRoundRobinAsync(nodes, clients, tls, interrupt).ConfigureAwait(false);
         var readers = sockets.Select(s => new LineReader(s)).ToArray();
         await JoinAsync(sockets, readers, interrupt).ConfigureAwait(false);
 
@@ -108,10 +108,10 @@ internal static class ChatLoad
     }
 
     /// <summary>Opens <paramref name="clients"/> connections, client i to node i % nodes: the result is in client order.</summary>
-    private static async Task<OpenConnections> OpenRoundRobinAsync(IReadOnlyList<IPEndPoint> nodes, int clients, CancellationToken interrupt)
+    private static async Task<OpenConnections> OpenRoundRobinAsync(IReadOnlyList<IPEndPoint> nodes, int clients, BenchTls? tls, CancellationToken interrupt)
     {
         if (nodes.Count == 1)
-            return await Connections.OpenAsync(nodes[0], clients, interrupt).ConfigureAwait(false);
+            return await Connections.OpenAsync(nodes[0], clients, tls, interrupt).ConfigureAwait(false);
 
         var perNode = new List<OpenConnections>(nodes.Count);
         try
@@ -119,7 +119,7 @@ internal static class ChatLoad
             for (int node = 0; node < nodes.Count; node++)
             {
                 int count = (clients - node + nodes.Count - 1) / nodes.Count; // clients i < clients with i % n == node
-                perNode.Add(await Connections.OpenAsync(nodes[node], Math.Max(0, count), interrupt).ConfigureAwait(false));
+                perNode.Add(await Connections.OpenAsync(nodes[node], Math.Max(0, count), tls, interrupt).ConfigureAwait(false));
             }
 
             var all = new OpenConnections(clients);
@@ -144,7 +144,7 @@ internal static class ChatLoad
             timeout.CancelAfter(JoinTimeout);
             try
             {
-                await sockets[i].SendAsync(Encoding.ASCII.GetBytes($"/nick c{i}\n"), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                await sockets[i].SendAsync(Encoding.ASCII.GetBytes($"/nick c{i}\n"), timeout.Token).ConfigureAwait(false);
                 while (true)
                 {
                     string line = await readers[i].ReadLineAsync(timeout.Token).ConfigureAwait(false)
@@ -160,7 +160,7 @@ internal static class ChatLoad
         }
     }
 
-    private static async Task SendAsync(Socket socket, Tally tally, CancellationToken stop)
+    private static async Task SendAsync(BenchConnection socket, Tally tally, CancellationToken stop)
     {
         using var timer = new PeriodicTimer(SendEvery);
         try
@@ -168,7 +168,7 @@ internal static class ChatLoad
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
                 byte[] line = Encoding.ASCII.GetBytes($"t={Stopwatch.GetTimestamp().ToString(CultureInfo.InvariantCulture)}\n");
-                await socket.SendAsync(line, SocketFlags.None, stop).ConfigureAwait(false);
+                await socket.SendAsync(line, stop).ConfigureAwait(false);
                 Interlocked.Increment(ref tally.Sent);
             }
         }

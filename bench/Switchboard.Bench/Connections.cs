@@ -17,15 +17,16 @@ internal static class Connections
     private const int DefaultWindow = 100;
 
     /// <summary>
-    /// Opens <paramref name="count"/> connections; disposing the result closes them all.
+    /// Opens <paramref name="count"/> connections (with <paramref name="tls"/>, each with its TLS
+    /// handshake done); disposing the result closes them all.
     /// <paramref name="interrupt"/> (Ctrl-C) closes what opened and throws <see cref="OperationCanceledException"/>.
     /// </summary>
-    public static async Task<OpenConnections> OpenAsync(IPEndPoint target, int count, CancellationToken interrupt)
+    public static async Task<OpenConnections> OpenAsync(IPEndPoint target, int count, BenchTls? tls, CancellationToken interrupt)
     {
         var sockets = new OpenConnections(count);
         try
         {
-            await OpenMoreAsync(sockets, target, count, DefaultWindow, interrupt).ConfigureAwait(false);
+            await OpenMoreAsync(sockets, target, count, DefaultWindow, tls, interrupt).ConfigureAwait(false);
             interrupt.ThrowIfCancellationRequested();
             return sockets;
         }
@@ -43,10 +44,10 @@ internal static class Connections
     /// cancelled) and its error is the one thrown. <paramref name="interrupt"/> (Ctrl-C) stops
     /// the window too, without an error: <paramref name="sockets"/> holds what opened.
     /// </summary>
-    public static async Task OpenMoreAsync(OpenConnections sockets, IPEndPoint target, int total, int window, CancellationToken interrupt)
+    public static async Task OpenMoreAsync(OpenConnections sockets, IPEndPoint target, int total, int window, BenchTls? tls, CancellationToken interrupt)
     {
         int first = sockets.Count;
-        var opened = new Socket?[total - first];
+        var opened = new BenchConnection?[total - first];
         int next = first - 1;
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(interrupt);
         Exception? firstFailure = null;
@@ -55,7 +56,7 @@ internal static class Connections
             try
             {
                 for (int index = Interlocked.Increment(ref next); index < total && !abandon.IsCancellationRequested; index = Interlocked.Increment(ref next))
-                    opened[index - first] = await OpenOneAsync(target, index, abandon.Token).ConfigureAwait(false);
+                    opened[index - first] = await OpenOneAsync(target, index, tls, abandon.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (abandon.IsCancellationRequested)
             {
@@ -75,7 +76,7 @@ internal static class Connections
             try
             {
                 for (int index = first; index < total && !abandon.IsCancellationRequested; index++)
-                    opened[index - first] = OpenOneBlocking(target, index);
+                    opened[index - first] = OpenOneBlocking(target, index, tls);
             }
             catch (Exception e)
             {
@@ -93,14 +94,14 @@ internal static class Connections
         finally
         {
             // Keep what opened, even when a connect failed, so the caller's Dispose closes it.
-            sockets.AddRange(opened.OfType<Socket>());
+            sockets.AddRange(opened.OfType<BenchConnection>());
         }
 
         if (firstFailure is not null)
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstFailure);
     }
 
-    private static Socket OpenOneBlocking(IPEndPoint target, int index)
+    private static BenchConnection OpenOneBlocking(IPEndPoint target, int index, BenchTls? tls)
     {
         // On Linux a blocking connect gives up after the send timeout (SO_SNDTIMEO), failing with
         // EINPROGRESS: without one, a target that drops every SYN would hold it for two minutes.
@@ -110,7 +111,7 @@ internal static class Connections
             BindSourceAddress(socket, target, index);
             socket.Connect(target);
             socket.SendTimeout = 0;
-            return socket;
+            return new BenchConnection(socket, tls?.Authenticate(socket));
         }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.InProgress or SocketError.WouldBlock or SocketError.TimedOut)
         {
@@ -122,6 +123,11 @@ internal static class Connections
             socket.Dispose();
             throw new BenchException($"cannot connect to {target}: {e.Message}", e);
         }
+        catch (BenchException)
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     // Past one address's ephemeral ports, connect from 127.0.0.2, 127.0.0.3 and so on.
@@ -131,7 +137,7 @@ internal static class Connections
             socket.Bind(new IPEndPoint(new IPAddress([127, 0, 0, (byte)(1 + (index / PerSourceAddress))]), 0));
     }
 
-    private static async Task<Socket> OpenOneAsync(IPEndPoint target, int index, CancellationToken abandon)
+    private static async Task<BenchConnection> OpenOneAsync(IPEndPoint target, int index, BenchTls? tls, CancellationToken abandon)
     {
         var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -140,7 +146,8 @@ internal static class Connections
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(abandon);
             timeout.CancelAfter(ConnectTimeout);
             await socket.ConnectAsync(target, timeout.Token).ConfigureAwait(false);
-            return socket;
+            var stream = tls is null ? null : await tls.AuthenticateAsync(socket, timeout.Token).ConfigureAwait(false);
+            return new BenchConnection(socket, stream);
         }
         catch (Exception e) when (abandon.IsCancellationRequested)
         {
@@ -157,11 +164,16 @@ internal static class Connections
             socket.Dispose();
             throw new BenchException($"cannot connect to {target}: {e.Message}", e);
         }
+        catch (BenchException)
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 }
 
-/// <summary>Client sockets that close together.</summary>
-internal sealed class OpenConnections(int capacity) : List<Socket>(capacity), IDisposable
+/// <summary>Client connections that close together.</summary>
+internal sealed class OpenConnections(int capacity) : List<BenchConnection>(capacity), IDisposable
 {
     public void Dispose()
     {

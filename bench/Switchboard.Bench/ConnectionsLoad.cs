@@ -14,15 +14,15 @@ internal static class ConnectionsLoad
     /// <paramref name="window"/> connects are in flight at once (1: one after another).
     /// <paramref name="interrupt"/> (Ctrl-C) stops the opening early: the sockets are those that opened.
     /// </summary>
-    public static async Task<(double Seconds, OpenConnections Sockets)> OpenAsync(IPEndPoint target, int count, int window, Action halfway, CancellationToken interrupt)
+    public static async Task<(double Seconds, OpenConnections Sockets)> OpenAsync(IPEndPoint target, int count, int window, BenchTls? tls, Action halfway, CancellationToken interrupt)
     {
         var clock = Stopwatch.StartNew();
         var sockets = new OpenConnections(count);
         try
         {
-            await Connections.OpenMoreAsync(sockets, target, count / 2, window, interrupt).ConfigureAwait(false);
+            await Connections.OpenMoreAsync(sockets, target, count / 2, window, tls, interrupt).ConfigureAwait(false);
             halfway(); // a read of /proc: well under a millisecond
-            await Connections.OpenMoreAsync(sockets, target, count, window, interrupt).ConfigureAwait(false);
+            await Connections.OpenMoreAsync(sockets, target, count, window, tls, interrupt).ConfigureAwait(false);
             return (clock.Elapsed.TotalSeconds, sockets);
         }
         catch
@@ -44,14 +44,14 @@ internal static class ConnectionsLoad
         return answered;
     }
 
-    private static async Task<bool> AnswersAsync(Socket socket)
+    private static async Task<bool> AnswersAsync(BenchConnection socket)
     {
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await socket.SendAsync("!"u8.ToArray(), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            await socket.SendAsync("!"u8.ToArray(), timeout.Token).ConfigureAwait(false);
             var one = new byte[1];
-            return await socket.ReceiveAsync(one, SocketFlags.None, timeout.Token).ConfigureAwait(false) == 1;
+            return await socket.ReceiveAsync(one, timeout.Token).ConfigureAwait(false) == 1;
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)
         {

@@ -10,9 +10,9 @@ namespace Switchboard.Bench;
 /// </summary>
 internal static class EchoLoad
 {
-    public static async Task<LoadStats> RunAsync(IPEndPoint target, int clients, int inFlight, int size, TimeSpan duration, Action started, CancellationToken interrupt)
+    public static async Task<LoadStats> RunAsync(IPEndPoint target, int clients, int inFlight, int size, TimeSpan duration, BenchTls? tls, Action started, CancellationToken interrupt)
     {
-        using var sockets = await Connections.OpenAsync(target, clients, interrupt).ConfigureAwait(false);
+        using var sockets = await Connections.OpenAsync(target, clients, tls, interrupt).ConfigureAwait(false);
         started(); // connections are open: measure from here
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(interrupt); // Ctrl-C ends the load early, with what it counted
         stop.CancelAfter(duration);
@@ -23,7 +23,7 @@ internal static class EchoLoad
         return new LoadStats(bytes / size, bytes, counts.Sum(c => c.Errors), seconds);
     }
 
-    private static async Task<(long Bytes, long Errors)> ClientAsync(Socket socket, int inFlight, int size, CancellationToken stop)
+    private static async Task<(long Bytes, long Errors)> ClientAsync(BenchConnection socket, int inFlight, int size, CancellationToken stop)
     {
         var batch = new byte[size * inFlight];
         var receive = new byte[64 * 1024];
@@ -34,7 +34,7 @@ internal static class EchoLoad
             await SendAllAsync(socket, batch, stop).ConfigureAwait(false);
             while (!stop.IsCancellationRequested)
             {
-                int n = await socket.ReceiveAsync(receive, SocketFlags.None, stop).ConfigureAwait(false);
+                int n = await socket.ReceiveAsync(receive, stop).ConfigureAwait(false);
                 if (n == 0)
                     return (received, 1);
                 received += n;
@@ -56,9 +56,9 @@ internal static class EchoLoad
         return (received, 0);
     }
 
-    private static async Task SendAllAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationToken stop)
+    private static async Task SendAllAsync(BenchConnection socket, ReadOnlyMemory<byte> data, CancellationToken stop)
     {
         while (!data.IsEmpty)
-            data = data[await socket.SendAsync(data, SocketFlags.None, stop).ConfigureAwait(false)..];
+            data = data[await socket.SendAsync(data, stop).ConfigureAwait(false)..];
     }
 }

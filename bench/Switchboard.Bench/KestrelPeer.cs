@@ -66,11 +66,18 @@ public static class KestrelPeer
         return null;
     }
 
-    internal static ProcessStartInfo StartInfo(string path)
+    /// <summary>Runs the peer on a free port; with <paramref name="tls"/>, Kestrel's own TLS (its HTTPS connection middleware) with the bench's certificate.</summary>
+    internal static ProcessStartInfo StartInfo(string path, BenchTls? tls = null)
     {
         var start = new ProcessStartInfo(DotnetHost.Path) { UseShellExecute = false };
         start.ArgumentList.Add(path);
         start.ArgumentList.Add("0");
+        if (tls is { CertPath: { } cert, KeyPath: { } key })
+        {
+            start.ArgumentList.Add(cert);
+            start.ArgumentList.Add(key);
+        }
+
         return start;
     }
 }

@@ -8,9 +8,9 @@ namespace Switchboard.Bench;
 /// <summary>C clients, one message in flight each (ping-pong); round trips recorded in an HdrHistogram.</summary>
 internal static class LatencyLoad
 {
-    public static async Task<(LoadStats Stats, HistogramBase Histogram)> RunAsync(IPEndPoint target, int clients, int size, TimeSpan duration, Action started, CancellationToken interrupt)
+    public static async Task<(LoadStats Stats, HistogramBase Histogram)> RunAsync(IPEndPoint target, int clients, int size, TimeSpan duration, BenchTls? tls, Action started, CancellationToken interrupt)
     {
-        using var sockets = await Connections.OpenAsync(target, clients, interrupt).ConfigureAwait(false);
+        using var sockets = await Connections.OpenAsync(target, clients, tls, interrupt).ConfigureAwait(false);
         started(); // connections are open: measure from here
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(interrupt); // Ctrl-C ends the load early, with what it measured
         stop.CancelAfter(duration);
@@ -23,7 +23,7 @@ internal static class LatencyLoad
         return (new LoadStats(total.TotalCount, total.TotalCount * size, errors, seconds), total);
     }
 
-    private static async Task<(LongHistogram Histogram, bool Failed)> ClientAsync(Socket socket, int size, CancellationToken stop)
+    private static async Task<(LongHistogram Histogram, bool Failed)> ClientAsync(BenchConnection socket, int size, CancellationToken stop)
     {
         var histogram = Histograms.Create();
         var message = new byte[size];
@@ -33,10 +33,10 @@ internal static class LatencyLoad
             while (!stop.IsCancellationRequested)
             {
                 long start = Stopwatch.GetTimestamp();
-                await socket.SendAsync(message, SocketFlags.None, stop).ConfigureAwait(false);
+                await socket.SendAsync(message, stop).ConfigureAwait(false);
                 for (int got = 0; got < size;)
                 {
-                    int n = await socket.ReceiveAsync(buffer.AsMemory(got), SocketFlags.None, stop).ConfigureAwait(false);
+                    int n = await socket.ReceiveAsync(buffer.AsMemory(got), stop).ConfigureAwait(false);
                     if (n == 0)
                         return (histogram, true);
                     got += n;

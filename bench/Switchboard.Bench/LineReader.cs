@@ -1,10 +1,9 @@
-using System.Net.Sockets;
 using System.Text;
 
 namespace Switchboard.Bench;
 
-/// <summary>Reads lines from a socket for the line-based scenarios (chat, time).</summary>
-internal sealed class LineReader(Socket socket, int bufferSize = 64 * 1024)
+/// <summary>Reads lines from a connection for the line-based scenarios (chat, time).</summary>
+internal sealed class LineReader(BenchConnection socket, int bufferSize = 64 * 1024)
 {
     private readonly byte[] _buffer = new byte[bufferSize];
     private int _start;
@@ -30,7 +29,7 @@ internal sealed class LineReader(Socket socket, int bufferSize = 64 * 1024)
                 _start = 0;
             }
 
-            int n = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, token).ConfigureAwait(false);
+            int n = await socket.ReceiveAsync(_buffer.AsMemory(_end), token).ConfigureAwait(false);
             if (n == 0)
                 return null;
             _end += n;

@@ -7,7 +7,8 @@ internal static class LoadDescription
 {
     /// <summary>
     /// E.g. "latency: 100 clients, 10 s", "latency: 1 client, 10 s", "chat: 100 clients, 10 talking,
-    /// 10 s, median of 3 runs each" or "latency: 100 clients, 10 s, metrics on (scraped every 1 s)".
+    /// 10 s, median of 3 runs each", "latency: 100 clients, 10 s, metrics on (scraped every 1 s)" or
+    /// "echo: 100 clients × 1,000 in flight, 32 B, 10 s, tls: true".
     /// </summary>
     public static string Of(BenchSettings settings)
     {
@@ -22,7 +23,8 @@ internal static class LoadDescription
         };
         string repeat = settings.Repeat > 1 ? $", median of {settings.Repeat} runs each" : "";
         string metrics = settings.Metrics ? Invariant($", metrics on (scraped every {MetricsScraper.Every.TotalSeconds:0.###} s)") : "";
-        return $"{settings.Scenario}: {load}{metrics}{repeat}";
+        string tls = settings.Tls ? ", tls: true" : "";
+        return $"{settings.Scenario}: {load}{tls}{metrics}{repeat}";
     }
 
     /// <summary>A count and its noun, with an s unless it is 1 (the rule of <c>Counted.Of</c>), grouped by thousands: "1 client", "10,000 connections".</summary>

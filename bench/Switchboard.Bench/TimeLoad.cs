@@ -10,9 +10,9 @@ namespace Switchboard.Bench;
 /// </summary>
 internal static class TimeLoad
 {
-    public static async Task<(LoadStats Stats, HistogramBase Lateness)> RunAsync(IPEndPoint target, int clients, TimeSpan interval, TimeSpan duration, Action started, CancellationToken interrupt)
+    public static async Task<(LoadStats Stats, HistogramBase Lateness)> RunAsync(IPEndPoint target, int clients, TimeSpan interval, TimeSpan duration, BenchTls? tls, Action started, CancellationToken interrupt)
     {
-        using var sockets = await Connections.OpenAsync(target, clients, interrupt).ConfigureAwait(false);
+        using var sockets = await Connections.OpenAsync(target, clients, tls, interrupt).ConfigureAwait(false);
         started(); // connections are open: measure from here
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(interrupt); // Ctrl-C ends the load early, with what it measured
         stop.CancelAfter(duration);

@@ -11,4 +11,10 @@ internal static class ExitCodes
 
     /// <summary>The command line was wrong: unknown app or engine, bad port.</summary>
     public const int Usage = 2;
+
+    /// <summary>
+    /// <c>connect --tls</c>: the TLS handshake failed: the certificate is not trusted, has expired
+    /// or names another host, or the server does not speak TLS. (The bench's 3 is its own.)
+    /// </summary>
+    public const int Tls = 4;
 }

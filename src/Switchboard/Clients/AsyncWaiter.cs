@@ -2,16 +2,18 @@ using System.Net.Sockets;
 
 namespace Switchboard.Clients;
 
-/// <summary>A pending .NET async receive, raced against the tick and stdin.</summary>
-internal sealed class AsyncWaiter(Socket socket, StdinReader? stdin) : IClientWaiter
+/// <summary>A pending .NET async receive (of the socket, or of the TLS stream over it), raced against the tick and stdin.</summary>
+internal sealed class AsyncWaiter(Socket socket, TlsClientConnection? tls, StdinReader? stdin) : IClientWaiter
 {
-    private readonly byte[] _buffer = new byte[4096];
+    private readonly byte[] _buffer = new byte[tls is null ? 4096 : 16 * 1024];
     private Task<int>? _receive;
     private Task<bool>? _input;
 
     public async ValueTask WaitAsync(TimeSpan tick, List<ClientEvent> events, CancellationToken cancellation)
     {
-        _receive ??= socket.ReceiveAsync(_buffer.AsMemory(), SocketFlags.None, CancellationToken.None).AsTask();
+        _receive ??= tls is null
+            ? socket.ReceiveAsync(_buffer.AsMemory(), SocketFlags.None, CancellationToken.None).AsTask()
+            : tls.Ssl.ReadAsync(_buffer.AsMemory(), CancellationToken.None).AsTask();
         if (stdin is not null)
             _input ??= stdin.Chunks.WaitToReadAsync(cancellation).AsTask();
         var delay = Task.Delay(tick, cancellation);
@@ -35,6 +37,14 @@ internal sealed class AsyncWaiter(Socket socket, StdinReader? stdin) : IClientWa
         catch (SocketException e)
         {
             events.Add(new ClientEvent(ClientEventKind.Failed, Reason: ReadyReceive.Describe(e.SocketErrorCode)));
+        }
+        catch (IOException e)
+        {
+            events.Add(new ClientEvent(ClientEventKind.Failed, Reason: TlsClientConnection.Describe(e)));
+        }
+        catch (System.Security.Authentication.AuthenticationException e)
+        {
+            events.Add(new ClientEvent(ClientEventKind.Failed, Reason: $"TLS error: {e.Message}"));
         }
     }
 

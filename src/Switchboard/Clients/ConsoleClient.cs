@@ -62,6 +62,15 @@ public sealed class ConsoleClient
     /// </summary>
     public bool HalfCloseAtEndOfInput { get; init; }
 
+    /// <summary>
+    /// A TLS session made over the socket (<see cref="TlsClientConnection.AuthenticateAsync"/>):
+    /// what is sent and received goes through it. Every wait mode works: poll and select wait on the
+    /// socket and feed what it gives to the TLS layer, and also stop waiting while plain text it has
+    /// already decrypted is held (a readiness wait on the socket cannot see that); async reads the
+    /// TLS stream itself.
+    /// </summary>
+    public TlsClientConnection? Tls { get; init; }
+
     /// <summary>Why the session ended, when it ended <see cref="ClientOutcome.Failed"/>.</summary>
     public string? FailureReason { get; private set; }
 
@@ -158,6 +167,7 @@ public sealed class ConsoleClient
         inputOpen = false;
         if (!HalfCloseAtEndOfInput)
             return;
+        Tls?.TryCloseSending();
         try
         {
             _socket.Shutdown(SocketShutdown.Send);
@@ -173,10 +183,16 @@ public sealed class ConsoleClient
         var stdin = _readStdin && _mode != ClientWaitMode.Poll ? new StdinReader(OpenStdin()) : null;
         return _mode switch
         {
-            ClientWaitMode.Poll => new PollWaiter(_socket, _readStdin),
-            ClientWaitMode.Select => new SelectWaiter(_socket, stdin),
-            _ => new AsyncWaiter(_socket, stdin),
+            ClientWaitMode.Poll => new PollWaiter(_socket, ReadyReceiver(), _readStdin),
+            ClientWaitMode.Select => new SelectWaiter(_socket, ReadyReceiver(), stdin),
+            _ => new AsyncWaiter(_socket, Tls, stdin),
         };
+    }
+
+    private IReadyReceiver ReadyReceiver()
+    {
+        _socket.Blocking = false;
+        return Tls is null ? new SocketReceiver(_socket) : new TlsReceiver(_socket, Tls);
     }
 
     /// <summary>
@@ -189,6 +205,12 @@ public sealed class ConsoleClient
 
     private void SendAll(ReadOnlySpan<byte> data)
     {
+        if (Tls is not null)
+        {
+            Tls.TryWrite(data); // a failure is reported by the receiving side
+            return;
+        }
+
         while (!data.IsEmpty)
         {
             int n = _socket.Send(data, SocketFlags.None, out var error);

@@ -11,15 +11,15 @@ internal sealed class PollWaiter : IClientWaiter
     private const int StdinFd = 0;
 
     private readonly Socket _socket;
-    private readonly byte[] _buffer = new byte[4096];
+    private readonly IReadyReceiver _receiver;
     private readonly byte[] _inputBuffer = new byte[4096];
     private readonly FileStream _stdin = new(new SafeFileHandle(StdinFd, ownsHandle: false), FileAccess.Read, bufferSize: 0);
     private bool _inputOpen;
 
-    public PollWaiter(Socket socket, bool watchStdin)
+    public PollWaiter(Socket socket, IReadyReceiver receiver, bool watchStdin)
     {
         _socket = socket;
-        _socket.Blocking = false;
+        _receiver = receiver;
         _inputOpen = watchStdin;
     }
 
@@ -28,7 +28,8 @@ internal sealed class PollWaiter : IClientWaiter
         var fds = stackalloc Poll.PollFd[2];
         fds[0] = new Poll.PollFd { Fd = (int)_socket.Handle, Events = Poll.POLLIN };
         fds[1] = new Poll.PollFd { Fd = StdinFd, Events = Poll.POLLIN };
-        int n = Poll.Wait(fds, _inputOpen ? 2u : 1u, (int)tick.TotalMilliseconds);
+        // Data the receiver already holds (TLS) is not on the socket: look, but do not wait.
+        int n = Poll.Wait(fds, _inputOpen ? 2u : 1u, _receiver.Buffered ? 0 : (int)tick.TotalMilliseconds);
         if (n < 0)
         {
             if (Marshal.GetLastPInvokeError() != Errno.EINTR)
@@ -38,10 +39,10 @@ internal sealed class PollWaiter : IClientWaiter
 
         if (_inputOpen && fds[1].Revents != 0)
             ReadInput(events);
-        if ((fds[0].Revents & Poll.POLLIN) != 0)
-            ReadyReceive.Into(_socket, _buffer, events);
-        else if ((fds[0].Revents & (Poll.POLLERR | Poll.POLLHUP | Poll.POLLNVAL)) != 0)
+        if ((fds[0].Revents & Poll.POLLIN) == 0 && (fds[0].Revents & (Poll.POLLERR | Poll.POLLHUP | Poll.POLLNVAL)) != 0)
             events.Add(new ClientEvent(ClientEventKind.Failed, Reason: SocketErrorOf(_socket)));
+        else
+            _receiver.Receive(events, socketReady: (fds[0].Revents & Poll.POLLIN) != 0);
         return ValueTask.CompletedTask;
     }
 

@@ -6,15 +6,15 @@ namespace Switchboard.Clients;
 internal sealed class SelectWaiter : IClientWaiter
 {
     private readonly Socket _socket;
+    private readonly IReadyReceiver _receiver;
     private readonly StdinReader? _stdin;
-    private readonly byte[] _buffer = new byte[4096];
     private readonly List<Socket> _read = [];
     private readonly List<Socket> _error = [];
 
-    public SelectWaiter(Socket socket, StdinReader? stdin)
+    public SelectWaiter(Socket socket, IReadyReceiver receiver, StdinReader? stdin)
     {
         _socket = socket;
-        _socket.Blocking = false;
+        _receiver = receiver;
         _stdin = stdin;
     }
 
@@ -24,10 +24,10 @@ internal sealed class SelectWaiter : IClientWaiter
         _read.Add(_socket);
         _error.Clear();
         _error.Add(_socket);
-        Socket.Select(_read, null, _error, (int)(tick.TotalMilliseconds * 1000));
+        // Data the receiver already holds (TLS) is not on the socket: look, but do not wait.
+        Socket.Select(_read, null, _error, _receiver.Buffered ? 0 : (int)(tick.TotalMilliseconds * 1000));
         _stdin?.Drain(events);
-        if (_read.Count > 0 || _error.Count > 0)
-            ReadyReceive.Into(_socket, _buffer, events);
+        _receiver.Receive(events, socketReady: _read.Count > 0 || _error.Count > 0);
         return ValueTask.CompletedTask;
     }
 

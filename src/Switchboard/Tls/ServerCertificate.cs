@@ -119,7 +119,7 @@ public sealed class ServerCertificate
             }
 
             if (keyText.Contains("ENCRYPTED PRIVATE KEY", StringComparison.Ordinal) || keyText.Contains("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal))
-                throw new ServerCertificateException($"the key in {keyFile} is encrypted: give it unencrypted (openssl pkey -in {keyFile} -out key.pem), readable only by the server's user");
+                throw new ServerCertificateException($"the key in {keyFile} is encrypted: give it unencrypted (openssl pkey -in {keyFile} -out plain-key.pem), readable only by the server's user");
 
             var leaf = all[0];
             var intermediates = new X509Certificate2Collection();

@@ -9,7 +9,7 @@ namespace Switchboard.Tests.Cli;
 /// (which never downloads a browser of its own: it is given /usr/bin/chromium). Two people on the
 /// page and one on the line protocol share rooms; then the server restarts and the pages come back
 /// by themselves; a page whose connection drops while the server still holds its name waits for the
-/// name. A screenshot of the page is kept under TestResults/web/.
+/// name; the page over HTTPS and WSS. A screenshot of the page is kept under TestResults/web/.
 /// </summary>
 public sealed class WebPageBrowserTests
 {
@@ -183,6 +183,39 @@ public sealed class WebPageBrowserTests
         await Assertions.Expect(page.Locator("#me")).ToHaveTextAsync("ann");
         await carol.ReadUntilAsync("*** ann joined #lobby (2 here)");
 
+        await cli.StopGracefullyAsync();
+    }
+
+    [Fact]
+    public async Task Over_HTTPS_the_page_talks_through_WSS_with_a_terminal_on_TLS()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: test.sh installs it (apt-get install chromium)");
+        using var certificate = TestCertificate.Create();
+        using var cli = CliProcess.Start("serve", "chat", "--port", "0", "--web", "127.0.0.1:0", "--tls-cert", certificate.CertPath, "--tls-key", certificate.KeyPath);
+        var (line, _) = await cli.ReadListeningLineAsync();
+        var url = await cli.ReadWebLineAsync();
+        Assert.Equal("https", url.Scheme);
+
+        // The browser trusts exactly the test's certificate, by its public key's hash, and no other
+        // (without the flag, chromium refuses the page: net::ERR_CERT_AUTHORITY_INVALID).
+        string spki = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(certificate.Certificate.PublicKey.ExportSubjectPublicKeyInfo()));
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", $"--ignore-certificate-errors-spki-list={spki}"],
+        });
+        var ann = await OpenAsync(browser, url, "ann");
+        Assert.StartsWith("https://", ann.Url, StringComparison.Ordinal);
+
+        using var socat = CliProcess.StartTool("socat", "-", $"OPENSSL:127.0.0.1:{line.Port},cafile={certificate.CertPath},verify=1");
+        await socat.WriteInputAsync("/nick carol\n");
+        await socat.ReadUntilAsync("*** you are carol, in #lobby");
+        await SayAsync(ann, "hello over wss");
+        await socat.ReadUntilAsync("<ann> hello over wss");
+        await socat.WriteInputAsync("hello over tls\n");
+        await Assertions.Expect(ann.Locator("#log .msg.talk").Last).ToContainTextAsync("hello over tls", Patiently);
         await cli.StopGracefullyAsync();
     }
 

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -41,8 +43,18 @@ internal static class EmptyKestrel
             kestrel.Limits.MaxConcurrentUpgradedConnections = maxUpgraded;
             kestrel.Listen(at, listen =>
             {
+                // The certificate in force and its intermediates, at each handshake.
                 if (tls is not null)
-                    listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificateSelector = (_, _) => tls.Certificate });
+                {
+                    listen.UseHttps(new TlsHandshakeCallbackOptions
+                    {
+                        OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
+                        {
+                            ServerCertificateContext = tls.Context,
+                            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                        }),
+                    });
+                }
             });
         });
         return builder;

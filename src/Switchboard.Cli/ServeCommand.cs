@@ -535,7 +535,9 @@ internal static partial class ServeCommand
         {
             try
             {
-                tls = ServerCertificate.Load(certificatePath, parse.GetValue(TlsKeyOption) is { Length: > 0 } keyPath ? keyPath : null);
+                // A forking worker does not check the dates: its parent did, and a certificate that
+                // expires while serving must not stop the pool from starting workers.
+                tls = ServerCertificate.Load(certificatePath, parse.GetValue(TlsKeyOption) is { Length: > 0 } keyPath ? keyPath : null, checkDates: !Prefork.IsWorker);
             }
             catch (ServerCertificateException e)
             {

@@ -19,6 +19,9 @@ namespace Switchboard.Tls;
 /// </summary>
 internal sealed class CipherStream : Stream, IValueTaskSource<int>
 {
+    /// <summary>The largest receive buffer kept once drained; a bigger one (a burst) is let go.</summary>
+    private const int KeptBufferSize = 4096;
+
     private readonly IConnection _connection;
     private ManualResetValueTaskSourceCore<int> _pendingRead; // RunContinuationsAsynchronously stays false: inline
     private Memory<byte> _pendingBuffer;
@@ -84,8 +87,8 @@ internal sealed class CipherStream : Stream, IValueTaskSource<int>
         if (given > 0)
             data[..given].CopyTo(_pendingBuffer.Span);
         Append(data[given..]);
-        if (given > 0)
-            CompleteRead(given);
+        if (_readPending)
+            CompleteRead(given); // 0 for a zero-byte read: "there is something to read now"
         return true;
     }
 
@@ -97,16 +100,25 @@ internal sealed class CipherStream : Stream, IValueTaskSource<int>
             CompleteRead(0);
     }
 
+    /// <summary>
+    /// Reads what was pushed, or waits for the next push. A zero-byte read (SslStream makes one
+    /// before it rents its buffer for a record) also waits, and returns 0 once there is something
+    /// to read, so an idle connection holds no buffer of the SslStream's.
+    /// </summary>
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         Debug.Assert(!_readPending, "SslStream reads one at a time");
-        if (buffer.IsEmpty)
-            return ValueTask.FromResult(0);
         if (Buffered > 0)
         {
             int n = Math.Min(buffer.Length, Buffered);
             _buffered.AsSpan(_bufferedStart, n).CopyTo(buffer.Span);
             _bufferedStart += n;
+            if (_bufferedStart == _bufferedEnd && _buffered.Length > KeptBufferSize)
+            {
+                _buffered = []; // a burst is over: an idle connection keeps no big buffer
+                _bufferedStart = _bufferedEnd = 0;
+            }
+
             return ValueTask.FromResult(n);
         }
 

@@ -26,8 +26,8 @@ public sealed class ServerCertificate
     /// <summary>The key file it was read from; null when the certificate file holds the key (PKCS#12, or PEM with both).</summary>
     public string? KeyPath => _current.KeyPath;
 
-    /// <summary>What SslStream presents: the certificate and the intermediates read with it.</summary>
-    internal SslStreamCertificateContext Context => _current.Context;
+    /// <summary>What a TLS server presents: the certificate and the intermediates read with it (for an <see cref="SslServerAuthenticationOptions"/>).</summary>
+    public SslStreamCertificateContext Context => _current.Context;
 
     /// <summary>
     /// Reads a certificate and its key. <paramref name="keyPath"/> null: the certificate file
@@ -37,12 +37,18 @@ public sealed class ServerCertificate
     /// </summary>
     /// <param name="certificatePath">The certificate file: PEM (server certificate first, then intermediates) or PKCS#12.</param>
     /// <param name="keyPath">The private key file (PEM, PKCS#8 or the algorithm's own form), or null.</param>
+    /// <param name="checkDates">
+    /// Refuse a certificate that has expired or is not valid yet (the default). False for a
+    /// process that serves what another already checked (a forking worker: its parent checked at
+    /// start and at each reload, and a certificate that expires meanwhile must not stop workers
+    /// from starting).
+    /// </param>
     /// <param name="clock">Where "now" comes from for the validity check; the system's by default.</param>
     /// <exception cref="ServerCertificateException">The files cannot be used; the message says why, in one line.</exception>
-    public static ServerCertificate Load(string certificatePath, string? keyPath = null, TimeProvider? clock = null)
+    public static ServerCertificate Load(string certificatePath, string? keyPath = null, bool checkDates = true, TimeProvider? clock = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(certificatePath);
-        return new ServerCertificate(Loaded.Read(certificatePath, keyPath, clock ?? TimeProvider.System));
+        return new ServerCertificate(Loaded.Read(certificatePath, keyPath, checkDates ? clock ?? TimeProvider.System : null));
     }
 
     /// <summary>Puts <paramref name="newer"/>'s certificate in force for every handshake from now on.</summary>
@@ -61,13 +67,14 @@ public sealed class ServerCertificate
 
     private sealed record Loaded(X509Certificate2 Certificate, SslStreamCertificateContext Context, string CertificatePath, string? KeyPath)
     {
-        public static Loaded Read(string certificatePath, string? keyPath, TimeProvider clock)
+        public static Loaded Read(string certificatePath, string? keyPath, TimeProvider? clock)
         {
             byte[] bytes = ReadFile(certificatePath, "certificate");
             var (certificate, intermediates) = LooksLikePem(bytes)
                 ? ReadPem(certificatePath, bytes, keyPath)
                 : (keyPath is null ? ReadPkcs12(certificatePath, bytes) : throw new ServerCertificateException($"{certificatePath} is not a PEM certificate (a PKCS#12 file holds its own key: give no key file)"));
-            CheckValidity(certificatePath, certificate, clock.GetUtcNow());
+            if (clock is not null)
+                CheckValidity(certificatePath, certificate, clock.GetUtcNow());
             var context = SslStreamCertificateContext.Create(certificate, intermediates, offline: true);
             return new Loaded(certificate, context, certificatePath, keyPath);
         }
@@ -121,11 +128,30 @@ public sealed class ServerCertificate
             if (keyText.Contains("ENCRYPTED PRIVATE KEY", StringComparison.Ordinal) || keyText.Contains("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal))
                 throw new ServerCertificateException($"the key in {keyFile} is encrypted: give it unencrypted (openssl pkey -in {keyFile} -out plain-key.pem), readable only by the server's user");
 
-            var leaf = all[0];
-            var intermediates = new X509Certificate2Collection();
-            for (int i = 1; i < all.Count; i++)
-                intermediates.Add(all[i]);
-            return (WithKey(leaf, keyText, keyFile, certificatePath), intermediates);
+            // The server's certificate is the one the key belongs to: usually the first, but a
+            // bundle may list the intermediates first.
+            ServerCertificateException? first = null;
+            foreach (var candidate in all)
+            {
+                try
+                {
+                    var leaf = WithKey(candidate, keyText, keyFile, certificatePath);
+                    var intermediates = new X509Certificate2Collection();
+                    foreach (var other in all)
+                    {
+                        if (!ReferenceEquals(other, candidate))
+                            intermediates.Add(other);
+                    }
+
+                    return (leaf, intermediates);
+                }
+                catch (ServerCertificateException e)
+                {
+                    first ??= e; // the first certificate's reason is the one to give
+                }
+            }
+
+            throw first!;
         }
 
         private static X509Certificate2 WithKey(X509Certificate2 leaf, string keyText, string keyFile, string certificatePath)
@@ -145,7 +171,7 @@ public sealed class ServerCertificate
                 }
                 catch (Exception e) when (e is ArgumentException or CryptographicException)
                 {
-                    throw new ServerCertificateException($"{keyFile} holds no {leaf.PublicKey.Oid.FriendlyName} private key, the certificate's kind");
+                    throw new ServerCertificateException($"{keyFile} holds no {leaf.PublicKey.Oid.FriendlyName} private key, the certificate's kind ({e.Message.TrimEnd('.')})");
                 }
 
                 try

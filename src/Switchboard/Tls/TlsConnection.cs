@@ -8,14 +8,17 @@ namespace Switchboard.Tls;
 /// The app's view of a TLS connection: the engine's connection, whose <see cref="Send"/>
 /// encrypts. Everything else (ids, addresses, limits, timers, close) is the engine connection's;
 /// its output limits count encrypted bytes. <see cref="Send"/> works from any thread and never
-/// blocks but on another sender's encryption (one lock: SslStream takes one write at a time).
+/// blocks but on another thread's use of the same SslStream: one lock (<see cref="StreamLock"/>)
+/// is held for every use of it (encrypting, decrypting, the close_notify, disposing), because a
+/// close_notify is not otherwise kept apart from a decryption under way on the connection's own
+/// thread, and OpenSSL's state must never be used by two threads at once.
 /// </summary>
 internal sealed class TlsConnection : IConnection, IActivityTracker, IReasonedClose
 {
     private readonly IConnection _transport;
     private readonly SslStream _ssl;
     private readonly CipherStream _cipher;
-    private readonly Lock _sendLock = new();
+    private readonly Lock _streamLock = new();
     private bool _open;         // the handshake is done: sends may go
     private bool _closeNotified;
 
@@ -25,6 +28,9 @@ internal sealed class TlsConnection : IConnection, IActivityTracker, IReasonedCl
         _ssl = ssl;
         _cipher = cipher;
     }
+
+    /// <summary>Held around every use of the SslStream (see the class's remarks).</summary>
+    public Lock StreamLock => _streamLock;
 
     public long Id => _transport.Id;
 
@@ -41,7 +47,7 @@ internal sealed class TlsConnection : IConnection, IActivityTracker, IReasonedCl
     /// <summary>The handshake is done: from now on sends are encrypted and go out.</summary>
     public void Opened()
     {
-        lock (_sendLock)
+        lock (_streamLock)
             _open = true;
     }
 
@@ -49,7 +55,7 @@ internal sealed class TlsConnection : IConnection, IActivityTracker, IReasonedCl
     {
         if (data.IsEmpty)
             return _transport.IsOpen;
-        lock (_sendLock)
+        lock (_streamLock)
         {
             if (!_open || _closeNotified || !_transport.IsOpen)
                 return false;
@@ -99,14 +105,24 @@ internal sealed class TlsConnection : IConnection, IActivityTracker, IReasonedCl
     /// <summary>Stops sending: no more plaintext goes out after this (the connection is ending without a close_notify).</summary>
     public void Stop()
     {
-        lock (_sendLock)
+        lock (_streamLock)
             _closeNotified = true;
     }
 
-    /// <summary>Sends TLS's close_notify alert once, behind everything sent before it; later sends are refused.</summary>
-    private void NotifyClose()
+    /// <summary>The peer said close_notify: answers it, then closes as the peer's doing (it may keep its side of TCP open, waiting for ours).</summary>
+    public void ClosedByPeer()
     {
-        lock (_sendLock)
+        NotifyClose();
+        if (_transport is IReasonedClose reasoned)
+            reasoned.Close(DisconnectReason.RemoteClosed);
+        else
+            _transport.Close();
+    }
+
+    /// <summary>Sends TLS's close_notify alert once, behind everything sent before it; later sends are refused.</summary>
+    public void NotifyClose()
+    {
+        lock (_streamLock)
         {
             if (!_open || _closeNotified)
                 return;

@@ -100,7 +100,10 @@ internal sealed partial class TlsProtocol : Protocol
             return;
         }
 
-        if (!_cipher!.Push(data))
+        bool taken;
+        lock (_connection!.StreamLock) // decrypting (inline, in Push) never overlaps another thread's close_notify
+            taken = _cipher!.Push(data);
+        if (!taken)
         {
             Fail(_phase == Phase.Handshaking
                 ? $"sent {_cipher.Buffered + data.Length} bytes before its handshake was done"
@@ -113,8 +116,10 @@ internal sealed partial class TlsProtocol : Protocol
 
     public override void OnShutdown()
     {
-        if (_phase == Phase.Open)
-            _inner.OnShutdown();
+        if (_phase != Phase.Open)
+            return;
+        _inner.OnShutdown();
+        _connection!.NotifyClose(); // the engine closes next: the goodbye is the last line, and the client can tell
     }
 
     public override void OnDisconnected(DisconnectReason reason)
@@ -124,15 +129,21 @@ internal sealed partial class TlsProtocol : Protocol
         _handshakeTimer?.Dispose();
         _connection?.Stop();
         _cipher?.End(); // a read under way returns 0; Pump no longer looks
+        _ = _handshake?.Exception; // observed: a handshake cut short fails here, and nobody needs to hear it
         if (wasOpen)
             _inner.OnDisconnected(reason);
-        try
+        if (_connection is null)
+            return;
+        lock (_connection.StreamLock)
         {
-            _ssl?.Dispose();
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
-        {
-            // Nothing is left to tell the peer.
+            try
+            {
+                _ssl!.Dispose();
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
+            {
+                // Nothing is left to tell the peer.
+            }
         }
     }
 
@@ -166,13 +177,18 @@ internal sealed partial class TlsProtocol : Protocol
             _inner.OnConnected();
         }
 
-        while (_phase == Phase.Open)
+        // As the engine's own delivery, none once the connection is closing (the app closed it).
+        while (_phase == Phase.Open && Connection.IsOpen)
         {
             if (!_reading)
             {
+                lock (_connection!.StreamLock) // decrypts what is already buffered
+                {
 #pragma warning disable CA2012 // Kept to be looked at after the next push; consumed once, by GetResult below.
-                _read = _ssl!.ReadAsync(_plain);
+                    _read = _ssl!.ReadAsync(_plain);
 #pragma warning restore CA2012
+                }
+
                 _reading = true;
             }
 
@@ -203,7 +219,12 @@ internal sealed partial class TlsProtocol : Protocol
             }
 
             if (n == 0)
-                return; // the peer's close_notify or its FIN: the engine sees the end of the stream next
+            {
+                // The peer's close_notify (or its FIN, which the engine sees next anyway): answer
+                // and close, for a peer that keeps TCP open until it hears ours.
+                _connection!.ClosedByPeer();
+                return;
+            }
 
             if (!_inner.ReportsOwnActivity)
                 _connection!.MarkActivity();

@@ -109,6 +109,32 @@ public sealed class ServeTlsTests : IDisposable
     }
 
     [Fact]
+    public async Task The_apps_close_and_a_graceful_shutdown_end_with_close_notify_which_openssl_tells_from_a_cut()
+    {
+        // print closes a client whose line is too long, after telling it so.
+        using (var print = CliProcess.Start("serve", "print", "--port", "0", "--max-line", "10", "--tls-cert", _certificate.CertPath, "--tls-key", _certificate.KeyPath))
+        {
+            var (endPoint, _) = await print.ReadListeningLineAsync();
+            using var client = SClient(endPoint);
+            await client.WriteInputAsync("a line far longer than ten bytes\n");
+            Assert.Equal("error: line too long (max 10 bytes)", await client.ReadLineAsync());
+            Assert.Equal(0, await client.WaitForExitAsync());
+            Assert.DoesNotContain("unexpected eof", client.Stderr, StringComparison.Ordinal); // OpenSSL's word for a FIN without close_notify
+            await print.StopGracefullyAsync();
+        }
+
+        // A graceful stop: the goodbye, then close_notify. (The idle timeout, by contrast, cuts.)
+        using var echo = CliProcess.Start("serve", "echo", "--port", "0", "--tls-cert", _certificate.CertPath, "--tls-key", _certificate.KeyPath);
+        var (echoAt, _) = await echo.ReadListeningLineAsync();
+        using var member = SClient(echoAt);
+        await member.WriteInputAsync("here\n");
+        Assert.Equal("here", await member.ReadLineAsync());
+        await echo.StopGracefullyAsync();
+        Assert.Equal(0, await member.WaitForExitAsync());
+        Assert.DoesNotContain("unexpected eof", member.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_key_that_does_not_match_or_an_expired_certificate_stops_the_start_with_one_line()
     {
         using var other = TestCertificate.Create();

@@ -100,8 +100,8 @@ internal sealed class BenchTls : IDisposable
         }
     }
 
-    /// <summary><see cref="AuthenticateAsync"/> for a blocking connect loop.</summary>
-    public SslStream Authenticate(Socket socket) => AuthenticateAsync(socket, CancellationToken.None).GetAwaiter().GetResult();
+    /// <summary><see cref="AuthenticateAsync"/> for a blocking connect loop, bounded by <paramref name="cancellation"/> (its timeout, and Ctrl-C).</summary>
+    public SslStream Authenticate(Socket socket, CancellationToken cancellation) => AuthenticateAsync(socket, cancellation).GetAwaiter().GetResult();
 
     public void Dispose()
     {
@@ -111,9 +111,9 @@ internal sealed class BenchTls : IDisposable
         {
             Directory.Delete(_directory, recursive: true);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // a file still open elsewhere: the temporary directory is left behind
+            // a file still open elsewhere, or not ours to delete: the temporary directory is left behind
         }
     }
 
@@ -126,7 +126,7 @@ internal sealed class BenchTls : IDisposable
 
     private static X509ChainPolicy Trusting(X509Certificate2Collection roots)
     {
-        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust };
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck }; // no CRL fetched per handshake
         policy.CustomTrustStore.AddRange(roots);
         return policy;
     }

@@ -76,7 +76,11 @@ internal static class Connections
             try
             {
                 for (int index = first; index < total && !abandon.IsCancellationRequested; index++)
-                    opened[index - first] = OpenOneBlocking(target, index, tls);
+                    opened[index - first] = OpenOneBlocking(target, index, tls, abandon.Token);
+            }
+            catch (OperationCanceledException) when (abandon.IsCancellationRequested)
+            {
+                // interrupted mid-handshake: what opened is kept, as on the other path
             }
             catch (Exception e)
             {
@@ -101,7 +105,7 @@ internal static class Connections
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstFailure);
     }
 
-    private static BenchConnection OpenOneBlocking(IPEndPoint target, int index, BenchTls? tls)
+    private static BenchConnection OpenOneBlocking(IPEndPoint target, int index, BenchTls? tls, CancellationToken abandon)
     {
         // On Linux a blocking connect gives up after the send timeout (SO_SNDTIMEO), failing with
         // EINPROGRESS: without one, a target that drops every SYN would hold it for two minutes.
@@ -111,7 +115,16 @@ internal static class Connections
             BindSourceAddress(socket, target, index);
             socket.Connect(target);
             socket.SendTimeout = 0;
-            return new BenchConnection(socket, tls?.Authenticate(socket));
+            if (tls is null)
+                return new BenchConnection(socket, null);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(abandon);
+            timeout.CancelAfter(ConnectTimeout); // a target that never answers the hello, as the connect
+            return new BenchConnection(socket, tls.Authenticate(socket, timeout.Token));
+        }
+        catch (OperationCanceledException) when (!abandon.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new BenchException($"cannot connect to {target}: no TLS handshake answer within {ConnectTimeout.TotalSeconds:0} s");
         }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.InProgress or SocketError.WouldBlock or SocketError.TimedOut)
         {

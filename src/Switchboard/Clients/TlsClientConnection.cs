@@ -62,7 +62,9 @@ public sealed class TlsClientConnection : IDisposable
         };
         if (options.TrustedRoots is { } roots)
         {
-            var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust };
+            // No revocation check: a policy of one's own checks revocation online unless told not
+            // to, and a private CA's certificates seldom name a CRL anyone can reach.
+            var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
             policy.CustomTrustStore.AddRange(roots);
             authentication.CertificateChainPolicy = policy;
         }
@@ -124,6 +126,8 @@ public sealed class TlsClientConnection : IDisposable
     internal static string Describe(IOException e) =>
         e.InnerException is SocketException socketError ? ReadyReceive.Describe(socketError.SocketErrorCode) : $"TLS error: {e.Message}";
 
+    private static string Utc(DateTime time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+
     private static (TlsFailure, string) Explain(string host, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
@@ -134,10 +138,12 @@ public sealed class TlsClientConnection : IDisposable
         var status = chain?.ChainStatus.Aggregate(X509ChainStatusFlags.NoError, (all, s) => all | s.Status) ?? X509ChainStatusFlags.NoError;
         if (status.HasFlag(X509ChainStatusFlags.NotTimeValid))
         {
-            string when = server.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
-            return server.NotAfter < DateTime.Now
-                ? (TlsFailure.Expired, $"certificate expired: it was valid until {when}")
-                : (TlsFailure.Expired, $"certificate not valid yet: it is valid from {server.NotBefore.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)}");
+            // The certificate out of date: the server's own, or a CA's above it.
+            var stale = chain?.ChainElements.FirstOrDefault(e => e.ChainElementStatus.Any(s => s.Status.HasFlag(X509ChainStatusFlags.NotTimeValid)))?.Certificate ?? server;
+            string which = stale.Thumbprint == server.Thumbprint ? "certificate" : $"the CA certificate {stale.Subject} above it";
+            return stale.NotAfter < DateTime.Now
+                ? (TlsFailure.Expired, $"{which} expired: it was valid until {Utc(stale.NotAfter)}")
+                : (TlsFailure.Expired, $"{which} not valid yet: it is valid from {Utc(stale.NotBefore)}");
         }
 
         if (status.HasFlag(X509ChainStatusFlags.UntrustedRoot) || status.HasFlag(X509ChainStatusFlags.PartialChain))

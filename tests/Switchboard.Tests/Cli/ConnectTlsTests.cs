@@ -41,6 +41,8 @@ public sealed class ConnectTlsTests
         client.CloseInput();
         await server.ReceivedAsync("CONNECTION CLOSED"); // s_server closes when the client says close_notify
         Assert.Equal(0, await client.WaitForExitAsync());
+        Assert.Contains("DONE", server.Output.Snapshot()); // s_server's word for a close_notify; a bare FIN is "ERROR" first
+        Assert.DoesNotContain("ERROR", server.Output.Snapshot());
     }
 
     [Fact]

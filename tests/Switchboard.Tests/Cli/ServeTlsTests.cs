@@ -62,6 +62,26 @@ public sealed class ServeTlsTests : IDisposable
         await serve.StopGracefullyAsync();
     }
 
+    [Theory]
+    [InlineData("poll")]
+    [InlineData("select")]
+    [InlineData("async")]
+    public async Task Switchboard_connect_trusts_a_private_CA_that_issued_the_servers_certificate(string wait)
+    {
+        using var authority = TestCertificate.Create("ca.switchboard.test"); // a CA's name is not its servers'
+        using var issued = authority.Issue();
+        using var serve = CliProcess.Start("serve", "echo", "--port", "0", "--tls-cert", issued.CertPath, "--tls-key", issued.KeyPath);
+        var (endPoint, _) = await serve.ReadListeningLineAsync();
+
+        using var client = CliProcess.Start("connect", "localhost", endPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tls", "--ca", authority.CertPath, "--wait", wait, "--plain", "--exit-on-eof", "--no-spinner");
+        await client.WriteInputAsync("through a private CA\n");
+        string? echoed = await client.ReadLineAsync();
+        Assert.True(echoed == "through a private CA", $"got {echoed}; connect's stderr: {client.Stderr}; serve's: {serve.Stderr}");
+        client.CloseInput();
+        Assert.Equal(0, await client.WaitForExitAsync());
+        await serve.StopGracefullyAsync();
+    }
+
     [Fact]
     public async Task IRC_speaks_TLS_too()
     {

@@ -63,6 +63,38 @@ public sealed class TestCertificate : IDisposable
         return made;
     }
 
+    /// <summary>
+    /// A server certificate for <paramref name="subject"/> (and 127.0.0.1, ::1) issued by this one
+    /// as its CA, as a private CA issues them: a client trusts it with <c>--ca</c> this
+    /// certificate's <see cref="CertPath"/>. Its own files hold it alone (no chain).
+    /// </summary>
+    public TestCertificate Issue(string subject = "localhost")
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={subject}", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName(subject);
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddIpAddress(IPAddress.IPv6Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        byte[] serial = new byte[8];
+        RandomNumberGenerator.Fill(serial);
+        serial[0] &= 0x7f;
+        using var issued = request.Create(Certificate, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), serial);
+        var certificate = issued.CopyWithPrivateKey(key);
+
+        string directory = System.IO.Directory.CreateTempSubdirectory("switchboard-cert-").FullName;
+        var made = new TestCertificate(directory, certificate);
+        File.WriteAllText(made.CertPath, certificate.ExportCertificatePem() + "\n");
+        File.WriteAllText(made.KeyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
+        File.WriteAllBytes(made.Pkcs12Path, certificate.Export(X509ContentType.Pkcs12));
+        return made;
+    }
+
     public void Dispose()
     {
         Certificate.Dispose();

@@ -21,6 +21,9 @@ internal sealed class TlsConnection : IConnection, IActivityTracker, IReasonedCl
     private readonly Lock _streamLock = new();
     private bool _open;         // the handshake is done: sends may go
     private bool _closeNotified;
+    private int _writing;       // > 0 while this thread is inside the SslStream's Write (the lock is re-entrant)
+    private bool _disposeAfterWrite;
+    private bool _disposed;
 
     public TlsConnection(IConnection transport, SslStream ssl, CipherStream cipher)
     {
@@ -59,6 +62,7 @@ internal sealed class TlsConnection : IConnection, IActivityTracker, IReasonedCl
         {
             if (!_open || _closeNotified || !_transport.IsOpen)
                 return false;
+            _writing++;
             try
             {
                 _ssl.Write(data);
@@ -66,6 +70,13 @@ internal sealed class TlsConnection : IConnection, IActivityTracker, IReasonedCl
             catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException or NotSupportedException)
             {
                 return false; // the stream ended (an alert, a close): the connection is going
+            }
+            finally
+            {
+                // The engine may end the connection from inside this very write (its output over
+                // the limit): the SslStream is disposed here, once the write is out of it.
+                if (--_writing == 0 && _disposeAfterWrite)
+                    DisposeStream();
             }
 
             return _cipher.LastWriteAccepted;
@@ -107,6 +118,37 @@ internal sealed class TlsConnection : IConnection, IActivityTracker, IReasonedCl
     {
         lock (_streamLock)
             _closeNotified = true;
+    }
+
+    /// <summary>
+    /// Lets go of the SslStream (the connection ended): at once, or, when the end came from inside
+    /// a write on this thread, as that write returns.
+    /// </summary>
+    public void Release()
+    {
+        lock (_streamLock)
+        {
+            _closeNotified = true;
+            if (_writing > 0)
+                _disposeAfterWrite = true;
+            else
+                DisposeStream();
+        }
+    }
+
+    private void DisposeStream()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        try
+        {
+            _ssl.Dispose();
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            // Nothing is left to tell the peer.
+        }
     }
 
     /// <summary>The peer said close_notify: answers it, then closes as the peer's doing (it may keep its side of TCP open, waiting for ours).</summary>

@@ -127,24 +127,19 @@ internal sealed partial class TlsProtocol : Protocol
         bool wasOpen = _phase == Phase.Open;
         _phase = Phase.Ended;
         _handshakeTimer?.Dispose();
-        _connection?.Stop();
-        _cipher?.End(); // a read under way returns 0; Pump no longer looks
+        if (_connection is not null)
+        {
+            lock (_connection.StreamLock) // the SslStream sees the end (a read under way returns 0), as it sees every push
+            {
+                _connection.Stop();
+                _cipher!.End(); // Pump no longer looks
+            }
+        }
+
         _ = _handshake?.Exception; // observed: a handshake cut short fails here, and nobody needs to hear it
         if (wasOpen)
             _inner.OnDisconnected(reason);
-        if (_connection is null)
-            return;
-        lock (_connection.StreamLock)
-        {
-            try
-            {
-                _ssl!.Dispose();
-            }
-            catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
-            {
-                // Nothing is left to tell the peer.
-            }
-        }
+        _connection?.Release();
     }
 
     /// <summary>

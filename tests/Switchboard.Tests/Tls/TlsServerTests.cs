@@ -141,6 +141,25 @@ public sealed class TlsServerTests : IAsyncLifetime
         Assert.Single(_probe.Events.Snapshot(), e => e.StartsWith("disconnected", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_client_that_never_reads_is_dropped_as_too_slow_from_inside_a_send_and_the_server_serves_on(string engine)
+    {
+        // Sends from a pool thread until one is refused: the engine ends the connection from
+        // inside that send, while the SslStream is in its write.
+        int made = 0;
+        var server = Start(
+            engine,
+            () => Interlocked.Increment(ref made) == 1 ? new FloodFromPool(_probe) : new Echo(_probe),
+            new ServerOptions { MaxPendingBytes = 64 * 1024, MaxPendingSoftBytes = 0 });
+        await using var reader = await TlsTestClient.ConnectAsync(server.LocalEndPoint, _certificate); // never reads
+        await _probe.Events.WaitUntilAsync(events => events.Any(e => e.EndsWith(" SlowConsumer", StringComparison.Ordinal)), Timeouts.Patient, "the slow consumer's end");
+
+        await using var client = await TlsTestClient.ConnectAsync(server.LocalEndPoint, _certificate);
+        await client.Stream.WriteAsync("next\n"u8.ToArray());
+        Assert.Equal("next\n", Encoding.ASCII.GetString(await client.ReadExactlyAsync(5)));
+    }
+
     [Fact]
     public async Task A_client_that_never_finishes_its_handshake_is_closed_at_the_deadline()
     {
@@ -166,9 +185,9 @@ public sealed class TlsServerTests : IAsyncLifetime
         Assert.Equal("old\n", Encoding.ASCII.GetString(await before.ReadExactlyAsync(4)));
     }
 
-    private Server Start(string engine, Func<Protocol> protocol)
+    private Server Start(string engine, Func<Protocol> protocol, ServerOptions? options = null)
     {
-        var options = new ServerOptions { Tls = ServerCertificate.Load(_certificate.CertPath, _certificate.KeyPath) };
+        options = (options ?? new ServerOptions()) with { Tls = ServerCertificate.Load(_certificate.CertPath, _certificate.KeyPath) };
         var server = new Server(EngineCatalog.Get(engine), options, protocol);
         _servers.Add(server);
         server.Start();
@@ -200,6 +219,24 @@ public sealed class TlsServerTests : IAsyncLifetime
         {
             Interlocked.Increment(ref _received);
             Connection.Close();
+        }
+
+        public override void OnDisconnected(DisconnectReason reason) => probe.Disconnected(Connection.Id, reason);
+    }
+
+    /// <summary>Sends 1 KiB at a time from a pool thread until a send is refused.</summary>
+    private sealed class FloodFromPool(ServerProbe probe) : Protocol
+    {
+        public override void OnConnected()
+        {
+            probe.Connected(Connection.Id);
+            var chunk = new byte[1024];
+            ThreadPool.QueueUserWorkItem(_ =>
+            {
+                while (Connection.Send(chunk))
+                {
+                }
+            });
         }
 
         public override void OnDisconnected(DisconnectReason reason) => probe.Disconnected(Connection.Id, reason);

@@ -169,6 +169,7 @@ internal sealed class TlsConnection : IConnection, IActivityTracker, IReasonedCl
             if (!_open || _closeNotified)
                 return;
             _closeNotified = true;
+            _writing++;
             try
             {
                 // Writes the alert through the cipher stream at once: that write never waits.
@@ -177,6 +178,11 @@ internal sealed class TlsConnection : IConnection, IActivityTracker, IReasonedCl
             catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException or NotSupportedException)
             {
                 // Nothing more can be said on this stream; the close goes on.
+            }
+            finally
+            {
+                if (--_writing == 0 && _disposeAfterWrite)
+                    DisposeStream(); // as after a Send
             }
         }
     }

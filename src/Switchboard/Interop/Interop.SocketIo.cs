@@ -63,9 +63,11 @@ internal static partial class Interop
         /// <summary>
         /// Adopts a descriptor accepted elsewhere (an io_uring accept) as a .NET socket with its
         /// peer's address, or closes it and returns null with the error (a peer that is gone, or
-        /// no IP peer). <paramref name="address"/> is accept's own copy of the peer's address, if any.
+        /// no IP peer). <paramref name="address"/> is accept's own copy of the peer's address, if any;
+        /// <paramref name="unreadable"/> stands in when neither it nor the socket has one (a peer
+        /// that reset before it was asked), or null to drop such a socket.
         /// </summary>
-        public static Socket? Adopt(int fd, ReadOnlySpan<byte> address, out IPEndPoint? remote, out SocketError error)
+        public static Socket? Adopt(int fd, ReadOnlySpan<byte> address, out IPEndPoint? remote, out SocketError error, IPEndPoint? unreadable = null)
         {
             remote = null;
             var handle = new SafeSocketHandle(fd, ownsHandle: true);
@@ -85,7 +87,7 @@ internal static partial class Interop
             // .NET reads and keeps the peer's address itself: use that one, rather than hold a
             // second copy per connection. Should its read have come too late (the peer had reset
             // at once), the address accept4 gave stands in.
-            remote = socket.RemoteEndPoint as IPEndPoint ?? ToEndPoint(address);
+            remote = socket.RemoteEndPoint as IPEndPoint ?? ToEndPoint(address) ?? unreadable;
             if (remote is null)
             {
                 socket.Dispose(); // not an IP peer: nothing this server speaks to

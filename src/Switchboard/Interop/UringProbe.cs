@@ -27,6 +27,7 @@ internal static class UringProbe
         (IORING_OP_ACCEPT, "IORING_OP_ACCEPT"),
         (IORING_OP_RECV, "IORING_OP_RECV"),
         (IORING_OP_SEND, "IORING_OP_SEND"),
+        (IORING_OP_SENDMSG, "IORING_OP_SENDMSG"),
         (IORING_OP_READ, "IORING_OP_READ"),
         (IORING_OP_ASYNC_CANCEL, "IORING_OP_ASYNC_CANCEL"),
     ];

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Switchboard.Protocols;
 using static Switchboard.Interop.Interop;
 using static Switchboard.Interop.Interop.Uring;
@@ -21,11 +22,22 @@ namespace Switchboard.Engines.Uring;
 /// </remarks>
 internal sealed unsafe class UringConnection : ConnectionBase
 {
+    /// <summary>The most segments one send gathers (IORING_OP_SENDMSG).</summary>
+    internal const int MaxGather = 32;
+
+    // While more output than this waits, the connection stops receiving (its multishot receive is
+    // cancelled) and starts again once under half of it: a receive needs no readiness and takes
+    // all that arrives, so without this a peer that sends faster than it reads would pile up output.
+    private const long PauseReceivingAbove = 256 * 1024;
+
     // After a graceful close, how long to keep reading out what the peer still sends.
     private static readonly TimeSpan LingerTimeout = TimeSpan.FromSeconds(2);
 
     private readonly UringLoop _loop;
     private MemoryHandle _sendPin;
+    private MemoryHandle[]? _gatherPins; // a gathering send's segments, pinned until it completes
+    private Interop.Interop.Uring.MsgHdr* _message; // and its msghdr and iovecs (native)
+    private bool _receivePaused;
     private bool _receiveArmed;
     private bool _sendInFlight;
     private int _cancelsInFlight;
@@ -50,7 +62,7 @@ internal sealed unsafe class UringConnection : ConnectionBase
     /// <summary>Arms the multishot receive unless it is armed or the connection is done reading. Loop thread only.</summary>
     public void ArmReceive()
     {
-        if (_receiveArmed || _transportClosed || _endOfStream)
+        if (_receiveArmed || _transportClosed || _endOfStream || _receivePaused)
             return;
         _receiveArmed = true;
         _loop.PrepareReceive(this);
@@ -61,16 +73,39 @@ internal sealed unsafe class UringConnection : ConnectionBase
     {
         if (_transportClosed || _sendInFlight)
             return;
-        if (TryTakeOutput(out var chunk))
+        var chunks = _loop.GatherScratch;
+        int n = TryTakeOutputRuns(chunks);
+        if (n == 0)
         {
-            _sendPin = chunk.Pin();
-            _sendInFlight = true;
-            _loop.PrepareSend(this, (byte*)_sendPin.Pointer, chunk.Length);
+            ResumeReceiving();
+            OnOutputDrained();
+            return;
+        }
+
+        _sendInFlight = true;
+        if (n == 1)
+        {
+            _sendPin = chunks[0].Pin();
+            _loop.PrepareSend(this, (byte*)_sendPin.Pointer, chunks[0].Length);
         }
         else
         {
-            OnOutputDrained();
+            _gatherPins = new MemoryHandle[n];
+            _message = (Interop.Interop.Uring.MsgHdr*)NativeMemory.AllocZeroed((nuint)(sizeof(Interop.Interop.Uring.MsgHdr) + (n * sizeof(Interop.Interop.Uring.IoVec))));
+            var iov = (Interop.Interop.Uring.IoVec*)(_message + 1);
+            for (int i = 0; i < n; i++)
+            {
+                _gatherPins[i] = chunks[i].Pin();
+                iov[i].Base = (nint)_gatherPins[i].Pointer;
+                iov[i].Length = (nuint)chunks[i].Length;
+            }
+
+            _message->Iov = iov;
+            _message->IovLength = (nuint)n;
+            _loop.PrepareSendMessage(this, _message);
         }
+
+        chunks.AsSpan(0, n).Clear(); // the scratch holds no segment past this call
     }
 
     public void OnReceiveCompleted(int result, uint flags, bool more)
@@ -90,8 +125,12 @@ internal sealed unsafe class UringConnection : ConnectionBase
                 _loop.Buffers.Return(id);
             }
 
-            if (!more && !_transportClosed)
-                _loop.RequestReceive(this); // the multishot ended (the completion queue was full, say): arm it again
+            if (more && !_transportClosed && !_receivePaused && PendingBytes > PauseReceivingAbove)
+            {
+                _receivePaused = true;
+                _cancelsInFlight++;
+                _loop.PrepareCancelReceive(this);
+            }
         }
         else if (result == 0)
         {
@@ -104,13 +143,7 @@ internal sealed unsafe class UringConnection : ConnectionBase
                     OnRemoteClosed();
             }
         }
-        else if (result == -ENOBUFS)
-        {
-            // Every buffer was taken in one go; they are back now that their completions are read.
-            if (!_transportClosed)
-                _loop.RequestReceive(this);
-        }
-        else if (result != -ECANCELED && !_transportClosed)
+        else if (result is not (-ENOBUFS or -ECANCELED) && !_transportClosed)
         {
             if (State == ConnectionState.Closed)
                 CloseSocket();
@@ -118,15 +151,21 @@ internal sealed unsafe class UringConnection : ConnectionBase
                 Disconnect(DisconnectReason.Error, new SocketException((int)SocketIo.ToSocketError(-result)));
         }
 
+        // The multishot ended without an end of its own: the completion queue was full, every
+        // buffer was taken in one go (ENOBUFS: they are back once their completions are read), or
+        // it was cancelled to pause. Armed again at the end of the turn unless paused or closed.
+        if (!more && !_transportClosed && !_endOfStream && !_receivePaused && (result > 0 || result is -ENOBUFS or -ECANCELED))
+            _loop.RequestReceive(this);
         TryRelease();
     }
 
     public void OnSendCompleted(int result)
     {
         _sendInFlight = false;
-        _sendPin.Dispose();
-        _sendPin = default;
+        ReleasePinnedOutput();
         OnOutputWritten(Math.Max(result, 0));
+        if (_receivePaused && !_transportClosed && PendingBytes <= PauseReceivingAbove / 2)
+            ResumeReceiving();
         if (result < 0 && result != -ECANCELED && !_transportClosed)
             Disconnect(DisconnectReason.Error, new SocketException((int)SocketIo.ToSocketError(-result)));
         if (_transportClosed)
@@ -151,6 +190,23 @@ internal sealed unsafe class UringConnection : ConnectionBase
     {
         _sendPin.Dispose();
         _sendPin = default;
+        if (_gatherPins is { } pins)
+        {
+            foreach (var pin in pins)
+                pin.Dispose();
+            _gatherPins = null;
+        }
+
+        NativeMemory.Free(_message);
+        _message = null;
+    }
+
+    private void ResumeReceiving()
+    {
+        if (!_receivePaused)
+            return;
+        _receivePaused = false;
+        ArmReceive();
     }
 
     protected override void StartWriting() => _loop.RequestFlush(this);

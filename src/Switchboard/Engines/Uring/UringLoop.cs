@@ -25,8 +25,13 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
 {
     private const uint SubmissionEntries = 1024;
     private const uint CompletionEntries = 8192;
-    private const int BufferCount = 256;  // 256 × 8 KiB = 2 MiB of receive buffers per loop, shared by its connections
-    private const int BufferSize = 8 * 1024;
+    // 512 × 1 KiB of receive buffers per loop, shared by its connections. Together they bound what
+    // one turn can receive (a multishot receive takes all that has arrived, until the buffers run
+    // out: ENOBUFS, armed again next turn), as epoll's 256 KiB per read bounds its turn, so that a
+    // peer sending faster than it reads meets the pause (UringConnection) before the output limit.
+    // Small buffers suit small messages: each message takes a whole buffer.
+    private const int BufferCount = 512;
+    private const int BufferSize = 1024;
     private const ushort BufferGroup = 0;
     private const int NoSlot = 0;
 
@@ -186,6 +191,32 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
         sqe.UserData = UserData(Operation.Send, connection.Slot);
         _inFlight++;
     }
+
+    /// <summary>Sends the <see cref="MsgHdr"/> at <paramref name="message"/> (a gathering write of several segments).</summary>
+    public void PrepareSendMessage(UringConnection connection, MsgHdr* message)
+    {
+        ref var sqe = ref _ring.NextSqe();
+        sqe.Opcode = IORING_OP_SENDMSG;
+        sqe.Fd = Fd(connection.Socket);
+        sqe.Addr = (ulong)message;
+        sqe.Len = 1;
+        sqe.OpFlags = MSG_NOSIGNAL;
+        sqe.UserData = UserData(Operation.Send, connection.Slot);
+        _inFlight++;
+    }
+
+    /// <summary>Cancels <paramref name="connection"/>'s multishot receive alone (its output is backing up).</summary>
+    public void PrepareCancelReceive(UringConnection connection)
+    {
+        ref var sqe = ref _ring.NextSqe();
+        sqe.Opcode = IORING_OP_ASYNC_CANCEL;
+        sqe.Addr = UserData(Operation.Receive, connection.Slot);
+        sqe.UserData = UserData(Operation.Cancel, connection.Slot);
+        _inFlight++;
+    }
+
+    /// <summary>Room for the runs of one gathering write, lent to one connection's <see cref="UringConnection.Flush"/> at a time. Loop thread only.</summary>
+    internal ReadOnlyMemory<byte>[] GatherScratch { get; } = new ReadOnlyMemory<byte>[UringConnection.MaxGather];
 
     /// <summary>Cancels every operation in flight on <paramref name="connection"/>'s socket (IORING_ASYNC_CANCEL_FD | ALL).</summary>
     public void PrepareCancel(UringConnection connection)

@@ -247,6 +247,7 @@ internal sealed unsafe class UringConnection : ConnectionBase
             return;
         }
 
+        _receivePaused = false; // the output is given up: read out what the peer still sends
         ArmReceive();
         ScheduleInternal(LingerTimeout, CloseSocket);
     }

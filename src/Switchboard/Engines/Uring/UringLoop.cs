@@ -241,6 +241,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
         if ((_thread.ThreadState & ThreadState.Unstarted) == 0 && !IsLoopThread)
             _thread.Join();
         _spare.Dispose();
+        _listenerClosed.TrySetResult(); // a loop that never ran has no listener to wait for
         if (_ring.Handle.IsClosed)
             return;
         _buffers.Dispose();

@@ -16,9 +16,9 @@ internal static class UringProbe
     /// <summary>Multishot receive came in Linux 6.0; nothing in the probe opcodes shows it, so the version does.</summary>
     public static readonly Version MinimumKernel = new(6, 0);
 
-    private static readonly Lazy<string?> Answer = new(Ask);
+    private static readonly Lazy<string?> Answer = new(Check);
 
-    /// <summary>Why io_uring cannot serve here, or null when it can.</summary>
+    /// <summary>Why io_uring cannot serve here, or null when it can: asked once per process (<see cref="Check"/>).</summary>
     public static string? WhyUnavailable => Answer.Value;
 
     private static readonly (byte Op, string Name)[] Needed =
@@ -32,7 +32,8 @@ internal static class UringProbe
         (IORING_OP_ASYNC_CANCEL, "IORING_OP_ASYNC_CANCEL"),
     ];
 
-    private static string? Ask()
+    /// <summary>Asks now, on the calling thread (a seccomp filter is per thread): why io_uring cannot serve, or null.</summary>
+    public static string? Check()
     {
         if (!OperatingSystem.IsLinux())
             return "io_uring exists only on Linux";

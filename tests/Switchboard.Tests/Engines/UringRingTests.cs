@@ -27,6 +27,19 @@ public sealed class UringRingTests : IDisposable
     }
 
     [Theory]
+    [InlineData(EPERM, "io_uring_setup is not permitted here (EPERM: a seccomp filter, as container runtimes install by default?)")]
+    [InlineData(ENOSYS, "io_uring is not in this kernel (io_uring_setup: ENOSYS)")]
+    public void Under_a_seccomp_filter_against_io_uring_the_probe_says_why(int errno, string expected)
+    {
+        // As Docker's default profile refuses it (EPERM), or a kernel or sandbox without it (ENOSYS);
+        // kernel.io_uring_disabled is 0 here (the test above), so EPERM is put down to seccomp.
+        string? reason = SeccompThread.Run(SYS_io_uring_setup, errno, UringProbe.Check);
+
+        Assert.Equal(expected, reason);
+        Assert.Null(UringProbe.Check()); // on this thread, unfiltered
+    }
+
+    [Theory]
     [InlineData(EPERM, "io_uring")]
     [InlineData(ENOSYS, "io_uring is not in this kernel (io_uring_setup: ENOSYS)")]
     [InlineData(EINVAL, "IORING_SETUP_COOP_TASKRUN")]

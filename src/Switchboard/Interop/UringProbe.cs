@@ -37,6 +37,8 @@ internal static class UringProbe
     {
         if (!OperatingSystem.IsLinux())
             return "io_uring exists only on Linux";
+        if (!Environment.Is64BitProcess)
+            return "the uring engine lays out the kernel's structures for 64-bit processes only";
         var kernel = Environment.OSVersion.Version;
         if (kernel < MinimumKernel)
             return $"io_uring's multishot receive needs Linux {MinimumKernel.Major}.{MinimumKernel.Minor} or later (this kernel is {kernel.Major}.{kernel.Minor})";

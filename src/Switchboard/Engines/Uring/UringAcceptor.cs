@@ -53,7 +53,8 @@ internal sealed class UringAcceptor : Acceptor
     {
         if (listener.LocalEndPoint is IPEndPoint local && !local.Address.Equals(IPAddress.Any) && !local.Address.Equals(IPAddress.IPv6Any))
             _sharedLocalEndPoint = new IPEndPoint(local.Address, local.Port);
-        _loops[0].Listen(listener, OnAccepted, OnAcceptFailed);
+        Runtime.MeasureDescriptorBudget(); // the loops' rings and eventfds are open; no client is yet
+        _loops[0].Listen(listener, Runtime.Options.Backlog, () => Runtime.DescriptorHeadroom, OnAccepted, OnAcceptFailed);
         foreach (var loop in _loops)
             loop.Start();
     }

@@ -351,7 +351,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
                     ArmWake();
                 break;
             case Operation.Accept:
-                OnAcceptCompleted(cqe.Res, more);
+                OnAcceptCompleted(cqe.Res, more, slot == MultishotSlot);
                 break;
             case Operation.AcceptCancel:
                 break;

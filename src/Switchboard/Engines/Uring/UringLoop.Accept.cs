@@ -101,11 +101,16 @@ internal sealed unsafe partial class UringLoop
     {
         if (_listener is null || _acceptPaused || _multishotArmed)
             return;
-        if (_acceptsArmed == 0 && _headroom!() > _burstMargin)
+        if (_headroom!() > _burstMargin)
         {
-            SubmitAccept(IORING_ACCEPT_MULTISHOT, MultishotSlot);
-            _multishotArmed = true;
-            _multishotCancelled = false;
+            // Far from the limit (again): a multishot once the single-shot accepts have drained.
+            if (_acceptsArmed == 0)
+            {
+                SubmitAccept(IORING_ACCEPT_MULTISHOT, MultishotSlot);
+                _multishotArmed = true;
+                _multishotCancelled = false;
+            }
+
             return;
         }
 

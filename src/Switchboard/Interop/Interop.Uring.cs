@@ -251,7 +251,7 @@ internal static partial class Interop
         public static partial int EventFd(uint initial, int flags);
 
         [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
-        public static partial nint Write(int fd, void* buffer, nuint count);
+        public static partial nint Write(SafeHandle fd, void* buffer, nuint count);
 
         public const int PROT_READ = 1;
         public const int PROT_WRITE = 2;

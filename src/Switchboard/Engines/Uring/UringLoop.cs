@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 using Switchboard.Diagnostics;
 using Switchboard.Engines.Timers;
 using Switchboard.Interop;
@@ -38,7 +39,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
     private readonly ILogger _logger;
     private readonly UringRing _ring;
     private readonly UringBufferRing _buffers;
-    private readonly int _eventFd;
+    private readonly SafeFileHandle _eventFd; // a handle, so that a wake-up racing the loop's disposal never writes to a reused number
     private readonly ulong* _wakeValue;
     private readonly Thread _thread;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -67,9 +68,10 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
         try
         {
             _buffers = new UringBufferRing(_ring, BufferGroup, BufferCount, BufferSize);
-            _eventFd = EventFd(0, EFD_CLOEXEC); // blocking: io_uring answers a non-blocking one with EAGAIN instead of waiting
-            if (_eventFd < 0)
+            int eventFd = EventFd(0, EFD_CLOEXEC); // blocking: io_uring answers a non-blocking one with EAGAIN instead of waiting
+            if (eventFd < 0)
                 throw Interop.Interop.LastError("eventfd");
+            _eventFd = new SafeFileHandle(eventFd, ownsHandle: true);
         }
         catch
         {
@@ -246,7 +248,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
             return;
         _buffers.Dispose();
         _ring.Dispose();
-        Interop.Interop.Uring.Close(_eventFd);
+        _eventFd.Dispose();
         NativeMemory.Free(_wakeValue);
     }
 
@@ -259,7 +261,14 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
         if (Interlocked.Exchange(ref _wakePending, 1) == 0)
         {
             ulong one = 1;
-            Write(_eventFd, &one, sizeof(ulong));
+            try
+            {
+                Write(_eventFd, &one, sizeof(ulong));
+            }
+            catch (ObjectDisposedException)
+            {
+                // The loop is gone: work posted to it would never run anyway.
+            }
         }
     }
 
@@ -267,7 +276,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
     {
         ref var sqe = ref _ring.NextSqe();
         sqe.Opcode = IORING_OP_READ;
-        sqe.Fd = _eventFd;
+        sqe.Fd = (int)_eventFd.DangerousGetHandle(); // open while the loop runs
         sqe.Addr = (ulong)_wakeValue;
         sqe.Len = sizeof(ulong);
         sqe.UserData = UserData(Operation.Wake, NoSlot);

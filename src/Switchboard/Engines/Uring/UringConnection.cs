@@ -185,7 +185,7 @@ internal sealed unsafe class UringConnection : ConnectionBase
         TryRelease();
     }
 
-    /// <summary>At the loop's end, after its drain: lets go of output pinned for a send that never completed.</summary>
+    /// <summary>Lets go of the output pinned for the send in flight: its completion came, or the loop ended without it.</summary>
     public void ReleasePinnedOutput()
     {
         _sendPin.Dispose();

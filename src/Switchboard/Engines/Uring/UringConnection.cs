@@ -25,9 +25,10 @@ internal sealed unsafe class UringConnection : ConnectionBase
     /// <summary>The most segments one send gathers (IORING_OP_SENDMSG).</summary>
     internal const int MaxGather = 32;
 
-    // While more output than this waits, the connection stops receiving (its multishot receive is
-    // cancelled) and starts again once under half of it: a receive needs no readiness and takes
-    // all that arrives, so without this a peer that sends faster than it reads would pile up output.
+    // While more output than this waits (or a quarter of MaxPendingBytes, if less), the connection
+    // stops receiving (its multishot receive is cancelled) and starts again once under half of it:
+    // a receive needs no readiness and takes all that arrives, so without this a peer that sends
+    // faster than it reads would pile up output.
     private const long PauseReceivingAbove = 256 * 1024;
 
     // After a graceful close, how long to keep reading out what the peer still sends.
@@ -125,7 +126,7 @@ internal sealed unsafe class UringConnection : ConnectionBase
                 _loop.Buffers.Return(id);
             }
 
-            if (more && !_transportClosed && !_receivePaused && PendingBytes > PauseReceivingAbove)
+            if (more && !_transportClosed && !_receivePaused && PendingBytes > PauseThreshold)
             {
                 _receivePaused = true;
                 _cancelsInFlight++;
@@ -164,7 +165,7 @@ internal sealed unsafe class UringConnection : ConnectionBase
         _sendInFlight = false;
         ReleasePinnedOutput();
         OnOutputWritten(Math.Max(result, 0));
-        if (_receivePaused && !_transportClosed && PendingBytes <= PauseReceivingAbove / 2)
+        if (_receivePaused && !_transportClosed && PendingBytes <= PauseThreshold / 2)
             ResumeReceiving();
         if (result < 0 && result != -ECANCELED && !_transportClosed)
             Disconnect(DisconnectReason.Error, new SocketException((int)SocketIo.ToSocketError(-result)));
@@ -200,6 +201,8 @@ internal sealed unsafe class UringConnection : ConnectionBase
         NativeMemory.Free(_message);
         _message = null;
     }
+
+    private long PauseThreshold => Math.Min(PauseReceivingAbove, Options.MaxPendingBytes / 4);
 
     private void ResumeReceiving()
     {

@@ -161,6 +161,31 @@ internal abstract partial class ConnectionBase
         }
     }
 
+    /// <summary>
+    /// As <see cref="TryTakeOutput"/>, for a gathering writer: the oldest
+    /// unsent runs (one per buffer segment, as many as <paramref name="chunks"/> holds), lent together
+    /// as one chunk until <see cref="OnOutputWritten"/>; returns how many, 0 when there are none.
+    /// </summary>
+    /// <param name="chunks">Filled with the runs to write, in order.</param>
+    protected int TryTakeOutputRuns(Span<ReadOnlyMemory<byte>> chunks)
+    {
+        lock (_output)
+        {
+            if (_writer.IsDiscarded || _output.IsEmpty)
+            {
+                _writer.Stop();
+                if (_writer.IsDiscarded)
+                    _output.Clear();
+                return 0;
+            }
+
+            _writer.Lend();
+            int n = _output.PeekRuns(chunks);
+            Debug.Assert(n > 0, "a non-empty buffer has a non-empty head");
+            return n;
+        }
+    }
+
     /// <summary>The writer wrote <paramref name="count"/> bytes (0 if the socket would block) of its chunk, and returns it.</summary>
     protected void OnOutputWritten(int count)
     {

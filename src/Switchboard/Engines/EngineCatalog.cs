@@ -15,6 +15,7 @@ public static class EngineCatalog
         new SelectEngine(),
         new PollEngine(),
         new EpollEngine(),
+        new UringEngine(),
     ];
 
     /// <summary>

@@ -62,6 +62,22 @@ internal sealed class OutboundBuffer(OutputBudget? budget = null)
         return head.Array.AsMemory(head.Start, head.End - head.Start);
     }
 
+    /// <summary>
+    /// The oldest unsent runs, one per segment, as many as fit in <paramref name="into"/> (for a
+    /// gathering write); returns how many. The same invariant holds for each as for <see cref="Peek()"/>.
+    /// </summary>
+    public int PeekRuns(Span<ReadOnlyMemory<byte>> into)
+    {
+        int n = 0;
+        for (var segment = _head; segment is not null && n < into.Length; segment = segment.Next)
+        {
+            if (segment.End > segment.Start)
+                into[n++] = segment.Array.AsMemory(segment.Start, segment.End - segment.Start);
+        }
+
+        return n;
+    }
+
     /// <summary>Marks <paramref name="count"/> bytes from the front as sent.</summary>
     public void Consume(int count)
     {

@@ -228,6 +228,17 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     /// <summary>Stops admitting connections: a shutdown has begun (the acceptor's errors from here on are expected).</summary>
     public void BeginStopping() => _stopping = true;
 
+    /// <summary>
+    /// Measures the descriptor budget now, before any connection, for an engine whose accepts run
+    /// ahead of <see cref="Admit"/>: io_uring's multishot accept holds every client the kernel took
+    /// before the loop sees the first, so a count taken then would leave almost no budget. (Measured
+    /// here, with no connection open, the budget is one larger: within the reserve.)
+    /// </summary>
+    public void MeasureDescriptorBudget() => DescriptorBudget();
+
+    /// <summary>How many more sockets the descriptor budget allows now (negative when over it).</summary>
+    public int DescriptorHeadroom => DescriptorBudget() - Volatile.Read(ref _openSockets);
+
     /// <summary>What a client refused for lack of descriptors is told.</summary>
     public static readonly Refusal OutOfDescriptors = new(RefusalKind.OutOfDescriptors, "server out of file descriptors");
 

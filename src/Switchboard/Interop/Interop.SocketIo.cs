@@ -57,6 +57,19 @@ internal static partial class Interop
                 return null;
             }
 
+            return Adopt(fd, new ReadOnlySpan<byte>(address, Math.Min(length, SockaddrStorageSize)), out remote, out error);
+        }
+
+        /// <summary>
+        /// Adopts a descriptor accepted elsewhere (an io_uring accept) as a .NET socket with its
+        /// peer's address, or closes it and returns null with the error (a peer that is gone, or
+        /// no IP peer). <paramref name="address"/> is accept's own copy of the peer's address, if any;
+        /// <paramref name="unreadable"/> stands in when neither it nor the socket has one (a peer
+        /// that reset before it was asked), or null to drop such a socket.
+        /// </summary>
+        public static Socket? Adopt(int fd, ReadOnlySpan<byte> address, out IPEndPoint? remote, out SocketError error, IPEndPoint? unreadable = null)
+        {
+            remote = null;
             var handle = new SafeSocketHandle(fd, ownsHandle: true);
             Socket socket;
             try
@@ -74,7 +87,7 @@ internal static partial class Interop
             // .NET reads and keeps the peer's address itself: use that one, rather than hold a
             // second copy per connection. Should its read have come too late (the peer had reset
             // at once), the address accept4 gave stands in.
-            remote = socket.RemoteEndPoint as IPEndPoint ?? ToEndPoint(new ReadOnlySpan<byte>(address, Math.Min(length, SockaddrStorageSize)));
+            remote = socket.RemoteEndPoint as IPEndPoint ?? ToEndPoint(address) ?? unreadable;
             if (remote is null)
             {
                 socket.Dispose(); // not an IP peer: nothing this server speaks to
@@ -138,7 +151,7 @@ internal static partial class Interop
         }
 
         /// <summary>Linux errno values as .NET names them, for the errors a connected or listening socket meets.</summary>
-        private static SocketError ToSocketError(int errno) => errno switch
+        public static SocketError ToSocketError(int errno) => errno switch
         {
             Errno.EAGAIN => SocketError.WouldBlock,
             Errno.EMFILE or Errno.ENFILE => SocketError.TooManyOpenSockets,

@@ -11,6 +11,7 @@ public sealed class DescriptorLimitTests
     [InlineData("select")]
     [InlineData("poll")]
     [InlineData("epoll")]
+    [InlineData("uring")]
     public async Task At_the_descriptor_limit_clients_are_refused_with_a_line_and_the_server_keeps_serving(string engine)
     {
         // The runtime itself holds about a hundred descriptors; 160 leaves room for a few dozen clients.
@@ -27,6 +28,7 @@ public sealed class DescriptorLimitTests
     [InlineData("select")]
     [InlineData("poll")]
     [InlineData("epoll")]
+    [InlineData("uring")]
     [InlineData("threading")]
     [InlineData("async")]
     public async Task A_burst_past_the_descriptor_limit_is_refused_in_part_and_never_crashes_the_server(string engine)
@@ -75,6 +77,7 @@ public sealed class DescriptorLimitTests
 
     [Theory]
     [InlineData("epoll")]
+    [InlineData("uring")]
     [InlineData("threading")]
     public async Task Sockets_still_lingering_after_their_connection_ended_count_against_the_limit(string engine)
     {

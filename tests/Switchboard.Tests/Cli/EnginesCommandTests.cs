@@ -11,7 +11,7 @@ public sealed class EnginesCommandTests
 
         Assert.Equal(0, code);
         string[] lines = stdout.TrimEnd().Split('\n');
-        Assert.Equal(7, lines.Length);
+        Assert.Equal(8, lines.Length);
         Assert.Matches(@"^iterative\s+yes\s+one connection at a time", lines[0]);
         Assert.Matches(@"^threading\s+yes\s+a thread per connection", lines[1]);
         Assert.Matches(@"^forking\s+yes\s+a worker process per connection", lines[2]);
@@ -20,6 +20,7 @@ public sealed class EnginesCommandTests
         Assert.Matches(@"^select\s+yes\s+one loop thread, Socket.Select", lines[4]);
         Assert.Matches(@"^poll\s+yes\s+one loop thread, poll\(2\)", lines[5]);
         Assert.Matches(@"^epoll\s+yes\s+a loop thread per core.*\(default\)$", lines[6]); // on Linux, the default
+        Assert.Matches(@"^uring\s+yes\s+a loop thread per core \(--loops\), each over its own io_uring", lines[7]); // this machine's kernel allows it
     }
 
     [Fact]

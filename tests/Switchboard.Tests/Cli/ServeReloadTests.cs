@@ -18,6 +18,7 @@ public sealed class ServeReloadTests : IDisposable
 
     [Theory]
     [InlineData("epoll")]
+    [InlineData("uring")]
     [InlineData("threading")]
     public async Task A_reload_quickens_the_rate_for_members_already_talking(string engine)
     {

@@ -6,7 +6,7 @@ namespace Switchboard.Tests.Engines;
 
 /// <summary>
 /// The echo path allocates nothing per message (docs/architecture.md: the hot path allocates nothing) on the
-/// readiness engines and async. Not yet on threading: its send pump costs about 130 bytes a message.
+/// readiness engines, uring and async. Not yet on threading: its send pump costs about 130 bytes a message.
 /// </summary>
 [Collection(NonParallel.Name)]
 public sealed class AllocationTests
@@ -17,6 +17,7 @@ public sealed class AllocationTests
     [InlineData("select")]
     [InlineData("poll")]
     [InlineData("epoll")]
+    [InlineData("uring")]
     [InlineData("async")]
     public async Task Echoing_allocates_nothing_per_message(string engine)
     {

@@ -9,7 +9,7 @@ public sealed class DescriptorTests
 {
     public static TheoryData<string> AllEngines => new(TestEngines.InProcess.Select(e => e.Name));
 
-    public static TheoryData<string> ManyClientEngines => new("threading", "async", "select", "poll", "epoll");
+    public static TheoryData<string> ManyClientEngines => new("threading", "async", "select", "poll", "epoll", "uring");
 
     [Theory]
     [MemberData(nameof(AllEngines))]

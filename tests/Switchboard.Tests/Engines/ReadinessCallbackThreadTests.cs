@@ -5,12 +5,12 @@ using Switchboard.Tests.Support;
 namespace Switchboard.Tests.Engines;
 
 /// <summary>
-/// On the readiness engines every callback of a connection runs on its loop's thread,
+/// On the loop engines (readiness and uring) every callback of a connection runs on its loop's thread,
 /// <c>OnDisconnected</c> included, even when another thread ends the connection.
 /// </summary>
 public sealed class ReadinessCallbackThreadTests
 {
-    public static TheoryData<string> Engines => ["select", "poll", "epoll"];
+    public static TheoryData<string> Engines => ["select", "poll", "epoll", "uring"];
 
     [Theory]
     [MemberData(nameof(Engines))]

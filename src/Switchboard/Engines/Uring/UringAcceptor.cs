@@ -1,0 +1,92 @@
+using System.ComponentModel;
+using System.Net;
+using System.Net.Sockets;
+using Switchboard.Interop;
+using Switchboard.Protocols;
+
+namespace Switchboard.Engines.Uring;
+
+/// <summary>
+/// Runs the uring engine's loops. The first loop also accepts, with one multishot accept, and
+/// hands each connection to the loops in turn (round robin), as the epoll engine does and for
+/// the same reasons (<c>ReadinessAcceptor</c>): one listener, no SO_REUSEPORT, so the connection
+/// limit and port 0 stay exact and a second server cannot bind the same port. A multishot accept
+/// per loop on the one shared listener was the other choice; it would wake every loop's ring for
+/// each client and spread them as the kernel's wait queue pleases, not evenly.
+/// </summary>
+internal sealed class UringAcceptor : Acceptor
+{
+    private readonly UringLoop[] _loops;
+    private int _next;
+    private EndPoint? _sharedLocalEndPoint;
+
+    public UringAcceptor(ServerRuntime runtime, string name, int loopCount)
+        : base(runtime)
+    {
+        _loops = new UringLoop[loopCount];
+        using var spare = new DescriptorReservation(SpareWhileMakingLoops);
+        spare.Reserve();
+        for (int i = 0; i < loopCount; i++)
+        {
+            try
+            {
+                _loops[i] = new UringLoop($"switchboard-{name}-{i}", runtime.Logger, runtime.Metrics);
+            }
+            catch (Win32Exception e)
+            {
+                spare.Release();
+                for (int j = 0; j < i; j++)
+                    _loops[j].Dispose();
+                string why = e.NativeErrorCode is Interop.Interop.Errno.EMFILE or Interop.Interop.Errno.ENFILE or Interop.Interop.Uring.ENOMEM
+                    ? e.Message
+                    : UringProbe.DescribeSetupFailure(e.NativeErrorCode);
+                throw new ServerStartException($"cannot create {name} event loop {i + 1} of {loopCount}: {why}", e);
+            }
+        }
+    }
+
+    private const int SpareWhileMakingLoops = 8;
+
+    public override Task Stopped => _loops[0].ListenerClosed;
+
+    public override void Start(Socket listener)
+    {
+        if (listener.LocalEndPoint is IPEndPoint local && !local.Address.Equals(IPAddress.Any) && !local.Address.Equals(IPAddress.IPv6Any))
+            _sharedLocalEndPoint = new IPEndPoint(local.Address, local.Port);
+        Runtime.MeasureDescriptorBudget(); // the loops' rings and eventfds are open; no client is yet
+        _loops[0].Listen(listener, Runtime.Options.Backlog, () => Runtime.DescriptorHeadroom, OnAccepted, OnAcceptFailed);
+        foreach (var loop in _loops)
+            loop.Start();
+    }
+
+    public override void StopAccepting() => _loops[0].Execute(_loops[0].StopListening);
+
+    public override void Dispose()
+    {
+        foreach (var loop in _loops)
+            loop.Stop();
+        foreach (var loop in _loops)
+            loop.Dispose();
+        base.Dispose();
+    }
+
+    // On the first loop's thread.
+    private void OnAccepted(Socket socket, IPEndPoint remote)
+    {
+        var loop = _loops[_next];
+        _next = (_next + 1) % _loops.Length;
+        var connection = Runtime.Admit(socket, (id, s, protocol) => CreateConnection(id, s, remote, protocol, loop));
+        if (connection is not null)
+            loop.Execute(() => loop.Adopt(connection));
+    }
+
+    private UringConnection CreateConnection(long id, Socket socket, IPEndPoint remote, Protocol protocol, UringLoop loop) =>
+        new(id, socket, remote, _sharedLocalEndPoint ?? socket.LocalEndPoint!, protocol, Runtime, loop);
+
+    private void OnAcceptFailed(Socket? socket, SocketException error)
+    {
+        Runtime.OnAcceptFailed(error);
+        if (socket is not null)
+            Runtime.Refuse(socket, ServerRuntime.OutOfDescriptors);
+    }
+}

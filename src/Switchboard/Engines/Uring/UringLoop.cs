@@ -1,0 +1,495 @@
+using System.Collections.Concurrent;
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+using Switchboard.Diagnostics;
+using Switchboard.Engines.Timers;
+using Switchboard.Interop;
+using static Switchboard.Interop.Interop.Uring;
+
+namespace Switchboard.Engines.Uring;
+
+/// <summary>
+/// One thread serving many sockets through its own io_uring: each turn is one io_uring_enter(2)
+/// that submits what the last turn queued (receives to arm, sends, cancellations) and waits for
+/// completions, bounded by the next timer on the loop's own heap. Receives are multishot over a
+/// provided-buffer ring, so a connection waiting for data holds no buffer; a wake-up from another
+/// thread is a write to an eventfd whose read is always posted on the ring.
+/// </summary>
+/// <remarks>
+/// A completion names its operation and its connection's slot in the user data. A slot is reused
+/// only when every operation of its connection has completed (<see cref="UringConnection"/>
+/// counts them), so a late completion never reaches the wrong connection.
+/// </remarks>
+internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, ILoopMeasurements, IDisposable
+{
+    private const uint SubmissionEntries = 1024;
+    private const uint CompletionEntries = 8192;
+    // 512 × 1 KiB of receive buffers per loop, shared by its connections. Together they bound what
+    // one turn can receive (a multishot receive takes all that has arrived, until the buffers run
+    // out: ENOBUFS, armed again next turn), as epoll's 256 KiB per read bounds its turn, so that a
+    // peer sending faster than it reads meets the pause (UringConnection) before the output limit.
+    // Small buffers suit small messages: each message takes a whole buffer.
+    private const int BufferCount = 512;
+    private const int BufferSize = 1024;
+    private const ushort BufferGroup = 0;
+    private const int NoSlot = 0;
+
+    private readonly ILogger _logger;
+    private readonly UringRing _ring;
+    private readonly UringBufferRing _buffers;
+    private readonly SafeFileHandle _eventFd; // a handle, so that a wake-up racing the loop's disposal never writes to a reused number
+    private readonly ulong* _wakeValue;
+    private readonly Thread _thread;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Touched by other threads.
+    private readonly ConcurrentQueue<Action> _posted = new();
+    private int _wakePending;
+    private volatile bool _stopping;
+
+    // Loop thread only.
+    private readonly TimerHeap _timers = new();
+    private readonly List<UringConnection?> _slots = [null]; // slot 0 is no connection's
+    private readonly Stack<int> _freeSlots = new();
+    private readonly List<UringConnection> _flushes = [];
+    private readonly List<UringConnection> _receives = [];
+    private readonly Cqe[] _completions = new Cqe[256];
+    private int _inFlight; // operations submitted whose last completion has not come back
+    private long _busyTicks;
+    private long _waits;
+    private long _events;
+
+    public UringLoop(string name, ILogger logger, ServerMetrics? metrics = null)
+    {
+        _logger = logger;
+        _ring = UringRing.Create(SubmissionEntries, CompletionEntries, UringProbe.SetupFlags);
+        try
+        {
+            _buffers = new UringBufferRing(_ring, BufferGroup, BufferCount, BufferSize);
+            int eventFd = EventFd(0, EFD_CLOEXEC); // blocking: io_uring answers a non-blocking one with EAGAIN instead of waiting
+            if (eventFd < 0)
+                throw Interop.Interop.LastError("eventfd");
+            _eventFd = new SafeFileHandle(eventFd, ownsHandle: true);
+        }
+        catch
+        {
+            _buffers?.Dispose();
+            _ring.Dispose();
+            throw;
+        }
+
+        _wakeValue = (ulong*)NativeMemory.AllocZeroed(sizeof(ulong));
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
+        metrics?.AddLoop(this);
+    }
+
+    public long Now => Clock.Now;
+
+    long ILoopMeasurements.BusyTicks => Volatile.Read(ref _busyTicks);
+
+    long ILoopMeasurements.Waits => Volatile.Read(ref _waits);
+
+    long ILoopMeasurements.Events => Volatile.Read(ref _events);
+
+    public Task Stopped => _stopped.Task;
+
+    public bool IsLoopThread => Thread.CurrentThread == _thread;
+
+    internal UringBufferRing Buffers => _buffers;
+
+    public void Start() => _thread.Start();
+
+    /// <summary>Runs <paramref name="action"/> on the loop thread: now if called there, else soon.</summary>
+    public void Execute(Action action)
+    {
+        if (IsLoopThread)
+        {
+            action();
+            return;
+        }
+
+        _posted.Enqueue(action);
+        Wake();
+    }
+
+    public void Add(ConnectionTimer timer)
+    {
+        if (IsLoopThread)
+            _timers.Add(timer);
+        else
+            AddFromElsewhere(timer);
+    }
+
+    /// <summary>Asks for <paramref name="connection"/>'s output to be sent at the end of this turn.</summary>
+    public void RequestFlush(UringConnection connection)
+    {
+        if (IsLoopThread)
+            _flushes.Add(connection);
+        else
+            RequestFlushFromElsewhere(connection);
+    }
+
+    private void AddFromElsewhere(ConnectionTimer timer) => Execute(() => _timers.Add(timer));
+
+    private void RequestFlushFromElsewhere(UringConnection connection) => Execute(() => _flushes.Add(connection));
+
+    /// <summary>Asks for <paramref name="connection"/>'s multishot receive to be armed again at the end of this turn. Loop thread only.</summary>
+    public void RequestReceive(UringConnection connection) => _receives.Add(connection);
+
+    /// <summary>Gives an accepted socket a slot, arms its receive and starts it. Loop thread only.</summary>
+    public void Adopt(UringConnection connection)
+    {
+        int slot;
+        if (_freeSlots.Count > 0)
+            slot = _freeSlots.Pop();
+        else
+        {
+            slot = _slots.Count;
+            _slots.Add(null);
+        }
+
+        _slots[slot] = connection;
+        connection.Slot = slot;
+        connection.Socket.NoDelay = true;
+        connection.ArmReceive();
+        connection.Start();
+    }
+
+    /// <summary>Frees a connection's slot and closes its socket, once none of its operations is in flight. Loop thread only.</summary>
+    public void Forget(UringConnection connection)
+    {
+        if (connection.Slot != NoSlot && _slots[connection.Slot] == connection)
+        {
+            _slots[connection.Slot] = null;
+            _freeSlots.Push(connection.Slot);
+        }
+
+        connection.Slot = NoSlot;
+        connection.Socket.Dispose();
+    }
+
+    public void PrepareReceive(UringConnection connection)
+    {
+        ref var sqe = ref _ring.NextSqe();
+        sqe.Opcode = IORING_OP_RECV;
+        sqe.Fd = Fd(connection.Socket);
+        sqe.IoPrio = IORING_RECV_MULTISHOT;
+        sqe.Flags = IOSQE_BUFFER_SELECT;
+        sqe.BufGroup = BufferGroup;
+        sqe.UserData = UserData(Operation.Receive, connection.Slot);
+        _inFlight++;
+    }
+
+    public void PrepareSend(UringConnection connection, byte* data, int length)
+    {
+        ref var sqe = ref _ring.NextSqe();
+        sqe.Opcode = IORING_OP_SEND;
+        sqe.Fd = Fd(connection.Socket);
+        sqe.Addr = (ulong)data;
+        sqe.Len = (uint)length;
+        sqe.OpFlags = MSG_NOSIGNAL;
+        sqe.UserData = UserData(Operation.Send, connection.Slot);
+        _inFlight++;
+    }
+
+    /// <summary>Sends the <see cref="MsgHdr"/> at <paramref name="message"/> (a gathering write of several segments).</summary>
+    public void PrepareSendMessage(UringConnection connection, MsgHdr* message)
+    {
+        ref var sqe = ref _ring.NextSqe();
+        sqe.Opcode = IORING_OP_SENDMSG;
+        sqe.Fd = Fd(connection.Socket);
+        sqe.Addr = (ulong)message;
+        sqe.Len = 1;
+        sqe.OpFlags = MSG_NOSIGNAL;
+        sqe.UserData = UserData(Operation.Send, connection.Slot);
+        _inFlight++;
+    }
+
+    /// <summary>Cancels <paramref name="connection"/>'s multishot receive alone (its output is backing up).</summary>
+    public void PrepareCancelReceive(UringConnection connection)
+    {
+        ref var sqe = ref _ring.NextSqe();
+        sqe.Opcode = IORING_OP_ASYNC_CANCEL;
+        sqe.Addr = UserData(Operation.Receive, connection.Slot);
+        sqe.UserData = UserData(Operation.Cancel, connection.Slot);
+        _inFlight++;
+    }
+
+    /// <summary>Room for the runs of one gathering write, lent to one connection's <see cref="UringConnection.Flush"/> at a time. Loop thread only.</summary>
+    internal ReadOnlyMemory<byte>[] GatherScratch { get; } = new ReadOnlyMemory<byte>[UringConnection.MaxGather];
+
+    /// <summary>Cancels every operation in flight on <paramref name="connection"/>'s socket (IORING_ASYNC_CANCEL_FD | ALL).</summary>
+    public void PrepareCancel(UringConnection connection)
+    {
+        ref var sqe = ref _ring.NextSqe();
+        sqe.Opcode = IORING_OP_ASYNC_CANCEL;
+        sqe.Fd = Fd(connection.Socket);
+        sqe.OpFlags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
+        sqe.UserData = UserData(Operation.Cancel, connection.Slot);
+        _inFlight++;
+    }
+
+    /// <summary>Ends the loop after its current turn and closes what it still holds.</summary>
+    public void Stop()
+    {
+        _stopping = true;
+        Wake();
+    }
+
+    public void Dispose()
+    {
+        if ((_thread.ThreadState & ThreadState.Unstarted) == 0 && !IsLoopThread)
+            _thread.Join();
+        _spare.Dispose();
+        _listenerClosed.TrySetResult(); // a loop that never ran has no listener to wait for
+        if (_ring.Handle.IsClosed)
+            return;
+        _buffers.Dispose();
+        _ring.Dispose();
+        _eventFd.Dispose();
+        NativeMemory.Free(_wakeValue);
+    }
+
+    private static ulong UserData(Operation op, int slot) => ((ulong)op << 32) | (uint)slot;
+
+    private static int Fd(System.Net.Sockets.Socket socket) => (int)socket.SafeHandle.DangerousGetHandle();
+
+    private void Wake()
+    {
+        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+        {
+            ulong one = 1;
+            try
+            {
+                Write(_eventFd, &one, sizeof(ulong));
+            }
+            catch (ObjectDisposedException)
+            {
+                // The loop is gone: work posted to it would never run anyway.
+            }
+        }
+    }
+
+    private void ArmWake()
+    {
+        ref var sqe = ref _ring.NextSqe();
+        sqe.Opcode = IORING_OP_READ;
+        sqe.Fd = (int)_eventFd.DangerousGetHandle(); // open while the loop runs
+        sqe.Addr = (ulong)_wakeValue;
+        sqe.Len = sizeof(ulong);
+        sqe.UserData = UserData(Operation.Wake, NoSlot);
+        _inFlight++;
+    }
+
+    private void Run()
+    {
+        try
+        {
+            ArmWake();
+            if (_listener is not null)
+                ArmAccept();
+            while (!_stopping)
+            {
+                long timeout = WaitTimeout();
+                int error = _ring.SubmitAndWait(timeout == 0 ? 0u : 1u, timeout);
+                if (error != 0 && error is not (EBUSY or Interop.Interop.Errno.EAGAIN))
+                    OnEnterFailed(error);
+                long start = ServerMetrics.MeasuresLoopBusy ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+                Volatile.Write(ref _waits, _waits + 1);
+                Reap();
+                RunPosted();
+                FireDueTimers();
+                FlushRequested();
+                ArmRequestedReceives();
+                if (start != 0)
+                    Volatile.Write(ref _busyTicks, _busyTicks + (System.Diagnostics.Stopwatch.GetTimestamp() - start));
+            }
+        }
+        catch (Win32Exception e)
+        {
+            Log.LoopFailed(_logger, _thread.Name!, e.Message);
+        }
+        finally
+        {
+            Drain();
+            foreach (var connection in _slots)
+                connection?.Socket.Dispose();
+            StopListening();
+            _stopped.TrySetResult();
+        }
+    }
+
+    /// <summary>The wait itself failed: the loop cannot tell which operation is at fault, so it drops its connections (freeing what ran out) and carries on.</summary>
+    private void OnEnterFailed(int error)
+    {
+        var e = new Win32Exception(error);
+        var open = _slots.Where(c => c is not null).ToArray();
+        if (_logger.IsEnabled(LogLevel.Error))
+            Log.WaitFailed(_logger, _thread.Name!, e.Message, Counted.Of(open.Length, "connection"));
+        foreach (var connection in open)
+            connection!.Disconnect(Protocols.DisconnectReason.Error, e);
+    }
+
+    private void Reap()
+    {
+        int n;
+        while ((n = _ring.TakeCompletions(_completions)) > 0)
+        {
+            Volatile.Write(ref _events, _events + n);
+            for (int i = 0; i < n; i++)
+                Complete(in _completions[i]);
+        }
+    }
+
+    private void Complete(in Cqe cqe)
+    {
+        bool more = (cqe.Flags & IORING_CQE_F_MORE) != 0;
+        if (!more)
+            _inFlight--;
+        var op = (Operation)(cqe.UserData >> 32);
+        int slot = (int)(uint)cqe.UserData;
+        switch (op)
+        {
+            case Operation.Wake:
+                // Only now, with the count read and the posted work not yet run: a Wake() that saw
+                // the flag still set enqueued its work before, so RunPosted will find it.
+                Volatile.Write(ref _wakePending, 0);
+                if (!_stopping)
+                    ArmWake();
+                break;
+            case Operation.Accept:
+                OnAcceptCompleted(cqe.Res, more, slot == MultishotSlot);
+                break;
+            case Operation.AcceptCancel:
+                break;
+            default:
+                var connection = slot < _slots.Count ? _slots[slot] : null;
+                if (connection is null)
+                {
+                    ReturnBuffer(cqe); // cannot happen while slots are reused only when idle; keep the buffer anyway
+                    break;
+                }
+
+                switch (op)
+                {
+                    case Operation.Receive:
+                        connection.OnReceiveCompleted(cqe.Res, cqe.Flags, more);
+                        break;
+                    case Operation.Send:
+                        connection.OnSendCompleted(cqe.Res);
+                        break;
+                    case Operation.Cancel:
+                        connection.OnCancelCompleted();
+                        break;
+                }
+
+                break;
+        }
+    }
+
+    private void ReturnBuffer(in Cqe cqe)
+    {
+        if ((cqe.Flags & IORING_CQE_F_BUFFER) != 0)
+            _buffers.Return((ushort)(cqe.Flags >> IORING_CQE_BUFFER_SHIFT));
+    }
+
+    /// <summary>
+    /// At the loop's end: cancels everything in flight and waits (a second at most) for the
+    /// completions, so that the kernel is done with the buffers and the sockets before they are freed.
+    /// </summary>
+    private void Drain()
+    {
+        try
+        {
+            ref var sqe = ref _ring.NextSqe();
+            sqe.Opcode = IORING_OP_ASYNC_CANCEL;
+            sqe.OpFlags = IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL;
+            sqe.UserData = UserData(Operation.AcceptCancel, NoSlot);
+            _inFlight++;
+            long deadline = Clock.Now + Clock.ToTicks(TimeSpan.FromSeconds(1));
+            while (_inFlight > 0 && Clock.Now < deadline)
+            {
+                _ring.SubmitAndWait(1, 50_000_000);
+                int n;
+                while ((n = _ring.TakeCompletions(_completions)) > 0)
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        if ((_completions[i].Flags & IORING_CQE_F_MORE) == 0)
+                            _inFlight--;
+                        ReturnBuffer(in _completions[i]);
+                    }
+                }
+            }
+        }
+        catch (Win32Exception)
+        {
+            // Nothing more to do: closing the ring cancels the rest.
+        }
+
+        foreach (var connection in _slots)
+            connection?.ReleasePinnedOutput();
+    }
+
+    private void RunPosted()
+    {
+        while (_posted.TryDequeue(out var action))
+            action();
+    }
+
+    private void FireDueTimers()
+    {
+        long now = Clock.Now;
+        while (_timers.TryTakeDue(now, out var timer))
+        {
+            if (timer.Fire(now))
+                _timers.Add(timer);
+        }
+    }
+
+    private void FlushRequested()
+    {
+        for (int i = 0; i < _flushes.Count; i++)
+            _flushes[i].Flush();
+        _flushes.Clear();
+    }
+
+    private void ArmRequestedReceives()
+    {
+        for (int i = 0; i < _receives.Count; i++)
+            _receives[i].ArmReceive();
+        _receives.Clear();
+    }
+
+    /// <summary>Nanoseconds to wait: 0 not at all (work is waiting), -1 without limit.</summary>
+    private long WaitTimeout()
+    {
+        if (!_posted.IsEmpty || _flushes.Count > 0 || _receives.Count > 0)
+            return 0;
+        if (_timers.NextDue is not { } due)
+            return -1;
+        long ticks = due - Clock.Now;
+        return ticks <= 0 ? 0 : (long)Math.Min(long.MaxValue / 2, Clock.ToTimeSpan(ticks).Ticks * 100);
+    }
+
+    private enum Operation : byte
+    {
+        Wake = 1,
+        Accept = 2,
+        AcceptCancel = 3,
+        Receive = 4,
+        Send = 5,
+        Cancel = 6,
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 240, Level = LogLevel.Error, Message = "{Loop}: io_uring_enter failed ({Error}); dropping its {Connections}")]
+        public static partial void WaitFailed(ILogger logger, string loop, string error, string connections);
+
+        [LoggerMessage(EventId = 241, Level = LogLevel.Error, Message = "{Loop}: the io_uring loop failed ({Error}) and stops")]
+        public static partial void LoopFailed(ILogger logger, string loop, string error);
+    }
+}

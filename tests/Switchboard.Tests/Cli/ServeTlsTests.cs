@@ -24,6 +24,7 @@ public sealed class ServeTlsTests : IDisposable
     [InlineData("async")]
     [InlineData("threading")]
     [InlineData("forking")]
+    [InlineData("uring")]
     public async Task Openssl_s_client_verifies_the_certificate_and_talks_to_the_echo_app(string engine)
     {
         using var serve = CliProcess.Start("serve", "echo", "--port", "0", "--engine", engine, "--tls-cert", _certificate.CertPath, "--tls-key", _certificate.KeyPath);

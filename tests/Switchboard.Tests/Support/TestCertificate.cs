@@ -41,26 +41,11 @@ public sealed class TestCertificate : IDisposable
     public static TestCertificate Create(string subject = "localhost", DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={subject}", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName(subject);
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddIpAddress(IPAddress.IPv6Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyCertSign, critical: true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false)); // server authentication
+        var request = ServerRequest(subject, key, authority: true);
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
         var from = notBefore ?? DateTimeOffset.UtcNow.AddDays(-1);
         var until = notAfter ?? DateTimeOffset.UtcNow.AddYears(1);
-        var certificate = request.CreateSelfSigned(from, until);
-
-        string directory = System.IO.Directory.CreateTempSubdirectory("switchboard-cert-").FullName;
-        var made = new TestCertificate(directory, certificate);
-        File.WriteAllText(made.CertPath, certificate.ExportCertificatePem() + "\n");
-        File.WriteAllText(made.KeyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
-        File.WriteAllBytes(made.Pkcs12Path, certificate.Export(X509ContentType.Pkcs12));
-        return made;
+        return Save(request.CreateSelfSigned(from, until), key);
     }
 
     /// <summary>
@@ -71,22 +56,34 @@ public sealed class TestCertificate : IDisposable
     public TestCertificate Issue(string subject = "localhost")
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = ServerRequest(subject, key, authority: false);
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        byte[] serial = new byte[8];
+        RandomNumberGenerator.Fill(serial);
+        serial[0] &= 0x7f;
+        using var issued = request.Create(Certificate, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), serial);
+        return Save(issued.CopyWithPrivateKey(key), key);
+    }
+
+    /// <summary>A request for a server certificate of <paramref name="subject"/>: its names (also 127.0.0.1, ::1), server authentication, and whether it may issue others.</summary>
+    private static CertificateRequest ServerRequest(string subject, ECDsa key, bool authority)
+    {
         var request = new CertificateRequest($"CN={subject}", key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
         names.AddDnsName(subject);
         names.AddIpAddress(IPAddress.Loopback);
         names.AddIpAddress(IPAddress.IPv6Loopback);
         request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
-        byte[] serial = new byte[8];
-        RandomNumberGenerator.Fill(serial);
-        serial[0] &= 0x7f;
-        using var issued = request.Create(Certificate, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), serial);
-        var certificate = issued.CopyWithPrivateKey(key);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: authority, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
+        var usage = authority ? X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyCertSign : X509KeyUsageFlags.DigitalSignature;
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(usage, critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false)); // server authentication
+        return request;
+    }
 
+    /// <summary>Writes <paramref name="certificate"/> and <paramref name="key"/> into a directory of their own: PEM both, and PKCS#12.</summary>
+    private static TestCertificate Save(X509Certificate2 certificate, ECDsa key)
+    {
         string directory = System.IO.Directory.CreateTempSubdirectory("switchboard-cert-").FullName;
         var made = new TestCertificate(directory, certificate);
         File.WriteAllText(made.CertPath, certificate.ExportCertificatePem() + "\n");

@@ -144,7 +144,9 @@ internal sealed unsafe class UringRing : IDisposable
     {
         Volatile.Write(ref *_sqTail, _sqLocalTail);
         uint toSubmit = _sqLocalTail - Volatile.Read(ref *_sqHead);
-        uint flags = minComplete > 0 ? IORING_ENTER_GETEVENTS : 0;
+        // GETEVENTS also when not waiting (the kernel returns at once with min_complete 0): only an
+        // enter with it moves completions that overflowed the completion ring back into it.
+        uint flags = IORING_ENTER_GETEVENTS;
         int result;
         bool added = false;
         _handle.DangerousAddRef(ref added);

@@ -134,7 +134,7 @@ public sealed partial class ServeCommandTests
     }
 
     [Theory]
-    [InlineData("switchboard: --engine: unknown engine 'warp' (choose from: iterative, threading, forking, async, select, poll, epoll)", "serve", "echo", "--engine", "warp")]
+    [InlineData("switchboard: --engine: unknown engine 'warp' (choose from: iterative, threading, forking, async, select, poll, epoll, uring)", "serve", "echo", "--engine", "warp")]
     [InlineData("switchboard: unknown app 'chess' (choose from: time, echo, print, chat)", "serve", "chess")]
     [InlineData("switchboard: --port: bad port 70000 (0-65535)", "serve", "echo", "--port", "70000")]
     [InlineData("switchboard: -p: bad port -1 (0-65535)", "serve", "echo", "-p", "-1")]
@@ -255,7 +255,7 @@ public sealed partial class ServeCommandTests
     }
 
     [Theory]
-    [InlineData("-e", "warp", "switchboard: -e: unknown engine 'warp' (choose from: iterative, threading, forking, async, select, poll, epoll)")]
+    [InlineData("-e", "warp", "switchboard: -e: unknown engine 'warp' (choose from: iterative, threading, forking, async, select, poll, epoll, uring)")]
     [InlineData("-p", "65536", "switchboard: -p: bad port 65536 (0-65535)")]
     public async Task An_error_names_the_flag_as_typed_short_or_long(string flag, string value, string expected)
     {

@@ -47,6 +47,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
     // Touched by other threads.
     private readonly ConcurrentQueue<Action> _posted = new();
     private int _wakePending;
+    private bool _leakBuffers; // Drain could not get every operation back: the kernel may still use the buffers
     private volatile bool _stopping;
 
     // Loop thread only.
@@ -246,8 +247,9 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
         _listenerClosed.TrySetResult(); // a loop that never ran has no listener to wait for
         if (_ring.Handle.IsClosed)
             return;
-        _buffers.Dispose();
-        _ring.Dispose();
+        _ring.Dispose(); // first: no receive can land in the buffers once the ring is gone
+        if (!_leakBuffers)
+            _buffers.Dispose();
         _eventFd.Dispose();
         NativeMemory.Free(_wakeValue);
     }
@@ -310,6 +312,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
         catch (Win32Exception e)
         {
             Log.LoopFailed(_logger, _thread.Name!, e.Message);
+            DropEveryone(e); // their OnDisconnected, on this thread, while the ring can still cancel
         }
         finally
         {
@@ -318,6 +321,23 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
                 connection?.Socket.Dispose();
             StopListening();
             _stopped.TrySetResult();
+        }
+    }
+
+    /// <summary>The loop is ending on an error: every connection is told, here, since nothing will run posted work after.</summary>
+    private void DropEveryone(Exception e)
+    {
+        foreach (var connection in _slots.Where(c => c is not null).ToArray())
+        {
+            try
+            {
+                connection!.Disconnect(Protocols.DisconnectReason.Error, e);
+                RunPosted();
+            }
+            catch (Exception again) when (again is Win32Exception or ObjectDisposedException)
+            {
+                // The ring itself is gone: the connection's socket is closed below all the same.
+            }
         }
     }
 
@@ -355,7 +375,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
             case Operation.Wake:
                 // Only now, with the count read and the posted work not yet run: a Wake() that saw
                 // the flag still set enqueued its work before, so RunPosted will find it.
-                Volatile.Write(ref _wakePending, 0);
+                Interlocked.Exchange(ref _wakePending, 0); // a full fence: the queue's emptiness is read after it
                 if (!_stopping)
                     ArmWake();
                 break;
@@ -403,6 +423,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
     {
         try
         {
+            _ring.SubmitAndWait(0, 0); // room for the cancel, even when the queue was full
             ref var sqe = ref _ring.NextSqe();
             sqe.Opcode = IORING_OP_ASYNC_CANCEL;
             sqe.OpFlags = IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL;
@@ -417,16 +438,28 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
                 {
                     for (int i = 0; i < n; i++)
                     {
-                        if ((_completions[i].Flags & IORING_CQE_F_MORE) == 0)
+                        ref readonly var cqe = ref _completions[i];
+                        if ((cqe.Flags & IORING_CQE_F_MORE) == 0)
                             _inFlight--;
-                        ReturnBuffer(in _completions[i]);
+                        if ((Operation)(cqe.UserData >> 32) == Operation.Accept && cqe.Res >= 0)
+                            _ = Interop.Interop.Uring.Close(cqe.Res); // a client accepted as the loop ends: never served
+                        ReturnBuffer(in cqe);
                     }
                 }
             }
         }
         catch (Win32Exception)
         {
-            // Nothing more to do: closing the ring cancels the rest.
+            // Nothing more to do here; what is still in flight is left as it is, below.
+        }
+
+        if (_inFlight > 0)
+        {
+            // The kernel may still write into the receive buffers or read the send buffers: they
+            // are left to the process (a leak, once, at a loop's failed end) rather than freed
+            // under it.
+            _leakBuffers = true;
+            return;
         }
 
         foreach (var connection in _slots)
@@ -436,7 +469,19 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
     private void RunPosted()
     {
         while (_posted.TryDequeue(out var action))
-            action();
+        {
+            try
+            {
+                action();
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                // One connection's socket failing (a peer gone before its options were set, say)
+                // is that connection's end, not the loop's: SocketException is a Win32Exception,
+                // which Run takes for the ring failing.
+                Log.PostedFailed(_logger, _thread.Name!, e.Message);
+            }
+        }
     }
 
     private void FireDueTimers()
@@ -491,5 +536,8 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
 
         [LoggerMessage(EventId = 241, Level = LogLevel.Error, Message = "{Loop}: the io_uring loop failed ({Error}) and stops")]
         public static partial void LoopFailed(ILogger logger, string loop, string error);
+
+        [LoggerMessage(EventId = 242, Level = LogLevel.Warning, Message = "{Loop}: a socket failed in work handed to the loop ({Error}); the loop goes on")]
+        public static partial void PostedFailed(ILogger logger, string loop, string error);
     }
 }

@@ -73,10 +73,7 @@ internal sealed class TlsConnection : IConnection, IActivityTracker, IReasonedCl
             }
             finally
             {
-                // The engine may end the connection from inside this very write (its output over
-                // the limit): the SslStream is disposed here, once the write is out of it.
-                if (--_writing == 0 && _disposeAfterWrite)
-                    DisposeStream();
+                WriteDone();
             }
 
             return _cipher.LastWriteAccepted;
@@ -92,10 +89,7 @@ internal sealed class TlsConnection : IConnection, IActivityTracker, IReasonedCl
     void IReasonedClose.Close(DisconnectReason reason)
     {
         NotifyClose();
-        if (_transport is IReasonedClose reasoned)
-            reasoned.Close(reason);
-        else
-            _transport.Close();
+        CloseTransport(reason);
     }
 
     public void Abort() => _transport.Abort();
@@ -136,6 +130,17 @@ internal sealed class TlsConnection : IConnection, IActivityTracker, IReasonedCl
         }
     }
 
+    /// <summary>
+    /// Ends a write into the SslStream (a send, the close_notify). The engine may end the
+    /// connection from inside it (its output over the limit): the SslStream is disposed here,
+    /// once the write is out of it.
+    /// </summary>
+    private void WriteDone()
+    {
+        if (--_writing == 0 && _disposeAfterWrite)
+            DisposeStream();
+    }
+
     private void DisposeStream()
     {
         if (_disposed)
@@ -155,8 +160,14 @@ internal sealed class TlsConnection : IConnection, IActivityTracker, IReasonedCl
     public void ClosedByPeer()
     {
         NotifyClose();
+        CloseTransport(DisconnectReason.RemoteClosed);
+    }
+
+    /// <summary>Closes the engine's connection with <paramref name="reason"/> (an engine's connection takes one; any other just closes).</summary>
+    public void CloseTransport(DisconnectReason reason)
+    {
         if (_transport is IReasonedClose reasoned)
-            reasoned.Close(DisconnectReason.RemoteClosed);
+            reasoned.Close(reason);
         else
             _transport.Close();
     }
@@ -181,8 +192,7 @@ internal sealed class TlsConnection : IConnection, IActivityTracker, IReasonedCl
             }
             finally
             {
-                if (--_writing == 0 && _disposeAfterWrite)
-                    DisposeStream(); // as after a Send
+                WriteDone();
             }
         }
     }

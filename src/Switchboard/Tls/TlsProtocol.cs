@@ -292,20 +292,15 @@ internal sealed partial class TlsProtocol : Protocol
     /// <summary>Ends the connection from the TLS layer: what was queued (an alert, a plain-text line) still goes.</summary>
     private void End()
     {
-        if (_phase == Phase.Open)
+        // Once the app saw OnConnected, OnDisconnected follows from the engine, with the reason.
+        if (_phase != Phase.Open)
         {
-            // The app saw OnConnected: OnDisconnected follows from the engine, with the reason.
-            ((IReasonedClose)Connection).Close(DisconnectReason.ProtocolError);
-            return;
+            _phase = Phase.Ended;
+            _handshakeTimer?.Dispose();
+            _ = _handshake?.Exception; // observed: its failure was logged, or it never ends
         }
 
-        _phase = Phase.Ended;
-        _handshakeTimer?.Dispose();
-        _ = _handshake?.Exception; // observed: its failure was logged, or it never ends
-        if (Connection is IReasonedClose reasoned)
-            reasoned.Close(DisconnectReason.ProtocolError);
-        else
-            Connection.Close();
+        _connection!.CloseTransport(DisconnectReason.ProtocolError);
     }
 
     private static string Innermost(Exception e)

@@ -1,4 +1,3 @@
-using System.Text;
 using Switchboard.Protocols;
 
 namespace Switchboard.Apps;
@@ -12,11 +11,5 @@ internal sealed class TimeProtocol(TimeSource app) : Protocol
         Connection.Every(app.Interval, SendTime);
     }
 
-    private void SendTime()
-    {
-        Span<byte> line = stackalloc byte[64];
-        int n = Encoding.ASCII.GetBytes(app.Now(), line);
-        line[n++] = (byte)'\n';
-        Connection.Send(line[..n]);
-    }
+    private void SendTime() => Connection.Send(app.LineNow());
 }

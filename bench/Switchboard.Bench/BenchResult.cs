@@ -53,6 +53,14 @@ public sealed record BenchResult
     public double? RssBytesPerConnection { get; init; }
 
     /// <summary>
+    /// The server's peak resident memory growth per connection, in bytes: its high-water mark
+    /// (VmHWM) once every connection is open and has answered, less its RSS before the first
+    /// connection, over the number of connections. The whole process counts, collector and
+    /// transient buffers included, which the second-half figure leaves out.
+    /// </summary>
+    public double? PeakRssGrowthPerConnection { get; init; }
+
+    /// <summary>
     /// Handshakes the kernel dropped because a listen queue was full while the connections opened
     /// (connections): the growth of <c>TcpExt: ListenOverflows</c> in <c>/proc/net/netstat</c>,
     /// counted for the whole network namespace. Each one costs its client a retransmitted SYN,

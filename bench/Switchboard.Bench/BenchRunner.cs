@@ -291,6 +291,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
     {
         double cpuBefore = server?.CpuSeconds() ?? 0;
         var loadCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        long rssBefore = server?.Memory().Rss ?? 0;
         long rssHalfway = 0;
         void Halfway() => rssHalfway = server?.Memory().Rss ?? 0;
         long? overflowsBefore = ListenQueue.Overflows();
@@ -308,6 +309,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             bool allOpened = sockets.Count == settings.Connections && sockets.Count > 0;
             // Interrupted: what opened is measured, but asking each to answer would keep the user waiting.
             int? answered = interrupt.IsCancellationRequested ? null : await ConnectionsLoad.CountAnsweringAsync(sockets).ConfigureAwait(false);
+            long peakAfter = server?.Memory().Peak ?? 0; // once each has answered: its buffers were needed once
             return new BenchResult
             {
                 Scenario = settings.Scenario,
@@ -319,6 +321,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
                 ServerCpuMicrosPerAccept = server is null || sockets.Count == 0 ? null : cpuOpening * 1e6 / sockets.Count,
                 ListenOverflows = overflows,
                 RssBytesPerConnection = server is null || !allOpened ? null : (double)(rssAfter - rssHalfway) / secondHalf,
+                PeakRssGrowthPerConnection = server is null || !allOpened ? null : (double)(peakAfter - rssBefore) / sockets.Count,
                 Answered = answered,
                 Errors = answered is { } count ? sockets.Count - count : 0,
             };

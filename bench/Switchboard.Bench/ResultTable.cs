@@ -130,7 +130,7 @@ internal sealed class ResultTable
             {
                 new("connections", r => r.Messages, "N0"), new("accepts/s", r => r.AcceptsPerSecond, "N0"),
                 new("server CPU µs/accept", r => r.ServerCpuMicrosPerAccept, "F1"), new("overflows", r => r.ListenOverflows, "N0"), new("RSS B/conn", r => r.RssBytesPerConnection, "N0"),
-                new("answered", r => r.Answered, "N0"), new("server peak RSS MiB", r => r.ServerPeakRssBytes / 1048576.0, "N0"),
+                new("peak RSS B/conn", r => r.PeakRssGrowthPerConnection, "N0"), new("answered", r => r.Answered, "N0"), new("server peak RSS MiB", r => r.ServerPeakRssBytes / 1048576.0, "N0"),
                 new("loadgen cores", r => r.LoadGeneratorCpuCores, "F2"), new("errors", r => r.Errors, "N0"),
             },
             "chat" => new Column[]

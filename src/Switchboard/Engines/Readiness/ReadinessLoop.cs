@@ -38,6 +38,8 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, ILoopMeasurements
     private readonly List<ReadyEvent> _ready = [];
     private readonly byte[] _receiveBuffer = new byte[ReceiveBufferSize];
     private readonly byte[] _wakeBuffer = new byte[64];
+    private LoopConnection? _reading;  // whose readiness is being handled: its own replies go out as soon as it is done
+    private bool _readingFlush;        // ... and it asked for a flush meanwhile
     private int _nextToken = FirstConnectionToken;
     private long _busyTicks; // Stopwatch ticks spent between waits, while measured (ServerMetrics.MeasuresLoopBusy)
     private long _waits;     // these three: written by the loop thread alone, read by a metrics collector
@@ -89,13 +91,19 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, ILoopMeasurements
             AddFromElsewhere(timer);
     }
 
-    /// <summary>Asks for <paramref name="connection"/>'s output to be written; batched to the end of the loop's iteration.</summary>
+    /// <summary>
+    /// Asks for <paramref name="connection"/>'s output to be written: the connection being read
+    /// (its replies) as soon as its read is done, any other at the end of the loop's iteration,
+    /// so that what several senders queue for one connection in one turn leaves in one write.
+    /// </summary>
     public void RequestFlush(LoopConnection connection)
     {
-        if (IsLoopThread)
-            _flushes.Add(connection);
-        else
+        if (!IsLoopThread)
             RequestFlushFromElsewhere(connection);
+        else if (connection == _reading)
+            _readingFlush = true;
+        else
+            _flushes.Add(connection);
     }
 
     // The lambdas live in methods of their own: a closure is allocated on entry to the method
@@ -227,8 +235,33 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, ILoopMeasurements
                 break;
             default:
                 if (_connections.TryGetValue(ready.Token, out var connection))
-                    connection.OnReady(ready, _receiveBuffer);
+                    Serve(connection, ready);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Handles one connection's readiness and then writes what it answered, rather than after
+    /// every ready socket was read: the reply leaves sooner, and the output segment it used goes
+    /// back to the pool for the next connection instead of one segment per ready socket being
+    /// held until the end of the batch.
+    /// </summary>
+    private void Serve(LoopConnection connection, ReadyEvent ready)
+    {
+        _reading = connection;
+        try
+        {
+            connection.OnReady(ready, _receiveBuffer);
+        }
+        finally
+        {
+            _reading = null;
+        }
+
+        if (_readingFlush)
+        {
+            _readingFlush = false;
+            connection.Flush();
         }
     }
 

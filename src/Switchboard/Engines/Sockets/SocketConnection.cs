@@ -37,7 +37,6 @@ internal sealed class SocketConnection : ConnectionBase, IThreadPoolWorkItem
 
     private readonly Socket _socket;
     private bool _pumpAfterDelivery; // read and written only by the thread in StartHere or Deliver
-    private SocketOperation? _send; // the send pump's, kept between pumps; whoever takes it out owns it
     private volatile bool _endOfStream;
     private int _disposed;
 
@@ -250,8 +249,9 @@ internal sealed class SocketConnection : ConnectionBase, IThreadPoolWorkItem
     /// <summary>The writer: sends queued output until there is none, then stops (the next Send starts it again).</summary>
     private async Task PumpAsync()
     {
-        // One pump at a time (the output writer's rule), so one operation serves them all.
-        var send = Interlocked.Exchange(ref _send, null) ?? new SocketOperation();
+        // One pump at a time (the output writer's rule); its operation is the pool's again when it
+        // stops, so an idle connection holds none.
+        var send = SocketOperationPool.Rent();
         try
         {
             while (TryTakeOutput(out var chunk))
@@ -259,7 +259,6 @@ internal sealed class SocketConnection : ConnectionBase, IThreadPoolWorkItem
                 var error = await send.SendAsync(_socket, chunk).ConfigureAwait(false);
                 if (error != SocketError.Success)
                 {
-                    ParkSend(send);
                     AbandonOutput();
                     Disconnect(DisconnectReason.Error, new SocketException((int)error));
                     return;
@@ -272,31 +271,16 @@ internal sealed class SocketConnection : ConnectionBase, IThreadPoolWorkItem
         }
         catch (ObjectDisposedException e)
         {
-            ParkSend(send);
             AbandonOutput();
             Disconnect(DisconnectReason.Error, e);
             return;
         }
-
-        ParkSend(send);
-
-        OnOutputDrained();
-    }
-
-    /// <summary>Puts the pump's operation back for the next pump, or disposes it if the socket is gone.</summary>
-    private void ParkSend(SocketOperation send)
-    {
-        send.SetBuffer(Memory<byte>.Empty);
-        // A pump started meanwhile may have parked its own: keep one. The exchange is a full
-        // fence, so the read of _disposed below cannot move before it (DisposeSocket's mirror).
-        if (Interlocked.CompareExchange(ref _send, send, null) is not null)
+        finally
         {
-            send.Dispose();
-            return;
+            SocketOperationPool.Return(send); // every send it started has completed by now
         }
 
-        if (Volatile.Read(ref _disposed) == 1)
-            Interlocked.Exchange(ref _send, null)?.Dispose();
+        OnOutputDrained();
     }
 
     private void DisposeSocket()
@@ -306,8 +290,5 @@ internal sealed class SocketConnection : ConnectionBase, IThreadPoolWorkItem
             _socket.Dispose();
             SocketClosed();
         }
-
-        // The send operation, unless a pump has it out (that pump disposes it when it parks it).
-        Interlocked.Exchange(ref _send, null)?.Dispose();
     }
 }

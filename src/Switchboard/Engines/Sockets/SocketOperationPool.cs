@@ -1,0 +1,44 @@
+using System.Collections.Concurrent;
+
+namespace Switchboard.Engines.Sockets;
+
+/// <summary>
+/// Send operations shared by every <see cref="SocketConnection"/> of the process: a connection's
+/// send pump takes one while it has output and gives it back when it stops, so an idle connection
+/// holds none (an operation is some 340 bytes, with the event arguments' own parts). Keeps at most
+/// <see cref="Capacity"/> idle ones; one given back beyond that is disposed.
+/// </summary>
+internal static class SocketOperationPool
+{
+    /// <summary>Idle operations kept: enough for that many pumps running at once without allocating.</summary>
+    internal const int Capacity = 1024;
+
+    private static readonly ConcurrentQueue<SocketOperation> Idle = new();
+    private static int _idleCount;
+
+    /// <summary>An idle operation, or a new one: the caller owns it until <see cref="Return"/>.</summary>
+    public static SocketOperation Rent()
+    {
+        if (Idle.TryDequeue(out var operation))
+        {
+            Interlocked.Decrement(ref _idleCount);
+            return operation;
+        }
+
+        return new SocketOperation();
+    }
+
+    /// <summary>Gives back an operation that has completed (none of its sends is in flight) and lets go of its buffer.</summary>
+    public static void Return(SocketOperation operation)
+    {
+        operation.SetBuffer(Memory<byte>.Empty);
+        if (Interlocked.Increment(ref _idleCount) <= Capacity)
+        {
+            Idle.Enqueue(operation);
+            return;
+        }
+
+        Interlocked.Decrement(ref _idleCount);
+        operation.Dispose();
+    }
+}

@@ -155,27 +155,6 @@ internal static partial class Interop
             public uint Flags;
         }
 
-        /// <summary><c>struct iovec</c>.</summary>
-        [StructLayout(LayoutKind.Sequential)]
-        public struct IoVec
-        {
-            public nint Base;
-            public nuint Length;
-        }
-
-        /// <summary><c>struct msghdr</c> (Linux, 64-bit), for IORING_OP_SENDMSG.</summary>
-        [StructLayout(LayoutKind.Sequential)]
-        public struct MsgHdr
-        {
-            public nint Name;
-            public uint NameLength;
-            public IoVec* Iov;
-            public nuint IovLength;
-            public nint Control;
-            public nuint ControlLength;
-            public int Flags;
-        }
-
         /// <summary><c>struct io_uring_getevents_arg</c>, for <see cref="IORING_ENTER_EXT_ARG"/>.</summary>
         [StructLayout(LayoutKind.Sequential)]
         public struct GeteventsArg

@@ -48,14 +48,19 @@ internal sealed class LoopConnection : ConnectionBase
             Flush();
     }
 
-    /// <summary>Writes pending output until done or the socket would block. Loop thread only.</summary>
+    /// <summary>
+    /// Writes pending output until done or the socket would block: every queued segment, up to
+    /// <see cref="SocketIo.MaxGatheredRuns"/> of them in one gathering write. Loop thread only.
+    /// </summary>
     public void Flush()
     {
         if (_transportClosed)
             return;
-        while (TryTakeOutput(out var chunk))
+        var runs = new OutputRuns();
+        int count;
+        while ((count = TryTakeOutputRuns(runs)) > 0)
         {
-            int sent = SocketIo.Send(Socket, chunk.Span, out var error);
+            int sent = SocketIo.SendGathered(Socket, ((ReadOnlySpan<ReadOnlyMemory<byte>>)runs)[..count], out var error);
             OnOutputWritten(error == SocketError.Success ? sent : 0);
             if (error == SocketError.WouldBlock)
             {
@@ -189,5 +194,12 @@ internal sealed class LoopConnection : ConnectionBase
             return;
         _interest = interest;
         _loop.SetInterest(this, interest);
+    }
+
+    /// <summary>Room for the runs of one gathering write, on the stack.</summary>
+    [System.Runtime.CompilerServices.InlineArray(SocketIo.MaxGatheredRuns)]
+    private struct OutputRuns
+    {
+        private ReadOnlyMemory<byte> _run;
     }
 }

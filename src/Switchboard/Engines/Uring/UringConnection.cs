@@ -37,7 +37,7 @@ internal sealed unsafe class UringConnection : ConnectionBase
     private readonly UringLoop _loop;
     private MemoryHandle _sendPin;
     private MemoryHandle[]? _gatherPins; // a gathering send's segments, pinned until it completes
-    private Interop.Interop.Uring.MsgHdr* _message; // and its msghdr and iovecs (native)
+    private Interop.Interop.MsgHdr* _message; // and its msghdr and iovecs (native)
     private bool _receivePaused;
     private bool _receiveArmed;
     private bool _sendInFlight;
@@ -92,8 +92,8 @@ internal sealed unsafe class UringConnection : ConnectionBase
         else
         {
             _gatherPins = new MemoryHandle[n];
-            _message = (Interop.Interop.Uring.MsgHdr*)NativeMemory.AllocZeroed((nuint)(sizeof(Interop.Interop.Uring.MsgHdr) + (n * sizeof(Interop.Interop.Uring.IoVec))));
-            var iov = (Interop.Interop.Uring.IoVec*)(_message + 1);
+            _message = (Interop.Interop.MsgHdr*)NativeMemory.AllocZeroed((nuint)(sizeof(Interop.Interop.MsgHdr) + (n * sizeof(Interop.Interop.IoVec))));
+            var iov = (Interop.Interop.IoVec*)(_message + 1);
             for (int i = 0; i < n; i++)
             {
                 _gatherPins[i] = chunks[i].Pin();

@@ -195,8 +195,8 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
         _inFlight++;
     }
 
-    /// <summary>Sends the <see cref="MsgHdr"/> at <paramref name="message"/> (a gathering write of several segments).</summary>
-    public void PrepareSendMessage(UringConnection connection, MsgHdr* message)
+    /// <summary>Sends the <see cref="Interop.Interop.MsgHdr"/> at <paramref name="message"/> (a gathering write of several segments).</summary>
+    public void PrepareSendMessage(UringConnection connection, Interop.Interop.MsgHdr* message)
     {
         ref var sqe = ref _ring.NextSqe();
         sqe.Opcode = IORING_OP_SENDMSG;

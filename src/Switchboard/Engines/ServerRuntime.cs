@@ -101,45 +101,10 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             return null;
         }
 
-        if (Interlocked.Increment(ref _count) > Options.MaxConnections)
+        if (CountIn(_addressLimiter is null ? null : PeerAddress(socket), out var counted) is { } refusal)
         {
-            Interlocked.Decrement(ref _count);
-            Refuse(socket, new Refusal(RefusalKind.ServerFull, $"server full ({Counted.Of(Options.MaxConnections, "connection")})"));
+            Refuse(socket, refusal);
             return null;
-        }
-
-        if (Volatile.Read(ref _openSockets) >= DescriptorBudget())
-        {
-            Interlocked.Decrement(ref _count);
-            Refuse(socket, OutOfDescriptors);
-            return null;
-        }
-
-        IPAddress? counted = null;
-        var limiter = _addressLimiter;
-        if (limiter is not null)
-        {
-            try
-            {
-                counted = (socket.RemoteEndPoint as IPEndPoint)?.Address;
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                // The peer already left: nothing to count; create below fails the same way.
-            }
-
-            if (counted is not null)
-            {
-                if (limiter.TryAcquire(counted, out bool isCounted) is { } refusal)
-                {
-                    Interlocked.Decrement(ref _count);
-                    Refuse(socket, refusal);
-                    return null;
-                }
-
-                if (!isCounted)
-                    counted = null; // exempt: nothing to give back at close
-            }
         }
 
         T connection;
@@ -160,6 +125,94 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             throw;
         }
 
+        return Register(connection, counted);
+    }
+
+    /// <summary>
+    /// As <see cref="Admit{T}(Socket, Func{long, Socket, Protocol, T})"/>, for an engine that
+    /// holds only the descriptor and the peer's address accept gave (the readiness engines).
+    /// </summary>
+    public T? Admit<T>(Interop.SafeSocketDescriptor socket, IPEndPoint remote, Func<long, Protocol, T> create)
+        where T : ConnectionBase
+    {
+        if (_stopping)
+        {
+            socket.Dispose();
+            return null;
+        }
+
+        if (CountIn(remote.Address, out var counted) is { } refusal)
+        {
+            Refuse(socket, remote, refusal);
+            return null;
+        }
+
+        T connection;
+        try
+        {
+            connection = create(Interlocked.Increment(ref _lastId), CreateProtocol());
+        }
+        catch
+        {
+            Unadmit(counted); // a protocol factory that throws: the acceptor reports it
+            socket.Dispose();
+            throw;
+        }
+
+        return Register(connection, counted);
+    }
+
+    /// <summary>
+    /// Counts a new connection in, or says why it may not be served (and counts nothing):
+    /// the connection limit, the descriptor budget, the per-address limits. <paramref name="counted"/>
+    /// is the address counted against the per-address limits, to give back at close.
+    /// </summary>
+    private Refusal? CountIn(IPAddress? peer, out IPAddress? counted)
+    {
+        counted = null;
+        if (Interlocked.Increment(ref _count) > Options.MaxConnections)
+        {
+            Interlocked.Decrement(ref _count);
+            return new Refusal(RefusalKind.ServerFull, $"server full ({Counted.Of(Options.MaxConnections, "connection")})");
+        }
+
+        if (Volatile.Read(ref _openSockets) >= DescriptorBudget())
+        {
+            Interlocked.Decrement(ref _count);
+            return OutOfDescriptors;
+        }
+
+        if (_addressLimiter is { } limiter && peer is not null)
+        {
+            if (limiter.TryAcquire(peer, out bool isCounted) is { } refusal)
+            {
+                Interlocked.Decrement(ref _count);
+                return refusal;
+            }
+
+            if (isCounted)
+                counted = peer; // exempt addresses have nothing to give back at close
+        }
+
+        return null;
+    }
+
+    /// <summary>The peer's address, or null if it already left (nothing to count; making its connection fails the same way).</summary>
+    private static IPAddress? PeerAddress(Socket socket)
+    {
+        try
+        {
+            return (socket.RemoteEndPoint as IPEndPoint)?.Address;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    private T Register<T>(T connection, IPAddress? counted)
+        where T : ConnectionBase
+    {
         // Released at close exactly as counted here: the connection's own RemoteEndPoint may be
         // another reading (an engine that read it again, or got it from accept4 instead).
         connection.CountedAddress = counted;
@@ -204,7 +257,7 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         }
     }
 
-    /// <summary>Gives back what <see cref="Admit"/> counted for one connection.</summary>
+    /// <summary>Gives back what <see cref="CountIn"/> counted for one connection.</summary>
     private void Unadmit(IPAddress? counted)
     {
         Interlocked.Decrement(ref _count);
@@ -230,7 +283,7 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
 
     /// <summary>
     /// Measures the descriptor budget now, before any connection, for an engine whose accepts run
-    /// ahead of <see cref="Admit"/>: io_uring's multishot accept holds every client the kernel took
+    /// ahead of admission (<see cref="CountIn"/>): io_uring's multishot accept holds every client the kernel took
     /// before the loop sees the first, so a count taken then would leave almost no budget. (Measured
     /// here, with no connection open, the budget is one larger: within the reserve.)
     /// </summary>
@@ -315,26 +368,21 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     /// <summary>Tells a client it cannot be served (one line, <see cref="ServerOptions.RefusalLine"/>: <c>error: WHY; try again later</c>), closes it, and logs.</summary>
     public void Refuse(Socket socket, Refusal refusal)
     {
-        string why = refusal.Why;
-        Metrics.OnRefused(refusal.Kind);
         EndPoint? remote = null;
         try
         {
             remote = socket.RemoteEndPoint;
-            byte[] line = Encoding.UTF8.GetBytes(Options.RefusalLine(why));
             if (OperatingSystem.IsLinux())
             {
-                // Never blocks, and needs nothing loaded: at the descriptor limit the runtime cannot
-                // open the assembly files a first .NET Socket.Send would load (seen: a crash).
-                Interop.Interop.SocketIo.Send(socket, line, out _);
+                SendRefusal(socket.SafeHandle, refusal);
             }
             else
             {
                 socket.Blocking = false;
-                socket.Send(line);
+                socket.Send(Encoding.UTF8.GetBytes(Options.RefusalLine(refusal.Why)));
             }
 
-            socket.Shutdown(SocketShutdown.Send);
+            socket.Shutdown(SocketShutdown.Send); // .NET's own, so that its close is a FIN, not a reset
         }
         catch (SocketException)
         {
@@ -345,8 +393,34 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             socket.Dispose();
         }
 
-        if (_refusalLog.ShouldLog(why))
-            Log.Refused(Logger, remote?.ToString() ?? "a client", why);
+        Refused(remote, refusal);
+    }
+
+    /// <summary>As <see cref="Refuse(Socket, Refusal)"/>, for a descriptor the engine drives itself.</summary>
+    public void Refuse(Interop.SafeSocketDescriptor socket, EndPoint? remote, Refusal refusal)
+    {
+        using (socket)
+        {
+            SendRefusal(socket, refusal);
+            Interop.Interop.SocketIo.ShutdownSend(socket);
+        }
+
+        Refused(remote, refusal);
+    }
+
+    /// <summary>
+    /// The refusal line, without blocking and needing nothing loaded: at the descriptor limit the
+    /// runtime cannot open the assembly files a first .NET Socket.Send would load (seen: a crash).
+    /// Best effort: the client may already be gone, or its window full.
+    /// </summary>
+    private void SendRefusal(System.Runtime.InteropServices.SafeHandle socket, Refusal refusal) =>
+        Interop.Interop.SocketIo.Send(socket, Encoding.UTF8.GetBytes(Options.RefusalLine(refusal.Why)), out _);
+
+    private void Refused(EndPoint? remote, Refusal refusal)
+    {
+        Metrics.OnRefused(refusal.Kind);
+        if (_refusalLog.ShouldLog(refusal.Why))
+            Log.Refused(Logger, remote?.ToString() ?? "a client", refusal.Why);
     }
 
     private static partial class Log

@@ -36,9 +36,5 @@ internal static partial class Interop
         /// <summary>epoll_wait(2); <paramref name="events"/> holds <paramref name="maxEvents"/> of this machine's <c>struct epoll_event</c>.</summary>
         [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
         public static unsafe partial int Wait(SafeEpollHandle epoll, void* events, int maxEvents, int timeoutMilliseconds);
-
-        /// <summary>close(2), for <see cref="SafeEpollHandle"/>.</summary>
-        [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-        public static partial int Close(int fd);
     }
 }

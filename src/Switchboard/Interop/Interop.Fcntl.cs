@@ -4,9 +4,13 @@ namespace Switchboard.Interop;
 
 internal static partial class Interop
 {
-    /// <summary>fcntl(2), for the close-on-exec flag that decides what a started worker inherits.</summary>
+    /// <summary>fcntl(2), for the close-on-exec flag that decides what a started worker inherits; and close(2), for the descriptors the safe handles here own.</summary>
     internal static partial class Fcntl
     {
+        /// <summary>close(2).</summary>
+        [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+        public static partial int Close(int fd);
+
         private const int F_GETFD = 1;
         private const int F_SETFD = 2;
         private const int FD_CLOEXEC = 1;

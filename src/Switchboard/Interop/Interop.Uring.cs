@@ -223,9 +223,6 @@ internal static partial class Interop
         [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
         public static partial int Munmap(nint address, nuint length);
 
-        [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-        public static partial int Close(int fd);
-
         [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
         public static partial int EventFd(uint initial, int flags);
 

@@ -14,5 +14,5 @@ internal sealed class SafeEpollHandle : SafeHandleMinusOneIsInvalid
     {
     }
 
-    protected override bool ReleaseHandle() => Interop.Epoll.Close((int)handle) == 0;
+    protected override bool ReleaseHandle() => Interop.Fcntl.Close((int)handle) == 0;
 }

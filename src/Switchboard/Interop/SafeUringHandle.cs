@@ -8,5 +8,5 @@ internal sealed class SafeUringHandle : SafeHandleMinusOneIsInvalid
     public SafeUringHandle(int fd)
         : base(ownsHandle: true) => SetHandle(fd);
 
-    protected override bool ReleaseHandle() => Interop.Uring.Close((int)handle) == 0;
+    protected override bool ReleaseHandle() => Interop.Fcntl.Close((int)handle) == 0;
 }

@@ -22,7 +22,7 @@ public sealed class GatheredSendTests
                 .ToArray();
             byte[] expected = runs.SelectMany(r => r.ToArray()).ToArray();
 
-            int sent = SocketIo.SendGathered(writer, runs, out var error);
+            int sent = SocketIo.SendGathered(writer.SafeHandle, runs, out var error);
 
             Assert.Equal(SocketError.Success, error);
             Assert.Equal(expected.Length, sent); // a few hundred bytes fit a socket pair's buffer whole
@@ -45,7 +45,7 @@ public sealed class GatheredSendTests
             long total = 0;
             SocketError error;
             int sent;
-            while ((sent = SocketIo.SendGathered(writer, runs, out error)) > 0)
+            while ((sent = SocketIo.SendGathered(writer.SafeHandle, runs, out error)) > 0)
                 total += sent;
 
             Assert.Equal(SocketError.WouldBlock, error);
@@ -62,7 +62,7 @@ public sealed class GatheredSendTests
         using (writer)
         {
             var runs = Enumerable.Repeat(new ReadOnlyMemory<byte>(new byte[1]), SocketIo.MaxGatheredRuns + 1).ToArray();
-            Assert.Throws<ArgumentOutOfRangeException>(() => SocketIo.SendGathered(writer, runs, out _));
+            Assert.Throws<ArgumentOutOfRangeException>(() => SocketIo.SendGathered(writer.SafeHandle, runs, out _));
         }
     }
 }

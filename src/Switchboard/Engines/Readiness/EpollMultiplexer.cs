@@ -38,15 +38,15 @@ internal sealed class EpollMultiplexer<TEvent> : IMultiplexer
         }
     }
 
-    public void Add(Socket socket, int token, Interest interest) => Control(EPOLL_CTL_ADD, socket, token, interest, "epoll_ctl(ADD)");
+    public void Add(SafeHandle socket, int token, Interest interest) => Control(EPOLL_CTL_ADD, socket, token, interest, "epoll_ctl(ADD)");
 
-    public void Modify(Socket socket, int token, Interest interest) => Control(EPOLL_CTL_MOD, socket, token, interest, "epoll_ctl(MOD)");
+    public void Modify(SafeHandle socket, int token, Interest interest) => Control(EPOLL_CTL_MOD, socket, token, interest, "epoll_ctl(MOD)");
 
-    public unsafe void Remove(Socket socket, int token)
+    public unsafe void Remove(SafeHandle socket, int token)
     {
         // Failure is harmless here: closing the descriptor removes it from the set anyway.
         var ignored = default(TEvent);
-        _ = Epoll.Control(_epoll, EPOLL_CTL_DEL, (int)socket.Handle, &ignored);
+        _ = Epoll.Control(_epoll, EPOLL_CTL_DEL, (int)socket.DangerousGetHandle(), &ignored);
     }
 
     public unsafe void Wait(int timeoutMilliseconds, List<ReadyEvent> ready)
@@ -72,10 +72,10 @@ internal sealed class EpollMultiplexer<TEvent> : IMultiplexer
 
     public void Dispose() => _epoll.Dispose();
 
-    private unsafe void Control(int op, Socket socket, int token, Interest interest, string call)
+    private unsafe void Control(int op, SafeHandle socket, int token, Interest interest, string call)
     {
         var ev = TEvent.Of(((interest & Interest.Read) != 0 ? EPOLLIN : 0) | ((interest & Interest.Write) != 0 ? EPOLLOUT : 0), (ulong)token);
-        if (Epoll.Control(_epoll, op, (int)socket.Handle, &ev) != 0)
+        if (Epoll.Control(_epoll, op, (int)socket.DangerousGetHandle(), &ev) != 0)
             throw LastError(call);
     }
 }

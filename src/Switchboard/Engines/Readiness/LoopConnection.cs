@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Switchboard.Protocols;
+using Switchboard.Interop;
 using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Engines.Readiness;
@@ -27,14 +28,15 @@ internal sealed class LoopConnection : ConnectionBase
     private bool _endOfStream;
     private bool _transportClosed;
 
-    public LoopConnection(long id, Socket socket, EndPoint remoteEndPoint, EndPoint localEndPoint, Protocol protocol, IConnectionHost host, ReadinessLoop loop)
+    public LoopConnection(long id, SafeSocketDescriptor handle, EndPoint remoteEndPoint, EndPoint localEndPoint, Protocol protocol, IConnectionHost host, ReadinessLoop loop)
         : base(id, remoteEndPoint, localEndPoint, protocol, host, loop)
     {
-        Socket = socket;
+        Handle = handle;
         _loop = loop;
     }
 
-    public Socket Socket { get; }
+    /// <summary>The socket's descriptor: the loop reads and writes it with system calls of its own, so no .NET <see cref="Socket"/> is made for it.</summary>
+    public SafeSocketDescriptor Handle { get; }
 
     public int Token { get; set; }
 
@@ -60,7 +62,7 @@ internal sealed class LoopConnection : ConnectionBase
         int count;
         while ((count = TryTakeOutputRuns(runs)) > 0)
         {
-            int sent = SocketIo.SendGathered(Socket, ((ReadOnlySpan<ReadOnlyMemory<byte>>)runs)[..count], out var error);
+            int sent = SocketIo.SendGathered(Handle, ((ReadOnlySpan<ReadOnlyMemory<byte>>)runs)[..count], out var error);
             OnOutputWritten(error == SocketError.Success ? sent : 0);
             if (error == SocketError.WouldBlock)
             {
@@ -105,7 +107,7 @@ internal sealed class LoopConnection : ConnectionBase
     {
         for (int total = 0; total < MaxBytesPerRead;)
         {
-            int n = SocketIo.Receive(Socket, buffer, out var error);
+            int n = SocketIo.Receive(Handle, buffer, out var error);
             if (error == SocketError.WouldBlock)
                 return;
             if (error != SocketError.Success)
@@ -163,11 +165,7 @@ internal sealed class LoopConnection : ConnectionBase
         }
 
         // Lingering close (see SocketConnection): FIN now, read out the rest, close on EOF or deadline.
-        try
-        {
-            Socket.Shutdown(SocketShutdown.Send);
-        }
-        catch (SocketException)
+        if (SocketIo.ShutdownSend(Handle) != SocketError.Success)
         {
             CloseSocket();
             return;

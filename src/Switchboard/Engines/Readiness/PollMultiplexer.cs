@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using static Switchboard.Interop.Interop;
 using static Switchboard.Interop.Interop.Poll;
 
@@ -15,7 +16,7 @@ internal sealed class PollMultiplexer : IMultiplexer
     private readonly Dictionary<int, int> _slotOfToken = [];
     private int _count;
 
-    public void Add(Socket socket, int token, Interest interest)
+    public void Add(SafeHandle socket, int token, Interest interest)
     {
         if (_count == _fds.Length)
         {
@@ -23,15 +24,15 @@ internal sealed class PollMultiplexer : IMultiplexer
             Array.Resize(ref _tokens, _count * 2);
         }
 
-        _fds[_count] = new PollFd { Fd = (int)socket.Handle, Events = ToEvents(interest) };
+        _fds[_count] = new PollFd { Fd = (int)socket.DangerousGetHandle(), Events = ToEvents(interest) };
         _tokens[_count] = token;
         _slotOfToken.Add(token, _count);
         _count++;
     }
 
-    public void Modify(Socket socket, int token, Interest interest) => _fds[_slotOfToken[token]].Events = ToEvents(interest);
+    public void Modify(SafeHandle socket, int token, Interest interest) => _fds[_slotOfToken[token]].Events = ToEvents(interest);
 
-    public void Remove(Socket socket, int token)
+    public void Remove(SafeHandle socket, int token)
     {
         if (!_slotOfToken.Remove(token, out int slot))
             return;

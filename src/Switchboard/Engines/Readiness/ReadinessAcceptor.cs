@@ -2,6 +2,8 @@ using System.ComponentModel;
 using System.Net;
 using System.Net.Sockets;
 using Switchboard.Protocols;
+using Switchboard.Interop;
+using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Engines.Readiness;
 
@@ -86,22 +88,22 @@ internal sealed class ReadinessAcceptor : Acceptor
     }
 
     // On the first loop's thread.
-    private void OnAccepted(Socket socket, IPEndPoint remote)
+    private void OnAccepted(SafeSocketDescriptor socket, IPEndPoint remote)
     {
         var loop = _loops[_next];
         _next = (_next + 1) % _loops.Length;
-        var connection = Runtime.Admit(socket, (id, s, protocol) => CreateConnection(id, s, remote, protocol, loop));
+        var connection = Runtime.Admit(socket, remote, (id, protocol) => CreateConnection(id, socket, remote, protocol, loop));
         if (connection is not null)
             loop.Execute(() => loop.Adopt(connection));
     }
 
-    private LoopConnection CreateConnection(long id, Socket socket, IPEndPoint remote, Protocol protocol, ReadinessLoop loop) =>
-        new(id, socket, remote, _sharedLocalEndPoint ?? socket.LocalEndPoint!, protocol, Runtime, loop);
+    private LoopConnection CreateConnection(long id, SafeSocketDescriptor socket, IPEndPoint remote, Protocol protocol, ReadinessLoop loop) =>
+        new(id, socket, remote, _sharedLocalEndPoint ?? SocketIo.LocalEndPoint(socket), protocol, Runtime, loop);
 
-    private void OnAcceptFailed(Socket? socket, SocketException error)
+    private void OnAcceptFailed(SafeSocketDescriptor? socket, IPEndPoint? remote, SocketException error)
     {
         Runtime.OnAcceptFailed(error);
         if (socket is not null)
-            Runtime.Refuse(socket, ServerRuntime.OutOfDescriptors);
+            Runtime.Refuse(socket, remote, ServerRuntime.OutOfDescriptors);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Switchboard.Engines.Timers;
+using Switchboard.Interop;
 using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Engines.Readiness;
@@ -11,8 +12,8 @@ internal sealed partial class ReadinessLoop : ITimerOwner
     private const int MaxAcceptsPerWake = 64;
 
     private Socket? _listener;
-    private Action<Socket, IPEndPoint>? _onAccepted;
-    private Action<Socket?, SocketException>? _onAcceptFailed;
+    private Action<SafeSocketDescriptor, IPEndPoint>? _onAccepted;
+    private Action<SafeSocketDescriptor?, IPEndPoint?, SocketException>? _onAcceptFailed;
 
     // A descriptor held in reserve: when accept fails for lack of descriptors, lending it lets us
     // accept the waiting client and tell it so, instead of leaving it in the backlog while the
@@ -20,14 +21,14 @@ internal sealed partial class ReadinessLoop : ITimerOwner
     private readonly DescriptorReservation _spare = new();
 
     /// <summary>Makes this loop accept from <paramref name="listener"/>. Call before <see cref="Start"/>.</summary>
-    public void Listen(Socket listener, Action<Socket, IPEndPoint> onAccepted, Action<Socket?, SocketException> onAcceptFailed)
+    public void Listen(Socket listener, Action<SafeSocketDescriptor, IPEndPoint> onAccepted, Action<SafeSocketDescriptor?, IPEndPoint?, SocketException> onAcceptFailed)
     {
         listener.Blocking = false;
         _listener = listener;
         _onAccepted = onAccepted;
         _onAcceptFailed = onAcceptFailed;
         _spare.Reserve();
-        _multiplexer.Add(listener, ListenerToken, Interest.Read);
+        _multiplexer.Add(listener.SafeHandle, ListenerToken, Interest.Read);
     }
 
     /// <summary>Stops accepting and closes the listener. Loop thread only.</summary>
@@ -35,7 +36,7 @@ internal sealed partial class ReadinessLoop : ITimerOwner
     {
         if (_listener is null)
             return;
-        _multiplexer.Remove(_listener, ListenerToken);
+        _multiplexer.Remove(_listener.SafeHandle, ListenerToken);
         _listener.Dispose();
         _listener = null;
         _spare.Release();
@@ -45,7 +46,7 @@ internal sealed partial class ReadinessLoop : ITimerOwner
     {
         for (int i = 0; i < MaxAcceptsPerWake && _listener is not null; i++)
         {
-            var socket = SocketIo.Accept(_listener, out var remote, out var error);
+            var socket = SocketIo.AcceptHandle(_listener, out var remote, out var error);
             switch (error)
             {
                 case SocketError.Success:
@@ -59,7 +60,7 @@ internal sealed partial class ReadinessLoop : ITimerOwner
                     AcceptWithSpareDescriptor(new SocketException((int)error));
                     return;
                 default:
-                    _onAcceptFailed!(null, new SocketException((int)error));
+                    _onAcceptFailed!(null, null, new SocketException((int)error));
                     PauseAccepting();
                     return;
             }
@@ -73,14 +74,14 @@ internal sealed partial class ReadinessLoop : ITimerOwner
     /// </summary>
     private void PauseAccepting()
     {
-        _multiplexer.Modify(_listener!, ListenerToken, Interest.None);
+        _multiplexer.Modify(_listener!.SafeHandle, ListenerToken, Interest.None);
         _timers.Add(new ConnectionTimer(this, ResumeAccepting, 0, isInternal: true) { DueTicks = Clock.Now + Clock.ToTicks(ServerRuntime.AcceptRetryDelay) });
     }
 
     private void ResumeAccepting()
     {
         if (_listener is not null)
-            _multiplexer.Modify(_listener, ListenerToken, Interest.Read);
+            _multiplexer.Modify(_listener.SafeHandle, ListenerToken, Interest.Read);
     }
 
     bool ITimerOwner.IsAlive => !_stopping;
@@ -93,8 +94,8 @@ internal sealed partial class ReadinessLoop : ITimerOwner
         // else took the descriptor (or there was none to spare): the client stays in the backlog for now.
         using (_spare.Lend())
         {
-            var socket = SocketIo.Accept(_listener!, out _, out _);
-            _onAcceptFailed!(socket, error);
+            var socket = SocketIo.AcceptHandle(_listener!, out var remote, out _);
+            _onAcceptFailed!(socket, remote, error);
         }
     }
 }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Switchboard.Diagnostics;
 using Switchboard.Engines.Timers;
+using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Engines.Readiness;
 
@@ -51,7 +52,7 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, ILoopMeasurements
         _multiplexer = multiplexer;
         _logger = logger;
         (_wakeReader, _wakeWriter) = Interop.Interop.SocketPair.Create();
-        _multiplexer.Add(_wakeReader, WakerToken, Interest.Read);
+        _multiplexer.Add(_wakeReader.SafeHandle, WakerToken, Interest.Read);
         _thread = new Thread(Run) { IsBackground = true, Name = name };
     }
 
@@ -118,23 +119,34 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, ILoopMeasurements
         int token = _nextToken++;
         if (_nextToken == int.MaxValue)
             _nextToken = FirstConnectionToken;
-        // Already non-blocking in the kernel (SocketIo.Accept); .NET is not told, see SocketIo.
-        connection.Socket.NoDelay = true;
+        // Already non-blocking (SocketIo.AcceptHandle).
         connection.Token = token;
         _connections.Add(token, connection);
-        _multiplexer.Add(connection.Socket, token, Interest.Read);
+        try
+        {
+            SocketIo.SetNoDelay(connection.Handle);
+            _multiplexer.Add(connection.Handle, token, Interest.Read);
+        }
+        catch (Exception e) when (e is SocketException or System.ComponentModel.Win32Exception)
+        {
+            // The kernel would not take it (out of memory, say): this client is lost at once, the loop serves on.
+            connection.Start();
+            connection.Disconnect(Protocols.DisconnectReason.Error, e);
+            return;
+        }
+
         connection.Start();
     }
 
     public void SetInterest(LoopConnection connection, Interest interest) =>
-        _multiplexer.Modify(connection.Socket, connection.Token, interest);
+        _multiplexer.Modify(connection.Handle, connection.Token, interest);
 
     /// <summary>Unregisters and closes a connection's socket. Loop thread only.</summary>
     public void Forget(LoopConnection connection)
     {
         if (_connections.Remove(connection.Token))
-            _multiplexer.Remove(connection.Socket, connection.Token);
-        connection.Socket.Dispose();
+            _multiplexer.Remove(connection.Handle, connection.Token);
+        connection.Handle.Dispose();
     }
 
     /// <summary>Ends the loop after its current iteration and closes what it still holds.</summary>
@@ -185,7 +197,7 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, ILoopMeasurements
         finally
         {
             foreach (var connection in _connections.Values.ToArray())
-                connection.Socket.Dispose();
+                connection.Handle.Dispose();
             _connections.Clear();
             StopListening();
             _stopped.TrySetResult();

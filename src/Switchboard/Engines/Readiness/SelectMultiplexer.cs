@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Switchboard.Engines.Readiness;
 
@@ -6,7 +7,9 @@ namespace Switchboard.Engines.Readiness;
 /// <c>Socket.Select</c>: the seed's <c>select()</c>. On Linux .NET implements it with
 /// <c>poll()</c> (dotnet/runtime <c>SocketPal.Unix.cs</c>), so unlike C's <c>select</c> it is not
 /// capped at FD_SETSIZE (1,024) descriptors; each list may hold up to 65,536 sockets. Its cost is
-/// the lists: rebuilt and scanned on every wait, O(connections) per wake-up.
+/// the lists: rebuilt and scanned on every wait, O(connections) per wake-up. The loops hand
+/// descriptors' handles, so each is wrapped in a .NET <see cref="Socket"/> for <c>Select</c> while
+/// registered; the wrapper never closes it (its owner does).
 /// </summary>
 internal sealed class SelectMultiplexer : IMultiplexer
 {
@@ -16,18 +19,22 @@ internal sealed class SelectMultiplexer : IMultiplexer
     private readonly List<Socket> _read = [];
     private readonly List<Socket> _write = [];
 
-    public void Add(Socket socket, int token, Interest interest)
+    public void Add(SafeHandle handle, int token, Interest interest)
     {
+        // A handle that does not own the descriptor: finalizing the wrapper leaves it open; closing
+        // it is the connection's (or the loop's) business.
+        var socket = new Socket(new SafeSocketHandle(handle.DangerousGetHandle(), ownsHandle: false));
         _registered.Add(token, (socket, interest));
         _tokens.Add(socket, token);
     }
 
-    public void Modify(Socket socket, int token, Interest interest) => _registered[token] = (socket, interest);
+    public void Modify(SafeHandle handle, int token, Interest interest) =>
+        _registered[token] = (_registered[token].Socket, interest);
 
-    public void Remove(Socket socket, int token)
+    public void Remove(SafeHandle handle, int token)
     {
-        _registered.Remove(token);
-        _tokens.Remove(socket);
+        if (_registered.Remove(token, out var registered))
+            _tokens.Remove(registered.Socket); // never disposed: .NET's close would act on the descriptor it does not own
     }
 
     public void Wait(int timeoutMilliseconds, List<ReadyEvent> ready)

@@ -143,7 +143,7 @@ internal sealed unsafe partial class UringLoop
         {
             if (_listener is null)
             {
-                Interop.Interop.Uring.Close(result); // accepted as the accept was being cancelled
+                Interop.Interop.Fcntl.Close(result); // accepted as the accept was being cancelled
             }
             else
             {

@@ -442,7 +442,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
                         if ((cqe.Flags & IORING_CQE_F_MORE) == 0)
                             _inFlight--;
                         if ((Operation)(cqe.UserData >> 32) == Operation.Accept && cqe.Res >= 0)
-                            _ = Interop.Interop.Uring.Close(cqe.Res); // a client accepted as the loop ends: never served
+                            _ = Interop.Interop.Fcntl.Close(cqe.Res); // a client accepted as the loop ends: never served
                         ReturnBuffer(in cqe);
                     }
                 }

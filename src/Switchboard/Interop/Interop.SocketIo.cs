@@ -40,6 +40,9 @@ internal static partial class Interop
         [LibraryImport("libc", EntryPoint = "shutdown", SetLastError = true)]
         private static partial int SysShutdown(SafeHandle socket, int how);
 
+        [LibraryImport("libc", EntryPoint = "getpeername", SetLastError = true)]
+        private static unsafe partial int SysGetPeerName(SafeHandle socket, byte* address, int* addressLength);
+
         [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
         private static unsafe partial int SysGetSockName(SafeHandle socket, byte* address, int* addressLength);
 
@@ -48,32 +51,6 @@ internal static partial class Interop
 
         /// <summary>The most runs <see cref="SendGathered"/> writes in one call.</summary>
         public const int MaxGatheredRuns = 8;
-
-        /// <summary>
-        /// Accepts one connection as a non-blocking, close-on-exec socket with its peer's address
-        /// (from accept4 itself: a peer that resets at once has no address to ask for later), or
-        /// returns null with the error.
-        /// </summary>
-        public static unsafe Socket? Accept(Socket listener, out IPEndPoint? remote, out SocketError error)
-        {
-            remote = null;
-            byte* address = stackalloc byte[SockaddrStorageSize];
-            int length;
-            int fd;
-            do
-            {
-                length = SockaddrStorageSize;
-                fd = SysAccept4(listener.SafeHandle, address, &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
-            }
-            while (fd < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
-            if (fd < 0)
-            {
-                error = ToSocketError(Marshal.GetLastPInvokeError());
-                return null;
-            }
-
-            return Adopt(fd, new ReadOnlySpan<byte>(address, Math.Min(length, SockaddrStorageSize)), out remote, out error);
-        }
 
         /// <summary>
         /// Accepts one connection as a non-blocking, close-on-exec descriptor with its peer's address
@@ -143,42 +120,31 @@ internal static partial class Interop
         }
 
         /// <summary>
-        /// Adopts a descriptor accepted elsewhere (an io_uring accept) as a .NET socket with its
-        /// peer's address, or closes it and returns null with the error (a peer that is gone, or
-        /// no IP peer). <paramref name="address"/> is accept's own copy of the peer's address, if any;
-        /// <paramref name="unreadable"/> stands in when neither it nor the socket has one (a peer
-        /// that reset before it was asked), or null to drop such a socket.
+        /// Takes a descriptor accepted elsewhere (an io_uring multishot accept, which gives no
+        /// address) with its peer's address read by getpeername(2). A peer that reset before it
+        /// was asked has none: <paramref name="unreadable"/> stands in (the connection is served
+        /// until its read fails, as epoll serves it). A peer that is not IP is closed, and null
+        /// returned.
         /// </summary>
-        public static Socket? Adopt(int fd, ReadOnlySpan<byte> address, out IPEndPoint? remote, out SocketError error, IPEndPoint? unreadable = null)
+        public static unsafe SafeSocketDescriptor? AdoptDescriptor(int fd, IPEndPoint unreadable, out IPEndPoint? remote)
         {
-            remote = null;
-            var handle = new SafeSocketHandle(fd, ownsHandle: true);
-            Socket socket;
-            try
+            var handle = new SafeSocketDescriptor(fd);
+            byte* address = stackalloc byte[SockaddrStorageSize];
+            int length = SockaddrStorageSize;
+            if (SysGetPeerName(handle, address, &length) != 0)
             {
-                socket = new Socket(handle);
-            }
-            catch (SocketException e)
-            {
-                // .NET could not take the descriptor (it queries the socket first): drop this one.
-                handle.Dispose();
-                error = e.SocketErrorCode;
-                return null;
+                remote = unreadable;
+                return handle;
             }
 
-            // .NET reads and keeps the peer's address itself: use that one, rather than hold a
-            // second copy per connection. Should its read have come too late (the peer had reset
-            // at once), the address accept4 gave stands in.
-            remote = socket.RemoteEndPoint as IPEndPoint ?? ToEndPoint(address) ?? unreadable;
+            remote = ToEndPoint(new ReadOnlySpan<byte>(address, Math.Min(length, SockaddrStorageSize)));
             if (remote is null)
             {
-                socket.Dispose(); // not an IP peer: nothing this server speaks to
-                error = SocketError.AddressFamilyNotSupported;
+                handle.Dispose();
                 return null;
             }
 
-            error = SocketError.Success;
-            return socket;
+            return handle;
         }
 
         /// <summary>Whether an accept error concerns only the connection it would have returned, so the next may be taken at once.</summary>

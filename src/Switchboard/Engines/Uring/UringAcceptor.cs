@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Switchboard.Interop;
 using Switchboard.Protocols;
+using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Engines.Uring;
 
@@ -71,22 +72,22 @@ internal sealed class UringAcceptor : Acceptor
     }
 
     // On the first loop's thread.
-    private void OnAccepted(Socket socket, IPEndPoint remote)
+    private void OnAccepted(SafeSocketDescriptor socket, IPEndPoint remote)
     {
         var loop = _loops[_next];
         _next = (_next + 1) % _loops.Length;
-        var connection = Runtime.Admit(socket, (id, s, protocol) => CreateConnection(id, s, remote, protocol, loop));
+        var connection = Runtime.Admit(socket, remote, (id, protocol) => CreateConnection(id, socket, remote, protocol, loop));
         if (connection is not null)
             loop.Execute(() => loop.Adopt(connection));
     }
 
-    private UringConnection CreateConnection(long id, Socket socket, IPEndPoint remote, Protocol protocol, UringLoop loop) =>
-        new(id, socket, remote, _sharedLocalEndPoint ?? socket.LocalEndPoint!, protocol, Runtime, loop);
+    private UringConnection CreateConnection(long id, SafeSocketDescriptor socket, IPEndPoint remote, Protocol protocol, UringLoop loop) =>
+        new(id, socket, remote, _sharedLocalEndPoint ?? SocketIo.LocalEndPoint(socket), protocol, Runtime, loop);
 
-    private void OnAcceptFailed(Socket? socket, SocketException error)
+    private void OnAcceptFailed(SafeSocketDescriptor? socket, IPEndPoint? remote, SocketException error)
     {
         Runtime.OnAcceptFailed(error);
         if (socket is not null)
-            Runtime.Refuse(socket, ServerRuntime.OutOfDescriptors);
+            Runtime.Refuse(socket, remote, ServerRuntime.OutOfDescriptors);
     }
 }

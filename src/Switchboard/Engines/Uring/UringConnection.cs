@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Switchboard.Interop;
 using Switchboard.Protocols;
 using static Switchboard.Interop.Interop;
 using static Switchboard.Interop.Interop.Uring;
@@ -46,14 +47,15 @@ internal sealed unsafe class UringConnection : ConnectionBase
     private bool _transportClosed;
     private bool _released;
 
-    public UringConnection(long id, Socket socket, EndPoint remoteEndPoint, EndPoint localEndPoint, Protocol protocol, IConnectionHost host, UringLoop loop)
+    public UringConnection(long id, SafeSocketDescriptor socket, EndPoint remoteEndPoint, EndPoint localEndPoint, Protocol protocol, IConnectionHost host, UringLoop loop)
         : base(id, remoteEndPoint, localEndPoint, protocol, host, loop)
     {
-        Socket = socket;
+        Handle = socket;
         _loop = loop;
     }
 
-    public Socket Socket { get; }
+    /// <summary>The socket's descriptor, which the ring reads and writes: no .NET <see cref="Socket"/> is made for it.</summary>
+    public SafeSocketDescriptor Handle { get; }
 
     /// <summary>The connection's slot on its loop, named in its operations' user data; 0 when it has none.</summary>
     public int Slot { get; set; }
@@ -240,11 +242,7 @@ internal sealed unsafe class UringConnection : ConnectionBase
         }
 
         // Lingering close (see SocketConnection): FIN now, read out the rest, close on EOF or deadline.
-        try
-        {
-            Socket.Shutdown(SocketShutdown.Send);
-        }
-        catch (SocketException)
+        if (SocketIo.ShutdownSend(Handle) != SocketError.Success)
         {
             CloseSocket();
             return;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Switchboard.Engines.Timers;
+using Switchboard.Interop;
 using static Switchboard.Interop.Interop;
 using static Switchboard.Interop.Interop.Uring;
 
@@ -27,8 +28,8 @@ internal sealed unsafe partial class UringLoop
 
     private Socket? _listener;
     private IPEndPoint? _unreadablePeer;
-    private Action<Socket, IPEndPoint>? _onAccepted;
-    private Action<Socket?, SocketException>? _onAcceptFailed;
+    private Action<SafeSocketDescriptor, IPEndPoint>? _onAccepted;
+    private Action<SafeSocketDescriptor?, IPEndPoint?, SocketException>? _onAcceptFailed;
     private Func<int>? _headroom;
     private int _burstMargin;
     private readonly TaskCompletionSource _listenerClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -49,7 +50,7 @@ internal sealed unsafe partial class UringLoop
     /// <paramref name="headroom"/> says how many more connections the descriptor budget allows;
     /// <paramref name="backlog"/> is the listener's.
     /// </summary>
-    public void Listen(Socket listener, int backlog, Func<int> headroom, Action<Socket, IPEndPoint> onAccepted, Action<Socket?, SocketException> onAcceptFailed)
+    public void Listen(Socket listener, int backlog, Func<int> headroom, Action<SafeSocketDescriptor, IPEndPoint> onAccepted, Action<SafeSocketDescriptor?, IPEndPoint?, SocketException> onAcceptFailed)
     {
         listener.Blocking = true;
         _listener = listener;
@@ -122,7 +123,7 @@ internal sealed unsafe partial class UringLoop
     {
         ref var sqe = ref _ring.NextSqe();
         sqe.Opcode = IORING_OP_ACCEPT;
-        sqe.Fd = Fd(_listener!);
+        sqe.Fd = Fd(_listener!.SafeHandle);
         sqe.IoPrio = flags;
         sqe.OpFlags = SOCK_CLOEXEC; // blocking, for the same reason as the listener
         sqe.UserData = UserData(Operation.Accept, kind);
@@ -148,9 +149,9 @@ internal sealed unsafe partial class UringLoop
             else
             {
                 // A multishot accept writes no address per client (one buffer would be overwritten
-                // by the next): .NET asks the socket. A peer that has reset already has none, and is
+                // by the next): the socket is asked. A peer that has reset already has none, and is
                 // served as epoll serves it, under an unspecified address, until its read fails.
-                var socket = SocketIo.Adopt(result, default, out var remote, out _, _unreadablePeer);
+                var socket = SocketIo.AdoptDescriptor(result, _unreadablePeer!, out var remote);
                 if (socket is not null)
                     _onAccepted!(socket, remote!);
                 if (_multishotArmed && !_multishotCancelled && _listener is not null && _headroom!() <= _burstMargin)
@@ -170,7 +171,7 @@ internal sealed unsafe partial class UringLoop
             else if (!SocketIo.IsAcceptedConnectionGone(error) && error != SocketError.WouldBlock && result != -ECANCELED)
             {
                 // (WouldBlock: the listener was non-blocking for a moment, for the spare descriptor.)
-                _onAcceptFailed!(null, new SocketException((int)error));
+                _onAcceptFailed!(null, null, new SocketException((int)error));
                 PauseAccepting();
             }
         }
@@ -213,8 +214,8 @@ internal sealed unsafe partial class UringLoop
         {
             using (_spare.Lend())
             {
-                var socket = SocketIo.Accept(_listener, out _, out _);
-                _onAcceptFailed!(socket, error);
+                var socket = SocketIo.AcceptHandle(_listener, out var remote, out _);
+                _onAcceptFailed!(socket, remote, error);
             }
         }
         finally

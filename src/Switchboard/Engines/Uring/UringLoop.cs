@@ -6,6 +6,7 @@ using Microsoft.Win32.SafeHandles;
 using Switchboard.Diagnostics;
 using Switchboard.Engines.Timers;
 using Switchboard.Interop;
+using static Switchboard.Interop.Interop;
 using static Switchboard.Interop.Interop.Uring;
 
 namespace Switchboard.Engines.Uring;
@@ -153,7 +154,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
 
         _slots[slot] = connection;
         connection.Slot = slot;
-        connection.Socket.NoDelay = true;
+        SocketIo.SetNoDelay(connection.Handle);
         connection.ArmReceive();
         connection.Start();
     }
@@ -168,14 +169,14 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
         }
 
         connection.Slot = NoSlot;
-        connection.Socket.Dispose();
+        connection.Handle.Dispose();
     }
 
     public void PrepareReceive(UringConnection connection)
     {
         ref var sqe = ref _ring.NextSqe();
         sqe.Opcode = IORING_OP_RECV;
-        sqe.Fd = Fd(connection.Socket);
+        sqe.Fd = Fd(connection.Handle);
         sqe.IoPrio = IORING_RECV_MULTISHOT;
         sqe.Flags = IOSQE_BUFFER_SELECT;
         sqe.BufGroup = BufferGroup;
@@ -187,7 +188,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
     {
         ref var sqe = ref _ring.NextSqe();
         sqe.Opcode = IORING_OP_SEND;
-        sqe.Fd = Fd(connection.Socket);
+        sqe.Fd = Fd(connection.Handle);
         sqe.Addr = (ulong)data;
         sqe.Len = (uint)length;
         sqe.OpFlags = MSG_NOSIGNAL;
@@ -200,7 +201,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
     {
         ref var sqe = ref _ring.NextSqe();
         sqe.Opcode = IORING_OP_SENDMSG;
-        sqe.Fd = Fd(connection.Socket);
+        sqe.Fd = Fd(connection.Handle);
         sqe.Addr = (ulong)message;
         sqe.Len = 1;
         sqe.OpFlags = MSG_NOSIGNAL;
@@ -226,7 +227,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
     {
         ref var sqe = ref _ring.NextSqe();
         sqe.Opcode = IORING_OP_ASYNC_CANCEL;
-        sqe.Fd = Fd(connection.Socket);
+        sqe.Fd = Fd(connection.Handle);
         sqe.OpFlags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
         sqe.UserData = UserData(Operation.Cancel, connection.Slot);
         _inFlight++;
@@ -256,7 +257,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
 
     private static ulong UserData(Operation op, int slot) => ((ulong)op << 32) | (uint)slot;
 
-    private static int Fd(System.Net.Sockets.Socket socket) => (int)socket.SafeHandle.DangerousGetHandle();
+    private static int Fd(SafeHandle socket) => (int)socket.DangerousGetHandle();
 
     private void Wake()
     {
@@ -318,7 +319,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
         {
             Drain();
             foreach (var connection in _slots)
-                connection?.Socket.Dispose();
+                connection?.Handle.Dispose();
             StopListening();
             _stopped.TrySetResult();
         }

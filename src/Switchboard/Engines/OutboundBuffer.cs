@@ -12,6 +12,11 @@ internal sealed class OutboundBuffer(OutputBudget? budget = null)
 {
     internal const int SegmentSize = 16 * 1024;
 
+    // The first segment of an empty buffer is only as large as what is appended (rounded up to a
+    // pool size, at least this): a connection with one short reply or chat line pending holds a
+    // small array, not 16 KiB, until the write completes. Later segments are full size.
+    internal const int SmallestSegmentSize = 512;
+
     // The server-wide total this buffer counts in (null: none, or no longer: see StopCounting).
     private OutputBudget? _budget = budget;
 
@@ -37,7 +42,7 @@ internal sealed class OutboundBuffer(OutputBudget? budget = null)
             {
                 var segment = _spare ?? new Segment();
                 _spare = null;
-                segment.Array = ArrayPool<byte>.Shared.Rent(SegmentSize);
+                segment.Array = ArrayPool<byte>.Shared.Rent(_tail is null ? Math.Clamp(data.Length, SmallestSegmentSize, SegmentSize) : SegmentSize);
                 if (_tail is null)
                     _head = segment;
                 else

@@ -296,27 +296,10 @@ internal static class BenchCommand
             }
         }
 
-        // The peers asked for, made ready to run (the C peer compiled); not with a target, which is loaded instead.
-        var peerPaths = new Dictionary<string, string>();
-        foreach (var peer in ReferencePeer.All.Where(p => targets.Count == 0 && engines.Contains(p.Name)))
-        {
-            if (Unavailable(peer) is { } why)
-                return BenchCli.Fail(ExitCodes.Failure, why);
-            try
-            {
-                peerPaths[peer.Name] = peer.Prepare(located[peer]!);
-            }
-            catch (BenchException e)
-            {
-                return BenchCli.Fail(ExitCodes.Failure, e.Message);
-            }
-        }
-
         var settings = new BenchSettings
         {
             Scenario = scenario,
             Engines = engines,
-            PeerPaths = peerPaths,
             Targets = targets,
             OutDirectory = parse.GetValue(OutOption),
             Clients = parse.GetValue(ClientsOption),
@@ -346,6 +329,25 @@ internal static class BenchCommand
         var switchboard = new SwitchboardProgram(parse.GetRequiredValue(SwitchboardOption));
         if (targets.Count == 0 && engines.Any(e => ReferencePeer.Named(e) is null) && !switchboard.Exists)
             return BenchCli.Fail(ExitCodes.Failure, $"no switchboard program at {switchboard.Path}: build it (building bench/Switchboard.Bench builds it too) or give --switchboard");
+
+        // The peers asked for, made ready to run (the C peer compiled; not with a target, which is loaded instead):
+        // last, so that every mistake on the command line is reported before anything is compiled.
+        var peerPaths = new Dictionary<string, string>();
+        foreach (var peer in ReferencePeer.All.Where(p => targets.Count == 0 && engines.Contains(p.Name)))
+        {
+            if (Unavailable(peer) is { } why)
+                return BenchCli.Fail(ExitCodes.Failure, why);
+            try
+            {
+                peerPaths[peer.Name] = peer.Prepare(located[peer]!);
+            }
+            catch (BenchException e)
+            {
+                return BenchCli.Fail(ExitCodes.Failure, e.Message);
+            }
+        }
+
+        settings = settings with { PeerPaths = peerPaths };
 
         // Ctrl-C or SIGTERM: stop the server under test, keep what was measured, write it out.
         using var interrupted = new CancellationTokenSource();

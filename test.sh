@@ -6,7 +6,8 @@
 # clients ii and WeeChat (weechat-headless, driven through its fifo plugin), the web chat's test
 # Debian's chromium, headless, driven by Playwright (which must never download a browser of its
 # own: PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD is set here, and nothing runs `playwright install`), the TLS tests openssl (s_client) and socat,
-# the benchmark's C epoll peer's tests a C compiler, cc (package gcc), which compiles bench/peers/epoll-echo.c. This installs
+# the benchmark's C epoll peer's tests a C compiler, cc (packages gcc and libc6-dev: --no-install-recommends leaves out
+# libc's headers), which compiles bench/peers/epoll-echo.c. This installs
 # whichever is not there with apt-get (one update, one install), then runs `dotnet test` with the
 # arguments given. redis-server, promtool, the systemd tools, chromium, openssl, socat and cc are required; without an IRC client its tests are
 # skipped (said here and by the test run), so a machine where nothing can be installed still runs the rest.
@@ -21,8 +22,8 @@ done
 if ! command -v promtool >/dev/null 2>&1; then
   missing+=(prometheus) # promtool's package
 fi
-if ! command -v cc >/dev/null 2>&1; then
-  missing+=(gcc) # cc: the C epoll peer (bench/peers/epoll-echo.c) is compiled by its tests and the bench
+if ! command -v cc >/dev/null 2>&1 || [ ! -e /usr/include/stdio.h ]; then
+  missing+=(gcc libc6-dev) # cc and libc's headers: the C epoll peer (bench/peers/epoll-echo.c) is compiled by its tests and the bench
 fi
 if ! command -v systemd-socket-activate >/dev/null 2>&1 || ! command -v systemd-analyze >/dev/null 2>&1; then
   missing+=(systemd) # socket activation and the unit files are tested with its tools; no running systemd needed

@@ -4,10 +4,12 @@
 # Prometheus's promtool (package prometheus) on what serve --metrics serves, the systemd tests
 # systemd-socket-activate and systemd-analyze (package systemd; no running systemd), the IRC tests the IRC
 # clients ii and WeeChat (weechat-headless, driven through its fifo plugin), the web chat's test
-# Debian's chromium, headless, driven by Playwright, the TLS tests openssl (s_client) and socat (which must never download a browser of its
-# own: PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD is set here, and nothing runs `playwright install`). This installs
+# Debian's chromium, headless, driven by Playwright (which must never download a browser of its
+# own: PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD is set here, and nothing runs `playwright install`), the TLS tests openssl (s_client) and socat,
+# the benchmark's C epoll peer's tests a C compiler, cc (packages gcc and libc6-dev: --no-install-recommends leaves out
+# libc's headers), which compiles bench/peers/epoll-echo.c. This installs
 # whichever is not there with apt-get (one update, one install), then runs `dotnet test` with the
-# arguments given. redis-server, promtool, the systemd tools, chromium, openssl and socat are required; without an IRC client its tests are
+# arguments given. redis-server, promtool, the systemd tools, chromium, openssl, socat and cc are required; without an IRC client its tests are
 # skipped (said here and by the test run), so a machine where nothing can be installed still runs the rest.
 set -euo pipefail
 
@@ -19,6 +21,9 @@ for program in redis-server ii weechat-headless chromium openssl socat; do
 done
 if ! command -v promtool >/dev/null 2>&1; then
   missing+=(prometheus) # promtool's package
+fi
+if ! command -v cc >/dev/null 2>&1 || [ ! -e /usr/include/stdio.h ]; then
+  missing+=(gcc libc6-dev) # cc and libc's headers: the C epoll peer (bench/peers/epoll-echo.c) is compiled by its tests and the bench
 fi
 if ! command -v systemd-socket-activate >/dev/null 2>&1 || ! command -v systemd-analyze >/dev/null 2>&1; then
   missing+=(systemd) # socket activation and the unit files are tested with its tools; no running systemd needed
@@ -51,7 +56,7 @@ if [ "${#packages[@]}" -gt 0 ]; then
     && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}"; then
     installed=true
   fi
-  for program in redis-server promtool systemd-socket-activate systemd-analyze chromium openssl socat; do
+  for program in redis-server promtool systemd-socket-activate systemd-analyze chromium openssl socat cc; do
     if ! command -v "$program" >/dev/null 2>&1; then
       echo "test.sh: $program is not installed and could not be (apt-get as root or with sudo): install it, then run again" >&2
       exit 1

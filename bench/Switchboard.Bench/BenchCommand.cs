@@ -26,8 +26,9 @@ internal static class BenchCommand
 
     private static readonly Option<string> EnginesOption = new("--engines")
     {
-        Description = "Engines to compare, comma-separated, or 'all' (those that run here); 'kestrel' is the reference peer, " +
-                      "an echo server on ASP.NET Core's Kestrel (bench/Switchboard.KestrelEcho), part of 'all' for the echo scenarios when it is found (see --kestrel)",
+        Description = "Engines to compare, comma-separated, or 'all' (those that run here). Two reference peers, echo servers that are not ours, " +
+                      "run echo, latency, connections and churn: 'kestrel', on ASP.NET Core's Kestrel (bench/Switchboard.KestrelEcho), part of 'all' when it is found built (see --kestrel); " +
+                      "'c-epoll', the C floor, a single-threaded epoll echo server in C (bench/peers/epoll-echo.c, compiled by the bench with cc), part of 'all' when its source and cc are found (see --c-peer), not with --tls",
         DefaultValueFactory = _ => "all",
         HelpName = "list",
     };
@@ -125,13 +126,13 @@ internal static class BenchCommand
     {
         Description = "Start each server with metrics on (serve --metrics 127.0.0.1:0) and scrape them once a second during the load, as Prometheus would: " +
                       "the server's CPU then includes what metrics cost. The table's first line says so; the JSON counts the scrapes (MetricsScrapes). " +
-                      "Not with --target or the Kestrel peer",
+                      "Not with --target or a reference peer (kestrel, c-epoll)",
     };
 
     private static readonly Option<bool> TlsOption = new("--tls")
     {
         Description = "Every connection speaks TLS, to measure its cost against a plain run: each server started gets a self-signed certificate the bench makes " +
-                      "(ECDSA P-256, deleted at the end; serve --tls-cert --tls-key, the Kestrel peer its own TLS) and the load trusts exactly it; " +
+                      "(ECDSA P-256, deleted at the end; serve --tls-cert --tls-key, the Kestrel peer its own TLS; the C peer has none and is refused) and the load trusts exactly it; " +
                       "connections and churn then count full handshakes (no session resumption). With --target: the target must speak TLS itself " +
                       "(or behind a terminator such as socat OPENSSL-LISTEN), trusted by --tls-ca or the system's store",
     };
@@ -146,6 +147,14 @@ internal static class BenchCommand
     {
         Description = "The built Kestrel reference peer: its Switchboard.KestrelEcho.dll or the folder it is in. " +
                       "Without it, the peer is looked for built (Release, then Debug) in bench/Switchboard.KestrelEcho above the working directory, then above the bench",
+        HelpName = "path",
+    };
+
+    private static readonly Option<string?> CPeerOption = new("--c-peer")
+    {
+        Description = "The C epoll peer (c-epoll): its source, which the bench compiles with 'cc -O2' into its own folder, or an epoll-echo built already. " +
+                      $"Without it, the source is looked for as {CEpollPeer.SourcePath} above the working directory, then above the bench, and compiled on each run that asks for the peer " +
+                      "(cc missing: install gcc, e.g. apt-get install gcc)",
         HelpName = "path",
     };
 
@@ -171,7 +180,7 @@ internal static class BenchCommand
             $"{BenchExitCodes.Interrupted} interrupted by Ctrl-C or SIGTERM (what was measured is kept, marked partial or not run).")
         {
             ScenarioArgument, EnginesOption, TargetOption, OutOption, ClientsOption, SendersOption, InFlightOption, SizeOption, DurationOption,
-            ConnectionsOption, ConnectWindowOption, IntervalOption, PinOption, NoPinOption, SwitchboardOption, KestrelOption, RepeatOption, MetricsOption,
+            ConnectionsOption, ConnectWindowOption, IntervalOption, PinOption, NoPinOption, SwitchboardOption, KestrelOption, CPeerOption, RepeatOption, MetricsOption,
             TlsOption, TlsCaOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
@@ -231,28 +240,37 @@ internal static class BenchCommand
                 return BenchCli.Fail(ExitCodes.Usage, $"{Flag(parse, option)} must be at least 1 (got {value})");
         }
 
-        string? kestrel = null;
-        if (parse.GetValue(KestrelOption) is { } given)
+        // The reference peers: given (an error now if the path is not one), else looked for in the source tree.
+        string? metricsFlag = metrics ? Flag(parse, MetricsOption) : null;
+        var located = new Dictionary<ReferencePeer, string?>();
+        foreach (var peer in ReferencePeer.All)
         {
-            kestrel = KestrelPeer.LocateGiven(given);
-            if (kestrel is null)
-                return BenchCli.Fail(ExitCodes.Usage, $"--kestrel {given}: no {KestrelPeer.FileName} there (give the built peer's .dll or its folder; build it with '{KestrelPeer.BuildCommand}')");
+            string? given = parse.GetValue(peer is KestrelPeer ? KestrelOption : CPeerOption);
+            located[peer] = given is null ? null : peer.LocateGiven(given);
+            if (given is not null && located[peer] is null)
+                return BenchCli.Fail(ExitCodes.Usage, $"{peer.Option} {given}: {peer.NotThere(given)}");
         }
 
-        kestrel ??= KestrelPeer.Locate();
+        // Why a peer cannot run here (not found, or no compiler for its source); null when it can.
+        string? Unavailable(ReferencePeer peer) =>
+            (located[peer] ??= peer.Locate()) is { } path ? peer.CannotRun(path) : peer.NotFound;
+
         var engines = new List<string>();
         string list = parse.GetRequiredValue(EnginesOption);
-        // The peer is an echo server: it has no chat or time app to run.
-        bool peerFits = scenario is not ("chat" or "time");
         IEnumerable<string> names;
         if (list == "all")
         {
             names = EngineCatalog.All.Where(e => e.Support.IsSupported).Select(e => e.Name);
-            bool peerJoins = peerFits && !metrics; // it has no metrics endpoint: with --metrics, 'all' is our engines
-            if (peerJoins && kestrel is not null)
-                names = names.Append(KestrelPeer.Name);
-            else if (peerJoins && targets.Count == 0)
-                Console.Error.WriteLine($"{BenchCli.Name}: kestrel left out of 'all': the reference peer is not built (build it with '{KestrelPeer.BuildCommand}', or give --kestrel PATH)");
+            foreach (var peer in ReferencePeer.All)
+            {
+                // A peer joins 'all' only in a run it fits, quietly left out of the others (--metrics, or --tls for one without TLS).
+                if (targets.Count > 0 || peer.Refusal(scenario, metricsFlag, tls) is not null)
+                    continue;
+                if (Unavailable(peer) is { } why)
+                    Console.Error.WriteLine($"{BenchCli.Name}: {peer.Name} left out of 'all': {why}");
+                else
+                    names = names.Append(peer.Name);
+            }
         }
         else
         {
@@ -261,19 +279,11 @@ internal static class BenchCommand
 
         foreach (string name in names)
         {
-            if (name == KestrelPeer.Name)
+            if (ReferencePeer.Named(name) is { } peer)
             {
-                if (!peerFits)
-                    return BenchCli.Fail(ExitCodes.Usage, $"the Kestrel peer is an echo server: it runs echo, latency, connections and churn, not {scenario}");
-                if (metrics)
-                    return BenchCli.Fail(ExitCodes.Usage, $"the Kestrel peer has no metrics endpoint: leave it out with {Flag(parse, MetricsOption)}");
-                if (kestrel is null)
-                {
-                    return BenchCli.Fail(ExitCodes.Failure,
-                        $"the Kestrel reference peer is not built (looked above the working directory and above the bench): build it with '{KestrelPeer.BuildCommand}' from the repository, or give --kestrel PATH");
-                }
-
-                engines.Add(name);
+                if (peer.Refusal(scenario, metricsFlag, tls) is { } refusal)
+                    return BenchCli.Fail(ExitCodes.Usage, refusal);
+                engines.Add(peer.Name);
             }
             else if (EngineCatalog.TryGet(name, out var engine))
             {
@@ -281,7 +291,8 @@ internal static class BenchCommand
             }
             else
             {
-                return BenchCli.Fail(ExitCodes.Usage, $"unknown engine '{name}' (choose from: {string.Join(", ", EngineCatalog.All.Select(e => e.Name))}, {KestrelPeer.Name})");
+                return BenchCli.Fail(ExitCodes.Usage,
+                    $"unknown engine '{name}' (choose from: {string.Join(", ", EngineCatalog.All.Select(e => e.Name).Concat(ReferencePeer.All.Select(p => p.Name)))})");
             }
         }
 
@@ -289,7 +300,6 @@ internal static class BenchCommand
         {
             Scenario = scenario,
             Engines = engines,
-            KestrelPath = engines.Contains(KestrelPeer.Name) ? kestrel : null,
             Targets = targets,
             OutDirectory = parse.GetValue(OutOption),
             Clients = parse.GetValue(ClientsOption),
@@ -315,10 +325,29 @@ internal static class BenchCommand
                 "(the hard limit, ulimit -Hn): ask for fewer, or raise the limit");
         }
 
-        // The Kestrel peer is its own program; every other engine is served by switchboard.
+        // A reference peer is its own program; every other engine is served by switchboard.
         var switchboard = new SwitchboardProgram(parse.GetRequiredValue(SwitchboardOption));
-        if (targets.Count == 0 && engines.Any(e => e != KestrelPeer.Name) && !switchboard.Exists)
+        if (targets.Count == 0 && engines.Any(e => ReferencePeer.Named(e) is null) && !switchboard.Exists)
             return BenchCli.Fail(ExitCodes.Failure, $"no switchboard program at {switchboard.Path}: build it (building bench/Switchboard.Bench builds it too) or give --switchboard");
+
+        // The peers asked for, made ready to run (the C peer compiled; not with a target, which is loaded instead):
+        // last, so that every mistake on the command line is reported before anything is compiled.
+        var peerPaths = new Dictionary<string, string>();
+        foreach (var peer in ReferencePeer.All.Where(p => targets.Count == 0 && engines.Contains(p.Name)))
+        {
+            if (Unavailable(peer) is { } why)
+                return BenchCli.Fail(ExitCodes.Failure, why);
+            try
+            {
+                peerPaths[peer.Name] = peer.Prepare(located[peer]!);
+            }
+            catch (BenchException e)
+            {
+                return BenchCli.Fail(ExitCodes.Failure, e.Message);
+            }
+        }
+
+        settings = settings with { PeerPaths = peerPaths };
 
         // Ctrl-C or SIGTERM: stop the server under test, keep what was measured, write it out.
         using var interrupted = new CancellationTokenSource();

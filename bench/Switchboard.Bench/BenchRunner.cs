@@ -127,8 +127,8 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             .. (settings.Metrics ? (string[])["--metrics", "127.0.0.1:0"] : []),
             .. (_tls is { CertPath: { } cert, KeyPath: { } key } ? (string[])["--tls-cert", cert, "--tls-key", key] : []),
         ];
-        var start = engine == KestrelPeer.Name
-            ? KestrelPeer.StartInfo(settings.KestrelPath ?? throw new BenchException($"the Kestrel peer is not built: {KestrelPeer.BuildCommand}"), _tls)
+        var start = ReferencePeer.Named(engine) is { } peer
+            ? peer.StartInfo(settings.PeerPaths.GetValueOrDefault(engine) ?? throw new BenchException(peer.NotFound), _tls)
             : program(arguments);
         using var server = await ServerProcess.StartAsync(pin ? CorePinning.Pinned(start, ServerCore) : start, settings.Metrics, cancel).ConfigureAwait(false);
         if (engine == "forking")

@@ -12,9 +12,17 @@ public sealed record BenchSettings
     /// <summary>Engines to start servers with; ignored with <see cref="Targets"/>.</summary>
     public IReadOnlyList<string> Engines { get; init; } = [];
 
+    /// <summary>The program each reference peer in <see cref="Engines"/> runs as, by its name there.</summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, string> PeerPaths { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The Kestrel peer's .dll, when <see cref="Engines"/> has it.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? KestrelPath { get; init; }
+    public string? KestrelPath => PeerPaths.GetValueOrDefault("kestrel");
+
+    /// <summary>The C epoll peer's program (compiled by the bench, or given built), when <see cref="Engines"/> has it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? CPeerPath => PeerPaths.GetValueOrDefault("c-epoll");
 
     /// <summary>
     /// External servers to load instead of starting ours; none to start ours. Several only for

@@ -3,35 +3,35 @@ using System.Diagnostics;
 namespace Switchboard.Bench;
 
 /// <summary>
-/// The reference peer: <c>bench/Switchboard.KestrelEcho</c>, an echo server on Kestrel (ASP.NET
-/// Core's <c>ConnectionHandler</c>), so Switchboard's engines are measured next to the standard
-/// .NET server in the same run. Given with <c>--kestrel PATH</c>, or found built in the source
-/// tree above the working directory or above the bench (Release preferred).
+/// The .NET reference peer: <c>bench/Switchboard.KestrelEcho</c>, an echo server on Kestrel
+/// (ASP.NET Core's <c>ConnectionHandler</c>), so Switchboard's engines are measured next to the
+/// standard .NET server in the same run. Given with <c>--kestrel PATH</c>, or found built in the
+/// source tree (Release preferred).
 /// </summary>
-public static class KestrelPeer
+internal sealed class KestrelPeer : ReferencePeer
 {
-    /// <summary>The name to list in <c>--engines</c>.</summary>
-    public const string Name = "kestrel";
-
     /// <summary>The file the peer's build makes.</summary>
     public const string FileName = "Switchboard.KestrelEcho.dll";
 
     /// <summary>How to build the peer, from the repository's root.</summary>
     public const string BuildCommand = "dotnet build -c Release bench/Switchboard.KestrelEcho";
 
-    /// <summary>
-    /// The built peer: found above the working directory (the clone the user is in, which an
-    /// installed bench knows of no other way), then above the bench's own folder (a bench run from
-    /// its source tree); null if neither has it.
-    /// </summary>
-    public static string? Locate() =>
-        LocateAbove(Environment.CurrentDirectory) ?? LocateAbove(AppContext.BaseDirectory);
+    public override string Name => "kestrel";
+
+    public override string Title => "the Kestrel peer";
+
+    public override string Option => "--kestrel";
+
+    public override bool SpeaksTls => true; // Kestrel's own TLS, its HTTPS connection middleware
+
+    public override string NotFound =>
+        $"the Kestrel peer is not built (looked above the working directory and above the bench): build it with '{BuildCommand}' from the repository, or give --kestrel PATH";
 
     /// <summary>
     /// <paramref name="given"/> (<c>--kestrel</c>): the peer's <c>.dll</c>, the folder it is in,
     /// or the project's folder (its Release or Debug build); null if none of these is there.
     /// </summary>
-    public static string? LocateGiven(string given)
+    public override string? LocateGiven(string given)
     {
         string path = Path.GetFullPath(given);
         if (File.Exists(path))
@@ -42,16 +42,10 @@ public static class KestrelPeer
         return File.Exists(beside) ? beside : BuiltIn(path);
     }
 
-    private static string? LocateAbove(string start)
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            if (BuiltIn(Path.Combine(dir.FullName, "bench", "Switchboard.KestrelEcho")) is { } found)
-                return found;
-        }
+    public override string NotThere(string given) =>
+        $"no {FileName} there (give the built peer's .dll or its folder; build it with '{BuildCommand}')";
 
-        return null;
-    }
+    protected override string? InTree(string root) => BuiltIn(Path.Combine(root, "bench", "Switchboard.KestrelEcho"));
 
     /// <summary>The peer built in its project folder <paramref name="project"/>, Release before Debug.</summary>
     private static string? BuiltIn(string project)
@@ -66,8 +60,8 @@ public static class KestrelPeer
         return null;
     }
 
-    /// <summary>Runs the peer on a free port; with <paramref name="tls"/>, Kestrel's own TLS (its HTTPS connection middleware) with the bench's certificate.</summary>
-    internal static ProcessStartInfo StartInfo(string path, BenchTls? tls = null)
+    /// <summary>Runs the peer's .dll with the dotnet host; with <paramref name="tls"/>, Kestrel's own TLS with the bench's certificate.</summary>
+    public override ProcessStartInfo StartInfo(string path, BenchTls? tls)
     {
         var start = new ProcessStartInfo(DotnetHost.Path) { UseShellExecute = false };
         start.ArgumentList.Add(path);

@@ -368,6 +368,7 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     /// <summary>Tells a client it cannot be served (one line, <see cref="ServerOptions.RefusalLine"/>: <c>error: WHY; try again later</c>), closes it, and logs.</summary>
     public void Refuse(Socket socket, Refusal refusal)
     {
+        Metrics.OnRefused(refusal.Kind); // counted before the client can read its line
         EndPoint? remote = null;
         try
         {
@@ -393,19 +394,20 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             socket.Dispose();
         }
 
-        Refused(remote, refusal);
+        LogRefused(remote, refusal);
     }
 
     /// <summary>As <see cref="Refuse(Socket, Refusal)"/>, for a descriptor the engine drives itself.</summary>
     public void Refuse(Interop.SafeSocketDescriptor socket, EndPoint? remote, Refusal refusal)
     {
+        Metrics.OnRefused(refusal.Kind);
         using (socket)
         {
             SendRefusal(socket, refusal);
             Interop.Interop.SocketIo.ShutdownSend(socket);
         }
 
-        Refused(remote, refusal);
+        LogRefused(remote, refusal);
     }
 
     /// <summary>
@@ -416,9 +418,8 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     private void SendRefusal(System.Runtime.InteropServices.SafeHandle socket, Refusal refusal) =>
         Interop.Interop.SocketIo.Send(socket, Encoding.UTF8.GetBytes(Options.RefusalLine(refusal.Why)), out _);
 
-    private void Refused(EndPoint? remote, Refusal refusal)
+    private void LogRefused(EndPoint? remote, Refusal refusal)
     {
-        Metrics.OnRefused(refusal.Kind);
         if (_refusalLog.ShouldLog(refusal.Why))
             Log.Refused(Logger, remote?.ToString() ?? "a client", refusal.Why);
     }

@@ -8,11 +8,12 @@ namespace Switchboard.Interop;
 internal static partial class Interop
 {
     /// <summary>
-    /// accept4(2), recv(2) and send(2) for the readiness engines, which drive non-blocking sockets
-    /// themselves. .NET's own calls on a non-blocking socket go through a per-socket async context
-    /// (about 200 bytes, measured with dotnet-gcdump) that a readiness loop never needs: sockets
-    /// accepted here are non-blocking in the kernel while .NET still thinks them blocking, so it
-    /// never makes one. EINTR is retried here; other failures come back as a <see cref="SocketError"/>.
+    /// accept4(2), recv(2), send(2), sendmsg(2) and the socket options the readiness engines (and
+    /// io_uring's accepts) need, on bare descriptors (<see cref="SafeSocketDescriptor"/>): no .NET
+    /// <see cref="Socket"/> is made for a connection these engines serve, which would cost system
+    /// calls per accept, a few hundred bytes per connection and, for one used without its own
+    /// async machinery, an async context it never needs. EINTR is retried here; other failures
+    /// come back as a <see cref="SocketError"/>.
     /// </summary>
     internal static partial class SocketIo
     {

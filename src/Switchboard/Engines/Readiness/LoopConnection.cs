@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using Switchboard.Protocols;
 using Switchboard.Interop;
+using Switchboard.Protocols;
 using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Engines.Readiness;

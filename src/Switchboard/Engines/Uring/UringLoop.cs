@@ -27,13 +27,16 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
 {
     private const uint SubmissionEntries = 1024;
     private const uint CompletionEntries = 8192;
-    // 512 × 1 KiB of receive buffers per loop, shared by its connections. Together they bound what
+    // 128 × 4 KiB of receive buffers per loop, shared by its connections. Together they bound what
     // one turn can receive (a multishot receive takes all that has arrived, until the buffers run
-    // out: ENOBUFS, armed again next turn), as epoll's 256 KiB per read bounds its turn, so that a
-    // peer sending faster than it reads meets the pause (UringConnection) before the output limit.
-    // Small buffers suit small messages: each message takes a whole buffer.
-    private const int BufferCount = 512;
-    private const int BufferSize = 1024;
+    // out: ENOBUFS, armed again next turn) to 512 KiB, under the default 1 MiB output limit, as
+    // epoll's 256 KiB per read bounds its turn, so that a peer sending faster than it reads meets
+    // the pause (UringConnection) before the output limit (UringFlowTests fails at 2 MiB a turn).
+    // Each completion takes a whole buffer, however little it holds. Measured (docs/benchmarks.md,
+    // "Performance round two, continued"): 512 × 1 KiB cost pipelined echo 33–40 ns a message,
+    // 128 × 4 KiB 19–26, with many clients unchanged.
+    private const int BufferCount = 128;
+    private const int BufferSize = 4096;
     private const ushort BufferGroup = 0;
     private const int NoSlot = 0;
 

@@ -37,6 +37,25 @@ public sealed class TimeProtocolTests
     }
 
     [Fact]
+    public void The_line_is_formatted_once_a_second_and_shared()
+    {
+        var clock = new FixedTimeProvider(new DateTimeOffset(2026, 12, 2, 9, 5, 7, TimeSpan.Zero), TimeZoneInfo.Utc);
+        var app = new TimeSource(TimeSpan.FromSeconds(0.1), utc: true, clock);
+
+        var first = app.LineNow();
+        clock.Now = clock.Now.AddMilliseconds(900); // the same second: the same bytes, not a copy
+        var again = app.LineNow();
+        clock.Now = clock.Now.AddMilliseconds(100);
+        var next = app.LineNow();
+
+        Assert.True(System.Runtime.CompilerServices.Unsafe.AreSame(
+            ref System.Runtime.InteropServices.MemoryMarshal.GetReference(first),
+            ref System.Runtime.InteropServices.MemoryMarshal.GetReference(again)));
+        Assert.Equal("Wed Dec  2 09:05:07 2026\n", System.Text.Encoding.ASCII.GetString(again));
+        Assert.Equal("Wed Dec  2 09:05:08 2026\n", System.Text.Encoding.ASCII.GetString(next));
+    }
+
+    [Fact]
     public void Stops_sending_after_the_client_leaves()
     {
         var clock = new FixedTimeProvider(DateTimeOffset.UnixEpoch, TimeZoneInfo.Utc);

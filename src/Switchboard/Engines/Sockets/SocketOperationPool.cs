@@ -5,8 +5,10 @@ namespace Switchboard.Engines.Sockets;
 /// <summary>
 /// Send operations shared by every <see cref="SocketConnection"/> of the process: a connection's
 /// send pump takes one while it has output and gives it back when it stops, so an idle connection
-/// holds none (an operation is some 340 bytes, with the event arguments' own parts). Keeps at most
-/// <see cref="Capacity"/> idle ones; one given back beyond that is disposed.
+/// holds none (an operation is some 340 bytes, with the event arguments' own parts). Each thread
+/// keeps the last one it was given back, as the array pool does, so a pump started where one
+/// ended takes it without touching the shared queue; the queue keeps at most
+/// <see cref="Capacity"/> more, and one given back beyond that is disposed.
 /// </summary>
 internal static class SocketOperationPool
 {
@@ -16,9 +18,18 @@ internal static class SocketOperationPool
     private static readonly ConcurrentQueue<SocketOperation> Idle = new();
     private static int _idleCount;
 
+    [ThreadStatic]
+    private static SocketOperation? t_last;
+
     /// <summary>An idle operation, or a new one: the caller owns it until <see cref="Return"/>.</summary>
     public static SocketOperation Rent()
     {
+        if (t_last is { } last)
+        {
+            t_last = null;
+            return last;
+        }
+
         if (Idle.TryDequeue(out var operation))
         {
             Interlocked.Decrement(ref _idleCount);
@@ -32,6 +43,12 @@ internal static class SocketOperationPool
     public static void Return(SocketOperation operation)
     {
         operation.SetBuffer(Memory<byte>.Empty);
+        if (t_last is null)
+        {
+            t_last = operation;
+            return;
+        }
+
         if (Interlocked.Increment(ref _idleCount) <= Capacity)
         {
             Idle.Enqueue(operation);

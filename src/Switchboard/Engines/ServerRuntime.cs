@@ -141,7 +141,9 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
             return null;
         }
 
-        if (CountIn(remote.Address, out var counted) is { } refusal)
+        // Port 0 is the stand-in for a peer whose address could not be read (it reset at once,
+        // before an io_uring accept's connection was asked): no address to count, as with a Socket.
+        if (CountIn(remote.Port == 0 ? null : remote.Address, out var counted) is { } refusal)
         {
             Refuse(socket, remote, refusal);
             return null;
@@ -234,10 +236,26 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     /// </summary>
     public void Withdraw(ConnectionBase connection, Socket socket, Refusal why)
     {
+        Forget(connection);
+        Refuse(socket, why);
+    }
+
+    /// <summary>As <see cref="Withdraw(ConnectionBase, Socket, Refusal)"/>, for a connection that is a descriptor (the kernel would not register it, say).</summary>
+    public void Withdraw(ConnectionBase connection, Interop.SafeSocketDescriptor socket, Refusal why)
+    {
+        Forget(connection);
+        Refuse(socket, connection.RemoteEndPoint, why);
+    }
+
+    /// <summary>The refusal for a connection an engine could not register with the kernel.</summary>
+    public static Refusal Unregistered(Exception error) =>
+        new(RefusalKind.OutOfDescriptors, $"server could not watch the connection ({error.Message})");
+
+    private void Forget(ConnectionBase connection)
+    {
         if (_connections.TryRemove(connection.Id, out _))
             Unadmit(connection.CountedAddress);
         OnSocketClosed();
-        Refuse(socket, why);
     }
 
     public void OnConnectionClosed(ConnectionBase connection)

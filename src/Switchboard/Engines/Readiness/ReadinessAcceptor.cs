@@ -94,7 +94,14 @@ internal sealed class ReadinessAcceptor : Acceptor
         _next = (_next + 1) % _loops.Length;
         var connection = Runtime.Admit(socket, remote, (id, protocol) => CreateConnection(id, socket, remote, protocol, loop));
         if (connection is not null)
-            loop.Execute(() => loop.Adopt(connection));
+            loop.Execute(() => Adopt(loop, connection));
+    }
+
+    // On the connection's loop.
+    private void Adopt(ReadinessLoop loop, LoopConnection connection)
+    {
+        if (!loop.TryAdopt(connection, out var error))
+            Runtime.Withdraw(connection, connection.Handle, ServerRuntime.Unregistered(error));
     }
 
     private LoopConnection CreateConnection(long id, SafeSocketDescriptor socket, IPEndPoint remote, Protocol protocol, ReadinessLoop loop) =>

@@ -113,29 +113,33 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, ILoopMeasurements
 
     private void RequestFlushFromElsewhere(LoopConnection connection) => Execute(() => _flushes.Add(connection));
 
-    /// <summary>Registers an accepted socket and starts its connection. Loop thread only.</summary>
-    public void Adopt(LoopConnection connection)
+    /// <summary>
+    /// Registers an accepted socket and starts its connection; false, with nothing started or
+    /// kept, if the kernel would not take it (epoll out of room, say): the caller withdraws it.
+    /// Loop thread only.
+    /// </summary>
+    public bool TryAdopt(LoopConnection connection, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out Exception? error)
     {
         int token = _nextToken++;
         if (_nextToken == int.MaxValue)
             _nextToken = FirstConnectionToken;
-        // Already non-blocking (SocketIo.AcceptHandle).
-        connection.Token = token;
-        _connections.Add(token, connection);
         try
         {
+            // Already non-blocking (SocketIo.AcceptHandle).
             SocketIo.SetNoDelay(connection.Handle);
             _multiplexer.Add(connection.Handle, token, Interest.Read);
         }
         catch (Exception e) when (e is SocketException or System.ComponentModel.Win32Exception)
         {
-            // The kernel would not take it (out of memory, say): this client is lost at once, the loop serves on.
-            connection.Start();
-            connection.Disconnect(Protocols.DisconnectReason.Error, e);
-            return;
+            error = e;
+            return false;
         }
 
+        connection.Token = token;
+        _connections.Add(token, connection);
         connection.Start();
+        error = null;
+        return true;
     }
 
     public void SetInterest(LoopConnection connection, Interest interest) =>

@@ -47,7 +47,7 @@ internal sealed class SocketConnection : ConnectionBase, IThreadPoolWorkItem
         _socket.NoDelay = true;
     }
 
-    /// <summary>The socket, for an engine that cannot start this connection after all (<see cref="ServerRuntime.Withdraw"/>).</summary>
+    /// <summary>The socket, for an engine that cannot start this connection after all (<see cref="ServerRuntime.Withdraw(ConnectionBase, Socket, Diagnostics.Refusal)"/>).</summary>
     public Socket Socket => _socket;
 
     /// <summary>Serves the connection on the calling thread until the socket is done with.</summary>

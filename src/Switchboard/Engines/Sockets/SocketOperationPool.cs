@@ -5,9 +5,11 @@ namespace Switchboard.Engines.Sockets;
 /// <summary>
 /// Send operations shared by every <see cref="SocketConnection"/> of the process: a connection's
 /// send pump takes one while it has output and gives it back when it stops, so an idle connection
-/// holds none (an operation is some 340 bytes, with the event arguments' own parts). Each thread
-/// keeps the last one it was given back, as the array pool does, so a pump started where one
-/// ended takes it without touching the shared queue; the queue keeps at most
+/// holds none (an operation is some 340 bytes, with the event arguments' own parts). Each
+/// thread-pool thread keeps the last one it was given back, as the array pool does, so a pump
+/// started where one ended takes it without touching the shared queue (a connection's own thread,
+/// on threading, keeps none: it would hold one for the connection's life, and leave it to the
+/// finalizer when the thread ends); the queue keeps at most
 /// <see cref="Capacity"/> more, and one given back beyond that is disposed.
 /// </summary>
 internal static class SocketOperationPool
@@ -43,7 +45,7 @@ internal static class SocketOperationPool
     public static void Return(SocketOperation operation)
     {
         operation.SetBuffer(Memory<byte>.Empty);
-        if (t_last is null)
+        if (t_last is null && Thread.CurrentThread.IsThreadPoolThread)
         {
             t_last = operation;
             return;

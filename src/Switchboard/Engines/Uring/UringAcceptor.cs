@@ -78,7 +78,14 @@ internal sealed class UringAcceptor : Acceptor
         _next = (_next + 1) % _loops.Length;
         var connection = Runtime.Admit(socket, remote, (id, protocol) => CreateConnection(id, socket, remote, protocol, loop));
         if (connection is not null)
-            loop.Execute(() => loop.Adopt(connection));
+            loop.Execute(() => Adopt(loop, connection));
+    }
+
+    // On the connection's loop.
+    private void Adopt(UringLoop loop, UringConnection connection)
+    {
+        if (!loop.TryAdopt(connection, out var error))
+            Runtime.Withdraw(connection, connection.Handle, ServerRuntime.Unregistered(error));
     }
 
     private UringConnection CreateConnection(long id, SafeSocketDescriptor socket, IPEndPoint remote, Protocol protocol, UringLoop loop) =>

@@ -143,9 +143,23 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
     /// <summary>Asks for <paramref name="connection"/>'s multishot receive to be armed again at the end of this turn. Loop thread only.</summary>
     public void RequestReceive(UringConnection connection) => _receives.Add(connection);
 
-    /// <summary>Gives an accepted socket a slot, arms its receive and starts it. Loop thread only.</summary>
-    public void Adopt(UringConnection connection)
+    /// <summary>
+    /// Gives an accepted socket a slot, arms its receive and starts it; false, with nothing
+    /// started or kept, if the kernel would not take its options: the caller withdraws it. Loop
+    /// thread only.
+    /// </summary>
+    public bool TryAdopt(UringConnection connection, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out Exception? error)
     {
+        try
+        {
+            SocketIo.SetNoDelay(connection.Handle);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            error = e;
+            return false;
+        }
+
         int slot;
         if (_freeSlots.Count > 0)
             slot = _freeSlots.Pop();
@@ -157,9 +171,10 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
 
         _slots[slot] = connection;
         connection.Slot = slot;
-        SocketIo.SetNoDelay(connection.Handle);
         connection.ArmReceive();
         connection.Start();
+        error = null;
+        return true;
     }
 
     /// <summary>Frees a connection's slot and closes its socket, once none of its operations is in flight. Loop thread only.</summary>

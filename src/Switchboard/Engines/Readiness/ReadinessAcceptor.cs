@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using Switchboard.Interop;
 using Switchboard.Protocols;
-using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Engines.Readiness;
 
@@ -17,15 +16,11 @@ namespace Switchboard.Engines.Readiness;
 /// loops unevenly, port 0 and the connection limit are harder to keep exact, and it would let a
 /// second server bind the same port and take half the clients instead of failing "in use".
 /// </summary>
-internal sealed class ReadinessAcceptor : Acceptor
+internal sealed class ReadinessAcceptor : DescriptorAcceptor
 {
     private readonly ReadinessLoop[] _loops;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _next;
-
-    // Every connection's local end when the listener is bound to one address: shared, rather than
-    // a copy per connection. Null for a wildcard listener, whose connections' local ends differ.
-    private EndPoint? _sharedLocalEndPoint;
 
     public ReadinessAcceptor(ServerRuntime runtime, IReadinessEngine engine, int loopCount)
         : base(runtime)
@@ -64,8 +59,7 @@ internal sealed class ReadinessAcceptor : Acceptor
 
     public override void Start(Socket listener)
     {
-        if (listener.LocalEndPoint is IPEndPoint local && !local.Address.Equals(IPAddress.Any) && !local.Address.Equals(IPAddress.IPv6Any))
-            _sharedLocalEndPoint = new IPEndPoint(local.Address, local.Port); // not the server's own, which callers can reach
+        NoteListener(listener);
         _loops[0].Listen(listener, OnAccepted, OnAcceptFailed);
         foreach (var loop in _loops)
             loop.Start();
@@ -101,16 +95,9 @@ internal sealed class ReadinessAcceptor : Acceptor
     private void Adopt(ReadinessLoop loop, LoopConnection connection)
     {
         if (!loop.TryAdopt(connection, out var error))
-            Runtime.Withdraw(connection, connection.Handle, ServerRuntime.Unregistered(error));
+            WithdrawUnregistered(connection, connection.Handle, error);
     }
 
     private LoopConnection CreateConnection(long id, SafeSocketDescriptor socket, IPEndPoint remote, Protocol protocol, ReadinessLoop loop) =>
-        new(id, socket, remote, _sharedLocalEndPoint ?? SocketIo.LocalEndPoint(socket), protocol, Runtime, loop);
-
-    private void OnAcceptFailed(SafeSocketDescriptor? socket, IPEndPoint? remote, SocketException error)
-    {
-        Runtime.OnAcceptFailed(error);
-        if (socket is not null)
-            Runtime.Refuse(socket, remote, ServerRuntime.OutOfDescriptors);
-    }
+        new(id, socket, remote, LocalEndPointOf(socket), protocol, Runtime, loop);
 }

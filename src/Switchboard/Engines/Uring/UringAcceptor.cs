@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using Switchboard.Interop;
 using Switchboard.Protocols;
-using static Switchboard.Interop.Interop;
 
 namespace Switchboard.Engines.Uring;
 
@@ -15,11 +14,10 @@ namespace Switchboard.Engines.Uring;
 /// per loop on the one shared listener was the other choice; it would wake every loop's ring for
 /// each client and spread them as the kernel's wait queue pleases, not evenly.
 /// </summary>
-internal sealed class UringAcceptor : Acceptor
+internal sealed class UringAcceptor : DescriptorAcceptor
 {
     private readonly UringLoop[] _loops;
     private int _next;
-    private EndPoint? _sharedLocalEndPoint;
 
     public UringAcceptor(ServerRuntime runtime, string name, int loopCount)
         : base(runtime)
@@ -52,8 +50,7 @@ internal sealed class UringAcceptor : Acceptor
 
     public override void Start(Socket listener)
     {
-        if (listener.LocalEndPoint is IPEndPoint local && !local.Address.Equals(IPAddress.Any) && !local.Address.Equals(IPAddress.IPv6Any))
-            _sharedLocalEndPoint = new IPEndPoint(local.Address, local.Port);
+        NoteListener(listener);
         Runtime.MeasureDescriptorBudget(); // the loops' rings and eventfds are open; no client is yet
         _loops[0].Listen(listener, Runtime.Options.Backlog, () => Runtime.DescriptorHeadroom, OnAccepted, OnAcceptFailed);
         foreach (var loop in _loops)
@@ -85,16 +82,9 @@ internal sealed class UringAcceptor : Acceptor
     private void Adopt(UringLoop loop, UringConnection connection)
     {
         if (!loop.TryAdopt(connection, out var error))
-            Runtime.Withdraw(connection, connection.Handle, ServerRuntime.Unregistered(error));
+            WithdrawUnregistered(connection, connection.Handle, error);
     }
 
     private UringConnection CreateConnection(long id, SafeSocketDescriptor socket, IPEndPoint remote, Protocol protocol, UringLoop loop) =>
-        new(id, socket, remote, _sharedLocalEndPoint ?? SocketIo.LocalEndPoint(socket), protocol, Runtime, loop);
-
-    private void OnAcceptFailed(SafeSocketDescriptor? socket, IPEndPoint? remote, SocketException error)
-    {
-        Runtime.OnAcceptFailed(error);
-        if (socket is not null)
-            Runtime.Refuse(socket, remote, ServerRuntime.OutOfDescriptors);
-    }
+        new(id, socket, remote, LocalEndPointOf(socket), protocol, Runtime, loop);
 }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Net.Sockets;
 
 namespace Switchboard.Hosting;
 
@@ -26,57 +25,13 @@ internal static class Frames
         return frame;
     }
 
-    /// <summary>Reads one frame (kind byte first) on a blocking socket; null at end of stream.</summary>
-    public static byte[]? Read(Socket socket)
-    {
-        Span<byte> header = stackalloc byte[4];
-        if (!ReadExactly(socket, header))
-            return null;
-        var frame = new byte[CheckedLength(header)];
-        return ReadExactly(socket, frame) ? frame : null;
-    }
-
-    /// <summary>Reads one frame (kind byte first) asynchronously; null at end of stream.</summary>
-    public static async Task<byte[]?> ReadAsync(Socket socket)
-    {
-        var header = new byte[4];
-        if (!await ReadExactlyAsync(socket, header).ConfigureAwait(false))
-            return null;
-        var frame = new byte[CheckedLength(header)];
-        return await ReadExactlyAsync(socket, frame).ConfigureAwait(false) ? frame : null;
-    }
-
-    private static int CheckedLength(ReadOnlySpan<byte> header)
+    /// <summary>The length a frame's header announces (the kind byte and the payload).</summary>
+    /// <exception cref="InvalidDataException">It is not a frame's.</exception>
+    public static int CheckedLength(ReadOnlySpan<byte> header)
     {
         int length = BinaryPrimitives.ReadInt32LittleEndian(header);
         if (length is < 1 or > MaxFrame)
             throw new InvalidDataException($"control channel frame of {length} bytes");
         return length;
-    }
-
-    private static bool ReadExactly(Socket socket, Span<byte> buffer)
-    {
-        while (!buffer.IsEmpty)
-        {
-            int n = socket.Receive(buffer);
-            if (n == 0)
-                return false;
-            buffer = buffer[n..];
-        }
-
-        return true;
-    }
-
-    private static async Task<bool> ReadExactlyAsync(Socket socket, Memory<byte> buffer)
-    {
-        while (!buffer.IsEmpty)
-        {
-            int n = await socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
-            if (n == 0)
-                return false;
-            buffer = buffer[n..];
-        }
-
-        return true;
     }
 }

@@ -131,12 +131,13 @@ public sealed class ParentChannel
     {
         try
         {
-            while (Frames.Read(_socket) is { } frame)
+            var reader = new FrameReader(_socket);
+            for (var frame = reader.Read().Span; !frame.IsEmpty; frame = reader.Read().Span)
             {
                 if (frame[0] == Frames.Message)
                 {
                     _handlerSet.Wait();
-                    _received!(frame.AsSpan(1));
+                    _received!(frame[1..]);
                 }
                 else if (frame[0] == Frames.Retire)
                     RequestRetire();

@@ -291,16 +291,17 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
         {
             try
             {
-                while (await Frames.ReadAsync(worker.Control).ConfigureAwait(false) is { } frame)
+                var reader = new FrameReader(worker.Control);
+                for (var frame = await reader.ReadAsync().ConfigureAwait(false); !frame.IsEmpty; frame = await reader.ReadAsync().ConfigureAwait(false))
                 {
-                    if (frame[0] == Frames.Message)
+                    if (frame.Span[0] == Frames.Message)
                     {
-                        Deliver(handler, worker, frame);
+                        Deliver(handler, worker, frame.Span);
                         continue;
                     }
 
                     lock (_lock)
-                        OnStatus(worker, frame);
+                        OnStatus(worker, frame.Span);
                 }
             }
             catch (Exception e) when (e is SocketException or InvalidDataException)
@@ -402,19 +403,19 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
     }
 
     /// <summary>A worker's status message. Holding <see cref="_lock"/>.</summary>
-    private void OnStatus(WorkerHandle worker, byte[] frame)
+    private void OnStatus(WorkerHandle worker, ReadOnlySpan<byte> frame)
     {
         byte status = frame[1];
         switch (status)
         {
             case WorkerStatus.Alive when frame.Length >= 6:
-                worker.Reported(TimeSpan.FromMilliseconds(BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(2))));
+                worker.Reported(TimeSpan.FromMilliseconds(BinaryPrimitives.ReadInt32LittleEndian(frame[2..])));
                 return;
             case WorkerStatus.Exiting:
                 worker.SaidGoodbye = true;
                 return;
             case WorkerStatus.Served when frame.Length >= 3 + (4 * sizeof(long)):
-                OnServed(frame.AsSpan(2));
+                OnServed(frame[2..]);
                 return;
             case WorkerStatus.Ready:
                 worker.CameUp = true;
@@ -447,13 +448,13 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
             dropped: counts.Length >= 40 ? BinaryPrimitives.ReadInt64LittleEndian(counts[32..]) : 0);
     }
 
-    private void Deliver(IWorkerMessageHandler? handler, WorkerHandle worker, byte[] frame)
+    private void Deliver(IWorkerMessageHandler? handler, WorkerHandle worker, ReadOnlySpan<byte> frame)
     {
         if (handler is null)
             return;
         try
         {
-            handler.OnMessage(worker.Channel, frame.AsSpan(1));
+            handler.OnMessage(worker.Channel, frame[1..]);
         }
 #pragma warning disable CA1031 // A bad message must not take the pool down.
         catch (Exception e)

@@ -7,18 +7,30 @@ namespace Switchboard.Hosting;
 /// <summary>
 /// In a prefork server's parent: the channel to one worker. <see cref="Send"/> queues and returns
 /// at once, so a worker that reads slowly holds up no one else; messages to one worker arrive in
-/// the order sent. The queue is bounded: a worker that stops reading while messages keep coming
-/// would otherwise grow the parent without limit. On overflow the parent closes the channel, the
-/// worker sees it close and exits, and the pool replaces it, as for any worker that dies.
+/// the order sent, written in batches (one send carries every frame queued meanwhile, up to
+/// <see cref="BatchBytes"/>). The queue is bounded in bytes: a worker that stops reading while
+/// messages keep coming would otherwise grow the parent without limit. On overflow the parent
+/// closes the channel, the worker sees it close and exits, and the pool replaces it, as for any
+/// worker that dies.
 /// </summary>
 public sealed partial class WorkerChannel
 {
-    /// <summary>Messages queued for one worker at most.</summary>
-    internal const int Capacity = 4096;
+    /// <summary>
+    /// Bytes of frames queued for one worker at most: four times a connection's default output
+    /// bound (<see cref="ServerOptions.MaxPendingBytes"/>). A worker serves one connection, so
+    /// what waits here is that connection's output on its way; a worker that falls this far
+    /// behind is not reading, where one that is merely slower than a flood (its process briefly
+    /// without a core) catches up.
+    /// </summary>
+    internal const long CapacityBytes = 4L * 1024 * 1024;
+
+    /// <summary>Bytes written to the worker in one send at most, when many frames are queued.</summary>
+    internal const int BatchBytes = 64 * 1024;
 
     private readonly Socket _socket;
     private readonly ILogger _logger;
-    private readonly Channel<byte[]> _outbound = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(Capacity) { SingleReader = true });
+    private readonly Channel<byte[]> _outbound = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    private long _queuedBytes;
     private int _closed;
 
     internal WorkerChannel(int pid, Socket socket, ILogger logger)
@@ -34,8 +46,8 @@ public sealed partial class WorkerChannel
 
     /// <summary>
     /// Queues <paramref name="message"/> for the worker's <see cref="ParentChannel.Received"/>. If
-    /// <see cref="Capacity"/> messages are already waiting, the worker is not reading: the channel
-    /// is closed instead (logged), and this and later messages are dropped. Once the channel is
+    /// it would take what is waiting past <see cref="CapacityBytes"/>, the worker is not reading:
+    /// the channel is closed instead (logged), and this and later messages are dropped. Once the channel is
     /// closed (the worker exited, or its channel failed), messages are dropped silently.
     /// </summary>
     /// <param name="message">The bytes; copied before the call returns.</param>
@@ -44,14 +56,14 @@ public sealed partial class WorkerChannel
     {
         if (Volatile.Read(ref _closed) != 0)
             return false;
-        if (_outbound.Writer.TryWrite(Frames.Build(Frames.Message, message)))
-            return true;
+        var frame = Frames.Build(Frames.Message, message);
+        long queued = Interlocked.Add(ref _queuedBytes, frame.Length);
+        if (queued <= CapacityBytes)
+            return _outbound.Writer.TryWrite(frame); // false only once closed
 
-        // TryWrite also fails once the queue is completed, and only Close completes it, after
-        // setting _closed: so if this call is the one that closes, the queue was really full.
         if (!Close())
             return false;
-        Log.Overflow(_logger, Pid, Capacity);
+        Log.Overflow(_logger, Pid, queued - frame.Length);
         try
         {
             _socket.Shutdown(SocketShutdown.Both); // the worker's end sees the channel close
@@ -66,16 +78,27 @@ public sealed partial class WorkerChannel
 
     /// <summary>
     /// Queues the stop after the messages already queued: the worker reads it only once it has
-    /// handled them. False if it could not be queued (the channel is full or closed).
+    /// handled them. Not bounded by <see cref="CapacityBytes"/>: it is the last frame. False if the
+    /// channel is closed.
     /// </summary>
-    internal bool SendStop() => Volatile.Read(ref _closed) == 0 && _outbound.Writer.TryWrite(Frames.Build(Frames.Stop, []));
+    internal bool SendStop() => SendControl(Frames.Stop);
 
     /// <summary>
     /// Asks the worker to retire: to take no more connections, finish the one it serves and
-    /// exit, so that a fresh worker (with the options in force) takes its place. False if it could
-    /// not be queued.
+    /// exit, so that a fresh worker (with the options in force) takes its place. False if the
+    /// channel is closed.
     /// </summary>
-    internal bool SendRetire() => Volatile.Read(ref _closed) == 0 && _outbound.Writer.TryWrite(Frames.Build(Frames.Retire, []));
+    internal bool SendRetire() => SendControl(Frames.Retire);
+
+    /// <summary>Queues a control frame (no payload) whatever the queue holds; false once closed.</summary>
+    private bool SendControl(byte kind)
+    {
+        if (Volatile.Read(ref _closed) != 0)
+            return false;
+        var frame = Frames.Build(kind, []);
+        Interlocked.Add(ref _queuedBytes, frame.Length);
+        return _outbound.Writer.TryWrite(frame);
+    }
 
     /// <summary>The worker is gone: later messages are dropped, silently.</summary>
     internal void Complete() => Close();
@@ -89,14 +112,34 @@ public sealed partial class WorkerChannel
         return true;
     }
 
+    /// <summary>Writes what is queued, in order, as many frames to a send as fit in <see cref="BatchBytes"/>.</summary>
     private async Task PumpAsync()
     {
+        var batch = new byte[BatchBytes];
+        var reader = _outbound.Reader;
         try
         {
-            await foreach (byte[] frame in _outbound.Reader.ReadAllAsync().ConfigureAwait(false))
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                for (int sent = 0; sent < frame.Length;)
-                    sent += await _socket.SendAsync(frame.AsMemory(sent), SocketFlags.None).ConfigureAwait(false);
+                int batched = 0;
+                while (reader.TryPeek(out var frame))
+                {
+                    if (frame.Length > BatchBytes - batched)
+                    {
+                        if (batched > 0)
+                            break;
+                        reader.TryRead(out _); // larger than a batch: sent on its own
+                        await SendAsync(frame).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    reader.TryRead(out _);
+                    frame.CopyTo(batch, batched);
+                    batched += frame.Length;
+                }
+
+                if (batched > 0)
+                    await SendAsync(batch.AsMemory(0, batched)).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -106,9 +149,16 @@ public sealed partial class WorkerChannel
         }
     }
 
+    private async ValueTask SendAsync(ReadOnlyMemory<byte> frames)
+    {
+        for (int sent = 0; sent < frames.Length;)
+            sent += await _socket.SendAsync(frames[sent..], SocketFlags.None).ConfigureAwait(false);
+        Interlocked.Add(ref _queuedBytes, -frames.Length);
+    }
+
     private static partial class Log
     {
-        [LoggerMessage(EventId = 430, Level = LogLevel.Error, Message = "Worker {Pid} is not reading its messages ({Capacity} queued); closing its channel")]
-        public static partial void Overflow(ILogger logger, int pid, int capacity);
+        [LoggerMessage(EventId = 430, Level = LogLevel.Error, Message = "Worker {Pid} is not reading its messages ({Queued} bytes queued); closing its channel")]
+        public static partial void Overflow(ILogger logger, int pid, long queued);
     }
 }

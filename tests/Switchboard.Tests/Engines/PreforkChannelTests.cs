@@ -19,11 +19,17 @@ public sealed class PreforkChannelTests
         var link = new WorkerChannel(4711, parentEnd, logger);
 
         // More than the queue and the socket's buffer hold together, with nobody reading.
-        var message = new byte[1024];
-        for (int i = 0; i < WorkerChannel.Capacity * 4; i++)
-            link.Send(message);
+        var message = new byte[1019]; // a frame of 1,024 bytes
+        const long Frames = WorkerChannel.CapacityBytes / 1024;
+        long sent = 0;
+        while (link.Send(message))
+            Assert.True(++sent <= 2 * Frames, "queued far past the bound"); // the socket's buffer holds far less than the bound
 
-        Assert.Equal(["Worker 4711 is not reading its messages (4096 queued); closing its channel"], logger.Messages);
+        // Not before the queue alone held the bound's worth.
+        Assert.True(sent >= Frames, $"closed after {sent} frames");
+        Assert.Single(logger.Messages);
+        Assert.Matches(@"^Worker 4711 is not reading its messages \(\d+ bytes queued\); closing its channel$", logger.Messages[0]);
+        Assert.False(link.Send(message));
         var buffer = new byte[64 * 1024];
         using var timeout = new CancellationTokenSource(Timeouts.Quick);
         while (await workerEnd.ReceiveAsync(buffer, SocketFlags.None, timeout.Token) > 0)
@@ -46,7 +52,7 @@ public sealed class PreforkChannelTests
         using var timeout = new CancellationTokenSource(Timeouts.Quick);
         while (link.Send(message))
             await Task.Delay(10, timeout.Token);
-        for (int i = 0; i < WorkerChannel.Capacity * 2; i++)
+        for (long i = 0; i < (WorkerChannel.CapacityBytes / message.Length) * 2; i++)
             Assert.False(link.Send(message));
 
         // The pool completes it when the worker exits: still silent.

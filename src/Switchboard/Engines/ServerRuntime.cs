@@ -18,6 +18,9 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
 {
     public static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
 
+    // How long connections cut off at the shutdown timeout have to close before shutdown goes on without them.
+    private static readonly TimeSpan CutOffMargin = TimeSpan.FromSeconds(5);
+
     // Descriptors kept free for the runtime itself: it opens some late (a thread's pipe, an
     // assembly file, /proc), and a failure there aborts the process ("Out of memory."). So the
     // server refuses clients while this many are still free, rather than run out.
@@ -350,7 +353,8 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
     /// <summary>
     /// Graceful shutdown, after the listener is closed: every connection's protocol gets
     /// <c>OnShutdown</c>, output is flushed, and connections still open after
-    /// <see cref="ServerOptions.ShutdownTimeout"/> are closed regardless.
+    /// <see cref="ServerOptions.ShutdownTimeout"/> are closed regardless; any of those still not
+    /// closed 5 s later is logged (event 205) and left behind.
     /// </summary>
     public async Task ShutdownConnectionsAsync()
     {
@@ -370,7 +374,16 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
         {
             foreach (var connection in open)
                 connection.Disconnect(DisconnectReason.ServerShutdown);
-            await all.ConfigureAwait(false);
+            try
+            {
+                // A connection cut off completes as soon as its engine has closed it; one that does
+                // not (an engine's thread stuck, say) must not keep the server from stopping.
+                await all.WaitAsync(CutOffMargin).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                Log.NotClosed(Logger, Counted.Of(open.Count(c => !c.Completion.IsCompleted), "connection"), CutOffMargin.TotalSeconds);
+            }
         }
     }
 
@@ -458,5 +471,8 @@ internal sealed partial class ServerRuntime : IConnectionHost, IDisposable
 
         [LoggerMessage(EventId = 204, Level = LogLevel.Information, Message = "Shutting down: saying goodbye to {Connections}")]
         public static partial void ShuttingDown(ILogger logger, string connections);
+
+        [LoggerMessage(EventId = 205, Level = LogLevel.Error, Message = "{Connections} still not closed {Seconds} s after being cut off at the shutdown timeout; stopping without waiting for them")]
+        public static partial void NotClosed(ILogger logger, string connections, double seconds);
     }
 }

@@ -38,6 +38,7 @@ internal static partial class Interop
         public const uint IORING_REGISTER_PROBE = 8;
         public const uint IORING_REGISTER_PBUF_RING = 22;
         public const uint IORING_UNREGISTER_PBUF_RING = 23;
+        public const ushort IOU_PBUF_RING_INC = 2; // io_uring_buf_reg.flags: buffers consumed incrementally (Linux 6.12)
 
         // Opcodes.
         public const byte IORING_OP_NOP = 0;
@@ -63,6 +64,7 @@ internal static partial class Interop
         // cqe.flags.
         public const uint IORING_CQE_F_BUFFER = 1u << 0;
         public const uint IORING_CQE_F_MORE = 1u << 1;
+        public const uint IORING_CQE_F_BUF_MORE = 1u << 4; // an incremental buffer the kernel goes on filling
         public const int IORING_CQE_BUFFER_SHIFT = 16;
 
         public const ushort IO_URING_OP_SUPPORTED = 1;

@@ -138,9 +138,8 @@ public sealed class UringRingTests : IDisposable
         Assert.Equal(10, received.Res);
         Assert.NotEqual(0u, received.Flags & IORING_CQE_F_BUFFER);
         Assert.NotEqual(0u, received.Flags & IORING_CQE_F_MORE);
-        ushort id = (ushort)(received.Flags >> IORING_CQE_BUFFER_SHIFT);
-        Assert.Equal("hello ring", Encoding.ASCII.GetString(buffers.Get(id, received.Res)));
-        buffers.Return(id);
+        Assert.Equal("hello ring", Encoding.ASCII.GetString(buffers.Take(received.Flags, received.Res)));
+        buffers.Finish(received.Flags);
 
         byte[] reply = GC.AllocateArray<byte>(6, pinned: true); // the kernel reads it after the call returns
         "world\n"u8.CopyTo(reply);
@@ -164,6 +163,44 @@ public sealed class UringRingTests : IDisposable
         var cancelled = WaitFor(2);
         Assert.Equal(-ECANCELED, cancelled.Res);
         Assert.Equal(0u, cancelled.Flags & IORING_CQE_F_MORE);
+    }
+
+    [Fact]
+    public async Task Incremental_buffers_hand_out_one_buffer_to_several_receives_each_after_the_last()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        using var client = await TestClient.ConnectAsync((IPEndPoint)listener.LocalEndPoint!);
+        using var server = await listener.AcceptAsync();
+        using var buffers = new UringBufferRing(_ring, 5, 2, 1024, incremental: true); // Linux 6.12; this machine's kernel is newer
+
+        ref var recv = ref _ring.NextSqe();
+        recv.Opcode = IORING_OP_RECV;
+        recv.Fd = (int)server.SafeHandle.DangerousGetHandle();
+        recv.IoPrio = IORING_RECV_MULTISHOT;
+        recv.Flags = IOSQE_BUFFER_SELECT;
+        recv.BufGroup = 5;
+        recv.UserData = 7;
+        Assert.Equal(0, _ring.SubmitAndWait(0, -1));
+
+        // Two receives, each waited for: both in the same buffer, the second after the first,
+        // and the kernel says it goes on filling it.
+        var texts = new List<string>();
+        var ids = new List<uint>();
+        foreach (string text in (string[])["abc", "defgh"])
+        {
+            await client.SendAsync(Encoding.ASCII.GetBytes(text));
+            var received = WaitFor(7);
+            Assert.Equal(text.Length, received.Res);
+            Assert.NotEqual(0u, received.Flags & IORING_CQE_F_BUF_MORE);
+            texts.Add(Encoding.ASCII.GetString(buffers.Take(received.Flags, received.Res)));
+            ids.Add(received.Flags >> IORING_CQE_BUFFER_SHIFT);
+            buffers.Finish(received.Flags); // kept: the kernel goes on filling it
+        }
+
+        Assert.Equal(["abc", "defgh"], texts);
+        Assert.Equal(ids[0], ids[1]);
     }
 
     /// <summary>Submits what is queued and waits (bounded) for the completion with <paramref name="userData"/>, dropping others.</summary>

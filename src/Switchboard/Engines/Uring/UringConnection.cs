@@ -117,15 +117,15 @@ internal sealed unsafe class UringConnection : ConnectionBase
             _receiveArmed = false;
         if (result > 0)
         {
-            ushort id = (ushort)(flags >> IORING_CQE_BUFFER_SHIFT);
             try
             {
+                var received = _loop.Buffers.Take(flags, result);
                 if (!_transportClosed)
-                    DeliverReceived(_loop.Buffers.Get(id, result));
+                    DeliverReceived(received);
             }
             finally
             {
-                _loop.Buffers.Return(id);
+                _loop.Buffers.Finish(flags);
             }
 
             if (more && !_transportClosed && !_receivePaused && PendingBytes > PauseThreshold)
@@ -153,6 +153,9 @@ internal sealed unsafe class UringConnection : ConnectionBase
             else
                 Disconnect(DisconnectReason.Error, new SocketException((int)SocketIo.ToSocketError(-result)));
         }
+
+        if (result <= 0 && (flags & IORING_CQE_F_BUFFER) != 0)
+            _loop.Buffers.Finish(flags); // a buffer named with no bytes: the kernel is done with it all the same
 
         // The multishot ended without an end of its own: the completion queue was full, every
         // buffer was taken in one go (ENOBUFS: they are back once their completions are read), or

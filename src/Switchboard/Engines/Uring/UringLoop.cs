@@ -27,16 +27,19 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
 {
     private const uint SubmissionEntries = 1024;
     private const uint CompletionEntries = 8192;
-    // 128 × 4 KiB of receive buffers per loop, shared by its connections. Together they bound what
-    // one turn can receive (a multishot receive takes all that has arrived, until the buffers run
-    // out: ENOBUFS, armed again next turn) to 512 KiB, under the default 1 MiB output limit, as
-    // epoll's 256 KiB per read bounds its turn, so that a peer sending faster than it reads meets
-    // the pause (UringConnection) before the output limit (UringFlowTests fails at 2 MiB a turn).
-    // Each completion takes a whole buffer, however little it holds. Measured (docs/benchmarks.md,
-    // "Performance round two, continued"): 512 × 1 KiB cost pipelined echo 33–40 ns a message,
-    // 128 × 4 KiB 19–26, with many clients unchanged.
-    private const int BufferCount = 128;
-    private const int BufferSize = 4096;
+    // 512 KiB of receive buffers per loop, shared by its connections. That bounds what one turn
+    // can receive (a multishot receive takes all that has arrived, until the buffers run out:
+    // ENOBUFS, armed again next turn), under the default 1 MiB output limit, as epoll's 256 KiB
+    // per read bounds its turn, so that a peer sending faster than it reads meets the pause
+    // (UringConnection) before the output limit (UringFlowTests fails at 2 MiB a turn).
+    // Where the kernel consumes buffers incrementally (IOU_PBUF_RING_INC, Linux 6.12), they are
+    // 8 of 64 KiB, each shared by many small receives; elsewhere each completion takes a whole
+    // buffer however little it holds, so they are 128 of 4 KiB. Measured in docs/benchmarks.md
+    // ("Performance round two, continued" and "io_uring: buffers consumed incrementally").
+    private const int IncrementalBufferCount = 8;
+    private const int IncrementalBufferSize = 64 * 1024;
+    private const int WholeBufferCount = 128;
+    private const int WholeBufferSize = 4096;
     private const ushort BufferGroup = 0;
     private const int NoSlot = 0;
 
@@ -72,7 +75,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
         _ring = UringRing.Create(SubmissionEntries, CompletionEntries, UringProbe.SetupFlags);
         try
         {
-            _buffers = new UringBufferRing(_ring, BufferGroup, BufferCount, BufferSize);
+            _buffers = RegisterBuffers(_ring);
             int eventFd = EventFd(0, EFD_CLOEXEC); // blocking: io_uring answers a non-blocking one with EAGAIN instead of waiting
             if (eventFd < 0)
                 throw Interop.Interop.LastError("eventfd");
@@ -91,6 +94,19 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
     }
 
     public long Now => Clock.Now;
+
+    /// <summary>The receive buffers: consumed incrementally where the kernel can (Linux 6.12), else whole.</summary>
+    private static UringBufferRing RegisterBuffers(UringRing ring)
+    {
+        try
+        {
+            return new UringBufferRing(ring, BufferGroup, IncrementalBufferCount, IncrementalBufferSize, incremental: true);
+        }
+        catch (System.ComponentModel.Win32Exception e) when (e.NativeErrorCode == EINVAL)
+        {
+            return new UringBufferRing(ring, BufferGroup, WholeBufferCount, WholeBufferSize);
+        }
+    }
 
     long ILoopMeasurements.BusyTicks => Volatile.Read(ref _busyTicks);
 
@@ -431,7 +447,10 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
     private void ReturnBuffer(in Cqe cqe)
     {
         if ((cqe.Flags & IORING_CQE_F_BUFFER) != 0)
-            _buffers.Return((ushort)(cqe.Flags >> IORING_CQE_BUFFER_SHIFT));
+        {
+            _buffers.Take(cqe.Flags, cqe.Res); // skipped, but counted: an incremental buffer's next bytes start after them
+            _buffers.Finish(cqe.Flags);
+        }
     }
 
     /// <summary>

@@ -31,6 +31,7 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
     private readonly StartBackOff _backOff = new();
     private Socket? _listener;
     private BacklogGuard? _backlogGuard;
+    private DemandWatch? _demandWatch;
     private int _max;
     private bool _capped;
     private Timer? _hangCheck;
@@ -58,6 +59,7 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
             _hangCheck = new Timer(_ => KillHung(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         lock (_lock)
             Replenish();
+        _demandWatch = DemandWatch.Start(listener, OnClientsWaiting);
     }
 
     /// <summary>
@@ -85,6 +87,16 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
         }
     }
 
+    /// <summary>From the <see cref="DemandWatch"/>: <paramref name="waiting"/> clients wait in the accept queue.</summary>
+    private void OnClientsWaiting(int waiting)
+    {
+        lock (_lock)
+        {
+            if (!_stopping)
+                Replenish(waiting);
+        }
+    }
+
     /// <summary>Idle and busy workers now, for metrics.</summary>
     private (int Idle, int Busy) CountWorkers()
     {
@@ -100,6 +112,7 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
     {
         _hangCheck?.Dispose();
         _backlogGuard?.Dispose();
+        _demandWatch?.Dispose();
     }
 
     /// <summary>Asks every worker to say goodbye to its client and exit; <see cref="Stopped"/> completes when all have.</summary>
@@ -112,6 +125,7 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
                 return;
             _stopping = true;
             _backlogGuard?.Dispose();
+            _demandWatch?.Dispose();
 
             // A handler stops sending to every worker first; then each worker's stop goes after
             // what was sent to it, so a worker says goodbye only once it has passed all of that
@@ -173,11 +187,11 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
     /// throws: whatever stops a worker starting must not stop the pool (or the watch of the worker
     /// whose status called this), so it backs off and retries.
     /// </summary>
-    private void Replenish()
+    private void Replenish(int waiting = 0)
     {
         try
         {
-            StartWorkers();
+            StartWorkers(waiting);
             _backlogGuard?.SetFull(!_stopping && _workers.Count >= _max && _workers.TrueForAll(w => w.IsBusy), _workers.Count);
         }
 #pragma warning disable CA1031 // See above: back off and retry.
@@ -190,9 +204,19 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
         }
     }
 
-    private void StartWorkers()
+    /// <summary>
+    /// Starts workers until as many are not busy (idle, or still starting) as the spares wanted,
+    /// or as <paramref name="waiting"/> clients wait in the accept queue if more, within the ceiling.
+    /// </summary>
+    private void StartWorkers(int waiting)
     {
-        while (!_stopping && _workers.Count(w => !w.IsBusy) < settings.MinSpare && _workers.Count < _max)
+        int free = _workers.Count(w => !w.IsBusy);
+        int starting = _workers.Count(w => !w.CameUp);
+        int wanted = Math.Max(settings.MinSpare, Math.Min(waiting, free + Math.Max(0, Environment.ProcessorCount - starting)));
+        int more = Math.Min(wanted - free, _max - _workers.Count);
+        if (waiting > free && more > 0)
+            Log.StartingForWaiting(_logger, waiting, free, more);
+        while (!_stopping && _workers.Count(w => !w.IsBusy) < wanted && _workers.Count < _max)
         {
             if (_backOff.Remaining is { } wait && wait > TimeSpan.Zero)
             {
@@ -466,6 +490,9 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 416, Level = LogLevel.Debug, Message = "{Waiting} clients wait for a worker and {Free} workers are idle or starting: starting {Starting} more at once")]
+        public static partial void StartingForWaiting(ILogger logger, int waiting, int free, int starting);
+
         [LoggerMessage(EventId = 400, Level = LogLevel.Error, Message = "The shared-state handler failed as the server began to stop; stopping the workers all the same")]
         public static partial void StoppingHandlerFailed(ILogger logger, Exception exception);
 

@@ -136,6 +136,30 @@ public sealed partial class ForkingEngineTests
     }
 
     [Fact]
+    public async Task Clients_arriving_together_have_workers_started_for_those_waiting_not_one_spare_at_a_time()
+    {
+        using var server = CliProcess.Start("serve", "time", "--port", "0", "--engine", "forking", "--workers", "1..8", "--log-level", "debug");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+
+        // Six at once against one spare: the pool sees them waiting in the accept queue and starts
+        // workers for them, instead of one more each time the spare is taken.
+        var clients = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => TestClient.ConnectAsync(endPoint)));
+        try
+        {
+            foreach (var client in clients)
+                Assert.Matches(@" \d{4}$", await client.ReadLineAsync()); // its first time line, ending with the year
+            Assert.Contains(server.StderrLines.Snapshot(), l => WaitingClientsLine().IsMatch(l));
+        }
+        finally
+        {
+            foreach (var client in clients)
+                client.Dispose();
+        }
+
+        await server.StopGracefullyAsync();
+    }
+
+    [Fact]
     public async Task Shutdown_lets_workers_say_goodbye_and_leaves_no_process_behind()
     {
         using var server = CliProcess.Start("serve", "time", "--port", "0", "--engine", "forking", "--interval", "0.1", "--workers", "2..3");
@@ -263,4 +287,7 @@ public sealed partial class ForkingEngineTests
 
     [GeneratedRegex(@"Started worker (?<pid>\d+) ")]
     private static partial Regex StartedLine();
+
+    [GeneratedRegex(@"\d+ clients wait for a worker and \d+ workers are idle or starting: starting [1-9]\d* more at once$")]
+    private static partial Regex WaitingClientsLine();
 }

@@ -110,4 +110,52 @@ public sealed class DescriptorLimitTests
         Assert.Equal(0, await server.WaitForExitAsync());
         Assert.DoesNotContain("Out of memory", server.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Uring_accepts_with_one_multishot_far_from_the_limit_a_few_at_a_time_near_it_and_a_multishot_again_once_far()
+    {
+        // Under 1,024 descriptors with a backlog of 16 (so a burst margin of 2 × 128 + 64 = 320
+        // connections), the loop starts far from the limit, with one multishot accept.
+        using var server = CliProcess.StartUnder("ulimit -n 1024", "serve", "echo", "--port", "0", "--engine", "uring", "--loops", "1", "--backlog", "16", "--log-level", "debug");
+        var (endPoint, _) = await server.ReadListeningLineAsync();
+        static bool Near(string line) => line.Contains("near the descriptor limit", StringComparison.Ordinal);
+        static bool FarAgain(string line) => line.Contains("far from the descriptor limit again", StringComparison.Ordinal);
+
+        var clients = new List<TestClient>();
+        try
+        {
+            // One after another, each served, until the loop is near the limit; then a few more,
+            // served by the accepts made one at a time.
+            while (!server.StderrLines.Snapshot().Any(Near))
+            {
+                Assert.True(clients.Count < 1024, "the loop never said it was near the limit");
+                clients.Add(await TestClient.ConnectAsync(endPoint));
+                await clients[^1].AssertEchoesAsync($"client {clients.Count}");
+            }
+
+            Assert.True(clients.Count > 100, $"near the limit after only {clients.Count} clients: it should start far from it");
+            for (int i = 0; i < 20; i++)
+            {
+                clients.Add(await TestClient.ConnectAsync(endPoint));
+                await clients[^1].AssertEchoesAsync($"near {i}");
+            }
+        }
+        finally
+        {
+            foreach (var client in clients)
+                client.Dispose();
+        }
+
+        // With them gone, the loop is far from the limit again: once the accepts it armed one at a
+        // time have each taken a client, it goes back to one multishot.
+        for (int i = 0; !server.StderrLines.Snapshot().Any(FarAgain); i++)
+        {
+            Assert.True(i < 100, "the loop never went back to a multishot accept");
+            using var client = await TestClient.ConnectAsync(endPoint);
+            await client.AssertEchoesAsync($"far {i}");
+        }
+
+        Assert.Single(server.StderrLines.Snapshot(), Near);
+        await server.StopGracefullyAsync();
+    }
 }

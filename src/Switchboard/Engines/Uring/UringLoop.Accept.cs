@@ -37,6 +37,7 @@ internal sealed unsafe partial class UringLoop
     private bool _multishotArmed;
     private bool _multishotCancelled;
     private bool _acceptPaused;
+    private bool _singleShot; // the mode the last accepts were armed in
 
     // A descriptor held in reserve: when accept fails for lack of descriptors, lending it lets us
     // accept the waiting client and tell it so (as ReadinessLoop does).
@@ -102,11 +103,15 @@ internal sealed unsafe partial class UringLoop
     {
         if (_listener is null || _acceptPaused || _multishotArmed)
             return;
-        if (_headroom!() > _burstMargin)
+        int headroom = _headroom!();
+        if (headroom > _burstMargin)
         {
             // Far from the limit (again): a multishot once the single-shot accepts have drained.
             if (_acceptsArmed == 0)
             {
+                if (_singleShot)
+                    Log.AcceptingMultishot(_logger, _thread.Name!, headroom);
+                _singleShot = false;
                 SubmitAccept(IORING_ACCEPT_MULTISHOT, MultishotSlot);
                 _multishotArmed = true;
                 _multishotCancelled = false;
@@ -115,6 +120,9 @@ internal sealed unsafe partial class UringLoop
             return;
         }
 
+        if (!_singleShot)
+            Log.AcceptingSingleShot(_logger, _thread.Name!, headroom, SingleShotDepth);
+        _singleShot = true;
         while (_acceptsArmed < SingleShotDepth)
             SubmitAccept(0, SingleShotSlot);
     }

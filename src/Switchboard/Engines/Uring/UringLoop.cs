@@ -577,5 +577,11 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
 
         [LoggerMessage(EventId = 242, Level = LogLevel.Warning, Message = "{Loop}: a socket failed in work handed to the loop ({Error}); the loop goes on")]
         public static partial void PostedFailed(ILogger logger, string loop, string error);
+
+        [LoggerMessage(EventId = 243, Level = LogLevel.Debug, Message = "{Loop}: near the descriptor limit ({Headroom} connections left): accepting {Depth} clients at a time")]
+        public static partial void AcceptingSingleShot(ILogger logger, string loop, int headroom, int depth);
+
+        [LoggerMessage(EventId = 244, Level = LogLevel.Debug, Message = "{Loop}: far from the descriptor limit again ({Headroom} connections left): one multishot accept")]
+        public static partial void AcceptingMultishot(ILogger logger, string loop, int headroom);
     }
 }

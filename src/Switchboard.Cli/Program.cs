@@ -2,6 +2,12 @@ using System.CommandLine;
 using Switchboard.Cli;
 using Switchboard.Hosting;
 
+// One write(2) per line on stderr. .NET's own stderr writer flushes every 256 characters, so a
+// longer log line left in pieces, and a forking server's parent and workers, which share stderr,
+// cut into each other's lines (a JSON line broken in two). With a buffer larger than any line and
+// a flush after each write, a line goes out whole; a pipe keeps writes of up to 4 KiB whole.
+Console.SetError(new StreamWriter(Console.OpenStandardError(), new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 16 * 1024) { AutoFlush = true });
+
 // A forking server's workers are this program again, with the same arguments (see Prefork).
 try
 {

@@ -125,14 +125,7 @@ public sealed class UringRingTests : IDisposable
         Assert.Equal(client.Socket.LocalEndPoint, server.RemoteEndPoint);
 
         // A multishot receive picks a buffer of group 3 per completion.
-        ref var recv = ref _ring.NextSqe();
-        recv.Opcode = IORING_OP_RECV;
-        recv.Fd = accepted.Res;
-        recv.IoPrio = IORING_RECV_MULTISHOT;
-        recv.Flags = IOSQE_BUFFER_SELECT;
-        recv.BufGroup = 3;
-        recv.UserData = 2;
-        Assert.Equal(0, _ring.SubmitAndWait(0, -1));
+        ArmMultishotReceive(accepted.Res, group: 3, userData: 2);
         await client.SendAsync("hello ring"u8.ToArray());
         var received = WaitFor(2);
         Assert.Equal(10, received.Res);
@@ -175,14 +168,7 @@ public sealed class UringRingTests : IDisposable
         using var server = await listener.AcceptAsync();
         using var buffers = new UringBufferRing(_ring, 5, 2, 1024, incremental: true); // Linux 6.12; this machine's kernel is newer
 
-        ref var recv = ref _ring.NextSqe();
-        recv.Opcode = IORING_OP_RECV;
-        recv.Fd = (int)server.SafeHandle.DangerousGetHandle();
-        recv.IoPrio = IORING_RECV_MULTISHOT;
-        recv.Flags = IOSQE_BUFFER_SELECT;
-        recv.BufGroup = 5;
-        recv.UserData = 7;
-        Assert.Equal(0, _ring.SubmitAndWait(0, -1));
+        ArmMultishotReceive((int)server.SafeHandle.DangerousGetHandle(), group: 5, userData: 7);
 
         // Two receives, each waited for: both in the same buffer, the second after the first,
         // and the kernel says it goes on filling it.
@@ -201,6 +187,19 @@ public sealed class UringRingTests : IDisposable
 
         Assert.Equal(["abc", "defgh"], texts);
         Assert.Equal(ids[0], ids[1]);
+    }
+
+    /// <summary>Submits a multishot receive on <paramref name="fd"/> over buffer group <paramref name="group"/>.</summary>
+    private void ArmMultishotReceive(int fd, ushort group, ulong userData)
+    {
+        ref var recv = ref _ring.NextSqe();
+        recv.Opcode = IORING_OP_RECV;
+        recv.Fd = fd;
+        recv.IoPrio = IORING_RECV_MULTISHOT;
+        recv.Flags = IOSQE_BUFFER_SELECT;
+        recv.BufGroup = group;
+        recv.UserData = userData;
+        Assert.Equal(0, _ring.SubmitAndWait(0, -1));
     }
 
     /// <summary>Submits what is queued and waits (bounded) for the completion with <paramref name="userData"/>, dropping others.</summary>

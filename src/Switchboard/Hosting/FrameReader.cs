@@ -12,14 +12,17 @@ namespace Switchboard.Hosting;
 /// </summary>
 /// <remarks>
 /// Invariant: the unread bytes are <c>_buffer[_start.._end]</c>; a frame handed out stays valid
-/// until the next read.
+/// until the next read. The buffer grows to hold a frame larger than it, and shrinks back once
+/// that frame is read and nothing more is buffered.
 /// </remarks>
-internal sealed class FrameReader(Socket socket)
+internal sealed class FrameReader(Socket socket, int bufferSize = FrameReader.DefaultBufferSize)
 {
-    private const int HeaderSize = 4;
-    private const int BufferSize = 64 * 1024;
+    /// <summary>The buffer a reader starts with, and goes back to once a larger frame has been read.</summary>
+    public const int DefaultBufferSize = 64 * 1024;
 
-    private byte[] _buffer = new byte[BufferSize];
+    private const int HeaderSize = 4;
+
+    private byte[] _buffer = new byte[bufferSize];
     private int _start;
     private int _end;
 
@@ -96,6 +99,8 @@ internal sealed class FrameReader(Socket socket)
         }
         else if (buffered == 0)
         {
+            if (_buffer.Length > bufferSize)
+                _buffer = new byte[bufferSize]; // a large frame came and went: its buffer need not be kept
             (_start, _end) = (0, 0);
         }
 

@@ -149,5 +149,11 @@ public sealed class ParentChannel
         {
             // The parent is gone.
         }
+        catch (Exception e) when (e is InvalidDataException or ObjectDisposedException)
+        {
+            // What came is not a frame: nothing more on this channel can be trusted, so the worker
+            // ends as when the channel closes (ParentWatch), saying goodbye to its client.
+            ProcessControl.Signal(Environment.ProcessId, ProcessControl.SIGTERM);
+        }
     }
 }

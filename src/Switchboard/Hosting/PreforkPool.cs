@@ -23,6 +23,10 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
     // How long shutdown waits for killed workers to be reaped before it stops without them.
     private static readonly TimeSpan KillMargin = TimeSpan.FromSeconds(5);
 
+    // What a worker sends the parent is status reports and its app's calls, a few bytes each: a
+    // small reader buffer per worker, for the worker's life (it grows for a larger frame).
+    private const int WorkerReportBuffer = 4 * 1024;
+
     private readonly Lock _lock = new();
     private readonly ILogger _logger = settings.Logger;
     private readonly List<WorkerHandle> _workers = [];
@@ -315,7 +319,7 @@ internal sealed partial class PreforkPool(PreforkPoolSettings settings) : IDispo
         {
             try
             {
-                var reader = new FrameReader(worker.Control);
+                var reader = new FrameReader(worker.Control, WorkerReportBuffer);
                 for (var frame = await reader.ReadAsync().ConfigureAwait(false); !frame.IsEmpty; frame = await reader.ReadAsync().ConfigureAwait(false))
                 {
                     if (frame.Span[0] == Frames.Message)

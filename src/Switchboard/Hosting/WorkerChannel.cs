@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -47,7 +48,8 @@ public sealed partial class WorkerChannel
     /// <summary>
     /// Queues <paramref name="message"/> for the worker's <see cref="ParentChannel.Received"/>. If
     /// it would take what is waiting past <see cref="CapacityBytes"/>, the worker is not reading:
-    /// the channel is closed instead (logged), and this and later messages are dropped. Once the channel is
+    /// the channel is closed instead (logged), and this and later messages are dropped. A message
+    /// larger than the bound on its own is queued when nothing else waits. Once the channel is
     /// closed (the worker exited, or its channel failed), messages are dropped silently.
     /// </summary>
     /// <param name="message">The bytes; copied before the call returns.</param>
@@ -58,8 +60,8 @@ public sealed partial class WorkerChannel
             return false;
         var frame = Frames.Build(Frames.Message, message);
         long queued = Interlocked.Add(ref _queuedBytes, frame.Length);
-        if (queued <= CapacityBytes)
-            return _outbound.Writer.TryWrite(frame); // false only once closed
+        if (queued <= CapacityBytes || queued == frame.Length)
+            return _outbound.Writer.TryWrite(frame); // false only once closed; one message larger than the bound still goes to an empty queue
 
         if (!Close())
             return false;
@@ -115,12 +117,13 @@ public sealed partial class WorkerChannel
     /// <summary>Writes what is queued, in order, as many frames to a send as fit in <see cref="BatchBytes"/>.</summary>
     private async Task PumpAsync()
     {
-        var batch = new byte[BatchBytes];
         var reader = _outbound.Reader;
+        byte[]? batch = null;
         try
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
+                batch = ArrayPool<byte>.Shared.Rent(BatchBytes); // only while there is something to send: a quiet worker's channel holds none
                 int batched = 0;
                 while (reader.TryPeek(out var frame))
                 {
@@ -140,12 +143,19 @@ public sealed partial class WorkerChannel
 
                 if (batched > 0)
                     await SendAsync(batch.AsMemory(0, batched)).ConfigureAwait(false);
+                ArrayPool<byte>.Shared.Return(batch);
+                batch = null;
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             // The worker is gone; its exit is reported separately. Nothing more can reach it.
             Close();
+        }
+        finally
+        {
+            if (batch is not null)
+                ArrayPool<byte>.Shared.Return(batch);
         }
     }
 

@@ -93,12 +93,15 @@ internal sealed unsafe class UringBufferRing : IDisposable
     }
 
     /// <summary>
-    /// Done with the bytes of the completion with <paramref name="cqeFlags"/>: its buffer goes back
-    /// to the kernel, unless the kernel goes on filling it (IORING_CQE_F_BUF_MORE).
+    /// Done with the <paramref name="length"/> bytes of the completion with <paramref name="cqeFlags"/>:
+    /// its buffer goes back to the kernel, unless the kernel goes on filling it
+    /// (IORING_CQE_F_BUF_MORE). When incremental, a completion with no bytes leaves the buffer
+    /// where it is, at the ring's head: the kernel has not moved past it (some kernels flag such a
+    /// completion as the buffer's last all the same; giving it back would put it in the ring twice).
     /// </summary>
-    public void Finish(uint cqeFlags)
+    public void Finish(uint cqeFlags, int length)
     {
-        if (Incremental && (cqeFlags & IORING_CQE_F_BUF_MORE) != 0)
+        if (Incremental && ((cqeFlags & IORING_CQE_F_BUF_MORE) != 0 || length <= 0))
             return;
         ushort id = (ushort)(cqeFlags >> IORING_CQE_BUFFER_SHIFT);
         _offsets[id] = 0;

@@ -67,6 +67,43 @@ public sealed class FrameReaderTests
     }
 
     [Fact]
+    public async Task Frames_of_every_size_in_pieces_of_every_size_come_out_whole_and_in_order()
+    {
+        var (sender, receiver) = SocketPair.Create();
+        using var _ = sender;
+        using var __ = receiver;
+        var random = new Random(20261207); // fixed: a failure can be replayed
+        int[] sizes = [.. Enumerable.Range(0, 300).Select(_ => random.Next(3) switch
+        {
+            0 => random.Next(0, 64),
+            1 => random.Next(60_000, 70_000), // about the buffer's size: compaction near its end, and growth
+            _ => random.Next(0, 200_000),
+        }), 65_531, 65_532, 65_530, 0];
+        var payloads = sizes.Select(n => { var p = new byte[n]; random.NextBytes(p); return p; }).ToArray();
+        byte[] bytes = [.. payloads.SelectMany(p => Frames.Build(Frames.Message, p))];
+
+        var reading = Task.Run(async () =>
+        {
+            var reader = new FrameReader(receiver, bufferSize: 4096);
+            var frames = new List<byte[]>();
+            for (var frame = await reader.ReadAsync(); !frame.IsEmpty; frame = await reader.ReadAsync())
+                frames.Add(frame[1..].ToArray());
+            return frames;
+        });
+        for (int at = 0; at < bytes.Length;)
+        {
+            int piece = Math.Min(bytes.Length - at, random.Next(1, 100_000));
+            at += await sender.SendAsync(bytes.AsMemory(at, piece), SocketFlags.None);
+        }
+
+        sender.Shutdown(SocketShutdown.Send);
+        var frames = await reading.WaitAsync(Timeouts.Patient);
+        Assert.Equal(payloads.Length, frames.Count);
+        for (int i = 0; i < payloads.Length; i++)
+            Assert.True(payloads[i].AsSpan().SequenceEqual(frames[i]), $"frame {i} ({payloads[i].Length} bytes) differs");
+    }
+
+    [Fact]
     public async Task A_length_that_is_not_a_frame_is_refused()
     {
         var (sender, receiver) = SocketPair.Create();

@@ -39,6 +39,25 @@ public sealed class PreforkChannelTests
     }
 
     [Fact]
+    public async Task A_message_larger_than_the_bound_reaches_a_worker_with_nothing_else_queued()
+    {
+        var (parentEnd, workerEnd) = SocketPair.Create();
+        using var parent = parentEnd;
+        using var worker = workerEnd;
+        var logger = new RecordingLogger();
+        var link = new WorkerChannel(4711, parentEnd, logger);
+        var message = new byte[(int)WorkerChannel.CapacityBytes + 1024];
+        Random.Shared.NextBytes(message);
+
+        Assert.True(link.Send(message));
+
+        var frame = await new FrameReader(workerEnd).ReadAsync().AsTask().WaitAsync(Timeouts.Patient);
+        Assert.Equal(Frames.Message, frame.Span[0]);
+        Assert.True(message.AsSpan().SequenceEqual(frame.Span[1..]));
+        Assert.Empty(logger.Messages);
+    }
+
+    [Fact]
     public async Task Messages_to_a_worker_that_is_gone_are_dropped_without_an_overflow()
     {
         var (parentEnd, workerEnd) = SocketPair.Create();

@@ -132,7 +132,7 @@ public sealed class UringRingTests : IDisposable
         Assert.NotEqual(0u, received.Flags & IORING_CQE_F_BUFFER);
         Assert.NotEqual(0u, received.Flags & IORING_CQE_F_MORE);
         Assert.Equal("hello ring", Encoding.ASCII.GetString(buffers.Take(received.Flags, received.Res)));
-        buffers.Finish(received.Flags);
+        buffers.Finish(received.Flags, received.Res);
 
         byte[] reply = GC.AllocateArray<byte>(6, pinned: true); // the kernel reads it after the call returns
         "world\n"u8.CopyTo(reply);
@@ -182,11 +182,33 @@ public sealed class UringRingTests : IDisposable
             Assert.NotEqual(0u, received.Flags & IORING_CQE_F_BUF_MORE);
             texts.Add(Encoding.ASCII.GetString(buffers.Take(received.Flags, received.Res)));
             ids.Add(received.Flags >> IORING_CQE_BUFFER_SHIFT);
-            buffers.Finish(received.Flags); // kept: the kernel goes on filling it
+            buffers.Finish(received.Flags, received.Res); // kept: the kernel goes on filling it
         }
 
         Assert.Equal(["abc", "defgh"], texts);
         Assert.Equal(ids[0], ids[1]);
+
+        // The rest of that buffer: its last completion comes without the flag, and it goes back;
+        // the next bytes start a buffer from its beginning.
+        int rest = 1024 - "abcdefgh".Length;
+        await client.SendAsync(Enumerable.Repeat((byte)'x', rest).ToArray());
+        uint lastFlags = 0;
+        for (int got = 0; got < rest;)
+        {
+            var received = WaitFor(7);
+            Assert.True(received.Res > 0, $"receive failed: {received.Res}");
+            Assert.All(buffers.Take(received.Flags, received.Res).ToArray(), b => Assert.Equal((byte)'x', b));
+            buffers.Finish(received.Flags, received.Res);
+            got += received.Res;
+            lastFlags = received.Flags;
+        }
+
+        Assert.Equal(ids[0], lastFlags >> IORING_CQE_BUFFER_SHIFT);
+        Assert.Equal(0u, lastFlags & IORING_CQE_F_BUF_MORE);
+        await client.SendAsync("ij"u8.ToArray());
+        var next = WaitFor(7);
+        Assert.Equal("ij", Encoding.ASCII.GetString(buffers.Take(next.Flags, next.Res)));
+        buffers.Finish(next.Flags, next.Res);
     }
 
     /// <summary>Submits a multishot receive on <paramref name="fd"/> over buffer group <paramref name="group"/>.</summary>

@@ -125,7 +125,7 @@ internal sealed unsafe class UringConnection : ConnectionBase
             }
             finally
             {
-                _loop.Buffers.Finish(flags);
+                _loop.Buffers.Finish(flags, result);
             }
 
             if (more && !_transportClosed && !_receivePaused && PendingBytes > PauseThreshold)
@@ -155,7 +155,7 @@ internal sealed unsafe class UringConnection : ConnectionBase
         }
 
         if (result <= 0 && (flags & IORING_CQE_F_BUFFER) != 0)
-            _loop.Buffers.Finish(flags); // a buffer named with no bytes: the kernel is done with it all the same
+            _loop.Buffers.Finish(flags, result); // a buffer named with no bytes: a whole one is the kernel's no more
 
         // The multishot ended without an end of its own: the completion queue was full, every
         // buffer was taken in one go (ENOBUFS: they are back once their completions are read), or

@@ -449,7 +449,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
         if ((cqe.Flags & IORING_CQE_F_BUFFER) != 0)
         {
             _buffers.Take(cqe.Flags, cqe.Res); // skipped, but counted: an incremental buffer's next bytes start after them
-            _buffers.Finish(cqe.Flags);
+            _buffers.Finish(cqe.Flags, cqe.Res);
         }
     }
 

@@ -9,7 +9,8 @@ namespace Switchboard.Hosting;
 /// served two workers at a time, each start a process's start-up, so the last client waited for
 /// ten of them in turn. This thread waits until a client is in the listening socket's accept
 /// queue, reads how many are (<see cref="TcpState.AcceptQueueLength"/>), and tells the pool, which
-/// starts at once a worker for every client beyond the workers not yet busy. It looks again
+/// starts a worker for every client beyond the workers not yet busy, as many at once as the
+/// machine has cores (a start is CPU-bound: more at once would only slow each). It looks again
 /// <see cref="Recheck"/> later while clients still wait (workers take time to come up, and their
 /// reports to arrive), so it never spins on a queue the workers have not emptied yet.
 /// </summary>

@@ -7,9 +7,10 @@
 # Debian's chromium, headless, driven by Playwright (which must never download a browser of its
 # own: PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD is set here, and nothing runs `playwright install`), the TLS tests openssl (s_client) and socat,
 # the benchmark's C epoll peer's tests a C compiler, cc (packages gcc and libc6-dev: --no-install-recommends leaves out
-# libc's headers), which compiles bench/peers/epoll-echo.c. This installs
+# libc's headers), which compiles bench/peers/epoll-echo.c, and the NativeAOT publish's test clang and zlib1g-dev, which
+# link the native executable. This installs
 # whichever is not there with apt-get (one update, one install), then runs `dotnet test` with the
-# arguments given. redis-server, promtool, the systemd tools, chromium, openssl, socat and cc are required; without an IRC client its tests are
+# arguments given. redis-server, promtool, the systemd tools, chromium, openssl, socat, cc and clang are required; without an IRC client its tests are
 # skipped (said here and by the test run), so a machine where nothing can be installed still runs the rest.
 set -euo pipefail
 
@@ -24,6 +25,9 @@ if ! command -v promtool >/dev/null 2>&1; then
 fi
 if ! command -v cc >/dev/null 2>&1 || [ ! -e /usr/include/stdio.h ]; then
   missing+=(gcc libc6-dev) # cc and libc's headers: the C epoll peer (bench/peers/epoll-echo.c) is compiled by its tests and the bench
+fi
+if ! command -v clang >/dev/null 2>&1 || [ ! -e /usr/include/zlib.h ]; then
+  missing+=(clang zlib1g-dev) # the NativeAOT publish (PublishProfile=native) links with clang against zlib; its test publishes one
 fi
 if ! command -v systemd-socket-activate >/dev/null 2>&1 || ! command -v systemd-analyze >/dev/null 2>&1; then
   missing+=(systemd) # socket activation and the unit files are tested with its tools; no running systemd needed
@@ -56,7 +60,7 @@ if [ "${#packages[@]}" -gt 0 ]; then
     && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}"; then
     installed=true
   fi
-  for program in redis-server promtool systemd-socket-activate systemd-analyze chromium openssl socat cc; do
+  for program in redis-server promtool systemd-socket-activate systemd-analyze chromium openssl socat cc clang; do
     if ! command -v "$program" >/dev/null 2>&1; then
       echo "test.sh: $program is not installed and could not be (apt-get as root or with sudo): install it, then run again" >&2
       exit 1

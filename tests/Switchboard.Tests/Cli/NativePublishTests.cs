@@ -32,14 +32,22 @@ public sealed class NativePublishTests : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string arg in (string[])["publish", Path.Combine(Repository.Root, "src", "Switchboard.Cli"), "-p:PublishProfile=native", $"-p:PublishDir={_out}/", "--nologo"])
+        // No build server or compiler server left behind: one would inherit the output pipes and
+        // keep them open after the publish has exited.
+        foreach (string arg in (string[])["publish", Path.Combine(Repository.Root, "src", "Switchboard.Cli"), "-p:PublishProfile=native", $"-p:PublishDir={_out}/",
+                     "--nologo", "-nodeReuse:false", "-p:UseSharedCompilation=false"])
             start.ArgumentList.Add(arg);
+        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
         using (var publish = Process.Start(start)!)
         {
             var stdout = publish.StandardOutput.ReadToEndAsync();
             var stderr = publish.StandardError.ReadToEndAsync();
             await publish.WaitForExitAsync().WaitAsync(PublishTimeout);
-            Assert.True(publish.ExitCode == 0, $"dotnet publish exited {publish.ExitCode}: {await stdout}{await stderr}");
+            if (publish.ExitCode != 0)
+            {
+                string output = await stdout.WaitAsync(Timeouts.Quick) + await stderr.WaitAsync(Timeouts.Quick);
+                Assert.Fail($"dotnet publish exited {publish.ExitCode}: {output}");
+            }
         }
 
         string program = Path.Combine(_out, "switchboard");

@@ -16,11 +16,10 @@ namespace Switchboard.Engines.Readiness;
 /// loops unevenly, port 0 and the connection limit are harder to keep exact, and it would let a
 /// second server bind the same port and take half the clients instead of failing "in use".
 /// </summary>
-internal sealed class ReadinessAcceptor : DescriptorAcceptor
+internal sealed class ReadinessAcceptor : DescriptorAcceptor<ReadinessLoop, LoopConnection>
 {
     private readonly ReadinessLoop[] _loops;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _next;
 
     public ReadinessAcceptor(ServerRuntime runtime, IReadinessEngine engine, int loopCount)
         : base(runtime)
@@ -60,7 +59,7 @@ internal sealed class ReadinessAcceptor : DescriptorAcceptor
     public override void Start(Socket listener)
     {
         NoteListener(listener);
-        _loops[0].Listen(listener, OnAccepted, OnAcceptFailed);
+        _loops[0].Listen(listener, (socket, remote) => HandOff(_loops, socket, remote), OnAcceptFailed);
         foreach (var loop in _loops)
             loop.Start();
     }
@@ -81,23 +80,6 @@ internal sealed class ReadinessAcceptor : DescriptorAcceptor
         base.Dispose();
     }
 
-    // On the first loop's thread.
-    private void OnAccepted(SafeSocketDescriptor socket, IPEndPoint remote)
-    {
-        var loop = _loops[_next];
-        _next = (_next + 1) % _loops.Length;
-        var connection = Runtime.Admit(socket, remote, (id, protocol) => CreateConnection(id, socket, remote, protocol, loop));
-        if (connection is not null)
-            loop.Execute(() => Adopt(loop, connection));
-    }
-
-    // On the connection's loop.
-    private void Adopt(ReadinessLoop loop, LoopConnection connection)
-    {
-        if (!loop.TryAdopt(connection, out var error))
-            WithdrawUnregistered(connection, connection.Handle, error);
-    }
-
-    private LoopConnection CreateConnection(long id, SafeSocketDescriptor socket, IPEndPoint remote, Protocol protocol, ReadinessLoop loop) =>
+    protected override LoopConnection CreateConnection(long id, SafeSocketDescriptor socket, IPEndPoint remote, Protocol protocol, ReadinessLoop loop) =>
         new(id, socket, remote, LocalEndPointOf(socket), protocol, Runtime, loop);
 }

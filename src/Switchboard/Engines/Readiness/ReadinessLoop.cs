@@ -13,7 +13,7 @@ namespace Switchboard.Engines.Readiness;
 /// timers (a heap; the wait's timeout is the next deadline) and a wake-up socket pair, so that a
 /// <c>Send</c> from another thread, or a timer added from one, wakes it.
 /// </summary>
-internal sealed partial class ReadinessLoop : ITimerScheduler, ILoopMeasurements, IDisposable
+internal sealed partial class ReadinessLoop : ITimerScheduler, ILoopMeasurements, IAdoptingLoop<LoopConnection>, IDisposable
 {
     private const int WakerToken = 0;
     private const int ListenerToken = 1;

@@ -14,10 +14,9 @@ namespace Switchboard.Engines.Uring;
 /// per loop on the one shared listener was the other choice; it would wake every loop's ring for
 /// each client and spread them as the kernel's wait queue pleases, not evenly.
 /// </summary>
-internal sealed class UringAcceptor : DescriptorAcceptor
+internal sealed class UringAcceptor : DescriptorAcceptor<UringLoop, UringConnection>
 {
     private readonly UringLoop[] _loops;
-    private int _next;
 
     public UringAcceptor(ServerRuntime runtime, string name, int loopCount)
         : base(runtime)
@@ -52,7 +51,7 @@ internal sealed class UringAcceptor : DescriptorAcceptor
     {
         NoteListener(listener);
         Runtime.MeasureDescriptorBudget(); // the loops' rings and eventfds are open; no client is yet
-        _loops[0].Listen(listener, Runtime.Options.Backlog, () => Runtime.DescriptorHeadroom, OnAccepted, OnAcceptFailed);
+        _loops[0].Listen(listener, Runtime.Options.Backlog, () => Runtime.DescriptorHeadroom, (socket, remote) => HandOff(_loops, socket, remote), OnAcceptFailed);
         foreach (var loop in _loops)
             loop.Start();
     }
@@ -68,23 +67,6 @@ internal sealed class UringAcceptor : DescriptorAcceptor
         base.Dispose();
     }
 
-    // On the first loop's thread.
-    private void OnAccepted(SafeSocketDescriptor socket, IPEndPoint remote)
-    {
-        var loop = _loops[_next];
-        _next = (_next + 1) % _loops.Length;
-        var connection = Runtime.Admit(socket, remote, (id, protocol) => CreateConnection(id, socket, remote, protocol, loop));
-        if (connection is not null)
-            loop.Execute(() => Adopt(loop, connection));
-    }
-
-    // On the connection's loop.
-    private void Adopt(UringLoop loop, UringConnection connection)
-    {
-        if (!loop.TryAdopt(connection, out var error))
-            WithdrawUnregistered(connection, connection.Handle, error);
-    }
-
-    private UringConnection CreateConnection(long id, SafeSocketDescriptor socket, IPEndPoint remote, Protocol protocol, UringLoop loop) =>
+    protected override UringConnection CreateConnection(long id, SafeSocketDescriptor socket, IPEndPoint remote, Protocol protocol, UringLoop loop) =>
         new(id, socket, remote, LocalEndPointOf(socket), protocol, Runtime, loop);
 }

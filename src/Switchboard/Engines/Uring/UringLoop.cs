@@ -23,7 +23,7 @@ namespace Switchboard.Engines.Uring;
 /// only when every operation of its connection has completed (<see cref="UringConnection"/>
 /// counts them), so a late completion never reaches the wrong connection.
 /// </remarks>
-internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, ILoopMeasurements, IDisposable
+internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, ILoopMeasurements, IAdoptingLoop<UringConnection>, IDisposable
 {
     private const uint SubmissionEntries = 1024;
     private const uint CompletionEntries = 8192;

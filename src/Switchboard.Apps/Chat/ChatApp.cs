@@ -107,8 +107,8 @@ public sealed class ChatApp : App
         };
         return new Server(engine, serverOptions, () => new IrcProtocol(hub, options, clock), context.LoggerFactory)
         {
-            // On forking, IRC's workers reach the same hub in the parent as the line protocol's;
-            // with a Redis hub, every worker talks to Redis itself, and the parent relays nothing.
+            // On forking, IRC's workers reach the same hub in the parent as the line protocol's
+            // (with a Redis hub, the parent's one node).
             WorkerMessageHandler = () => CreateWorkerMessageHandler(context),
         };
     }
@@ -142,32 +142,28 @@ public sealed class ChatApp : App
     }
 
     private IChatHub HubOf(ServeContext context) => _hubs.GetValue(context, c =>
-        c.Settings.Chat.Hub is { } url ? ConnectBackplane(url, c)
-        : c.Parent is { } parent ? new RemoteChatHub(parent)
+        c.Parent is { } parent ? new RemoteChatHub(parent)
+        : c.Settings.Chat.Hub is { } url ? ConnectBackplane(url, c)
         : new ChatHub(c.Settings.Chat.History));
 
     /// <inheritdoc />
-    /// <remarks>None with a Redis hub: every worker talks to Redis itself.</remarks>
+    /// <remarks>
+    /// The parent's hub serves every worker's members: the rooms themselves, or, with a Redis hub,
+    /// the parent's one connection to Redis, so a forking server is one node however many workers
+    /// it runs (docs/scale-out.md).
+    /// </remarks>
     public override IWorkerMessageHandler? CreateWorkerMessageHandler(ServeContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.Settings.Chat.Hub is null ? new ChatHubHost(HubOf(context)) : null;
+        return new ChatHubHost(HubOf(context));
     }
 
     /// <summary>
-    /// Connects this process to the Redis hub (a forking server's parent and each of its workers
-    /// are nodes of their own). The hub leaves the backplane when the server stops, so its members'
-    /// names are free at once rather than when its heartbeat expires.
+    /// Connects this process to the Redis hub as one node (a forking server's parent, for all of its
+    /// workers). The hub leaves the backplane when the server stops, so its members' names are free
+    /// at once rather than when its heartbeat expires.
     /// </summary>
     /// <exception cref="ChatBackplaneException">Redis cannot be reached.</exception>
-    /// <remarks>
-    /// A forking worker waits up to <see cref="WorkerConnectPatience"/> for Redis: its parent has
-    /// just reached it, so a failure is the machine's load, not an outage.
-    /// </remarks>
     private static RedisChatHub ConnectBackplane(string url, ServeContext context) =>
-        context.Resources.Own(RedisChatHub.Connect(
-            url, context.Settings.Chat.History, context.LoggerFactory, patience: context.Parent is null ? TimeSpan.Zero : WorkerConnectPatience));
-
-    /// <summary>How long a forking worker tries to reach the Redis hub before giving up.</summary>
-    private static readonly TimeSpan WorkerConnectPatience = TimeSpan.FromSeconds(30);
+        context.Resources.Own(RedisChatHub.Connect(url, context.Settings.Chat.History, context.LoggerFactory));
 }

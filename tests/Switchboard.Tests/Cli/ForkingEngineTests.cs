@@ -219,22 +219,7 @@ public sealed partial class ForkingEngineTests
         await server.StopGracefullyAsync();
     }
 
-    private static int Workers(int parent) =>
-        Directory.GetDirectories("/proc").Count(d => int.TryParse(Path.GetFileName(d), out _) && IsChildOf(d, parent));
-
-    private static bool IsChildOf(string procDirectory, int parent)
-    {
-        try
-        {
-            string stat = File.ReadAllText(Path.Combine(procDirectory, "stat"));
-            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return fields[1] == parent.ToString(System.Globalization.CultureInfo.InvariantCulture) && fields[0] != "Z";
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false; // gone meanwhile
-        }
-    }
+    private static int Workers(int parent) => ProcessTree.ChildrenOf(parent).Count;
 
     [Fact]
     public async Task Chat_rooms_live_in_the_parent_and_span_workers()

@@ -506,8 +506,5 @@ internal sealed partial class RedisChatHub
 
         [LoggerMessage(EventId = 1114, Level = LogLevel.Debug, Message = "Chat backplane: resynced with redis")]
         public static partial void Resynced(ILogger logger);
-
-        [LoggerMessage(EventId = 1113, Level = LogLevel.Warning, Message = "Chat backplane: redis at {Address} did not answer (try {Attempt}); trying again")]
-        public static partial void ConnectRetry(ILogger logger, string address, int attempt);
     }
 }

@@ -88,16 +88,15 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
     /// <param name="history">Lines a room replays to a newcomer.</param>
     /// <param name="loggerFactory">Where the hub logs what happens to the backplane.</param>
     /// <param name="timing">The heartbeat and the dead-node bound; <see cref="RedisHubTiming.Default"/> if null.</param>
-    /// <param name="patience">How long to keep trying to connect; none by default (one try).</param>
     /// <returns>The hub, connected.</returns>
     /// <exception cref="ArgumentException"><paramref name="url"/> is not of the form <c>redis://HOST:PORT[/DB]</c>.</exception>
     /// <exception cref="ChatBackplaneException">Redis cannot be reached.</exception>
-    public static RedisChatHub Connect(string url, int history, ILoggerFactory? loggerFactory = null, RedisHubTiming? timing = null, TimeSpan patience = default)
+    public static RedisChatHub Connect(string url, int history, ILoggerFactory? loggerFactory = null, RedisHubTiming? timing = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(history);
         var address = RedisHubAddress.Parse(url);
         var log = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Switchboard.Chat.Redis");
-        var redis = ConnectPatiently(address, patience, log);
+        var redis = ConnectOnce(address);
 
         var hub = new RedisChatHub(redis, address, history, timing ?? RedisHubTiming.Default, log);
         try
@@ -113,30 +112,17 @@ internal sealed partial class RedisChatHub : IChatHub, IChatCensus, IAsyncDispos
         return hub;
     }
 
-    /// <summary>
-    /// Connects, trying again (each try bounded by the connect timeout) until <paramref name="patience"/>
-    /// has passed: none for a server starting, which says at once that Redis is not there; some for
-    /// a forking worker, whose parent has just reached Redis, so that a moment's overload (a
-    /// hundred workers connecting at once on a busy machine) is waited out rather than taken for
-    /// an outage.
-    /// </summary>
-    /// <exception cref="ChatBackplaneException">No try succeeded.</exception>
-    private static ConnectionMultiplexer ConnectPatiently(RedisHubAddress address, TimeSpan patience, ILogger log)
+    /// <summary>Connects, once: a server starting says at once that Redis is not there.</summary>
+    /// <exception cref="ChatBackplaneException">Redis cannot be reached.</exception>
+    private static ConnectionMultiplexer ConnectOnce(RedisHubAddress address)
     {
-        var deadline = DateTime.UtcNow + patience;
-        for (int attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                return ConnectionMultiplexer.Connect(address.ToConfiguration());
-            }
-            catch (Exception e) when (e is RedisException or TimeoutException)
-            {
-                if (DateTime.UtcNow >= deadline)
-                    throw new ChatBackplaneException($"cannot reach redis at {address} (is redis-server running and listening there?)", e);
-                Log.ConnectRetry(log, address.ToString(), attempt);
-                Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(1000, 100 * attempt)));
-            }
+            return ConnectionMultiplexer.Connect(address.ToConfiguration());
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            throw new ChatBackplaneException($"cannot reach redis at {address} (is redis-server running and listening there?)", e);
         }
     }
 

@@ -2,7 +2,10 @@ using Switchboard.Tests.Support;
 
 namespace Switchboard.Tests.Apps.Chat.Redis;
 
-/// <summary>A forking server's processes are nodes like any other.</summary>
+/// <summary>
+/// A forking server is one node, however many workers it runs: its parent holds the one
+/// connection to Redis and relays to its workers, as it relays its own rooms without a hub.
+/// </summary>
 [Collection(RedisChatRunsAlone.Name)]
 public sealed class RedisForkingNodeTests
 {
@@ -33,6 +36,31 @@ public sealed class RedisForkingNodeTests
         await carol.SendAsync("me too");
         await alice.ReadUntilAsync("<carol> me too", Timeouts.Quick);
         await bob.ReadUntilAsync("<carol> me too", Timeouts.Quick);
+
+        // Two nodes in Redis, whatever the forking server's workers: not one per worker.
+        Assert.Equal("2", await redis.CommandAsync("ZCARD", "switchboard:nodes"));
+    }
+
+    [Fact]
+    public async Task A_killed_worker_s_member_quits_at_once_not_when_a_heartbeat_expires()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var forking = await ChatNode.StartAsync(redis, "--engine", "forking", "--workers", "2..2");
+        using var plain = await ChatNode.StartAsync(redis);
+        using var carol = await forking.JoinAsync("carol");
+        using var bob = await plain.JoinAsync("bob");
+
+        // kill -9 every worker (carol's among them): the parent, the node, sees its members' workers die.
+        var workers = ProcessTree.ChildrenOf(forking.Process.Pid);
+        Assert.NotEmpty(workers);
+        foreach (int worker in workers)
+            CliProcess.Signal(worker, 9);
+
+        // Told by the parent as the worker dies, not by the reaping of a dead node ("connection lost").
+        var read = await bob.ReadUntilAsync(l => l.Contains("carol quit", StringComparison.Ordinal), "carol's quit", Timeouts.Quick);
+        Assert.Equal("*** carol quit (connection closed)", read[^1]);
+        using var again = await forking.JoinAsync("dave");
+        await bob.ReadUntilAsync("*** dave joined #lobby (2 here)", Timeouts.Patient);
     }
 
     [Fact]

@@ -1,11 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
-using Switchboard.Apps.Chat.Redis;
 using Switchboard.Tests.Support;
 
 namespace Switchboard.Tests.Apps.Chat.Redis;
 
-/// <summary>A node that cannot reach Redis does not start; a forking worker, whose parent just reached it, tries for a while.</summary>
+/// <summary>A node that cannot reach Redis does not start.</summary>
 [Collection(RedisChatRunsAlone.Name)]
 public sealed class RedisStartupTests
 {
@@ -26,19 +25,5 @@ public sealed class RedisStartupTests
         string[] lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.True(lines.Length == 1, $"stderr should be one line, was:\n{stderr}");
         Assert.StartsWith("switchboard: cannot reach redis at", lines[0], StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task With_patience_a_redis_that_answers_only_after_some_tries_is_reached()
-    {
-        // A forking worker's case: its parent reached Redis a moment ago, so a failed try is load, not an outage.
-        await using var redis = await RedisServer.StartAsync();
-        await redis.StopAsync();
-        var connecting = Task.Run(() => RedisChatHub.Connect(redis.Url, history: 5, patience: Timeouts.Patient));
-        Assert.False(connecting.IsCompleted); // nothing listens yet: it is trying again, not failed
-
-        await redis.RestartAsync();
-
-        await using var hub = await connecting.WaitAsync(Timeouts.Patient);
     }
 }

@@ -107,9 +107,10 @@ internal static class BenchCommand
     private static readonly Option<string?> TimeClientOption = new("--time-client")
     {
         Description = "time: what reads the ticks. 'c' (the default): " + CTimeLoadSource + ", one C process reading every connection on one epoll loop, " +
-                      "compiled by the bench with 'cc -O2' into its own folder on each run; it reads 100,000 lines/s with time to spare, so the lateness measured is the server's. " +
+                      "compiled by the bench with 'cc -O2' into its own folder on each run and pinned to the load generator's core; it does far less per line than the .NET clients, so that the lateness measured is the server's. " +
                       "'dotnet': the bench's own clients, one .NET task each, which fill their core near 100,000 lines/s and then add their own delay to the lateness, " +
-                      "but can speak TLS: with --tls they are the default, and 'c' is refused. The table's first line and the JSON (Settings.TimeClient) say which measured",
+                      "but can speak TLS: with --tls they are the default, and 'c' is refused. The table's first line and the JSON (Settings.TimeClient) say which measured. " +
+                      "Without cc or the source, 'c' stops the run with one line: install gcc (apt-get install gcc) or pass dotnet",
         HelpName = "c|dotnet",
     };
 
@@ -141,7 +142,7 @@ internal static class BenchCommand
     private static readonly Option<bool> TlsOption = new("--tls")
     {
         Description = "Every connection speaks TLS, to measure its cost against a plain run: each server started gets a self-signed certificate the bench makes " +
-                      "(ECDSA P-256, deleted at the end; serve --tls-cert --tls-key, the Kestrel peer its own TLS; the C peer has none and is refused) and the load trusts exactly it; " +
+                      "(ECDSA P-256, deleted at the end; serve --tls-cert --tls-key, the Kestrel peer its own TLS; the C peer has none and is refused; the time load is read by the .NET clients, see --time-client) and the load trusts exactly it; " +
                       "connections and churn then count full handshakes (no session resumption). With --target: the target must speak TLS itself " +
                       "(or behind a terminator such as socat OPENSSL-LISTEN), trusted by --tls-ca or the system's store",
     };

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.Versioning;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Switchboard.Bench;
 using Switchboard.Tests.Engines;
 using Switchboard.Tests.Support;
@@ -73,6 +74,17 @@ public sealed class BenchTimeClientTests : IDisposable
         Assert.Equal("dotnet", settings.GetProperty("TimeClient").GetString());
         Assert.False(settings.TryGetProperty("TimeClientPath", out _));
         Assert.True(Assert.Single(json.RootElement.GetProperty("Results").EnumerateArray()).GetProperty("Messages").GetInt64() > 0);
+    }
+
+    [Fact]
+    public async Task Help_describes_the_time_client_option_and_its_default()
+    {
+        var (code, stdout, _) = await CliProcess.RunBenchAsync("--help");
+
+        Assert.Equal(0, code);
+        string text = Regex.Replace(stdout, @"\s+", " "); // undo the help's line wrapping
+        Assert.Contains("--time-client <c|dotnet> time: what reads the ticks. 'c' (the default): bench/peers/time-client.c, one C process reading every connection on one epoll loop", text, StringComparison.Ordinal);
+        Assert.Contains("'dotnet': the bench's own clients, one .NET task each", text, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -44,7 +44,7 @@ internal static class CTimeLoad
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
 
-        using var client = Process.Start(start) ?? throw new BenchException($"cannot start {Program.Title} ({program})");
+        using var client = Start(start, program);
         // Interrupted: the client stops measuring and prints what it has (a terminal's Ctrl-C reaches it too).
         using var stopOnInterrupt = interrupt.Register(() => ProcessControl.Signal(client.Id, ProcessControl.SIGTERM));
         using var hung = new CancellationTokenSource();
@@ -87,6 +87,18 @@ internal static class CTimeLoad
         }
 
         return Parse(stdout.Result);
+    }
+
+    private static Process Start(ProcessStartInfo start, string program)
+    {
+        try
+        {
+            return Process.Start(start) ?? throw new BenchException($"cannot start {Program.Title} ({program})");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new BenchException($"cannot start {Program.Title} ({start.FileName}): {e.Message}");
+        }
     }
 
     /// <summary>Decimal seconds, as the client reads them.</summary>

@@ -111,7 +111,7 @@ static int usage(const char *why)
 }
 
 /* Opens one connection to address, blocking until it is open, then non-blocking; -1 after saying why on stderr (nothing if interrupted). */
-static int open_one(const struct addrinfo *address, const char *host, const char *port, long index)
+static int open_one(const struct addrinfo *address, const char *target_name, long index)
 {
     int fd = socket(address->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -140,9 +140,9 @@ static int open_one(const struct addrinfo *address, const char *host, const char
     if (connect(fd, address->ai_addr, address->ai_addrlen) != 0) {
         if (!stop_requested) {
             if (errno == EINPROGRESS || errno == EAGAIN || errno == ETIMEDOUT)
-                fprintf(stderr, "time-client: cannot connect to %s:%s: no answer within %d s\n", host, port, CONNECT_TIMEOUT_SECONDS);
+                fprintf(stderr, "time-client: cannot connect to %s: no answer within %d s\n", target_name, CONNECT_TIMEOUT_SECONDS);
             else
-                fprintf(stderr, "time-client: cannot connect to %s:%s: %s\n", host, port, strerror(errno));
+                fprintf(stderr, "time-client: cannot connect to %s: %s\n", target_name, strerror(errno));
         }
         close(fd);
         return -1;
@@ -189,7 +189,7 @@ int main(int argc, char **argv)
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *address;
     int resolved = getaddrinfo(host, port, &hints, &address);
     if (resolved != 0) {
-        fprintf(stderr, "time-client: cannot resolve %s:%s: %s\n", host, port, gai_strerror(resolved));
+        fprintf(stderr, "time-client: cannot resolve %s (port %s): %s\n", host, port, gai_strerror(resolved));
         return 1;
     }
 
@@ -202,8 +202,11 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    /* The target as messages name it: HOST:PORT, an IPv6 address in brackets. */
+    char target_name[300];
+    snprintf(target_name, sizeof target_name, strchr(host, ':') != NULL ? "[%s]:%s" : "%s:%s", host, port);
     for (long i = 0; i < clients; i++) {
-        fds[i] = open_one(address, host, port, i);
+        fds[i] = stop_requested ? -1 : open_one(address, target_name, i);
         if (fds[i] < 0) {
             if (stop_requested)
                 fprintf(stderr, "time-client: interrupted while connecting (%ld of %ld open)\n", i, clients);

@@ -104,6 +104,16 @@ internal static class BenchCommand
         HelpName = "time",
     };
 
+    private static readonly Option<string?> TimeClientOption = new("--time-client")
+    {
+        Description = "time: what reads the ticks. 'c' (the default): " + CTimeLoadSource + ", one C process reading every connection on one epoll loop, " +
+                      "compiled by the bench with 'cc -O2' into its own folder on each run and pinned to the load generator's core; it does far less per line than the .NET clients, so that the lateness measured is the server's. " +
+                      "'dotnet': the bench's own clients, one .NET task each, which fill their core near 100,000 lines/s and then add their own delay to the lateness, " +
+                      "but can speak TLS: with --tls they are the default, and 'c' is refused. The table's first line and the JSON (Settings.TimeClient) say which measured. " +
+                      "Without cc or the source, 'c' stops the run with one line: install gcc (apt-get install gcc) or pass dotnet",
+        HelpName = "c|dotnet",
+    };
+
     private static readonly Option<bool> PinOption = new("--pin")
     {
         Description = "Pin the server to core 0 and the load generator to core 1, so they never take turns on one core (on by default with two or more cores; --pin false or --no-pin to turn off)",
@@ -132,7 +142,7 @@ internal static class BenchCommand
     private static readonly Option<bool> TlsOption = new("--tls")
     {
         Description = "Every connection speaks TLS, to measure its cost against a plain run: each server started gets a self-signed certificate the bench makes " +
-                      "(ECDSA P-256, deleted at the end; serve --tls-cert --tls-key, the Kestrel peer its own TLS; the C peer has none and is refused) and the load trusts exactly it; " +
+                      "(ECDSA P-256, deleted at the end; serve --tls-cert --tls-key, the Kestrel peer its own TLS; the C peer has none and is refused; the time load is read by the .NET clients, see --time-client) and the load trusts exactly it; " +
                       "connections and churn then count full handshakes (no session resumption). With --target: the target must speak TLS itself " +
                       "(or behind a terminator such as socat OPENSSL-LISTEN), trusted by --tls-ca or the system's store",
     };
@@ -166,6 +176,8 @@ internal static class BenchCommand
         HelpName = "path",
     };
 
+    private static string CTimeLoadSource => CTimeLoad.Program.SourcePath;
+
     // Descriptors the load generator needs beyond one per connection (runtime, pipes, /proc reads).
     private const int DescriptorMargin = 64;
 
@@ -180,7 +192,7 @@ internal static class BenchCommand
             $"{BenchExitCodes.Interrupted} interrupted by Ctrl-C or SIGTERM (what was measured is kept, marked partial or not run).")
         {
             ScenarioArgument, EnginesOption, TargetOption, OutOption, ClientsOption, SendersOption, InFlightOption, SizeOption, DurationOption,
-            ConnectionsOption, ConnectWindowOption, IntervalOption, PinOption, NoPinOption, SwitchboardOption, KestrelOption, CPeerOption, RepeatOption, MetricsOption,
+            ConnectionsOption, ConnectWindowOption, IntervalOption, TimeClientOption, PinOption, NoPinOption, SwitchboardOption, KestrelOption, CPeerOption, RepeatOption, MetricsOption,
             TlsOption, TlsCaOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
@@ -229,6 +241,14 @@ internal static class BenchCommand
                 return BenchCli.Fail(ExitCodes.Usage, e.Message);
             }
         }
+
+        // The time load's clients: the C client unless --tls needs the .NET ones (or they are asked for).
+        string? timeClient = parse.GetValue(TimeClientOption);
+        if (timeClient is not (null or "c" or "dotnet"))
+            return BenchCli.Fail(ExitCodes.Usage, $"{Flag(parse, TimeClientOption)} is c or dotnet (got '{timeClient}')");
+        if (timeClient == "c" && tls && scenario == "time")
+            return BenchCli.Fail(ExitCodes.Usage, $"{Flag(parse, TimeClientOption)} c has no TLS: leave out --tls, or pass {Flag(parse, TimeClientOption)} dotnet");
+        timeClient = scenario != "time" ? null : timeClient ?? (tls ? "dotnet" : "c");
 
         bool metrics = parse.GetValue(MetricsOption);
         if (metrics && targets.Count > 0)
@@ -310,6 +330,7 @@ internal static class BenchCommand
             Connections = parse.GetValue(ConnectionsOption),
             ConnectWindow = parse.GetValue(ConnectWindowOption),
             TickInterval = interval,
+            TimeClient = timeClient,
             Pin = parse.GetValue(PinOption) && !parse.GetValue(NoPinOption),
             Repeat = parse.GetValue(RepeatOption),
             Metrics = metrics,
@@ -347,7 +368,27 @@ internal static class BenchCommand
             }
         }
 
-        settings = settings with { PeerPaths = peerPaths };
+        // The C time client, compiled here like the C peer: found in the source tree, with cc.
+        string? timeClientPath = null;
+        if (timeClient == "c")
+        {
+            var client = CTimeLoad.Program;
+            const string otherwise = "pass --time-client dotnet";
+            if (client.FindSource() is not { } source)
+                return BenchCli.Fail(ExitCodes.Failure, $"{client.Title}'s source, {client.SourcePath}, is not found (looked above the working directory and above the bench): run the bench from a clone of the repository, or {otherwise}");
+            if (client.CannotCompile(source, otherwise) is { } why)
+                return BenchCli.Fail(ExitCodes.Failure, why);
+            try
+            {
+                timeClientPath = client.Compile(source);
+            }
+            catch (BenchException e)
+            {
+                return BenchCli.Fail(ExitCodes.Failure, e.Message);
+            }
+        }
+
+        settings = settings with { PeerPaths = peerPaths, TimeClientPath = timeClientPath };
 
         // Ctrl-C or SIGTERM: stop the server under test, keep what was measured, write it out.
         using var interrupted = new CancellationTokenSource();

@@ -23,8 +23,14 @@ public sealed record BenchResult
     /// <summary>Server CPU over the run, as a fraction of one core.</summary>
     public double? ServerCpuCores { get; init; }
 
-    /// <summary>The load generator's own CPU over the run, as a fraction of one core: near 1.0 means it may be the limit.</summary>
+    /// <summary>
+    /// The load generator's own CPU over the run, as a fraction of one core: near 1.0 means it may
+    /// be the limit. The bench's process, and with the C time client that client's process too.
+    /// </summary>
     public double LoadGeneratorCpuCores { get; init; }
+
+    /// <summary>CPU seconds of a load generator that is a process of its own (the C time client), over the measurement; counted in <see cref="LoadGeneratorCpuCores"/>.</summary>
+    internal double LoadProcessCpuSeconds { get; init; }
 
     public double? LatencyP50Micros { get; init; }
 

@@ -16,6 +16,8 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
 
     private BenchTls? _tls;
 
+    private bool _pin;
+
     private const int ServerCore = 0;
     private const int LoadGeneratorCore = 1;
 
@@ -33,6 +35,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         bool pin = settings.Pin && Environment.ProcessorCount >= 2;
         if (pin)
             CorePinning.PinThisProcess(LoadGeneratorCore);
+        _pin = pin;
 
         // --tls: the certificate our servers get (made now, deleted when the run ends), or what a target is trusted by.
         using var tls = !settings.Tls ? null
@@ -221,7 +224,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
             result = result with { Partial = true };
         if (result.Messages == 0)
             result = result with { Failure = interrupt.IsCancellationRequested ? "interrupted before anything was measured" : NothingMeasured(result.Errors), Partial = false };
-        double loadCpu = (Process.GetCurrentProcess().TotalProcessorTime - loadCpuBefore).TotalSeconds;
+        double loadCpu = (Process.GetCurrentProcess().TotalProcessorTime - loadCpuBefore).TotalSeconds + result.LoadProcessCpuSeconds;
         if (result.LoadGeneratorCpuCores == 0) // connections measures its own, over the opening only
             result = result with { LoadGeneratorCpuCores = loadCpu / result.Seconds };
         if (server is null)
@@ -273,8 +276,16 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         };
     }
 
+    /// <summary>The time load, measured by the C time client (<c>--time-client c</c>, pinned as the bench is) or by the bench's own clients.</summary>
     private async Task<BenchResult> TimeAsync(string engine, System.Net.IPEndPoint target, Action started, CancellationToken interrupt)
     {
+        if (settings.TimeClient == "c")
+        {
+            string program = settings.TimeClientPath ?? throw new BenchException($"{CTimeLoad.Program.Title} is not built");
+            var (c, lateness, cpu) = await CTimeLoad.RunAsync(program, target, settings.Clients, settings.TickInterval, settings.Duration, _pin ? LoadGeneratorCore : null, started, interrupt).ConfigureAwait(false);
+            return WithPercentiles(Basic(engine, c), lateness) with { LoadProcessCpuSeconds = cpu };
+        }
+
         var (stats, histogram) = await TimeLoad.RunAsync(target, settings.Clients, settings.TickInterval, settings.Duration, _tls, started, interrupt).ConfigureAwait(false);
         return WithPercentiles(Basic(engine, stats), histogram);
     }

@@ -56,6 +56,17 @@ public sealed record BenchSettings
     /// <summary>The time app's interval (time).</summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// The time load's clients (time): <c>c</c>, the C time client (<see cref="TimeClientPath"/>),
+    /// or <c>dotnet</c>, the bench's own; left out for the other scenarios.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TimeClient { get; init; }
+
+    /// <summary>The C time client's program, compiled by the bench, when <see cref="TimeClient"/> is <c>c</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TimeClientPath { get; init; }
+
     /// <summary>Idle connections to open (connections).</summary>
     public int Connections { get; init; } = 10_000;
 

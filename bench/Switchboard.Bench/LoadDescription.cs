@@ -7,8 +7,9 @@ internal static class LoadDescription
 {
     /// <summary>
     /// E.g. "latency: 100 clients, 10 s", "latency: 1 client, 10 s", "chat: 100 clients, 10 talking,
-    /// 10 s, median of 3 runs each", "latency: 100 clients, 10 s, metrics on (scraped every 1 s)" or
-    /// "echo: 100 clients × 1,000 in flight, 32 B, 10 s, tls: true".
+    /// 10 s, median of 3 runs each", "latency: 100 clients, 10 s, metrics on (scraped every 1 s)",
+    /// "echo: 100 clients × 1,000 in flight, 32 B, 10 s, tls: true" or "time: 10,000 clients, a
+    /// tick every 0.1 s, 10 s, C client".
     /// </summary>
     public static string Of(BenchSettings settings)
     {
@@ -18,7 +19,7 @@ internal static class LoadDescription
             "connections" => Count(settings.Connections, "connection"),
             "chat" => Invariant($"{Count(settings.Clients, "client")}, {settings.Senders:N0} talking, {seconds}"),
             "echo" => Invariant($"{Count(settings.Clients, "client")} × {settings.InFlight:N0} in flight, {settings.Size} B, {seconds}"),
-            "time" => Invariant($"{Count(settings.Clients, "client")}, a tick every {settings.TickInterval.TotalSeconds:0.###} s, {seconds}"),
+            "time" => Invariant($"{Count(settings.Clients, "client")}, a tick every {settings.TickInterval.TotalSeconds:0.###} s, {seconds}{TimeClient(settings)}"),
             _ => Invariant($"{Count(settings.Clients, "client")}, {seconds}"),
         };
         string repeat = settings.Repeat > 1 ? $", median of {settings.Repeat} runs each" : "";
@@ -26,6 +27,15 @@ internal static class LoadDescription
         string tls = settings.Tls ? ", tls: true" : "";
         return $"{settings.Scenario}: {load}{tls}{metrics}{repeat}";
     }
+
+    /// <summary>Which clients measured the time load: ", C client", ", .NET client", with --tls ", .NET client (the C one has no TLS)".</summary>
+    private static string TimeClient(BenchSettings settings) => settings.TimeClient switch
+    {
+        "c" => ", C client",
+        "dotnet" when settings.Tls => ", .NET client (the C one has no TLS)",
+        "dotnet" => ", .NET client",
+        _ => "",
+    };
 
     /// <summary>A count and its noun, with an s unless it is 1 (the rule of <c>Counted.Of</c>), grouped by thousands: "1 client", "10,000 connections".</summary>
     private static string Count(int count, string noun) => Invariant($"{count:N0} {(count == 1 ? noun : noun + "s")}");

@@ -39,7 +39,7 @@ internal abstract class ReferencePeer
     /// The peer found in the source tree: above the working directory, then above the bench's own
     /// folder; null if neither has it.
     /// </summary>
-    public string? Locate() => LocateAbove(Environment.CurrentDirectory) ?? LocateAbove(AppContext.BaseDirectory);
+    public string? Locate() => SourceTree.Find(InTree);
 
     /// <summary>Why it is not found, and how to get it: one sentence, without a subject.</summary>
     public abstract string NotFound { get; }
@@ -58,17 +58,6 @@ internal abstract class ReferencePeer
 
     /// <summary>The peer in the source tree under <paramref name="root"/> (a clone's root), or null.</summary>
     protected abstract string? InTree(string root);
-
-    private string? LocateAbove(string start)
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            if (InTree(dir.FullName) is { } found)
-                return found;
-        }
-
-        return null;
-    }
 
     /// <summary>
     /// The one-line refusal when this peer is asked for in a run it cannot be part of, or null if

@@ -1,0 +1,281 @@
+/*
+ * time-client: the load generator of switchboard-bench's `time` scenario, in C.
+ *
+ *   time-client HOST PORT CLIENTS INTERVAL DURATION
+ *
+ * HOST is an address (or a name), PORT a TCP port, CLIENTS how many connections to open;
+ * INTERVAL is how often the server ticks and DURATION how long to measure, both in seconds,
+ * decimals allowed (0.1, 10).
+ *
+ * It opens CLIENTS connections to a time app, one after another (a blocking connect each, given
+ * up after 10 s), then reads them all, non-blocking, on one epoll loop on one thread, for DURATION
+ * from the last connect. Each line a client reads is a tick; its lateness is how much longer than
+ * INTERVAL the gap since that client's previous line is: max(0, now - previous - INTERVAL), on
+ * CLOCK_MONOTONIC, taken once per read. Lines that arrive within one INTERVAL of the last connect
+ * are warm-up (they queued while the other connections opened) and are not measured. A
+ * connection the server closes or resets is no longer read and is counted as lost.
+ *
+ * stdout, at the end and nothing else: one "key value" per line, then the histogram:
+ *   lines N          ticks measured (lateness values recorded)
+ *   seconds S        from the last connect to the end
+ *   lost N           connections closed or reset by the server
+ *   cpu_seconds S    this process's user + system CPU over those seconds
+ *   lateness V C     one line per bucket that holds any: C ticks with a lateness of V ns or a
+ *                    little more (log-linear buckets: exact below 2,048 ns, then 1,024 to a
+ *                    power of two, 3 significant digits; V is the bucket's lowest value)
+ * stderr: one line once every connection is open ("time-client: N connections open, measuring
+ * for S s"), and errors, one line each. Exit code 0 when the result is printed (SIGINT or
+ * SIGTERM end the measurement early, with what it measured so far), 1 when a connection cannot
+ * be opened or the loop fails, 2 for a bad command line.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CONNECT_TIMEOUT_SECONDS 10
+#define PER_SOURCE_ADDRESS 20000 /* past this many loopback connections, connect from 127.0.0.2, .3, ... */
+#define EVENTS 1024
+
+/* Log-linear buckets: values below 2^11 each their own; above, 2^10 sub-buckets per power of two. */
+#define SUB_BITS 10
+#define SUB_COUNT (1 << SUB_BITS)
+#define BUCKETS ((65 - SUB_BITS) * SUB_COUNT) /* up to 2^64 - 1 */
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int signal_number)
+{
+    (void)signal_number;
+    stop_requested = 1;
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static double cpu_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static int bucket_of(uint64_t value)
+{
+    if (value < 2 * SUB_COUNT)
+        return (int)value;
+    int shift = 63 - __builtin_clzll(value) - SUB_BITS; /* value >> shift is in [SUB_COUNT, 2 * SUB_COUNT) */
+    return (shift + 1) * SUB_COUNT + (int)((value >> shift) - SUB_COUNT);
+}
+
+static uint64_t lowest_of(int bucket)
+{
+    if (bucket < 2 * SUB_COUNT)
+        return (uint64_t)bucket;
+    int shift = bucket / SUB_COUNT - 1;
+    return ((uint64_t)(bucket % SUB_COUNT) + SUB_COUNT) << shift;
+}
+
+/* A positive decimal number of seconds, in nanoseconds; -1 if it is not one. */
+static int64_t parse_seconds(const char *text)
+{
+    char *end;
+    errno = 0;
+    double seconds = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0' || !(seconds > 0) || seconds > 1e6)
+        return -1;
+    return (int64_t)(seconds * 1e9 + 0.5);
+}
+
+static int usage(const char *why)
+{
+    fprintf(stderr, "time-client: %s (usage: time-client HOST PORT CLIENTS INTERVAL_SECONDS DURATION_SECONDS)\n", why);
+    return 2;
+}
+
+/* Opens one connection to address, blocking until it is open, then non-blocking; -1 after saying why on stderr (nothing if interrupted). */
+static int open_one(const struct addrinfo *address, const char *target_name, long index)
+{
+    int fd = socket(address->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        fprintf(stderr, "time-client: cannot open a socket for connection %ld: %s\n", index + 1, strerror(errno));
+        return -1;
+    }
+    if (address->ai_family == AF_INET && index >= PER_SOURCE_ADDRESS) {
+        const struct sockaddr_in *target = (const struct sockaddr_in *)address->ai_addr;
+        if ((ntohl(target->sin_addr.s_addr) >> 24) == 127) {
+            struct sockaddr_in source = { .sin_family = AF_INET };
+            source.sin_addr.s_addr = htonl((127u << 24) | (uint32_t)(1 + index / PER_SOURCE_ADDRESS));
+            if (bind(fd, (const struct sockaddr *)&source, sizeof source) != 0) {
+                fprintf(stderr, "time-client: cannot bind connection %ld to 127.0.0.%ld: %s\n", index + 1, 1 + index / PER_SOURCE_ADDRESS, strerror(errno));
+                close(fd);
+                return -1;
+            }
+        }
+    }
+    /* A blocking connect gives up after the send timeout (EINPROGRESS), not after two minutes of SYNs. */
+    struct timeval timeout = { .tv_sec = CONNECT_TIMEOUT_SECONDS };
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout) != 0) {
+        fprintf(stderr, "time-client: cannot set the connect timeout: %s\n", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (connect(fd, address->ai_addr, address->ai_addrlen) != 0) {
+        if (!stop_requested) {
+            if (errno == EINPROGRESS || errno == EAGAIN || errno == ETIMEDOUT)
+                fprintf(stderr, "time-client: cannot connect to %s: no answer within %d s\n", target_name, CONNECT_TIMEOUT_SECONDS);
+            else
+                fprintf(stderr, "time-client: cannot connect to %s: %s\n", target_name, strerror(errno));
+        }
+        close(fd);
+        return -1;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+        fprintf(stderr, "time-client: cannot make connection %ld non-blocking: %s\n", index + 1, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 6)
+        return usage("five arguments expected");
+    const char *host = argv[1], *port = argv[2];
+    char *end;
+    errno = 0;
+    long clients = strtol(argv[3], &end, 10);
+    if (errno != 0 || end == argv[3] || *end != '\0' || clients < 1 || clients > 10000000)
+        return usage("CLIENTS must be a whole number from 1 to 10000000");
+    int64_t interval = parse_seconds(argv[4]), duration = parse_seconds(argv[5]);
+    if (interval < 0)
+        return usage("INTERVAL must be a number of seconds, more than 0");
+    if (duration < 0)
+        return usage("DURATION must be a number of seconds, more than 0");
+
+    /* SIGINT and SIGTERM end the measurement (or the connecting) early; no SA_RESTART, so a wait returns. */
+    struct sigaction stop = { .sa_handler = on_stop };
+    sigemptyset(&stop.sa_mask);
+    sigaction(SIGINT, &stop, NULL);
+    sigaction(SIGTERM, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    /* One descriptor per client: as many as the hard limit allows. */
+    struct rlimit files;
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
+
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *address;
+    int resolved = getaddrinfo(host, port, &hints, &address);
+    if (resolved != 0) {
+        fprintf(stderr, "time-client: cannot resolve %s (port %s): %s\n", host, port, gai_strerror(resolved));
+        return 1;
+    }
+
+    int *fds = malloc((size_t)clients * sizeof *fds);
+    int64_t *last = malloc((size_t)clients * sizeof *last); /* each client's previous measured line; -1: none yet */
+    uint64_t *histogram = calloc(BUCKETS, sizeof *histogram);
+    int loop = epoll_create1(EPOLL_CLOEXEC);
+    if (fds == NULL || last == NULL || histogram == NULL || loop < 0) {
+        fprintf(stderr, "time-client: cannot set up for %ld clients: %s\n", clients, strerror(errno));
+        return 1;
+    }
+
+    /* The target as messages name it: HOST:PORT, an IPv6 address in brackets. */
+    char target_name[300];
+    snprintf(target_name, sizeof target_name, strchr(host, ':') != NULL ? "[%s]:%s" : "%s:%s", host, port);
+    for (long i = 0; i < clients; i++) {
+        fds[i] = stop_requested ? -1 : open_one(address, target_name, i);
+        if (fds[i] < 0) {
+            if (stop_requested)
+                fprintf(stderr, "time-client: interrupted while connecting (%ld of %ld open)\n", i, clients);
+            return 1;
+        }
+        last[i] = -1;
+        struct epoll_event event = { .events = EPOLLIN, .data.u64 = (uint64_t)i };
+        if (epoll_ctl(loop, EPOLL_CTL_ADD, fds[i], &event) != 0) {
+            fprintf(stderr, "time-client: epoll_ctl: %s\n", strerror(errno));
+            return 1;
+        }
+    }
+    freeaddrinfo(address);
+
+    int64_t start = now_ns();
+    int64_t warm_up_ends = start + interval, ends = start + duration;
+    double cpu_before = cpu_seconds();
+    fprintf(stderr, "time-client: %ld connections open, measuring for %g s\n", clients, duration / 1e9);
+
+    uint64_t lines = 0, lost = 0;
+    static struct epoll_event events[EVENTS];
+    static char buffer[4096];
+    for (;;) {
+        int64_t now = now_ns();
+        if (stop_requested || now >= ends)
+            break;
+        int64_t wait_ms = (ends - now + 999999) / 1000000;
+        int ready = epoll_wait(loop, events, EVENTS, wait_ms > INT_MAX ? INT_MAX : (int)wait_ms);
+        if (ready < 0) {
+            if (errno == EINTR)
+                continue;
+            fprintf(stderr, "time-client: epoll_wait: %s\n", strerror(errno));
+            return 1;
+        }
+        now = now_ns();
+        for (int e = 0; e < ready; e++) {
+            long i = (long)events[e].data.u64;
+            ssize_t got = read(fds[i], buffer, sizeof buffer);
+            if (got < 0 && (errno == EAGAIN || errno == EINTR))
+                continue;
+            if (got <= 0) { /* closed, or reset: read it no more */
+                epoll_ctl(loop, EPOLL_CTL_DEL, fds[i], NULL);
+                close(fds[i]);
+                lost++;
+                continue;
+            }
+            for (const char *p = buffer; (p = memchr(p, '\n', (size_t)(buffer + got - p))) != NULL; p++) {
+                if (now < warm_up_ends)
+                    continue;
+                if (last[i] >= 0) {
+                    int64_t late = now - last[i] - interval;
+                    histogram[bucket_of(late > 0 ? (uint64_t)late : 0)]++;
+                    lines++;
+                }
+                last[i] = now;
+            }
+        }
+    }
+
+    double seconds = (now_ns() - start) / 1e9;
+    double cpu = cpu_seconds() - cpu_before;
+    printf("lines %llu\nseconds %.6f\nlost %llu\ncpu_seconds %.6f\n", (unsigned long long)lines, seconds, (unsigned long long)lost, cpu);
+    for (int b = 0; b < BUCKETS; b++) {
+        if (histogram[b] != 0)
+            printf("lateness %llu %llu\n", (unsigned long long)lowest_of(b), (unsigned long long)histogram[b]);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "time-client: cannot write the result: %s\n", strerror(errno));
+        return 1;
+    }
+    return 0;
+}

@@ -39,8 +39,8 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, ILoopMeasurements
     private readonly List<ReadyEvent> _ready = [];
     private readonly byte[] _receiveBuffer = new byte[ReceiveBufferSize];
     private readonly byte[] _wakeBuffer = new byte[64];
-    private LoopConnection? _reading;  // whose readiness is being handled: its own replies go out as soon as it is done
-    private bool _readingFlush;        // ... and it asked for a flush meanwhile
+    private LoopConnection? _serving;  // whose readiness or timer is being handled: what it sends goes out as soon as it is done
+    private bool _servingFlush;        // ... and it asked for a flush meanwhile
     private int _nextToken = FirstConnectionToken;
     private long _busyTicks; // Stopwatch ticks spent between waits, while measured (ServerMetrics.MeasuresLoopBusy)
     private long _waits;     // these three: written by the loop thread alone, read by a metrics collector
@@ -93,16 +93,17 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, ILoopMeasurements
     }
 
     /// <summary>
-    /// Asks for <paramref name="connection"/>'s output to be written: the connection being read
-    /// (its replies) as soon as its read is done, any other at the end of the loop's iteration,
-    /// so that what several senders queue for one connection in one turn leaves in one write.
+    /// Asks for <paramref name="connection"/>'s output to be written: the connection being served
+    /// (its replies to a read, what its timer sends) as soon as that is done, any other at the end
+    /// of the loop's iteration, so that what several senders queue for one connection in one turn
+    /// leaves in one write.
     /// </summary>
     public void RequestFlush(LoopConnection connection)
     {
         if (!IsLoopThread)
             RequestFlushFromElsewhere(connection);
-        else if (connection == _reading)
-            _readingFlush = true;
+        else if (connection == _serving)
+            _servingFlush = true;
         else
             _flushes.Add(connection);
     }
@@ -264,19 +265,25 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, ILoopMeasurements
     /// </summary>
     private void Serve(LoopConnection connection, ReadyEvent ready)
     {
-        _reading = connection;
+        _serving = connection;
         try
         {
             connection.OnReady(ready, _receiveBuffer);
         }
         finally
         {
-            _reading = null;
+            _serving = null;
         }
 
-        if (_readingFlush)
+        FlushServed(connection);
+    }
+
+    /// <summary>Writes what the connection just served sent, if it asked for a write meanwhile.</summary>
+    private void FlushServed(LoopConnection connection)
+    {
+        if (_servingFlush)
         {
-            _readingFlush = false;
+            _servingFlush = false;
             connection.Flush();
         }
     }
@@ -287,13 +294,33 @@ internal sealed partial class ReadinessLoop : ITimerScheduler, ILoopMeasurements
             action();
     }
 
+    /// <summary>
+    /// Fires the timers that are due, writing what each connection's timer sent as soon as it has
+    /// run, as for a read: a tick to ten thousand connections then uses one pooled output segment
+    /// after another, where holding each until the end of the turn took more than the pool keeps
+    /// and allocated the rest.
+    /// </summary>
     private void FireDueTimers()
     {
         long now = Clock.Now;
         while (_timers.TryTakeDue(now, out var timer))
         {
-            if (timer.Fire(now))
+            var connection = timer.Owner as LoopConnection;
+            _serving = connection;
+            bool again;
+            try
+            {
+                again = timer.Fire(now);
+            }
+            finally
+            {
+                _serving = null;
+            }
+
+            if (again)
                 _timers.Add(timer);
+            if (connection is not null)
+                FlushServed(connection);
         }
     }
 

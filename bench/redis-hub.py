@@ -106,7 +106,7 @@ def main():
     a.add_argument("--clients", type=int, default=100)
     a.add_argument("--senders", type=int, default=10)
     a.add_argument("--duration", type=int, default=10)
-    a.add_argument("--workers", default="4..128", help="forking: the worker pool (each worker is a node of its own with --hub)")
+    a.add_argument("--workers", default="4..128", help="forking: the worker pool (with --hub the parent is the one node for all of them)")
     a.add_argument("--settle", type=float, default=2, help="forking: seconds for the workers to start before the load")
     a.add_argument("--sb", default="/tmp/sb/switchboard.dll")
     a.add_argument("--bench", default="/tmp/sbb/switchboard-bench.dll")

@@ -60,7 +60,7 @@ public abstract class App
 
     /// <summary>
     /// Makes a server for this app: its protocols, the shared state a prefork parent keeps, and
-    /// what the app made for it (<see cref="ServeContext.Resources"/>), released when it stops.
+    /// a hold on what the app made for it (<see cref="ServeContext.Resources"/>), let go when it stops.
     /// </summary>
     /// <param name="engine">How connections get CPU time.</param>
     /// <param name="context">The server's options and the app's settings.</param>
@@ -72,7 +72,7 @@ public abstract class App
         return new Server(engine, context.Options, CreateProtocolFactory(context), context.LoggerFactory)
         {
             WorkerMessageHandler = () => CreateWorkerMessageHandler(context),
-            Shared = context.Resources,
+            Shared = context.Resources.Hold(),
         };
     }
 

@@ -110,6 +110,7 @@ public sealed class ChatApp : App
             // On forking, IRC's workers reach the same hub in the parent as the line protocol's
             // (with a Redis hub, the parent's one node).
             WorkerMessageHandler = () => CreateWorkerMessageHandler(context),
+            Shared = context.Resources.Hold(), // the hub outlives whichever server stops first
         };
     }
 

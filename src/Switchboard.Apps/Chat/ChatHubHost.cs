@@ -101,13 +101,23 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
             hub.Leave(member, Farewell.Dropped);
     }
 
+    /// <summary>Forgets <paramref name="member"/> if it is still the stand-in for its id.</summary>
+    private void Forget(WorkerChannel worker, RemoteMember member)
+    {
+        lock (_lock)
+        {
+            if (_members.TryGetValue((worker.Pid, member.Id), out var known) && ReferenceEquals(known, member))
+                _members.Remove((worker.Pid, member.Id));
+        }
+    }
+
     private RemoteMember MemberOf(WorkerChannel worker, long id, bool manyRooms, bool forget)
     {
         lock (_lock)
         {
             if (!_members.TryGetValue((worker.Pid, id), out var member))
             {
-                member = new RemoteMember(worker, id, manyRooms);
+                member = new RemoteMember(this, worker, id, manyRooms);
                 _members.Add((worker.Pid, id), member);
             }
 
@@ -118,7 +128,7 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
     }
 
     /// <summary>A member served by a worker: its lines go back over that worker's channel.</summary>
-    private sealed class RemoteMember(WorkerChannel worker, long id, bool manyRooms) : ChatMember(ChatEventCodec.Instance, manyRooms)
+    private sealed class RemoteMember(ChatHubHost host, WorkerChannel worker, long id, bool manyRooms) : ChatMember(ChatEventCodec.Instance, manyRooms)
     {
         public long Id { get; } = id;
 
@@ -151,9 +161,14 @@ public sealed class ChatHubHost(IChatHub hub) : IWorkerMessageHandler
             worker.Send(message);
         }
 
-        /// <summary>The id alone: the worker closes the member's connection after the lines sent before.</summary>
+        /// <summary>
+        /// The id alone: the worker closes the member's connection after the lines sent before.
+        /// The hub's last word on the member, so the host forgets it (the Redis hub closes a member
+        /// on its own, one whose name was taken while Redis was away).
+        /// </summary>
         public override void Close()
         {
+            host.Forget(worker, this);
             Span<byte> message = stackalloc byte[sizeof(long)];
             BinaryPrimitives.WriteInt64LittleEndian(message, Id);
             worker.Send(message);

@@ -37,6 +37,7 @@ internal sealed partial class WebChatEndpoint : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ChatApp _chat;
     private readonly ServeContext _context;
+    private IAsyncDisposable? _hold; // on the context's resources (the chat's hub), from a successful start until stopped
     private readonly IReadOnlyList<string> _origins;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<WebSocketConnection, Task> _open = new();
@@ -97,6 +98,7 @@ internal sealed partial class WebChatEndpoint : IAsyncDisposable
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = KeepAliveInterval, KeepAliveTimeout = KeepAliveTimeout });
         app.Run(endpoint.HandleAsync);
         endpoint.EndPoint = await EmptyKestrel.StartAsync(app, at).ConfigureAwait(false);
+        endpoint._hold = context.Resources.Hold(); // the hub stays until the pages are told goodbye too
         return endpoint;
     }
 
@@ -119,6 +121,8 @@ internal sealed partial class WebChatEndpoint : IAsyncDisposable
         var all = Task.WhenAll(_open.Values);
         await Task.WhenAny(all, Task.Delay(_options.ShutdownTimeout + WebSocketConnection.CloseGrace)).ConfigureAwait(false);
         await _app.StopAsync().ConfigureAwait(false);
+        if (_hold is { } hold)
+            await hold.DisposeAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,4 @@
+using Switchboard.Tests.Apps.Chat.Irc;
 using Switchboard.Tests.Support;
 
 namespace Switchboard.Tests.Apps.Chat.Redis;
@@ -77,5 +78,37 @@ public sealed class RedisForkingNodeTests
         var read = await bob.ReadUntilAsync(l => l.Contains("carol quit", StringComparison.Ordinal), "carol's quit", Timeouts.Quick);
         Assert.Equal("*** carol quit (server shutting down)", read[^1]);
         using var newCarol = await plain.JoinAsync("carol");
+    }
+
+    [Fact]
+    public async Task An_IRC_member_of_a_forking_node_talks_in_two_rooms_and_quits_with_the_node_as_the_line_members_do()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var forking = await ChatNode.StartAsync(redis, "--engine", "forking", "--workers", "2..4", "--irc-port", "0");
+        using var plain = await ChatNode.StartAsync(redis);
+        using var bob = await plain.JoinAsync("bob");
+        using var carol = await plain.JoinAsync("carol");
+        await carol.SendAsync("/join den");
+        await carol.ReadUntilAsync("*** carol joined #den (1 here)", Timeouts.Quick);
+        using var alice = await IrcUser.RegisterAsync(forking.Irc, "alice");
+        using var dave = await forking.JoinAsync("dave"); // a line-protocol member of the same node, in another worker
+
+        // The IRC pool's worker reaches the parent's one node: two rooms, each hearing its own talk.
+        await alice.SendAsync("JOIN #lobby,#den");
+        await alice.ExpectAsync("^:switchboard 366 alice #den ");
+        await carol.ReadUntilAsync("*** alice joined #den (2 here)", Timeouts.Quick);
+        await alice.SendAsync("PRIVMSG #den :to the den", "PRIVMSG #lobby :to the lobby");
+        await carol.ReadUntilAsync("<alice> to the den", Timeouts.Quick);
+        await bob.ReadUntilAsync("<alice> to the lobby", Timeouts.Quick);
+        await dave.ReadUntilAsync("<alice> to the lobby", Timeouts.Quick);
+        await bob.SendAsync("lobby news");
+        await alice.ExpectAsync("^:bob!bob@switchboard PRIVMSG #lobby :lobby news$");
+
+        // Both pools' members leave with the node, the hub still there for the last of them.
+        await forking.Process.StopGracefullyAsync();
+        var read = await bob.ReadMatchingAsync(l => l.Contains(" quit (", StringComparison.Ordinal), 2, "alice's and dave's quits", Timeouts.Quick);
+        Assert.Contains("*** alice quit (server shutting down)", read);
+        Assert.Contains("*** dave quit (server shutting down)", read);
+        using var again = await plain.JoinAsync("alice");
     }
 }

@@ -18,7 +18,7 @@ internal sealed class UringAcceptor : DescriptorAcceptor<UringLoop, UringConnect
 {
     private readonly UringLoop[] _loops;
 
-    public UringAcceptor(ServerRuntime runtime, string name, int loopCount)
+    public UringAcceptor(ServerRuntime runtime, string name, int loopCount, bool wholeReceiveBuffers = false)
         : base(runtime)
     {
         _loops = new UringLoop[loopCount];
@@ -28,7 +28,7 @@ internal sealed class UringAcceptor : DescriptorAcceptor<UringLoop, UringConnect
         {
             try
             {
-                _loops[i] = new UringLoop($"switchboard-{name}-{i}", runtime.Logger, runtime.Metrics);
+                _loops[i] = new UringLoop($"switchboard-{name}-{i}", runtime.Logger, runtime.Metrics, wholeReceiveBuffers);
             }
             catch (Win32Exception e)
             {

@@ -25,12 +25,18 @@ public sealed class UringEngine : Engine
     /// <summary>Event loops (threads) to spread connections over, at most <see cref="MaxLoops"/>; 0 (the default) means one per core.</summary>
     public int Loops { get; init; }
 
+    /// <summary>
+    /// Receive into whole buffers, one per completion, as on kernels before 6.12, even where the
+    /// kernel consumes them incrementally: for the conformance suite to cover that path here.
+    /// </summary>
+    internal bool WholeReceiveBuffers { get; init; }
+
     /// <inheritdoc />
     public override IReadOnlyList<EngineSetting> Settings { get; } = [LoopsSetting];
 
     /// <inheritdoc />
     public override Engine WithSettings(IReadOnlyDictionary<string, string> values) =>
-        new UringEngine { Loops = EngineSettingValues.Count(values, LoopsSetting, Loops) };
+        new UringEngine { Loops = EngineSettingValues.Count(values, LoopsSetting, Loops), WholeReceiveBuffers = WholeReceiveBuffers };
 
     /// <inheritdoc />
     public override EngineSupport Support =>
@@ -44,5 +50,5 @@ public sealed class UringEngine : Engine
     }
 
     internal override IListenerService CreateListenerService(ServerRuntime runtime) =>
-        new UringAcceptor(runtime, Name, Loops > 0 ? Loops : Environment.ProcessorCount);
+        new UringAcceptor(runtime, Name, Loops > 0 ? Loops : Environment.ProcessorCount, WholeReceiveBuffers);
 }

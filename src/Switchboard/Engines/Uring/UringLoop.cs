@@ -69,13 +69,13 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
     private long _waits;
     private long _events;
 
-    public UringLoop(string name, ILogger logger, ServerMetrics? metrics = null)
+    public UringLoop(string name, ILogger logger, ServerMetrics? metrics = null, bool wholeReceiveBuffers = false)
     {
         _logger = logger;
         _ring = UringRing.Create(SubmissionEntries, CompletionEntries, UringProbe.SetupFlags);
         try
         {
-            _buffers = RegisterBuffers(_ring);
+            _buffers = RegisterBuffers(_ring, wholeReceiveBuffers);
             int eventFd = EventFd(0, EFD_CLOEXEC); // blocking: io_uring answers a non-blocking one with EAGAIN instead of waiting
             if (eventFd < 0)
                 throw Interop.Interop.LastError("eventfd");
@@ -91,13 +91,16 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
         _wakeValue = (ulong*)NativeMemory.AllocZeroed(sizeof(ulong));
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         metrics?.AddLoop(this);
+        Log.ReceiveBuffers(_logger, name, _buffers.Count, _buffers.BufferSize, _buffers.Incremental ? "a receive at a time (Linux 6.12)" : "whole, one per receive");
     }
 
     public long Now => Clock.Now;
 
-    /// <summary>The receive buffers: consumed incrementally where the kernel can (Linux 6.12), else whole.</summary>
-    private static UringBufferRing RegisterBuffers(UringRing ring)
+    /// <summary>The receive buffers: consumed incrementally where the kernel can (Linux 6.12) and <paramref name="whole"/> does not say otherwise, else whole.</summary>
+    private static UringBufferRing RegisterBuffers(UringRing ring, bool whole)
     {
+        if (whole)
+            return new UringBufferRing(ring, BufferGroup, WholeBufferCount, WholeBufferSize);
         try
         {
             return new UringBufferRing(ring, BufferGroup, IncrementalBufferCount, IncrementalBufferSize, incremental: true);
@@ -583,5 +586,8 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
 
         [LoggerMessage(EventId = 244, Level = LogLevel.Debug, Message = "{Loop}: far from the descriptor limit again ({Headroom} connections left): one multishot accept")]
         public static partial void AcceptingMultishot(ILogger logger, string loop, int headroom);
+
+        [LoggerMessage(EventId = 245, Level = LogLevel.Debug, Message = "{Loop}: receive buffers: {Count} of {Size} bytes, consumed {How}")]
+        public static partial void ReceiveBuffers(ILogger logger, string loop, int count, int size, string how);
     }
 }

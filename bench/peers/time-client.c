@@ -179,7 +179,7 @@ int main(int argc, char **argv)
         return usage("DURATION must be a number of seconds, more than 0");
 
     /* SIGINT and SIGTERM end the measurement (or the connecting) early; no SA_RESTART, so a blocking
-     * connect returns. While measuring they are blocked but while in epoll_pwait (see below). */
+     * connect returns. While measuring they are blocked except inside epoll_pwait (see below). */
     struct sigaction stop = { .sa_handler = on_stop };
     sigemptyset(&stop.sa_mask);
     sigaction(SIGINT, &stop, NULL);

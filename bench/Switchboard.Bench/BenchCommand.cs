@@ -107,7 +107,7 @@ internal static class BenchCommand
     private static readonly Option<string?> TimeClientOption = new("--time-client")
     {
         Description = "time: what reads the ticks. 'c' (the default): " + CTimeLoadSource + ", one C process reading every connection on one epoll loop, " +
-                      "compiled by the bench with 'cc -O2' into its own folder on each run and pinned to the load generator's core; it does far less per line than the .NET clients, so that the lateness measured is the server's. " +
+                      "compiled by the bench with 'cc -O2' into its own folder on each run, and run on the load generator's core when pinned (--pin); it does far less per line than the .NET clients, so that the lateness measured is the server's. " +
                       "'dotnet': the bench's own clients, one .NET task each, which fill their core near 100,000 lines/s and then add their own delay to the lateness, " +
                       "but can speak TLS: with --tls they are the default, and 'c' is refused. The table's first line and the JSON (Settings.TimeClient) say which measured. " +
                       "Without cc or the source, 'c' stops the run with one line: install gcc (apt-get install gcc) or pass dotnet",

@@ -276,7 +276,7 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
         };
     }
 
-    /// <summary>The time load, measured by the C time client (<c>--time-client c</c>, pinned as the bench is) or by the bench's own clients.</summary>
+    /// <summary>The time load, measured by the C time client (<c>--time-client c</c>, on the load generator's core when pinned) or by the bench's own clients.</summary>
     private async Task<BenchResult> TimeAsync(string engine, System.Net.IPEndPoint target, Action started, CancellationToken interrupt)
     {
         if (settings.TimeClient == "c")

@@ -6,7 +6,8 @@ namespace Switchboard.Bench;
 
 /// <summary>
 /// N clients of the time app: how late each tick arrives, measured as how much longer than the
-/// interval the gap between a client's consecutive lines is.
+/// interval the gap between a client's consecutive lines is. A connection the server closes or
+/// resets during the run is an error, as the C client counts it (its <c>lost</c>).
 /// </summary>
 internal static class TimeLoad
 {
@@ -21,9 +22,9 @@ internal static class TimeLoad
         // One histogram for all, under a lock: one per client would take 10,000 × ~190 KB.
         var lateness = Histograms.Create();
         long warmUpEnds = Stopwatch.GetTimestamp() + intervalTicks;
-        await Task.WhenAll(sockets.Select(s => Task.Run(() => ClientAsync(new LineReader(s, TimeLineBuffer), lateness, intervalTicks, warmUpEnds, stop.Token)))).ConfigureAwait(false);
+        var ended = await Task.WhenAll(sockets.Select(s => Task.Run(() => ClientAsync(new LineReader(s, TimeLineBuffer), lateness, intervalTicks, warmUpEnds, stop.Token)))).ConfigureAwait(false);
         double seconds = clock.Elapsed.TotalSeconds;
-        return (new LoadStats(lateness.TotalCount, 0, 0, seconds), lateness);
+        return (new LoadStats(lateness.TotalCount, 0, ended.Count(lost => lost), seconds), lateness);
     }
 
     // A time line is 25 bytes; a small buffer keeps 10,000 clients lean.
@@ -33,7 +34,8 @@ internal static class TimeLoad
     /// Records each gap between lines past the interval. Lines read before <paramref name="warmUpEnds"/>
     /// are not measured: they queued up while the other connections opened and arrive in a clump.
     /// </summary>
-    private static async Task ClientAsync(LineReader reader, LongHistogram lateness, long intervalTicks, long warmUpEnds, CancellationToken stop)
+    /// <returns>Whether the connection ended before <paramref name="stop"/>: closed or reset by the server.</returns>
+    private static async Task<bool> ClientAsync(LineReader reader, LongHistogram lateness, long intervalTicks, long warmUpEnds, CancellationToken stop)
     {
         long? last = null;
         try
@@ -51,9 +53,16 @@ internal static class TimeLoad
 
                 last = now;
             }
+
+            return true; // closed
         }
-        catch (Exception e) when (e is OperationCanceledException or System.Net.Sockets.SocketException)
+        catch (OperationCanceledException)
         {
+            return false;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return !stop.IsCancellationRequested; // reset; not a read the stop broke off
         }
     }
 }

@@ -11,9 +11,11 @@
  * up after 10 s), then reads them all, non-blocking, on one epoll loop on one thread, for DURATION
  * from the last connect. Each line a client reads is a tick; its lateness is how much longer than
  * INTERVAL the gap since that client's previous line is: max(0, now - previous - INTERVAL), on
- * CLOCK_MONOTONIC, taken once per read. Lines that arrive within one INTERVAL of the last connect
- * are warm-up (they queued while the other connections opened) and are not measured. A
- * connection the server closes or resets is no longer read and is counted as lost.
+ * CLOCK_MONOTONIC, taken after each read that returns data (every line that read completes is
+ * stamped with it, as the .NET clients stamp each line after the read that brought it). Lines
+ * that arrive within one INTERVAL of the last connect are warm-up (they queued while the other
+ * connections opened) and are not measured. A connection the server closes or resets is no
+ * longer read and is counted as lost.
  *
  * stdout, at the end and nothing else: one "key value" per line, then the histogram:
  *   lines N          ticks measured (lateness values recorded)
@@ -29,6 +31,7 @@
  * be opened or the loop fails, 2 for a bad command line.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -124,7 +127,10 @@ static int open_one(const struct addrinfo *address, const char *target_name, lon
             struct sockaddr_in source = { .sin_family = AF_INET };
             source.sin_addr.s_addr = htonl((127u << 24) | (uint32_t)(1 + index / PER_SOURCE_ADDRESS));
             if (bind(fd, (const struct sockaddr *)&source, sizeof source) != 0) {
-                fprintf(stderr, "time-client: cannot bind connection %ld to 127.0.0.%ld: %s\n", index + 1, 1 + index / PER_SOURCE_ADDRESS, strerror(errno));
+                int why = errno;
+                char name[INET_ADDRSTRLEN] = "?";
+                inet_ntop(AF_INET, &source.sin_addr, name, sizeof name);
+                fprintf(stderr, "time-client: cannot bind connection %ld to %s: %s\n", index + 1, name, strerror(why));
                 close(fd);
                 return -1;
             }
@@ -172,7 +178,8 @@ int main(int argc, char **argv)
     if (duration < 0)
         return usage("DURATION must be a number of seconds, more than 0");
 
-    /* SIGINT and SIGTERM end the measurement (or the connecting) early; no SA_RESTART, so a wait returns. */
+    /* SIGINT and SIGTERM end the measurement (or the connecting) early; no SA_RESTART, so a blocking
+     * connect returns. While measuring they are blocked except inside epoll_pwait (see below). */
     struct sigaction stop = { .sa_handler = on_stop };
     sigemptyset(&stop.sa_mask);
     sigaction(SIGINT, &stop, NULL);
@@ -226,6 +233,20 @@ int main(int argc, char **argv)
     double cpu_before = cpu_seconds();
     fprintf(stderr, "time-client: %ld connections open, measuring for %g s\n", clients, duration / 1e9);
 
+    /* A stop that lands between the check of stop_requested and the wait stays pending, blocked,
+     * until epoll_pwait unblocks it as it starts waiting: it ends the wait at once (EINTR), not at
+     * the next tick or the end of the run. One that landed before the block set stop_requested. */
+    sigset_t stops, waiting;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &stops, &waiting) != 0) {
+        fprintf(stderr, "time-client: sigprocmask: %s\n", strerror(errno));
+        return 1;
+    }
+    sigdelset(&waiting, SIGINT);
+    sigdelset(&waiting, SIGTERM);
+
     uint64_t lines = 0, lost = 0;
     static struct epoll_event events[EVENTS];
     static char buffer[4096];
@@ -234,17 +255,17 @@ int main(int argc, char **argv)
         if (stop_requested || now >= ends)
             break;
         int64_t wait_ms = (ends - now + 999999) / 1000000;
-        int ready = epoll_wait(loop, events, EVENTS, wait_ms > INT_MAX ? INT_MAX : (int)wait_ms);
+        int ready = epoll_pwait(loop, events, EVENTS, wait_ms > INT_MAX ? INT_MAX : (int)wait_ms, &waiting);
         if (ready < 0) {
             if (errno == EINTR)
                 continue;
-            fprintf(stderr, "time-client: epoll_wait: %s\n", strerror(errno));
+            fprintf(stderr, "time-client: epoll_pwait: %s\n", strerror(errno));
             return 1;
         }
-        now = now_ns();
         for (int e = 0; e < ready; e++) {
             long i = (long)events[e].data.u64;
             ssize_t got = read(fds[i], buffer, sizeof buffer);
+            now = now_ns(); /* this read's time (a vDSO call, no system call): the lines it completes arrived by now */
             if (got < 0 && (errno == EAGAIN || errno == EINTR))
                 continue;
             if (got <= 0) { /* closed, or reset: read it no more */

@@ -1,9 +1,12 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.Versioning;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using HdrHistogram;
 using Switchboard.Bench;
 using Switchboard.Tests.Engines;
 using Switchboard.Tests.Support;
@@ -13,9 +16,11 @@ namespace Switchboard.Tests.Cli;
 /// <summary>
 /// The time load's C client, <c>bench/peers/time-client.c</c>: the bench compiling it and
 /// measuring with it by default, the .NET clients under --tls, the refusal of c with --tls; and
-/// the client itself, compiled with warnings as errors, against a real time server and against a
-/// listener that never ticks and drops its connections. The compiler is <c>cc</c> (gcc, which
-/// test.sh installs).
+/// the client itself, compiled with warnings as errors, against a real time server, against a
+/// listener that never ticks and drops its connections, and against one that ticks on a schedule
+/// the test knows (one tick late, lines split and joined), so that the lateness it reports is
+/// checked; how the bench reads that report; and the .NET clients counting dropped connections
+/// as the C client does. The compiler is <c>cc</c> (gcc, which test.sh installs).
 /// </summary>
 [Collection(NonParallel.Name)]
 [SupportedOSPlatform("linux")] // the benchmark is Linux only
@@ -105,7 +110,7 @@ public sealed class BenchTimeClientTests : IDisposable
         using var server = CliProcess.Start("serve", "time", "--port", "0", "--interval", "0.1");
         var (endPoint, _) = await server.ReadListeningLineAsync();
 
-        using var client = CliProcess.StartTool(program, "127.0.0.1", endPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "4", "0.1", "1");
+        using var client = CliProcess.StartTool(program, "127.0.0.1", endPoint.Port.ToString(CultureInfo.InvariantCulture), "4", "0.1", "1");
         string stdout = await client.ReadToEndAsync();
 
         Assert.Equal(0, await client.WaitForExitAsync());
@@ -131,7 +136,7 @@ public sealed class BenchTimeClientTests : IDisposable
         int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
 
         var clock = Stopwatch.StartNew();
-        using var client = CliProcess.StartTool(program, "127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "3", "0.1", "1.5");
+        using var client = CliProcess.StartTool(program, "127.0.0.1", port.ToString(CultureInfo.InvariantCulture), "3", "0.1", "1.5");
         using var reset = await listener.AcceptAsync().WaitAsync(Timeouts.Quick);
         using var closed = await listener.AcceptAsync().WaitAsync(Timeouts.Quick);
         using var silent = await listener.AcceptAsync().WaitAsync(Timeouts.Quick);
@@ -151,6 +156,87 @@ public sealed class BenchTimeClientTests : IDisposable
     }
 
     [Fact]
+    public async Task The_client_counts_each_line_once_and_measures_a_tick_300_ms_late_as_300_ms()
+    {
+        string program = await CompileAsync();
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+
+        using var client = CliProcess.StartTool(program, "127.0.0.1", port.ToString(CultureInfo.InvariantCulture), "1", "0.1", "3");
+        using var server = await listener.AcceptAsync().WaitAsync(Timeouts.Quick);
+        server.NoDelay = true;
+        // The client measures from just before it says its connections are open, and not for one
+        // interval: every line written from an interval after that line is measured.
+        await client.StderrLines.WaitUntilAsync(lines => lines.Any(l => l.Contains(" connections open", StringComparison.Ordinal)), what: "the client's open line");
+        (int AtMs, string Text)[] schedule =
+        [
+            (100, "tick 1\n"), // the first measured line: no gap before it, no value
+            (200, "tick 2\n"),
+            (300, "tick 3\n"),
+            (400, "tick 4, split: the first part"), (430, ", then the rest\n"), // one line, two writes, 30 ms apart
+            (500, "tick 5\n"),
+            (600, "tick 6\ntick 7\n"), // two lines, one write
+            (700, "tick 8\n"),
+            (1100, "tick 9, 300 ms late\n"), // a gap of 400 ms
+            (1200, "tick 10\n"),
+            (1300, "tick 11\n"),
+        ];
+        await WriteOnScheduleAsync(server, schedule).WaitAsync(Timeouts.Quick);
+
+        string stdout = await client.ReadToEndAsync(); // at its duration, 3 s from its open line
+        Assert.Equal(0, await client.WaitForExitAsync());
+        var values = Regex.Matches(stdout, @"^lateness (\d+) (\d+)$", RegexOptions.Multiline)
+            .SelectMany(m => Enumerable.Repeat(long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) / 1e6, int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)))
+            .ToList(); // milliseconds, one per measured line
+        Assert.Contains("lines 10\n", stdout, StringComparison.Ordinal); // 11 lines, each once, less the first
+        Assert.Contains("lost 0\n", stdout, StringComparison.Ordinal);
+        Assert.Equal(10, values.Count);
+        Assert.True(values.Max() is >= 250 and <= 450, $"lateness (ms): {string.Join(", ", values)}"); // the late tick
+        Assert.True(values.Count(ms => ms < 100) >= 8, $"lateness (ms): {string.Join(", ", values)}"); // the rest on time, but for the split line's 30 ms and a timer's slip
+        var (stats, lateness, _) = CTimeLoad.Parse(stdout);
+        Assert.Equal(10, stats.Messages);
+        Assert.InRange(lateness.GetMaxValue() * 1000.0 / Stopwatch.Frequency, 250, 450);
+    }
+
+    [Fact]
+    public void The_bench_reads_the_clients_nanoseconds_as_the_histograms_stopwatch_ticks()
+    {
+        var (stats, lateness, cpu) = CTimeLoad.Parse("lines 1\nseconds 1.000000\nlost 0\ncpu_seconds 0.250000\nlateness 1000000 1\n");
+
+        Assert.Equal(new LoadStats(1, 0, 0, 1.0), stats);
+        Assert.Equal(0.25, cpu);
+        Assert.Equal(1, lateness.TotalCount);
+        double p50Micros = lateness.GetValueAtPercentile(50) * 1e6 / Stopwatch.Frequency; // as the bench reports it
+        Assert.InRange(p50Micros, 999, 1002); // 1 ms, within the histogram's 3 significant digits
+    }
+
+    [Fact]
+    public async Task The_dotnet_clients_count_connections_closed_or_reset_as_errors_as_the_c_client_does()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(8);
+        var target = (IPEndPoint)listener.LocalEndPoint!;
+
+        var load = TimeLoad.RunAsync(target, 3, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), tls: null, started: () => { }, CancellationToken.None);
+        using var reset = await listener.AcceptAsync().WaitAsync(Timeouts.Quick);
+        using var closed = await listener.AcceptAsync().WaitAsync(Timeouts.Quick);
+        using var silent = await listener.AcceptAsync().WaitAsync(Timeouts.Quick);
+        reset.LingerState = new LingerOption(true, 0);
+        reset.Close(); // RST
+        closed.Shutdown(SocketShutdown.Both);
+        closed.Close(); // FIN
+
+        var (stats, lateness) = await load.WaitAsync(Timeouts.Quick);
+        Assert.Equal(0, stats.Messages);
+        Assert.Equal(0, lateness.TotalCount);
+        Assert.Equal(2, stats.Errors); // the reset one and the closed one; the silent one was open at the end
+        Assert.InRange(stats.Seconds, 0.9, 1.0 + Timeouts.Quick.TotalSeconds); // to the stop, from a clock started just after it was set
+    }
+
+    [Fact]
     public async Task A_refused_connect_is_one_line_naming_the_address_and_exit_code_1()
     {
         string program = await CompileAsync();
@@ -159,7 +245,7 @@ public sealed class BenchTimeClientTests : IDisposable
         {
             probe.Bind(new IPEndPoint(IPAddress.Loopback, 0)); // bound, never listening: a connect to it is refused
             port = ((IPEndPoint)probe.LocalEndPoint!).Port;
-            using var client = CliProcess.StartTool(program, "127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "2", "0.1", "1");
+            using var client = CliProcess.StartTool(program, "127.0.0.1", port.ToString(CultureInfo.InvariantCulture), "2", "0.1", "1");
 
             Assert.Equal("", await client.ReadToEndAsync());
             Assert.Equal(1, await client.WaitForExitAsync());
@@ -171,6 +257,33 @@ public sealed class BenchTimeClientTests : IDisposable
     {
         if (Directory.Exists(_out))
             Directory.Delete(_out, recursive: true);
+    }
+
+    /// <summary>
+    /// Writes each text at its time, in milliseconds from now: a writer paced by the clock the
+    /// test measures against, so its waits are the ticks' intervals, not waits for an event. It
+    /// runs on a thread of its own: the test process's thread pool was seen held for most of a
+    /// second at its start, which delayed a pooled writer's ticks by more than the lateness measured.
+    /// </summary>
+    private static Task WriteOnScheduleAsync(Socket socket, IReadOnlyList<(int AtMs, string Text)> schedule)
+    {
+        socket.SendTimeout = (int)Timeouts.Quick.TotalMilliseconds; // a few bytes to a reading client: never near it
+        return Task.Factory.StartNew(
+            () =>
+            {
+                var clock = Stopwatch.StartNew();
+                foreach (var (atMs, text) in schedule)
+                {
+                    var until = TimeSpan.FromMilliseconds(atMs) - clock.Elapsed;
+                    if (until > TimeSpan.Zero)
+                        Thread.Sleep(until); // the schedule's pace
+                    byte[] bytes = Encoding.ASCII.GetBytes(text);
+                    Assert.Equal(bytes.Length, socket.Send(bytes));
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
     }
 
     /// <summary>The client compiled with <c>-Wall -Wextra</c>, any warning an error.</summary>

@@ -943,21 +943,28 @@ internal static partial class ServeCommand
                     break;
             }
 
-            builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-            if (Prefork.IsWorker)
+            // The console registrations above bring the formatters and their options; the lines
+            // go to stderr through the batched writer, not the console logger's thread.
+            string formatterName = format switch
             {
-                // The console logger, wrapped so that every line carries the worker's scope.
-                builder.Services.RemoveAll<ILoggerProvider>();
-                builder.Services.AddSingleton<ILoggerProvider>(services => new WorkerLoggerProvider(new ConsoleLoggerProvider(
-                    services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>(), services.GetServices<ConsoleFormatter>())));
-            }
+                LogFormat.Json => ConsoleFormatterNames.Json,
+                LogFormat.Systemd => ConsoleFormatterNames.Systemd,
+                _ => CompactConsoleFormatter.FormatterName,
+            };
+            builder.Services.RemoveAll<ILoggerProvider>();
+            builder.Services.AddSingleton<ILoggerProvider>(services =>
+            {
+                var batched = new BatchedLoggerProvider(services.GetServices<ConsoleFormatter>().Single(f => f.Name == formatterName), Console.Error);
+                // A worker's lines all carry its scope.
+                return Prefork.IsWorker ? new WorkerLoggerProvider(batched) : batched;
+            });
         });
 
     /// <summary>
-    /// A forking server's worker's logger: the console logger, with <see cref="WorkerScope"/> the
+    /// A forking server's worker's logger: the batched logger, with <see cref="WorkerScope"/> the
     /// outermost scope of every line (also of lines from threads that carry no scopes of their own).
     /// </summary>
-    private sealed class WorkerLoggerProvider(ConsoleLoggerProvider inner) : ILoggerProvider, ISupportExternalScope
+    private sealed class WorkerLoggerProvider(BatchedLoggerProvider inner) : ILoggerProvider, ISupportExternalScope
     {
         public ILogger CreateLogger(string categoryName) => inner.CreateLogger(categoryName);
 

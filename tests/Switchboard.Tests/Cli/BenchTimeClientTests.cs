@@ -220,10 +220,12 @@ public sealed class BenchTimeClientTests : IDisposable
         listener.Listen(8);
         var target = (IPEndPoint)listener.LocalEndPoint!;
 
-        var load = TimeLoad.RunAsync(target, 3, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), tls: null, started: () => { }, CancellationToken.None);
+        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var load = TimeLoad.RunAsync(target, 3, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), tls: null, started: open.SetResult, CancellationToken.None);
         using var reset = await listener.AcceptAsync().WaitAsync(Timeouts.Quick);
         using var closed = await listener.AcceptAsync().WaitAsync(Timeouts.Quick);
         using var silent = await listener.AcceptAsync().WaitAsync(Timeouts.Quick);
+        await open.Task.WaitAsync(Timeouts.Quick); // every connect has completed on the client's side: a reset now ends a connection, not a connect
         reset.LingerState = new LingerOption(true, 0);
         reset.Close(); // RST
         closed.Shutdown(SocketShutdown.Both);

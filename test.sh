@@ -7,7 +7,7 @@
 # Debian's chromium, headless, driven by Playwright (which must never download a browser of its
 # own: PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD is set here, and nothing runs `playwright install`), the TLS tests openssl (s_client) and socat,
 # the benchmark's C epoll peer's tests a C compiler, cc (packages gcc and libc6-dev: --no-install-recommends leaves out
-# libc's headers), which compiles bench/peers/epoll-echo.c and bench/peers/time-client.c, and the NativeAOT publish's test clang and zlib1g-dev, which
+# libc's headers), which compiles bench/peers/epoll-echo.c, time-client.c and chat-client.c, and the NativeAOT publish's test clang and zlib1g-dev, which
 # link the native executable. This installs
 # whichever is not there with apt-get (one update, one install), then runs `dotnet test` with the
 # arguments given. redis-server, promtool, the systemd tools, chromium, openssl, socat, cc and clang are required; without an IRC client its tests are
@@ -24,7 +24,7 @@ if ! command -v promtool >/dev/null 2>&1; then
   missing+=(prometheus) # promtool's package
 fi
 if ! command -v cc >/dev/null 2>&1 || [ ! -e /usr/include/stdio.h ]; then
-  missing+=(gcc libc6-dev) # cc and libc's headers: the C epoll peer (bench/peers/epoll-echo.c) and the C time client (bench/peers/time-client.c) are compiled by their tests and the bench
+  missing+=(gcc libc6-dev) # cc and libc's headers: the C epoll peer (bench/peers/epoll-echo.c) and the C time and chat clients (bench/peers/time-client.c, chat-client.c) are compiled by their tests and the bench
 fi
 if ! command -v clang >/dev/null 2>&1 || [ ! -e /usr/include/zlib.h ]; then
   missing+=(clang zlib1g-dev) # the NativeAOT publish (PublishProfile=native) links with clang against zlib; its test publishes one

@@ -114,6 +114,16 @@ internal static class BenchCommand
         HelpName = "c|dotnet",
     };
 
+    private static readonly Option<string?> ChatClientOption = new("--chat-client")
+    {
+        Description = "chat: what talks and listens. 'c' (the default): " + CChatLoadSource + ", one C process holding every member on one epoll loop, the senders paced by its timeout, " +
+                      "compiled by the bench with 'cc -O2' into its own folder on each run, and run on the load generator's core when pinned (--pin); it does far less per delivery than the .NET clients, so that the server CPU per delivery measured is the server's. " +
+                      "'dotnet': the bench's own clients, one .NET task each, which fill their core near a million deliveries/s and then hold the server's output back, so that it pays for the backpressure, " +
+                      "but can speak TLS: with --tls they are the default, and 'c' is refused. The table's first line and the JSON (Settings.ChatClient) say which measured. " +
+                      "Without cc or the source, 'c' stops the run with one line: install gcc (apt-get install gcc) or pass dotnet",
+        HelpName = "c|dotnet",
+    };
+
     private static readonly Option<bool> PinOption = new("--pin")
     {
         Description = "Pin the server to core 0 and the load generator to core 1, so they never take turns on one core (on by default with two or more cores; --pin false or --no-pin to turn off)",
@@ -142,7 +152,7 @@ internal static class BenchCommand
     private static readonly Option<bool> TlsOption = new("--tls")
     {
         Description = "Every connection speaks TLS, to measure its cost against a plain run: each server started gets a self-signed certificate the bench makes " +
-                      "(ECDSA P-256, deleted at the end; serve --tls-cert --tls-key, the Kestrel peer its own TLS; the C peer has none and is refused; the time load is read by the .NET clients, see --time-client) and the load trusts exactly it; " +
+                      "(ECDSA P-256, deleted at the end; serve --tls-cert --tls-key, the Kestrel peer its own TLS; the C peer has none and is refused; the time and chat loads are run by the .NET clients, see --time-client and --chat-client) and the load trusts exactly it; " +
                       "connections and churn then count full handshakes (no session resumption). With --target: the target must speak TLS itself " +
                       "(or behind a terminator such as socat OPENSSL-LISTEN), trusted by --tls-ca or the system's store",
     };
@@ -178,6 +188,8 @@ internal static class BenchCommand
 
     private static string CTimeLoadSource => CTimeLoad.Program.SourcePath;
 
+    private static string CChatLoadSource => CChatLoad.Program.SourcePath;
+
     // Descriptors the load generator needs beyond one per connection (runtime, pipes, /proc reads).
     private const int DescriptorMargin = 64;
 
@@ -192,7 +204,7 @@ internal static class BenchCommand
             $"{BenchExitCodes.Interrupted} interrupted by Ctrl-C or SIGTERM (what was measured is kept, marked partial or not run).")
         {
             ScenarioArgument, EnginesOption, TargetOption, OutOption, ClientsOption, SendersOption, InFlightOption, SizeOption, DurationOption,
-            ConnectionsOption, ConnectWindowOption, IntervalOption, TimeClientOption, PinOption, NoPinOption, SwitchboardOption, KestrelOption, CPeerOption, RepeatOption, MetricsOption,
+            ConnectionsOption, ConnectWindowOption, IntervalOption, TimeClientOption, ChatClientOption, PinOption, NoPinOption, SwitchboardOption, KestrelOption, CPeerOption, RepeatOption, MetricsOption,
             TlsOption, TlsCaOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
@@ -249,6 +261,14 @@ internal static class BenchCommand
         if (timeClient == "c" && tls && scenario == "time")
             return BenchCli.Fail(ExitCodes.Usage, $"{Flag(parse, TimeClientOption)} c has no TLS: leave out --tls, or pass {Flag(parse, TimeClientOption)} dotnet");
         timeClient = scenario != "time" ? null : timeClient ?? (tls ? "dotnet" : "c");
+
+        // The chat load's clients, chosen the same way.
+        string? chatClient = parse.GetValue(ChatClientOption);
+        if (chatClient is not (null or "c" or "dotnet"))
+            return BenchCli.Fail(ExitCodes.Usage, $"{Flag(parse, ChatClientOption)} is c or dotnet (got '{chatClient}')");
+        if (chatClient == "c" && tls && scenario == "chat")
+            return BenchCli.Fail(ExitCodes.Usage, $"{Flag(parse, ChatClientOption)} c has no TLS: leave out --tls, or pass {Flag(parse, ChatClientOption)} dotnet");
+        chatClient = scenario != "chat" ? null : chatClient ?? (tls ? "dotnet" : "c");
 
         bool metrics = parse.GetValue(MetricsOption);
         if (metrics && targets.Count > 0)
@@ -331,6 +351,7 @@ internal static class BenchCommand
             ConnectWindow = parse.GetValue(ConnectWindowOption),
             TickInterval = interval,
             TimeClient = timeClient,
+            ChatClient = chatClient,
             Pin = parse.GetValue(PinOption) && !parse.GetValue(NoPinOption),
             Repeat = parse.GetValue(RepeatOption),
             Metrics = metrics,
@@ -368,27 +389,21 @@ internal static class BenchCommand
             }
         }
 
-        // The C time client, compiled here like the C peer: found in the source tree, with cc.
-        string? timeClientPath = null;
-        if (timeClient == "c")
+        // The C time and chat clients, compiled here like the C peer: found in the source tree, with cc.
+        string? timeClientPath = null, chatClientPath = null;
+        try
         {
-            var client = CTimeLoad.Program;
-            const string otherwise = "pass --time-client dotnet";
-            if (client.FindSource() is not { } source)
-                return BenchCli.Fail(ExitCodes.Failure, $"{client.Title}'s source, {client.SourcePath}, is not found (looked above the working directory and above the bench): run the bench from a clone of the repository, or {otherwise}");
-            if (client.CannotCompile(source, otherwise) is { } why)
-                return BenchCli.Fail(ExitCodes.Failure, why);
-            try
-            {
-                timeClientPath = client.Compile(source);
-            }
-            catch (BenchException e)
-            {
-                return BenchCli.Fail(ExitCodes.Failure, e.Message);
-            }
+            if (timeClient == "c")
+                timeClientPath = CompileClient(CTimeLoad.Program, "pass --time-client dotnet");
+            if (chatClient == "c")
+                chatClientPath = CompileClient(CChatLoad.Program, "pass --chat-client dotnet");
+        }
+        catch (BenchException e)
+        {
+            return BenchCli.Fail(ExitCodes.Failure, e.Message);
         }
 
-        settings = settings with { PeerPaths = peerPaths, TimeClientPath = timeClientPath };
+        settings = settings with { PeerPaths = peerPaths, TimeClientPath = timeClientPath, ChatClientPath = chatClientPath };
 
         // Ctrl-C or SIGTERM: stop the server under test, keep what was measured, write it out.
         using var interrupted = new CancellationTokenSource();
@@ -452,6 +467,19 @@ internal static class BenchCommand
 
     /// <summary>The host of a HOST:PORT target, without an IPv6 address's brackets.</summary>
     private static string HostOf(string target) => target[..Math.Max(0, target.LastIndexOf(':'))].Trim('[', ']');
+
+    /// <summary>
+    /// A C load client made ready to run: its source found in the source tree and compiled with cc;
+    /// a <see cref="BenchException"/> saying in one line why not, ending with <paramref name="otherwise"/>.
+    /// </summary>
+    private static string CompileClient(CProgram client, string otherwise)
+    {
+        if (client.FindSource() is not { } source)
+            throw new BenchException($"{client.Title}'s source, {client.SourcePath}, is not found (looked above the working directory and above the bench): run the bench from a clone of the repository, or {otherwise}");
+        if (client.CannotCompile(source, otherwise) is { } why)
+            throw new BenchException(why);
+        return client.Compile(source);
+    }
 
     private static string Flag(ParseResult parse, Option option) => Switchboard.Cli.OptionNames.AsTyped(parse, option);
 

@@ -258,8 +258,20 @@ public sealed class BenchRunner(BenchSettings settings, Func<IEnumerable<string>
     /// </param>
     private async Task<BenchResult> ChatAsync(string engine, IReadOnlyList<System.Net.IPEndPoint> nodes, bool startedHere, Action started, CancellationToken interrupt)
     {
-        var outcome = await ChatLoad.RunAsync(nodes, settings.Clients, settings.Senders, settings.Duration, _tls, started, interrupt).ConfigureAwait(false);
-        var result = WithPercentiles(Basic(engine, outcome.Stats), outcome.Latency) with { Chat = outcome.Health };
+        // The C chat client (--chat-client c, on the load generator's core when pinned) or the bench's own clients.
+        ChatLoad.Outcome outcome;
+        double loadProcessCpu = 0;
+        if (settings.ChatClient == "c")
+        {
+            string program = settings.ChatClientPath ?? throw new BenchException($"{CChatLoad.Program.Title} is not built");
+            (outcome, loadProcessCpu) = await CChatLoad.RunAsync(program, nodes, settings.Clients, settings.Senders, settings.Duration, _pin ? LoadGeneratorCore : null, started, interrupt).ConfigureAwait(false);
+        }
+        else
+        {
+            outcome = await ChatLoad.RunAsync(nodes, settings.Clients, settings.Senders, settings.Duration, _tls, started, interrupt).ConfigureAwait(false);
+        }
+
+        var result = WithPercentiles(Basic(engine, outcome.Stats), outcome.Latency) with { Chat = outcome.Health, LoadProcessCpuSeconds = loadProcessCpu };
         // A server given with --target that paced, refused or cut off the talk measured its
         // throttle, not itself. An interrupted run delivers less than was said only because it was
         // stopped: refusals still count.

@@ -67,6 +67,17 @@ public sealed record BenchSettings
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? TimeClientPath { get; init; }
 
+    /// <summary>
+    /// The chat load's clients (chat): <c>c</c>, the C chat client (<see cref="ChatClientPath"/>),
+    /// or <c>dotnet</c>, the bench's own; left out for the other scenarios.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ChatClient { get; init; }
+
+    /// <summary>The C chat client's program, compiled by the bench, when <see cref="ChatClient"/> is <c>c</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ChatClientPath { get; init; }
+
     /// <summary>Idle connections to open (connections).</summary>
     public int Connections { get; init; } = 10_000;
 

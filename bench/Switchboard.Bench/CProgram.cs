@@ -5,7 +5,7 @@ namespace Switchboard.Bench;
 /// <summary>
 /// A C program the bench keeps as source (under <c>bench/peers/</c>) and compiles itself: found
 /// in the source tree, compiled with <c>cc -O2</c> into the bench's own folder on each run that
-/// needs it. The C epoll peer and the C time client are two.
+/// needs it. The C epoll peer and the C time and chat clients are three.
 /// </summary>
 /// <param name="title">What messages call it, e.g. "the C epoll peer".</param>
 /// <param name="sourcePath">Its source, from the repository's root.</param>

@@ -333,20 +333,9 @@ int main(int argc, char **argv)
         return usage("DURATION must be a number of seconds, more than 0");
     node_count = argc - 4;
 
-    /* SIGINT and SIGTERM end the talk (or the connecting, or the joining) early; no SA_RESTART, so a
-     * blocking connect returns. Once connected they are blocked except inside epoll_pwait. */
-    struct sigaction stop = { .sa_handler = on_stop };
-    sigemptyset(&stop.sa_mask);
-    sigaction(SIGINT, &stop, NULL);
-    sigaction(SIGTERM, &stop, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    /* One descriptor per client: as many as the hard limit allows. */
-    struct rlimit files;
-    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
-        files.rlim_cur = files.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &files);
-    }
+    /* SIGINT and SIGTERM end the talk (or the connecting, or the joining) early; once connected
+     * they are blocked except inside epoll_pwait. */
+    prepare_process();
 
     struct addrinfo **addresses = calloc((size_t)node_count, sizeof *addresses);
     clients = calloc((size_t)client_count, sizeof *clients);

@@ -41,6 +41,26 @@ static inline void on_stop(int signal_number)
     stop_requested = 1;
 }
 
+/*
+ * SIGINT and SIGTERM set stop_requested, with no SA_RESTART, so that a blocking connect returns;
+ * SIGPIPE is ignored (a write to a closed connection is an error, not the end); and the soft
+ * descriptor limit is raised to the hard one: one descriptor per client.
+ */
+static inline void prepare_process(void)
+{
+    struct sigaction stop = { .sa_handler = on_stop };
+    sigemptyset(&stop.sa_mask);
+    sigaction(SIGINT, &stop, NULL);
+    sigaction(SIGTERM, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct rlimit files;
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
+}
+
 static inline int64_t now_ns(void)
 {
     struct timespec t;

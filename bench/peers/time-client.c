@@ -56,20 +56,9 @@ int main(int argc, char **argv)
     if (duration < 0)
         return usage("DURATION must be a number of seconds, more than 0");
 
-    /* SIGINT and SIGTERM end the measurement (or the connecting) early; no SA_RESTART, so a blocking
-     * connect returns. While measuring they are blocked except inside epoll_pwait (see below). */
-    struct sigaction stop = { .sa_handler = on_stop };
-    sigemptyset(&stop.sa_mask);
-    sigaction(SIGINT, &stop, NULL);
-    sigaction(SIGTERM, &stop, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    /* One descriptor per client: as many as the hard limit allows. */
-    struct rlimit files;
-    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
-        files.rlim_cur = files.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &files);
-    }
+    /* SIGINT and SIGTERM end the measurement (or the connecting) early; while measuring they are
+     * blocked except inside epoll_pwait (see below). */
+    prepare_process();
 
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *address;
     int resolved = getaddrinfo(host, port, &hints, &address);

@@ -27,7 +27,6 @@ public sealed class BenchChatClientTests : IDisposable
 {
     private readonly string _out = Path.Combine(Path.GetTempPath(), $"switchboard-bench-{Guid.NewGuid():N}");
 
-    private static string Source => Path.Combine(Repository.Root, "bench", "peers", "chat-client.c");
 
     [Fact]
     public async Task The_bench_measures_the_chat_load_with_the_c_client_by_default()
@@ -64,16 +63,6 @@ public sealed class BenchChatClientTests : IDisposable
     }
 
     [Fact]
-    public async Task The_c_client_with_tls_is_one_line_and_exit_code_2()
-    {
-        var (code, stdout, stderr) = await CliProcess.RunBenchAsync("chat", "--engines", "epoll", "--tls", "--chat-client", "c");
-
-        Assert.Equal(2, code);
-        Assert.Empty(stdout);
-        Assert.Equal("switchboard-bench: --chat-client c has no TLS: leave out --tls, or pass --chat-client dotnet\n", stderr.ReplaceLineEndings("\n"));
-    }
-
-    [Fact]
     public async Task An_unknown_chat_client_is_one_line_and_exit_code_2()
     {
         var (code, stdout, stderr) = await CliProcess.RunBenchAsync("chat", "--engines", "epoll", "--chat-client", "java");
@@ -81,21 +70,6 @@ public sealed class BenchChatClientTests : IDisposable
         Assert.Equal(2, code);
         Assert.Empty(stdout);
         Assert.Equal("switchboard-bench: --chat-client is c or dotnet (got 'java')\n", stderr.ReplaceLineEndings("\n"));
-    }
-
-    [Fact]
-    public async Task With_tls_and_no_choice_the_dotnet_clients_measure_and_the_load_says_so()
-    {
-        var (code, stdout, stderr) = await CliProcess.RunBenchAsync(
-            "chat", "--engines", "epoll", "--tls", "--clients", "4", "--senders", "2", "--duration", "1s", "--out", _out);
-
-        Assert.True(code == 0, $"exit {code}; stdout: {stdout}; stderr: {stderr}");
-        Assert.Equal("chat: 4 clients, 2 talking, 1 s, .NET client (the C one has no TLS), tls: true", stdout.ReplaceLineEndings("\n").Split('\n')[0]);
-        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out, "chat.json")));
-        var settings = json.RootElement.GetProperty("Settings");
-        Assert.Equal("dotnet", settings.GetProperty("ChatClient").GetString());
-        Assert.False(settings.TryGetProperty("ChatClientPath", out _));
-        Assert.True(Assert.Single(json.RootElement.GetProperty("Results").EnumerateArray()).GetProperty("Messages").GetInt64() > 0);
     }
 
     [Theory]
@@ -146,7 +120,7 @@ public sealed class BenchChatClientTests : IDisposable
     [Fact]
     public async Task The_client_compiles_without_warnings_and_its_counts_add_up_against_a_chat_server()
     {
-        string program = await CompileAsync();
+        string program = await CLoadClient.CompileAsync("chat-client", _out);
         using var server = CliProcess.Start("serve", "chat", "--port", "0", "--rate", "100000", "--history", "0", "--connect-rate", "0", "--max-connections-per-ip", "0");
         var (endPoint, _) = await server.ReadListeningLineAsync();
 
@@ -176,7 +150,7 @@ public sealed class BenchChatClientTests : IDisposable
     [Fact]
     public async Task Over_two_nodes_the_client_counts_the_lines_from_the_other_node_as_cross_node()
     {
-        string program = await CompileAsync();
+        string program = await CLoadClient.CompileAsync("chat-client", _out);
         using var server = CliProcess.Start("serve", "chat", "--port", "0", "--rate", "100000", "--history", "0", "--connect-rate", "0", "--max-connections-per-ip", "0");
         var (endPoint, _) = await server.ReadListeningLineAsync();
         string node = $"127.0.0.1:{endPoint.Port}";
@@ -197,7 +171,7 @@ public sealed class BenchChatClientTests : IDisposable
     [Fact]
     public async Task The_client_counts_refusals_and_members_closed_early()
     {
-        string program = await CompileAsync();
+        string program = await CLoadClient.CompileAsync("chat-client", _out);
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(8);
@@ -251,7 +225,7 @@ public sealed class BenchChatClientTests : IDisposable
     [Fact]
     public async Task A_server_that_closes_instead_of_answering_nick_is_one_line_and_exit_code_1()
     {
-        string program = await CompileAsync();
+        string program = await CLoadClient.CompileAsync("chat-client", _out);
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(8);
@@ -273,7 +247,7 @@ public sealed class BenchChatClientTests : IDisposable
     [Fact]
     public async Task A_refused_connect_is_one_line_naming_the_node_and_exit_code_1()
     {
-        string program = await CompileAsync();
+        string program = await CLoadClient.CompileAsync("chat-client", _out);
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         probe.Bind(new IPEndPoint(IPAddress.Loopback, 0)); // bound, never listening: a connect to it is refused
         int port = ((IPEndPoint)probe.LocalEndPoint!).Port;
@@ -324,17 +298,5 @@ public sealed class BenchChatClientTests : IDisposable
         }
 
         return line.ToString();
-    }
-
-    /// <summary>The client compiled with <c>-Wall -Wextra</c>, any warning an error.</summary>
-    private async Task<string> CompileAsync()
-    {
-        Directory.CreateDirectory(_out);
-        string program = Path.Combine(_out, "chat-client");
-        using var cc = CliProcess.StartTool("cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", program, Source);
-        Assert.Equal("", await cc.ReadToEndAsync());
-        int exit = await cc.WaitForExitAsync();
-        Assert.True(exit == 0 && cc.Stderr.Length == 0, $"cc exited {exit}: {cc.Stderr}");
-        return program;
     }
 }

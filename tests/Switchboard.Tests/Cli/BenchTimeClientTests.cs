@@ -28,7 +28,6 @@ public sealed class BenchTimeClientTests : IDisposable
 {
     private readonly string _out = Path.Combine(Path.GetTempPath(), $"switchboard-bench-{Guid.NewGuid():N}");
 
-    private static string Source => Path.Combine(Repository.Root, "bench", "peers", "time-client.c");
 
     [Fact]
     public async Task The_bench_measures_the_time_load_with_the_c_client_by_default()
@@ -57,31 +56,6 @@ public sealed class BenchTimeClientTests : IDisposable
     }
 
     [Fact]
-    public async Task The_c_client_with_tls_is_one_line_and_exit_code_2()
-    {
-        var (code, stdout, stderr) = await CliProcess.RunBenchAsync("time", "--engines", "epoll", "--tls", "--time-client", "c");
-
-        Assert.Equal(2, code);
-        Assert.Empty(stdout);
-        Assert.Equal("switchboard-bench: --time-client c has no TLS: leave out --tls, or pass --time-client dotnet\n", stderr.ReplaceLineEndings("\n"));
-    }
-
-    [Fact]
-    public async Task With_tls_and_no_choice_the_dotnet_clients_measure_and_the_load_says_so()
-    {
-        var (code, stdout, stderr) = await CliProcess.RunBenchAsync(
-            "time", "--engines", "epoll", "--tls", "--clients", "2", "--interval", "200ms", "--duration", "1s", "--out", _out);
-
-        Assert.True(code == 0, $"exit {code}; stdout: {stdout}; stderr: {stderr}");
-        Assert.Equal("time: 2 clients, a tick every 0.2 s, 1 s, .NET client (the C one has no TLS), tls: true", stdout.ReplaceLineEndings("\n").Split('\n')[0]);
-        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_out, "time.json")));
-        var settings = json.RootElement.GetProperty("Settings");
-        Assert.Equal("dotnet", settings.GetProperty("TimeClient").GetString());
-        Assert.False(settings.TryGetProperty("TimeClientPath", out _));
-        Assert.True(Assert.Single(json.RootElement.GetProperty("Results").EnumerateArray()).GetProperty("Messages").GetInt64() > 0);
-    }
-
-    [Fact]
     public async Task Help_describes_the_time_client_option_and_its_default()
     {
         var (code, stdout, _) = await CliProcess.RunBenchAsync("--help");
@@ -106,7 +80,7 @@ public sealed class BenchTimeClientTests : IDisposable
     [Fact]
     public async Task The_client_compiles_without_warnings_and_measures_a_time_server_in_its_result_format()
     {
-        string program = await CompileAsync();
+        string program = await CLoadClient.CompileAsync("time-client", _out);
         using var server = CliProcess.Start("serve", "time", "--port", "0", "--interval", "0.1");
         var (endPoint, _) = await server.ReadListeningLineAsync();
 
@@ -129,7 +103,7 @@ public sealed class BenchTimeClientTests : IDisposable
     [Fact]
     public async Task The_client_stops_at_its_duration_with_no_tick_and_counts_connections_closed_or_reset()
     {
-        string program = await CompileAsync();
+        string program = await CLoadClient.CompileAsync("time-client", _out);
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(8);
@@ -158,7 +132,7 @@ public sealed class BenchTimeClientTests : IDisposable
     [Fact]
     public async Task The_client_counts_each_line_once_and_measures_a_tick_300_ms_late_as_300_ms()
     {
-        string program = await CompileAsync();
+        string program = await CLoadClient.CompileAsync("time-client", _out);
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(1);
@@ -241,7 +215,7 @@ public sealed class BenchTimeClientTests : IDisposable
     [Fact]
     public async Task A_refused_connect_is_one_line_naming_the_address_and_exit_code_1()
     {
-        string program = await CompileAsync();
+        string program = await CLoadClient.CompileAsync("time-client", _out);
         int port;
         using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
         {
@@ -286,17 +260,5 @@ public sealed class BenchTimeClientTests : IDisposable
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default);
-    }
-
-    /// <summary>The client compiled with <c>-Wall -Wextra</c>, any warning an error.</summary>
-    private async Task<string> CompileAsync()
-    {
-        Directory.CreateDirectory(_out);
-        string program = Path.Combine(_out, "time-client");
-        using var cc = CliProcess.StartTool("cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", program, Source);
-        Assert.Equal("", await cc.ReadToEndAsync());
-        int exit = await cc.WaitForExitAsync();
-        Assert.True(exit == 0 && cc.Stderr.Length == 0, $"cc exited {exit}: {cc.Stderr}");
-        return program;
     }
 }

@@ -14,7 +14,7 @@ namespace Switchboard.Tests.Cli;
 
 /// <summary>
 /// The chat load's C client, <c>bench/peers/chat-client.c</c>: the bench compiling it and
-/// measuring with it by default, the .NET clients under --tls, the refusal of c with --tls, a
+/// measuring with it by default (its TLS refusal and fallback: BenchCClientsTests), a
 /// throttling server told by either client; and the client itself, compiled with warnings as
 /// errors, against a real chat server (its counts adding up, over one node and two), against a
 /// server that welcomes its members and then refuses them and closes, and against one that closes
@@ -26,7 +26,6 @@ namespace Switchboard.Tests.Cli;
 public sealed class BenchChatClientTests : IDisposable
 {
     private readonly string _out = Path.Combine(Path.GetTempPath(), $"switchboard-bench-{Guid.NewGuid():N}");
-
 
     [Fact]
     public async Task The_bench_measures_the_chat_load_with_the_c_client_by_default()

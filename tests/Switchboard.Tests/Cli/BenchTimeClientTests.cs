@@ -15,8 +15,8 @@ namespace Switchboard.Tests.Cli;
 
 /// <summary>
 /// The time load's C client, <c>bench/peers/time-client.c</c>: the bench compiling it and
-/// measuring with it by default, the .NET clients under --tls, the refusal of c with --tls; and
-/// the client itself, compiled with warnings as errors, against a real time server, against a
+/// measuring with it by default (its TLS refusal and fallback: BenchCClientsTests); and the
+/// client itself, compiled with warnings as errors, against a real time server, against a
 /// listener that never ticks and drops its connections, and against one that ticks on a schedule
 /// the test knows (one tick late, lines split and joined), so that the lateness it reports is
 /// checked; how the bench reads that report; and the .NET clients counting dropped connections
@@ -27,7 +27,6 @@ namespace Switchboard.Tests.Cli;
 public sealed class BenchTimeClientTests : IDisposable
 {
     private readonly string _out = Path.Combine(Path.GetTempPath(), $"switchboard-bench-{Guid.NewGuid():N}");
-
 
     [Fact]
     public async Task The_bench_measures_the_time_load_with_the_c_client_by_default()

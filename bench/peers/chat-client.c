@@ -404,12 +404,12 @@ int main(int argc, char **argv)
         }
         if (turn(progress + JOIN_TIMEOUT_NS, &waiting) != 0)
             return 1;
-        if (lost > 0) {
-            fprintf(stderr, "chat-client: the server closed the connection instead of answering /nick: is it the chat app?\n");
+        if (join_error != NULL) { /* first: a server that refuses often closes right after */
+            fprintf(stderr, "chat-client: the server answered /nick with '%s'\n", join_error);
             return 1;
         }
-        if (join_error != NULL) {
-            fprintf(stderr, "chat-client: the server answered /nick with '%s'\n", join_error);
+        if (lost > 0) {
+            fprintf(stderr, "chat-client: the server closed the connection instead of answering /nick: is it the chat app?\n");
             return 1;
         }
         int64_t now = now_ns();

@@ -7,154 +7,251 @@ using Microsoft.Extensions.Logging.Console;
 namespace Switchboard.Cli;
 
 /// <summary>
-/// The log's one writer to stderr: lines are formatted on the thread that logs (by the console
+/// The log's one writer to stderr: entries are formatted on the thread that logs (by the console
 /// formatter of the chosen format) and queued; a thread of its own writes what has gathered
-/// within <see cref="Gather"/> of the first line, in one write. The console logger this replaces
+/// within <see cref="Gather"/> of the first entry, in few writes. The console logger this replaces
 /// woke its thread and wrote once per line: two context switches and a system call for each, on
 /// the server's core, about half an accept's CPU in an accept storm (docs/benchmarks.md, "What a
 /// connection's two log lines cost").
 /// </summary>
 /// <remarks>
-/// Bounded: past <see cref="CapacityChars"/> queued (stderr not being read), lines are dropped,
-/// counted, and the count is written once stderr takes lines again; the thread that logs never
-/// blocks on stderr. Disposing writes what is queued and stops the thread.
+/// Each write is whole entries of at most <see cref="AtomicWrite"/> bytes (a longer entry alone),
+/// so processes sharing stderr (a forking server's parent and workers) never cut into each
+/// other's entries on a pipe. Bounded: past <see cref="CapacityChars"/> queued (stderr not being
+/// read), entries are dropped, counted, and the count is written where they were missing; the
+/// thread that logs never blocks on stderr. <see cref="FlushAll"/> writes what every live writer
+/// holds, before a line written to stderr directly (an error, a warning) so that it comes after
+/// the log lines before it. Disposing, or the process exiting, writes what is queued; an entry
+/// logged after that is written at once.
 /// </remarks>
 internal sealed class BatchedLogWriter : IDisposable
 {
-    /// <summary>How long the writer lets lines gather after the first before it writes them.</summary>
+    /// <summary>How long the writer lets entries gather after the first before it writes them.</summary>
     internal static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(2);
 
-    /// <summary>Characters queued at most (about 4 MiB): past it, lines are dropped and counted.</summary>
+    /// <summary>Characters queued at most (about 4 MiB): past it, entries are dropped and counted.</summary>
     internal const int CapacityChars = 4 * 1024 * 1024;
 
     /// <summary>PIPE_BUF on Linux: a write to a pipe this size or smaller is never interleaved with another's.</summary>
     internal const int AtomicWrite = 4096;
 
     private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan FlushWait = TimeSpan.FromSeconds(1);
+    private static readonly List<BatchedLogWriter> Live = [];
 
     private readonly TextWriter _output;
-    private readonly Lock _lock = new();
-    private readonly SemaphoreSlim _lines = new(0, 1);
+    private readonly object _lock = new(); // a monitor: Flush waits on it for the writer's progress
+    private readonly SemaphoreSlim _entries = new(0, 1);
     private readonly Thread _thread;
-    private StringBuilder _queued = new();
-    private StringBuilder _writing = new();
-    private bool _woken;   // a wake-up is owed to the writer (or it is awake): no other is sent
-    private long _dropped; // lines dropped since the last write that said so
+    private char[] _group = new char[AtomicWrite]; // one write's entries, writer thread only
+    private int _groupLength;
+    private List<string> _queued = [];
+    private List<string> _writing = [];
+    private long _queuedChars;
+    private bool _woken;       // a wake-up is owed to the writer (or it is awake): no other is sent
+    private bool _hurry;       // a flush waits: write without gathering
+    private long _dropped;     // entries dropped since the last one queued
+    private long _enqueued;    // entries queued (and drop reports), ever
+    private long _written;     // of those, how many are written
     private bool _stopping;
+    private bool _stopped;     // the thread is gone: entries are written at once
 
     public BatchedLogWriter(TextWriter output)
     {
         _output = output;
         _thread = new Thread(Run) { IsBackground = true, Name = "switchboard-log" };
         _thread.Start();
+        lock (Live)
+            Live.Add(this);
+        AppDomain.CurrentDomain.ProcessExit += OnExit;
+        AppDomain.CurrentDomain.UnhandledException += OnCrash;
     }
 
-    /// <summary>Queues <paramref name="text"/> (whole lines); never blocks on stderr.</summary>
-    public void Enqueue(string text)
+    /// <summary>Writes what every live writer has queued (each waiting a bounded time), before a line written to stderr directly.</summary>
+    public static void FlushAll()
+    {
+        BatchedLogWriter[] live;
+        lock (Live)
+            live = [.. Live];
+        foreach (var writer in live)
+            writer.Flush();
+    }
+
+    /// <summary>Queues <paramref name="entry"/> (whole lines); never blocks on stderr.</summary>
+    public void Enqueue(string entry)
     {
         bool wake;
         lock (_lock)
         {
-            if (_queued.Length + text.Length > CapacityChars && _queued.Length > 0)
+            if (_stopped)
+            {
+                WriteNow(entry); // after the end: no thread to hand it to
+                return;
+            }
+
+            if (_queuedChars + entry.Length > CapacityChars && _queued.Count > 0)
             {
                 _dropped++;
                 return;
             }
 
-            _queued.Append(text);
+            if (_dropped > 0)
+            {
+                // Where the dropped ones were: before this entry, after those queued before them.
+                _queued.Add(DroppedReport(_dropped));
+                _dropped = 0;
+                _enqueued++;
+            }
+
+            _queued.Add(entry);
+            _queuedChars += entry.Length;
+            _enqueued++;
             wake = !_woken;
             _woken = true;
         }
 
         if (wake)
-            _lines.Release();
+            _entries.Release();
     }
 
     /// <summary>Writes what is queued, then stops the writer (waiting a bounded time for it).</summary>
     public void Dispose()
     {
+        lock (Live)
+            Live.Remove(this);
+        AppDomain.CurrentDomain.ProcessExit -= OnExit;
+        AppDomain.CurrentDomain.UnhandledException -= OnCrash;
         lock (_lock)
         {
             if (_stopping)
                 return;
             _stopping = true;
-            if (!_woken)
-            {
-                _woken = true;
-                _lines.Release();
-            }
+            WakeLocked();
         }
 
         _thread.Join(DisposeWait);
     }
 
-    /// <summary>
-    /// Writes <paramref name="text"/> in writes of whole lines of at most <see cref="AtomicWrite"/>
-    /// bytes each (a longer line alone): a forking server's parent and workers share stderr, and
-    /// a write that size to a pipe never mixes with another's, so their lines never cut into each other.
-    /// </summary>
-    private void WriteWholeLines(string text)
+    private void OnExit(object? sender, EventArgs e) => Dispose();
+
+    private void OnCrash(object sender, UnhandledExceptionEventArgs e) => Dispose(); // the lines before it, at least
+
+    /// <summary>Waits (bounded) until what was queued before the call is written.</summary>
+    private void Flush()
     {
-        int start = 0, bytes = 0;
-        for (int end = 0; end < text.Length;)
+        lock (_lock)
         {
-            int next = text.IndexOf('\n', end);
-            next = next < 0 ? text.Length : next + 1;
-            int lineBytes = Encoding.UTF8.GetByteCount(text.AsSpan(end, next - end));
-            if (bytes > 0 && bytes + lineBytes > AtomicWrite)
+            long target = _enqueued;
+            if (_written >= target || _stopped)
+                return;
+            _hurry = true;
+            WakeLocked();
+            var deadline = DateTime.UtcNow + FlushWait;
+            while (_written < target && !_stopped)
             {
-                WriteNow(text.AsSpan(start, end - start));
-                (start, bytes) = (end, 0);
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero || !Monitor.Wait(_lock, left))
+                    return;
             }
-
-            bytes += lineBytes;
-            end = next;
         }
-
-        WriteNow(text.AsSpan(start));
     }
 
-    private void WriteNow(ReadOnlySpan<char> lines)
+    private void WakeLocked()
     {
-        _output.Write(lines);
-        _output.Flush();
+        if (_woken)
+            return;
+        _woken = true;
+        _entries.Release();
     }
 
     private void Run()
     {
         while (true)
         {
-            _lines.Wait();
-            bool stopping;
+            _entries.Wait();
+            bool hurry;
             lock (_lock)
-                stopping = _stopping;
-            if (!stopping)
-                Thread.Sleep(Gather); // let the lines of a burst gather: one write for them all
+                hurry = _stopping || _hurry;
+            if (!hurry)
+                Thread.Sleep(Gather); // let the entries of a burst gather: few writes for them all
 
+            bool stopping;
             long dropped;
             lock (_lock)
             {
                 (_queued, _writing) = (_writing, _queued);
-                dropped = _dropped;
+                _queuedChars = 0;
+                dropped = _dropped; // dropped after the last queued entry: reported after it
                 _dropped = 0;
                 _woken = false;
+                _hurry = false;
                 stopping = _stopping;
             }
 
-            Write(dropped);
+            int counted = _writing.Count; // the trailing report below is not one of the entries counted
+            if (dropped > 0)
+                _writing.Add(DroppedReport(dropped));
+            WriteGrouped(_writing);
+            lock (_lock)
+            {
+                _written += counted;
+                _writing.Clear();
+                if (stopping)
+                    _stopped = true;
+                Monitor.PulseAll(_lock);
+            }
+
             if (stopping)
                 return;
         }
     }
 
-    private void Write(long dropped)
+    private static string DroppedReport(long dropped) =>
+        string.Create(CultureInfo.InvariantCulture, $"switchboard: log lines dropped because stderr was not taking them: {dropped}\n");
+
+    /// <summary>
+    /// Writes <paramref name="entries"/> in writes of whole entries of at most <see cref="AtomicWrite"/>
+    /// bytes each (a longer entry alone).
+    /// </summary>
+    private void WriteGrouped(List<string> entries)
+    {
+        int bytes = 0;
+        foreach (string entry in entries)
+        {
+            int entryBytes = Encoding.UTF8.GetByteCount(entry);
+            if (bytes > 0 && bytes + entryBytes > AtomicWrite)
+            {
+                WriteGroup();
+                bytes = 0;
+            }
+
+            if (_groupLength + entry.Length > _group.Length)
+                Array.Resize(ref _group, _groupLength + entry.Length); // a long entry, alone
+            entry.CopyTo(_group.AsSpan(_groupLength));
+            _groupLength += entry.Length;
+            bytes += entryBytes;
+        }
+
+        WriteGroup();
+    }
+
+    private void WriteGroup()
+    {
+        if (_groupLength == 0)
+            return;
+        WriteNow(_group.AsSpan(0, _groupLength));
+        _groupLength = 0;
+        if (_group.Length > 4 * AtomicWrite)
+            _group = new char[AtomicWrite]; // give back what a long entry took
+    }
+
+    /// <summary>One write (stderr's writer holds 16 KiB and flushes at once: Program.cs), its failure ignored.</summary>
+    private void WriteNow(ReadOnlySpan<char> text)
     {
         try
         {
-            if (dropped > 0)
-                _writing.Append(CultureInfo.InvariantCulture, $"switchboard: log lines dropped because stderr was not taking them: {dropped}\n");
-            if (_writing.Length > 0)
-                WriteWholeLines(_writing.ToString());
+            _output.Write(text);
+            _output.Flush();
         }
         catch (IOException)
         {
@@ -163,19 +260,9 @@ internal sealed class BatchedLogWriter : IDisposable
         catch (ObjectDisposedException)
         {
         }
-        finally
-        {
-            _writing.Clear();
-            if (_writing.Capacity > 64 * 1024)
-                _writing.Capacity = 64 * 1024; // give back what a burst took
-        }
     }
 }
 
-/// <summary>
-/// Loggers that format each line with the chosen console formatter (text, json, systemd) on the
-/// calling thread and hand it to the <see cref="BatchedLogWriter"/>.
-/// </summary>
 internal sealed class BatchedLoggerProvider(ConsoleFormatter formatter, TextWriter output) : ILoggerProvider, ISupportExternalScope
 {
     private readonly BatchedLogWriter _writer = new(output);

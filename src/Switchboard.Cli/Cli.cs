@@ -10,6 +10,7 @@ internal static class Cli
     /// <summary>Prints <c>switchboard: MESSAGE</c> on stderr and returns <paramref name="exitCode"/>.</summary>
     public static int Fail(int exitCode, string message)
     {
+        BatchedLogWriter.FlushAll(); // after the log lines before it
         Console.Error.WriteLine($"switchboard: {message}");
         return exitCode;
     }

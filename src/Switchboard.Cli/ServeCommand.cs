@@ -773,6 +773,7 @@ internal static partial class ServeCommand
     {
         if (IPAddress.IsLoopback(endPoint.Address))
             return;
+        BatchedLogWriter.FlushAll(); // after the log lines before it
         Console.Error.WriteLine($"switchboard: warning: {app.Name} has no authentication and {endPoint} is reachable from other machines; anyone who can connect can use it");
         Console.Error.Flush();
     }

@@ -46,6 +46,47 @@ public sealed class BatchedLogWriterTests
     }
 
     [Fact]
+    public void An_entry_of_several_lines_an_exception_s_stack_say_is_never_split_between_writes()
+    {
+        var output = new RecordingWriter();
+        using (var writer = new BatchedLogWriter(output))
+        {
+            for (int i = 0; i < 500; i++)
+                writer.Enqueue($"entry {i}: failed\n   at Frame.One()\n   at Frame.Two()\n");
+        }
+
+        Assert.True(output.Writes > 1, "a burst this size takes several writes");
+        Assert.All(output.WriteTexts, text => Assert.Equal(Count(text, "entry "), Count(text, "at Frame.Two()")));
+        Assert.Equal(500, Count(output.Text, "at Frame.Two()"));
+
+        static int Count(string text, string what) => (text.Length - text.Replace(what, "", StringComparison.Ordinal).Length) / what.Length;
+    }
+
+    [Fact]
+    public void Flushing_writes_what_was_queued_before_it_so_that_a_line_written_directly_comes_after()
+    {
+        var output = new RecordingWriter();
+        using var writer = new BatchedLogWriter(output);
+        writer.Enqueue("logged first\n");
+
+        BatchedLogWriter.FlushAll();
+
+        Assert.Equal("logged first\n", output.Text);
+    }
+
+    [Fact]
+    public void An_entry_logged_after_the_writer_stopped_is_written_at_once()
+    {
+        var output = new RecordingWriter();
+        var writer = new BatchedLogWriter(output);
+        writer.Dispose();
+
+        writer.Enqueue("late\n");
+
+        Assert.Equal("late\n", output.Text);
+    }
+
+    [Fact]
     public void Disposing_writes_what_is_queued()
     {
         var output = new RecordingWriter();
@@ -110,6 +151,8 @@ public sealed class BatchedLogWriterTests
 
         public List<int> WriteLengths { get; } = [];
 
+        public List<string> WriteTexts { get; } = [];
+
         /// <summary>Writes that did not end at a line's end.</summary>
         public int CutLines { get; private set; }
 
@@ -127,6 +170,7 @@ public sealed class BatchedLogWriterTests
                 _text.Append(buffer);
                 Writes++;
                 WriteLengths.Add(Encoding.UTF8.GetByteCount(buffer));
+                WriteTexts.Add(buffer.ToString());
                 if (!buffer.IsEmpty && buffer[^1] != '\n')
                     CutLines++;
                 changed = _changed;

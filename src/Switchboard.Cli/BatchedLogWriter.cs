@@ -197,7 +197,16 @@ internal sealed class BatchedLogWriter : IDisposable
                 _written += counted;
                 _writing.Clear();
                 if (stopping)
+                {
+                    // What was queued during the last write goes now, before any entry written at
+                    // once from here on (those too are written under this lock).
                     _stopped = true;
+                    if (_dropped > 0)
+                        _queued.Add(DroppedReport(_dropped));
+                    WriteGrouped(_queued);
+                    _queued.Clear();
+                }
+
                 Monitor.PulseAll(_lock);
             }
 

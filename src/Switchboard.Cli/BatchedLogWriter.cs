@@ -272,6 +272,10 @@ internal sealed class BatchedLogWriter : IDisposable
     }
 }
 
+/// <summary>
+/// Loggers that format each entry with the chosen console formatter (text, json, systemd) on the
+/// calling thread and hand it to the <see cref="BatchedLogWriter"/>.
+/// </summary>
 internal sealed class BatchedLoggerProvider(ConsoleFormatter formatter, TextWriter output) : ILoggerProvider, ISupportExternalScope
 {
     private readonly BatchedLogWriter _writer = new(output);

@@ -18,6 +18,7 @@ public sealed class ParentChannel
     private MessageHandler? _received;
     private Action? _retire;
     private bool _retireRequested;
+    private Action? _dropped;
 
     internal ParentChannel(SafeSocketHandle control)
     {
@@ -95,6 +96,26 @@ public sealed class ParentChannel
 
         if (now)
             retire();
+    }
+
+    /// <summary>
+    /// Who ends this worker's connection when the parent drops the worker for not reading its
+    /// messages (<see cref="ParentWatch"/> sees the parent, alive, end its side of the channel).
+    /// </summary>
+    internal void OnDropped(Action dropped)
+    {
+        lock (_sendLock)
+            _dropped = dropped;
+    }
+
+    /// <summary>The parent dropped this worker: runs the handler; false if none is set (the worker then stops as on SIGTERM).</summary>
+    internal bool Dropped()
+    {
+        Action? dropped;
+        lock (_sendLock)
+            dropped = _dropped;
+        dropped?.Invoke();
+        return dropped is not null;
     }
 
     private void RequestRetire()

@@ -5,9 +5,12 @@ namespace Switchboard.Hosting;
 
 /// <summary>
 /// In a worker: ends it (SIGTERM to itself, so it says goodbye to its client as at shutdown)
-/// when its control channel to the parent closes, because the parent died or closed the channel
-/// on it. PR_SET_PDEATHSIG also covers the parent's death, but it follows the parent thread that
-/// started the worker, not the process; the channel closes exactly when the parent's end does.
+/// when its control channel to the parent closes because the parent died. PR_SET_PDEATHSIG also
+/// covers the parent's death, but it follows the parent thread that started the worker, not the
+/// process; the channel closes exactly when the parent's end does. A parent that drops the worker
+/// for not reading its messages ends only its own sending side (<see cref="WorkerChannel"/>): the
+/// worker sees that alone (POLLRDHUP without POLLHUP), and its connection ends as too slow, not
+/// with a goodbye (<see cref="ParentChannel.Dropped"/>).
 /// </summary>
 internal static class ParentWatch
 {
@@ -25,6 +28,7 @@ internal static class ParentWatch
     {
         // Only hang-ups: POLLIN is left out, so messages waiting to be read do not wake this thread.
         var watched = new Poll.PollFd { Fd = fd, Events = Poll.POLLRDHUP };
+        bool dropped;
         while (true)
         {
             watched.Revents = 0;
@@ -32,9 +36,15 @@ internal static class ParentWatch
             if (ready < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR)
                 continue;
             if (ready < 0 || (watched.Revents & (Poll.POLLRDHUP | Poll.POLLHUP | Poll.POLLERR | Poll.POLLNVAL)) != 0)
+            {
+                // Gone or closed, the parent's end is shut both ways (POLLHUP); dropped, only its sending side.
+                dropped = ready > 0 && (watched.Revents & (Poll.POLLHUP | Poll.POLLERR | Poll.POLLNVAL)) == 0;
                 break;
+            }
         }
 
+        if (dropped && Prefork.Parent?.Dropped() == true)
+            return;
         ProcessControl.Signal(Environment.ProcessId, ProcessControl.SIGTERM);
     }
 }

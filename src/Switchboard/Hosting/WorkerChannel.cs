@@ -11,8 +11,9 @@ namespace Switchboard.Hosting;
 /// the order sent, written in batches (one send carries every frame queued meanwhile, up to
 /// <see cref="BatchBytes"/>). The queue is bounded in bytes: a worker that stops reading while
 /// messages keep coming would otherwise grow the parent without limit. On overflow the parent
-/// closes the channel, the worker sees it close and exits, and the pool replaces it, as for any
-/// worker that dies.
+/// ends its sending side of the channel and drops what is queued; the worker sees that, ends its
+/// connection as too slow (as a connection that falls that far behind in one process is) and
+/// exits, and the pool replaces it.
 /// </summary>
 public sealed partial class WorkerChannel
 {
@@ -68,7 +69,9 @@ public sealed partial class WorkerChannel
         Log.Overflow(_logger, Pid, queued - frame.Length);
         try
         {
-            _socket.Shutdown(SocketShutdown.Both); // the worker's end sees the channel close
+            // Only this side: the worker tells it from the parent's death (both sides), and what it
+            // still says (its member leaving) reaches the parent.
+            _socket.Shutdown(SocketShutdown.Send);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -168,7 +171,7 @@ public sealed partial class WorkerChannel
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 430, Level = LogLevel.Error, Message = "Worker {Pid} is not reading its messages ({Queued} bytes queued); closing its channel")]
+        [LoggerMessage(EventId = 430, Level = LogLevel.Error, Message = "Worker {Pid} is not reading its messages ({Queued} bytes queued); dropping its connection as too slow")]
         public static partial void Overflow(ILogger logger, int pid, long queued);
     }
 }

@@ -10,7 +10,7 @@ namespace Switchboard.Tests.Engines;
 public sealed class PreforkChannelTests
 {
     [Fact]
-    public async Task A_worker_that_does_not_read_has_its_channel_closed_once_the_queue_is_full()
+    public async Task A_worker_that_does_not_read_is_dropped_once_the_queue_is_full_the_parent_ending_only_its_own_side()
     {
         var (parentEnd, workerEnd) = SocketPair.Create();
         using var parent = parentEnd;
@@ -28,14 +28,18 @@ public sealed class PreforkChannelTests
         // Not before the queue alone held the bound's worth.
         Assert.True(sent >= Frames, $"closed after {sent} frames");
         Assert.Single(logger.Messages);
-        Assert.Matches(@"^Worker 4711 is not reading its messages \(\d+ bytes queued\); closing its channel$", logger.Messages[0]);
+        Assert.Matches(@"^Worker 4711 is not reading its messages \(\d+ bytes queued\); dropping its connection as too slow$", logger.Messages[0]);
         Assert.False(link.Send(message));
         var buffer = new byte[64 * 1024];
         using var timeout = new CancellationTokenSource(Timeouts.Quick);
         while (await workerEnd.ReceiveAsync(buffer, SocketFlags.None, timeout.Token) > 0)
         {
-            // Draining what was sent before the close; then the worker's end reads end of stream.
+            // Draining what was sent before the end; then the worker's end reads end of stream.
         }
+
+        // The worker can still say something (its member leaving): the parent ended only its sending side.
+        Assert.Equal(3, await workerEnd.SendAsync("bye"u8.ToArray(), SocketFlags.None, timeout.Token));
+        Assert.Equal(3, await parentEnd.ReceiveAsync(buffer, SocketFlags.None, timeout.Token));
     }
 
     [Fact]

@@ -35,6 +35,19 @@ internal sealed partial class WorkerAcceptor(ServerRuntime runtime, ParentChanne
         parent.Report(WorkerStatus.Ready);
         base.Start(listener);
         parent.OnRetire(Retire);
+        parent.OnDropped(Drop);
+    }
+
+    /// <summary>
+    /// The parent dropped this worker for not reading its messages: the connection served ends as
+    /// too slow (its app tells whom it should, as for any slow consumer), and the worker takes no
+    /// more and exits.
+    /// </summary>
+    private void Drop()
+    {
+        Log.Dropped(Runtime.Logger);
+        _stopping = true;
+        _current?.Disconnect(Protocols.DisconnectReason.SlowConsumer);
     }
 
     public override void StopAccepting() => _stopping = true;
@@ -116,6 +129,9 @@ internal sealed partial class WorkerAcceptor(ServerRuntime runtime, ParentChanne
     {
         [LoggerMessage(EventId = 440, Level = LogLevel.Information, Message = "Served {Connections}; retiring so a fresh worker takes over")]
         public static partial void QuotaServed(ILogger logger, string connections);
+
+        [LoggerMessage(EventId = 442, Level = LogLevel.Warning, Message = "The parent dropped this worker for not reading its messages: its connection ends as too slow, and it exits")]
+        public static partial void Dropped(ILogger logger);
 
         [LoggerMessage(EventId = 441, Level = LogLevel.Debug, Message = "The server's settings changed: retiring once the connection served (if any) ends, so a fresh worker takes over")]
         public static partial void Retiring(ILogger logger);

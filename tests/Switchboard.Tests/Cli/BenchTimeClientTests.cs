@@ -236,9 +236,10 @@ public sealed class BenchTimeClientTests : IDisposable
 
     /// <summary>
     /// Writes each text at its time, in milliseconds from now: a writer paced by the clock the
-    /// test measures against, so its waits are the ticks' intervals, not waits for an event. It
-    /// runs on a thread of its own: the test process's thread pool was seen held for most of a
-    /// second at its start, which delayed a pooled writer's ticks by more than the lateness measured.
+    /// test measures against. Each wait is on the test's bound (<see cref="Timeouts.Quick"/>),
+    /// with the schedule's next time as its timeout: past the bound the writer gives up. It runs
+    /// on a thread of its own: the test process's thread pool was seen held for most of a second
+    /// at its start, which delayed a pooled writer's ticks by more than the lateness measured.
     /// </summary>
     private static Task WriteOnScheduleAsync(Socket socket, IReadOnlyList<(int AtMs, string Text)> schedule)
     {
@@ -246,12 +247,13 @@ public sealed class BenchTimeClientTests : IDisposable
         return Task.Factory.StartNew(
             () =>
             {
+                using var bound = new CancellationTokenSource(Timeouts.Quick);
                 var clock = Stopwatch.StartNew();
                 foreach (var (atMs, text) in schedule)
                 {
                     var until = TimeSpan.FromMilliseconds(atMs) - clock.Elapsed;
-                    if (until > TimeSpan.Zero)
-                        Thread.Sleep(until); // the schedule's pace
+                    if (until > TimeSpan.Zero && bound.Token.WaitHandle.WaitOne(until))
+                        throw new TimeoutException("the schedule outlasted the test's bound");
                     byte[] bytes = Encoding.ASCII.GetBytes(text);
                     Assert.Equal(bytes.Length, socket.Send(bytes));
                 }

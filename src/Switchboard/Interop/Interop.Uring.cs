@@ -19,7 +19,10 @@ internal static partial class Interop
         public const uint IORING_SETUP_CQSIZE = 1u << 3;
         public const uint IORING_SETUP_CLAMP = 1u << 4;
         public const uint IORING_SETUP_SUBMIT_ALL = 1u << 7;
+        public const uint IORING_SETUP_R_DISABLED = 1u << 6;
         public const uint IORING_SETUP_COOP_TASKRUN = 1u << 8;
+        public const uint IORING_SETUP_SINGLE_ISSUER = 1u << 12;
+        public const uint IORING_SETUP_DEFER_TASKRUN = 1u << 13;
 
         // io_uring_params.features.
         public const uint IORING_FEAT_SINGLE_MMAP = 1u << 0;
@@ -33,9 +36,13 @@ internal static partial class Interop
         // io_uring_enter flags.
         public const uint IORING_ENTER_GETEVENTS = 1u << 0;
         public const uint IORING_ENTER_EXT_ARG = 1u << 3;
+        public const uint IORING_ENTER_REGISTERED_RING = 1u << 4;
 
         // io_uring_register opcodes.
         public const uint IORING_REGISTER_PROBE = 8;
+        public const uint IORING_REGISTER_ENABLE_RINGS = 12;
+        public const uint IORING_REGISTER_RING_FDS = 20;
+        public const uint IORING_UNREGISTER_RING_FDS = 21;
         public const uint IORING_REGISTER_PBUF_RING = 22;
         public const uint IORING_UNREGISTER_PBUF_RING = 23;
         public const ushort IOU_PBUF_RING_INC = 2; // io_uring_buf_reg.flags: buffers consumed incrementally (Linux 6.12)
@@ -175,7 +182,16 @@ internal static partial class Interop
             public long Nanoseconds;
         }
 
-        /// <summary><c>struct io_uring_buf_reg</c>, for <see cref="IORING_REGISTER_PBUF_RING"/>.</summary>
+        /// <summary><c>struct io_uring_rsrc_update</c> (16 bytes), for <see cref="IORING_REGISTER_RING_FDS"/>: offset uint.MaxValue asks for any free slot.</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        public struct RsrcUpdate
+        {
+            public uint Offset;
+            public uint Resv;
+            public ulong Data;
+        }
+
+        /// <summary><c>struct io_uring_buf_reg</c> (40 bytes), for <see cref="IORING_REGISTER_PBUF_RING"/>.</summary>
         [StructLayout(LayoutKind.Sequential)]
         public struct BufReg
         {

@@ -27,6 +27,8 @@ internal sealed unsafe class UringRing : IDisposable
     private readonly uint _cqMask;
     private readonly Cqe* _cqes;
     private uint _sqLocalTail;
+    private bool _waitingToBeOwned; // set up disabled, for the thread that will own it to enable (IORING_SETUP_R_DISABLED)
+    private int _registeredIndex = -1; // the ring's descriptor registered to its owner thread (IORING_REGISTER_RING_FDS), or -1
 
     private UringRing(SafeUringHandle handle, in Params p, nint rings, nuint ringsSize, nint sqeMap, nuint sqeMapSize)
     {
@@ -66,6 +68,12 @@ internal sealed unsafe class UringRing : IDisposable
 
     /// <summary>Completion entries.</summary>
     public uint CompletionEntries { get; }
+
+    /// <summary>
+    /// Whether the kernel runs this ring's completion work only when its one thread asks for
+    /// completions (IORING_SETUP_DEFER_TASKRUN with SINGLE_ISSUER, Linux 6.1): see <see cref="CreateForOneThread"/>.
+    /// </summary>
+    public bool DefersTaskRun { get; private set; }
 
     /// <summary>Entries filled but not yet taken by the kernel.</summary>
     public uint Unsubmitted => _sqLocalTail - Volatile.Read(ref *_sqHead);
@@ -115,6 +123,63 @@ internal sealed unsafe class UringRing : IDisposable
     }
 
     /// <summary>
+    /// Sets up a ring that one thread alone will submit to and reap, as <see cref="Create"/> does
+    /// with <paramref name="flags"/>, and, where the kernel has them (Linux 6.1), SINGLE_ISSUER
+    /// and DEFER_TASKRUN: the kernel then does a completion's work (a receive's copy, say) when
+    /// that thread enters to wait, in one batch, instead of interrupting it whenever a packet
+    /// lands. The ring starts disabled; that thread must call <see cref="BindToCurrentThread"/>
+    /// before anything else, and only it may call into the ring after.
+    /// </summary>
+    public static UringRing CreateForOneThread(uint entries, uint completionEntries, uint flags)
+    {
+        try
+        {
+            var ring = Create(entries, completionEntries, flags | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED);
+            ring._waitingToBeOwned = true;
+            ring.DefersTaskRun = true;
+            return ring;
+        }
+        catch (Win32Exception e) when (e.NativeErrorCode == EINVAL)
+        {
+            return Create(entries, completionEntries, flags); // Linux 6.0: completion work as it comes
+        }
+    }
+
+    /// <summary>
+    /// Makes the calling thread the ring's one submitter: enables a ring from
+    /// <see cref="CreateForOneThread"/>, and registers its descriptor with this thread
+    /// (IORING_REGISTER_RING_FDS), which spares each io_uring_enter(2) looking the descriptor up.
+    /// Call once, on the thread that will submit and reap; <see cref="ReleaseFromCurrentThread"/>
+    /// on the same thread when done.
+    /// </summary>
+    /// <exception cref="Win32Exception">The kernel would not enable the ring.</exception>
+    public void BindToCurrentThread()
+    {
+        if (_waitingToBeOwned)
+        {
+            int error = Register(IORING_REGISTER_ENABLE_RINGS, null, 0);
+            if (error != 0)
+                throw new Win32Exception(error, "io_uring_register(IORING_REGISTER_ENABLE_RINGS)");
+            _waitingToBeOwned = false;
+        }
+
+        RsrcUpdate update = new() { Offset = uint.MaxValue, Data = (ulong)_handle.DangerousGetHandle() };
+        if (Register(IORING_REGISTER_RING_FDS, &update, 1) == 0)
+            _registeredIndex = (int)update.Offset;
+        // else: enters name the descriptor, as before Linux 5.18
+    }
+
+    /// <summary>Undoes <see cref="BindToCurrentThread"/>'s registration of the descriptor, so that the thread holds no reference to the ring. Same thread.</summary>
+    public void ReleaseFromCurrentThread()
+    {
+        if (_registeredIndex < 0)
+            return;
+        RsrcUpdate update = new() { Offset = (uint)_registeredIndex };
+        _registeredIndex = -1;
+        _ = Register(IORING_UNREGISTER_RING_FDS, &update, 1);
+    }
+
+    /// <summary>
     /// The next submission entry, zeroed, to fill before the next submit. When the ring is full,
     /// submits what it holds first.
     /// </summary>
@@ -145,35 +210,47 @@ internal sealed unsafe class UringRing : IDisposable
         Volatile.Write(ref *_sqTail, _sqLocalTail);
         uint toSubmit = _sqLocalTail - Volatile.Read(ref *_sqHead);
         // GETEVENTS also when not waiting (the kernel returns at once with min_complete 0): only an
-        // enter with it moves completions that overflowed the completion ring back into it.
+        // enter with it moves completions that overflowed the completion ring back into it, and,
+        // on a ring that defers task work, does the work that makes completions at all.
         uint flags = IORING_ENTER_GETEVENTS;
         int result;
-        bool added = false;
-        _handle.DangerousAddRef(ref added);
-        try
+        if (_registeredIndex >= 0)
         {
-            int fd = (int)_handle.DangerousGetHandle();
-            if (minComplete > 0 && timeoutNanoseconds >= 0)
-            {
-                KernelTimespec ts = new() { Seconds = timeoutNanoseconds / 1_000_000_000, Nanoseconds = timeoutNanoseconds % 1_000_000_000 };
-                GeteventsArg arg = new() { Ts = (ulong)&ts };
-                result = Enter(fd, toSubmit, minComplete, flags | IORING_ENTER_EXT_ARG, &arg, (nuint)sizeof(GeteventsArg));
-            }
-            else
-            {
-                result = Enter(fd, toSubmit, minComplete, flags, null, 0);
-            }
+            // The registration holds the ring open: no reference to take on the handle.
+            result = Enter(_registeredIndex, toSubmit, minComplete, flags | IORING_ENTER_REGISTERED_RING, timeoutNanoseconds);
         }
-        finally
+        else
         {
-            if (added)
-                _handle.DangerousRelease();
+            bool added = false;
+            _handle.DangerousAddRef(ref added);
+            try
+            {
+                result = Enter((int)_handle.DangerousGetHandle(), toSubmit, minComplete, flags, timeoutNanoseconds);
+            }
+            finally
+            {
+                if (added)
+                    _handle.DangerousRelease();
+            }
         }
 
         if (result >= 0)
             return 0;
         int errno = Marshal.GetLastPInvokeError();
         return errno is ETIME or Interop.Errno.EINTR ? 0 : errno;
+    }
+
+    /// <summary>One io_uring_enter(2) on <paramref name="ring"/> (a descriptor, or a registered index with IORING_ENTER_REGISTERED_RING in <paramref name="flags"/>); waits at most <paramref name="timeoutNanoseconds"/> when waiting and not negative.</summary>
+    private static int Enter(int ring, uint toSubmit, uint minComplete, uint flags, long timeoutNanoseconds)
+    {
+        if (minComplete > 0 && timeoutNanoseconds >= 0)
+        {
+            KernelTimespec ts = new() { Seconds = timeoutNanoseconds / 1_000_000_000, Nanoseconds = timeoutNanoseconds % 1_000_000_000 };
+            GeteventsArg arg = new() { Ts = (ulong)&ts };
+            return Interop.Uring.Enter(ring, toSubmit, minComplete, flags | IORING_ENTER_EXT_ARG, &arg, (nuint)sizeof(GeteventsArg));
+        }
+
+        return Interop.Uring.Enter(ring, toSubmit, minComplete, flags, null, 0);
     }
 
     /// <summary>Copies up to <paramref name="into"/>'s length of completions out of the ring and frees their entries; returns how many.</summary>

@@ -72,7 +72,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
     public UringLoop(string name, ILogger logger, ServerMetrics? metrics = null, bool wholeReceiveBuffers = false)
     {
         _logger = logger;
-        _ring = UringRing.Create(SubmissionEntries, CompletionEntries, UringProbe.SetupFlags);
+        _ring = UringRing.CreateForOneThread(SubmissionEntries, CompletionEntries, UringProbe.SetupFlags);
         try
         {
             _buffers = RegisterBuffers(_ring, wholeReceiveBuffers);
@@ -92,6 +92,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         metrics?.AddLoop(this);
         Log.ReceiveBuffers(_logger, name, _buffers.Count, _buffers.BufferSize, _buffers.Incremental ? "a receive at a time (Linux 6.12)" : "whole, one per receive");
+        Log.CompletionWork(_logger, name, _ring.DefersTaskRun ? "when the loop waits (DEFER_TASKRUN, Linux 6.1)" : "as it comes");
     }
 
     public long Now => Clock.Now;
@@ -325,8 +326,11 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
 
     private void Run()
     {
+        bool bound = false;
         try
         {
+            _ring.BindToCurrentThread();
+            bound = true;
             ArmWake();
             if (_listener is not null)
                 ArmAccept();
@@ -354,10 +358,13 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
         }
         finally
         {
-            Drain();
+            if (bound)
+                Drain(); // unbound, nothing was ever submitted
             foreach (var connection in _slots)
                 connection?.Handle.Dispose();
             StopListening();
+            if (bound)
+                _ring.ReleaseFromCurrentThread();
             _stopped.TrySetResult();
         }
     }
@@ -589,5 +596,8 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
 
         [LoggerMessage(EventId = 245, Level = LogLevel.Debug, Message = "{Loop}: receive buffers: {Count} of {Size} bytes, consumed {How}")]
         public static partial void ReceiveBuffers(ILogger logger, string loop, int count, int size, string how);
+
+        [LoggerMessage(EventId = 246, Level = LogLevel.Debug, Message = "{Loop}: the kernel does completions' work {When}")]
+        public static partial void CompletionWork(ILogger logger, string loop, string when);
     }
 }

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Switchboard.Interop;
+using Switchboard.Tests.Support;
+using static Switchboard.Interop.Interop.Uring;
+
+namespace Switchboard.Tests.Engines;
+
+/// <summary>
+/// The ring a uring loop owns (<see cref="UringRing.CreateForOneThread"/>): on this kernel (6.18)
+/// the kernel does a completion's work only when the owning thread enters to wait
+/// (DEFER_TASKRUN), and no other thread may submit (SINGLE_ISSUER). Each test is synchronous,
+/// so that it runs on one thread from start to end, as a loop does.
+/// </summary>
+public sealed class UringOneThreadRingTests
+{
+    private const int EEXIST = 17;
+
+    [Fact]
+    public void A_receive_completes_only_when_the_owning_thread_enters()
+    {
+        using var ring = UringRing.CreateForOneThread(16, 64, UringProbe.SetupFlags);
+        Assert.True(ring.DefersTaskRun);
+        ring.BindToCurrentThread();
+        try
+        {
+            using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            listener.Listen(1);
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            client.Connect(listener.LocalEndPoint!);
+            using var server = listener.Accept();
+            using var buffers = new UringBufferRing(ring, 1, 2, 1024);
+
+            ref var recv = ref ring.NextSqe();
+            recv.Opcode = IORING_OP_RECV;
+            recv.Fd = (int)server.SafeHandle.DangerousGetHandle();
+            recv.IoPrio = IORING_RECV_MULTISHOT;
+            recv.Flags = IOSQE_BUFFER_SELECT;
+            recv.BufGroup = 1;
+            recv.UserData = 9;
+            Assert.Equal(0, ring.SubmitAndWait(0, -1));
+
+            client.Send("deferred"u8);
+            // The bytes are in the server's socket (poll(2) says so, and its return would run
+            // ordinary task work), yet no completion is posted until this thread enters.
+            Assert.True(server.Poll(Timeouts.Quick, SelectMode.SelectRead));
+            var cqes = new Cqe[4];
+            Assert.Equal(0, ring.TakeCompletions(cqes));
+
+            Assert.Equal(0, ring.SubmitAndWait(1, (long)Timeouts.Quick.TotalNanoseconds));
+            Assert.Equal(1, ring.TakeCompletions(cqes));
+            Assert.Equal(9ul, cqes[0].UserData);
+            Assert.Equal("deferred", Encoding.ASCII.GetString(buffers.Take(cqes[0].Flags, cqes[0].Res)));
+            buffers.Finish(cqes[0].Flags, cqes[0].Res);
+        }
+        finally
+        {
+            ring.ReleaseFromCurrentThread();
+        }
+    }
+
+    [Fact]
+    public void Only_the_owning_thread_may_submit()
+    {
+        using var ring = UringRing.CreateForOneThread(16, 64, UringProbe.SetupFlags);
+        ring.BindToCurrentThread();
+        try
+        {
+            ref var nop = ref ring.NextSqe();
+            nop.Opcode = IORING_OP_NOP;
+            nop.UserData = 1;
+
+            // Another thread entering by the ring's descriptor (its registered index is this
+            // thread's alone) is refused, and takes nothing from the queue.
+            int elsewhere = 0;
+            var other = new Thread(() => elsewhere = EnterByDescriptor(ring));
+            other.Start();
+            Assert.True(other.Join(Timeouts.Quick));
+
+            Assert.Equal(EEXIST, elsewhere);
+            Assert.Equal(1u, ring.Unsubmitted);
+            Assert.Equal(0, ring.SubmitAndWait(1, (long)Timeouts.Quick.TotalNanoseconds));
+            var cqes = new Cqe[1];
+            Assert.Equal(1, ring.TakeCompletions(cqes));
+            Assert.Equal(1ul, cqes[0].UserData);
+        }
+        finally
+        {
+            ring.ReleaseFromCurrentThread();
+        }
+    }
+
+    /// <summary>io_uring_enter(2) submitting one entry by the ring's descriptor: 0, or the errno.</summary>
+    private static unsafe int EnterByDescriptor(UringRing ring)
+    {
+        int fd = (int)ring.Handle.DangerousGetHandle();
+        return Enter(fd, 1, 0, IORING_ENTER_GETEVENTS, null, 0) >= 0 ? 0 : System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+    }
+}

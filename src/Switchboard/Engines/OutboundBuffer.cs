@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace Switchboard.Engines;
 
 /// <summary>
@@ -42,7 +40,7 @@ internal sealed class OutboundBuffer(OutputBudget? budget = null)
             {
                 var segment = _spare ?? new Segment();
                 _spare = null;
-                segment.Array = ArrayPool<byte>.Shared.Rent(_tail is null ? Math.Clamp(data.Length, SmallestSegmentSize, SegmentSize) : SegmentSize);
+                segment.Array = SegmentPool.Rent(_tail is null ? Math.Clamp(data.Length, SmallestSegmentSize, SegmentSize) : SegmentSize);
                 if (_tail is null)
                     _head = segment;
                 else
@@ -131,7 +129,7 @@ internal sealed class OutboundBuffer(OutputBudget? budget = null)
         head.Next = null;
         if (ReferenceEquals(head, _tail))
             _tail = null;
-        ArrayPool<byte>.Shared.Return(head.Array);
+        SegmentPool.Return(head.Array);
         head.Array = [];
         head.Start = head.End = 0;
         _spare = head;

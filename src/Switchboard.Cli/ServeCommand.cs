@@ -316,6 +316,12 @@ internal static partial class ServeCommand
 
         var logger = loggerFactory.CreateLogger("Switchboard.Cli");
         RaiseDescriptorLimit(logger);
+        if (parse.GetResult(EngineOption) is null or { Implicit: true } && !Prefork.IsWorker)
+        {
+            // The default is the first engine of uring, epoll, async that runs: say what was passed over, and why.
+            foreach (var passedOver in EngineCatalog.DefaultPassedOver)
+                Log.DefaultPassedOver(logger, EngineCatalog.Default.Name, passedOver.Name, passedOver.Support.Reason ?? "");
+        }
 
         // The parent serves the metrics; a forking worker counts for it, and reports when each connection ends.
         MetricsEndpoint? metrics = null;
@@ -1133,6 +1139,9 @@ internal static partial class ServeCommand
 
         [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "Serving {EndPoint}, a socket passed by the service manager (socket activation)")]
         public static partial void Activated(ILogger logger, IPEndPoint endPoint);
+
+        [LoggerMessage(EventId = 113, Level = LogLevel.Information, Message = "Serving on {Engine}, the default here: {PassedOver} cannot run ({Reason})")]
+        public static partial void DefaultPassedOver(ILogger logger, string engine, string passedOver, string reason);
 
         [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "TLS on every listener, certificate {Certificate}")]
         public static partial void Tls(ILogger logger, ServerCertificate certificate);

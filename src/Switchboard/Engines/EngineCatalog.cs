@@ -19,12 +19,20 @@ public static class EngineCatalog
     ];
 
     /// <summary>
-    /// The engine the CLI uses when none is named: <c>epoll</c> where it runs (Linux), <c>async</c>
-    /// elsewhere. Both keep the same contract; epoll is chosen because the benchmark measures it
-    /// the cheapest engine here (docs/benchmarks.md: about half of async's server CPU per echoed
-    /// message, and less per chat delivery).
+    /// The engine the CLI uses when none is named: the first of <c>uring</c>, <c>epoll</c> and
+    /// <c>async</c> that runs here. All keep the same contract; they are in the order the
+    /// benchmark ranks them (docs/benchmarks.md and docs/engines.md, "Which engine when": uring
+    /// the cheapest per message, per delivery and per accept on Linux 6.1 and later, epoll next,
+    /// about half of async's server CPU per echoed message). Where io_uring is refused (an old
+    /// kernel, the <c>kernel.io_uring_disabled</c> sysctl, a container's seccomp profile),
+    /// <see cref="DefaultPassedOver"/> names it, for the CLI to say why.
     /// </summary>
-    public static Engine Default { get; } = Get("epoll") is { Support.IsSupported: true } epoll ? epoll : Get("async");
+    public static Engine Default { get; } = DefaultOrder.Select(Get).First(e => e.Support.IsSupported || e.Name == "async");
+
+    /// <summary>The engines ranked before <see cref="Default"/>, which do not run here (their <see cref="Engine.Support"/> says why); empty when the default is the first choice.</summary>
+    public static IReadOnlyList<Engine> DefaultPassedOver { get; } = DefaultOrder.Select(Get).TakeWhile(e => e != Default).ToArray();
+
+    private static string[] DefaultOrder => ["uring", "epoll", "async"];
 
     /// <summary>Finds an engine by name (case-insensitive).</summary>
     /// <param name="name">The engine's name.</param>

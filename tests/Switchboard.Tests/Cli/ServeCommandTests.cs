@@ -30,11 +30,42 @@ public sealed partial class ServeCommandTests
     }
 
     [Fact]
+    public async Task Where_io_uring_is_refused_the_default_is_epoll_and_serve_says_why()
+    {
+        // As under Docker's default seccomp profile: the server, started from a thread whose
+        // filter refuses io_uring_setup with EPERM, inherits the filter.
+        using var cli = SeccompThread.Run(Interop.Interop.Uring.SYS_io_uring_setup, Interop.Interop.Uring.EPERM, () => CliProcess.Start("serve", "echo", "--port", "0"));
+        var (endPoint, line) = await cli.ReadListeningLineAsync();
+
+        Assert.EndsWith("(echo, epoll)", line, StringComparison.Ordinal);
+        await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l => l.Contains(
+            "Serving on epoll, the default here: uring cannot run (io_uring_setup is not permitted here (EPERM: a seccomp filter", StringComparison.Ordinal)));
+        using var client = await TestClient.ConnectAsync(endPoint);
+        await client.AssertEchoesAsync("still served");
+        cli.Terminate();
+        Assert.Equal(0, await cli.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task Where_io_uring_runs_the_default_says_nothing_of_the_others()
+    {
+        using var cli = CliProcess.Start("serve", "echo", "--port", "0");
+        var (endPoint, line) = await cli.ReadListeningLineAsync();
+        using (var client = await TestClient.ConnectAsync(endPoint))
+            await client.AssertEchoesAsync("served");
+        cli.Terminate();
+        Assert.Equal(0, await cli.WaitForExitAsync());
+
+        Assert.EndsWith("(echo, uring)", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("the default here", cli.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_echo_echoes_and_shuts_down_gracefully_with_clients_connected()
     {
         using var cli = CliProcess.Start("serve", "echo", "--port", "0");
         var (endPoint, line) = await cli.ReadListeningLineAsync();
-        Assert.EndsWith("(echo, epoll)", line, StringComparison.Ordinal); // the default engine on Linux
+        Assert.EndsWith("(echo, uring)", line, StringComparison.Ordinal); // the default engine where io_uring runs, as here
         using var client = await TestClient.ConnectAsync(endPoint);
         await client.SendAsync("ping\n");
         Assert.Equal("ping", await client.ReadLineAsync());

@@ -19,7 +19,7 @@ public sealed class ServeConfigTests : IDisposable
         string file = Write("serve.json", """{ "app": "echo", "port": 0, "max-connections": 1, "limit-exempt": ["10.0.0.0/8", "127.0.0.0/8"] }""");
         using var cli = CliProcess.Start("serve", "--config", file);
         var (endPoint, line) = await cli.ReadListeningLineAsync();
-        Assert.EndsWith("(echo, epoll)", line);
+        Assert.EndsWith("(echo, uring)", line); // the default here
 
         await AssertLimitAsync(endPoint, 1);
         await cli.StopGracefullyAsync();

@@ -58,7 +58,7 @@ public sealed class ServiceNotificationTests : IDisposable
 
         Assert.Equal(3, messages.Count);
         Assert.Matches(@"^RELOADING=1\nMONOTONIC_USEC=\d+$", messages[1]);
-        Assert.Equal($"READY=1\nSTATUS=listening on {endPoint} (echo, epoll)", messages[2]);
+        Assert.Equal($"READY=1\nSTATUS=listening on {endPoint} (echo, uring)", messages[2]);
         await cli.StderrLines.WaitUntilAsync(lines => lines.Any(l => l.Contains("Reloaded: nothing changed", StringComparison.Ordinal)));
         await cli.StopGracefullyAsync();
     }

@@ -5,9 +5,10 @@ namespace Switchboard.Bench;
 /// <summary>
 /// A server that is not Switchboard's, run in the same way and the same run as the engines so they
 /// are measured against it: a server of one of the bench's apps (<see cref="Scenarios"/> says
-/// which it runs) that prints <c>listening on IP:PORT</c> when ready and stops on SIGTERM. Each peer is named in <c>--engines</c>, may be given with an option of its
-/// own (<see cref="Option"/>), and is otherwise looked for in the source tree, above the working
-/// directory (the clone the user is in) and then above the bench (a bench run from its tree).
+/// which it runs) that prints <c>listening on IP:PORT</c> when ready and stops on SIGTERM. Each
+/// peer is named in <c>--engines</c>, may be given with an option of its own (<see cref="Option"/>),
+/// and is otherwise looked for in the source tree, above the working directory (the clone the user
+/// is in) and then above the bench (a bench run from its tree).
 /// </summary>
 internal abstract class ReferencePeer
 {

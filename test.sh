@@ -7,10 +7,11 @@
 # Debian's chromium, headless, driven by Playwright (which must never download a browser of its
 # own: PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD is set here, and nothing runs `playwright install`), the TLS tests openssl (s_client) and socat,
 # the benchmark's C epoll peer's tests a C compiler, cc (packages gcc and libc6-dev: --no-install-recommends leaves out
-# libc's headers), which compiles bench/peers/epoll-echo.c, time-client.c and chat-client.c, and the NativeAOT publish's test clang and zlib1g-dev, which
-# link the native executable. This installs
+# libc's headers), which compiles bench/peers/epoll-echo.c, time-client.c and chat-client.c, the benchmark's Twisted chat peer's tests Debian's
+# Python with Twisted (python3-twisted: /usr/bin/python3 must import twisted; a pyenv python3 on PATH does not count), which runs
+# bench/peers/twisted-chat.py, and the NativeAOT publish's test clang and zlib1g-dev, which link the native executable. This installs
 # whichever is not there with apt-get (one update, one install), then runs `dotnet test` with the
-# arguments given. redis-server, promtool, the systemd tools, chromium, openssl, socat, cc and clang are required; without an IRC client its tests are
+# arguments given. redis-server, promtool, the systemd tools, chromium, openssl, socat, cc, clang and Twisted are required; without an IRC client its tests are
 # skipped (said here and by the test run), so a machine where nothing can be installed still runs the rest.
 set -euo pipefail
 
@@ -28,6 +29,9 @@ if ! command -v cc >/dev/null 2>&1 || [ ! -e /usr/include/stdio.h ]; then
 fi
 if ! command -v clang >/dev/null 2>&1 || [ ! -e /usr/include/zlib.h ]; then
   missing+=(clang zlib1g-dev) # the NativeAOT publish (PublishProfile=native) links with clang against zlib; its test publishes one
+fi
+if ! /usr/bin/python3 -c 'import twisted' >/dev/null 2>&1; then
+  missing+=(python3-twisted) # the benchmark's chat reference peer, bench/peers/twisted-chat.py, run by Debian's python3 (its tests and the bench)
 fi
 if ! command -v systemd-socket-activate >/dev/null 2>&1 || ! command -v systemd-analyze >/dev/null 2>&1; then
   missing+=(systemd) # socket activation and the unit files are tested with its tools; no running systemd needed
@@ -66,6 +70,10 @@ if [ "${#packages[@]}" -gt 0 ]; then
       exit 1
     fi
   done
+  if ! /usr/bin/python3 -c 'import twisted' >/dev/null 2>&1; then
+    echo "test.sh: /usr/bin/python3 cannot import twisted, and python3-twisted could not be installed (apt-get as root or with sudo): install it, then run again" >&2
+    exit 1
+  fi
   for program in ii weechat-headless; do
     if ! command -v "$program" >/dev/null 2>&1; then
       echo "test.sh: warning: $program is not installed and could not be; its IRC client test is skipped" >&2

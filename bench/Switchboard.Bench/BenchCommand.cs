@@ -26,9 +26,10 @@ internal static class BenchCommand
 
     private static readonly Option<string> EnginesOption = new("--engines")
     {
-        Description = "Engines to compare, comma-separated, or 'all' (those that run here). Two reference peers, echo servers that are not ours, " +
+        Description = "Engines to compare, comma-separated, or 'all' (those that run here). Three reference peers, servers that are not ours: two echo servers " +
                       "run echo, latency, connections and churn: 'kestrel', on ASP.NET Core's Kestrel (bench/Switchboard.KestrelEcho), part of 'all' when it is found built (see --kestrel); " +
-                      "'c-epoll', the C floor, a single-threaded epoll echo server in C (bench/peers/epoll-echo.c, compiled by the bench with cc), part of 'all' when its source and cc are found (see --c-peer), not with --tls",
+                      "'c-epoll', the C floor, a single-threaded epoll echo server in C (bench/peers/epoll-echo.c, compiled by the bench with cc), part of 'all' when its source and cc are found (see --c-peer), not with --tls; " +
+                      "and a chat server runs chat: 'twisted', a chat room on Python's Twisted (" + TwistedPeer.ScriptPath + ", its default epoll reactor), part of 'all' when its script and a Python 3 with Twisted are found (see --twisted), not with --tls",
         DefaultValueFactory = _ => "all",
         HelpName = "list",
     };
@@ -146,13 +147,13 @@ internal static class BenchCommand
     {
         Description = "Start each server with metrics on (serve --metrics 127.0.0.1:0) and scrape them once a second during the load, as Prometheus would: " +
                       "the server's CPU then includes what metrics cost. The table's first line says so; the JSON counts the scrapes (MetricsScrapes). " +
-                      "Not with --target or a reference peer (kestrel, c-epoll)",
+                      "Not with --target or a reference peer (kestrel, c-epoll, twisted)",
     };
 
     private static readonly Option<bool> TlsOption = new("--tls")
     {
         Description = "Every connection speaks TLS, to measure its cost against a plain run: each server started gets a self-signed certificate the bench makes " +
-                      "(ECDSA P-256, deleted at the end; serve --tls-cert --tls-key, the Kestrel peer its own TLS; the C peer has none and is refused; the time and chat loads are run by the .NET clients, see --time-client and --chat-client) and the load trusts exactly it; " +
+                      "(ECDSA P-256, deleted at the end; serve --tls-cert --tls-key, the Kestrel peer its own TLS; the C and Twisted peers have none and are refused; the time and chat loads are run by the .NET clients, see --time-client and --chat-client) and the load trusts exactly it; " +
                       "connections and churn then count full handshakes (no session resumption). With --target: the target must speak TLS itself " +
                       "(or behind a terminator such as socat OPENSSL-LISTEN), trusted by --tls-ca or the system's store",
     };
@@ -178,6 +179,14 @@ internal static class BenchCommand
         HelpName = "path",
     };
 
+    private static readonly Option<string?> TwistedOption = new("--twisted")
+    {
+        Description = "The Twisted chat peer (twisted): its script, run by the first of /usr/bin/python3 and python3 on PATH that can import twisted. " +
+                      $"Without it, the script is looked for as {TwistedPeer.ScriptPath} above the working directory, then above the bench " +
+                      "(no Python with Twisted: install it, e.g. apt-get install python3-twisted)",
+        HelpName = "path",
+    };
+
     private static readonly Option<string> SwitchboardOption = new("--switchboard")
     {
         Description = "The switchboard program that serves each engine: its .dll (run with dotnet) or its executable; " +
@@ -185,6 +194,9 @@ internal static class BenchCommand
         DefaultValueFactory = _ => SwitchboardProgram.BesideTheBench,
         HelpName = "path",
     };
+
+    /// <summary>The option of each reference peer (its <see cref="ReferencePeer.Option"/>).</summary>
+    private static readonly Option<string?>[] PeerOptions = [KestrelOption, CPeerOption, TwistedOption];
 
     private static string CTimeLoadSource => CTimeLoad.Program.SourcePath;
 
@@ -204,7 +216,7 @@ internal static class BenchCommand
             $"{BenchExitCodes.Interrupted} interrupted by Ctrl-C or SIGTERM (what was measured is kept, marked partial or not run).")
         {
             ScenarioArgument, EnginesOption, TargetOption, OutOption, ClientsOption, SendersOption, InFlightOption, SizeOption, DurationOption,
-            ConnectionsOption, ConnectWindowOption, IntervalOption, TimeClientOption, ChatClientOption, PinOption, NoPinOption, SwitchboardOption, KestrelOption, CPeerOption, RepeatOption, MetricsOption,
+            ConnectionsOption, ConnectWindowOption, IntervalOption, TimeClientOption, ChatClientOption, PinOption, NoPinOption, SwitchboardOption, KestrelOption, CPeerOption, TwistedOption, RepeatOption, MetricsOption,
             TlsOption, TlsCaOption,
         };
         command.SetAction((parse, _) => RunAsync(parse));
@@ -285,7 +297,7 @@ internal static class BenchCommand
         var located = new Dictionary<ReferencePeer, string?>();
         foreach (var peer in ReferencePeer.All)
         {
-            string? given = parse.GetValue(peer is KestrelPeer ? KestrelOption : CPeerOption);
+            string? given = parse.GetValue(PeerOptions.Single(o => o.Name == peer.Option));
             located[peer] = given is null ? null : peer.LocateGiven(given);
             if (given is not null && located[peer] is null)
                 return BenchCli.Fail(ExitCodes.Usage, $"{peer.Option} {given}: {peer.NotThere(given)}");

@@ -24,6 +24,10 @@ public sealed record BenchSettings
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? CPeerPath => PeerPaths.GetValueOrDefault("c-epoll");
 
+    /// <summary>The Twisted chat peer's script, when <see cref="Engines"/> has it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TwistedPath => PeerPaths.GetValueOrDefault("twisted");
+
     /// <summary>
     /// External servers to load instead of starting ours; none to start ours. Several only for
     /// chat: nodes sharing rooms, client i on node i % count.

@@ -20,6 +20,10 @@ internal sealed class CEpollPeer : ReferencePeer
 
     public override string Title => Program.Title;
 
+    public override string Kind => "an echo server";
+
+    public override IReadOnlyList<string> Scenarios => EchoScenarios;
+
     public override string Option => "--c-peer";
 
     public override bool SpeaksTls => false;

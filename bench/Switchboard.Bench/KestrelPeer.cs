@@ -20,6 +20,10 @@ internal sealed class KestrelPeer : ReferencePeer
 
     public override string Title => "the Kestrel peer";
 
+    public override string Kind => "an echo server";
+
+    public override IReadOnlyList<string> Scenarios => EchoScenarios;
+
     public override string Option => "--kestrel";
 
     public override bool SpeaksTls => true; // Kestrel's own TLS, its HTTPS connection middleware

@@ -4,15 +4,16 @@ namespace Switchboard.Bench;
 
 /// <summary>
 /// A server that is not Switchboard's, run in the same way and the same run as the engines so they
-/// are measured against it: an echo server that prints <c>listening on IP:PORT</c> when ready and
-/// stops on SIGTERM. Each peer is named in <c>--engines</c>, may be given with an option of its
-/// own (<see cref="Option"/>), and is otherwise looked for in the source tree, above the working
-/// directory (the clone the user is in) and then above the bench (a bench run from its tree).
+/// are measured against it: a server of one of the bench's apps (<see cref="Scenarios"/> says
+/// which it runs) that prints <c>listening on IP:PORT</c> when ready and stops on SIGTERM. Each
+/// peer is named in <c>--engines</c>, may be given with an option of its own (<see cref="Option"/>),
+/// and is otherwise looked for in the source tree, above the working directory (the clone the user
+/// is in) and then above the bench (a bench run from its tree).
 /// </summary>
 internal abstract class ReferencePeer
 {
     /// <summary>Every peer, in the order 'all' adds them after our engines.</summary>
-    public static IReadOnlyList<ReferencePeer> All { get; } = [new KestrelPeer(), new CEpollPeer()];
+    public static IReadOnlyList<ReferencePeer> All { get; } = [new KestrelPeer(), new CEpollPeer(), new TwistedPeer()];
 
     /// <summary>The peer named <paramref name="name"/> in <c>--engines</c>, or null.</summary>
     public static ReferencePeer? Named(string name) => All.FirstOrDefault(p => p.Name == name);
@@ -22,6 +23,12 @@ internal abstract class ReferencePeer
 
     /// <summary>What messages call it, e.g. "the Kestrel peer".</summary>
     public abstract string Title { get; }
+
+    /// <summary>What it is, e.g. "an echo server".</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>The scenarios it runs, in the order the refusals list them.</summary>
+    public abstract IReadOnlyList<string> Scenarios { get; }
 
     /// <summary>The option that gives it, e.g. <c>--kestrel</c>.</summary>
     public abstract string Option { get; }
@@ -61,13 +68,13 @@ internal abstract class ReferencePeer
 
     /// <summary>
     /// The one-line refusal when this peer is asked for in a run it cannot be part of, or null if
-    /// it can: a scenario other than the echo ones, <c>--metrics</c> (<paramref name="metricsFlag"/>
-    /// as typed), or <c>--tls</c> without TLS of its own.
+    /// it can: a scenario not among its <see cref="Scenarios"/>, <c>--metrics</c>
+    /// (<paramref name="metricsFlag"/> as typed), or <c>--tls</c> without TLS of its own.
     /// </summary>
     public string? Refusal(string scenario, string? metricsFlag, bool tls)
     {
-        if (!FitsScenario(scenario))
-            return $"{Title} is an echo server: it runs echo, latency, connections and churn, not {scenario}";
+        if (!Scenarios.Contains(scenario))
+            return $"{Title} is {Kind}: it runs {Listed(Scenarios)}, not {scenario}";
         if (metricsFlag is not null)
             return $"{Title} has no metrics endpoint: leave it out with {metricsFlag}";
         if (tls && !SpeaksTls)
@@ -75,6 +82,10 @@ internal abstract class ReferencePeer
         return null;
     }
 
-    /// <summary>Whether the peer runs <paramref name="scenario"/>: it is an echo server, with no chat or time app.</summary>
-    public static bool FitsScenario(string scenario) => scenario is not ("chat" or "time");
+    /// <summary>The scenarios of an echo server: those whose load is echoed bytes.</summary>
+    protected static IReadOnlyList<string> EchoScenarios { get; } = ["echo", "latency", "connections", "churn"];
+
+    /// <summary>"a", "a and b", "a, b and c".</summary>
+    private static string Listed(IReadOnlyList<string> items) =>
+        items.Count == 1 ? items[0] : $"{string.Join(", ", items.Take(items.Count - 1))} and {items[^1]}";
 }

@@ -20,7 +20,7 @@ catch (InvalidOperationException e)
 
 var serve = ServeCommand.Create();
 var root = new RootCommand(
-    "Switchboard: concurrent TCP servers. One protocol API, interchangeable engines (iterative, threading, forking, async, select, poll, epoll), " +
+    "Switchboard: concurrent TCP servers. One protocol API, interchangeable engines (iterative, threading, forking, async, select, poll, epoll, uring), " +
     "the apps time, echo, print and chat, and a non-blocking client. The benchmark of the engines is a program of its own, " +
     "in the source tree: dotnet run -c Release --project bench/Switchboard.Bench -- --help")
 {

@@ -316,9 +316,10 @@ internal static partial class ServeCommand
 
         var logger = loggerFactory.CreateLogger("Switchboard.Cli");
         RaiseDescriptorLimit(logger);
-        if (parse.GetResult(EngineOption) is null or { Implicit: true } && !Prefork.IsWorker)
+        if (parse.GetResult(EngineOption) is null or { Implicit: true } && !Prefork.IsWorker && OperatingSystem.IsLinux())
         {
-            // The default is the first engine of uring, epoll, async that runs: say what was passed over, and why.
+            // The default is the first engine of uring, epoll, async that runs: say what was passed
+            // over, and why (on Linux: elsewhere neither could ever run, and that is no news).
             foreach (var passedOver in EngineCatalog.DefaultPassedOver)
                 Log.DefaultPassedOver(logger, EngineCatalog.Default.Name, passedOver.Name, passedOver.Support.Reason ?? "");
         }

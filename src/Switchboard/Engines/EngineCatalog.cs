@@ -18,19 +18,23 @@ public static class EngineCatalog
         new UringEngine(),
     ];
 
+    private static readonly Lazy<Engine> DefaultChoice = new(() => DefaultOrder.Select(Get).First(e => e.Support.IsSupported || e.Name == "async"));
+
     /// <summary>
     /// The engine the CLI uses when none is named: the first of <c>uring</c>, <c>epoll</c> and
     /// <c>async</c> that runs here. All keep the same contract; they are in the order the
     /// benchmark ranks them (docs/benchmarks.md and docs/engines.md, "Which engine when": uring
-    /// the cheapest per message, per delivery and per accept on Linux 6.1 and later, epoll next,
-    /// about half of async's server CPU per echoed message). Where io_uring is refused (an old
-    /// kernel, the <c>kernel.io_uring_disabled</c> sysctl, a container's seccomp profile),
-    /// <see cref="DefaultPassedOver"/> names it, for the CLI to say why.
+    /// the cheapest per message, per delivery and per accept where the kernel defers its
+    /// completions' work, Linux 6.1 and later, epoll next, about half of async's server CPU per
+    /// echoed message). Where io_uring is refused (an old kernel, the
+    /// <c>kernel.io_uring_disabled</c> sysctl, a container's seccomp profile),
+    /// <see cref="DefaultPassedOver"/> names it, for the CLI to say why. Asked for the first
+    /// time, it probes io_uring (sets up a ring): only a program that needs the default should ask.
     /// </summary>
-    public static Engine Default { get; } = DefaultOrder.Select(Get).First(e => e.Support.IsSupported || e.Name == "async");
+    public static Engine Default => DefaultChoice.Value;
 
     /// <summary>The engines ranked before <see cref="Default"/>, which do not run here (their <see cref="Engine.Support"/> says why); empty when the default is the first choice.</summary>
-    public static IReadOnlyList<Engine> DefaultPassedOver { get; } = DefaultOrder.Select(Get).TakeWhile(e => e != Default).ToArray();
+    public static IReadOnlyList<Engine> DefaultPassedOver => DefaultOrder.Select(Get).TakeWhile(e => e != Default).ToArray();
 
     private static string[] DefaultOrder => ["uring", "epoll", "async"];
 

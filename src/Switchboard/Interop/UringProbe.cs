@@ -74,6 +74,21 @@ internal static class UringProbe
             }
         }
 
+        // A loop's ring as the engine makes it: owned by one thread, which enables it (where the
+        // kernel has SINGLE_ISSUER and DEFER_TASKRUN). Asked here, so that a host that refuses it
+        // (a seccomp filter on io_uring_register's opcodes, say) is told now, not by a loop that
+        // fails after the server is listening.
+        try
+        {
+            using var owned = UringRing.CreateForOneThread(8, 16, SetupFlags);
+            owned.BindToCurrentThread();
+            owned.ReleaseFromCurrentThread();
+        }
+        catch (Win32Exception e)
+        {
+            return $"io_uring would not let one thread own a ring (IORING_REGISTER_ENABLE_RINGS): {e.Message}";
+        }
+
         return null;
     }
 

@@ -159,7 +159,7 @@ internal sealed unsafe class UringRing : IDisposable
         {
             int error = Register(IORING_REGISTER_ENABLE_RINGS, null, 0);
             if (error != 0)
-                throw new Win32Exception(error, "io_uring_register(IORING_REGISTER_ENABLE_RINGS)");
+                throw new Win32Exception(error, $"io_uring_register(IORING_REGISTER_ENABLE_RINGS) failed: {Marshal.GetPInvokeErrorMessage(error)}");
             _waitingToBeOwned = false;
         }
 

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Switchboard.Apps;
+using Switchboard.Engines;
 using Switchboard.Interop;
 using Switchboard.Tests.Support;
 using static Switchboard.Interop.Interop.Uring;
@@ -90,6 +92,34 @@ public sealed class UringOneThreadRingTests
         {
             ring.ReleaseFromCurrentThread();
         }
+    }
+
+    [Fact]
+    public void A_server_whose_loops_cannot_own_their_rings_does_not_start()
+    {
+        // The probe said yes (asked here before the filter), then the host refuses a thread the
+        // ring: the server must not be left listening with loops that never run.
+        Assert.Null(UringProbe.WhyUnavailable);
+        var error = SeccompThread.Run(SYS_io_uring_register, IORING_REGISTER_ENABLE_RINGS, EPERM, () =>
+        {
+            var server = new Server(EngineCatalog.Get("uring"), new ServerOptions(), () => new EchoProtocol());
+            try
+            {
+                server.Start();
+                return null;
+            }
+            catch (ServerStartException e)
+            {
+                return e;
+            }
+            finally
+            {
+                Assert.True(server.DisposeAsync().AsTask().Wait(Timeouts.Quick));
+            }
+        });
+
+        Assert.NotNull(error);
+        Assert.Matches(@"^cannot start uring event loop 1 of \d+: io_uring_register\(IORING_REGISTER_ENABLE_RINGS\) failed: Operation not permitted$", error.Message);
     }
 
     /// <summary>io_uring_enter(2) submitting one entry by the ring's descriptor: 0, or the errno.</summary>

@@ -18,7 +18,13 @@ public static class SeccompThread
     private const uint SECCOMP_RET_ALLOW = 0x7fff_0000;
 
     /// <summary>Runs <paramref name="work"/> with system call <paramref name="syscall"/> failing with <paramref name="errno"/>; returns its result.</summary>
-    public static T Run<T>(long syscall, int errno, Func<T> work)
+    public static T Run<T>(long syscall, int errno, Func<T> work) => Run(syscall, null, errno, work);
+
+    /// <summary>
+    /// As <see cref="Run{T}(long, int, Func{T})"/>, but only the calls whose second argument is
+    /// <paramref name="secondArgument"/> fail (io_uring_register with one opcode, say); others go through.
+    /// </summary>
+    public static T Run<T>(long syscall, uint? secondArgument, int errno, Func<T> work)
     {
         T result = default!;
         Exception? failure = null;
@@ -26,7 +32,7 @@ public static class SeccompThread
         {
             try
             {
-                RefuseOnThisThread((uint)syscall, (uint)errno);
+                RefuseOnThisThread((uint)syscall, secondArgument, (uint)errno);
                 result = work();
             }
 #pragma warning disable CA1031 // handed to the test's thread, which rethrows it
@@ -44,16 +50,27 @@ public static class SeccompThread
         return result;
     }
 
-    private static void RefuseOnThisThread(uint syscall, uint errno)
+    private static void RefuseOnThisThread(uint syscall, uint? secondArgument, uint errno)
     {
-        // BPF over struct seccomp_data: load nr (offset 0); if it is the call, fail it; else allow.
-        long[] program =
-        [
-            Instruction(0x20, 0, 0, 0),                          // BPF_LD | BPF_W | BPF_ABS, nr
-            Instruction(0x15, 0, 1, syscall),                    // BPF_JMP | BPF_JEQ | BPF_K
-            Instruction(0x06, 0, 0, SECCOMP_RET_ERRNO | errno),  // BPF_RET | BPF_K
-            Instruction(0x06, 0, 0, SECCOMP_RET_ALLOW),
-        ];
+        // BPF over struct seccomp_data: load nr (offset 0); if it is the call (and, when asked, its
+        // second argument's low 32 bits, at offset 24, are the value), fail it; else allow.
+        long[] program = secondArgument is not { } argument
+            ?
+            [
+                Instruction(0x20, 0, 0, 0),                          // BPF_LD | BPF_W | BPF_ABS, nr
+                Instruction(0x15, 0, 1, syscall),                    // BPF_JMP | BPF_JEQ | BPF_K
+                Instruction(0x06, 0, 0, SECCOMP_RET_ERRNO | errno),  // BPF_RET | BPF_K
+                Instruction(0x06, 0, 0, SECCOMP_RET_ALLOW),
+            ]
+            :
+            [
+                Instruction(0x20, 0, 0, 0),                          // nr
+                Instruction(0x15, 0, 3, syscall),                    // not the call: allow
+                Instruction(0x20, 0, 0, 24),                         // args[1], low half (little-endian)
+                Instruction(0x15, 0, 1, argument),                   // not the value: allow
+                Instruction(0x06, 0, 0, SECCOMP_RET_ERRNO | errno),
+                Instruction(0x06, 0, 0, SECCOMP_RET_ALLOW),
+            ];
         nint filter = Marshal.AllocHGlobal(program.Length * sizeof(long));
         nint fprog = Marshal.AllocHGlobal(16); // struct sock_fprog: unsigned short len; struct sock_filter *filter
         try

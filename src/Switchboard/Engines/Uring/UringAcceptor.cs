@@ -54,7 +54,26 @@ internal sealed class UringAcceptor : DescriptorAcceptor<UringLoop, UringConnect
         _loops[0].Listen(listener, Runtime.Options.Backlog, () => Runtime.DescriptorHeadroom, (socket, remote) => HandOff(_loops, socket, remote), OnAcceptFailed);
         foreach (var loop in _loops)
             loop.Start();
+
+        // A loop owns its ring once its thread runs (the kernel binds a one-thread ring to the
+        // thread that enables it): wait for each to say so, so that a loop that cannot never
+        // leaves a listening server with connections handed to a loop that is not there. The
+        // probe has enabled such a ring already, so this fails only on a host that changed since.
+        for (int i = 0; i < _loops.Length; i++)
+        {
+            try
+            {
+                if (!_loops[i].Bound.Wait(LoopStartTimeout))
+                    throw new ServerStartException($"uring event loop {i + 1} of {_loops.Length} did not start within {LoopStartTimeout.TotalSeconds:0} s");
+            }
+            catch (AggregateException e) when (e.InnerException is { } why)
+            {
+                throw new ServerStartException($"cannot start uring event loop {i + 1} of {_loops.Length}: {why.Message}", why);
+            }
+        }
     }
+
+    private static readonly TimeSpan LoopStartTimeout = TimeSpan.FromSeconds(10);
 
     public override void StopAccepting() => _loops[0].Execute(_loops[0].StopListening);
 

@@ -50,6 +50,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
     private readonly ulong* _wakeValue;
     private readonly Thread _thread;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Touched by other threads.
     private readonly ConcurrentQueue<Action> _posted = new();
@@ -119,6 +120,9 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
     long ILoopMeasurements.Events => Volatile.Read(ref _events);
 
     public Task Stopped => _stopped.Task;
+
+    /// <summary>Completes once the loop's thread owns its ring and serves; faults with the <see cref="Win32Exception"/> that kept it from owning it.</summary>
+    public Task Bound => _bound.Task;
 
     public bool IsLoopThread => Thread.CurrentThread == _thread;
 
@@ -331,6 +335,7 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
         {
             _ring.BindToCurrentThread();
             bound = true;
+            _bound.TrySetResult();
             ArmWake();
             if (_listener is not null)
                 ArmAccept();
@@ -354,10 +359,12 @@ internal sealed unsafe partial class UringLoop : ITimerScheduler, ITimerOwner, I
         catch (Win32Exception e)
         {
             Log.LoopFailed(_logger, _thread.Name!, e.Message);
+            _bound.TrySetException(e); // unless it was bound: then the loop served, and its starter has moved on
             DropEveryone(e); // their OnDisconnected, on this thread, while the ring can still cancel
         }
         finally
         {
+            _bound.TrySetException(new InvalidOperationException($"{_thread.Name} ended before it served")); // stopped before it began
             if (bound)
                 Drain(); // unbound, nothing was ever submitted
             foreach (var connection in _slots)

@@ -18,8 +18,8 @@ internal static partial class Interop
         // io_uring_setup flags.
         public const uint IORING_SETUP_CQSIZE = 1u << 3;
         public const uint IORING_SETUP_CLAMP = 1u << 4;
-        public const uint IORING_SETUP_SUBMIT_ALL = 1u << 7;
         public const uint IORING_SETUP_R_DISABLED = 1u << 6;
+        public const uint IORING_SETUP_SUBMIT_ALL = 1u << 7;
         public const uint IORING_SETUP_COOP_TASKRUN = 1u << 8;
         public const uint IORING_SETUP_SINGLE_ISSUER = 1u << 12;
         public const uint IORING_SETUP_DEFER_TASKRUN = 1u << 13;

@@ -10,10 +10,12 @@ namespace Switchboard.Engines;
 /// of a room takes one per member in the same turn, and a tick of the time app one per
 /// connection whose tick falls in the turn, before any goes back. With the shared pool, every
 /// segment past its few dozen was a fresh array left to the collector, about 470 bytes per
-/// delivery (<c>AllocationTests</c>). Each thread keeps one at hand, as the shared pool does;
-/// the rest wait in a reserve of at most <see cref="ReserveCapacity"/>, which is kept once filled
-/// (<see cref="ReserveCapacity"/> × 512 B = 4 MiB at most). Larger segments come from the shared
-/// pool. Thread-safe.
+/// delivery (<c>AllocationTests</c>). They wait in one reserve of at most
+/// <see cref="ReserveCapacity"/>, kept once filled (<see cref="ReserveCapacity"/> × 512 B = 4 MiB
+/// at most). No thread keeps one of its own: on <c>async</c> a segment is rented on the thread
+/// that sends and given back on the one that wrote it, and an array left with a thread that
+/// rents no more (the thread pool's come and go) was one more to allocate. Larger segments come
+/// from the shared pool. Thread-safe.
 /// </summary>
 internal static class SegmentPool
 {
@@ -25,21 +27,12 @@ internal static class SegmentPool
     private static readonly ConcurrentQueue<byte[]> Reserve = new();
     private static int _reserved; // arrays in the reserve, kept with it (ConcurrentQueue's Count is not cheap)
 
-    [ThreadStatic]
-    private static byte[]? _atHand;
-
     /// <summary>An array of at least <paramref name="minimumLength"/> bytes (exactly 512 for 512 or less), its caller's until <see cref="Return"/>.</summary>
     public static byte[] Rent(int minimumLength)
     {
         if (minimumLength > SmallSize)
             return ArrayPool<byte>.Shared.Rent(minimumLength);
-        if (_atHand is { } array)
-        {
-            _atHand = null;
-            return array;
-        }
-
-        if (Reserve.TryDequeue(out array))
+        if (Reserve.TryDequeue(out var array))
         {
             Interlocked.Decrement(ref _reserved);
             return array;
@@ -54,12 +47,6 @@ internal static class SegmentPool
         if (array.Length != SmallSize)
         {
             ArrayPool<byte>.Shared.Return(array);
-            return;
-        }
-
-        if (_atHand is null)
-        {
-            _atHand = array;
             return;
         }
 

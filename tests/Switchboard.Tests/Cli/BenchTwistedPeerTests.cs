@@ -111,7 +111,7 @@ public sealed class BenchTwistedPeerTests : IDisposable
 
         using var bob = await TestClient.ConnectAsync(endPoint);
         await bob.ReadUntilAsync("*** welcome", prefix: true);
-        await bob.SendAsync("/nick bob\r\n"); // telnet's line end too
+        await bob.SendAsync("/nick bob\r\n"); // a CRLF line end too
         await bob.ReadUntilAsync("*** you are bob, in #lobby");
         Assert.Equal("*** bob joined #lobby (2 here)", await alice.ReadLineAsync());
 
